@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs the Debian packages slattest needs, when any is missing.
+# Safe to run again: it only calls apt-get when something is absent.
+set -euo pipefail
+
+PKGS=(
+  build-essential pkg-config clang libclang-rt-14-dev clang-format
+  libevent-dev libssl-dev openssl libmariadb-dev libjansson-dev libcsv-dev
+  libinih-dev libxlsxwriter-dev libhttp-parser-dev libcmocka-dev
+  mariadb-server mariadb-client tzdata curl ca-certificates
+  python3-pytest python3-requests python3-openpyxl
+)
+[ -n "${SLATTEST_EXTRA_PKGS:-}" ] && PKGS+=(${SLATTEST_EXTRA_PKGS})
+
+missing=()
+for p in "${PKGS[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "deps: installing ${missing[*]}"
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# The mariadb-server package tries to start a system server; slattest runs
+# its own, so keep the package scripts from starting anything.
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+  printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+  $SUDO chmod +x /usr/sbin/policy-rc.d
+  trap '$SUDO rm -f /usr/sbin/policy-rc.d' EXIT
+fi
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
