@@ -15,7 +15,7 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 LIBS := $(PKG_LIBS) -lhttp_parser -lcsv -lpthread -lm
 
 WARN := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
-        -Wpointer-arith -Wcast-qual -fno-common -Werror
+        -Wpointer-arith -Wcast-qual -fno-common -Wno-format-truncation -Werror
 DEFS := -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -D_GNU_SOURCE
 INCS := -Ilib -Iserver -Ireports $(PKG_CFLAGS)
 

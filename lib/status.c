@@ -4,21 +4,36 @@
 const char *st_strerror(int code)
 {
     switch (code) {
-    case ST_OK: return "ok";
-    case ST_ERR_NOMEM: return "out of memory";
-    case ST_ERR_INVALID: return "invalid input";
-    case ST_ERR_TOO_LARGE: return "too large";
-    case ST_ERR_NOT_FOUND: return "not found";
-    case ST_ERR_CONFLICT: return "conflict";
-    case ST_ERR_IO: return "I/O error";
-    case ST_ERR_DB: return "database error";
-    case ST_ERR_TLS: return "TLS error";
-    case ST_ERR_CRYPTO: return "cryptographic error";
-    case ST_ERR_CONFIG: return "configuration error";
-    case ST_ERR_TIMEOUT: return "timed out";
-    case ST_ERR_UNAVAILABLE: return "unavailable";
-    case ST_ERR_INTERNAL: return "internal error";
-    case ST_ERR_AUTH: return "authentication failed";
+    case ST_OK:
+        return "ok";
+    case ST_ERR_NOMEM:
+        return "out of memory";
+    case ST_ERR_INVALID:
+        return "invalid input";
+    case ST_ERR_TOO_LARGE:
+        return "too large";
+    case ST_ERR_NOT_FOUND:
+        return "not found";
+    case ST_ERR_CONFLICT:
+        return "conflict";
+    case ST_ERR_IO:
+        return "I/O error";
+    case ST_ERR_DB:
+        return "database error";
+    case ST_ERR_TLS:
+        return "TLS error";
+    case ST_ERR_CRYPTO:
+        return "cryptographic error";
+    case ST_ERR_CONFIG:
+        return "configuration error";
+    case ST_ERR_TIMEOUT:
+        return "timed out";
+    case ST_ERR_UNAVAILABLE:
+        return "unavailable";
+    case ST_ERR_INTERNAL:
+        return "internal error";
+    case ST_ERR_AUTH:
+        return "authentication failed";
     }
     return "unknown error";
 }

@@ -1,0 +1,65 @@
+/* hash.c - SHA-256, hex and constant-time helpers (see hash.h). */
+#include "hash.h"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include "status.h"
+
+void hash_sha256(const void *data, size_t n, uint8_t out[HASH_SHA256_LEN])
+{
+    unsigned int len = HASH_SHA256_LEN;
+    EVP_Digest(data, n, out, &len, EVP_sha256(), NULL);
+}
+
+void hash_hex(const uint8_t *bytes, size_t n, char *out)
+{
+    static const char digits[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = digits[bytes[i] >> 4];
+        out[2 * i + 1] = digits[bytes[i] & 15];
+    }
+    out[2 * n] = '\0';
+}
+
+void hash_sha256_hex(const void *data, size_t n, char out[HASH_SHA256_HEX_LEN + 1])
+{
+    uint8_t d[HASH_SHA256_LEN];
+    hash_sha256(data, n, d);
+    hash_hex(d, sizeof d, out);
+}
+
+/* Value of one hex digit, or -1. */
+static int hex_value(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+int hash_unhex(const char *hex, uint8_t *out, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        int hi = hex_value(hex[2 * i]);
+        int lo = hi < 0 ? -1 : hex_value(hex[2 * i + 1]);
+        if (lo < 0)
+            return ST_ERR_INVALID;
+        out[i] = (uint8_t)(hi << 4 | lo);
+    }
+    return ST_OK;
+}
+
+int hash_equal(const void *a, const void *b, size_t n)
+{
+    return CRYPTO_memcmp(a, b, n) == 0;
+}
+
+int hash_random(void *out, size_t n)
+{
+    return RAND_bytes(out, (int)n) == 1 ? ST_OK : ST_ERR_CRYPTO;
+}

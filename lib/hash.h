@@ -1,0 +1,28 @@
+/*
+ * hash.h - SHA-256, hex encoding, constant-time comparison and random bytes
+ * (OpenSSL underneath).  All functions write into caller-owned buffers and
+ * are thread-safe.
+ */
+#ifndef SLT_HASH_H
+#define SLT_HASH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define HASH_SHA256_LEN     32
+#define HASH_SHA256_HEX_LEN 64 /* plus one byte for the NUL */
+
+/* SHA-256 of n bytes into out[32]. */
+void hash_sha256(const void *data, size_t n, uint8_t out[HASH_SHA256_LEN]);
+/* Lowercase hex of n bytes into out, which must hold 2n+1 bytes. */
+void hash_hex(const uint8_t *bytes, size_t n, char *out);
+/* SHA-256 of n bytes as 64 lowercase hex digits into out[65]. */
+void hash_sha256_hex(const void *data, size_t n, char out[HASH_SHA256_HEX_LEN + 1]);
+/* Decodes 2n hex digits into n bytes; ST_ERR_INVALID on a bad digit. */
+int hash_unhex(const char *hex, uint8_t *out, size_t n);
+/* 1 when the n bytes are equal, in time that does not depend on where they differ. */
+int hash_equal(const void *a, const void *b, size_t n);
+/* Fills out with n cryptographically strong random bytes; ST_ERR_CRYPTO on failure. */
+int hash_random(void *out, size_t n);
+
+#endif

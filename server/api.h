@@ -1,0 +1,66 @@
+/*
+ * api.h - what an HTTP handler sees: the request, the authenticated
+ * principal, the tenant the router resolved (tenant-scoped routes only),
+ * path parameters, and the response it fills in.
+ *
+ * Handlers run on a worker thread with that worker's database connection
+ * (db is never NULL there: the router answers 503 itself when the database
+ * is down).  They must not touch the request's connection; they set the
+ * response with api_json()/api_error() and return.  The router sends it
+ * from the loop thread.  All strings in api_ctx_t are owned by the router.
+ */
+#ifndef SLT_API_H
+#define SLT_API_H
+
+#include <jansson.h>
+
+#include "auth.h"
+#include "config.h"
+#include "db.h"
+#include "httpd.h"
+#include "tenant.h"
+
+#define API_MAX_PARAMS 4
+
+typedef struct server server_t;
+
+typedef struct api_ctx {
+    server_t *srv;
+    httpd_req_t *req;
+    const struct route *route;
+    principal_t who;
+    tenant_t tenant;              /* valid when the route has {t} */
+    char *params[API_MAX_PARAMS]; /* path parameters after {t}, in order */
+    size_t nparams;
+    /* response */
+    int status;
+    json_t *json; /* body when status set by api_json */
+    char *err_code, *err_message;
+    json_t *err_details;
+    const char *content_type; /* raw body instead of JSON */
+    buf_t raw;
+    char *extra_headers;
+} api_ctx_t;
+
+typedef void (*api_handler_fn)(api_ctx_t *ctx, db_t *db);
+
+/* Sets a JSON response; takes the reference to doc. */
+void api_json(api_ctx_t *ctx, int status, json_t *doc);
+/* Sets an error response; details (may be NULL) is stolen. */
+void api_error(api_ctx_t *ctx, int status, const char *code, const char *message, json_t *details);
+/* Parses the request body as a JSON object; answers 400/415 itself and returns NULL on error. */
+json_t *api_body_json(api_ctx_t *ctx);
+/* Maps a failed db status to 503 or 500 with a request-id hint. */
+void api_db_error(api_ctx_t *ctx, int rc, db_t *db);
+/* The configuration the server runs with. */
+const config_t *api_config(const api_ctx_t *ctx);
+
+/* Handlers (api_*.c). */
+void api_tenants_create(api_ctx_t *ctx, db_t *db);
+void api_tenants_list(api_ctx_t *ctx, db_t *db);
+void api_tenants_get(api_ctx_t *ctx, db_t *db);
+void api_tokens_create(api_ctx_t *ctx, db_t *db);
+void api_tokens_revoke(api_ctx_t *ctx, db_t *db);
+void api_readyz(api_ctx_t *ctx, db_t *db);
+
+#endif

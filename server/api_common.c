@@ -1,0 +1,71 @@
+/* api_common.c - response helpers shared by every handler (see api.h). */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "api.h"
+#include "log.h"
+#include "server.h"
+#include "status.h"
+#include "xmem.h"
+
+void api_json(api_ctx_t *ctx, int status, json_t *doc)
+{
+    json_decref(ctx->json);
+    ctx->status = status;
+    ctx->json = doc;
+}
+
+void api_error(api_ctx_t *ctx, int status, const char *code, const char *message, json_t *details)
+{
+    free(ctx->err_code);
+    free(ctx->err_message);
+    json_decref(ctx->err_details);
+    ctx->status = status;
+    ctx->err_code = xstrdup(code);
+    ctx->err_message = xstrdup(message);
+    ctx->err_details = details;
+}
+
+json_t *api_body_json(api_ctx_t *ctx)
+{
+    const char *ct = httpd_header(ctx->req, "content-type");
+    if (!ct || strncasecmp(ct, "application/json", 16) != 0 ||
+        (ct[16] != '\0' && ct[16] != ';' && ct[16] != ' ')) {
+        api_error(ctx, 415, "unsupported_media_type", "send the body as application/json", NULL);
+        return NULL;
+    }
+    json_error_t e;
+    json_t *doc = json_loadb(ctx->req->body.data ? ctx->req->body.data : "", ctx->req->body.len,
+                             JSON_REJECT_DUPLICATES, &e);
+    if (!doc) {
+        char msg[300];
+        snprintf(msg, sizeof msg, "body is not valid JSON: %s (line %d, column %d)", e.text, e.line,
+                 e.column);
+        api_error(ctx, 400, "bad_json", msg, NULL);
+        return NULL;
+    }
+    if (!json_is_object(doc)) {
+        json_decref(doc);
+        api_error(ctx, 400, "bad_json", "body must be a JSON object", NULL);
+        return NULL;
+    }
+    return doc;
+}
+
+void api_db_error(api_ctx_t *ctx, int rc, db_t *db)
+{
+    if (rc == ST_ERR_UNAVAILABLE) {
+        api_error(ctx, 503, "unavailable", "the database is unavailable; try again", NULL);
+        return;
+    }
+    log_error("database error", "request_id", ctx->req->request_id, "error",
+              db ? db_error(db) : st_strerror(rc), NULL);
+    api_error(ctx, 500, "internal", "internal error; the log has details under this request id",
+              NULL);
+}
+
+const config_t *api_config(const api_ctx_t *ctx)
+{
+    return ctx->srv->cfg;
+}

@@ -1,0 +1,115 @@
+/* config.c - the table of every configuration key (see config.h). */
+#include "config.h"
+
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "cfg.h"
+#include "status.h"
+#include "xmem.h"
+
+#define S(sec, key, field, def, help)                                                              \
+    {                                                                                              \
+        sec, key, CFG_STRING, def, 0, 0, offsetof(config_t, field), help, false                    \
+    }
+#define I(sec, key, field, def, lo, hi, help)                                                      \
+    {                                                                                              \
+        sec, key, CFG_INT, def, lo, hi, offsetof(config_t, field), help, false                     \
+    }
+#define B(sec, key, field, def, help)                                                              \
+    {                                                                                              \
+        sec, key, CFG_BOOL, def, 0, 0, offsetof(config_t, field), help, false                      \
+    }
+
+static const cfg_option_t config_table[] = {
+    S("server", "listen", listen, "127.0.0.1:8443",
+      "address:port to serve HTTPS on (port 0: any free port)"),
+    S("server", "tls_cert", tls_cert, "${var}/certs/server.pem", "server certificate chain (PEM)"),
+    S("server", "tls_key", tls_key, "${var}/certs/server.key", "server private key (PEM)"),
+    I("server", "max_body_mb", max_body_mb, "512", 1, 65536,
+      "largest upload accepted, in MiB (413 above)"),
+    I("server", "max_json_kb", max_json_kb, "1024", 1, 65536, "largest JSON request body, in KiB"),
+    I("server", "max_header_kb", max_header_kb, "16", 1, 1024,
+      "largest request line plus headers, in KiB (431 above)"),
+    I("server", "header_timeout_s", header_timeout_s, "10", 1, 3600,
+      "time allowed for the TLS handshake and request headers, and for an idle keep-alive"),
+    I("server", "idle_timeout_s", idle_timeout_s, "30", 1, 3600,
+      "time a connection may send or accept nothing"),
+    I("server", "min_body_rate", min_body_rate, "1024", 0, 1000000000,
+      "slowest accepted upload, bytes/s averaged over 10 s (0: no minimum)"),
+    I("server", "workers", workers, "4", 1, 256,
+      "worker threads, each with its own database connection"),
+    I("server", "max_connections", max_connections, "1024", 1, 1000000,
+      "connections served at once"),
+    I("server", "shutdown_timeout_s", shutdown_timeout_s, "30", 0, 3600,
+      "on SIGTERM, how long requests in flight may take to finish"),
+    B("server", "metrics_public", metrics_public, "false",
+      "serve /metrics to non-loopback clients"),
+    S("database", "host", db_host, "",
+      "MariaDB host; empty with an empty socket: the embedded server"),
+    I("database", "port", db_port, "3306", 1, 65535, "MariaDB port"),
+    S("database", "socket", db_socket, "", "MariaDB Unix socket"),
+    S("database", "user", db_user, "", "MariaDB user (embedded: root over its private socket)"),
+    {"database", "password", CFG_STRING, "", 0, 0, offsetof(config_t, db_password),
+     "MariaDB password", true},
+    S("database", "name", db_name, "slattest", "database name"),
+    B("database", "tls", db_tls, "false", "require TLS to the database and verify its certificate"),
+    S("database", "tls_ca", db_tls_ca, "", "CA certificate (PEM) for the database's TLS"),
+    I("database", "connect_timeout_s", db_connect_timeout_s, "3", 1, 600, "connect timeout"),
+    S("signing", "key", signing_key, "${var}/certs/signing.key",
+      "report-signing private key (PEM, not group/world readable)"),
+    S("signing", "cert", signing_cert, "${var}/certs/signing.pem",
+      "report-signing certificate (PEM)"),
+    S("signing", "ca", signing_ca, "${var}/certs/ca.pem",
+      "CA certificate(s) that signatures must chain to (PEM)"),
+    S("paths", "var", var, "var", "state directory: embedded database, certificates"),
+    S("paths", "migrations", migrations, "migrations", "directory of NNNN_name.sql migrations"),
+    S("paths", "templates", templates, "templates", "directory of workbook templates"),
+};
+
+#define NOPTS (sizeof config_table / sizeof config_table[0])
+
+/* Replaces a leading "${var}" in *s with the var directory. */
+static void config_expand_var(char **s, const char *var)
+{
+    static const char ph[] = "${var}";
+    if (strncmp(*s, ph, sizeof ph - 1) != 0)
+        return;
+    buf_t b;
+    buf_init(&b, 4096);
+    buf_puts(&b, var);
+    buf_puts(&b, *s + sizeof ph - 1);
+    free(*s);
+    *s = buf_detach(&b, NULL);
+}
+
+int config_load(const char *path, config_t *cfg, char *err, size_t errlen)
+{
+    memset(cfg, 0, sizeof *cfg);
+    const char *file = path;
+    bool required = path != NULL;
+    if (!file)
+        file = access("slattest.ini", F_OK) == 0 ? "slattest.ini" : "/etc/slattest/slattest.ini";
+    int rc = cfg_load(config_table, NOPTS, cfg, file, required, err, errlen);
+    if (rc != ST_OK)
+        return rc;
+    char **paths[] = {&cfg->tls_cert,   &cfg->tls_key,   &cfg->signing_key, &cfg->signing_cert,
+                      &cfg->signing_ca, &cfg->db_socket, &cfg->migrations,  &cfg->templates};
+    for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++)
+        config_expand_var(paths[i], cfg->var);
+    cfg->db_embedded = cfg->db_host[0] == '\0' && cfg->db_socket[0] == '\0';
+    return ST_OK;
+}
+
+void config_free(config_t *cfg)
+{
+    cfg_free(config_table, NOPTS, cfg);
+}
+
+void config_dump(const config_t *cfg, FILE *out)
+{
+    cfg_dump(config_table, NOPTS, cfg, out);
+}

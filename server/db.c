@@ -1,0 +1,426 @@
+/* db.c - MariaDB connection and prepared statements (see db.h). */
+#include "db.h"
+
+#include <errmsg.h>
+#include <mysql.h>
+#include <mysqld_error.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "dbsrv.h"
+#include "status.h"
+#include "xmem.h"
+
+struct db {
+    MYSQL *my;
+    bool broken;
+    unsigned last_errno;
+    char error[512];
+    uint64_t affected;
+    uint64_t insert_id;
+};
+
+/* A fully read result: values live in one arena, indexed per cell. */
+struct db_res {
+    unsigned ncols;
+    size_t nrows;
+    size_t cur; /* 1-based: 0 before the first db_res_next() */
+    char *arena;
+    size_t *off; /* nrows*ncols offsets into arena */
+    size_t *len; /* lengths; SIZE_MAX marks SQL NULL */
+};
+
+static atomic_uint_fast64_t db_error_count;
+
+uint64_t db_errors_total(void)
+{
+    return atomic_load(&db_error_count);
+}
+
+int db_library_init(void)
+{
+    return mysql_library_init(0, NULL, NULL) == 0 ? ST_OK : ST_ERR_DB;
+}
+
+void db_thread_init(void)
+{
+    mysql_thread_init();
+}
+
+void db_thread_end(void)
+{
+    mysql_thread_end();
+}
+
+/* True for the client errors that mean the connection itself is gone. */
+static bool db_errno_is_connection(unsigned e)
+{
+    return e == CR_SERVER_GONE_ERROR || e == CR_SERVER_LOST || e == CR_CONNECTION_ERROR ||
+           e == CR_CONN_HOST_ERROR || e == CR_SERVER_LOST_EXTENDED || e == ER_CONNECTION_KILLED ||
+           e == ER_SERVER_SHUTDOWN || e == CR_COMMANDS_OUT_OF_SYNC;
+}
+
+/* Records an error from the connection or a statement and maps it to a status. */
+static int db_fail(db_t *db, unsigned e, const char *msg)
+{
+    db->last_errno = e;
+    snprintf(db->error, sizeof db->error, "MariaDB error %u: %s", e, msg ? msg : "");
+    atomic_fetch_add(&db_error_count, 1);
+    if (db_errno_is_connection(e)) {
+        db->broken = true;
+        return ST_ERR_UNAVAILABLE;
+    }
+    if (e == ER_DUP_ENTRY || e == ER_DUP_KEY)
+        return ST_ERR_CONFLICT;
+    return ST_ERR_DB;
+}
+
+int db_connect(const config_t *cfg, bool with_database, db_t **out, char *err, size_t errlen)
+{
+    db_t *db = xcalloc(1, sizeof *db);
+    char sock[1024];
+    const char *host = cfg->db_host[0] ? cfg->db_host : NULL;
+    const char *socket = cfg->db_socket[0] ? cfg->db_socket : NULL;
+    const char *user = cfg->db_user[0] ? cfg->db_user : NULL;
+    if (cfg->db_embedded) {
+        dbsrv_socket_path(cfg, sock, sizeof sock);
+        socket = sock;
+        host = "localhost";
+        if (!user)
+            user = "root";
+    }
+    db->my = mysql_init(NULL);
+    if (!db->my) {
+        snprintf(err, errlen, "mysql_init failed");
+        goto fail;
+    }
+    unsigned int timeout = (unsigned int)cfg->db_connect_timeout_s;
+    unsigned int rw_timeout = 3600;
+    my_bool off = 0, on = 1;
+    mysql_optionsv(db->my, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
+    mysql_optionsv(db->my, MYSQL_OPT_READ_TIMEOUT, &rw_timeout);
+    mysql_optionsv(db->my, MYSQL_OPT_WRITE_TIMEOUT, &rw_timeout);
+    mysql_optionsv(db->my, MYSQL_OPT_RECONNECT, &off);
+    mysql_optionsv(db->my, MYSQL_OPT_LOCAL_INFILE, &off);
+    mysql_optionsv(db->my, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+    mysql_optionsv(db->my, MYSQL_INIT_COMMAND,
+                   "SET time_zone = '+00:00', sql_mode = "
+                   "'STRICT_ALL_TABLES,NO_ZERO_DATE,NO_ZERO_IN_DATE,ERROR_FOR_DIVISION_BY_ZERO,"
+                   "NO_ENGINE_SUBSTITUTION'");
+    if (cfg->db_tls) {
+        mysql_optionsv(db->my, MYSQL_OPT_SSL_ENFORCE, &on);
+        mysql_optionsv(db->my, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &on);
+        if (cfg->db_tls_ca[0])
+            mysql_optionsv(db->my, MYSQL_OPT_SSL_CA, cfg->db_tls_ca);
+    }
+    if (!mysql_real_connect(db->my, host, user, cfg->db_password[0] ? cfg->db_password : NULL,
+                            with_database ? cfg->db_name : NULL, (unsigned)cfg->db_port, socket,
+                            CLIENT_FOUND_ROWS)) {
+        snprintf(err, errlen, "cannot connect to MariaDB (%s): %s",
+                 socket ? socket : (host ? host : "?"), mysql_error(db->my));
+        atomic_fetch_add(&db_error_count, 1);
+        goto fail;
+    }
+    *out = db;
+    return ST_OK;
+fail:
+    db_close(db);
+    return ST_ERR_UNAVAILABLE;
+}
+
+void db_close(db_t *db)
+{
+    if (!db)
+        return;
+    if (db->my)
+        mysql_close(db->my);
+    free(db);
+}
+
+bool db_broken(const db_t *db)
+{
+    return db->broken;
+}
+
+const char *db_error(const db_t *db)
+{
+    return db->error;
+}
+
+unsigned db_errno(const db_t *db)
+{
+    return db->last_errno;
+}
+
+int db_ping(db_t *db)
+{
+    if (mysql_ping(db->my) != 0) {
+        db_fail(db, mysql_errno(db->my), mysql_error(db->my));
+        db->broken = true;
+        return ST_ERR_UNAVAILABLE;
+    }
+    return ST_OK;
+}
+
+/* Fills a MYSQL_BIND for one parameter value. */
+static void db_bind_param(MYSQL_BIND *b, const db_val_t *v, unsigned long *len)
+{
+    memset(b, 0, sizeof *b);
+    switch (v->type) {
+    case DBT_NULL:
+        b->buffer_type = MYSQL_TYPE_NULL;
+        break;
+    case DBT_STR:
+    case DBT_BLOB:
+        b->buffer_type = v->type == DBT_STR ? MYSQL_TYPE_STRING : MYSQL_TYPE_BLOB;
+        b->buffer = (void *)(uintptr_t)v->p;
+        *len = v->len;
+        b->buffer_length = v->len;
+        b->length = len;
+        break;
+    case DBT_I64:
+    case DBT_U64:
+        b->buffer_type = MYSQL_TYPE_LONGLONG;
+        b->buffer = (void *)(uintptr_t)&v->i;
+        b->is_unsigned = v->type == DBT_U64;
+        break;
+    case DBT_DOUBLE:
+        b->buffer_type = MYSQL_TYPE_DOUBLE;
+        b->buffer = (void *)(uintptr_t)&v->d;
+        break;
+    }
+}
+
+/* Reads every row of an executed statement into a new db_res_t. */
+static int db_read_result(db_t *db, MYSQL_STMT *st, MYSQL_RES *meta, db_res_t **out)
+{
+    int rc = ST_ERR_DB;
+    unsigned ncols = mysql_num_fields(meta);
+    MYSQL_FIELD *fields = mysql_fetch_fields(meta);
+    MYSQL_BIND *binds = xcalloc(ncols, sizeof *binds);
+    unsigned long *lens = xcalloc(ncols, sizeof *lens);
+    my_bool *nulls = xcalloc(ncols, sizeof *nulls);
+    char **bufs = xcalloc(ncols, sizeof *bufs);
+    db_res_t *res = xcalloc(1, sizeof *res);
+    size_t arena_cap = 0, arena_len = 0;
+
+    res->ncols = ncols;
+    res->nrows = (size_t)mysql_stmt_num_rows(st);
+    res->off = xcalloc(res->nrows * ncols + 1, sizeof *res->off);
+    res->len = xcalloc(res->nrows * ncols + 1, sizeof *res->len);
+    for (unsigned c = 0; c < ncols; c++) {
+        size_t cap = fields[c].max_length > 64 ? fields[c].max_length : 64;
+        bufs[c] = xmalloc(cap + 1);
+        binds[c].buffer_type = MYSQL_TYPE_STRING;
+        binds[c].buffer = bufs[c];
+        binds[c].buffer_length = cap + 1;
+        binds[c].length = &lens[c];
+        binds[c].is_null = &nulls[c];
+    }
+    if (mysql_stmt_bind_result(st, binds)) {
+        rc = db_fail(db, mysql_stmt_errno(st), mysql_stmt_error(st));
+        goto fail;
+    }
+    for (size_t r = 0; r < res->nrows; r++) {
+        int f = mysql_stmt_fetch(st);
+        if (f == 1 || f == MYSQL_NO_DATA) {
+            rc = db_fail(db, mysql_stmt_errno(st), mysql_stmt_error(st));
+            goto fail;
+        }
+        for (unsigned c = 0; c < ncols; c++) {
+            size_t i = r * ncols + c;
+            if (nulls[c]) {
+                res->len[i] = SIZE_MAX;
+                continue;
+            }
+            size_t n = lens[c];
+            if (n >= binds[c].buffer_length) { /* MYSQL_DATA_TRUNCATED: cannot happen */
+                rc = ST_ERR_INTERNAL;
+                goto fail;
+            }
+            if (arena_len + n + 1 > arena_cap) {
+                arena_cap = (arena_len + n + 1) * 2;
+                res->arena = xrealloc(res->arena, arena_cap);
+            }
+            memcpy(res->arena + arena_len, bufs[c], n);
+            res->arena[arena_len + n] = '\0';
+            res->off[i] = arena_len;
+            res->len[i] = n;
+            arena_len += n + 1;
+        }
+    }
+    *out = res;
+    res = NULL;
+    rc = ST_OK;
+fail:
+    for (unsigned c = 0; c < ncols; c++)
+        free(bufs[c]);
+    free(bufs);
+    free(nulls);
+    free(lens);
+    free(binds);
+    db_res_free(res);
+    return rc;
+}
+
+int db_exec(db_t *db, const char *sql, const db_val_t *params, size_t n, db_res_t **res)
+{
+    int rc;
+    MYSQL_RES *meta = NULL;
+    MYSQL_BIND *binds = n ? xcalloc(n, sizeof *binds) : NULL;
+    unsigned long *lens = n ? xcalloc(n, sizeof *lens) : NULL;
+    MYSQL_STMT *st = mysql_stmt_init(db->my);
+
+    if (res)
+        *res = NULL;
+    if (!st) {
+        rc = db_fail(db, mysql_errno(db->my), mysql_error(db->my));
+        goto fail;
+    }
+    if (mysql_stmt_prepare(st, sql, (unsigned long)strlen(sql)) != 0) {
+        rc = db_fail(db, mysql_stmt_errno(st), mysql_stmt_error(st));
+        goto fail;
+    }
+    if (mysql_stmt_param_count(st) != n) {
+        snprintf(db->error, sizeof db->error, "statement has %lu parameters, %zu given",
+                 mysql_stmt_param_count(st), n);
+        rc = ST_ERR_INTERNAL;
+        goto fail;
+    }
+    for (size_t i = 0; i < n; i++)
+        db_bind_param(&binds[i], &params[i], &lens[i]);
+    if (n && mysql_stmt_bind_param(st, binds)) {
+        rc = db_fail(db, mysql_stmt_errno(st), mysql_stmt_error(st));
+        goto fail;
+    }
+    if (mysql_stmt_execute(st) != 0) {
+        rc = db_fail(db, mysql_stmt_errno(st), mysql_stmt_error(st));
+        goto fail;
+    }
+    db->affected = mysql_stmt_affected_rows(st);
+    db->insert_id = mysql_stmt_insert_id(st);
+    meta = mysql_stmt_result_metadata(st);
+    if (meta) {
+        my_bool update_max = 1;
+        mysql_stmt_attr_set(st, STMT_ATTR_UPDATE_MAX_LENGTH, &update_max);
+        if (mysql_stmt_store_result(st) != 0) {
+            rc = db_fail(db, mysql_stmt_errno(st), mysql_stmt_error(st));
+            goto fail;
+        }
+        if (res) {
+            rc = db_read_result(db, st, meta, res);
+            if (rc != ST_OK)
+                goto fail;
+        }
+    }
+    rc = ST_OK;
+fail:
+    if (meta)
+        mysql_free_result(meta);
+    if (st)
+        mysql_stmt_close(st);
+    free(lens);
+    free(binds);
+    return rc;
+}
+
+uint64_t db_affected(const db_t *db)
+{
+    return db->affected;
+}
+
+uint64_t db_insert_id(const db_t *db)
+{
+    return db->insert_id;
+}
+
+int db_run_static(db_t *db, const char *sql)
+{
+    if (mysql_real_query(db->my, sql, (unsigned long)strlen(sql)) != 0)
+        return db_fail(db, mysql_errno(db->my), mysql_error(db->my));
+    /* Drain every result of a multi-statement text so the connection stays usable. */
+    for (;;) {
+        MYSQL_RES *r = mysql_store_result(db->my);
+        if (r)
+            mysql_free_result(r);
+        else if (mysql_field_count(db->my) != 0)
+            return db_fail(db, mysql_errno(db->my), mysql_error(db->my));
+        int next = mysql_next_result(db->my);
+        if (next == -1)
+            break;
+        if (next > 0)
+            return db_fail(db, mysql_errno(db->my), mysql_error(db->my));
+    }
+    return ST_OK;
+}
+
+int db_allow_multi(db_t *db, bool on)
+{
+    if (mysql_set_server_option(db->my, on ? MYSQL_OPTION_MULTI_STATEMENTS_ON
+                                           : MYSQL_OPTION_MULTI_STATEMENTS_OFF) != 0)
+        return db_fail(db, mysql_errno(db->my), mysql_error(db->my));
+    return ST_OK;
+}
+
+int db_begin(db_t *db)
+{
+    return db_run_static(db, "START TRANSACTION");
+}
+
+int db_commit(db_t *db)
+{
+    return db_run_static(db, "COMMIT");
+}
+
+void db_rollback(db_t *db)
+{
+    if (db && db->my && !db->broken)
+        mysql_rollback(db->my);
+}
+
+bool db_res_next(db_res_t *res)
+{
+    if (!res || res->cur >= res->nrows)
+        return false;
+    res->cur++;
+    return true;
+}
+
+size_t db_res_count(const db_res_t *res)
+{
+    return res ? res->nrows : 0;
+}
+
+const char *db_res_str(const db_res_t *res, unsigned col, size_t *len)
+{
+    if (!res || res->cur == 0 || col >= res->ncols)
+        return NULL;
+    size_t i = (res->cur - 1) * res->ncols + col;
+    if (res->len[i] == SIZE_MAX)
+        return NULL;
+    if (len)
+        *len = res->len[i];
+    return res->arena + res->off[i];
+}
+
+bool db_res_is_null(const db_res_t *res, unsigned col)
+{
+    return db_res_str(res, col, NULL) == NULL;
+}
+
+int64_t db_res_i64(const db_res_t *res, unsigned col)
+{
+    const char *s = db_res_str(res, col, NULL);
+    return s ? strtoll(s, NULL, 10) : 0;
+}
+
+void db_res_free(db_res_t *res)
+{
+    if (!res)
+        return;
+    free(res->arena);
+    free(res->off);
+    free(res->len);
+    free(res);
+}

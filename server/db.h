@@ -1,0 +1,124 @@
+/*
+ * db.h - one MariaDB connection and prepared statements with typed values.
+ *
+ * Every statement that carries data goes through db_exec(): SQL text with
+ * `?` placeholders plus an array of db_val_t, never text built from input.
+ * Results are copied into a db_res_t that the caller frees; the connection
+ * is free for the next statement as soon as db_exec() returns.
+ *
+ * A db_t belongs to one thread at a time (a worker, or the CLI).  When the
+ * server goes away db_broken() turns true and the owner reconnects: nothing
+ * reconnects silently in the middle of a transaction.
+ */
+#ifndef SLT_DB_H
+#define SLT_DB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "config.h"
+
+typedef struct db db_t;
+typedef struct db_res db_res_t;
+
+typedef enum db_type { DBT_NULL, DBT_STR, DBT_BLOB, DBT_I64, DBT_U64, DBT_DOUBLE } db_type;
+
+/* One parameter value; it points at caller memory, which db_exec() does not keep. */
+typedef struct db_val {
+    db_type type;
+    const void *p;
+    unsigned long len;
+    int64_t i;
+    double d;
+} db_val_t;
+
+static inline db_val_t db_null(void)
+{
+    return (db_val_t){.type = DBT_NULL};
+}
+static inline db_val_t db_str(const char *s)
+{
+    return (db_val_t){.type = DBT_STR, .p = s, .len = (unsigned long)strlen(s)};
+}
+static inline db_val_t db_strn(const char *s, size_t n)
+{
+    return (db_val_t){.type = DBT_STR, .p = s, .len = (unsigned long)n};
+}
+static inline db_val_t db_blob(const void *p, size_t n)
+{
+    return (db_val_t){.type = DBT_BLOB, .p = p, .len = (unsigned long)n};
+}
+static inline db_val_t db_i64(int64_t v)
+{
+    return (db_val_t){.type = DBT_I64, .i = v};
+}
+static inline db_val_t db_u64(uint64_t v)
+{
+    return (db_val_t){.type = DBT_U64, .i = (int64_t)v};
+}
+static inline db_val_t db_double(double v)
+{
+    return (db_val_t){.type = DBT_DOUBLE, .d = v};
+}
+
+/* Calls mysql_library_init; once per process, before any thread starts. */
+int db_library_init(void);
+/* Per-thread set-up and tear-down of the client library (worker threads). */
+void db_thread_init(void);
+void db_thread_end(void);
+
+/*
+ * Connects as the configuration says: the embedded server's socket when no
+ * host or socket is configured.  With `with_database` false, connects
+ * without selecting a database (to create it).  The session runs in UTC,
+ * utf8mb4, strict SQL mode.  Caller owns *out (db_close).
+ */
+int db_connect(const config_t *cfg, bool with_database, db_t **out, char *err, size_t errlen);
+void db_close(db_t *db);
+/* True once the server connection was lost; the owner should reconnect. */
+bool db_broken(const db_t *db);
+/* The last error message (owned by db, valid until the next call). */
+const char *db_error(const db_t *db);
+/* The last MariaDB error number (0 if none). */
+unsigned db_errno(const db_t *db);
+/* A round trip to the server: ST_OK or ST_ERR_UNAVAILABLE. */
+int db_ping(db_t *db);
+
+/*
+ * Prepares and executes `sql` with n parameters.  When res is non-NULL and
+ * the statement returns rows, they are all read into *res (caller frees).
+ * Returns ST_OK, ST_ERR_CONFLICT (duplicate key), ST_ERR_UNAVAILABLE
+ * (connection lost) or ST_ERR_DB.
+ */
+int db_exec(db_t *db, const char *sql, const db_val_t *params, size_t n, db_res_t **res);
+/* Rows changed by, and AUTO_INCREMENT id made by, the last db_exec(). */
+uint64_t db_affected(const db_t *db);
+uint64_t db_insert_id(const db_t *db);
+
+/*
+ * Runs constant SQL text (no data in it: DDL, START TRANSACTION, migrations
+ * with several statements).  Never pass text that contains input.
+ */
+int db_run_static(db_t *db, const char *sql);
+/* Allows several statements in one db_run_static() text (migrations only). */
+int db_allow_multi(db_t *db, bool on);
+int db_begin(db_t *db);
+int db_commit(db_t *db);
+/* Rolls back; harmless when no transaction is open or the connection is gone. */
+void db_rollback(db_t *db);
+
+/* Result rows: db_res_next() moves to the next row (first call: first row). */
+bool db_res_next(db_res_t *res);
+size_t db_res_count(const db_res_t *res);
+/* Column value of the current row: NULL for SQL NULL; len may be NULL. */
+const char *db_res_str(const db_res_t *res, unsigned col, size_t *len);
+int64_t db_res_i64(const db_res_t *res, unsigned col);
+bool db_res_is_null(const db_res_t *res, unsigned col);
+void db_res_free(db_res_t *res);
+
+/* Database errors since start, for /metrics (thread-safe). */
+uint64_t db_errors_total(void);
+
+#endif

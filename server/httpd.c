@@ -1,0 +1,762 @@
+/* httpd.c - HTTP/1.1 over TLS on libevent and http_parser (see httpd.h). */
+#include "httpd.h"
+
+#include <arpa/inet.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/listener.h>
+#include <event2/util.h>
+#include <http_parser.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hash.h"
+#include "utf8.h"
+#include "xmem.h"
+
+#define MAX_HEADERS   100
+#define RATE_WINDOW_S 10
+
+typedef enum conn_state {
+    CONN_READING, /* handshake, headers or body */
+    CONN_APP,     /* the app owns the request */
+    CONN_WRITING, /* a response is queued */
+} conn_state;
+
+struct httpd_conn {
+    httpd_t *h;
+    struct bufferevent *bev;
+    http_parser parser;
+    conn_state state;
+    httpd_req_t *req; /* request being read (NULL between requests) */
+    bool close_after; /* close once the response is written */
+    bool keep_alive;
+    bool message_done;
+    bool body_expected;
+    size_t max_body;
+    size_t header_bytes;
+    int last_header_cb; /* 0 none, 1 field, 2 value */
+    buf_t url, hname, hvalue;
+    struct event *deadline;
+    struct event *rate_timer;
+    size_t window_bytes;
+    char remote[64];
+    bool loopback;
+    httpd_conn_t *prev, *next;
+};
+
+struct httpd {
+    struct event_base *base;
+    SSL_CTX *tls;
+    struct evconnlistener *listener;
+    httpd_limits_t limits;
+    httpd_callbacks_t cb;
+    httpd_conn_t *conns;
+    size_t nconns;
+    int port;
+    bool draining;
+    void (*drained)(void *);
+    void *drained_arg;
+};
+
+static http_parser_settings parser_settings;
+
+static void conn_free(httpd_conn_t *c);
+static void conn_read(httpd_conn_t *c);
+static void conn_fail(httpd_conn_t *c, int status, const char *code, const char *message);
+
+double httpd_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The standard reason phrase of a status code. */
+static const char *reason_phrase(int status)
+{
+    switch (status) {
+    case 100:
+        return "Continue";
+    case 200:
+        return "OK";
+    case 201:
+        return "Created";
+    case 202:
+        return "Accepted";
+    case 204:
+        return "No Content";
+    case 304:
+        return "Not Modified";
+    case 400:
+        return "Bad Request";
+    case 401:
+        return "Unauthorized";
+    case 403:
+        return "Forbidden";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 408:
+        return "Request Timeout";
+    case 409:
+        return "Conflict";
+    case 411:
+        return "Length Required";
+    case 413:
+        return "Content Too Large";
+    case 415:
+        return "Unsupported Media Type";
+    case 422:
+        return "Unprocessable Content";
+    case 431:
+        return "Request Header Fields Too Large";
+    case 500:
+        return "Internal Server Error";
+    case 501:
+        return "Not Implemented";
+    case 503:
+        return "Service Unavailable";
+    }
+    return "Unknown";
+}
+
+/* Frees a request and everything it owns (not req->app: the app's). */
+static void req_free(httpd_req_t *r)
+{
+    if (!r)
+        return;
+    for (size_t i = 0; i < r->nheaders; i++) {
+        free(r->headers[i].name);
+        free(r->headers[i].value);
+    }
+    free(r->headers);
+    free(r->path);
+    free(r->query);
+    buf_free(&r->body);
+    free(r);
+}
+
+/* A fresh request with its id and peer filled in. */
+static httpd_req_t *req_new(httpd_conn_t *c)
+{
+    httpd_req_t *r = xcalloc(1, sizeof *r);
+    uint8_t id[8];
+    if (hash_random(id, sizeof id) != 0)
+        memset(id, 0, sizeof id);
+    hash_hex(id, sizeof id, r->request_id);
+    snprintf(r->remote, sizeof r->remote, "%s", c->remote);
+    r->remote_loopback = c->loopback;
+    r->method = "GET";
+    r->route = "unmatched";
+    r->conn = c;
+    buf_init(&r->body, 0);
+    return r;
+}
+
+const char *httpd_header(const httpd_req_t *req, const char *name)
+{
+    for (size_t i = 0; i < req->nheaders; i++)
+        if (strcmp(req->headers[i].name, name) == 0)
+            return req->headers[i].value;
+    return NULL;
+}
+
+/* Arms (or re-arms) the deadline for a handshake, headers or an idle keep-alive. */
+static void conn_arm_deadline(httpd_conn_t *c)
+{
+    struct timeval tv = {(time_t)c->h->limits.header_timeout_s,
+                         (suseconds_t)((c->h->limits.header_timeout_s -
+                                        (double)(time_t)c->h->limits.header_timeout_s) *
+                                       1e6)};
+    evtimer_add(c->deadline, &tv);
+}
+
+/* Starts waiting for the next request on a kept-alive connection. */
+static void conn_next_request(httpd_conn_t *c)
+{
+    c->state = CONN_READING;
+    c->message_done = false;
+    c->header_bytes = 0;
+    c->last_header_cb = 0;
+    conn_arm_deadline(c);
+    http_parser_pause(&c->parser, 0);
+    bufferevent_enable(c->bev, EV_READ);
+    conn_read(c); /* pipelined bytes may already be waiting */
+}
+
+/* Queues status line, headers and body; the request goes back to httpd and is freed. */
+static void conn_write_response(httpd_conn_t *c, httpd_req_t *req, int status,
+                                const char *content_type, const char *extra, const void *body,
+                                size_t len)
+{
+    struct evbuffer *out = bufferevent_get_output(c->bev);
+    char date[64];
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    if (c->h->draining)
+        c->close_after = true;
+    evbuffer_add_printf(out,
+                        "HTTP/1.1 %d %s\r\nDate: %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
+                        "X-Request-Id: %s\r\nConnection: %s\r\nCache-Control: no-store\r\n"
+                        "X-Content-Type-Options: nosniff\r\n"
+                        "Strict-Transport-Security: max-age=31536000\r\n%s\r\n",
+                        status, reason_phrase(status), date, content_type, len, req->request_id,
+                        c->close_after ? "close" : "keep-alive", extra ? extra : "");
+    if (len && strcmp(req->method, "HEAD") != 0)
+        evbuffer_add(out, body, len);
+    c->state = CONN_WRITING;
+    bufferevent_disable(c->bev, EV_READ);
+    bufferevent_enable(c->bev, EV_WRITE);
+}
+
+void httpd_respond(httpd_req_t *req, int status, const char *content_type,
+                   const char *extra_headers, const void *body, size_t len)
+{
+    httpd_conn_t *c = req->conn;
+    if (c) {
+        httpd_t *h = c->h;
+        if (c->state == CONN_READING) {
+            /* Answered before the body was read: stop parsing and close after. */
+            c->close_after = true;
+            http_parser_pause(&c->parser, 1);
+            evtimer_del(c->deadline);
+            evtimer_del(c->rate_timer);
+        }
+        conn_write_response(c, req, status, content_type, extra_headers, body, len);
+        if (h->cb.on_response)
+            h->cb.on_response(h->cb.app, req, status, len);
+        if (c->req == req)
+            c->req = NULL;
+    }
+    req_free(req);
+}
+
+void httpd_respond_json(httpd_req_t *req, int status, const json_t *doc)
+{
+    char *text = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    if (!text) {
+        httpd_respond(req, 500, "application/json", NULL,
+                      "{\"error\":{\"code\":\"internal\",\"message\":\"cannot encode\"}}", 55);
+        return;
+    }
+    size_t n = strlen(text);
+    text = xrealloc(text, n + 2);
+    text[n] = '\n';
+    httpd_respond(req, status, "application/json", NULL, text, n + 1);
+    free(text);
+}
+
+void httpd_respond_error(httpd_req_t *req, int status, const char *code, const char *message,
+                         json_t *details)
+{
+    json_t *e = json_object();
+    json_object_set_new(e, "code", json_string(code));
+    json_t *m = json_string(message);
+    json_object_set_new(e, "message", m ? m : json_string("(message is not valid UTF-8)"));
+    if (details)
+        json_object_set_new(e, "details", details);
+    json_t *doc = json_pack("{s:o}", "error", e);
+    httpd_respond_json(req, status, doc);
+    json_decref(doc);
+}
+
+/* Answers a protocol error on the current request (making one if needed) and closes. */
+static void conn_fail(httpd_conn_t *c, int status, const char *code, const char *message)
+{
+    if (c->state != CONN_READING)
+        return;
+    if (!c->req)
+        c->req = req_new(c);
+    c->req->started = c->req->started ? c->req->started : httpd_now();
+    httpd_respond_error(c->req, status, code, message, NULL);
+}
+
+/* --- http_parser callbacks: they run inside http_parser_execute() ----- */
+
+static int on_message_begin(http_parser *p)
+{
+    httpd_conn_t *c = p->data;
+    req_free(c->req);
+    c->req = req_new(c);
+    buf_init(&c->url, c->h->limits.max_header_bytes);
+    buf_init(&c->hname, c->h->limits.max_header_bytes);
+    buf_init(&c->hvalue, c->h->limits.max_header_bytes);
+    return 0;
+}
+
+/* Counts header bytes against the limit; -1 (with a 431 queued) past it. */
+static int header_budget(httpd_conn_t *c, size_t n)
+{
+    c->header_bytes += n;
+    if (c->header_bytes > c->h->limits.max_header_bytes) {
+        conn_fail(c, 431, "headers_too_large", "request line and headers exceed the limit");
+        return -1;
+    }
+    return 0;
+}
+
+static int on_url(http_parser *p, const char *at, size_t n)
+{
+    httpd_conn_t *c = p->data;
+    if (header_budget(c, n) || buf_append(&c->url, at, n))
+        return -1;
+    return 0;
+}
+
+/* Moves the finished header name/value pair into the request. */
+static int push_header(httpd_conn_t *c)
+{
+    httpd_req_t *r = c->req;
+    if (r->nheaders >= MAX_HEADERS) {
+        conn_fail(c, 431, "headers_too_large", "too many header fields");
+        return -1;
+    }
+    if (!utf8_valid(c->hvalue.data ? c->hvalue.data : "", c->hvalue.len)) {
+        conn_fail(c, 400, "bad_header", "a header value is not valid UTF-8");
+        return -1;
+    }
+    r->headers = xrealloc(r->headers, (r->nheaders + 1) * sizeof *r->headers);
+    char *name = buf_detach(&c->hname, NULL);
+    for (char *q = name; *q; q++)
+        if (*q >= 'A' && *q <= 'Z')
+            *q = (char)(*q - 'A' + 'a');
+    r->headers[r->nheaders].name = name;
+    r->headers[r->nheaders].value = buf_detach(&c->hvalue, NULL);
+    r->nheaders++;
+    return 0;
+}
+
+static int on_header_field(http_parser *p, const char *at, size_t n)
+{
+    httpd_conn_t *c = p->data;
+    if (header_budget(c, n))
+        return -1;
+    if (c->last_header_cb == 2 && push_header(c))
+        return -1;
+    c->last_header_cb = 1;
+    return buf_append(&c->hname, at, n) ? -1 : 0;
+}
+
+static int on_header_value(http_parser *p, const char *at, size_t n)
+{
+    httpd_conn_t *c = p->data;
+    if (header_budget(c, n))
+        return -1;
+    c->last_header_cb = 2;
+    return buf_append(&c->hvalue, at, n) ? -1 : 0;
+}
+
+/* Value of one hex digit or -1. */
+static int hexval(char ch)
+{
+    if (ch >= '0' && ch <= '9')
+        return ch - '0';
+    if (ch >= 'a' && ch <= 'f')
+        return ch - 'a' + 10;
+    if (ch >= 'A' && ch <= 'F')
+        return ch - 'A' + 10;
+    return -1;
+}
+
+/* Percent-decodes a path; NULL when an escape is malformed or the result is not clean UTF-8. */
+static char *path_decode(const char *s, size_t n)
+{
+    char *out = xmalloc(n + 1);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] != '%') {
+            out[k++] = s[i];
+            continue;
+        }
+        int hi = i + 2 < n ? hexval(s[i + 1]) : -1;
+        int lo = i + 2 < n ? hexval(s[i + 2]) : -1;
+        if (hi < 0 || lo < 0) {
+            free(out);
+            return NULL;
+        }
+        out[k++] = (char)(hi << 4 | lo);
+        i += 2;
+    }
+    out[k] = '\0';
+    if (!utf8_valid(out, k)) {
+        free(out);
+        return NULL;
+    }
+    return out;
+}
+
+static int on_headers_complete(http_parser *p)
+{
+    httpd_conn_t *c = p->data;
+    httpd_req_t *r = c->req;
+    if (c->last_header_cb == 2 && push_header(c))
+        return -1;
+    evtimer_del(c->deadline);
+    r->started = httpd_now();
+    r->method = http_method_str((enum http_method)p->method);
+    struct http_parser_url u;
+    http_parser_url_init(&u);
+    const char *url = buf_cstr(&c->url);
+    if (c->url.len == 0 || url[0] != '/' || http_parser_parse_url(url, c->url.len, 0, &u) != 0 ||
+        !(u.field_set & (1 << UF_PATH))) {
+        conn_fail(c, 400, "bad_url", "the request target is not a valid origin-form path");
+        return -1;
+    }
+    r->path = path_decode(url + u.field_data[UF_PATH].off, u.field_data[UF_PATH].len);
+    if (!r->path) {
+        conn_fail(c, 400, "bad_url", "malformed percent-encoding in the path");
+        return -1;
+    }
+    if (u.field_set & (1 << UF_QUERY))
+        r->query = xstrndup(url + u.field_data[UF_QUERY].off, u.field_data[UF_QUERY].len);
+    buf_free(&c->url);
+
+    c->max_body = 0;
+    c->h->cb.on_headers(c->h->cb.app, r, &c->max_body);
+    if (c->state != CONN_READING)
+        return 0; /* the app answered at once; parsing is paused */
+    bool chunked = (p->flags & F_CHUNKED) != 0;
+    c->body_expected = chunked || (p->content_length > 0 && p->content_length != ULLONG_MAX);
+    if (!chunked && p->content_length != ULLONG_MAX && p->content_length > c->max_body) {
+        conn_fail(c, 413, "body_too_large", "the request body exceeds the limit for this route");
+        return 0;
+    }
+    buf_init(&r->body, c->max_body);
+    const char *expect = httpd_header(r, "expect");
+    if (expect && strcasecmp(expect, "100-continue") == 0 && c->body_expected)
+        evbuffer_add_printf(bufferevent_get_output(c->bev), "HTTP/1.1 100 Continue\r\n\r\n");
+    if (c->body_expected && c->h->limits.min_body_rate) {
+        struct timeval tv = {RATE_WINDOW_S, 0};
+        c->window_bytes = 0;
+        evtimer_add(c->rate_timer, &tv);
+    }
+    return 0;
+}
+
+static int on_body(http_parser *p, const char *at, size_t n)
+{
+    httpd_conn_t *c = p->data;
+    c->window_bytes += n;
+    if (buf_append(&c->req->body, at, n) != 0) {
+        conn_fail(c, 413, "body_too_large", "the request body exceeds the limit for this route");
+        return 0;
+    }
+    return 0;
+}
+
+static int on_message_complete(http_parser *p)
+{
+    httpd_conn_t *c = p->data;
+    c->message_done = true;
+    c->keep_alive = http_should_keep_alive(p) != 0;
+    http_parser_pause(p, 1);
+    return 0;
+}
+
+/* --- connection I/O -------------------------------------------------- */
+
+/* Hands a complete request to the app. */
+static void conn_dispatch(httpd_conn_t *c)
+{
+    httpd_req_t *r = c->req;
+    evtimer_del(c->rate_timer);
+    c->state = CONN_APP;
+    c->close_after = !c->keep_alive || c->h->draining;
+    bufferevent_disable(c->bev, EV_READ);
+    c->h->cb.on_request(c->h->cb.app, r);
+}
+
+/* Feeds buffered input to the parser while the connection is reading. */
+static void conn_read(httpd_conn_t *c)
+{
+    struct evbuffer *in = bufferevent_get_input(c->bev);
+    while (c->state == CONN_READING && evbuffer_get_length(in) > 0) {
+        struct evbuffer_iovec v;
+        if (evbuffer_peek(in, -1, NULL, &v, 1) < 1)
+            break;
+        size_t n = http_parser_execute(&c->parser, &parser_settings, v.iov_base, v.iov_len);
+        evbuffer_drain(in, n);
+        enum http_errno e = HTTP_PARSER_ERRNO(&c->parser);
+        if (e == HPE_PAUSED) {
+            if (c->state == CONN_READING && c->message_done)
+                conn_dispatch(c);
+            return;
+        }
+        if (e != HPE_OK) {
+            if (c->state == CONN_READING) {
+                bool too_big = e == HPE_HEADER_OVERFLOW;
+                char msg[160];
+                snprintf(msg, sizeof msg, "malformed HTTP request: %s", http_errno_description(e));
+                conn_fail(c, too_big ? 431 : 400, too_big ? "headers_too_large" : "bad_request",
+                          msg);
+            }
+            return;
+        }
+    }
+}
+
+static void conn_on_read(struct bufferevent *bev, void *arg)
+{
+    (void)bev;
+    conn_read(arg);
+}
+
+static void conn_on_write(struct bufferevent *bev, void *arg)
+{
+    httpd_conn_t *c = arg;
+    if (c->state != CONN_WRITING || evbuffer_get_length(bufferevent_get_output(bev)) > 0)
+        return;
+    if (c->close_after) {
+        conn_free(c);
+        return;
+    }
+    conn_next_request(c);
+}
+
+static void conn_on_event(struct bufferevent *bev, short what, void *arg)
+{
+    (void)bev;
+    httpd_conn_t *c = arg;
+    if (what & BEV_EVENT_CONNECTED)
+        return;
+    if ((what & BEV_EVENT_TIMEOUT) && c->state == CONN_READING && c->req) {
+        conn_fail(c, 408, "timeout", "the client sent nothing for too long");
+        return;
+    }
+    conn_free(c);
+}
+
+/* Header deadline: a silent idle connection just closes; a started request gets 408. */
+static void conn_on_deadline(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    httpd_conn_t *c = arg;
+    if (c->state == CONN_READING && c->req && c->req->nheaders + c->url.len > 0) {
+        conn_fail(c, 408, "timeout", "request headers took too long");
+        return;
+    }
+    if (c->state == CONN_READING)
+        conn_free(c);
+}
+
+/* Upload rate check, every RATE_WINDOW_S seconds while a body is read. */
+static void conn_on_rate(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    httpd_conn_t *c = arg;
+    if (c->state != CONN_READING)
+        return;
+    if (c->window_bytes < c->h->limits.min_body_rate * RATE_WINDOW_S) {
+        conn_fail(c, 408, "too_slow", "the request body arrives too slowly");
+        return;
+    }
+    c->window_bytes = 0;
+    struct timeval tv = {RATE_WINDOW_S, 0};
+    evtimer_add(c->rate_timer, &tv);
+}
+
+static void conn_free(httpd_conn_t *c)
+{
+    httpd_t *h = c->h;
+    if (c->state == CONN_APP && c->req)
+        c->req->conn = NULL; /* the app still holds it; httpd_respond() frees it */
+    else
+        req_free(c->req);
+    buf_free(&c->url);
+    buf_free(&c->hname);
+    buf_free(&c->hvalue);
+    event_free(c->deadline);
+    event_free(c->rate_timer);
+    SSL *ssl = bufferevent_openssl_get_ssl(c->bev);
+    if (ssl && SSL_is_init_finished(ssl))
+        SSL_shutdown(ssl);
+    bufferevent_free(c->bev);
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        h->conns = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    free(c);
+    if (h->nconns-- == h->limits.max_connections && !h->draining && h->listener)
+        evconnlistener_enable(h->listener);
+    if (h->draining && h->nconns == 0 && h->drained)
+        h->drained(h->drained_arg);
+}
+
+/* Formats the peer address and notes whether it is loopback. */
+static void describe_peer(const struct sockaddr *sa, char *out, size_t len, bool *loopback)
+{
+    char ip[INET6_ADDRSTRLEN] = "?";
+    *loopback = false;
+    if (sa->sa_family == AF_INET) {
+        const struct sockaddr_in *in = (const struct sockaddr_in *)(const void *)sa;
+        inet_ntop(AF_INET, &in->sin_addr, ip, sizeof ip);
+        *loopback = (ntohl(in->sin_addr.s_addr) >> 24) == 127;
+    } else if (sa->sa_family == AF_INET6) {
+        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)(const void *)sa;
+        inet_ntop(AF_INET6, &in6->sin6_addr, ip, sizeof ip);
+        *loopback = IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr) ||
+                    (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr) && in6->sin6_addr.s6_addr[12] == 127);
+    }
+    snprintf(out, len, "%s", ip);
+}
+
+static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int salen,
+                      void *arg)
+{
+    (void)l;
+    (void)salen;
+    httpd_t *h = arg;
+    SSL *ssl = SSL_new(h->tls);
+    if (!ssl) {
+        evutil_closesocket(fd);
+        return;
+    }
+    /* TLS from the first byte: there is no plain-text path to fall back to. */
+    struct bufferevent *bev =
+        bufferevent_openssl_socket_new(h->base, fd, ssl, BUFFEREVENT_SSL_ACCEPTING,
+                                       BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
+    if (!bev) {
+        SSL_free(ssl);
+        evutil_closesocket(fd);
+        return;
+    }
+    bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
+    httpd_conn_t *c = xcalloc(1, sizeof *c);
+    c->h = h;
+    c->bev = bev;
+    describe_peer(sa, c->remote, sizeof c->remote, &c->loopback);
+    http_parser_init(&c->parser, HTTP_REQUEST);
+    c->parser.data = c;
+    buf_init(&c->url, h->limits.max_header_bytes);
+    buf_init(&c->hname, h->limits.max_header_bytes);
+    buf_init(&c->hvalue, h->limits.max_header_bytes);
+    c->deadline = evtimer_new(h->base, conn_on_deadline, c);
+    c->rate_timer = evtimer_new(h->base, conn_on_rate, c);
+    c->next = h->conns;
+    if (h->conns)
+        h->conns->prev = c;
+    h->conns = c;
+    if (++h->nconns >= h->limits.max_connections)
+        evconnlistener_disable(h->listener);
+    struct timeval idle = {(time_t)h->limits.idle_timeout_s, 0};
+    bufferevent_set_timeouts(bev, &idle, &idle);
+    bufferevent_setcb(bev, conn_on_read, conn_on_write, conn_on_event, c);
+    c->state = CONN_READING;
+    conn_arm_deadline(c);
+    bufferevent_enable(bev, EV_READ | EV_WRITE);
+}
+
+httpd_t *httpd_new(struct event_base *base, SSL_CTX *tls, const char *listen,
+                   const httpd_limits_t *limits, const httpd_callbacks_t *cb, char *err,
+                   size_t errlen)
+{
+    struct sockaddr_storage ss;
+    int sslen = sizeof ss;
+    memset(&ss, 0, sizeof ss);
+    /* libevent refuses port 0, which we allow (any free port): parse as 1, then clear it. */
+    char addr[128];
+    size_t ln = strlen(listen);
+    bool any_port = ln >= 2 && strcmp(listen + ln - 2, ":0") == 0;
+    snprintf(addr, sizeof addr, "%.*s%s", (int)(any_port ? ln - 2 : ln), listen,
+             any_port ? ":1" : "");
+    if (evutil_parse_sockaddr_port(addr, (struct sockaddr *)&ss, &sslen) != 0) {
+        snprintf(err, errlen, "[server] listen: '%s' is not address:port", listen);
+        return NULL;
+    }
+    if (any_port) {
+        if (ss.ss_family == AF_INET6)
+            ((struct sockaddr_in6 *)(void *)&ss)->sin6_port = 0;
+        else
+            ((struct sockaddr_in *)(void *)&ss)->sin_port = 0;
+    }
+    parser_settings = (http_parser_settings){
+        .on_message_begin = on_message_begin,
+        .on_url = on_url,
+        .on_header_field = on_header_field,
+        .on_header_value = on_header_value,
+        .on_headers_complete = on_headers_complete,
+        .on_body = on_body,
+        .on_message_complete = on_message_complete,
+    };
+    httpd_t *h = xcalloc(1, sizeof *h);
+    h->base = base;
+    h->tls = tls;
+    h->limits = *limits;
+    h->cb = *cb;
+    h->listener = evconnlistener_new_bind(
+        base, on_accept, h, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC, 512,
+        (struct sockaddr *)&ss, sslen);
+    if (!h->listener) {
+        snprintf(err, errlen, "cannot listen on %s: %s", listen,
+                 evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+        free(h);
+        return NULL;
+    }
+    struct sockaddr_storage bound;
+    socklen_t blen = sizeof bound;
+    getsockname(evconnlistener_get_fd(h->listener), (struct sockaddr *)&bound, &blen);
+    h->port = ntohs(bound.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)(void *)&bound)->sin6_port
+                                                : ((struct sockaddr_in *)(void *)&bound)->sin_port);
+    return h;
+}
+
+int httpd_port(const httpd_t *h)
+{
+    return h->port;
+}
+
+size_t httpd_connections(const httpd_t *h)
+{
+    return h->nconns;
+}
+
+void httpd_shutdown(httpd_t *h, void (*done)(void *arg), void *arg)
+{
+    h->draining = true;
+    h->drained = done;
+    h->drained_arg = arg;
+    if (h->listener) {
+        evconnlistener_free(h->listener);
+        h->listener = NULL;
+    }
+    /* Idle connections (no request begun) close now; busy ones close after their response. */
+    httpd_conn_t *c = h->conns;
+    while (c) {
+        httpd_conn_t *next = c->next;
+        if (c->state == CONN_READING && (!c->req || c->req->started == 0))
+            conn_free(c);
+        else
+            c->close_after = true;
+        c = next;
+    }
+    if (h->nconns == 0 && done)
+        done(arg);
+}
+
+void httpd_free(httpd_t *h)
+{
+    if (!h)
+        return;
+    h->drained = NULL;
+    while (h->conns)
+        conn_free(h->conns);
+    if (h->listener)
+        evconnlistener_free(h->listener);
+    free(h);
+}

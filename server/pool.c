@@ -1,0 +1,177 @@
+/* pool.c - worker threads with database connections (see pool.h). */
+#include "pool.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "log.h"
+#include "status.h"
+#include "xmem.h"
+
+typedef struct job {
+    void *arg;
+    pool_work_fn work;
+    pool_done_fn done;
+    struct job *next;
+} job_t;
+
+typedef struct job_queue {
+    job_t *head, *tail;
+} job_queue_t;
+
+struct pool {
+    const config_t *cfg;
+    pthread_t *threads;
+    int nthreads;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    job_queue_t todo, finished;
+    size_t pending;
+    bool stopping;
+    struct event *notify; /* activated by workers; runs done() on the loop */
+};
+
+static void queue_push(job_queue_t *q, job_t *j)
+{
+    j->next = NULL;
+    if (q->tail)
+        q->tail->next = j;
+    else
+        q->head = j;
+    q->tail = j;
+}
+
+static job_t *queue_pop(job_queue_t *q)
+{
+    job_t *j = q->head;
+    if (j) {
+        q->head = j->next;
+        if (!q->head)
+            q->tail = NULL;
+    }
+    return j;
+}
+
+/* Opens the worker's connection when it has none (or a broken one). */
+static db_t *worker_db(pool_t *p, db_t *db)
+{
+    if (db && !db_broken(db))
+        return db;
+    db_close(db);
+    db = NULL;
+    char err[512];
+    if (db_connect(p->cfg, true, &db, err, sizeof err) != ST_OK) {
+        log_warn("database unavailable", "error", err, NULL);
+        return NULL;
+    }
+    return db;
+}
+
+static void *worker_main(void *arg)
+{
+    pool_t *p = arg;
+    db_t *db = NULL;
+    db_thread_init();
+    for (;;) {
+        pthread_mutex_lock(&p->mu);
+        while (!p->todo.head && !p->stopping)
+            pthread_cond_wait(&p->cv, &p->mu);
+        job_t *j = queue_pop(&p->todo);
+        pthread_mutex_unlock(&p->mu);
+        if (!j)
+            break; /* stopping and nothing left */
+        db = worker_db(p, db);
+        j->work(db, j->arg);
+        if (db && db_broken(db)) {
+            db_close(db);
+            db = NULL;
+        }
+        pthread_mutex_lock(&p->mu);
+        queue_push(&p->finished, j);
+        pthread_mutex_unlock(&p->mu);
+        event_active(p->notify, EV_READ, 0);
+    }
+    db_close(db);
+    db_thread_end();
+    return NULL;
+}
+
+/* Runs done() for every finished job, on the loop thread. */
+static void pool_drain_finished(pool_t *p)
+{
+    for (;;) {
+        pthread_mutex_lock(&p->mu);
+        job_t *j = queue_pop(&p->finished);
+        if (j)
+            p->pending--;
+        pthread_mutex_unlock(&p->mu);
+        if (!j)
+            return;
+        j->done(j->arg);
+        free(j);
+    }
+}
+
+static void pool_on_notify(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    pool_drain_finished(arg);
+}
+
+pool_t *pool_new(struct event_base *base, const config_t *cfg, int n)
+{
+    pool_t *p = xcalloc(1, sizeof *p);
+    p->cfg = cfg;
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->cv, NULL);
+    p->notify = event_new(base, -1, 0, pool_on_notify, p);
+    p->threads = xcalloc((size_t)n, sizeof *p->threads);
+    for (int i = 0; i < n; i++) {
+        if (pthread_create(&p->threads[i], NULL, worker_main, p) != 0)
+            break;
+        p->nthreads++;
+    }
+    return p;
+}
+
+void pool_submit(pool_t *p, void *arg, pool_work_fn work, pool_done_fn done)
+{
+    job_t *j = xcalloc(1, sizeof *j);
+    j->arg = arg;
+    j->work = work;
+    j->done = done;
+    pthread_mutex_lock(&p->mu);
+    queue_push(&p->todo, j);
+    p->pending++;
+    pthread_cond_signal(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+}
+
+size_t pool_pending(const pool_t *p)
+{
+    pthread_mutex_lock((pthread_mutex_t *)(uintptr_t)&p->mu);
+    size_t n = p->pending;
+    pthread_mutex_unlock((pthread_mutex_t *)(uintptr_t)&p->mu);
+    return n;
+}
+
+void pool_free(pool_t *p)
+{
+    if (!p)
+        return;
+    pthread_mutex_lock(&p->mu);
+    p->stopping = true;
+    pthread_cond_broadcast(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+    for (int i = 0; i < p->nthreads; i++)
+        pthread_join(p->threads[i], NULL);
+    pool_drain_finished(p);
+    event_free(p->notify);
+    pthread_cond_destroy(&p->cv);
+    pthread_mutex_destroy(&p->mu);
+    free(p->threads);
+    free(p);
+}

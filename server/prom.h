@@ -1,0 +1,31 @@
+/*
+ * prom.h - the server's Prometheus metrics: requests by route, method and
+ * status, a latency histogram by route, and gauges supplied at render time.
+ * prom_observe() and prom_render() run on the event-loop thread only (no
+ * locks needed); counters from other threads (database errors) are read
+ * through atomics by the caller and passed to prom_render().
+ */
+#ifndef SLT_PROM_H
+#define SLT_PROM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+
+typedef struct prom prom_t;
+
+typedef struct prom_gauges {
+    uint64_t db_errors_total;
+    size_t connections;
+    size_t jobs_pending;
+} prom_gauges_t;
+
+prom_t *prom_new(void);
+void prom_free(prom_t *p);
+/* Counts one response; route and method must be static strings. */
+void prom_observe(prom_t *p, const char *route, const char *method, int status, double seconds);
+/* Appends the text exposition format to out. */
+int prom_render(const prom_t *p, const prom_gauges_t *g, buf_t *out);
+
+#endif

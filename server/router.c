@@ -1,0 +1,287 @@
+/* router.c - the route table and the auth/tenancy gate (see router.h). */
+#include "router.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "server.h"
+#include "status.h"
+#include "xmem.h"
+
+#define GLOBAL_ONLY_LOOP NULL /* handler NULL: answered on the loop (health, metrics) */
+
+static const route_t routes[] = {
+    {"GET", "/healthz", 0, BODY_NONE, GLOBAL_ONLY_LOOP, "/healthz"},
+    {"GET", "/readyz", 0, BODY_NONE, api_readyz, "/readyz"},
+    {"GET", "/metrics", 0, BODY_NONE, GLOBAL_ONLY_LOOP, "/metrics"},
+    {"POST", "/v1/tenants", ROLE_ADMIN, BODY_JSON, api_tenants_create, "/v1/tenants"},
+    {"GET", "/v1/tenants", ROLES_ANY, BODY_NONE, api_tenants_list, "/v1/tenants"},
+    {"GET", "/v1/tenants/{t}", ROLES_ANY, BODY_NONE, api_tenants_get, "/v1/tenants/{t}"},
+    {"POST", "/v1/tokens", ROLE_ADMIN, BODY_JSON, api_tokens_create, "/v1/tokens"},
+    {"DELETE", "/v1/tokens/{id}", ROLE_ADMIN, BODY_NONE, api_tokens_revoke, "/v1/tokens/{id}"},
+};
+
+#define NROUTES (sizeof routes / sizeof routes[0])
+
+/* True when a route's path is under /v1/tenants/{t}. */
+static bool route_is_tenant_scoped(const route_t *r)
+{
+    return strncmp(r->pattern, "/v1/tenants/{t}", 15) == 0;
+}
+
+/*
+ * Matches a path against a pattern segment by segment.  Captured values
+ * (pointers into a copy the caller frees) go to caps when caps is non-NULL.
+ */
+static bool route_match(const char *pattern, const char *path, char **caps, size_t *ncaps)
+{
+    size_t n = 0;
+    const char *p = pattern, *q = path;
+    while (*p && *q) {
+        if (*p != '/' || *q != '/')
+            return false;
+        p++, q++;
+        const char *pe = strchr(p, '/'), *qe = strchr(q, '/');
+        size_t pl = pe ? (size_t)(pe - p) : strlen(p), ql = qe ? (size_t)(qe - q) : strlen(q);
+        if (pl > 1 && p[0] == '{' && p[pl - 1] == '}') {
+            if (ql == 0)
+                return false;
+            if (caps && n < API_MAX_PARAMS + 1)
+                caps[n] = xstrndup(q, ql);
+            n++;
+        } else if (pl != ql || memcmp(p, q, pl) != 0) {
+            return false;
+        }
+        p += pl, q += ql;
+    }
+    if (ncaps)
+        *ncaps = n;
+    return *p == '\0' && *q == '\0';
+}
+
+void router_on_headers(void *arg, httpd_req_t *req, size_t *max_body)
+{
+    server_t *srv = arg;
+    const route_t *found = NULL;
+    char allow[128] = "";
+    bool path_known = false;
+    for (size_t i = 0; i < NROUTES; i++) {
+        if (!route_match(routes[i].pattern, req->path, NULL, NULL))
+            continue;
+        path_known = true;
+        req->route = routes[i].label;
+        const char *m = routes[i].method;
+        if (strcmp(m, req->method) == 0 || (strcmp(m, "GET") == 0 && !strcmp(req->method, "HEAD")))
+            found = &routes[i];
+        else if (!strstr(allow, m))
+            snprintf(allow + strlen(allow), sizeof allow - strlen(allow), "%s%s",
+                     allow[0] ? ", " : "", m);
+    }
+    if (!path_known) {
+        httpd_respond_error(req, 404, "not_found", "no such resource", NULL);
+        return;
+    }
+    if (!found) {
+        char hdr[160], msg[200];
+        snprintf(hdr, sizeof hdr, "Allow: %s\r\n", allow);
+        snprintf(msg, sizeof msg, "%s is not allowed on this resource; allowed: %s", req->method,
+                 allow);
+        json_t *doc =
+            json_pack("{s:{s:s, s:s}}", "error", "code", "method_not_allowed", "message", msg);
+        char *text = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        httpd_respond(req, 405, "application/json", hdr, text, text ? strlen(text) : 0);
+        free(text);
+        json_decref(doc);
+        return;
+    }
+    req->route_ref = found;
+    switch (found->body) {
+    case BODY_NONE:
+        *max_body = 0;
+        break;
+    case BODY_JSON:
+        *max_body = (size_t)srv->cfg->max_json_kb * 1024;
+        break;
+    case BODY_UPLOAD:
+        *max_body = (size_t)srv->cfg->max_body_mb * 1024 * 1024;
+        break;
+    }
+}
+
+/* Frees a handler context (after its response was sent). */
+static void ctx_free(api_ctx_t *ctx)
+{
+    principal_clear(&ctx->who);
+    for (size_t i = 0; i < ctx->nparams; i++)
+        free(ctx->params[i]);
+    json_decref(ctx->json);
+    json_decref(ctx->err_details);
+    free(ctx->err_code);
+    free(ctx->err_message);
+    buf_free(&ctx->raw);
+    free(ctx->extra_headers);
+    free(ctx);
+}
+
+/* On a worker: authenticate, apply the tenancy gate and roles, run the handler. */
+static void router_work(db_t *db, void *arg)
+{
+    api_ctx_t *ctx = arg;
+    const route_t *r = ctx->route;
+    if (r->roles == 0) {
+        r->handler(ctx, db);
+        return;
+    }
+    if (!db) {
+        api_error(ctx, 503, "unavailable", "the database is unavailable; try again", NULL);
+        return;
+    }
+    int rc = auth_authenticate(db, httpd_header(ctx->req, "authorization"), &ctx->who);
+    if (rc == ST_ERR_AUTH) {
+        api_error(ctx, 401, "unauthorized", "a valid bearer token is required", NULL);
+        ctx->extra_headers = xstrdup("WWW-Authenticate: Bearer realm=\"slattest\"\r\n");
+        return;
+    }
+    if (rc != ST_OK) {
+        api_db_error(ctx, rc, db);
+        return;
+    }
+    bool scoped = route_is_tenant_scoped(r);
+    if (scoped) {
+        rc = tenant_resolve(db, &ctx->who, ctx->params[0], &ctx->tenant);
+        if (rc == ST_OK && !(r->roles & ctx->who.role))
+            rc = ST_ERR_NOT_FOUND; /* a role that may not use the route sees nothing there */
+        if (rc == ST_ERR_NOT_FOUND) {
+            api_error(ctx, 404, "not_found", "no such tenant", NULL);
+            return;
+        }
+        if (rc != ST_OK) {
+            api_db_error(ctx, rc, db);
+            return;
+        }
+        /* Handlers see only the parameters after {t}. */
+        free(ctx->params[0]);
+        memmove(ctx->params, ctx->params + 1, (ctx->nparams - 1) * sizeof *ctx->params);
+        ctx->nparams--;
+    } else if (!(r->roles & ctx->who.role)) {
+        api_error(ctx, 403, "forbidden", "this token's role may not do that", NULL);
+        return;
+    }
+    r->handler(ctx, db);
+}
+
+/* On the loop: send what the handler decided, then free the context. */
+static void router_done(void *arg)
+{
+    api_ctx_t *ctx = arg;
+    httpd_req_t *req = ctx->req;
+    if (ctx->status == 0)
+        api_error(ctx, 500, "internal", "the handler gave no answer", NULL);
+    if (ctx->err_code) {
+        json_t *e = json_pack("{s:s, s:s}", "code", ctx->err_code, "message", ctx->err_message);
+        if (ctx->err_details)
+            json_object_set(e, "details", ctx->err_details);
+        json_t *doc = json_pack("{s:o}", "error", e);
+        char *text = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        httpd_respond(req, ctx->status, "application/json", ctx->extra_headers, text,
+                      text ? strlen(text) : 0);
+        free(text);
+        json_decref(doc);
+    } else if (ctx->content_type) {
+        httpd_respond(req, ctx->status, ctx->content_type, ctx->extra_headers, ctx->raw.data,
+                      ctx->raw.len);
+    } else {
+        char *text = json_dumps(ctx->json ? ctx->json : json_null(),
+                                JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
+        httpd_respond(req, ctx->status, "application/json", ctx->extra_headers, text,
+                      text ? strlen(text) : 0);
+        free(text);
+    }
+    ctx_free(ctx);
+}
+
+/* /metrics, on the loop thread: loopback clients only unless configured otherwise. */
+static void router_metrics(server_t *srv, httpd_req_t *req)
+{
+    if (!req->remote_loopback && !srv->cfg->metrics_public) {
+        httpd_respond_error(req, 404, "not_found", "no such resource", NULL);
+        return;
+    }
+    prom_gauges_t g = {db_errors_total(), httpd_connections(srv->httpd), pool_pending(srv->pool)};
+    buf_t out;
+    buf_init(&out, 16 << 20);
+    prom_render(srv->prom, &g, &out);
+    httpd_respond(req, 200, "text/plain; version=0.0.4; charset=utf-8", NULL, out.data, out.len);
+    buf_free(&out);
+}
+
+void router_on_request(void *arg, httpd_req_t *req)
+{
+    server_t *srv = arg;
+    const route_t *r = req->route_ref;
+    if (!r->handler) {
+        if (strcmp(r->pattern, "/metrics") == 0)
+            router_metrics(srv, req);
+        else
+            httpd_respond(req, 200, "application/json", NULL, "{\"status\":\"ok\"}\n", 16);
+        return;
+    }
+    api_ctx_t *ctx = xcalloc(1, sizeof *ctx);
+    ctx->srv = srv;
+    ctx->req = req;
+    ctx->route = r;
+    buf_init(&ctx->raw, SIZE_MAX / 2);
+    char *caps[API_MAX_PARAMS + 1] = {0};
+    size_t n = 0;
+    route_match(r->pattern, req->path, caps, &n);
+    ctx->nparams = n > API_MAX_PARAMS ? API_MAX_PARAMS : n;
+    memcpy(ctx->params, caps, ctx->nparams * sizeof *caps);
+    req->app = ctx;
+    pool_submit(srv->pool, ctx, router_work, router_done);
+}
+
+void router_on_response(void *arg, const httpd_req_t *req, int status, size_t bytes)
+{
+    server_t *srv = arg;
+    double secs = req->started ? httpd_now() - req->started : 0;
+    prom_observe(srv->prom, req->route, req->method, status, secs);
+    const api_ctx_t *ctx = req->app;
+    json_t *f = json_object();
+    json_object_set_new(f, "request_id", json_string(req->request_id));
+    json_object_set_new(f, "method", json_string(req->method));
+    json_object_set_new(f, "path", req->path ? json_string(req->path) : json_null());
+    json_object_set_new(f, "route", json_string(req->route));
+    json_object_set_new(f, "status", json_integer(status));
+    json_object_set_new(f, "bytes_in", json_integer((json_int_t)req->body.len));
+    json_object_set_new(f, "bytes_out", json_integer((json_int_t)bytes));
+    json_object_set_new(f, "duration_ms", json_real(secs * 1000));
+    json_object_set_new(f, "remote", json_string(req->remote));
+    if (ctx && ctx->who.token_id)
+        json_object_set_new(f, "actor", json_string(ctx->who.actor));
+    if (ctx && ctx->tenant.id)
+        json_object_set_new(f, "tenant", json_string(ctx->tenant.slug));
+    log_json("info", "request", f);
+    json_decref(f);
+}
+
+void router_print(FILE *out)
+{
+    for (size_t i = 0; i < NROUTES; i++) {
+        json_t *roles = json_array();
+        static const role_t all[] = {ROLE_ADMIN, ROLE_MANAGER, ROLE_INGEST, ROLE_CLIENT,
+                                     ROLE_AUDITOR};
+        for (size_t k = 0; k < 5; k++)
+            if (routes[i].roles & all[k])
+                json_array_append_new(roles, json_string(auth_role_name(all[k])));
+        json_t *o =
+            json_pack("{s:s, s:s, s:o, s:b, s:b}", "method", routes[i].method, "pattern",
+                      routes[i].pattern, "roles", roles, "tenant_scoped",
+                      route_is_tenant_scoped(&routes[i]), "authenticated", routes[i].roles != 0);
+        char *t = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        fprintf(out, "%s\n", t);
+        free(t);
+        json_decref(o);
+    }
+}

@@ -1,0 +1,42 @@
+/*
+ * router.h - the one table of HTTP routes, and the one place where every
+ * request is authenticated, checked against its route's roles, and (for
+ * routes under /v1/tenants/{t}) confined to a tenant the caller may see.
+ *
+ * Order of checks, identical for every route: unknown path -> 404; known
+ * path, other method -> 405; then on a worker: missing or bad token -> 401;
+ * tenant-scoped route whose role or tenant the caller may not see -> 404
+ * (never 403, which would reveal that the tenant exists); global route the
+ * role may not use -> 403; then the handler.
+ *
+ * router_on_headers()/router_on_request() are the httpd callbacks; they run
+ * on the loop thread.
+ */
+#ifndef SLT_ROUTER_H
+#define SLT_ROUTER_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "api.h"
+#include "httpd.h"
+
+typedef enum route_body { BODY_NONE, BODY_JSON, BODY_UPLOAD } route_body;
+
+typedef struct route {
+    const char *method;
+    const char *pattern; /* "/v1/tenants/{t}/reports/{id}": {t} is the tenant slug */
+    unsigned roles;      /* allowed roles; 0: no authentication (health, metrics) */
+    route_body body;
+    api_handler_fn handler;
+    const char *label; /* for metrics: the pattern */
+} route_t;
+
+void router_on_headers(void *srv, httpd_req_t *req, size_t *max_body);
+void router_on_request(void *srv, httpd_req_t *req);
+void router_on_response(void *srv, const httpd_req_t *req, int status, size_t bytes);
+
+/* Prints every route as JSON lines: method, pattern, roles, tenant-scoped. */
+void router_print(FILE *out);
+
+#endif

@@ -1,0 +1,25 @@
+/*
+ * server.h - the running server's parts, shared by the router and handlers.
+ * Owned by cli_serve() (server.c) for the life of the process.
+ */
+#ifndef SLT_SERVER_H
+#define SLT_SERVER_H
+
+#include <event2/event.h>
+#include <openssl/ssl.h>
+
+#include "config.h"
+#include "httpd.h"
+#include "pool.h"
+#include "prom.h"
+
+struct server {
+    const config_t *cfg;
+    struct event_base *base;
+    SSL_CTX *tls;
+    httpd_t *httpd;
+    pool_t *pool;
+    prom_t *prom;
+};
+
+#endif
