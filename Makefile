@@ -50,18 +50,21 @@ asan:
 
 $(B)/libslattest.a: $(OBJ)
 	@mkdir -p $(@D)
-	rm -f $@ && ar rcs $@ $^
+	@rm -f $@ && ar rcs $@ $^
 
 $(B)/slattest: $(B)/obj/server/main.o $(B)/libslattest.a
-	$(CC) $(OPT) -o $@ $^ $(LIBS)
+	@echo "  LD [$(MODE)] $@"
+	@$(CC) $(OPT) -o $@ $^ $(LIBS)
 
 $(B)/tests/%: tests/unit/%.c $(B)/libslattest.a
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_ALL) -DTESTING -Itests/unit -o $@ $< $(B)/libslattest.a $(LIBS) -lcmocka
+	@echo "  TEST [$(MODE)] $@"
+	@$(CC) $(CFLAGS_ALL) -DTESTING -Itests/unit -o $@ $< $(B)/libslattest.a $(LIBS) -lcmocka
 
 $(B)/obj/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
+	@echo "  CC [$(MODE)] $<"
+	@$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
 
 -include $(OBJ:.o=.d) $(B)/obj/server/main.d
 

@@ -2,8 +2,9 @@
 # Creates development certificates under DIR (default var/certs), once:
 #   ca.pem / ca.key            a private development CA
 #   server.pem / server.key    TLS certificate for localhost, 127.0.0.1 and ::1
-#   signing.pem / signing.key  report-signing certificate (S/MIME signing profile,
-#                              so `openssl cms -verify` accepts it by default)
+#   signing.pem / signing.key  report-signing certificate, RSA 3072 (deterministic
+#                              signatures), S/MIME signing profile so that plain
+#                              `openssl cms -verify` accepts it
 # Existing files are kept; delete DIR to start over.  Keys are mode 0600.
 set -euo pipefail
 dir="${1:-var/certs}"
@@ -17,17 +18,18 @@ if [ ! -f ca.pem ]; then
     -subj "/O=slattest development/CN=slattest development CA" \
     -addext "basicConstraints=critical,CA:TRUE" \
     -addext "keyUsage=critical,keyCertSign,cRLSign" \
+    -addext "subjectKeyIdentifier=hash" \
     -keyout ca.key -out ca.pem 2>/dev/null
   echo "dev-certs: created $dir/ca.pem"
 fi
 
-# issue NAME SUBJECT EXTENSIONS...
+# issue NAME BITS SUBJECT EXTENSIONS...
 issue() {
-  local name="$1" subj="$2"; shift 2
+  local name="$1" bits="$2" subj="$3"; shift 3
   [ -f "$name.pem" ] && return 0
-  openssl req -new -newkey rsa:2048 -nodes -sha256 -subj "$subj" \
+  openssl req -new -newkey "rsa:$bits" -nodes -sha256 -subj "$subj" \
     -keyout "$name.key" -out "$name.csr" 2>/dev/null
-  printf '%s\n' "$@" > "$name.ext"
+  printf '%s\n' "$@" "subjectKeyIdentifier=hash" "authorityKeyIdentifier=keyid" > "$name.ext"
   openssl x509 -req -in "$name.csr" -CA ca.pem -CAkey ca.key -CAcreateserial \
     -days 825 -sha256 -extfile "$name.ext" -out "$name.pem" 2>/dev/null
   rm -f "$name.csr" "$name.ext"
@@ -35,13 +37,13 @@ issue() {
   echo "dev-certs: created $dir/$name.pem"
 }
 
-issue server "/O=slattest development/CN=localhost" \
+issue server 2048 "/O=slattest development/CN=localhost" \
   "basicConstraints=critical,CA:FALSE" \
   "keyUsage=critical,digitalSignature,keyEncipherment" \
   "extendedKeyUsage=serverAuth" \
   "subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1"
 
-issue signing "/O=slattest development/CN=slattest report signing" \
+issue signing 3072 "/O=slattest development/CN=slattest report signing" \
   "basicConstraints=critical,CA:FALSE" \
   "keyUsage=critical,digitalSignature,nonRepudiation" \
   "extendedKeyUsage=emailProtection"

@@ -1,14 +1,45 @@
 #!/usr/bin/env bash
-# Runs every test: C unit tests under the release and sanitizer builds.
-# (Grows with the project: the database and end-to-end tests join here.)
+# Runs every test against a fresh private database:
+#   1. C unit tests (cmocka), release and ASan+UBSan builds;
+#   2. end-to-end tests (pytest) against the real server over HTTPS and the
+#      real MariaDB, once with each build.
+# Everything it starts (MariaDB, servers) is stopped on exit, pass or fail.
 set -uo pipefail
 cd "$(dirname "$0")/.."
+root=$PWD
+export SLATTEST_PATHS_VAR="$root/var/test"
+bin=build/release/slattest
+
+cleanup() {
+  "$root/$bin" db stop >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+
 fail=0
+echo "== unit tests"
 for mode in release asan; do
   for t in build/$mode/tests/test_*; do
     [ -x "$t" ] || continue
-    echo "== unit ($mode): $(basename "$t")"
+    echo "-- unit ($mode): $(basename "$t")"
     "$t" || fail=1
   done
 done
+
+echo "== fresh database under $SLATTEST_PATHS_VAR"
+"$bin" db stop >/dev/null 2>&1 || true
+rm -rf "$SLATTEST_PATHS_VAR"
+mkdir -p "$SLATTEST_PATHS_VAR"
+scripts/dev-certs.sh "$SLATTEST_PATHS_VAR/certs" >/dev/null
+"$bin" db start || exit 1
+"$bin" migrate || exit 1
+
+for mode in ${E2E_MODES:-asan release}; do
+  echo "== end-to-end tests ($mode build)"
+  SLATTEST_BIN="$root/build/$mode/slattest" \
+    ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:halt_on_error=1" \
+    UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
+    /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/e2e ${PYTEST_ARGS:-} || fail=1
+done
+
+if [ $fail -eq 0 ]; then echo "test.sh: all tests passed"; else echo "test.sh: FAILURES"; fi
 exit $fail

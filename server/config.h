@@ -23,6 +23,7 @@ typedef struct config {
     long long header_timeout_s;
     long long idle_timeout_s;
     long long min_body_rate;
+    long long body_rate_window_s;
     long long workers;
     long long max_connections;
     long long shutdown_timeout_s;

@@ -43,6 +43,11 @@ int db_library_init(void)
     return mysql_library_init(0, NULL, NULL) == 0 ? ST_OK : ST_ERR_DB;
 }
 
+void db_library_end(void)
+{
+    mysql_library_end();
+}
+
 void db_thread_init(void)
 {
     mysql_thread_init();

@@ -65,6 +65,8 @@ static inline db_val_t db_double(double v)
 
 /* Calls mysql_library_init; once per process, before any thread starts. */
 int db_library_init(void);
+/* Releases the client library at exit. */
+void db_library_end(void);
 /* Per-thread set-up and tear-down of the client library (worker threads). */
 void db_thread_init(void);
 void db_thread_end(void);

@@ -22,13 +22,15 @@
 #include "utf8.h"
 #include "xmem.h"
 
-#define MAX_HEADERS   100
-#define RATE_WINDOW_S 10
+#define MAX_HEADERS 100
+#define LINGER_S 2.0            /* how long to drain an unread body before closing */
+#define LINGER_BYTES (4u << 20) /* and how much of it */
 
 typedef enum conn_state {
     CONN_READING, /* handshake, headers or body */
     CONN_APP,     /* the app owns the request */
     CONN_WRITING, /* a response is queued */
+    CONN_LINGER,  /* answered early: discard what the client still sends, then close */
 } conn_state;
 
 struct httpd_conn {
@@ -40,6 +42,8 @@ struct httpd_conn {
     bool close_after; /* close once the response is written */
     bool keep_alive;
     bool message_done;
+    bool req_begun;    /* bytes of the current request have arrived */
+    bool headers_done; /* its headers are complete */
     bool body_expected;
     size_t max_body;
     size_t header_bytes;
@@ -171,14 +175,25 @@ const char *httpd_header(const httpd_req_t *req, const char *name)
     return NULL;
 }
 
+/* A timeval for a duration in seconds. */
+static struct timeval seconds_tv(double s)
+{
+    struct timeval tv = {(time_t)s, (suseconds_t)((s - (double)(time_t)s) * 1e6)};
+    return tv;
+}
+
 /* Arms (or re-arms) the deadline for a handshake, headers or an idle keep-alive. */
 static void conn_arm_deadline(httpd_conn_t *c)
 {
-    struct timeval tv = {(time_t)c->h->limits.header_timeout_s,
-                         (suseconds_t)((c->h->limits.header_timeout_s -
-                                        (double)(time_t)c->h->limits.header_timeout_s) *
-                                       1e6)};
+    struct timeval tv = seconds_tv(c->h->limits.header_timeout_s);
     evtimer_add(c->deadline, &tv);
+}
+
+/* Arms the next upload-rate check. */
+static void conn_arm_rate(httpd_conn_t *c)
+{
+    struct timeval tv = seconds_tv(c->h->limits.rate_window_s);
+    evtimer_add(c->rate_timer, &tv);
 }
 
 /* Starts waiting for the next request on a kept-alive connection. */
@@ -186,6 +201,9 @@ static void conn_next_request(httpd_conn_t *c)
 {
     c->state = CONN_READING;
     c->message_done = false;
+    c->req_begun = false;
+    c->headers_done = false;
+    c->body_expected = false;
     c->header_bytes = 0;
     c->last_header_cb = 0;
     conn_arm_deadline(c);
@@ -230,7 +248,9 @@ void httpd_respond(httpd_req_t *req, int status, const char *content_type,
         if (c->state == CONN_READING) {
             /* Answered before the body was read: stop parsing and close after. */
             c->close_after = true;
-            http_parser_pause(&c->parser, 1);
+            enum http_errno e = HTTP_PARSER_ERRNO(&c->parser);
+            if (e == HPE_OK || e == HPE_PAUSED) /* pausing a failed parser asserts */
+                http_parser_pause(&c->parser, 1);
             evtimer_del(c->deadline);
             evtimer_del(c->rate_timer);
         }
@@ -288,6 +308,7 @@ static void conn_fail(httpd_conn_t *c, int status, const char *code, const char 
 static int on_message_begin(http_parser *p)
 {
     httpd_conn_t *c = p->data;
+    c->req_begun = true;
     req_free(c->req);
     c->req = req_new(c);
     buf_init(&c->url, c->h->limits.max_header_bytes);
@@ -406,6 +427,10 @@ static int on_headers_complete(http_parser *p)
     evtimer_del(c->deadline);
     r->started = httpd_now();
     r->method = http_method_str((enum http_method)p->method);
+    if (p->http_major != 1 || p->http_minor > 1) {
+        conn_fail(c, 505, "http_version", "only HTTP/1.0 and HTTP/1.1 are served");
+        return -1;
+    }
     struct http_parser_url u;
     http_parser_url_init(&u);
     const char *url = buf_cstr(&c->url);
@@ -423,12 +448,13 @@ static int on_headers_complete(http_parser *p)
         r->query = xstrndup(url + u.field_data[UF_QUERY].off, u.field_data[UF_QUERY].len);
     buf_free(&c->url);
 
+    bool chunked = (p->flags & F_CHUNKED) != 0;
+    c->body_expected = chunked || (p->content_length > 0 && p->content_length != ULLONG_MAX);
+    c->headers_done = true;
     c->max_body = 0;
     c->h->cb.on_headers(c->h->cb.app, r, &c->max_body);
     if (c->state != CONN_READING)
         return 0; /* the app answered at once; parsing is paused */
-    bool chunked = (p->flags & F_CHUNKED) != 0;
-    c->body_expected = chunked || (p->content_length > 0 && p->content_length != ULLONG_MAX);
     if (!chunked && p->content_length != ULLONG_MAX && p->content_length > c->max_body) {
         conn_fail(c, 413, "body_too_large", "the request body exceeds the limit for this route");
         return 0;
@@ -438,9 +464,8 @@ static int on_headers_complete(http_parser *p)
     if (expect && strcasecmp(expect, "100-continue") == 0 && c->body_expected)
         evbuffer_add_printf(bufferevent_get_output(c->bev), "HTTP/1.1 100 Continue\r\n\r\n");
     if (c->body_expected && c->h->limits.min_body_rate) {
-        struct timeval tv = {RATE_WINDOW_S, 0};
         c->window_bytes = 0;
-        evtimer_add(c->rate_timer, &tv);
+        conn_arm_rate(c);
     }
     return 0;
 }
@@ -509,8 +534,33 @@ static void conn_read(httpd_conn_t *c)
 
 static void conn_on_read(struct bufferevent *bev, void *arg)
 {
-    (void)bev;
-    conn_read(arg);
+    httpd_conn_t *c = arg;
+    if (c->state == CONN_LINGER) {
+        struct evbuffer *in = bufferevent_get_input(bev);
+        c->window_bytes += evbuffer_get_length(in);
+        evbuffer_drain(in, evbuffer_get_length(in));
+        if (c->window_bytes > LINGER_BYTES)
+            conn_free(c);
+        return;
+    }
+    conn_read(c);
+}
+
+/*
+ * After an early answer (413, 431, 400...) the client may still be sending
+ * the body.  Closing at once would make the kernel reset the connection and
+ * the client could lose our answer, so read and discard for a moment first
+ * (nginx calls this a lingering close).
+ */
+static void conn_linger(httpd_conn_t *c)
+{
+    c->state = CONN_LINGER;
+    c->window_bytes = 0;
+    evtimer_del(c->rate_timer);
+    struct timeval tv = seconds_tv(LINGER_S);
+    evtimer_add(c->deadline, &tv);
+    shutdown(bufferevent_getfd(c->bev), SHUT_WR);
+    bufferevent_enable(c->bev, EV_READ);
 }
 
 static void conn_on_write(struct bufferevent *bev, void *arg)
@@ -519,7 +569,10 @@ static void conn_on_write(struct bufferevent *bev, void *arg)
     if (c->state != CONN_WRITING || evbuffer_get_length(bufferevent_get_output(bev)) > 0)
         return;
     if (c->close_after) {
-        conn_free(c);
+        if (!c->message_done && c->req_begun && (!c->headers_done || c->body_expected))
+            conn_linger(c);
+        else
+            conn_free(c);
         return;
     }
     conn_next_request(c);
@@ -544,6 +597,10 @@ static void conn_on_deadline(evutil_socket_t fd, short what, void *arg)
     (void)fd;
     (void)what;
     httpd_conn_t *c = arg;
+    if (c->state == CONN_LINGER) {
+        conn_free(c);
+        return;
+    }
     if (c->state == CONN_READING && c->req && c->req->nheaders + c->url.len > 0) {
         conn_fail(c, 408, "timeout", "request headers took too long");
         return;
@@ -552,7 +609,7 @@ static void conn_on_deadline(evutil_socket_t fd, short what, void *arg)
         conn_free(c);
 }
 
-/* Upload rate check, every RATE_WINDOW_S seconds while a body is read. */
+/* Upload rate check, every rate window while a body is read. */
 static void conn_on_rate(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd;
@@ -560,13 +617,12 @@ static void conn_on_rate(evutil_socket_t fd, short what, void *arg)
     httpd_conn_t *c = arg;
     if (c->state != CONN_READING)
         return;
-    if (c->window_bytes < c->h->limits.min_body_rate * RATE_WINDOW_S) {
+    if ((double)c->window_bytes < (double)c->h->limits.min_body_rate * c->h->limits.rate_window_s) {
         conn_fail(c, 408, "too_slow", "the request body arrives too slowly");
         return;
     }
     c->window_bytes = 0;
-    struct timeval tv = {RATE_WINDOW_S, 0};
-    evtimer_add(c->rate_timer, &tv);
+    conn_arm_rate(c);
 }
 
 static void conn_free(httpd_conn_t *c)

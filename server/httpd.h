@@ -64,6 +64,7 @@ typedef struct httpd_limits {
     double header_timeout_s;
     double idle_timeout_s;
     size_t min_body_rate; /* bytes per second, 0: none */
+    double rate_window_s; /* measured over this window */
     size_t max_connections;
 } httpd_limits_t;
 

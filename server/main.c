@@ -98,6 +98,7 @@ int main(int argc, char **argv)
             return 1;
         }
         rc = cmd->run(&cfg, argc - 1, argv + 1);
+        db_library_end();
     }
     config_free(&cfg);
     return rc;

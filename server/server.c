@@ -82,6 +82,7 @@ int cli_serve(config_t *cfg, int argc, char **argv)
         .header_timeout_s = (double)cfg->header_timeout_s,
         .idle_timeout_s = (double)cfg->idle_timeout_s,
         .min_body_rate = (size_t)cfg->min_body_rate,
+        .rate_window_s = (double)cfg->body_rate_window_s,
         .max_connections = (size_t)cfg->max_connections,
     };
     httpd_callbacks_t cb = {router_on_headers, router_on_request, router_on_response, &srv};
@@ -98,6 +99,9 @@ int cli_serve(config_t *cfg, int argc, char **argv)
     snprintf(port, sizeof port, "%d", httpd_port(srv.httpd));
     log_info("listening", "listen", cfg->listen, "port", port, NULL);
     event_base_dispatch(srv.base);
+    /* Already shutting down: a second signal must not cut the clean-up short. */
+    signal(SIGTERM, SIG_IGN);
+    signal(SIGINT, SIG_IGN);
     log_info("stopped", NULL);
     exit_code = 0;
 fail:
