@@ -122,10 +122,11 @@ double stats_beta_inc(double a, double b, double x);
 /*
  * P(T <= t) for Student's t with df > 0 degrees of freedom (real df
  * allowed, finite); NAN for df <= 0, infinite df or NAN arguments.  Below
- * 1e6 degrees of freedom it is I_x(df/2, 1/2) / 2 by stats_beta_inc's
- * method; from 1e6 on, the normal tail at the z whose Cornish-Fisher
+ * 1e5 degrees of freedom it is I_x(df/2, 1/2) / 2 by stats_beta_inc's
+ * method; from 1e5 on, the normal tail at the z whose Cornish-Fisher
  * expansion (Abramowitz & Stegun 26.7.5) gives t.  Relative accuracy about
- * 1e-11 in either tail.  Pure; any thread.
+ * 1e-11 in either tail (5e-11 in the most extreme tails).  Pure; any
+ * thread.
  */
 double stats_t_cdf(double t, double df);
 
@@ -133,7 +134,7 @@ double stats_t_cdf(double t, double df);
  * The quantile t(p, df): the t with P(T <= t) = p, for p in (0, 1) and real
  * finite df >= 1 (df = n - 1 for a sample of n); NAN outside those ranges.
  * Found by safeguarded Newton on the upper tail (or, for p in [1/4, 3/4],
- * on the central mass, which keeps small t accurate); from df = 1e6 on by
+ * on the central mass, which keeps small t accurate); from df = 1e5 on by
  * the Cornish-Fisher expansion around the normal quantile.  Relative
  * accuracy 1e-9 or better (about 1e-11 in practice), checked in the unit
  * tests against the standard Student t table and closed forms.
