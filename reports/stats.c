@@ -612,8 +612,9 @@ int stats_qa_precision(size_t n, double s, double precision, stats_precision_t *
         r.needed_n = 2;
     else
         r.needed_n = needed_n(s, precision);
-    /* Keep the flag and needed_n telling one story even where the closed
-     * form and the iteration round differently at the boundary. */
+    /* The flag and the search use the same hw(n) expression, so they agree
+     * unless rounding made hw non-monotone right at the boundary; then
+     * keep them telling one story (a flagged row never "needs" <= n). */
     if (r.flagged && n >= 2 && r.needed_n <= n && r.needed_n != 0)
         r.needed_n = n + 1;
     *out = r;
