@@ -22,8 +22,8 @@
 #include "utf8.h"
 #include "xmem.h"
 
-#define MAX_HEADERS 100
-#define LINGER_S 2.0            /* how long to drain an unread body before closing */
+#define MAX_HEADERS  100
+#define LINGER_S     2.0        /* how long to drain an unread body before closing */
 #define LINGER_BYTES (4u << 20) /* and how much of it */
 
 typedef enum conn_state {
