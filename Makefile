@@ -84,6 +84,7 @@ test:
 	@$(MAKE) --no-print-directory release
 	@$(MAKE) --no-print-directory asan
 	@$(MAKE) --no-print-directory lint
+	@$(MAKE) --no-print-directory format-check
 	@scripts/test.sh
 
 # Dependencies, build, embedded database, migrations, then serve on :8443.
@@ -107,7 +108,7 @@ format:
 	clang-format -i $(wildcard lib/*.[ch] server/*.[ch] reports/*.[ch] tests/unit/*.[ch] fuzz/*.c bench/*.c)
 
 format-check:
-	clang-format --dry-run -Werror $(wildcard lib/*.[ch] server/*.[ch] reports/*.[ch] tests/unit/*.[ch] fuzz/*.c bench/*.c)
+	@clang-format --dry-run -Werror $(wildcard lib/*.[ch] server/*.[ch] reports/*.[ch] tests/unit/*.[ch] fuzz/*.c bench/*.c) && echo "format: ok"
 
 # libFuzzer targets: `make fuzz FUZZ_SECONDS=300` builds and runs each one.
 FUZZ_SECONDS ?= 60
