@@ -9,6 +9,7 @@
 
 #include "audit.h"
 #include "status.h"
+#include "tz.h"
 #include "xmem.h"
 
 #define TENANT_COLS "id, slug, name, timezone, DATE_FORMAT(created_at, '%Y-%m-%dT%H:%i:%sZ')"
@@ -26,21 +27,12 @@ bool tenant_slug_valid(const char *slug)
 
 bool tenant_timezone_valid(const char *zone)
 {
-    size_t n = strlen(zone);
-    if (n == 0 || n > 64 || zone[0] == '/' || strstr(zone, ".."))
+    tz_t *tz = NULL;
+    char err[256];
+    if (!tz_name_valid(zone) || tz_load(zone, &tz, err, sizeof err) != ST_OK)
         return false;
-    for (const char *p = zone; *p; p++)
-        if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
-              *p == '/' || *p == '_' || *p == '-' || *p == '+'))
-            return false;
-    char path[128], magic[4];
-    snprintf(path, sizeof path, "/usr/share/zoneinfo/%s", zone);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return false;
-    bool ok = fread(magic, 1, 4, f) == 4 && memcmp(magic, "TZif", 4) == 0;
-    fclose(f);
-    return ok;
+    tz_free(tz);
+    return true;
 }
 
 /* Copies the current result row into a tenant_t. */
