@@ -548,7 +548,7 @@ static int qlog_line(qlog_t *q, const char *p, size_t n, const cdr_sink_t *sink)
     if (ti > 0) {
         char fname[32];
         snprintf(fname, sizeof fname, "data%zu", ti - 4);
-        if (nf > QLOG_MAX_FIELDS)
+        if (ev == EV_ATXFER && nf > QLOG_MAX_FIELDS) /* f[nf - 2] was not kept */
             return qlog_reject(q, sink, 0, drop, "", "%s has more than %d fields", evname,
                                QLOG_MAX_FIELDS);
         if (nf <= ti)

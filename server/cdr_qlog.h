@@ -31,7 +31,8 @@
  * ENTERQUEUE>`, built only from the ENTERQUEUE line itself: re-uploading a
  * log, or splitting it differently across uploads, gives the same ids, which
  * a counter (`#2`) kept in assembler state would not.  It starts with the
- * uniqueid, so a QA evaluation naming the uniqueid can be matched by prefix.
+ * uniqueid (all of it unless the uniqueid alone is over 46 bytes), so a QA
+ * evaluation naming the uniqueid can be matched by the prefix `<callid>@`.
  * When that text is longer than CDR_ID_MAX, the id is its first 47 bytes
  * (cut at a UTF-8 boundary), `~`, and 16 hex digits of the 64-bit FNV-1a
  * hash of the whole text.
