@@ -429,3 +429,89 @@ void db_res_free(db_res_t *res)
     free(res->len);
     free(res);
 }
+
+struct db_bulk {
+    db_t *db;
+    MYSQL_STMT *st;
+    MYSQL_BIND *binds;
+    db_bulk_col_t *cols;
+    size_t ncols, row_size;
+};
+
+int db_bulk_prepare(db_t *db, const char *sql, const db_bulk_col_t *cols, size_t ncols,
+                    size_t row_size, db_bulk_t **out)
+{
+    db_bulk_t *b = xcalloc(1, sizeof *b);
+    b->db = db;
+    b->ncols = ncols;
+    b->row_size = row_size;
+    b->cols = xmemdup(cols, ncols * sizeof *cols);
+    b->binds = xcalloc(ncols, sizeof *b->binds);
+    b->st = mysql_stmt_init(db->my);
+    int rc;
+    if (!b->st) {
+        rc = db_fail(db, mysql_errno(db->my), mysql_error(db->my));
+        goto fail;
+    }
+    for (size_t i = 0; i < ncols; i++) {
+        if (cols[i].type == DBB_STR && cols[i].ind_offset < 0) {
+            snprintf(db->error, sizeof db->error, "bulk column %zu: strings need an indicator", i);
+            rc = ST_ERR_INTERNAL;
+            goto fail;
+        }
+    }
+    if (mysql_stmt_prepare(b->st, sql, (unsigned long)strlen(sql)) != 0) {
+        rc = db_fail(db, mysql_stmt_errno(b->st), mysql_stmt_error(b->st));
+        goto fail;
+    }
+    if (mysql_stmt_param_count(b->st) != ncols) {
+        snprintf(db->error, sizeof db->error, "bulk statement has %lu parameters, %zu columns",
+                 mysql_stmt_param_count(b->st), ncols);
+        rc = ST_ERR_INTERNAL;
+        goto fail;
+    }
+    *out = b;
+    return ST_OK;
+fail:
+    db_bulk_free(b);
+    return rc;
+}
+
+int db_bulk_exec(db_bulk_t *b, const void *rows, size_t n)
+{
+    if (n == 0)
+        return ST_OK;
+    /* Binds point into the first row; the connector strides by row_size. */
+    char *base = (char *)(uintptr_t)rows;
+    for (size_t i = 0; i < b->ncols; i++) {
+        MYSQL_BIND *m = &b->binds[i];
+        const db_bulk_col_t *c = &b->cols[i];
+        memset(m, 0, sizeof *m);
+        m->buffer = base + c->offset;
+        m->buffer_type = c->type == DBB_I64   ? MYSQL_TYPE_LONGLONG
+                         : c->type == DBB_I32 ? MYSQL_TYPE_LONG
+                         : c->type == DBB_I8  ? MYSQL_TYPE_TINY
+                                              : MYSQL_TYPE_STRING;
+        if (c->ind_offset >= 0)
+            m->u.indicator = base + c->ind_offset;
+    }
+    unsigned int array_size = (unsigned int)n;
+    size_t row_size = b->row_size;
+    if (mysql_stmt_attr_set(b->st, STMT_ATTR_ARRAY_SIZE, &array_size) ||
+        mysql_stmt_attr_set(b->st, STMT_ATTR_ROW_SIZE, &row_size) ||
+        mysql_stmt_bind_param(b->st, b->binds) || mysql_stmt_execute(b->st))
+        return db_fail(b->db, mysql_stmt_errno(b->st), mysql_stmt_error(b->st));
+    b->db->affected = mysql_stmt_affected_rows(b->st);
+    return ST_OK;
+}
+
+void db_bulk_free(db_bulk_t *b)
+{
+    if (!b)
+        return;
+    if (b->st)
+        mysql_stmt_close(b->st);
+    free(b->binds);
+    free(b->cols);
+    free(b);
+}

@@ -111,6 +111,32 @@ int db_commit(db_t *db);
 /* Rolls back; harmless when no transaction is open or the connection is gone. */
 void db_rollback(db_t *db);
 
+/*
+ * Bulk execution with row-wise array binding (MariaDB Connector/C
+ * STMT_ATTR_ROW_SIZE): one prepared statement sent for many rows of a
+ * caller-defined struct in one round trip.  Each column names a field by
+ * offset and, optionally, a per-row `signed char` indicator field: for a
+ * DBB_STR column it must hold DB_IND_NTS (the field is a NUL-terminated
+ * char array); for any column DB_IND_NULL sends NULL, DB_IND_NONE the value.
+ */
+typedef enum db_bulk_type { DBB_I64, DBB_I32, DBB_I8, DBB_STR } db_bulk_type;
+#define DB_IND_NTS (-1)
+#define DB_IND_NONE 0
+#define DB_IND_NULL 1
+typedef struct db_bulk_col {
+    db_bulk_type type;
+    size_t offset;
+    long ind_offset; /* offset of the indicator, or -1 (required for DBB_STR) */
+} db_bulk_col_t;
+typedef struct db_bulk db_bulk_t;
+
+/* Prepares sql (one `?` per column) for rows of row_size bytes. */
+int db_bulk_prepare(db_t *db, const char *sql, const db_bulk_col_t *cols, size_t ncols,
+                    size_t row_size, db_bulk_t **out);
+/* Sends n rows starting at rows. */
+int db_bulk_exec(db_bulk_t *b, const void *rows, size_t n);
+void db_bulk_free(db_bulk_t *b);
+
 /* Result rows: db_res_next() moves to the next row (first call: first row). */
 bool db_res_next(db_res_t *res);
 size_t db_res_count(const db_res_t *res);

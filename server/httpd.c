@@ -43,6 +43,8 @@ struct httpd_conn {
     bool keep_alive;
     bool message_done;
     bool req_begun;    /* bytes of the current request have arrived */
+    bool paused;       /* streaming body held back by the app */
+    size_t body_bytes; /* streamed so far */
     bool headers_done; /* its headers are complete */
     bool body_expected;
     size_t max_body;
@@ -297,6 +299,18 @@ static void conn_fail(httpd_conn_t *c, int status, const char *code, const char 
 {
     if (c->state != CONN_READING)
         return;
+    if (c->req && c->req->stream && c->headers_done) {
+        /* The app owns a streaming request: it answers, with this status. */
+        c->state = CONN_APP;
+        c->close_after = true;
+        evtimer_del(c->rate_timer);
+        bufferevent_disable(c->bev, EV_READ);
+        enum http_errno e = HTTP_PARSER_ERRNO(&c->parser);
+        if (e == HPE_OK || e == HPE_PAUSED)
+            http_parser_pause(&c->parser, 1);
+        c->h->cb.on_body_end(c->h->cb.app, c->req, status, code, message);
+        return;
+    }
     if (!c->req)
         c->req = req_new(c);
     c->req->started = c->req->started ? c->req->started : httpd_now();
@@ -459,7 +473,10 @@ static int on_headers_complete(http_parser *p)
         conn_fail(c, 413, "body_too_large", "the request body exceeds the limit for this route");
         return 0;
     }
-    buf_init(&r->body, c->max_body);
+    if (!r->stream)
+        buf_init(&r->body, c->max_body);
+    c->body_bytes = 0;
+    c->paused = false;
     const char *expect = httpd_header(r, "expect");
     if (expect && strcasecmp(expect, "100-continue") == 0 && c->body_expected)
         evbuffer_add_printf(bufferevent_get_output(c->bev), "HTTP/1.1 100 Continue\r\n\r\n");
@@ -474,6 +491,15 @@ static int on_body(http_parser *p, const char *at, size_t n)
 {
     httpd_conn_t *c = p->data;
     c->window_bytes += n;
+    if (c->req->stream) {
+        c->body_bytes += n;
+        if (c->body_bytes > c->max_body) {
+            conn_fail(c, 413, "body_too_large", "the request body exceeds the limit for this route");
+            return 0;
+        }
+        c->h->cb.on_body(c->h->cb.app, c->req, at, n);
+        return 0;
+    }
     if (buf_append(&c->req->body, at, n) != 0) {
         conn_fail(c, 413, "body_too_large", "the request body exceeds the limit for this route");
         return 0;
@@ -500,7 +526,10 @@ static void conn_dispatch(httpd_conn_t *c)
     c->state = CONN_APP;
     c->close_after = !c->keep_alive || c->h->draining;
     bufferevent_disable(c->bev, EV_READ);
-    c->h->cb.on_request(c->h->cb.app, r);
+    if (r->stream)
+        c->h->cb.on_body_end(c->h->cb.app, r, 0, NULL, NULL);
+    else
+        c->h->cb.on_request(c->h->cb.app, r);
 }
 
 /* Feeds buffered input to the parser while the connection is reading. */
@@ -617,6 +646,11 @@ static void conn_on_rate(evutil_socket_t fd, short what, void *arg)
     httpd_conn_t *c = arg;
     if (c->state != CONN_READING)
         return;
+    if (c->paused) { /* we are the slow side: do not count it against the client */
+        c->window_bytes = 0;
+        conn_arm_rate(c);
+        return;
+    }
     if ((double)c->window_bytes < (double)c->h->limits.min_body_rate * c->h->limits.rate_window_s) {
         conn_fail(c, 408, "too_slow", "the request body arrives too slowly");
         return;
@@ -628,10 +662,16 @@ static void conn_on_rate(evutil_socket_t fd, short what, void *arg)
 static void conn_free(httpd_conn_t *c)
 {
     httpd_t *h = c->h;
-    if (c->state == CONN_APP && c->req)
-        c->req->conn = NULL; /* the app still holds it; httpd_respond() frees it */
-    else
-        req_free(c->req);
+    httpd_req_t *r = c->req;
+    bool streaming = r && r->stream && c->headers_done && c->state == CONN_READING;
+    if (r && (c->state == CONN_APP || streaming)) {
+        r->conn = NULL; /* the app still holds it; httpd_respond() frees it */
+        if (streaming)
+            h->cb.on_body_end(h->cb.app, r, -1, "gone", "the client went away");
+    } else {
+        req_free(r);
+    }
+    c->req = NULL;
     buf_free(&c->url);
     buf_free(&c->hname);
     buf_free(&c->hvalue);
@@ -770,6 +810,30 @@ httpd_t *httpd_new(struct event_base *base, SSL_CTX *tls, const char *listen,
     h->port = ntohs(bound.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)(void *)&bound)->sin6_port
                                                 : ((struct sockaddr_in *)(void *)&bound)->sin_port);
     return h;
+}
+
+void httpd_pause(httpd_req_t *req)
+{
+    httpd_conn_t *c = req->conn;
+    if (!c || c->state != CONN_READING || c->paused)
+        return;
+    c->paused = true;
+    bufferevent_disable(c->bev, EV_READ);
+    enum http_errno e = HTTP_PARSER_ERRNO(&c->parser);
+    if (e == HPE_OK)
+        http_parser_pause(&c->parser, 1); /* stop inside the current buffer too */
+}
+
+void httpd_resume(httpd_req_t *req)
+{
+    httpd_conn_t *c = req->conn;
+    if (!c || c->state != CONN_READING || !c->paused)
+        return;
+    c->paused = false;
+    if (HTTP_PARSER_ERRNO(&c->parser) == HPE_PAUSED)
+        http_parser_pause(&c->parser, 0);
+    bufferevent_enable(c->bev, EV_READ);
+    conn_read(c);
 }
 
 int httpd_port(const httpd_t *h)

@@ -57,6 +57,7 @@ typedef struct httpd_req {
     const void *route_ref; /* the app's static route entry, set in on_headers (not owned) */
     const char *route;     /* route label for metrics and logs (static string) */
     httpd_conn_t *conn;    /* NULL once the client has gone */
+    bool stream;           /* set in on_headers: the body goes to on_body, not into body */
 } httpd_req_t;
 
 typedef struct httpd_limits {
@@ -79,6 +80,17 @@ typedef struct httpd_callbacks {
     void (*on_request)(void *app, httpd_req_t *req);
     /* A response has been queued (metrics, access log). */
     void (*on_response)(void *app, const httpd_req_t *req, int status, size_t body_bytes);
+    /*
+     * Streaming (req->stream set in on_headers): the app owns req from
+     * on_headers on.  on_body gets each piece of the body as it arrives
+     * (httpd_pause() inside it applies back-pressure); on_body_end says how
+     * the body ended: status 0 complete, a 4xx status the app should answer
+     * with (code and message describe it), or -1 when the client has gone
+     * (req->conn is NULL then).  on_request is not called.
+     */
+    void (*on_body)(void *app, httpd_req_t *req, const char *data, size_t len);
+    void (*on_body_end)(void *app, httpd_req_t *req, int status, const char *code,
+                        const char *message);
     void *app;
 } httpd_callbacks_t;
 
@@ -109,6 +121,11 @@ void httpd_respond_json(httpd_req_t *req, int status, const json_t *doc);
 /* Answers {"error": {"code", "message", "details"?}}; details may be NULL (stolen if not). */
 void httpd_respond_error(httpd_req_t *req, int status, const char *code, const char *message,
                          json_t *details);
+
+/* Stops reading a streaming body (back-pressure) until httpd_resume(). */
+void httpd_pause(httpd_req_t *req);
+/* Reads again; harmless when the client has gone. */
+void httpd_resume(httpd_req_t *req);
 
 /* Monotonic clock in seconds. */
 double httpd_now(void);
