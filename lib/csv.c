@@ -43,6 +43,7 @@ struct csv_reader {
     csv_field_t *out;
     size_t nfields, fields_cap;
     uint64_t err_line;
+    size_t err_col;
     char err[160];
 };
 
@@ -115,9 +116,11 @@ static void csv_reserve(csv_reader_t *r, size_t n)
 static int csv_append(csv_reader_t *r, const char *p, size_t n)
 {
     size_t flen = r->len - r->fstart;
-    if (n > r->lim.max_field - flen)
+    if (n > r->lim.max_field - flen) {
+        r->err_col = r->nfields + 1;
         return csv_fail(r, ST_ERR_TOO_LARGE, r->rec_line, "field %zu is longer than %zu bytes",
                         r->nfields + 1, r->lim.max_field);
+    }
     if (n > r->lim.max_record - r->rec_bytes)
         return csv_fail(r, ST_ERR_TOO_LARGE, r->rec_line, "the record is longer than %zu bytes",
                         r->lim.max_record);
@@ -236,6 +239,7 @@ static int csv_feed_core(csv_reader_t *r, const char *p, const char *end)
                 csv_field_end(r);
                 r->state = S_FIELD_START;
             } else if (c == '"') {
+                r->err_col = r->nfields + 1;
                 return csv_fail(r, ST_ERR_INVALID, r->rec_line,
                                 "field %zu: a quote inside an unquoted field (quote the whole "
                                 "field and double the quote)",
@@ -278,6 +282,7 @@ static int csv_feed_core(csv_reader_t *r, const char *p, const char *end)
                 if ((rc = csv_record_end(r)) != ST_OK)
                     return rc;
             } else {
+                r->err_col = r->nfields + 1;
                 return csv_fail(r, ST_ERR_INVALID, r->rec_line,
                                 "field %zu: unexpected character after a closing quote",
                                 r->nfields + 1);
@@ -354,6 +359,11 @@ const char *csv_reader_error(const csv_reader_t *r)
 uint64_t csv_reader_error_line(const csv_reader_t *r)
 {
     return r->err_line;
+}
+
+size_t csv_reader_error_column(const csv_reader_t *r)
+{
+    return r->err_col;
 }
 
 uint64_t csv_reader_line(const csv_reader_t *r)

@@ -84,6 +84,10 @@ const char *csv_reader_error(const csv_reader_t *r);
  * happened in (0 if none). */
 uint64_t csv_reader_error_line(const csv_reader_t *r);
 
+/* The 1-based field (column) the fatal error is about, or 0 when it is not
+ * about one field (an unclosed quote, too many fields, a long record). */
+size_t csv_reader_error_column(const csv_reader_t *r);
+
 /* Lines seen so far (1 + line breaks consumed), for progress reporting. */
 uint64_t csv_reader_line(const csv_reader_t *r);
 

@@ -56,6 +56,7 @@ typedef struct outcome {
     char records[4096];
     int rc;
     uint64_t err_line;
+    size_t err_col;
     char err[160];
 } outcome_t;
 
@@ -75,6 +76,7 @@ static void run_chunked(const char *in, size_t len, size_t chunk, const csv_limi
     snprintf(o->records, sizeof o->records, "%s", buf_cstr(&res.out));
     o->rc = rc;
     o->err_line = csv_reader_error_line(r);
+    o->err_col = csv_reader_error_column(r);
     snprintf(o->err, sizeof o->err, "%s", csv_reader_error(r));
     /* Errors are sticky. */
     if (rc != ST_OK)
@@ -285,6 +287,22 @@ static void test_callback_stops(void **state)
     assert_int_equal(o.rc, ST_ERR_CONFLICT);
 }
 
+static void test_error_column(void **state)
+{
+    (void)state;
+    outcome_t o;
+    run_chunked("a,b,c\n1,2\"\n", 11, 1, NULL, 0, &o);
+    assert_int_equal(o.err_col, 2);
+    run_chunked("\"a\",\"b\"x\n", 10, 1, NULL, 0, &o);
+    assert_int_equal(o.err_col, 2);
+    csv_limits_t lim = {.max_field = 2};
+    run_chunked("ab,c,def\n", 9, 1, &lim, 0, &o);
+    assert_int_equal(o.rc, ST_ERR_TOO_LARGE);
+    assert_int_equal(o.err_col, 3);
+    run_chunked("\"ab", 3, 1, NULL, 0, &o);
+    assert_int_equal(o.err_col, 0);
+}
+
 static void test_misc_api(void **state)
 {
     (void)state;
@@ -306,7 +324,8 @@ int main(void)
         cmocka_unit_test(test_line_endings),   cmocka_unit_test(test_bom),
         cmocka_unit_test(test_empty_and_nul),  cmocka_unit_test(test_format_errors),
         cmocka_unit_test(test_column_limit),   cmocka_unit_test(test_field_and_record_limits),
-        cmocka_unit_test(test_callback_stops), cmocka_unit_test(test_misc_api),
+        cmocka_unit_test(test_callback_stops), cmocka_unit_test(test_error_column),
+        cmocka_unit_test(test_misc_api),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
