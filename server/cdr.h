@@ -17,7 +17,7 @@
 #include <stdint.h>
 
 #define CDR_ID_MAX 64        /* bytes in call_id, queue, agent_id, customer_id */
-#define CDR_NONE INT64_MIN   /* "no instant" in an *_us field */
+#define CDR_NONE   INT64_MIN /* "no instant" in an *_us field */
 
 typedef enum cdr_outcome {
     CDR_ANSWERED = 1,
@@ -39,14 +39,14 @@ typedef struct cdr {
     char agent_id[CDR_ID_MAX + 1];    /* "" when none */
     char customer_id[CDR_ID_MAX + 1]; /* "" when none */
     int64_t offered_us;
-    int64_t answered_us;              /* CDR_NONE when not answered */
+    int64_t answered_us; /* CDR_NONE when not answered */
     int64_t ended_us;
     cdr_outcome outcome;
     cdr_channel channel;
-    int32_t talk_s, hold_s, acw_s;    /* >= 0 */
-    int8_t transferred;               /* 0 or 1 (default 0) */
-    int8_t resolved;                  /* 0, 1, or -1 when not given */
-    int8_t csat;                      /* 1..5, or 0 when no survey */
+    int32_t talk_s, hold_s, acw_s; /* >= 0 */
+    int8_t transferred;            /* 0 or 1 (default 0) */
+    int8_t resolved;               /* 0, 1, or -1 when not given */
+    int8_t csat;                   /* 1..5, or 0 when no survey */
 } cdr_t;
 
 /* A rejected row: the 1-based line of the input it started on, the field
