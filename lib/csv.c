@@ -115,15 +115,19 @@ static void csv_reserve(csv_reader_t *r, size_t n)
 /* Appends field bytes, enforcing the field and record limits. */
 static int csv_append(csv_reader_t *r, const char *p, size_t n)
 {
-    size_t flen = r->len - r->fstart;
-    if (n > r->lim.max_field - flen) {
-        r->err_col = r->nfields + 1;
-        return csv_fail(r, ST_ERR_TOO_LARGE, r->rec_line, "field %zu is longer than %zu bytes",
-                        r->nfields + 1, r->lim.max_field);
-    }
-    if (n > r->lim.max_record - r->rec_bytes)
+    /* When a span breaks both limits, report the one its bytes reach first,
+     * so the error does not depend on how the input was chunked. */
+    size_t field_room = r->lim.max_field - (r->len - r->fstart);
+    size_t record_room = r->lim.max_record - r->rec_bytes;
+    if (n > field_room || n > record_room) {
+        if (field_room <= record_room) {
+            r->err_col = r->nfields + 1;
+            return csv_fail(r, ST_ERR_TOO_LARGE, r->rec_line, "field %zu is longer than %zu bytes",
+                            r->nfields + 1, r->lim.max_field);
+        }
         return csv_fail(r, ST_ERR_TOO_LARGE, r->rec_line, "the record is longer than %zu bytes",
                         r->lim.max_record);
+    }
     csv_reserve(r, n);
     memcpy(r->buf + r->len, p, n);
     r->len += n;

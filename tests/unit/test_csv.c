@@ -273,6 +273,13 @@ static void test_field_and_record_limits(void **state)
     /* "ab""""" unescapes to ab"" (4 bytes, the limit). */
     check_lim("\"ab\"\"\"\"\"\n", 9, &lim, "1[ab\"\"]\n", ST_OK, 0, "");
     check_lim("a,b,c,d\n", 8, &lim, "", ST_ERR_TOO_LARGE, 1, "more than 3 fields");
+    /* A span that breaks both limits names the one its bytes reach first
+     * (found by fuzz_csv: the whole and the byte-wise feed disagreed).  The
+     * third field has 4 bytes of field room but 2 of record room. */
+    check_lim("abc,abc,abcde\n", 14, &lim, "", ST_ERR_TOO_LARGE, 1,
+              "the record is longer than 8 bytes");
+    /* Equal room: the field is named. */
+    check_lim("abcd,efghij\n", 12, &lim, "", ST_ERR_TOO_LARGE, 1, "field 2 is longer than 4");
 }
 
 static void test_callback_stops(void **state)
