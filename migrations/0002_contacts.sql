@@ -21,7 +21,7 @@ CREATE TABLE ingest_batches (
   PRIMARY KEY (tenant_id, id),
   KEY ingest_batches_id (id),
   CONSTRAINT ingest_batches_tenant FOREIGN KEY (tenant_id) REFERENCES tenants (id)
-) ENGINE=InnoDB;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
 CREATE TABLE contacts (
   tenant_id    BIGINT UNSIGNED NOT NULL,
@@ -45,7 +45,7 @@ CREATE TABLE contacts (
   batch_id     BIGINT UNSIGNED NOT NULL,        -- the batch that last wrote the row
   PRIMARY KEY (tenant_id, call_id),
   KEY contacts_offered (tenant_id, offered_us)
-) ENGINE=InnoDB;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
 -- Rollups on a UTC 15-minute grid: every contract's local 15/30/60-minute
 -- interval, day and month is a union of these slots (time-zone offsets are
@@ -65,7 +65,7 @@ CREATE TABLE contact_rollups (
   acw_sum       BIGINT       NOT NULL,
   transferred_n BIGINT       NOT NULL,
   PRIMARY KEY (tenant_id, slot_us, queue, outcome, wait_b)
-) ENGINE=InnoDB;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
 -- Asterisk queue_log contacts whose end event has not arrived yet.
 CREATE TABLE qlog_open (
@@ -78,4 +78,4 @@ CREATE TABLE qlog_open (
   connected    BIGINT       NULL,               -- CONNECT epoch seconds; NULL before it
   ring_no_answer INT UNSIGNED NOT NULL,
   PRIMARY KEY (tenant_id, callid, queue)
-) ENGINE=InnoDB;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;

@@ -40,6 +40,11 @@ typedef struct api_ctx {
     const char *content_type; /* raw body instead of JSON */
     buf_t raw;
     char *extra_headers;
+    /* streaming uploads (BODY_UPLOAD routes) */
+    struct chan *body;    /* the body as it arrives */
+    struct event *resume; /* wakes the loop to read again */
+    int body_status;      /* set by the loop when the body failed: 413, 408, ... */
+    char body_code[32], body_message[160];
 } api_ctx_t;
 
 typedef void (*api_handler_fn)(api_ctx_t *ctx, db_t *db);
@@ -50,6 +55,16 @@ void api_json(api_ctx_t *ctx, int status, json_t *doc);
 void api_error(api_ctx_t *ctx, int status, const char *code, const char *message, json_t *details);
 /* Parses the request body as a JSON object; answers 400/415 itself and returns NULL on error. */
 json_t *api_body_json(api_ctx_t *ctx);
+/*
+ * Streaming uploads: the next piece of the body (length, *data valid until
+ * the next call), 0 at its end, -1 when it was cut off or refused (then
+ * api_body_failed() has set the response).
+ */
+long api_body_next(api_ctx_t *ctx, const char **data);
+/* Answers for a body that could not be read (limit, timeout, client gone). */
+void api_body_failed(api_ctx_t *ctx);
+/* A query parameter, percent-decoded, into out; false when absent or too long. */
+bool api_query(const api_ctx_t *ctx, const char *name, char *out, size_t outlen);
 /* Maps a failed db status to 503 or 500 with a request-id hint. */
 void api_db_error(api_ctx_t *ctx, int rc, db_t *db);
 /* The configuration the server runs with. */
@@ -62,5 +77,6 @@ void api_tenants_get(api_ctx_t *ctx, db_t *db);
 void api_tokens_create(api_ctx_t *ctx, db_t *db);
 void api_tokens_revoke(api_ctx_t *ctx, db_t *db);
 void api_readyz(api_ctx_t *ctx, db_t *db);
+void api_cdrs_ingest(api_ctx_t *ctx, db_t *db);
 
 #endif

@@ -120,7 +120,7 @@ void db_rollback(db_t *db);
  * char array); for any column DB_IND_NULL sends NULL, DB_IND_NONE the value.
  */
 typedef enum db_bulk_type { DBB_I64, DBB_I32, DBB_I8, DBB_STR } db_bulk_type;
-#define DB_IND_NTS (-1)
+#define DB_IND_NTS  (-1)
 #define DB_IND_NONE 0
 #define DB_IND_NULL 1
 typedef struct db_bulk_col {

@@ -494,7 +494,8 @@ static int on_body(http_parser *p, const char *at, size_t n)
     if (c->req->stream) {
         c->body_bytes += n;
         if (c->body_bytes > c->max_body) {
-            conn_fail(c, 413, "body_too_large", "the request body exceeds the limit for this route");
+            conn_fail(c, 413, "body_too_large",
+                      "the request body exceeds the limit for this route");
             return 0;
         }
         c->h->cb.on_body(c->h->cb.app, c->req, at, n);

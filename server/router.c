@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chan.h"
 #include "log.h"
 #include "server.h"
 #include "status.h"
@@ -21,9 +22,15 @@ static const route_t routes[] = {
     {"GET", "/v1/tenants/{t}", ROLES_ANY, BODY_NONE, api_tenants_get, "/v1/tenants/{t}"},
     {"POST", "/v1/tokens", ROLE_ADMIN, BODY_JSON, api_tokens_create, "/v1/tokens"},
     {"DELETE", "/v1/tokens/{id}", ROLE_ADMIN, BODY_NONE, api_tokens_revoke, "/v1/tokens/{id}"},
+    {"POST", "/v1/tenants/{t}/cdrs", ROLE_MANAGER | ROLE_INGEST, BODY_UPLOAD, api_cdrs_ingest,
+     "/v1/tenants/{t}/cdrs"},
 };
 
+#define BODY_PIPE_BYTES (4u << 20) /* upload bytes queued for a worker before reading pauses */
+
 #define NROUTES (sizeof routes / sizeof routes[0])
+
+static void router_start_upload(server_t *srv, httpd_req_t *req, const route_t *r);
 
 /* True when a route's path is under /v1/tenants/{t}. */
 static bool route_is_tenant_scoped(const route_t *r)
@@ -106,6 +113,7 @@ void router_on_headers(void *arg, httpd_req_t *req, size_t *max_body)
         break;
     case BODY_UPLOAD:
         *max_body = (size_t)srv->cfg->max_body_mb * 1024 * 1024;
+        router_start_upload(srv, req, found);
         break;
     }
 }
@@ -113,6 +121,9 @@ void router_on_headers(void *arg, httpd_req_t *req, size_t *max_body)
 /* Frees a handler context (after its response was sent). */
 static void ctx_free(api_ctx_t *ctx)
 {
+    if (ctx->resume)
+        event_free(ctx->resume);
+    chan_release(ctx->body); /* the loop's (producer's) reference */
     principal_clear(&ctx->who);
     for (size_t i = 0; i < ctx->nparams; i++)
         free(ctx->params[i]);
@@ -172,6 +183,17 @@ static void router_work(db_t *db, void *arg)
     r->handler(ctx, db);
 }
 
+/* On a worker: the gate and the handler; an upload's pipe is let go after. */
+static void router_job(db_t *db, void *arg)
+{
+    api_ctx_t *ctx = arg;
+    router_work(db, ctx);
+    if (ctx->body) {
+        chan_abandon(ctx->body);
+        chan_release(ctx->body); /* the worker's (consumer's) reference */
+    }
+}
+
 /* On the loop: send what the handler decided, then free the context. */
 static void router_done(void *arg)
 {
@@ -217,6 +239,25 @@ static void router_metrics(server_t *srv, httpd_req_t *req)
     buf_free(&out);
 }
 
+/* A handler context for a request, with its path parameters. */
+static api_ctx_t *ctx_new(server_t *srv, httpd_req_t *req, const route_t *r)
+{
+    api_ctx_t *ctx = xcalloc(1, sizeof *ctx);
+    ctx->srv = srv;
+    ctx->req = req;
+    ctx->route = r;
+    buf_init(&ctx->raw, SIZE_MAX / 2);
+    char *caps[API_MAX_PARAMS + 1] = {0};
+    size_t n = 0;
+    route_match(r->pattern, req->path, caps, &n);
+    ctx->nparams = n > API_MAX_PARAMS ? API_MAX_PARAMS : n;
+    memcpy(ctx->params, caps, ctx->nparams * sizeof *caps);
+    for (size_t i = ctx->nparams; i < n && i < API_MAX_PARAMS + 1; i++)
+        free(caps[i]);
+    req->app = ctx;
+    return ctx;
+}
+
 void router_on_request(void *arg, httpd_req_t *req)
 {
     server_t *srv = arg;
@@ -228,18 +269,58 @@ void router_on_request(void *arg, httpd_req_t *req)
             httpd_respond(req, 200, "application/json", NULL, "{\"status\":\"ok\"}\n", 16);
         return;
     }
-    api_ctx_t *ctx = xcalloc(1, sizeof *ctx);
-    ctx->srv = srv;
-    ctx->req = req;
-    ctx->route = r;
-    buf_init(&ctx->raw, SIZE_MAX / 2);
-    char *caps[API_MAX_PARAMS + 1] = {0};
-    size_t n = 0;
-    route_match(r->pattern, req->path, caps, &n);
-    ctx->nparams = n > API_MAX_PARAMS ? API_MAX_PARAMS : n;
-    memcpy(ctx->params, caps, ctx->nparams * sizeof *caps);
-    req->app = ctx;
-    pool_submit(srv->pool, ctx, router_work, router_done);
+    pool_submit(srv->pool, ctx_new(srv, req, r), router_job, router_done);
+}
+
+/* Loop: the worker drained the pipe enough; read the socket again. */
+static void on_resume(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    api_ctx_t *ctx = arg;
+    httpd_resume(ctx->req);
+}
+
+/* Worker thread (inside chan_pop): ask the loop to resume reading. */
+static void wake_loop(void *arg)
+{
+    api_ctx_t *ctx = arg;
+    event_active(ctx->resume, EV_READ, 0);
+}
+
+/*
+ * Uploads stream: the job starts as soon as the headers are in (so the
+ * token is checked before the body is read) and reads the body through a
+ * bounded pipe while it arrives.
+ */
+static void router_start_upload(server_t *srv, httpd_req_t *req, const route_t *r)
+{
+    api_ctx_t *ctx = ctx_new(srv, req, r);
+    req->stream = true;
+    ctx->resume = event_new(srv->base, -1, 0, on_resume, ctx);
+    ctx->body = chan_new(BODY_PIPE_BYTES, wake_loop, ctx);
+    pool_submit(srv->pool, ctx, router_job, router_done);
+}
+
+void router_on_body(void *arg, httpd_req_t *req, const char *data, size_t len)
+{
+    (void)arg;
+    api_ctx_t *ctx = req->app;
+    if (chan_push(ctx->body, data, len) == 1)
+        httpd_pause(req);
+}
+
+void router_on_body_end(void *arg, httpd_req_t *req, int status, const char *code,
+                        const char *message)
+{
+    (void)arg;
+    api_ctx_t *ctx = req->app;
+    if (status > 0) {
+        ctx->body_status = status;
+        snprintf(ctx->body_code, sizeof ctx->body_code, "%s", code);
+        snprintf(ctx->body_message, sizeof ctx->body_message, "%s", message);
+    }
+    chan_close(ctx->body, status == 0);
 }
 
 void router_on_response(void *arg, const httpd_req_t *req, int status, size_t bytes)

@@ -35,6 +35,9 @@ typedef struct route {
 void router_on_headers(void *srv, httpd_req_t *req, size_t *max_body);
 void router_on_request(void *srv, httpd_req_t *req);
 void router_on_response(void *srv, const httpd_req_t *req, int status, size_t bytes);
+void router_on_body(void *srv, httpd_req_t *req, const char *data, size_t len);
+void router_on_body_end(void *srv, httpd_req_t *req, int status, const char *code,
+                        const char *message);
 
 /* Prints every route as JSON lines: method, pattern, roles, tenant-scoped. */
 void router_print(FILE *out);

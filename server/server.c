@@ -85,7 +85,8 @@ int cli_serve(config_t *cfg, int argc, char **argv)
         .rate_window_s = (double)cfg->body_rate_window_s,
         .max_connections = (size_t)cfg->max_connections,
     };
-    httpd_callbacks_t cb = {router_on_headers, router_on_request, router_on_response, &srv};
+    httpd_callbacks_t cb = {router_on_headers, router_on_request,  router_on_response,
+                            router_on_body,    router_on_body_end, &srv};
     srv.httpd = httpd_new(srv.base, srv.tls, cfg->listen, &limits, &cb, err, sizeof err);
     if (!srv.httpd) {
         fprintf(stderr, "slattest: %s\n", err);

@@ -41,18 +41,18 @@ static void test_backpressure_wakes_below_half(void **state)
     wakes = 0;
     char block[40] = {0};
     chan_t *c = chan_new(100, on_wake, NULL);
-    assert_int_equal(chan_push(c, block, 40), 0);  /* 40 */
-    assert_int_equal(chan_push(c, block, 40), 0);  /* 80 */
-    assert_int_equal(chan_push(c, block, 40), 1);  /* 120 > 100: pause */
+    assert_int_equal(chan_push(c, block, 40), 0); /* 40 */
+    assert_int_equal(chan_push(c, block, 40), 0); /* 80 */
+    assert_int_equal(chan_push(c, block, 40), 1); /* 120 > 100: pause */
     const char *d;
-    assert_int_equal(chan_pop(c, &d), 40);          /* 80 left: not yet <= 50 */
+    assert_int_equal(chan_pop(c, &d), 40); /* 80 left: not yet <= 50 */
     assert_int_equal(wakes, 0);
-    assert_int_equal(chan_pop(c, &d), 40);          /* 40 left: wake once */
+    assert_int_equal(chan_pop(c, &d), 40); /* 40 left: wake once */
     assert_int_equal(wakes, 1);
     assert_int_equal(chan_pop(c, &d), 40);
     assert_int_equal(wakes, 1);
     chan_close(c, false);
-    assert_int_equal(chan_pop(c, &d), -1);          /* cut off */
+    assert_int_equal(chan_pop(c, &d), -1); /* cut off */
     chan_release(c);
     chan_release(c);
 }

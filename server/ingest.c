@@ -1,0 +1,675 @@
+/* ingest.c - staged, transactional contact ingestion (see ingest.h). */
+#include "ingest.h"
+
+#include <inttypes.h>
+#include <openssl/evp.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "audit.h"
+#include "cdr.h"
+#include "cdr_qlog.h"
+#include "cdr_reader.h"
+#include "cdr_validate.h"
+#include "hash.h"
+#include "status.h"
+#include "xmem.h"
+
+#define STAGE_CHUNK        2000 /* rows per bulk insert into the staging table */
+#define MAX_ERRORS_LISTED  1000
+#define MAX_UPDATED_LISTED 100
+#define ROLLUP_SLOT_US     "900000000" /* 15 minutes */
+#define ROLLUP_WAIT_CAP    "600"
+
+static const uint8_t zero_digest[32]; /* until the body's digest is known */
+
+/* One staged row, laid out for row-wise bulk binding (db_bulk). */
+typedef struct stage_row {
+    int64_t line;
+    cdr_t r;
+    int32_t wait_s;
+    int32_t outcome, channel;
+    char hash_hex[33];
+    signed char ind_str;      /* DB_IND_NTS for every string column */
+    signed char ind_answered; /* DB_IND_NULL when not answered */
+} stage_row_t;
+
+struct ingest {
+    db_t *db;
+    uint64_t tenant_id;
+    char actor[128];
+    ingest_format fmt;
+    bool lenient;
+    cdr_reader_t *reader;
+    qlog_t *qlog;
+    db_bulk_t *stage;
+    stage_row_t *rows;
+    size_t nrows;
+    EVP_MD_CTX *sha;
+    uint64_t bytes;
+    uint64_t batch_id;
+    uint64_t rows_total, rejected, inserted, updated, unchanged;
+    json_t *errors;
+    json_t *updated_ids;
+    bool errors_truncated;
+    bool fatal;
+    bool in_txn;
+    bool finished;
+    bool committed;
+    int db_rc;
+    char sha_hex[HASH_SHA256_HEX_LEN + 1];
+};
+
+static const struct {
+    ingest_format fmt;
+    const char *name;
+    const char *content_type;
+} formats[] = {
+    {INGEST_CSV, "csv", "text/csv"},
+    {INGEST_JSON, "json", "application/json"},
+    {INGEST_NDJSON, "ndjson", "application/x-ndjson"},
+    {INGEST_QLOG, "queue_log", "text/x-asterisk-queue-log"},
+};
+#define NFORMATS (sizeof formats / sizeof formats[0])
+
+int ingest_format_parse(const char *name, ingest_format *out)
+{
+    for (size_t i = 0; i < NFORMATS; i++)
+        if (strcmp(name, formats[i].name) == 0) {
+            *out = formats[i].fmt;
+            return ST_OK;
+        }
+    return ST_ERR_INVALID;
+}
+
+int ingest_format_from_content_type(const char *ct, ingest_format *out)
+{
+    if (!ct)
+        return ST_ERR_INVALID;
+    size_t n = strcspn(ct, "; \t");
+    for (size_t i = 0; i < NFORMATS; i++)
+        if (strlen(formats[i].content_type) == n &&
+            strncasecmp(ct, formats[i].content_type, n) == 0) {
+            *out = formats[i].fmt;
+            return ST_OK;
+        }
+    return ST_ERR_INVALID;
+}
+
+const char *ingest_format_name(ingest_format fmt)
+{
+    for (size_t i = 0; i < NFORMATS; i++)
+        if (formats[i].fmt == fmt)
+            return formats[i].name;
+    return "?";
+}
+
+/* Lists one error (the first MAX_ERRORS_LISTED; the rest are counted). */
+static void add_error(ingest_t *g, uint64_t line, const char *field, const char *message)
+{
+    if (json_array_size(g->errors) >= MAX_ERRORS_LISTED) {
+        g->errors_truncated = true;
+        return;
+    }
+    json_t *e =
+        json_pack("{s:I, s:s, s:s}", "line", (json_int_t)line, "field", field, "message", message);
+    if (e)
+        json_array_append_new(g->errors, e);
+}
+
+/* The staging table's bulk insert: one `?` per stage_row_t column. */
+static const db_bulk_col_t stage_cols[] = {
+#define COL(type, field, ind)                                                                      \
+    {                                                                                              \
+        type, offsetof(stage_row_t, field), ind                                                    \
+    }
+#define STR offsetof(stage_row_t, ind_str)
+    COL(DBB_I64, line, -1),
+    COL(DBB_STR, r.call_id, STR),
+    COL(DBB_STR, r.queue, STR),
+    COL(DBB_I64, r.offered_us, -1),
+    COL(DBB_I64, r.answered_us, offsetof(stage_row_t, ind_answered)),
+    COL(DBB_I64, r.ended_us, -1),
+    COL(DBB_I32, wait_s, -1),
+    COL(DBB_I32, outcome, -1),
+    COL(DBB_I32, channel, -1),
+    COL(DBB_STR, r.agent_id, STR),
+    COL(DBB_STR, r.customer_id, STR),
+    COL(DBB_I32, r.talk_s, -1),
+    COL(DBB_I32, r.hold_s, -1),
+    COL(DBB_I32, r.acw_s, -1),
+    COL(DBB_I8, r.transferred, -1),
+    COL(DBB_I8, r.resolved, -1),
+    COL(DBB_I8, r.csat, -1),
+    COL(DBB_STR, hash_hex, STR),
+#undef STR
+#undef COL
+};
+
+/* Sends the buffered rows to the staging table. */
+static int flush_rows(ingest_t *g)
+{
+    if (g->nrows == 0 || g->db_rc != ST_OK)
+        return g->db_rc;
+    g->db_rc = db_bulk_exec(g->stage, g->rows, g->nrows);
+    g->nrows = 0;
+    return g->db_rc;
+}
+
+/* The row hash: SHA-256 over every stored field, cut to 128 bits, as hex. */
+static void row_hash(const cdr_t *r, char out[33])
+{
+    char buf[512];
+    int n = snprintf(buf, sizeof buf,
+                     "%s\x1f%s\x1f%" PRId64 "\x1f%" PRId64 "\x1f%" PRId64
+                     "\x1f%d\x1f%d\x1f%s\x1f%s\x1f%d\x1f%d\x1f%d\x1f%d\x1f%d\x1f%d",
+                     r->call_id, r->queue, r->offered_us, r->answered_us, r->ended_us,
+                     (int)r->outcome, (int)r->channel, r->agent_id, r->customer_id, r->talk_s,
+                     r->hold_s, r->acw_s, r->transferred, r->resolved, r->csat);
+    uint8_t d[HASH_SHA256_LEN];
+    hash_sha256(buf, (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1, d);
+    hash_hex(d, 16, out);
+}
+
+/* Sink: a valid contact goes to the staging buffer. */
+static int on_record(void *ctx, const cdr_t *rec, uint64_t line)
+{
+    ingest_t *g = ctx;
+    g->rows_total++;
+    stage_row_t *s = &g->rows[g->nrows++];
+    s->line = (int64_t)line;
+    s->r = *rec;
+    int64_t until = rec->answered_us != CDR_NONE ? rec->answered_us : rec->ended_us;
+    s->wait_s = (int32_t)((until - rec->offered_us) / 1000000); /* whole seconds, rounded down */
+    s->outcome = (int32_t)rec->outcome;
+    s->channel = (int32_t)rec->channel;
+    s->ind_str = DB_IND_NTS;
+    s->ind_answered = rec->answered_us == CDR_NONE ? DB_IND_NULL : DB_IND_NONE;
+    row_hash(rec, s->hash_hex);
+    if (g->nrows == STAGE_CHUNK && flush_rows(g) != ST_OK)
+        return g->db_rc; /* stops the parser */
+    return ST_OK;
+}
+
+/* Sink: a rejected row. */
+static int on_reject(void *ctx, const cdr_error_t *err)
+{
+    ingest_t *g = ctx;
+    g->rows_total++;
+    g->rejected++;
+    add_error(g, err->line, err->field, err->message);
+    return ST_OK;
+}
+
+/* Queue_log contacts pass the same validation as every other format. */
+static int on_qlog_record(void *ctx, const cdr_t *rec, uint64_t line)
+{
+    cdr_error_t e;
+    if (cdr_validate_record(rec, &e) != ST_OK) {
+        e.line = line;
+        return on_reject(ctx, &e);
+    }
+    return on_record(ctx, rec, line);
+}
+
+/* Loads the tenant's open queue_log contacts into the assembler. */
+static int qlog_load_open(ingest_t *g)
+{
+    db_res_t *res = NULL;
+    db_val_t v[] = {db_u64(g->tenant_id)};
+    int rc = db_exec(g->db,
+                     "SELECT callid, queue, agent, customer_id, entered, connected, "
+                     "ring_no_answer FROM qlog_open WHERE tenant_id = ?",
+                     v, 1, &res);
+    while (rc == ST_OK && db_res_next(res)) {
+        qlog_open_t o;
+        memset(&o, 0, sizeof o);
+        snprintf(o.callid, sizeof o.callid, "%s", db_res_str(res, 0, NULL));
+        snprintf(o.queue, sizeof o.queue, "%s", db_res_str(res, 1, NULL));
+        snprintf(o.agent, sizeof o.agent, "%s", db_res_str(res, 2, NULL));
+        snprintf(o.customer_id, sizeof o.customer_id, "%s", db_res_str(res, 3, NULL));
+        o.entered = db_res_i64(res, 4);
+        o.connected = db_res_is_null(res, 5) ? QLOG_NOT_CONNECTED : db_res_i64(res, 5);
+        o.ring_no_answer = (uint32_t)db_res_i64(res, 6);
+        char err[256];
+        if (qlog_open_add(g->qlog, &o, err, sizeof err) != ST_OK)
+            rc = ST_ERR_INTERNAL;
+    }
+    db_res_free(res);
+    return rc;
+}
+
+/* Writes one still-open queue_log contact back (callback of qlog_open_foreach). */
+static int qlog_store_one(void *ctx, const qlog_open_t *o)
+{
+    ingest_t *g = ctx;
+    db_val_t v[] = {db_u64(g->tenant_id),
+                    db_str(o->callid),
+                    db_str(o->queue),
+                    db_str(o->agent),
+                    db_str(o->customer_id),
+                    db_i64(o->entered),
+                    o->connected == QLOG_NOT_CONNECTED ? db_null() : db_i64(o->connected),
+                    db_i64(o->ring_no_answer)};
+    return db_exec(g->db,
+                   "INSERT INTO qlog_open (tenant_id, callid, queue, agent, customer_id, entered, "
+                   "connected, ring_no_answer) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                   v, 8, NULL);
+}
+
+/* Replaces the tenant's open queue_log contacts with the assembler's. */
+static int qlog_store_open(ingest_t *g)
+{
+    db_val_t v[] = {db_u64(g->tenant_id)};
+    int rc = db_exec(g->db, "DELETE FROM qlog_open WHERE tenant_id = ?", v, 1, NULL);
+    if (rc == ST_OK)
+        rc = qlog_open_foreach(g->qlog, qlog_store_one, g);
+    return rc;
+}
+
+int ingest_begin(db_t *db, const tenant_t *t, const char *actor, ingest_format fmt, bool lenient,
+                 ingest_t **out, char *err, size_t errlen)
+{
+    ingest_t *g = xcalloc(1, sizeof *g);
+    g->db = db;
+    g->tenant_id = t->id;
+    snprintf(g->actor, sizeof g->actor, "%s", actor);
+    g->fmt = fmt;
+    g->lenient = lenient;
+    g->errors = json_array();
+    g->updated_ids = json_array();
+    g->rows = xcalloc(STAGE_CHUNK, sizeof *g->rows);
+    g->sha = EVP_MD_CTX_new();
+    EVP_DigestInit_ex(g->sha, EVP_sha256(), NULL);
+    if (fmt == INGEST_QLOG)
+        g->qlog = qlog_new(NULL);
+    else
+        g->reader = cdr_reader_new(fmt == INGEST_CSV    ? CDR_FMT_CSV
+                                   : fmt == INGEST_JSON ? CDR_FMT_JSON
+                                                        : CDR_FMT_NDJSON);
+    int rc;
+    if ((rc = db_run_static(db, "DROP TEMPORARY TABLE IF EXISTS ingest_stage")) != ST_OK ||
+        (rc = db_run_static(
+             db, "CREATE TEMPORARY TABLE ingest_stage ("
+                 " line BIGINT NOT NULL, call_id VARCHAR(64) NOT NULL, queue VARCHAR(64) NOT NULL,"
+                 " offered_us BIGINT NOT NULL, answered_us BIGINT NULL, ended_us BIGINT NOT NULL,"
+                 " wait_s INT NOT NULL, outcome TINYINT UNSIGNED NOT NULL,"
+                 " channel TINYINT UNSIGNED NOT NULL, agent_id VARCHAR(64) NOT NULL,"
+                 " customer_id VARCHAR(64) NOT NULL, talk_s INT NOT NULL, hold_s INT NOT NULL,"
+                 " acw_s INT NOT NULL, transferred TINYINT NOT NULL, resolved TINYINT NOT NULL,"
+                 " csat TINYINT NOT NULL, row_hash CHAR(32) NOT NULL, KEY (call_id)"
+                 ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin")) != ST_OK)
+        goto fail;
+    if ((rc = db_bulk_prepare(db,
+                              "INSERT INTO ingest_stage (line, call_id, queue, offered_us, "
+                              "answered_us, ended_us, wait_s, outcome, channel, agent_id, "
+                              "customer_id, talk_s, hold_s, acw_s, transferred, resolved, csat, "
+                              "row_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+                              "?, ?)",
+                              stage_cols, sizeof stage_cols / sizeof stage_cols[0],
+                              sizeof(stage_row_t), &g->stage)) != ST_OK)
+        goto fail;
+    if ((rc = db_begin(db)) != ST_OK)
+        goto fail;
+    g->in_txn = true;
+    /* One batch per tenant at a time: rollups and duplicate checks stay exact. */
+    db_val_t v[] = {db_u64(t->id)};
+    if ((rc = db_exec(db, "SELECT id FROM tenants WHERE id = ? FOR UPDATE", v, 1, NULL)) != ST_OK)
+        goto fail;
+    db_val_t b[] = {db_u64(t->id), db_str(ingest_format_name(fmt)),
+                    db_str(lenient ? "lenient" : "strict"), db_str(actor),
+                    db_blob(zero_digest, 32)};
+    if ((rc = db_exec(db,
+                      "INSERT INTO ingest_batches (tenant_id, kind, format, mode, status, actor, "
+                      "body_sha256) VALUES (?, 'cdrs', ?, ?, 'committed', ?, ?)",
+                      b, 5, NULL)) != ST_OK)
+        goto fail;
+    g->batch_id = db_insert_id(db);
+    if (g->qlog && (rc = qlog_load_open(g)) != ST_OK)
+        goto fail;
+    *out = g;
+    return ST_OK;
+fail:
+    snprintf(err, errlen, "%s", db_error(db));
+    ingest_free(g);
+    return rc;
+}
+
+int ingest_feed(ingest_t *g, const char *data, size_t len)
+{
+    if (g->db_rc != ST_OK)
+        return g->db_rc;
+    EVP_DigestUpdate(g->sha, data, len);
+    g->bytes += len;
+    if (g->fatal)
+        return ST_OK; /* the body is already refused; keep hashing what arrives */
+    int rc;
+    if (g->qlog) {
+        cdr_sink_t sink = {on_qlog_record, on_reject, g};
+        rc = qlog_feed(g->qlog, data, len, &sink);
+    } else {
+        cdr_sink_t sink = {on_record, on_reject, g};
+        rc = cdr_reader_feed(g->reader, data, len, &sink);
+    }
+    if (g->db_rc != ST_OK)
+        return g->db_rc;
+    if (rc != ST_OK)
+        g->fatal = true;
+    return ST_OK;
+}
+
+/* Records the reader's fatal error (if any) in the error list. */
+static void note_fatal(ingest_t *g)
+{
+    if (g->qlog) {
+        add_error(g, 0, "", qlog_errmsg(g->qlog));
+        return;
+    }
+    const cdr_error_t *e = cdr_reader_error(g->reader);
+    if (e)
+        add_error(g, e->line, e->field, e->message);
+    else
+        add_error(g, 0, "", "the body could not be read");
+}
+
+/* Rejects call_ids that appear twice with different content; drops exact repeats. */
+static int resolve_duplicates(ingest_t *g)
+{
+    db_res_t *res = NULL;
+    int rc = db_exec(g->db,
+                     "SELECT call_id, COUNT(*), COUNT(DISTINCT row_hash), MIN(line), "
+                     "GROUP_CONCAT(line ORDER BY line SEPARATOR ', ') FROM ingest_stage "
+                     "GROUP BY call_id HAVING COUNT(*) > 1",
+                     NULL, 0, &res);
+    while (rc == ST_OK && db_res_next(res)) {
+        const char *id = db_res_str(res, 0, NULL);
+        int64_t count = db_res_i64(res, 1), distinct = db_res_i64(res, 2);
+        int64_t first = db_res_i64(res, 3);
+        if (distinct > 1) {
+            char msg[300];
+            snprintf(msg, sizeof msg, "call_id '%s' appears with different content on lines %.200s",
+                     id, db_res_str(res, 4, NULL));
+            db_res_t *lines = NULL;
+            db_val_t v[] = {db_str(id)};
+            rc = db_exec(g->db, "SELECT line FROM ingest_stage WHERE call_id = ? ORDER BY line", v,
+                         1, &lines);
+            while (rc == ST_OK && db_res_next(lines))
+                add_error(g, (uint64_t)db_res_i64(lines, 0), "call_id", msg);
+            db_res_free(lines);
+            g->rejected += (uint64_t)count;
+            if (rc == ST_OK)
+                rc = db_exec(g->db, "DELETE FROM ingest_stage WHERE call_id = ?", v, 1, NULL);
+        } else {
+            g->unchanged += (uint64_t)(count - 1); /* the same row sent twice */
+            db_val_t v[] = {db_str(id), db_i64(first)};
+            rc = db_exec(g->db, "DELETE FROM ingest_stage WHERE call_id = ? AND line <> ?", v, 2,
+                         NULL);
+        }
+    }
+    db_res_free(res);
+    return rc;
+}
+
+/* Counts new, corrected and unchanged rows, and lists some corrected call_ids. */
+static int count_changes(ingest_t *g)
+{
+    db_res_t *res = NULL;
+    db_val_t v[] = {db_u64(g->tenant_id)};
+    int rc = db_exec(g->db,
+                     "SELECT COUNT(*), COALESCE(SUM(c.call_id IS NULL), 0), "
+                     "COALESCE(SUM(c.call_id IS NOT NULL AND c.row_hash <> UNHEX(s.row_hash)), 0) "
+                     "FROM ingest_stage s LEFT JOIN contacts c "
+                     "ON c.tenant_id = ? AND c.call_id = s.call_id",
+                     v, 1, &res);
+    if (rc == ST_OK && db_res_next(res)) {
+        uint64_t staged = (uint64_t)db_res_i64(res, 0);
+        g->inserted = (uint64_t)db_res_i64(res, 1);
+        g->updated = (uint64_t)db_res_i64(res, 2);
+        g->unchanged += staged - g->inserted - g->updated;
+    }
+    db_res_free(res);
+    if (rc != ST_OK || g->updated == 0)
+        return rc;
+    db_val_t w[] = {db_u64(g->tenant_id), db_i64(MAX_UPDATED_LISTED)};
+    rc = db_exec(g->db,
+                 "SELECT s.call_id FROM ingest_stage s JOIN contacts c ON c.tenant_id = ? AND "
+                 "c.call_id = s.call_id WHERE c.row_hash <> UNHEX(s.row_hash) ORDER BY s.line "
+                 "LIMIT ?",
+                 w, 2, &res);
+    while (rc == ST_OK && db_res_next(res))
+        json_array_append_new(g->updated_ids, json_string(db_res_str(res, 0, NULL)));
+    db_res_free(res);
+    return rc;
+}
+
+#define ROLLUP_UPSERT                                                                              \
+    " ON DUPLICATE KEY UPDATE n = n + VALUES(n), wait_sum = wait_sum + VALUES(wait_sum),"          \
+    " talk_sum = talk_sum + VALUES(talk_sum), hold_sum = hold_sum + VALUES(hold_sum),"             \
+    " acw_sum = acw_sum + VALUES(acw_sum), transferred_n = transferred_n + VALUES(transferred_n)"
+
+/* Moves the rollups: old contributions of corrected contacts out, new rows in. */
+static int update_rollups(ingest_t *g)
+{
+    db_val_t v[] = {db_u64(g->tenant_id)};
+    int rc = db_exec(
+        g->db,
+        "INSERT INTO contact_rollups (tenant_id, slot_us, queue, outcome, wait_b, n, wait_sum, "
+        "talk_sum, hold_sum, acw_sum, transferred_n) "
+        "SELECT c.tenant_id, c.offered_us - MOD(c.offered_us, " ROLLUP_SLOT_US "), c.queue, "
+        "c.outcome, LEAST(c.wait_s, " ROLLUP_WAIT_CAP "), -COUNT(*), -SUM(c.wait_s), "
+        "-SUM(c.talk_s), -SUM(c.hold_s), -SUM(c.acw_s), -SUM(c.transferred) "
+        "FROM ingest_stage s JOIN contacts c ON c.tenant_id = ? AND c.call_id = s.call_id "
+        "WHERE c.row_hash <> UNHEX(s.row_hash) GROUP BY 1, 2, 3, 4, 5" ROLLUP_UPSERT,
+        v, 1, NULL);
+    if (rc != ST_OK)
+        return rc;
+    db_val_t w[] = {db_u64(g->tenant_id), db_u64(g->tenant_id)};
+    return db_exec(
+        g->db,
+        "INSERT INTO contact_rollups (tenant_id, slot_us, queue, outcome, wait_b, n, wait_sum, "
+        "talk_sum, hold_sum, acw_sum, transferred_n) "
+        "SELECT ?, s.offered_us - MOD(s.offered_us, " ROLLUP_SLOT_US "), s.queue, s.outcome, "
+        "LEAST(s.wait_s, " ROLLUP_WAIT_CAP "), COUNT(*), SUM(s.wait_s), SUM(s.talk_s), "
+        "SUM(s.hold_s), SUM(s.acw_s), SUM(s.transferred) "
+        "FROM ingest_stage s LEFT JOIN contacts c ON c.tenant_id = ? AND c.call_id = s.call_id "
+        "WHERE c.call_id IS NULL OR c.row_hash <> UNHEX(s.row_hash) GROUP BY 1, 2, 3, 4, "
+        "5" ROLLUP_UPSERT,
+        w, 2, NULL);
+}
+
+/* Writes new and corrected contacts. */
+static int upsert_contacts(ingest_t *g)
+{
+    db_val_t v[] = {db_u64(g->tenant_id), db_u64(g->batch_id), db_u64(g->tenant_id)};
+    return db_exec(
+        g->db,
+        "INSERT INTO contacts (tenant_id, call_id, queue, offered_us, answered_us, ended_us, "
+        "wait_s, outcome, channel, agent_id, customer_id, talk_s, hold_s, acw_s, transferred, "
+        "resolved, csat, row_hash, batch_id) "
+        "SELECT ?, s.call_id, s.queue, s.offered_us, s.answered_us, s.ended_us, s.wait_s, "
+        "s.outcome, s.channel, s.agent_id, s.customer_id, s.talk_s, s.hold_s, s.acw_s, "
+        "s.transferred, s.resolved, s.csat, UNHEX(s.row_hash), ? "
+        "FROM ingest_stage s LEFT JOIN contacts c ON c.tenant_id = ? AND c.call_id = s.call_id "
+        "WHERE c.call_id IS NULL OR c.row_hash <> UNHEX(s.row_hash) "
+        "ON DUPLICATE KEY UPDATE queue = VALUES(queue), offered_us = VALUES(offered_us), "
+        "answered_us = VALUES(answered_us), ended_us = VALUES(ended_us), wait_s = VALUES(wait_s), "
+        "outcome = VALUES(outcome), channel = VALUES(channel), agent_id = VALUES(agent_id), "
+        "customer_id = VALUES(customer_id), talk_s = VALUES(talk_s), hold_s = VALUES(hold_s), "
+        "acw_s = VALUES(acw_s), transferred = VALUES(transferred), resolved = VALUES(resolved), "
+        "csat = VALUES(csat), row_hash = VALUES(row_hash), batch_id = VALUES(batch_id)",
+        v, 3, NULL);
+}
+
+/* Stores the batch's counts and digest on its row. */
+static int record_batch(ingest_t *g, const char *status)
+{
+    uint8_t digest[32];
+    hash_unhex(g->sha_hex, digest, 32);
+    db_val_t v[] = {db_str(status),        db_blob(digest, 32), db_u64(g->bytes),
+                    db_u64(g->rows_total), db_u64(g->inserted), db_u64(g->updated),
+                    db_u64(g->unchanged),  db_u64(g->rejected), db_u64(g->tenant_id),
+                    db_u64(g->batch_id)};
+    return db_exec(g->db,
+                   "UPDATE ingest_batches SET status = ?, body_sha256 = ?, body_bytes = ?, "
+                   "rows_total = ?, inserted = ?, updated = ?, unchanged = ?, rejected = ? "
+                   "WHERE tenant_id = ? AND id = ?",
+                   v, 10, NULL);
+}
+
+/* Appends the batch's audit entry (inside the transaction). */
+static int audit_batch(ingest_t *g, const char *action)
+{
+    json_t *d = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:s, s:I, s:O}", "format",
+                          ingest_format_name(g->fmt), "mode", g->lenient ? "lenient" : "strict",
+                          "rows", (json_int_t)g->rows_total, "inserted", (json_int_t)g->inserted,
+                          "updated", (json_int_t)g->updated, "unchanged", (json_int_t)g->unchanged,
+                          "rejected", (json_int_t)g->rejected, "sha256", g->sha_hex, "bytes",
+                          (json_int_t)g->bytes, "updated_call_ids", g->updated_ids);
+    char *text = json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(d);
+    char object[48];
+    snprintf(object, sizeof object, "batch:%" PRIu64, g->batch_id);
+    int rc = audit_append(g->db, g->actor, g->tenant_id, action, object, text ? text : "{}");
+    free(text);
+    return rc;
+}
+
+/*
+ * Rolls the batch back, then records in a transaction of its own that it
+ * was refused (with its counts and an audit entry), so data-quality reports
+ * can show rejected uploads.
+ */
+static int reject_batch(ingest_t *g)
+{
+    db_rollback(g->db);
+    g->in_txn = false;
+    g->inserted = g->updated = g->unchanged = 0;
+    json_array_clear(g->updated_ids);
+    int rc = db_begin(g->db);
+    if (rc != ST_OK)
+        return rc;
+    g->in_txn = true;
+    db_val_t b[] = {db_u64(g->tenant_id), db_str(ingest_format_name(g->fmt)),
+                    db_str(g->lenient ? "lenient" : "strict"), db_str(g->actor),
+                    db_blob(zero_digest, 32)};
+    rc = db_exec(g->db,
+                 "INSERT INTO ingest_batches (tenant_id, kind, format, mode, status, actor, "
+                 "body_sha256) VALUES (?, 'cdrs', ?, ?, 'rejected', ?, ?)",
+                 b, 5, NULL);
+    if (rc != ST_OK)
+        return rc;
+    g->batch_id = db_insert_id(g->db);
+    if ((rc = record_batch(g, "rejected")) != ST_OK ||
+        (rc = audit_batch(g, "cdrs.reject")) != ST_OK || (rc = db_commit(g->db)) != ST_OK)
+        return rc;
+    g->in_txn = false;
+    return ST_OK;
+}
+
+int ingest_finish(ingest_t *g)
+{
+    if (g->finished)
+        return ST_ERR_INTERNAL;
+    g->finished = true;
+    uint8_t digest[32];
+    unsigned int dl = 32;
+    EVP_DigestFinal_ex(g->sha, digest, &dl);
+    hash_hex(digest, 32, g->sha_hex);
+    if (g->db_rc != ST_OK)
+        return g->db_rc;
+    if (!g->fatal) {
+        int rc;
+        if (g->qlog) {
+            cdr_sink_t sink = {on_qlog_record, on_reject, g};
+            rc = qlog_finish(g->qlog, &sink);
+        } else {
+            cdr_sink_t sink = {on_record, on_reject, g};
+            rc = cdr_reader_finish(g->reader, &sink);
+        }
+        if (g->db_rc != ST_OK)
+            return g->db_rc;
+        if (rc != ST_OK)
+            g->fatal = true;
+    }
+    if (g->fatal)
+        note_fatal(g);
+    int rc = flush_rows(g);
+    if (rc == ST_OK && !g->fatal)
+        rc = resolve_duplicates(g);
+    if (rc != ST_OK)
+        return rc;
+    /* A body that cannot be parsed is refused whole; so is any bad row in strict mode. */
+    if (g->fatal || (!g->lenient && g->rejected > 0))
+        return reject_batch(g);
+    if ((rc = count_changes(g)) != ST_OK || (rc = update_rollups(g)) != ST_OK ||
+        (rc = upsert_contacts(g)) != ST_OK || (g->qlog && (rc = qlog_store_open(g)) != ST_OK) ||
+        (rc = record_batch(g, "committed")) != ST_OK ||
+        (rc = audit_batch(g, "cdrs.ingest")) != ST_OK || (rc = db_commit(g->db)) != ST_OK)
+        return rc;
+    g->in_txn = false;
+    g->committed = true;
+    return ST_OK;
+}
+
+bool ingest_committed(const ingest_t *g)
+{
+    return g->committed;
+}
+
+json_t *ingest_receipt(const ingest_t *g)
+{
+    json_t *r = json_pack("{s:I, s:s, s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:O, s:b, s:s, s:I, s:O}",
+                          "batch_id", (json_int_t)g->batch_id, "format", ingest_format_name(g->fmt),
+                          "mode", g->lenient ? "lenient" : "strict", "committed", g->committed,
+                          "rows", (json_int_t)g->rows_total, "inserted", (json_int_t)g->inserted,
+                          "updated", (json_int_t)g->updated, "unchanged", (json_int_t)g->unchanged,
+                          "rejected", (json_int_t)g->rejected, "errors", g->errors,
+                          "errors_truncated", g->errors_truncated, "sha256", g->sha_hex, "bytes",
+                          (json_int_t)g->bytes, "updated_call_ids", g->updated_ids);
+    if (g->qlog) {
+        qlog_stats_t st;
+        qlog_stats(g->qlog, &st);
+        json_object_set_new(r, "queue_log",
+                            json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "lines",
+                                      (json_int_t)st.lines, "contacts", (json_int_t)st.emitted,
+                                      "skipped", (json_int_t)st.skipped, "unmatched",
+                                      (json_int_t)st.unmatched, "duplicates",
+                                      (json_int_t)st.duplicates, "orphaned",
+                                      (json_int_t)st.orphaned, "open", (json_int_t)st.open));
+    }
+    return r;
+}
+
+uint64_t ingest_bytes(const ingest_t *g)
+{
+    return g->bytes;
+}
+
+uint64_t ingest_rows(const ingest_t *g)
+{
+    return g->rows_total;
+}
+
+const char *ingest_db_error(const ingest_t *g)
+{
+    return db_error(g->db);
+}
+
+void ingest_free(ingest_t *g)
+{
+    if (!g)
+        return;
+    if (g->in_txn)
+        db_rollback(g->db);
+    db_bulk_free(g->stage);
+    cdr_reader_free(g->reader);
+    qlog_free(g->qlog);
+    EVP_MD_CTX_free(g->sha);
+    json_decref(g->errors);
+    json_decref(g->updated_ids);
+    free(g->rows);
+    free(g);
+}
