@@ -27,6 +27,7 @@ enum { KIND_TEXT, KIND_COUNT, KIND_FLAG };
 
 static const unsigned char utf8_bom[3] = {0xEF, 0xBB, 0xBF};
 
+/* JSON whitespace (RFC 8259: space, tab, LF, CR). */
 static int is_ws(char c)
 {
     return c == ' ' || c == '\t' || c == '\n' || c == '\r';
@@ -515,6 +516,7 @@ static int feed_ndjson(cdr_reader_t *r, const char *p, const char *end)
     return ST_OK;
 }
 
+/* Dispatches bytes (after the BOM check) to the format's scanner. */
 static int feed_core(cdr_reader_t *r, const char *p, const char *end)
 {
     return r->fmt == CDR_FMT_NDJSON ? feed_ndjson(r, p, end) : feed_array(r, p, end);

@@ -106,9 +106,10 @@ static int reject(cdr_error_t *err, cdr_field f, const char *fmt, ...)
     return ST_ERR_INVALID;
 }
 
+#define NOT_AN_ID SIZE_MAX
+
 /* Where in a cdr_t id field f is stored; NOT_AN_ID for other fields.  An
  * offset serves both the const and the mutable callers. */
-#define NOT_AN_ID SIZE_MAX
 static size_t id_offset(cdr_field f)
 {
     switch (f) {
@@ -280,6 +281,7 @@ static int parse_channel(const cdr_text_t *t, cdr_channel *out)
     return 0;
 }
 
+/* The input spelling of an outcome, for messages. */
 static const char *outcome_name(cdr_outcome o)
 {
     switch (o) {
