@@ -23,6 +23,7 @@ ifeq ($(MODE),asan)
   OPT := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 else ifeq ($(MODE),fuzz)
   CC  := clang
+  WARN += -Wno-unknown-warning-option
   OPT := -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -DFUZZING
 else
   OPT := -O2 -g
@@ -37,7 +38,8 @@ OBJ    := $(LIBSRC:%.c=$(B)/obj/%.o)
 TESTS  := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
 FUZZERS := $(patsubst fuzz/%.c,build/fuzz/%,$(wildcard fuzz/fuzz_*.c))
 
-.PHONY: all release asan test unit run deps dev-certs lint format format-check fuzz clean \
+# Fuzz targets relink against a freshly built library every time (FORCE).
+.PHONY: all release asan test unit run deps dev-certs lint format format-check fuzz clean FORCE \
         bench bench-ingest bench-metrics bench-report
 
 all: $(B)/slattest $(TESTS)
@@ -112,9 +114,14 @@ format-check:
 
 # libFuzzer targets: `make fuzz FUZZ_SECONDS=300` builds and runs each one.
 FUZZ_SECONDS ?= 60
-build/fuzz/fuzz_%: fuzz/fuzz_%.c
+ifneq ($(MODE),fuzz)
+build/fuzz/libslattest.a: FORCE
 	@$(MAKE) --no-print-directory MODE=fuzz build/fuzz/libslattest.a
-	clang $(WARN) $(DEFS) $(INCS) -O1 -g -fsanitize=fuzzer,address,undefined -o $@ $< \
+endif
+FORCE:
+
+build/fuzz/fuzz_%: fuzz/fuzz_%.c build/fuzz/libslattest.a
+	clang $(WARN) -Wno-unknown-warning-option $(DEFS) $(INCS) -O1 -g -fsanitize=fuzzer,address,undefined -o $@ $< \
 	    build/fuzz/libslattest.a $(LIBS)
 
 fuzz: $(FUZZERS)
@@ -122,6 +129,12 @@ fuzz: $(FUZZERS)
 	  seeds=""; [ -d fuzz/seeds/$$n ] && seeds=fuzz/seeds/$$n; \
 	  echo "== $$n for $(FUZZ_SECONDS)s"; \
 	  $$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 build/fuzz/corpus-$$n $$seeds || exit 1; done
+
+# Benchmarks: each prints a ratio against a baseline measured in the same run.
+bench-ingest: release
+	N=$(N) bench/ingest
+
+bench: bench-ingest
 
 clean:
 	rm -rf build

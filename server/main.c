@@ -22,6 +22,8 @@ static const command_t commands[] = {
     {"db", cli_db, "db start|stop|status              the embedded MariaDB server"},
     {"tenant", cli_tenant, "tenant add SLUG --name N --tz Z  create a tenant"},
     {"token", cli_token, "token issue --role R [--tenant S]... [--label L] | revoke ID"},
+    {"ingest", cli_ingest, "ingest SLUG FILE [--format F] [--mode M] load contacts from a file"},
+    {"check", cli_check, "check rollups SLUG               recompute rollups and compare"},
     {"audit", cli_audit, "audit verify                     check the audit log's hash chain"},
     {"routes", cli_routes, "routes                           list the HTTP routes (JSON)"},
     {"config", NULL, "config                           print the effective configuration"},
