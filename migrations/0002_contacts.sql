@@ -47,24 +47,35 @@ CREATE TABLE contacts (
   KEY contacts_offered (tenant_id, offered_us)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
--- Rollups on a UTC 15-minute grid: every contract's local 15/30/60-minute
--- interval, day and month is a union of these slots (time-zone offsets are
--- multiples of 15 minutes), so a contract change never needs a rebuild.
--- wait_b is wait_s capped at 600: exact counts for any threshold up to 600 s
--- and exact percentiles below it; wait_sum keeps the true sum.
+-- Rollups: one row per tenant, queue and UTC 15-minute slot.  Every local
+-- 15/30/60-minute interval, day and month of any contract is a union of
+-- these slots (time-zone offsets are multiples of 15 minutes), so a time
+-- zone or interval change never needs a rebuild.  The counts that depend on
+-- the contract's thresholds (answered within sl_threshold_s, short abandons
+-- under short_abandon_s) are computed with the thresholds stored on the row;
+-- changing those thresholds for a month rebuilds that month's rows.
+-- Percentiles and maximum waits come from contacts (METRICS.md allows it).
 CREATE TABLE contact_rollups (
-  tenant_id     BIGINT UNSIGNED NOT NULL,
-  slot_us       BIGINT       NOT NULL,
-  queue         VARCHAR(64)  NOT NULL,
-  outcome       TINYINT UNSIGNED NOT NULL,
-  wait_b        SMALLINT UNSIGNED NOT NULL,
-  n             BIGINT       NOT NULL,
-  wait_sum      BIGINT       NOT NULL,
-  talk_sum      BIGINT       NOT NULL,
-  hold_sum      BIGINT       NOT NULL,
-  acw_sum       BIGINT       NOT NULL,
-  transferred_n BIGINT       NOT NULL,
-  PRIMARY KEY (tenant_id, slot_us, queue, outcome, wait_b)
+  tenant_id          BIGINT UNSIGNED NOT NULL,
+  slot_us            BIGINT       NOT NULL,
+  queue              VARCHAR(64)  NOT NULL,
+  sl_threshold_s     SMALLINT UNSIGNED NOT NULL,
+  short_abandon_s    SMALLINT UNSIGNED NOT NULL,
+  answered_n         BIGINT NOT NULL,
+  answered_within_n  BIGINT NOT NULL,   -- wait_s <= sl_threshold_s
+  answered_wait_sum  BIGINT NOT NULL,
+  abandoned_n        BIGINT NOT NULL,   -- every unanswered 'abandoned', short ones included
+  abandoned_wait_sum BIGINT NOT NULL,
+  abandoned_within_n BIGINT NOT NULL,   -- not short and wait_s <= sl_threshold_s
+  short_abandoned_n  BIGINT NOT NULL,   -- wait_s < short_abandon_s
+  short_wait_sum     BIGINT NOT NULL,
+  overflow_n         BIGINT NOT NULL,
+  overflow_wait_sum  BIGINT NOT NULL,
+  talk_sum           BIGINT NOT NULL,   -- of answered contacts
+  hold_sum           BIGINT NOT NULL,
+  acw_sum            BIGINT NOT NULL,
+  transferred_n      BIGINT NOT NULL,   -- answered with transferred = 1
+  PRIMARY KEY (tenant_id, slot_us, queue)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
 -- Asterisk queue_log contacts whose end event has not arrived yet.

@@ -15,6 +15,7 @@
 #include "cdr_reader.h"
 #include "cdr_validate.h"
 #include "hash.h"
+#include "rollup.h"
 #include "status.h"
 #include "xmem.h"
 
@@ -445,39 +446,36 @@ static int count_changes(ingest_t *g)
     return rc;
 }
 
-#define ROLLUP_UPSERT                                                                              \
-    " ON DUPLICATE KEY UPDATE n = n + VALUES(n), wait_sum = wait_sum + VALUES(wait_sum),"          \
-    " talk_sum = talk_sum + VALUES(talk_sum), hold_sum = hold_sum + VALUES(hold_sum),"             \
-    " acw_sum = acw_sum + VALUES(acw_sum), transferred_n = transferred_n + VALUES(transferred_n)"
-
-/* Moves the rollups: old contributions of corrected contacts out, new rows in. */
+/*
+ * Moves the rollups: the old contributions of corrected contacts out, the
+ * new and corrected rows in (rollup.h has the shared SQL).
+ */
 static int update_rollups(ingest_t *g)
 {
+    int rc = rollup_set_thresholds(g->db, g->tenant_id);
+    if (rc != ST_OK)
+        return rc;
     db_val_t v[] = {db_u64(g->tenant_id)};
-    int rc = db_exec(
-        g->db,
-        "INSERT INTO contact_rollups (tenant_id, slot_us, queue, outcome, wait_b, n, wait_sum, "
-        "talk_sum, hold_sum, acw_sum, transferred_n) "
-        "SELECT c.tenant_id, c.offered_us - MOD(c.offered_us, " ROLLUP_SLOT_US "), c.queue, "
-        "c.outcome, LEAST(c.wait_s, " ROLLUP_WAIT_CAP "), -COUNT(*), -SUM(c.wait_s), "
-        "-SUM(c.talk_s), -SUM(c.hold_s), -SUM(c.acw_s), -SUM(c.transferred) "
-        "FROM ingest_stage s JOIN contacts c ON c.tenant_id = ? AND c.call_id = s.call_id "
-        "WHERE c.row_hash <> UNHEX(s.row_hash) GROUP BY 1, 2, 3, 4, 5" ROLLUP_UPSERT,
-        v, 1, NULL);
+    rc = db_exec(g->db,
+                 "INSERT INTO contact_rollups (tenant_id, slot_us, queue, sl_threshold_s, "
+                 "short_abandon_s, " ROLLUP_SUM_COLUMNS ") "
+                 "SELECT c.tenant_id, " ROLLUP_SLOT("c") ", c.queue, @sl, @short, " ROLLUP_SUMS(
+                     "c", "-") " FROM ingest_stage s JOIN contacts c "
+                               "ON c.tenant_id = ? AND c.call_id = s.call_id "
+                               "WHERE c.row_hash <> UNHEX(s.row_hash) GROUP BY 1, 2, 3" ROLLUP_ADD,
+                 v, 1, NULL);
     if (rc != ST_OK)
         return rc;
     db_val_t w[] = {db_u64(g->tenant_id), db_u64(g->tenant_id)};
-    return db_exec(
-        g->db,
-        "INSERT INTO contact_rollups (tenant_id, slot_us, queue, outcome, wait_b, n, wait_sum, "
-        "talk_sum, hold_sum, acw_sum, transferred_n) "
-        "SELECT ?, s.offered_us - MOD(s.offered_us, " ROLLUP_SLOT_US "), s.queue, s.outcome, "
-        "LEAST(s.wait_s, " ROLLUP_WAIT_CAP "), COUNT(*), SUM(s.wait_s), SUM(s.talk_s), "
-        "SUM(s.hold_s), SUM(s.acw_s), SUM(s.transferred) "
-        "FROM ingest_stage s LEFT JOIN contacts c ON c.tenant_id = ? AND c.call_id = s.call_id "
-        "WHERE c.call_id IS NULL OR c.row_hash <> UNHEX(s.row_hash) GROUP BY 1, 2, 3, 4, "
-        "5" ROLLUP_UPSERT,
-        w, 2, NULL);
+    return db_exec(g->db,
+                   "INSERT INTO contact_rollups (tenant_id, slot_us, queue, sl_threshold_s, "
+                   "short_abandon_s, " ROLLUP_SUM_COLUMNS ") "
+                   "SELECT ?, " ROLLUP_SLOT("s") ", s.queue, @sl, @short, " ROLLUP_SUMS(
+                       "s", "") " FROM ingest_stage s LEFT JOIN contacts c "
+                                "ON c.tenant_id = ? AND c.call_id = s.call_id "
+                                "WHERE c.call_id IS NULL OR c.row_hash <> UNHEX(s.row_hash) GROUP "
+                                "BY 1, 2, 3" ROLLUP_ADD,
+                   w, 2, NULL);
 }
 
 /* Writes new and corrected contacts. */

@@ -77,9 +77,15 @@ def test_csv_ingest_reingest_and_correction(ingest, tenant):
     assert contacts(tenant)["c1"][3] == "301"
     tid = tenant_id(tenant)
     # c1 was offered at 2026-10-05T01:14:03Z: its 15-minute UTC slot starts at 01:00:00Z
-    # = 1791162000 s.  The slot holds only c1 (answered, wait 17).
-    assert sql("SELECT n, wait_sum, talk_sum FROM contact_rollups WHERE tenant_id = "
-               f"{tid} AND slot_us = 1791162000000000 AND outcome = 1") == [["1", "17", "301"]]
+    # = 1791162000 s.  It holds only c1: answered, wait 17 <= 20 (default threshold), talk 301.
+    assert sql("SELECT answered_n, answered_within_n, answered_wait_sum, talk_sum, abandoned_n "
+               f"FROM contact_rollups WHERE tenant_id = {tid} AND slot_us = 1791162000000000 "
+               "AND queue = 'sales'") == [["1", "1", "17", "301", "0"]]
+    # c2 (01:15:00Z, slot 1791162900 s): abandoned after 40 s, not short (>= 5 s), not
+    # within 20 s.
+    assert sql("SELECT abandoned_n, abandoned_wait_sum, abandoned_within_n, short_abandoned_n "
+               f"FROM contact_rollups WHERE tenant_id = {tid} AND slot_us = 1791162900000000 "
+               "AND queue = 'sales'") == [["1", "40", "0", "0"]]
     assert "agree" in cli("check", "rollups", tenant).stdout
     audit = sql("SELECT action, detail FROM audit_log WHERE tenant_id = "
                 f"{tid} AND action = 'cdrs.ingest' ORDER BY id")
