@@ -30,8 +30,7 @@ void hash_sha256_hex(const void *data, size_t n, char out[HASH_SHA256_HEX_LEN + 
     hash_hex(d, sizeof d, out);
 }
 
-/* Value of one hex digit, or -1. */
-static int hex_value(char c)
+int hash_hexdigit(char c)
 {
     if (c >= '0' && c <= '9')
         return c - '0';
@@ -45,8 +44,8 @@ static int hex_value(char c)
 int hash_unhex(const char *hex, uint8_t *out, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        int hi = hex_value(hex[2 * i]);
-        int lo = hi < 0 ? -1 : hex_value(hex[2 * i + 1]);
+        int hi = hash_hexdigit(hex[2 * i]);
+        int lo = hi < 0 ? -1 : hash_hexdigit(hex[2 * i + 1]);
         if (lo < 0)
             return ST_ERR_INVALID;
         out[i] = (uint8_t)(hi << 4 | lo);

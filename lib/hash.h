@@ -18,6 +18,8 @@ void hash_sha256(const void *data, size_t n, uint8_t out[HASH_SHA256_LEN]);
 void hash_hex(const uint8_t *bytes, size_t n, char *out);
 /* SHA-256 of n bytes as 64 lowercase hex digits into out[65]. */
 void hash_sha256_hex(const void *data, size_t n, char out[HASH_SHA256_HEX_LEN + 1]);
+/* The value of one hex digit (either case), or -1. */
+int hash_hexdigit(char c);
 /* Decodes 2n hex digits into n bytes; ST_ERR_INVALID on a bad digit. */
 int hash_unhex(const char *hex, uint8_t *out, size_t n);
 /* 1 when the n bytes are equal, in time that does not depend on where they differ. */

@@ -1,6 +1,9 @@
 /* status.c - names for the project-wide status codes (see status.h). */
 #include "status.h"
 
+#include <stdarg.h>
+#include <stdio.h>
+
 const char *st_strerror(int code)
 {
     switch (code) {
@@ -36,4 +39,14 @@ const char *st_strerror(int code)
         return "authentication failed";
     }
     return "unknown error";
+}
+
+void st_errf(char *err, size_t errlen, const char *fmt, ...)
+{
+    if (!err || errlen == 0)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
 }

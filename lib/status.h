@@ -31,4 +31,9 @@ typedef enum st_code {
 /* A short, static, human-readable name for a status code. Thread-safe. */
 const char *st_strerror(int code);
 
+#include <stddef.h>
+
+/* Writes a formatted message into a caller-owned error buffer (skipped when err is NULL). */
+void st_errf(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 #endif

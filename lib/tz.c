@@ -57,20 +57,6 @@ struct tz {
     int64_t data[]; /* storage for at[] then off[] */
 };
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-/* Writes a formatted reason into the caller's buffer, if there is one. */
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 /* Floor division for a positive divisor (C division truncates toward 0). */
 static int64_t floor_div(int64_t a, int64_t b)
 {
@@ -427,36 +413,36 @@ int tz_parse(const uint8_t *data, size_t len, tz_t **out, char *err, size_t errl
 
     *out = NULL;
     if (!hdr_read(data, len, &h1)) {
-        set_err(err, errlen, "not a TZif file");
+        st_errf(err, errlen, "not a TZif file");
         goto fail;
     }
     if (h1.version == '\0') {
-        set_err(err, errlen, "TZif version 1 file: 64-bit data (v2+) required");
+        st_errf(err, errlen, "TZif version 1 file: 64-bit data (v2+) required");
         goto fail;
     }
     if (h1.version < '2' || h1.version > '9') {
-        set_err(err, errlen, "unknown TZif version byte 0x%02x", (unsigned)(uint8_t)h1.version);
+        st_errf(err, errlen, "unknown TZif version byte 0x%02x", (unsigned)(uint8_t)h1.version);
         goto fail;
     }
     uint64_t skip = HDR_LEN + block_len(&h1, 4);
     if (skip > len || !hdr_read(data + skip, len - skip, &h)) {
-        set_err(err, errlen, "TZif file truncated in version 1 block");
+        st_errf(err, errlen, "TZif file truncated in version 1 block");
         goto fail;
     }
     const uint8_t *p = data + skip + HDR_LEN;
     size_t left = len - skip - HDR_LEN;
     if (block_len(&h, 8) > left) {
-        set_err(err, errlen, "TZif file truncated in 64-bit block");
+        st_errf(err, errlen, "TZif file truncated in 64-bit block");
         goto fail;
     }
     if (h.typecnt == 0 || h.typecnt > 256 || h.charcnt == 0 ||
         (h.isutcnt != 0 && h.isutcnt != h.typecnt) ||
         (h.isstdcnt != 0 && h.isstdcnt != h.typecnt)) {
-        set_err(err, errlen, "TZif header counts are inconsistent");
+        st_errf(err, errlen, "TZif header counts are inconsistent");
         goto fail;
     }
     if (h.leapcnt != 0) {
-        set_err(err, errlen, "TZif file has leap seconds (a right/ zone): unsupported");
+        st_errf(err, errlen, "TZif file has leap seconds (a right/ zone): unsupported");
         goto fail;
     }
     const uint8_t *times = p, *idx = p + h.timecnt * 8, *types = idx + h.timecnt;
@@ -464,13 +450,13 @@ int tz_parse(const uint8_t *data, size_t len, tz_t **out, char *err, size_t errl
         const uint8_t *ty = types + i * 6;
         int32_t utoff = (int32_t)be32(ty);
         if (utoff <= -OFF_LIMIT || utoff >= OFF_LIMIT || ty[4] > 1 || ty[5] >= h.charcnt) {
-            set_err(err, errlen, "TZif time type %u is invalid", (unsigned)i);
+            st_errf(err, errlen, "TZif time type %u is invalid", (unsigned)i);
             goto fail;
         }
     }
     for (uint64_t i = 0; i < h.timecnt; i++) {
         if (idx[i] >= h.typecnt || (i > 0 && be64(times + i * 8) <= be64(times + i * 8 - 8))) {
-            set_err(err, errlen, "TZif transition %u is invalid", (unsigned)i);
+            st_errf(err, errlen, "TZif transition %u is invalid", (unsigned)i);
             goto fail;
         }
     }
@@ -480,14 +466,14 @@ int tz_parse(const uint8_t *data, size_t len, tz_t **out, char *err, size_t errl
     size_t flen = left - block_len(&h, 8);
     const uint8_t *nl = flen > 1 && f[0] == '\n' ? memchr(f + 1, '\n', flen - 1) : NULL;
     if (!nl || (size_t)(nl - f - 1) > FOOTER_MAX) {
-        set_err(err, errlen, "TZif footer missing or too long");
+        st_errf(err, errlen, "TZif footer missing or too long");
         goto fail;
     }
     size_t slen = (size_t)(nl - f - 1);
     memcpy(footer, f + 1, slen);
     footer[slen] = '\0';
     if (slen > 0 && (memchr(footer, '\0', slen) || !rule_parse(footer, &rule))) {
-        set_err(err, errlen, "TZif footer TZ string is unsupported: \"%.64s\"", footer);
+        st_errf(err, errlen, "TZif footer TZ string is unsupported: \"%.64s\"", footer);
         goto fail;
     }
 
@@ -542,29 +528,29 @@ int tz_load_dir(const char *dir, const char *name, tz_t **out, char *err, size_t
 
     *out = NULL;
     if (!tz_name_valid(name)) {
-        set_err(err, errlen, "invalid time zone name");
+        st_errf(err, errlen, "invalid time zone name");
         rc = ST_ERR_INVALID;
         goto fail;
     }
     if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, name) >= sizeof path) {
-        set_err(err, errlen, "time zone path too long");
+        st_errf(err, errlen, "time zone path too long");
         rc = ST_ERR_INVALID;
         goto fail;
     }
     fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0 || fstat(fd, &st) != 0) {
         int e = errno;
-        set_err(err, errlen, "%s: %s", path, strerror_r(e, ebuf, sizeof ebuf));
+        st_errf(err, errlen, "%s: %s", path, strerror_r(e, ebuf, sizeof ebuf));
         rc = (e == ENOENT || e == ENOTDIR) ? ST_ERR_NOT_FOUND : ST_ERR_IO;
         goto fail;
     }
     if (!S_ISREG(st.st_mode)) {
-        set_err(err, errlen, "%s: not a time zone file", path);
+        st_errf(err, errlen, "%s: not a time zone file", path);
         rc = ST_ERR_NOT_FOUND;
         goto fail;
     }
     if (st.st_size > FILE_MAX) {
-        set_err(err, errlen, "%s: file too large", path);
+        st_errf(err, errlen, "%s: file too large", path);
         rc = ST_ERR_TOO_LARGE;
         goto fail;
     }
@@ -575,7 +561,7 @@ int tz_load_dir(const char *dir, const char *name, tz_t **out, char *err, size_t
         if (r < 0 && errno == EINTR)
             continue;
         if (r <= 0) {
-            set_err(err, errlen, "%s: read failed", path);
+            st_errf(err, errlen, "%s: read failed", path);
             rc = ST_ERR_IO;
             goto fail;
         }

@@ -40,16 +40,6 @@ static void text_vset(char *dst, size_t n, const char *fmt, va_list ap)
         vsnprintf(dst, n, fmt, ap);
 }
 
-/* Writes a formatted message into the caller's buffer, if it gave one. */
-__attribute__((format(printf, 3, 4))) static void err_set(char *err, size_t errlen, const char *fmt,
-                                                          ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    text_vset(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 /* Builds a JSON path such as "sections[1].items[0]" into dst. */
 __attribute__((format(printf, 3, 4))) static void path_set(char *dst, size_t n, const char *fmt,
                                                            ...)
@@ -133,7 +123,7 @@ static int keys_check(const json_t *obj, const char *path, const char *const *al
             char p[PATH_MAX_LEN];
             qa_form_quote(q, sizeof q, key);
             path_key(p, sizeof p, path, q);
-            err_set(err, errlen, "%s: unknown key", p);
+            st_errf(err, errlen, "%s: unknown key", p);
             return ST_ERR_INVALID;
         }
     }
@@ -148,20 +138,20 @@ static int field_id(const json_t *obj, const char *path, const char *key, const 
     path_key(p, sizeof p, path, key);
     const json_t *v = json_object_get(obj, key);
     if (!v) {
-        err_set(err, errlen, "%s: required", p);
+        st_errf(err, errlen, "%s: required", p);
         return ST_ERR_INVALID;
     }
     if (!json_is_string(v)) {
-        err_set(err, errlen, "%s: must be a string", p);
+        st_errf(err, errlen, "%s: must be a string", p);
         return ST_ERR_INVALID;
     }
     const char *s = json_string_value(v);
     if (json_string_length(v) > QA_ID_MAX) {
-        err_set(err, errlen, "%s: longer than %d bytes", p, QA_ID_MAX);
+        st_errf(err, errlen, "%s: longer than %d bytes", p, QA_ID_MAX);
         return ST_ERR_INVALID;
     }
     if (strlen(s) != json_string_length(v) || !qa_form_id_valid(s)) {
-        err_set(err, errlen, "%s: must be 1-%d visible ASCII characters (no spaces)", p, QA_ID_MAX);
+        st_errf(err, errlen, "%s: must be 1-%d visible ASCII characters (no spaces)", p, QA_ID_MAX);
         return ST_ERR_INVALID;
     }
     *val = s;
@@ -176,27 +166,27 @@ static int field_name(const json_t *obj, const char *path, const char *key, cons
     path_key(p, sizeof p, path, key);
     const json_t *v = json_object_get(obj, key);
     if (!v) {
-        err_set(err, errlen, "%s: required", p);
+        st_errf(err, errlen, "%s: required", p);
         return ST_ERR_INVALID;
     }
     if (!json_is_string(v)) {
-        err_set(err, errlen, "%s: must be a string", p);
+        st_errf(err, errlen, "%s: must be a string", p);
         return ST_ERR_INVALID;
     }
     const char *s = json_string_value(v);
     size_t n = json_string_length(v);
     if (n == 0) {
-        err_set(err, errlen, "%s: must not be empty", p);
+        st_errf(err, errlen, "%s: must not be empty", p);
         return ST_ERR_INVALID;
     }
     if (n > QA_NAME_MAX) {
-        err_set(err, errlen, "%s: longer than %d bytes", p, QA_NAME_MAX);
+        st_errf(err, errlen, "%s: longer than %d bytes", p, QA_NAME_MAX);
         return ST_ERR_INVALID;
     }
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         if (c < 0x20 || c == 0x7f) {
-            err_set(err, errlen, "%s: contains a control character", p);
+            st_errf(err, errlen, "%s: contains a control character", p);
             return ST_ERR_INVALID;
         }
     }
@@ -214,7 +204,7 @@ static int field_bool(const json_t *obj, const char *path, const char *key, bool
     if (!json_is_boolean(v)) {
         char p[PATH_MAX_LEN];
         path_key(p, sizeof p, path, key);
-        err_set(err, errlen, "%s: must be true or false", p);
+        st_errf(err, errlen, "%s: must be true or false", p);
         return ST_ERR_INVALID;
     }
     *val = json_is_true(v);
@@ -229,20 +219,20 @@ static int field_int(const json_t *obj, const char *path, const char *key, json_
     path_key(p, sizeof p, path, key);
     const json_t *v = json_object_get(obj, key);
     if (!v) {
-        err_set(err, errlen, "%s: required", p);
+        st_errf(err, errlen, "%s: required", p);
         return ST_ERR_INVALID;
     }
     if (!json_is_integer(v)) {
-        err_set(err, errlen, "%s: must be an integer", p);
+        st_errf(err, errlen, "%s: must be an integer", p);
         return ST_ERR_INVALID;
     }
     json_int_t x = json_integer_value(v);
     if (x < lo) {
-        err_set(err, errlen, "%s: must be >= %lld", p, (long long)lo);
+        st_errf(err, errlen, "%s: must be >= %lld", p, (long long)lo);
         return ST_ERR_INVALID;
     }
     if (x > hi) {
-        err_set(err, errlen, "%s: must be <= %lld", p, (long long)hi);
+        st_errf(err, errlen, "%s: must be <= %lld", p, (long long)hi);
         return ST_ERR_INVALID;
     }
     *val = x;
@@ -261,7 +251,7 @@ static int section_parse(qa_form_t *f, const json_t *sj, size_t si, bool *has_we
 
     path_set(path, sizeof path, "sections[%zu]", si);
     if (!json_is_object(sj)) {
-        err_set(err, errlen, "%s: must be an object", path);
+        st_errf(err, errlen, "%s: must be an object", path);
         return ST_ERR_INVALID;
     }
     if ((rc = keys_check(sj, path, section_keys, err, errlen)) != ST_OK)
@@ -279,16 +269,16 @@ static int section_parse(qa_form_t *f, const json_t *sj, size_t si, bool *has_we
     const json_t *w = json_object_get(sj, "weight");
     if (w) {
         if (!json_is_number(w)) {
-            err_set(err, errlen, "%s.weight: must be a number", path);
+            st_errf(err, errlen, "%s.weight: must be a number", path);
             return ST_ERR_INVALID;
         }
         double x = json_number_value(w);
         if (!(x > 0)) {
-            err_set(err, errlen, "%s.weight: must be > 0", path);
+            st_errf(err, errlen, "%s.weight: must be > 0", path);
             return ST_ERR_INVALID;
         }
         if (x > QA_WEIGHT_MAX) {
-            err_set(err, errlen, "%s.weight: must be <= %.0f", path, QA_WEIGHT_MAX);
+            st_errf(err, errlen, "%s.weight: must be <= %.0f", path, QA_WEIGHT_MAX);
             return ST_ERR_INVALID;
         }
         s->weight = x;
@@ -297,20 +287,20 @@ static int section_parse(qa_form_t *f, const json_t *sj, size_t si, bool *has_we
 
     const json_t *items = json_object_get(sj, "items");
     if (!items) {
-        err_set(err, errlen, "%s.items: required", path);
+        st_errf(err, errlen, "%s.items: required", path);
         return ST_ERR_INVALID;
     }
     if (!json_is_array(items)) {
-        err_set(err, errlen, "%s.items: must be an array", path);
+        st_errf(err, errlen, "%s.items: must be an array", path);
         return ST_ERR_INVALID;
     }
     size_t n = json_array_size(items);
     if (n == 0) {
-        err_set(err, errlen, "%s.items: a section needs at least one item", path);
+        st_errf(err, errlen, "%s.items: a section needs at least one item", path);
         return ST_ERR_INVALID;
     }
     if (n > QA_FORM_MAX_ITEMS - f->n_items) {
-        err_set(err, errlen, "%s.items: more than %d items in the form", path, QA_FORM_MAX_ITEMS);
+        st_errf(err, errlen, "%s.items: more than %d items in the form", path, QA_FORM_MAX_ITEMS);
         return ST_ERR_TOO_LARGE;
     }
     s->first_item = f->n_items;
@@ -319,7 +309,7 @@ static int section_parse(qa_form_t *f, const json_t *sj, size_t si, bool *has_we
         const json_t *ij = json_array_get(items, k);
         path_set(ipath, sizeof ipath, "%s.items[%zu]", path, k);
         if (!json_is_object(ij)) {
-            err_set(err, errlen, "%s: must be an object", ipath);
+            st_errf(err, errlen, "%s: must be an object", ipath);
             return ST_ERR_INVALID;
         }
         if ((rc = keys_check(ij, ipath, item_keys, err, errlen)) != ST_OK)
@@ -372,7 +362,7 @@ static int ids_check_unique(qa_form_t *f, char *err, size_t errlen)
         for (size_t i = 0; i < j; i++) {
             if (strcmp(f->sections[i].id, f->sections[j].id) == 0) {
                 qa_form_quote(q, sizeof q, f->sections[j].id);
-                err_set(err, errlen,
+                st_errf(err, errlen,
                         "sections[%zu].id: duplicate section id \"%s\" (first at "
                         "sections[%zu])",
                         j, q, i);
@@ -400,7 +390,7 @@ static int ids_check_unique(qa_form_t *f, char *err, size_t errlen)
         const qa_section_t *ds = &f->sections[dup->section];
         const qa_section_t *fs = &f->sections[first->section];
         qa_form_quote(q, sizeof q, dup->id);
-        err_set(err, errlen,
+        st_errf(err, errlen,
                 "sections[%zu].items[%zu].id: duplicate item id \"%s\" (first at "
                 "sections[%zu].items[%zu])",
                 dup->section, dup->index - ds->first_item, q, first->section,
@@ -419,7 +409,7 @@ int qa_form_from_json(const json_t *root, qa_form_t **out, char *err, size_t err
 
     *out = NULL;
     if (!json_is_object(root)) {
-        err_set(err, errlen, "form: must be a JSON object");
+        st_errf(err, errlen, "form: must be a JSON object");
         rc = ST_ERR_INVALID;
         goto fail;
     }
@@ -435,12 +425,12 @@ int qa_form_from_json(const json_t *root, qa_form_t **out, char *err, size_t err
 
     const json_t *pm = json_object_get(root, "pass_mark");
     if (!pm) {
-        err_set(err, errlen, "pass_mark: required");
+        st_errf(err, errlen, "pass_mark: required");
         rc = ST_ERR_INVALID;
         goto fail;
     }
     if (!json_is_number(pm) || json_number_value(pm) < 0 || json_number_value(pm) > 100) {
-        err_set(err, errlen, "pass_mark: must be a number 0..100");
+        st_errf(err, errlen, "pass_mark: must be a number 0..100");
         rc = ST_ERR_INVALID;
         goto fail;
     }
@@ -451,23 +441,23 @@ int qa_form_from_json(const json_t *root, qa_form_t **out, char *err, size_t err
 
     const json_t *secs = json_object_get(root, "sections");
     if (!secs) {
-        err_set(err, errlen, "sections: required");
+        st_errf(err, errlen, "sections: required");
         rc = ST_ERR_INVALID;
         goto fail;
     }
     if (!json_is_array(secs)) {
-        err_set(err, errlen, "sections: must be an array");
+        st_errf(err, errlen, "sections: must be an array");
         rc = ST_ERR_INVALID;
         goto fail;
     }
     size_t ns = json_array_size(secs);
     if (ns == 0) {
-        err_set(err, errlen, "sections: a form needs at least one section");
+        st_errf(err, errlen, "sections: a form needs at least one section");
         rc = ST_ERR_INVALID;
         goto fail;
     }
     if (ns > QA_FORM_MAX_SECTIONS) {
-        err_set(err, errlen, "sections: more than %d sections", QA_FORM_MAX_SECTIONS);
+        st_errf(err, errlen, "sections: more than %d sections", QA_FORM_MAX_SECTIONS);
         rc = ST_ERR_TOO_LARGE;
         goto fail;
     }
@@ -489,7 +479,7 @@ int qa_form_from_json(const json_t *root, qa_form_t **out, char *err, size_t err
             first_unweighted = si;
     }
     if (n_weighted != 0 && n_weighted != ns) {
-        err_set(err, errlen,
+        st_errf(err, errlen,
                 "sections[%zu].weight: missing, but sections[%zu] gives one (give every "
                 "section a weight or none)",
                 first_unweighted, first_weighted);
@@ -512,13 +502,13 @@ int qa_form_parse(const char *text, size_t len, qa_form_t **out, char *err, size
 {
     *out = NULL;
     if (len > QA_FORM_MAX_BYTES) {
-        err_set(err, errlen, "form: larger than %d bytes", QA_FORM_MAX_BYTES);
+        st_errf(err, errlen, "form: larger than %d bytes", QA_FORM_MAX_BYTES);
         return ST_ERR_TOO_LARGE;
     }
     json_error_t jerr;
     json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
     if (!root) {
-        err_set(err, errlen, "form: line %d column %d: %s", jerr.line, jerr.column, jerr.text);
+        st_errf(err, errlen, "form: line %d column %d: %s", jerr.line, jerr.column, jerr.text);
         return ST_ERR_INVALID;
     }
     int rc = qa_form_from_json(root, out, err, errlen);

@@ -25,18 +25,6 @@ struct qa_rec_session {
     bool finished;
 };
 
-/* Writes a formatted message into the caller's buffer, if it gave one. */
-__attribute__((format(printf, 3, 4))) static void err_set(char *err, size_t errlen, const char *fmt,
-                                                          ...)
-{
-    if (!err || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 int qa_rec_outcome_parse(const char *text, qa_rec_outcome *out, char *err, size_t errlen)
 {
     if (text && strcasecmp(text, "upheld") == 0) {
@@ -49,7 +37,7 @@ int qa_rec_outcome_parse(const char *text, qa_rec_outcome *out, char *err, size_
     }
     char q[QA_ID_MAX + 4];
     qa_form_quote(q, sizeof q, text);
-    err_set(err, errlen, "outcome: \"%s\" is not upheld or overturned", q);
+    st_errf(err, errlen, "outcome: \"%s\" is not upheld or overturned", q);
     return ST_ERR_INVALID;
 }
 
@@ -81,35 +69,35 @@ int qa_rec_score_parse(const char *text, double *out, char *err, size_t errlen)
 
 fail:
     qa_form_quote(q, sizeof q, s);
-    err_set(err, errlen, "score \"%s\": must be a number like 87 or 83.33", q);
+    st_errf(err, errlen, "score \"%s\": must be a number like 87 or 83.33", q);
     return ST_ERR_INVALID;
 }
 
 int qa_rec_appeal_check(const qa_rec_appeal_t *a, char *err, size_t errlen)
 {
     if (!qa_form_id_valid(a->evaluation_id)) {
-        err_set(err, errlen, "evaluation_id: must be 1-%d visible ASCII characters", QA_ID_MAX);
+        st_errf(err, errlen, "evaluation_id: must be 1-%d visible ASCII characters", QA_ID_MAX);
         return ST_ERR_INVALID;
     }
     if (a->outcome != QA_REC_UPHELD && a->outcome != QA_REC_OVERTURNED) {
-        err_set(err, errlen, "outcome: must be upheld or overturned");
+        st_errf(err, errlen, "outcome: must be upheld or overturned");
         return ST_ERR_INVALID;
     }
     if (a->decided_at < a->appealed_at) {
-        err_set(err, errlen, "decided_at: before appealed_at");
+        st_errf(err, errlen, "decided_at: before appealed_at");
         return ST_ERR_INVALID;
     }
     if (a->outcome == QA_REC_OVERTURNED) {
         if (!a->has_new_score) {
-            err_set(err, errlen, "new_score: required when the outcome is overturned");
+            st_errf(err, errlen, "new_score: required when the outcome is overturned");
             return ST_ERR_INVALID;
         }
         if (!(a->new_score >= 0 && a->new_score <= 100)) {
-            err_set(err, errlen, "new_score: must be 0..100");
+            st_errf(err, errlen, "new_score: must be 0..100");
             return ST_ERR_INVALID;
         }
     } else if (a->has_new_score) {
-        err_set(err, errlen, "new_score: must be empty when the outcome is upheld");
+        st_errf(err, errlen, "new_score: must be empty when the outcome is upheld");
         return ST_ERR_INVALID;
     }
     return ST_OK;
@@ -127,30 +115,30 @@ int qa_rec_calibration_check(const qa_rec_participant_t *p, size_t n, char *err,
     size_t ref = n;
 
     if (n == 0) {
-        err_set(err, errlen, "session: a calibration session needs at least one participant");
+        st_errf(err, errlen, "session: a calibration session needs at least one participant");
         return ST_ERR_INVALID;
     }
     for (size_t i = 0; i < n; i++) {
         qa_form_quote(q, sizeof q, p[i].inspector_id);
         if (!qa_form_id_valid(p[i].inspector_id)) {
-            err_set(err, errlen, "inspector_id: \"%s\" is not 1-%d visible ASCII characters", q,
+            st_errf(err, errlen, "inspector_id: \"%s\" is not 1-%d visible ASCII characters", q,
                     QA_ID_MAX);
             return ST_ERR_INVALID;
         }
         for (size_t j = 0; j < i; j++) {
             if (strcmp(p[j].inspector_id, p[i].inspector_id) == 0) {
-                err_set(err, errlen, "inspector \"%s\": appears twice in one session", q);
+                st_errf(err, errlen, "inspector \"%s\": appears twice in one session", q);
                 return ST_ERR_INVALID;
             }
         }
         if (!(p[i].score >= 0 && p[i].score <= 100)) {
-            err_set(err, errlen, "inspector \"%s\": score must be 0..100", q);
+            st_errf(err, errlen, "inspector \"%s\": score must be 0..100", q);
             return ST_ERR_INVALID;
         }
         if (p[i].is_reference) {
             if (ref < n) {
                 qa_form_quote(q2, sizeof q2, p[ref].inspector_id);
-                err_set(err, errlen,
+                st_errf(err, errlen,
                         "is_reference: a reference marked twice in one session (inspectors "
                         "\"%s\" and \"%s\")",
                         q2, q);
@@ -261,7 +249,7 @@ int qa_rec_session_add(qa_rec_session_t *s, const char *inspector_id, bool is_re
 
     qa_form_quote(q, sizeof q, inspector_id);
     if (!qa_form_id_valid(inspector_id)) {
-        err_set(err, errlen, "inspector_id: \"%s\" is not 1-%d visible ASCII characters", q,
+        st_errf(err, errlen, "inspector_id: \"%s\" is not 1-%d visible ASCII characters", q,
                 QA_ID_MAX);
         return ST_ERR_INVALID;
     }
@@ -270,19 +258,19 @@ int qa_rec_session_add(qa_rec_session_t *s, const char *inspector_id, bool is_re
             who = i;
     }
     if (who < s->n && s->view[who].is_reference != is_reference) {
-        err_set(err, errlen, "is_reference: differs between rows of inspector \"%s\"", q);
+        st_errf(err, errlen, "is_reference: differs between rows of inspector \"%s\"", q);
         return ST_ERR_INVALID;
     }
     if (who == s->n) {
         if (s->n == QA_REC_MAX_PARTICIPANTS) {
-            err_set(err, errlen, "inspector_id: more than %d participants in one session",
+            st_errf(err, errlen, "inspector_id: more than %d participants in one session",
                     QA_REC_MAX_PARTICIPANTS);
             return ST_ERR_TOO_LARGE;
         }
         for (size_t i = 0; is_reference && i < s->n; i++) {
             if (s->view[i].is_reference) {
                 qa_form_quote(q2, sizeof q2, s->parts[i].inspector_id);
-                err_set(err, errlen,
+                st_errf(err, errlen,
                         "is_reference: a reference marked twice in one session (inspectors "
                         "\"%s\" and \"%s\")",
                         q2, q);
@@ -294,7 +282,7 @@ int qa_rec_session_add(qa_rec_session_t *s, const char *inspector_id, bool is_re
     qa_score_eval_t *ev = fresh ? fresh : s->parts[who].eval;
     rc = qa_score_eval_add(ev, item_id, result, detail, sizeof detail);
     if (rc != ST_OK) {
-        err_set(err, errlen, "inspector \"%s\": %s", q, detail);
+        st_errf(err, errlen, "inspector \"%s\": %s", q, detail);
         goto fail;
     }
     if (fresh) {
@@ -324,7 +312,7 @@ int qa_rec_session_finish(qa_rec_session_t *s, char *err, size_t errlen)
         int rc = qa_score_eval_finish(s->parts[i].eval, &sc, detail, sizeof detail);
         if (rc != ST_OK) {
             qa_form_quote(q, sizeof q, s->parts[i].inspector_id);
-            err_set(err, errlen, "inspector \"%s\": %s", q, detail);
+            st_errf(err, errlen, "inspector \"%s\": %s", q, detail);
             return rc;
         }
         s->view[i].score = sc.score;

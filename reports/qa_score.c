@@ -21,18 +21,6 @@ struct qa_score_eval {
     qa_result_t results[];
 };
 
-/* Writes a formatted message into the caller's buffer, if it gave one. */
-__attribute__((format(printf, 3, 4))) static void err_set(char *err, size_t errlen, const char *fmt,
-                                                          ...)
-{
-    if (!err || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 /*
  * Reads unsigned decimal text with at most 2 significant decimals into
  * hundredths.  Returns 0, -1 when it is not such a number, -2 when it has
@@ -78,7 +66,7 @@ static int result_outside(const qa_item_t *item, const char *shown, char *err, s
 {
     char qi[QA_ID_MAX + 4];
     qa_form_quote(qi, sizeof qi, item->id);
-    err_set(err, errlen, "item \"%s\": result \"%s\" is outside pass|fail|na|0..%d", qi, shown,
+    st_errf(err, errlen, "item \"%s\": result \"%s\" is outside pass|fail|na|0..%d", qi, shown,
             item->max);
     return ST_ERR_INVALID;
 }
@@ -88,7 +76,7 @@ static int result_too_precise(const qa_item_t *item, const char *shown, char *er
 {
     char qi[QA_ID_MAX + 4];
     qa_form_quote(qi, sizeof qi, item->id);
-    err_set(err, errlen, "item \"%s\": result \"%s\" has more than 2 decimals", qi, shown);
+    st_errf(err, errlen, "item \"%s\": result \"%s\" has more than 2 decimals", qi, shown);
     return ST_ERR_INVALID;
 }
 
@@ -142,7 +130,7 @@ int qa_score_result_from_json(const json_t *value, const qa_item_t *item, qa_res
         if (strlen(json_string_value(value)) != json_string_length(value)) {
             char qi[QA_ID_MAX + 4];
             qa_form_quote(qi, sizeof qi, item->id);
-            err_set(err, errlen, "item \"%s\": result contains a NUL byte", qi);
+            st_errf(err, errlen, "item \"%s\": result contains a NUL byte", qi);
             return ST_ERR_INVALID;
         }
         return qa_score_result_parse(json_string_value(value), item, out, err, errlen);
@@ -167,7 +155,7 @@ int qa_score_result_from_json(const json_t *value, const qa_item_t *item, qa_res
     }
     char qi[QA_ID_MAX + 4];
     qa_form_quote(qi, sizeof qi, item->id);
-    err_set(err, errlen, "item \"%s\": result must be a string or a number", qi);
+    st_errf(err, errlen, "item \"%s\": result must be a string or a number", qi);
     return ST_ERR_INVALID;
 }
 
@@ -212,7 +200,7 @@ int qa_score_compute(const qa_form_t *form, const qa_result_t *results, size_t n
 
     memset(out, 0, sizeof *out);
     if (n != qa_form_item_count(form)) {
-        err_set(err, errlen, "evaluation: %zu results for a form of %zu items", n,
+        st_errf(err, errlen, "evaluation: %zu results for a form of %zu items", n,
                 qa_form_item_count(form));
         return ST_ERR_INVALID;
     }
@@ -235,13 +223,13 @@ int qa_score_compute(const qa_form_t *form, const qa_result_t *results, size_t n
             } else if (r->kind == QA_RESULT_POINTS) {
                 if (r->centi < 0 || r->centi > it->max * 100) {
                     qa_form_quote(qi, sizeof qi, it->id);
-                    err_set(err, errlen, "item \"%s\": points outside 0..%d", qi, it->max);
+                    st_errf(err, errlen, "item \"%s\": points outside 0..%d", qi, it->max);
                     return ST_ERR_INVALID;
                 }
                 earned += r->centi;
             } else if (r->kind != QA_RESULT_FAIL) {
                 qa_form_quote(qi, sizeof qi, it->id);
-                err_set(err, errlen, "item \"%s\": unknown result kind", qi);
+                st_errf(err, errlen, "item \"%s\": unknown result kind", qi);
                 return ST_ERR_INVALID;
             }
             if (qa_score_result_failed(r)) {
@@ -257,11 +245,11 @@ int qa_score_compute(const qa_form_t *form, const qa_result_t *results, size_t n
         }
     }
     if (sc.given == 0) {
-        err_set(err, errlen, "evaluation has no items");
+        st_errf(err, errlen, "evaluation has no items");
         return ST_ERR_INVALID;
     }
     if (sc.scored == 0) {
-        err_set(err, errlen, "evaluation: every item is na, so the score is undefined");
+        st_errf(err, errlen, "evaluation: every item is na, so the score is undefined");
         return ST_ERR_INVALID;
     }
     sc.defect = sc.failed > 0;
@@ -280,7 +268,7 @@ int qa_score_check_total(double supplied, double computed, char *err, size_t err
 {
     if (qa_score_matches(supplied, computed))
         return ST_OK;
-    err_set(err, errlen, "supplied score %.10g disagrees with the computed score %.10g", supplied,
+    st_errf(err, errlen, "supplied score %.10g disagrees with the computed score %.10g", supplied,
             computed);
     return ST_ERR_INVALID;
 }
@@ -320,13 +308,13 @@ static int eval_slot(qa_score_eval_t *ev, const char *item_id, const qa_item_t *
     if (!it) {
         qa_form_quote(qi, sizeof qi, item_id);
         qa_form_quote(qf, sizeof qf, qa_form_id(ev->form));
-        err_set(err, errlen, "item \"%s\": not in form %s version %d", qi, qf,
+        st_errf(err, errlen, "item \"%s\": not in form %s version %d", qi, qf,
                 qa_form_version(ev->form));
         return ST_ERR_INVALID;
     }
     if (ev->results[it->index].kind != QA_RESULT_NONE) {
         qa_form_quote(qi, sizeof qi, item_id);
-        err_set(err, errlen, "item \"%s\": given twice", qi);
+        st_errf(err, errlen, "item \"%s\": given twice", qi);
         return ST_ERR_INVALID;
     }
     *item = it;

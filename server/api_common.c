@@ -6,6 +6,7 @@
 #include "api.h"
 #include "chan.h"
 #include "log.h"
+#include "pct.h"
 #include "server.h"
 #include "status.h"
 #include "xmem.h"
@@ -87,15 +88,6 @@ void api_body_failed(api_ctx_t *ctx)
         api_error(ctx, 400, "incomplete_body", "the request body was cut off", NULL);
 }
 
-/* Value of a hex digit, or -1. */
-static int hexdigit(char c)
-{
-    return c >= '0' && c <= '9'   ? c - '0'
-           : c >= 'a' && c <= 'f' ? c - 'a' + 10
-           : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                  : -1;
-}
-
 bool api_query(const api_ctx_t *ctx, const char *name, char *out, size_t outlen)
 {
     const char *q = ctx->req->query;
@@ -104,25 +96,12 @@ bool api_query(const api_ctx_t *ctx, const char *name, char *out, size_t outlen)
         const char *end = strchr(q, '&');
         size_t len = end ? (size_t)(end - q) : strlen(q);
         if (len > nl && strncmp(q, name, nl) == 0 && q[nl] == '=') {
-            size_t k = 0;
-            for (size_t i = nl + 1; i < len; i++) {
-                char c = q[i];
-                if (c == '+')
-                    c = ' ';
-                else if (c == '%') {
-                    int hi = i + 2 < len ? hexdigit(q[i + 1]) : -1;
-                    int lo = i + 2 < len ? hexdigit(q[i + 2]) : -1;
-                    if (hi < 0 || lo < 0)
-                        return false;
-                    c = (char)(hi << 4 | lo);
-                    i += 2;
-                }
-                if (k + 1 >= outlen || c == '\0')
-                    return false;
-                out[k++] = c;
-            }
-            out[k] = '\0';
-            return true;
+            char *v = pct_decode(q + nl + 1, len - nl - 1, true);
+            bool ok = v && strlen(v) < outlen;
+            if (ok)
+                memcpy(out, v, strlen(v) + 1);
+            free(v);
+            return ok;
         }
         q = end ? end + 1 : NULL;
     }

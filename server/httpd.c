@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "hash.h"
+#include "pct.h"
 #include "utf8.h"
 #include "xmem.h"
 
@@ -393,45 +394,6 @@ static int on_header_value(http_parser *p, const char *at, size_t n)
     return buf_append(&c->hvalue, at, n) ? -1 : 0;
 }
 
-/* Value of one hex digit or -1. */
-static int hexval(char ch)
-{
-    if (ch >= '0' && ch <= '9')
-        return ch - '0';
-    if (ch >= 'a' && ch <= 'f')
-        return ch - 'a' + 10;
-    if (ch >= 'A' && ch <= 'F')
-        return ch - 'A' + 10;
-    return -1;
-}
-
-/* Percent-decodes a path; NULL when an escape is malformed or the result is not clean UTF-8. */
-static char *path_decode(const char *s, size_t n)
-{
-    char *out = xmalloc(n + 1);
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] != '%') {
-            out[k++] = s[i];
-            continue;
-        }
-        int hi = i + 2 < n ? hexval(s[i + 1]) : -1;
-        int lo = i + 2 < n ? hexval(s[i + 2]) : -1;
-        if (hi < 0 || lo < 0) {
-            free(out);
-            return NULL;
-        }
-        out[k++] = (char)(hi << 4 | lo);
-        i += 2;
-    }
-    out[k] = '\0';
-    if (!utf8_valid(out, k)) {
-        free(out);
-        return NULL;
-    }
-    return out;
-}
-
 static int on_headers_complete(http_parser *p)
 {
     httpd_conn_t *c = p->data;
@@ -453,7 +415,7 @@ static int on_headers_complete(http_parser *p)
         conn_fail(c, 400, "bad_url", "the request target is not a valid origin-form path");
         return -1;
     }
-    r->path = path_decode(url + u.field_data[UF_PATH].off, u.field_data[UF_PATH].len);
+    r->path = pct_decode(url + u.field_data[UF_PATH].off, u.field_data[UF_PATH].len, false);
     if (!r->path) {
         conn_fail(c, 400, "bad_url", "malformed percent-encoding in the path");
         return -1;
