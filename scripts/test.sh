@@ -16,12 +16,25 @@ cleanup() {
 trap cleanup EXIT
 
 fail=0
+passed_total=0
+failed_total=0
+log=$(mktemp)
+# Adds the counts a runner printed ("[  PASSED  ] N test(s)", "N passed", "N failed").
+tally() {
+  local p f
+  p=$(grep -oE '\[  PASSED  \] [0-9]+|[0-9]+ passed' "$log" | grep -oE '[0-9]+' | awk '{s += $1} END {print s + 0}')
+  f=$(grep -oE '\[  FAILED  \] [0-9]+|[0-9]+ failed|[0-9]+ error' "$log" | grep -oE '[0-9]+' | awk '{s += $1} END {print s + 0}')
+  passed_total=$((passed_total + ${p:-0}))
+  failed_total=$((failed_total + ${f:-0}))
+}
 echo "== unit tests"
 for mode in release asan; do
   for t in build/$mode/tests/test_*; do
     [ -x "$t" ] || continue
     echo "-- unit ($mode): $(basename "$t")"
-    "$t" || fail=1
+    "$t" 2>&1 | tee "$log"
+    [ "${PIPESTATUS[0]}" -eq 0 ] || { fail=1; grep -q FAILED "$log" || failed_total=$((failed_total + 1)); }
+    tally
   done
 done
 
@@ -38,8 +51,12 @@ for mode in ${E2E_MODES:-asan release}; do
   SLATTEST_BIN="$root/build/$mode/slattest" \
     ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:halt_on_error=1" \
     UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
-    /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/e2e ${PYTEST_ARGS:-} || fail=1
+    /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/e2e ${PYTEST_ARGS:-} 2>&1 | tee "$log"
+  [ "${PIPESTATUS[0]}" -eq 0 ] || { fail=1; grep -qE '[0-9]+ (failed|error)' "$log" || failed_total=$((failed_total + 1)); }
+  tally
 done
+rm -f "$log"
 
-if [ $fail -eq 0 ]; then echo "test.sh: all tests passed"; else echo "test.sh: FAILURES"; fi
+[ $fail -eq 0 ] || echo "test.sh: FAILURES"
+echo "tests: $passed_total passed, $failed_total failed"
 exit $fail
