@@ -23,6 +23,11 @@ void hash_hex(const uint8_t *bytes, size_t n, char *out)
     out[2 * n] = '\0';
 }
 
+void hash_hex_of(const void *digest32, char out[HASH_SHA256_HEX_LEN + 1])
+{
+    hash_hex(digest32, HASH_SHA256_LEN, out);
+}
+
 void hash_sha256_hex(const void *data, size_t n, char out[HASH_SHA256_HEX_LEN + 1])
 {
     uint8_t d[HASH_SHA256_LEN];

@@ -16,6 +16,8 @@
 void hash_sha256(const void *data, size_t n, uint8_t out[HASH_SHA256_LEN]);
 /* Lowercase hex of n bytes into out, which must hold 2n+1 bytes. */
 void hash_hex(const uint8_t *bytes, size_t n, char *out);
+/* 32 raw bytes (a SHA-256 digest) as 64 lowercase hex digits into out[65]. */
+void hash_hex_of(const void *digest32, char out[HASH_SHA256_HEX_LEN + 1]);
 /* SHA-256 of n bytes as 64 lowercase hex digits into out[65]. */
 void hash_sha256_hex(const void *data, size_t n, char out[HASH_SHA256_HEX_LEN + 1]);
 /* The value of one hex digit (either case), or -1. */

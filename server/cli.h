@@ -19,6 +19,7 @@ int cli_serve(config_t *cfg, int argc, char **argv);
 int cli_routes(config_t *cfg, int argc, char **argv);
 int cli_ingest(config_t *cfg, int argc, char **argv);
 int cli_check(config_t *cfg, int argc, char **argv);
+int cli_verify(config_t *cfg, int argc, char **argv);
 
 /*
  * Connects to the configured database; with the embedded default, starts

@@ -67,6 +67,9 @@ static const cfg_option_t config_table[] = {
       "report-signing certificate (PEM)"),
     S("signing", "ca", signing_ca, "${var}/certs/ca.pem",
       "CA certificate(s) that signatures must chain to (PEM)"),
+    S("signing", "retired", signing_retired, "${var}/certs/retired",
+      "directory of retired signing certificates (*.pem), still published and trusted for old "
+      "reports"),
     S("paths", "var", var, "var", "state directory: embedded database, certificates"),
     S("paths", "migrations", migrations, "migrations", "directory of NNNN_name.sql migrations"),
     S("paths", "templates", templates, "templates", "directory of workbook templates"),
@@ -98,8 +101,9 @@ int config_load(const char *path, config_t *cfg, char *err, size_t errlen)
     int rc = cfg_load(config_table, NOPTS, cfg, file, required, err, errlen);
     if (rc != ST_OK)
         return rc;
-    char **paths[] = {&cfg->tls_cert,   &cfg->tls_key,   &cfg->signing_key, &cfg->signing_cert,
-                      &cfg->signing_ca, &cfg->db_socket, &cfg->migrations,  &cfg->templates};
+    char **paths[] = {&cfg->tls_cert,     &cfg->tls_key,    &cfg->signing_key,
+                      &cfg->signing_cert, &cfg->signing_ca, &cfg->db_socket,
+                      &cfg->migrations,   &cfg->templates,  &cfg->signing_retired};
     for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++)
         config_expand_var(paths[i], cfg->var);
     cfg->db_embedded = cfg->db_host[0] == '\0' && cfg->db_socket[0] == '\0';

@@ -36,7 +36,7 @@ typedef struct config {
     char *db_tls_ca;
     long long db_connect_timeout_s;
     /* [signing] */
-    char *signing_key, *signing_cert, *signing_ca;
+    char *signing_key, *signing_cert, *signing_ca, *signing_retired;
     /* [paths] */
     char *var;
     char *migrations;

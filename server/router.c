@@ -22,6 +22,8 @@ static const route_t routes[] = {
     {"GET", "/v1/tenants/{t}", ROLES_ANY, BODY_NONE, api_tenants_get, "/v1/tenants/{t}"},
     {"POST", "/v1/tokens", ROLE_ADMIN, BODY_JSON, api_tokens_create, "/v1/tokens"},
     {"DELETE", "/v1/tokens/{id}", ROLE_ADMIN, BODY_NONE, api_tokens_revoke, "/v1/tokens/{id}"},
+    {"GET", "/v1/certificates", ROLES_ANY, BODY_NONE, api_certificates, "/v1/certificates"},
+    {"GET", "/v1/audit", ROLE_ADMIN | ROLE_AUDITOR, BODY_NONE, api_audit_list, "/v1/audit"},
     {"POST", "/v1/tenants/{t}/cdrs", ROLE_MANAGER | ROLE_INGEST, BODY_UPLOAD, api_cdrs_ingest,
      "/v1/tenants/{t}/cdrs"},
 };

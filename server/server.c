@@ -61,13 +61,17 @@ int cli_serve(config_t *cfg, int argc, char **argv)
                 cfg->tls_cert, cfg->tls_key);
         return 1;
     }
+    if (signing_load(cfg, &srv.signing, err, sizeof err) != ST_OK) {
+        fprintf(stderr, "slattest: report signing: %s\n", err);
+        goto fail;
+    }
     if (cfg->db_embedded && dbsrv_start(cfg, err, sizeof err) != ST_OK) {
         fprintf(stderr, "slattest: embedded database: %s\n", err);
-        return 1;
+        goto fail;
     }
     if (evthread_use_pthreads() != 0) {
         fprintf(stderr, "slattest: libevent has no thread support\n");
-        return 1;
+        goto fail;
     }
     srv.base = event_base_new();
     srv.tls = tls_server_ctx_new(cfg->tls_cert, cfg->tls_key, err, sizeof err);
@@ -113,6 +117,7 @@ fail:
     pool_free(srv.pool); /* finishes jobs; their answers go to closed requests */
     httpd_free(srv.httpd);
     prom_free(srv.prom);
+    signing_free(srv.signing);
     if (srv.tls)
         SSL_CTX_free(srv.tls);
     if (srv.base)

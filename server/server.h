@@ -12,6 +12,7 @@
 #include "httpd.h"
 #include "pool.h"
 #include "prom.h"
+#include "signing.h"
 
 struct server {
     const config_t *cfg;
@@ -20,6 +21,7 @@ struct server {
     httpd_t *httpd;
     pool_t *pool;
     prom_t *prom;
+    signing_t *signing;
 };
 
 #endif
