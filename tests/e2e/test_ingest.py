@@ -108,6 +108,8 @@ def test_json_ndjson_and_cli(ingest, tenant):
     assert (rec["inserted"], rec["rejected"]) == (2, 0), rec
     rec = post(ingest, tenant, json.dumps(objs).encode(), "application/json").json()
     assert rec["unchanged"] == 2
+    rec = post(ingest, tenant, nd.encode(), "application/x-ndjson").json()
+    assert (rec["inserted"], rec["unchanged"]) == (0, 2)
     assert contacts(tenant)["j1"] == ["sales", "30", "1", "200", "a9"]
     path = os.path.join(os.environ.get("SLATTEST_PATHS_VAR", "/tmp"), "cli-ingest.csv")
     with open(path, "wb") as f:
@@ -135,6 +137,10 @@ def test_queue_log_across_two_uploads(ingest, tenant):
     abandoned = [v for k, v in got.items() if k.startswith("1791194500.7@support")]
     assert answered == [["support", "12", "1", "288", "SIP/200"]]
     assert abandoned == [["support", "30", "2", "0", ""]]
+    # The whole log again, in one upload: the same contacts, all unchanged.
+    rec = post(ingest, tenant, (part1 + part2).encode(), ct).json()
+    assert (rec["inserted"], rec["updated"], rec["unchanged"]) == (0, 0, 2), rec
+    assert rec["queue_log"]["open"] == 0
 
 
 def test_strict_rejects_everything_lenient_keeps_good_rows(ingest, tenant):
