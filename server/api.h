@@ -70,6 +70,9 @@ void api_db_error(api_ctx_t *ctx, int rc, db_t *db);
 /* The configuration the server runs with. */
 const config_t *api_config(const api_ctx_t *ctx);
 
+/* Reads ?mode=strict|lenient (default strict) for uploads; answers 400 itself when wrong. */
+bool api_ingest_mode(api_ctx_t *ctx, bool *lenient);
+
 /* Handlers (api_*.c). */
 void api_tenants_create(api_ctx_t *ctx, db_t *db);
 void api_tenants_list(api_ctx_t *ctx, db_t *db);
@@ -80,5 +83,11 @@ void api_readyz(api_ctx_t *ctx, db_t *db);
 void api_cdrs_ingest(api_ctx_t *ctx, db_t *db);
 void api_certificates(api_ctx_t *ctx, db_t *db);
 void api_audit_list(api_ctx_t *ctx, db_t *db);
+void api_qa_form_put(api_ctx_t *ctx, db_t *db);
+void api_qa_form_get(api_ctx_t *ctx, db_t *db);
+void api_qa_inspectors_put(api_ctx_t *ctx, db_t *db);
+void api_qa_evaluations(api_ctx_t *ctx, db_t *db);
+void api_qa_calibrations(api_ctx_t *ctx, db_t *db);
+void api_qa_appeals(api_ctx_t *ctx, db_t *db);
 
 #endif

@@ -7,8 +7,7 @@
 #include "log.h"
 #include "status.h"
 
-/* Reads ?mode=strict|lenient (default strict); answers 400 itself when wrong. */
-static bool ingest_mode(api_ctx_t *ctx, bool *lenient)
+bool api_ingest_mode(api_ctx_t *ctx, bool *lenient)
 {
     char mode[16];
     *lenient = false;
@@ -27,7 +26,7 @@ static bool ingest_mode(api_ctx_t *ctx, bool *lenient)
 void api_cdrs_ingest(api_ctx_t *ctx, db_t *db)
 {
     bool lenient;
-    if (!ingest_mode(ctx, &lenient))
+    if (!api_ingest_mode(ctx, &lenient))
         return;
     ingest_format fmt;
     if (ingest_format_from_content_type(httpd_header(ctx->req, "content-type"), &fmt) != ST_OK) {

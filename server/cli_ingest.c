@@ -1,7 +1,8 @@
 /*
- * cli_ingest.c - `slattest ingest SLUG FILE` (the same pipeline as the
- * HTTP endpoint, straight into the database, with a progress bar on a
- * terminal) and `slattest check rollups SLUG`.
+ * cli_ingest.c - `slattest ingest SLUG FILE [--kind K]` (the same pipelines
+ * as the HTTP endpoints: contacts by default, or QA evaluations,
+ * calibrations or appeals; straight into the database, with a progress bar
+ * on a terminal) and `slattest check rollups SLUG`.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 #include "cli.h"
 #include "httpd.h"
 #include "ingest.h"
+#include "qa_ingest.h"
 #include "rollup.h"
 #include "status.h"
 #include "tenant.h"
@@ -33,12 +35,41 @@ static ingest_format guess_format(const char *path)
     return f;
 }
 
+/* A contact batch or a QA batch: the CLI drives either the same way. */
+typedef struct loader {
+    ingest_t *cdrs;
+    qa_ingest_t *qa;
+} loader_t;
+
+/* Feeds body bytes to whichever batch is open. */
+static int ld_feed(loader_t *l, const char *data, size_t n)
+{
+    return l->qa ? qa_ingest_feed(l->qa, data, n) : ingest_feed(l->cdrs, data, n);
+}
+
+/* Ends the body and reaches the verdict. */
+static int ld_finish(loader_t *l)
+{
+    return l->qa ? qa_ingest_finish(l->qa) : ingest_finish(l->cdrs);
+}
+
+/* Records and bytes so far. */
+static uint64_t ld_rows(const loader_t *l)
+{
+    return l->qa ? qa_ingest_rows(l->qa) : ingest_rows(l->cdrs);
+}
+
+static uint64_t ld_bytes(const loader_t *l)
+{
+    return l->qa ? qa_ingest_bytes(l->qa) : ingest_bytes(l->cdrs);
+}
+
 /* One line of progress: rows, rows/s, percent of bytes. */
-static void progress(const ingest_t *g, uint64_t total, double t0, bool final)
+static void progress(const loader_t *g, uint64_t total, double t0, bool final)
 {
     double dt = httpd_now() - t0;
-    uint64_t rows = ingest_rows(g);
-    double pct = total ? 100.0 * (double)ingest_bytes(g) / (double)total : 100.0;
+    uint64_t rows = ld_rows(g);
+    double pct = total ? 100.0 * (double)ld_bytes(g) / (double)total : 100.0;
     fprintf(stderr, "\r%12" PRIu64 " rows  %10.0f rows/s  %5.1f%%%s", rows,
             dt > 0 ? (double)rows / dt : 0.0, pct, final ? "\n" : "");
     fflush(stderr);
@@ -47,9 +78,12 @@ static void progress(const ingest_t *g, uint64_t total, double t0, bool final)
 int cli_ingest(config_t *cfg, int argc, char **argv)
 {
     const char *slug = NULL, *path = NULL, *fmt_name = NULL, *mode = "strict";
+    const char *kind_name = "contacts";
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--format") == 0 && i + 1 < argc)
             fmt_name = argv[++i];
+        else if (strcmp(argv[i], "--kind") == 0 && i + 1 < argc)
+            kind_name = argv[++i];
         else if (strcmp(argv[i], "--mode") == 0 && i + 1 < argc)
             mode = argv[++i];
         else if (!slug && argv[i][0] != '-')
@@ -60,13 +94,17 @@ int cli_ingest(config_t *cfg, int argc, char **argv)
             slug = path = NULL, i = argc;
     }
     ingest_format fmt = path ? guess_format(path) : INGEST_CSV;
+    qa_kind kind = 0;
+    bool is_qa = strcmp(kind_name, "contacts") != 0;
     bool bad = !slug || !path || (fmt_name && ingest_format_parse(fmt_name, &fmt) != ST_OK) ||
-               (strcmp(mode, "strict") && strcmp(mode, "lenient"));
+               (strcmp(mode, "strict") && strcmp(mode, "lenient")) ||
+               (is_qa && (qa_kind_parse(kind_name, &kind) != ST_OK || fmt == INGEST_QLOG));
     if (bad || cli_wants_help(argc, argv)) {
-        puts("usage: slattest ingest SLUG FILE [--format csv|json|ndjson|queue_log] "
-             "[--mode strict|lenient]\n"
-             "Loads contacts into a tenant; prints the receipt (JSON).  Exit 0 when committed,\n"
-             "1 when the batch was rejected (strict mode: nothing is kept).");
+        puts("usage: slattest ingest SLUG FILE [--kind contacts|evaluations|calibrations|appeals]\n"
+             "       [--format csv|json|ndjson|queue_log] [--mode strict|lenient]\n"
+             "Loads contacts (default) or QA data into a tenant; prints the receipt (JSON).\n"
+             "Exit 0 when committed, 1 when the batch was rejected (strict mode: nothing is\n"
+             "kept).  QA data is csv, json or ndjson.");
         return cli_wants_help(argc, argv) ? 0 : 2;
     }
     FILE *f = fopen(path, "rb");
@@ -78,7 +116,7 @@ int cli_ingest(config_t *cfg, int argc, char **argv)
     uint64_t total = fstat(fileno(f), &st) == 0 ? (uint64_t)st.st_size : 0;
     int code = 1;
     char *chunk = malloc(READ_CHUNK);
-    ingest_t *g = NULL;
+    loader_t ld = {NULL, NULL}, *g = &ld;
     db_t *db = cli_open_db(cfg);
     tenant_t t;
     char err[512] = "";
@@ -88,7 +126,9 @@ int cli_ingest(config_t *cfg, int argc, char **argv)
         fprintf(stderr, "slattest: no tenant '%s'\n", slug);
         goto done;
     }
-    if (ingest_begin(db, &t, cli_actor(), fmt, strcmp(mode, "lenient") == 0, &g, err, sizeof err) !=
+    bool lenient = strcmp(mode, "lenient") == 0;
+    if ((is_qa ? qa_ingest_begin(db, &t, cli_actor(), kind, fmt, lenient, &ld.qa, err, sizeof err)
+               : ingest_begin(db, &t, cli_actor(), fmt, lenient, &ld.cdrs, err, sizeof err)) !=
         ST_OK) {
         fprintf(stderr, "slattest: %s\n", err);
         goto done;
@@ -98,7 +138,7 @@ int cli_ingest(config_t *cfg, int argc, char **argv)
     size_t n;
     int rc = ST_OK;
     while (rc == ST_OK && (n = fread(chunk, 1, READ_CHUNK, f)) > 0) {
-        rc = ingest_feed(g, chunk, n);
+        rc = ld_feed(g, chunk, n);
         if (tty && httpd_now() - last > 0.2) {
             progress(g, total, t0, false);
             last = httpd_now();
@@ -109,21 +149,23 @@ int cli_ingest(config_t *cfg, int argc, char **argv)
         goto done;
     }
     if (rc == ST_OK)
-        rc = ingest_finish(g);
+        rc = ld_finish(g);
     if (tty)
         progress(g, total, t0, true);
     if (rc != ST_OK) {
-        fprintf(stderr, "slattest: database: %s\n", ingest_db_error(g));
+        fprintf(stderr, "slattest: database: %s\n",
+                ld.qa ? qa_ingest_db_error(ld.qa) : ingest_db_error(ld.cdrs));
         goto done;
     }
-    json_t *receipt = ingest_receipt(g);
+    json_t *receipt = ld.qa ? qa_ingest_receipt(ld.qa) : ingest_receipt(ld.cdrs);
     char *text = json_dumps(receipt, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     printf("%s\n", text ? text : "{}");
     free(text);
     json_decref(receipt);
-    code = ingest_committed(g) ? 0 : 1;
+    code = (ld.qa ? qa_ingest_committed(ld.qa) : ingest_committed(ld.cdrs)) ? 0 : 1;
 done:
-    ingest_free(g);
+    ingest_free(ld.cdrs);
+    qa_ingest_free(ld.qa);
     db_close(db);
     free(chunk);
     fclose(f);

@@ -2,14 +2,13 @@
 #include "ingest.h"
 
 #include <inttypes.h>
-#include <openssl/evp.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include "audit.h"
+#include "batch.h"
 #include "cdr.h"
 #include "cdr_qlog.h"
 #include "cdr_reader.h"
@@ -20,12 +19,7 @@
 #include "xmem.h"
 
 #define STAGE_CHUNK        2000 /* rows per bulk insert into the staging table */
-#define MAX_ERRORS_LISTED  1000
 #define MAX_UPDATED_LISTED 100
-#define ROLLUP_SLOT_US     "900000000" /* 15 minutes */
-#define ROLLUP_WAIT_CAP    "600"
-
-static const uint8_t zero_digest[32]; /* until the body's digest is known */
 
 /* One staged row, laid out for row-wise bulk binding (db_bulk). */
 typedef struct stage_row {
@@ -41,27 +35,18 @@ typedef struct stage_row {
 struct ingest {
     db_t *db;
     uint64_t tenant_id;
-    char actor[128];
     ingest_format fmt;
-    bool lenient;
+    batch_t *batch; /* the shared part: transaction, batch row, counts, errors, audit */
+    batch_counts_t *n;
     cdr_reader_t *reader;
     qlog_t *qlog;
     db_bulk_t *stage;
     stage_row_t *rows;
     size_t nrows;
-    EVP_MD_CTX *sha;
-    uint64_t bytes;
-    uint64_t batch_id;
-    uint64_t rows_total, rejected, inserted, updated, unchanged;
-    json_t *errors;
     json_t *updated_ids;
-    bool errors_truncated;
     bool fatal;
-    bool in_txn;
     bool finished;
-    bool committed;
     int db_rc;
-    char sha_hex[HASH_SHA256_HEX_LEN + 1];
 };
 
 static const struct {
@@ -106,19 +91,6 @@ const char *ingest_format_name(ingest_format fmt)
         if (formats[i].fmt == fmt)
             return formats[i].name;
     return "?";
-}
-
-/* Lists one error (the first MAX_ERRORS_LISTED; the rest are counted). */
-static void add_error(ingest_t *g, uint64_t line, const char *field, const char *message)
-{
-    if (json_array_size(g->errors) >= MAX_ERRORS_LISTED) {
-        g->errors_truncated = true;
-        return;
-    }
-    json_t *e =
-        json_pack("{s:I, s:s, s:s}", "line", (json_int_t)line, "field", field, "message", message);
-    if (e)
-        json_array_append_new(g->errors, e);
 }
 
 /* The staging table's bulk insert: one `?` per stage_row_t column. */
@@ -179,7 +151,7 @@ static void row_hash(const cdr_t *r, char out[33])
 static int on_record(void *ctx, const cdr_t *rec, uint64_t line)
 {
     ingest_t *g = ctx;
-    g->rows_total++;
+    g->n->rows++;
     stage_row_t *s = &g->rows[g->nrows++];
     s->line = (int64_t)line;
     s->r = *rec;
@@ -199,9 +171,7 @@ static int on_record(void *ctx, const cdr_t *rec, uint64_t line)
 static int on_reject(void *ctx, const cdr_error_t *err)
 {
     ingest_t *g = ctx;
-    g->rows_total++;
-    g->rejected++;
-    add_error(g, err->line, err->field, err->message);
+    batch_reject_row(g->batch, err->line, err->field, err->message);
     return ST_OK;
 }
 
@@ -277,14 +247,9 @@ int ingest_begin(db_t *db, const tenant_t *t, const char *actor, ingest_format f
     ingest_t *g = xcalloc(1, sizeof *g);
     g->db = db;
     g->tenant_id = t->id;
-    snprintf(g->actor, sizeof g->actor, "%s", actor);
     g->fmt = fmt;
-    g->lenient = lenient;
-    g->errors = json_array();
     g->updated_ids = json_array();
     g->rows = xcalloc(STAGE_CHUNK, sizeof *g->rows);
-    g->sha = EVP_MD_CTX_new();
-    EVP_DigestInit_ex(g->sha, EVP_sha256(), NULL);
     if (fmt == INGEST_QLOG)
         g->qlog = qlog_new(NULL);
     else
@@ -292,6 +257,7 @@ int ingest_begin(db_t *db, const tenant_t *t, const char *actor, ingest_format f
                                    : fmt == INGEST_JSON ? CDR_FMT_JSON
                                                         : CDR_FMT_NDJSON);
     int rc;
+    /* The staging table first: DDL commits implicitly, so it precedes the batch's transaction. */
     if ((rc = db_run_static(db, "DROP TEMPORARY TABLE IF EXISTS ingest_stage")) != ST_OK ||
         (rc = db_run_static(
              db, "CREATE TEMPORARY TABLE ingest_stage ("
@@ -313,22 +279,12 @@ int ingest_begin(db_t *db, const tenant_t *t, const char *actor, ingest_format f
                               stage_cols, sizeof stage_cols / sizeof stage_cols[0],
                               sizeof(stage_row_t), &g->stage)) != ST_OK)
         goto fail;
-    if ((rc = db_begin(db)) != ST_OK)
-        goto fail;
-    g->in_txn = true;
-    /* One batch per tenant at a time: rollups and duplicate checks stay exact. */
-    db_val_t v[] = {db_u64(t->id)};
-    if ((rc = db_exec(db, "SELECT id FROM tenants WHERE id = ? FOR UPDATE", v, 1, NULL)) != ST_OK)
-        goto fail;
-    db_val_t b[] = {db_u64(t->id), db_str(ingest_format_name(fmt)),
-                    db_str(lenient ? "lenient" : "strict"), db_str(actor),
-                    db_blob(zero_digest, 32)};
-    if ((rc = db_exec(db,
-                      "INSERT INTO ingest_batches (tenant_id, kind, format, mode, status, actor, "
-                      "body_sha256) VALUES (?, 'cdrs', ?, ?, 'committed', ?, ?)",
-                      b, 5, NULL)) != ST_OK)
-        goto fail;
-    g->batch_id = db_insert_id(db);
+    if ((rc = batch_begin(db, t->id, actor, "cdrs", ingest_format_name(fmt), lenient, &g->batch,
+                          err, errlen)) != ST_OK) {
+        ingest_free(g);
+        return rc;
+    }
+    g->n = batch_counts(g->batch);
     if (g->qlog && (rc = qlog_load_open(g)) != ST_OK)
         goto fail;
     *out = g;
@@ -343,8 +299,7 @@ int ingest_feed(ingest_t *g, const char *data, size_t len)
 {
     if (g->db_rc != ST_OK)
         return g->db_rc;
-    EVP_DigestUpdate(g->sha, data, len);
-    g->bytes += len;
+    batch_hash(g->batch, data, len);
     if (g->fatal)
         return ST_OK; /* the body is already refused; keep hashing what arrives */
     int rc;
@@ -366,14 +321,14 @@ int ingest_feed(ingest_t *g, const char *data, size_t len)
 static void note_fatal(ingest_t *g)
 {
     if (g->qlog) {
-        add_error(g, 0, "", qlog_errmsg(g->qlog));
+        batch_note_error(g->batch, 0, "", qlog_errmsg(g->qlog));
         return;
     }
     const cdr_error_t *e = cdr_reader_error(g->reader);
     if (e)
-        add_error(g, e->line, e->field, e->message);
+        batch_note_error(g->batch, e->line, e->field, e->message);
     else
-        add_error(g, 0, "", "the body could not be read");
+        batch_note_error(g->batch, 0, "", "the body could not be read");
 }
 
 /* Rejects call_ids that appear twice with different content; drops exact repeats. */
@@ -398,13 +353,13 @@ static int resolve_duplicates(ingest_t *g)
             rc = db_exec(g->db, "SELECT line FROM ingest_stage WHERE call_id = ? ORDER BY line", v,
                          1, &lines);
             while (rc == ST_OK && db_res_next(lines))
-                add_error(g, (uint64_t)db_res_i64(lines, 0), "call_id", msg);
+                batch_note_error(g->batch, (uint64_t)db_res_i64(lines, 0), "call_id", msg);
             db_res_free(lines);
-            g->rejected += (uint64_t)count;
+            g->n->rejected += (uint64_t)count;
             if (rc == ST_OK)
                 rc = db_exec(g->db, "DELETE FROM ingest_stage WHERE call_id = ?", v, 1, NULL);
         } else {
-            g->unchanged += (uint64_t)(count - 1); /* the same row sent twice */
+            g->n->unchanged += (uint64_t)(count - 1); /* the same row sent twice */
             db_val_t v[] = {db_str(id), db_i64(first)};
             rc = db_exec(g->db, "DELETE FROM ingest_stage WHERE call_id = ? AND line <> ?", v, 2,
                          NULL);
@@ -427,12 +382,12 @@ static int count_changes(ingest_t *g)
                      v, 1, &res);
     if (rc == ST_OK && db_res_next(res)) {
         uint64_t staged = (uint64_t)db_res_i64(res, 0);
-        g->inserted = (uint64_t)db_res_i64(res, 1);
-        g->updated = (uint64_t)db_res_i64(res, 2);
-        g->unchanged += staged - g->inserted - g->updated;
+        g->n->inserted = (uint64_t)db_res_i64(res, 1);
+        g->n->updated = (uint64_t)db_res_i64(res, 2);
+        g->n->unchanged += staged - g->n->inserted - g->n->updated;
     }
     db_res_free(res);
-    if (rc != ST_OK || g->updated == 0)
+    if (rc != ST_OK || g->n->updated == 0)
         return rc;
     db_val_t w[] = {db_u64(g->tenant_id), db_i64(MAX_UPDATED_LISTED)};
     rc = db_exec(g->db,
@@ -481,7 +436,7 @@ static int update_rollups(ingest_t *g)
 /* Writes new and corrected contacts. */
 static int upsert_contacts(ingest_t *g)
 {
-    db_val_t v[] = {db_u64(g->tenant_id), db_u64(g->batch_id), db_u64(g->tenant_id)};
+    db_val_t v[] = {db_u64(g->tenant_id), db_u64(batch_id(g->batch)), db_u64(g->tenant_id)};
     return db_exec(
         g->db,
         "INSERT INTO contacts (tenant_id, call_id, queue, offered_us, answered_us, ended_us, "
@@ -501,70 +456,20 @@ static int upsert_contacts(ingest_t *g)
         v, 3, NULL);
 }
 
-/* Stores the batch's counts and digest on its row. */
-static int record_batch(ingest_t *g, const char *status)
+/* The audit entry's extra member: some corrected call_ids. */
+static json_t *audit_extra(const ingest_t *g)
 {
-    uint8_t digest[32];
-    hash_unhex(g->sha_hex, digest, 32);
-    db_val_t v[] = {db_str(status),        db_blob(digest, 32), db_u64(g->bytes),
-                    db_u64(g->rows_total), db_u64(g->inserted), db_u64(g->updated),
-                    db_u64(g->unchanged),  db_u64(g->rejected), db_u64(g->tenant_id),
-                    db_u64(g->batch_id)};
-    return db_exec(g->db,
-                   "UPDATE ingest_batches SET status = ?, body_sha256 = ?, body_bytes = ?, "
-                   "rows_total = ?, inserted = ?, updated = ?, unchanged = ?, rejected = ? "
-                   "WHERE tenant_id = ? AND id = ?",
-                   v, 10, NULL);
+    return json_pack("{s:O}", "updated_call_ids", g->updated_ids);
 }
 
-/* Appends the batch's audit entry (inside the transaction). */
-static int audit_batch(ingest_t *g, const char *action)
-{
-    json_t *d = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:s, s:I, s:O}", "format",
-                          ingest_format_name(g->fmt), "mode", g->lenient ? "lenient" : "strict",
-                          "rows", (json_int_t)g->rows_total, "inserted", (json_int_t)g->inserted,
-                          "updated", (json_int_t)g->updated, "unchanged", (json_int_t)g->unchanged,
-                          "rejected", (json_int_t)g->rejected, "sha256", g->sha_hex, "bytes",
-                          (json_int_t)g->bytes, "updated_call_ids", g->updated_ids);
-    char *text = json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS);
-    json_decref(d);
-    char object[48];
-    snprintf(object, sizeof object, "batch:%" PRIu64, g->batch_id);
-    int rc = audit_append(g->db, g->actor, g->tenant_id, action, object, text ? text : "{}");
-    free(text);
-    return rc;
-}
-
-/*
- * Rolls the batch back, then records in a transaction of its own that it
- * was refused (with its counts and an audit entry), so data-quality reports
- * can show rejected uploads.
- */
+/* Refuses the whole batch (recorded as rejected, with its audit entry). */
 static int reject_batch(ingest_t *g)
 {
-    db_rollback(g->db);
-    g->in_txn = false;
-    g->inserted = g->updated = g->unchanged = 0;
     json_array_clear(g->updated_ids);
-    int rc = db_begin(g->db);
-    if (rc != ST_OK)
-        return rc;
-    g->in_txn = true;
-    db_val_t b[] = {db_u64(g->tenant_id), db_str(ingest_format_name(g->fmt)),
-                    db_str(g->lenient ? "lenient" : "strict"), db_str(g->actor),
-                    db_blob(zero_digest, 32)};
-    rc = db_exec(g->db,
-                 "INSERT INTO ingest_batches (tenant_id, kind, format, mode, status, actor, "
-                 "body_sha256) VALUES (?, 'cdrs', ?, ?, 'rejected', ?, ?)",
-                 b, 5, NULL);
-    if (rc != ST_OK)
-        return rc;
-    g->batch_id = db_insert_id(g->db);
-    if ((rc = record_batch(g, "rejected")) != ST_OK ||
-        (rc = audit_batch(g, "cdrs.reject")) != ST_OK || (rc = db_commit(g->db)) != ST_OK)
-        return rc;
-    g->in_txn = false;
-    return ST_OK;
+    json_t *extra = audit_extra(g);
+    int rc = batch_reject(g->batch, extra);
+    json_decref(extra);
+    return rc;
 }
 
 int ingest_finish(ingest_t *g)
@@ -572,10 +477,7 @@ int ingest_finish(ingest_t *g)
     if (g->finished)
         return ST_ERR_INTERNAL;
     g->finished = true;
-    uint8_t digest[32];
-    unsigned int dl = 32;
-    EVP_DigestFinal_ex(g->sha, digest, &dl);
-    hash_hex(digest, 32, g->sha_hex);
+    batch_hash_done(g->batch);
     if (g->db_rc != ST_OK)
         return g->db_rc;
     if (!g->fatal) {
@@ -600,33 +502,27 @@ int ingest_finish(ingest_t *g)
     if (rc != ST_OK)
         return rc;
     /* A body that cannot be parsed is refused whole; so is any bad row in strict mode. */
-    if (g->fatal || (!g->lenient && g->rejected > 0))
+    if (batch_must_reject(g->batch, g->fatal))
         return reject_batch(g);
     if ((rc = count_changes(g)) != ST_OK || (rc = update_rollups(g)) != ST_OK ||
-        (rc = upsert_contacts(g)) != ST_OK || (g->qlog && (rc = qlog_store_open(g)) != ST_OK) ||
-        (rc = record_batch(g, "committed")) != ST_OK ||
-        (rc = audit_batch(g, "cdrs.ingest")) != ST_OK || (rc = db_commit(g->db)) != ST_OK)
+        (rc = upsert_contacts(g)) != ST_OK || (g->qlog && (rc = qlog_store_open(g)) != ST_OK))
         return rc;
-    g->in_txn = false;
-    g->committed = true;
-    return ST_OK;
+    json_t *extra = audit_extra(g);
+    rc = batch_commit(g->batch, extra);
+    json_decref(extra);
+    return rc;
 }
 
 bool ingest_committed(const ingest_t *g)
 {
-    return g->committed;
+    return batch_committed(g->batch);
 }
 
 json_t *ingest_receipt(const ingest_t *g)
 {
-    json_t *r = json_pack("{s:I, s:s, s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:O, s:b, s:s, s:I, s:O}",
-                          "batch_id", (json_int_t)g->batch_id, "format", ingest_format_name(g->fmt),
-                          "mode", g->lenient ? "lenient" : "strict", "committed", g->committed,
-                          "rows", (json_int_t)g->rows_total, "inserted", (json_int_t)g->inserted,
-                          "updated", (json_int_t)g->updated, "unchanged", (json_int_t)g->unchanged,
-                          "rejected", (json_int_t)g->rejected, "errors", g->errors,
-                          "errors_truncated", g->errors_truncated, "sha256", g->sha_hex, "bytes",
-                          (json_int_t)g->bytes, "updated_call_ids", g->updated_ids);
+    json_t *extra = json_pack("{s:O}", "updated_call_ids", g->updated_ids);
+    json_t *r = batch_receipt(g->batch, extra);
+    json_decref(extra);
     if (g->qlog) {
         qlog_stats_t st;
         qlog_stats(g->qlog, &st);
@@ -643,12 +539,12 @@ json_t *ingest_receipt(const ingest_t *g)
 
 uint64_t ingest_bytes(const ingest_t *g)
 {
-    return g->bytes;
+    return batch_bytes(g->batch);
 }
 
 uint64_t ingest_rows(const ingest_t *g)
 {
-    return g->rows_total;
+    return g->n->rows;
 }
 
 const char *ingest_db_error(const ingest_t *g)
@@ -660,13 +556,10 @@ void ingest_free(ingest_t *g)
 {
     if (!g)
         return;
-    if (g->in_txn)
-        db_rollback(g->db);
+    batch_free(g->batch);
     db_bulk_free(g->stage);
     cdr_reader_free(g->reader);
     qlog_free(g->qlog);
-    EVP_MD_CTX_free(g->sha);
-    json_decref(g->errors);
     json_decref(g->updated_ids);
     free(g->rows);
     free(g);

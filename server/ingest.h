@@ -4,14 +4,13 @@
  * any bad row, none of it) in one transaction, with rollups and an audit
  * entry.
  *
- * How a batch is applied (ingest.c): rows go into a per-connection
- * TEMPORARY staging table in bulk as they are parsed (memory stays flat);
- * at the end, set-based statements find duplicate call_ids within the
- * batch, count inserted / updated / unchanged rows against the stored
- * contacts by a row hash, move the rollups (subtract the old contribution
- * of a corrected contact, add the new one), and upsert the contacts — all
- * inside one transaction that also locks the tenant row, so batches of one
- * tenant apply one at a time and a killed server leaves no partial batch.
+ * How a batch is applied (ingest.c, on the shared machinery of batch.h): rows go into a
+ * per-connection TEMPORARY staging table in bulk as they are parsed (memory stays flat); at the
+ * end, set-based statements find duplicate call_ids within the batch, count inserted / updated /
+ * unchanged rows against the stored contacts by a row hash, move the rollups (subtract the old
+ * contribution of a corrected contact, add the new one), and upsert the contacts — all inside one
+ * transaction that also locks the tenant row, so batches of one tenant apply one at a time and a
+ * killed server leaves no partial batch.
  *
  * An ingest_t belongs to the thread that created it, with its db_t, until
  * ingest_free().  It does no other I/O.

@@ -26,6 +26,18 @@ static const route_t routes[] = {
     {"GET", "/v1/audit", ROLE_ADMIN | ROLE_AUDITOR, BODY_NONE, api_audit_list, "/v1/audit"},
     {"POST", "/v1/tenants/{t}/cdrs", ROLE_MANAGER | ROLE_INGEST, BODY_UPLOAD, api_cdrs_ingest,
      "/v1/tenants/{t}/cdrs"},
+    {"PUT", "/v1/tenants/{t}/qa/forms/{form}", ROLE_MANAGER, BODY_JSON, api_qa_form_put,
+     "/v1/tenants/{t}/qa/forms/{form}"},
+    {"GET", "/v1/tenants/{t}/qa/forms/{form}", ROLE_MANAGER, BODY_NONE, api_qa_form_get,
+     "/v1/tenants/{t}/qa/forms/{form}"},
+    {"PUT", "/v1/tenants/{t}/qa/inspectors", ROLE_MANAGER, BODY_JSON, api_qa_inspectors_put,
+     "/v1/tenants/{t}/qa/inspectors"},
+    {"POST", "/v1/tenants/{t}/qa/evaluations", ROLE_MANAGER | ROLE_INGEST, BODY_UPLOAD,
+     api_qa_evaluations, "/v1/tenants/{t}/qa/evaluations"},
+    {"POST", "/v1/tenants/{t}/qa/calibrations", ROLE_MANAGER | ROLE_INGEST, BODY_UPLOAD,
+     api_qa_calibrations, "/v1/tenants/{t}/qa/calibrations"},
+    {"POST", "/v1/tenants/{t}/qa/appeals", ROLE_MANAGER | ROLE_INGEST, BODY_UPLOAD, api_qa_appeals,
+     "/v1/tenants/{t}/qa/appeals"},
 };
 
 #define BODY_PIPE_BYTES (4u << 20) /* upload bytes queued for a worker before reading pauses */

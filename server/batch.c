@@ -1,0 +1,257 @@
+/* batch.c - the machinery every ingestion batch shares (see batch.h). */
+#include "batch.h"
+
+#include <inttypes.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit.h"
+#include "hash.h"
+#include "status.h"
+#include "xmem.h"
+
+static const uint8_t zero_digest[32]; /* until the body's digest is known */
+
+struct batch {
+    db_t *db;
+    uint64_t tenant_id;
+    uint64_t id;
+    char actor[128];
+    char kind[32];
+    char format[32];
+    bool lenient;
+    bool in_txn;
+    bool committed;
+    bool hashed;
+    EVP_MD_CTX *sha;
+    uint64_t bytes;
+    batch_counts_t counts;
+    json_t *errors;
+    bool errors_truncated;
+    char sha_hex[HASH_SHA256_HEX_LEN + 1];
+};
+
+/* Inserts the batch row with a status; its id becomes the batch's. */
+static int insert_row(batch_t *b, const char *status)
+{
+    db_val_t v[] = {db_u64(b->tenant_id),    db_str(b->kind),
+                    db_str(b->format),       db_str(b->lenient ? "lenient" : "strict"),
+                    db_str(status),          db_str(b->actor),
+                    db_blob(zero_digest, 32)};
+    int rc = db_exec(b->db,
+                     "INSERT INTO ingest_batches (tenant_id, kind, format, mode, status, actor, "
+                     "body_sha256) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                     v, 7, NULL);
+    if (rc == ST_OK)
+        b->id = db_insert_id(b->db);
+    return rc;
+}
+
+int batch_begin(db_t *db, uint64_t tenant_id, const char *actor, const char *kind,
+                const char *format, bool lenient, batch_t **out, char *err, size_t errlen)
+{
+    batch_t *b = xcalloc(1, sizeof *b);
+    b->db = db;
+    b->tenant_id = tenant_id;
+    snprintf(b->actor, sizeof b->actor, "%s", actor);
+    snprintf(b->kind, sizeof b->kind, "%s", kind);
+    snprintf(b->format, sizeof b->format, "%s", format);
+    b->lenient = lenient;
+    b->errors = json_array();
+    b->sha = EVP_MD_CTX_new();
+    EVP_DigestInit_ex(b->sha, EVP_sha256(), NULL);
+    int rc = db_begin(db);
+    if (rc != ST_OK)
+        goto fail;
+    b->in_txn = true;
+    /* One batch per tenant at a time: duplicate checks and rollups stay exact. */
+    db_val_t v[] = {db_u64(tenant_id)};
+    if ((rc = db_exec(db, "SELECT id FROM tenants WHERE id = ? FOR UPDATE", v, 1, NULL)) != ST_OK ||
+        (rc = insert_row(b, "committed")) != ST_OK)
+        goto fail;
+    *out = b;
+    return ST_OK;
+fail:
+    snprintf(err, errlen, "%s", db_error(db));
+    batch_free(b);
+    *out = NULL;
+    return rc;
+}
+
+void batch_hash(batch_t *b, const void *data, size_t len)
+{
+    EVP_DigestUpdate(b->sha, data, len);
+    b->bytes += len;
+}
+
+void batch_hash_done(batch_t *b)
+{
+    if (b->hashed)
+        return;
+    b->hashed = true;
+    uint8_t digest[32];
+    unsigned int dl = 32;
+    EVP_DigestFinal_ex(b->sha, digest, &dl);
+    hash_hex(digest, 32, b->sha_hex);
+}
+
+void batch_note_error(batch_t *b, uint64_t line, const char *field, const char *message)
+{
+    if (json_array_size(b->errors) >= BATCH_MAX_ERRORS) {
+        b->errors_truncated = true;
+        return;
+    }
+    json_t *e =
+        json_pack("{s:I, s:s, s:s}", "line", (json_int_t)line, "field", field, "message", message);
+    if (e)
+        json_array_append_new(b->errors, e);
+}
+
+void batch_reject_row(batch_t *b, uint64_t line, const char *field, const char *message)
+{
+    b->counts.rows++;
+    b->counts.rejected++;
+    batch_note_error(b, line, field, message);
+}
+
+batch_counts_t *batch_counts(batch_t *b)
+{
+    return &b->counts;
+}
+
+const batch_counts_t *batch_counts_const(const batch_t *b)
+{
+    return &b->counts;
+}
+
+bool batch_must_reject(const batch_t *b, bool fatal)
+{
+    return fatal || (!b->lenient && b->counts.rejected > 0);
+}
+
+/* Stores the batch's counts and digest on its row. */
+static int record_row(batch_t *b, const char *status)
+{
+    uint8_t digest[32];
+    hash_unhex(b->sha_hex, digest, 32);
+    const batch_counts_t *c = &b->counts;
+    db_val_t v[] = {db_str(status),       db_blob(digest, 32), db_u64(b->bytes),
+                    db_u64(c->rows),      db_u64(c->inserted), db_u64(c->updated),
+                    db_u64(c->unchanged), db_u64(c->rejected), db_u64(b->tenant_id),
+                    db_u64(b->id)};
+    return db_exec(b->db,
+                   "UPDATE ingest_batches SET status = ?, body_sha256 = ?, body_bytes = ?, "
+                   "rows_total = ?, inserted = ?, updated = ?, unchanged = ?, rejected = ? "
+                   "WHERE tenant_id = ? AND id = ?",
+                   v, 10, NULL);
+}
+
+/* Appends the batch's audit entry "<kind>.<verb>" (inside the transaction). */
+static int audit_row(batch_t *b, const char *verb, json_t *extra)
+{
+    const batch_counts_t *c = &b->counts;
+    json_t *d =
+        json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:s, s:I}", "format", b->format, "mode",
+                  b->lenient ? "lenient" : "strict", "rows", (json_int_t)c->rows, "inserted",
+                  (json_int_t)c->inserted, "updated", (json_int_t)c->updated, "unchanged",
+                  (json_int_t)c->unchanged, "rejected", (json_int_t)c->rejected, "sha256",
+                  b->sha_hex, "bytes", (json_int_t)b->bytes);
+    if (extra)
+        json_object_update(d, extra);
+    char *text = json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(d);
+    char action[48], object[48];
+    snprintf(action, sizeof action, "%s.%s", b->kind, verb);
+    snprintf(object, sizeof object, "batch:%" PRIu64, b->id);
+    int rc = audit_append(b->db, b->actor, b->tenant_id, action, object, text ? text : "{}");
+    free(text);
+    return rc;
+}
+
+int batch_commit(batch_t *b, json_t *extra)
+{
+    batch_hash_done(b);
+    int rc;
+    if ((rc = record_row(b, "committed")) != ST_OK ||
+        (rc = audit_row(b, "ingest", extra)) != ST_OK || (rc = db_commit(b->db)) != ST_OK)
+        return rc;
+    b->in_txn = false;
+    b->committed = true;
+    return ST_OK;
+}
+
+int batch_reject(batch_t *b, json_t *extra)
+{
+    batch_hash_done(b);
+    db_rollback(b->db);
+    b->in_txn = false;
+    b->counts.inserted = b->counts.updated = b->counts.unchanged = 0;
+    int rc = db_begin(b->db);
+    if (rc != ST_OK)
+        return rc;
+    b->in_txn = true;
+    if ((rc = insert_row(b, "rejected")) != ST_OK || (rc = record_row(b, "rejected")) != ST_OK ||
+        (rc = audit_row(b, "reject", extra)) != ST_OK || (rc = db_commit(b->db)) != ST_OK)
+        return rc;
+    b->in_txn = false;
+    return ST_OK;
+}
+
+json_t *batch_receipt(const batch_t *b, json_t *extra)
+{
+    const batch_counts_t *c = &b->counts;
+    json_t *r =
+        json_pack("{s:I, s:s, s:s, s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:O, s:b, s:s, s:I}",
+                  "batch_id", (json_int_t)b->id, "kind", b->kind, "format", b->format, "mode",
+                  b->lenient ? "lenient" : "strict", "committed", b->committed, "rows",
+                  (json_int_t)c->rows, "inserted", (json_int_t)c->inserted, "updated",
+                  (json_int_t)c->updated, "unchanged", (json_int_t)c->unchanged, "rejected",
+                  (json_int_t)c->rejected, "errors", b->errors, "errors_truncated",
+                  b->errors_truncated, "sha256", b->sha_hex, "bytes", (json_int_t)b->bytes);
+    if (extra)
+        json_object_update(r, extra);
+    return r;
+}
+
+uint64_t batch_id(const batch_t *b)
+{
+    return b->id;
+}
+
+uint64_t batch_tenant(const batch_t *b)
+{
+    return b->tenant_id;
+}
+
+db_t *batch_db(const batch_t *b)
+{
+    return b->db;
+}
+
+bool batch_lenient(const batch_t *b)
+{
+    return b->lenient;
+}
+
+bool batch_committed(const batch_t *b)
+{
+    return b->committed;
+}
+
+uint64_t batch_bytes(const batch_t *b)
+{
+    return b->bytes;
+}
+
+void batch_free(batch_t *b)
+{
+    if (!b)
+        return;
+    if (b->in_txn)
+        db_rollback(b->db);
+    EVP_MD_CTX_free(b->sha);
+    json_decref(b->errors);
+    free(b);
+}

@@ -1,0 +1,94 @@
+/*
+ * batch.h - what every kind of ingestion batch shares (contacts, QA
+ * evaluations, calibrations, appeals): the transaction that locks the
+ * tenant row (batches of one tenant apply one at a time), the
+ * ingest_batches row with its kind, the strict/lenient verdict, the
+ * SHA-256 and size of the body, the capped list of row errors, the counts
+ * of the receipt (INTERFACES.md), the audit entry, and the record of a
+ * rejected batch in a transaction of its own.
+ *
+ * A kind (ingest.c, qa_ingest.c) owns its parsing, staging and upserts: it
+ * opens a batch with batch_begin() after its own DDL (temporary tables
+ * commit implicitly), feeds the body through batch_hash(), reports bad rows
+ * with batch_reject_row(), fills the counts, and ends with batch_commit()
+ * or batch_reject().  Extra receipt and audit members are passed as JSON.
+ *
+ * A batch_t belongs to the thread that created it, with its db_t (which it
+ * borrows), until batch_free().  It does no other I/O.
+ */
+#ifndef SLT_BATCH_H
+#define SLT_BATCH_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "db.h"
+
+#define BATCH_MAX_ERRORS 1000 /* errors listed in a receipt; the rest are counted */
+
+typedef struct batch batch_t;
+
+/* The counts of a receipt; the kind fills them. */
+typedef struct batch_counts {
+    uint64_t rows;      /* records seen, good and bad */
+    uint64_t inserted;  /* new records */
+    uint64_t updated;   /* records that replaced a different stored version */
+    uint64_t unchanged; /* records equal to the stored ones (or repeated in the batch) */
+    uint64_t rejected;  /* records refused */
+} batch_counts_t;
+
+/*
+ * Starts the transaction, locks the tenant row and inserts the batch row
+ * (kind "cdrs", "evaluations"...; format "csv", "json"...).  Strings are
+ * copied.  On failure returns the database status with its message in err
+ * and *out is NULL.
+ */
+int batch_begin(db_t *db, uint64_t tenant_id, const char *actor, const char *kind,
+                const char *format, bool lenient, batch_t **out, char *err, size_t errlen);
+
+/* Adds body bytes to the digest and the byte count. */
+void batch_hash(batch_t *b, const void *data, size_t len);
+/* Ends the digest; call once, when the body is complete. */
+void batch_hash_done(batch_t *b);
+
+/* Lists an error (line 0: the body as a whole) without counting a record. */
+void batch_note_error(batch_t *b, uint64_t line, const char *field, const char *message);
+/* Counts a refused record and lists its error. */
+void batch_reject_row(batch_t *b, uint64_t line, const char *field, const char *message);
+
+/* The counts (mutable by the kind). */
+batch_counts_t *batch_counts(batch_t *b);
+const batch_counts_t *batch_counts_const(const batch_t *b);
+
+/* Whether the batch must be refused: fatal (unreadable body), or strict with a bad row. */
+bool batch_must_reject(const batch_t *b, bool fatal);
+
+/*
+ * Records the counts and digest, appends the audit entry "<kind>.ingest"
+ * (counts, mode, format, digest, plus the members of extra, which may be
+ * NULL and is only read) and commits.
+ */
+int batch_commit(batch_t *b, json_t *extra);
+
+/*
+ * Rolls everything back, then records the refusal in a transaction of its
+ * own: a 'rejected' batch row with the counts (inserted, updated and
+ * unchanged zeroed) and the audit entry "<kind>.reject".  extra as above.
+ */
+int batch_reject(batch_t *b, json_t *extra);
+
+/* The receipt of INTERFACES.md (new reference); extra's members are added (only read). */
+json_t *batch_receipt(const batch_t *b, json_t *extra);
+
+uint64_t batch_id(const batch_t *b);
+uint64_t batch_tenant(const batch_t *b);
+db_t *batch_db(const batch_t *b);
+bool batch_lenient(const batch_t *b);
+bool batch_committed(const batch_t *b);
+uint64_t batch_bytes(const batch_t *b);
+
+/* Rolls back anything uncommitted and frees; batch_free(NULL) does nothing. */
+void batch_free(batch_t *b);
+
+#endif
