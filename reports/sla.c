@@ -1,0 +1,523 @@
+/*
+ * sla.c - grouping, the contact-only metrics and the result of the queue
+ * metrics (see sla.h).
+ *
+ * One computation ("run"): build the period's calendar; place every input
+ * row in its interval (or drop it: outside the period or another queue);
+ * give it a group; bucket the rows by group (counting sort).  Every row of
+ * the result is then computed from its bucket alone, and the time rows'
+ * interval compliance and the Erlang column from per-interval sums.  Both
+ * input paths share all of this; they differ only in how one row is added
+ * to sla_sums_t (sla_sums.c) and in the contact-only metrics.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "erlang.h"
+#include "sla_int.h"
+#include "stats.h"
+#include "status.h"
+#include "xmem.h"
+
+struct sla_result {
+    sla_row_t *rows;
+    size_t n;
+    sla_row_t total;
+};
+
+/* The state of one computation; arrays are owned by it. */
+typedef struct sla_run {
+    const sla_params_t *p;
+    sla_by_t by;
+    const sla_contact_t *c; /* exactly one of c and ru is set */
+    const sla_rollup_t *ru;
+    size_t n;
+    sla_cal_t cal;
+    int32_t *iv;        /* per input row: interval, -1 when left out */
+    int32_t *gid;       /* per input row: group, -1 when left out */
+    const char **names; /* queue or agent groups, sorted; borrowed strings */
+    size_t ngroup;
+    size_t *goff, *gord; /* rows of group g: gord[goff[g] .. goff[g + 1]) */
+    sla_sums_t *iv_sums; /* per interval, all groups together */
+    double *month_aht;   /* per month of the calendar */
+    uint8_t *repeat;     /* contacts path: FCR repeat flag per row */
+    double *scratch;     /* waits of one group, for the percentile */
+} sla_run_t;
+
+void sla_params_default(sla_params_t *p, const tz_t *tz)
+{
+    memset(p, 0, sizeof *p);
+    p->tz = tz;
+    p->sl_threshold_s = 20;
+    p->sl_formula = SLA_SL_OFFERED;
+    p->short_abandon_s = 5;
+    p->interval_min = 30;
+    p->fcr_method = SLA_FCR_REPEAT;
+    p->fcr_window_h = 72;
+    p->csat_good_min = 4;
+    p->sl_target = NAN;
+}
+
+void sla_period_month(sla_period_t *pd, int y, int m)
+{
+    pd->from_y = pd->to_y = y;
+    pd->from_m = pd->to_m = m;
+    pd->from_d = 1;
+    pd->to_d = tz_days_in_month(y, m);
+}
+
+/* Checks the parameters against the ranges in sla.h. */
+static int params_check(const sla_params_t *p, char *err, size_t errlen)
+{
+    const char *why = NULL;
+    if (!p->tz)
+        why = "no time zone";
+    else if (p->sl_threshold_s < 0 || p->short_abandon_s < 0)
+        why = "negative threshold";
+    else if ((unsigned)p->sl_formula > SLA_SL_ABANDON_POSITIVE)
+        why = "unknown sl_formula";
+    else if (p->interval_min != 15 && p->interval_min != 30 && p->interval_min != 60)
+        why = "interval_min must be 15, 30 or 60";
+    else if ((unsigned)p->fcr_method > SLA_FCR_DISPOSITION)
+        why = "unknown fcr_method";
+    else if (p->fcr_window_h < 0 || p->fcr_window_h > 24 * 366)
+        why = "fcr_window_h out of range";
+    else if (p->csat_good_min < 1 || p->csat_good_min > 5)
+        why = "csat_good_min must be 1..5";
+    else if (!isnan(p->sl_target) && !(p->sl_target >= 0 && p->sl_target <= 1))
+        why = "sl_target must be in [0, 1]";
+    for (int d = 0; !why && p->has_hours && d < 7; d++) {
+        const sla_hours_t *h = &p->hours[d];
+        if (h->open_min < 0 || h->open_min > h->close_min || h->close_min > 1440)
+            why = "business hours out of range";
+    }
+    if (!why)
+        return ST_OK;
+    st_errf(err, errlen, "parameters: %s", why);
+    return ST_ERR_INVALID;
+}
+
+/* Checks one contact row against the rules of sla_contact_t. */
+static int contact_check(const sla_contact_t *c, size_t i, char *err, size_t errlen)
+{
+    const char *why = NULL;
+    if (!c->queue || !c->agent || !c->customer_id)
+        why = "NULL string";
+    else if (c->outcome < SLA_ANSWERED || c->outcome > SLA_OVERFLOW)
+        why = "unknown outcome";
+    else if ((c->answered_us != SLA_NONE) != (c->outcome == SLA_ANSWERED))
+        why = "answered_us does not match the outcome";
+    else if (c->wait_s < 0 || c->talk_s < 0 || c->hold_s < 0 || c->acw_s < 0)
+        why = "negative duration";
+    else if (c->transferred < 0 || c->transferred > 1 || c->resolved < -1 || c->resolved > 1)
+        why = "transferred or resolved out of range";
+    else if (c->csat < 0 || c->csat > 5)
+        why = "csat out of range";
+    if (!why)
+        return ST_OK;
+    st_errf(err, errlen, "contact %zu: %s", i, why);
+    return ST_ERR_INVALID;
+}
+
+/* Checks one rollup row that falls in the period. */
+static int rollup_check_row(const sla_rollup_t *r, const sla_params_t *p, size_t i, char *err,
+                            size_t errlen)
+{
+    const char *why = NULL;
+    if (!r->queue)
+        why = "NULL queue";
+    else if (r->sl_threshold_s != p->sl_threshold_s || r->short_abandon_s != p->short_abandon_s)
+        why = "built with other thresholds (rebuild the month's rollups)";
+    else if (r->answered_n < 0 || r->answered_within_n < 0 || r->answered_wait_sum < 0 ||
+             r->abandoned_wait_sum < 0 || r->abandoned_within_n < 0 || r->short_abandoned_n < 0 ||
+             r->short_wait_sum < 0 || r->overflow_n < 0 || r->talk_sum < 0 || r->hold_sum < 0 ||
+             r->acw_sum < 0 || r->transferred_n < 0 || r->abandoned_n < r->short_abandoned_n)
+        why = "negative count";
+    if (!why)
+        return ST_OK;
+    st_errf(err, errlen, "rollup %zu: %s", i, why);
+    return ST_ERR_INVALID;
+}
+
+/* The queue of input row k. */
+static const char *row_queue(const sla_run_t *r, size_t k)
+{
+    return r->c ? r->c[k].queue : r->ru[k].queue;
+}
+
+/* The group-by string of input row k (queue or agent). */
+static const char *row_name(const sla_run_t *r, size_t k)
+{
+    return r->by == SLA_BY_AGENT ? r->c[k].agent : row_queue(r, k);
+}
+
+/* Adds input row k to s. */
+static void row_add(const sla_run_t *r, size_t k, sla_sums_t *s)
+{
+    if (r->c)
+        sla_sums_add_contact(s, &r->c[k], r->p);
+    else
+        sla_sums_add_rollup(s, &r->ru[k]);
+}
+
+/* Places every input row in its interval (-1: left out) and checks it. */
+static int run_place(sla_run_t *r, char *err, size_t errlen)
+{
+    r->iv = xmalloc((r->n ? r->n : 1) * sizeof *r->iv);
+    for (size_t k = 0; k < r->n; k++) {
+        int rc = r->c ? contact_check(&r->c[k], k, err, errlen) : ST_OK;
+        if (rc != ST_OK)
+            return rc;
+        r->iv[k] = -1;
+        if (r->ru && !r->ru[k].queue) {
+            st_errf(err, errlen, "rollup %zu: NULL queue", k);
+            return ST_ERR_INVALID;
+        }
+        if (r->p->queue && strcmp(row_queue(r, k), r->p->queue) != 0)
+            continue;
+        int64_t us = r->c ? r->c[k].offered_us : r->ru[k].slot_us;
+        long i = sla_cal_find(&r->cal, sla_us_to_s(us));
+        if (i >= 0 && r->ru && (rc = rollup_check_row(&r->ru[k], r->p, k, err, errlen)) != ST_OK)
+            return rc;
+        r->iv[k] = (int32_t)i;
+    }
+    return ST_OK;
+}
+
+/* qsort order of group names. */
+static int name_cmp(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The sorted distinct queue or agent names of the rows placed. */
+static void run_names(sla_run_t *r)
+{
+    r->names = xmalloc((r->n ? r->n : 1) * sizeof *r->names);
+    size_t m = 0;
+    for (size_t k = 0; k < r->n; k++)
+        if (r->iv[k] >= 0)
+            r->names[m++] = row_name(r, k);
+    qsort(r->names, m, sizeof *r->names, name_cmp);
+    size_t u = 0;
+    for (size_t i = 0; i < m; i++)
+        if (u == 0 || strcmp(r->names[u - 1], r->names[i]) != 0)
+            r->names[u++] = r->names[i];
+    r->ngroup = u;
+}
+
+/* The group of placed row k. */
+static int32_t row_group(const sla_run_t *r, size_t k)
+{
+    int32_t i = r->iv[k];
+    switch (r->by) {
+    case SLA_BY_MONTH:
+        return r->cal.iv[i].month;
+    case SLA_BY_DAY:
+        return r->cal.iv[i].day;
+    case SLA_BY_INTERVAL:
+        return i;
+    case SLA_BY_QUEUE:
+    case SLA_BY_AGENT:
+        break;
+    }
+    const char *name = row_name(r, k);
+    const char **hit = bsearch(&name, r->names, r->ngroup, sizeof *r->names, name_cmp);
+    return (int32_t)(hit - r->names);
+}
+
+/* Gives every placed row its group and buckets the rows by group. */
+static void run_group(sla_run_t *r)
+{
+    if (r->by == SLA_BY_QUEUE || r->by == SLA_BY_AGENT)
+        run_names(r);
+    else
+        r->ngroup = r->by == SLA_BY_MONTH ? r->cal.nmonth
+                    : r->by == SLA_BY_DAY ? r->cal.nday
+                                          : r->cal.niv;
+    r->gid = xmalloc((r->n ? r->n : 1) * sizeof *r->gid);
+    r->goff = xcalloc(r->ngroup + 1, sizeof *r->goff);
+    for (size_t k = 0; k < r->n; k++) {
+        r->gid[k] = r->iv[k] >= 0 ? row_group(r, k) : -1;
+        if (r->gid[k] >= 0)
+            r->goff[r->gid[k] + 1]++;
+    }
+    for (size_t g = 0; g < r->ngroup; g++)
+        r->goff[g + 1] += r->goff[g];
+    r->gord = xmalloc((r->goff[r->ngroup] ? r->goff[r->ngroup] : 1) * sizeof *r->gord);
+    size_t *fill = xmemdup(r->goff, (r->ngroup + 1) * sizeof *fill);
+    for (size_t k = 0; k < r->n; k++)
+        if (r->gid[k] >= 0)
+            r->gord[fill[r->gid[k]]++] = k;
+    free(fill);
+}
+
+/* Per-interval sums (for compliance and Erlang) and each month's AHT (the
+ * Erlang fallback for an interval without answered contacts). */
+static void run_interval_sums(sla_run_t *r)
+{
+    r->iv_sums = xcalloc(r->cal.niv ? r->cal.niv : 1, sizeof *r->iv_sums);
+    for (size_t k = 0; k < r->n; k++)
+        if (r->iv[k] >= 0)
+            row_add(r, k, &r->iv_sums[r->iv[k]]);
+    r->month_aht = xcalloc(r->cal.nmonth, sizeof *r->month_aht);
+    for (size_t m = 0; m < r->cal.nmonth; m++) {
+        sla_sums_t s = {0};
+        const sla_cal_span_t *sp = &r->cal.month[m];
+        for (size_t i = sp->iv0; i < sp->iv0 + sp->niv; i++)
+            sla_sums_add(&s, &r->iv_sums[i]);
+        r->month_aht[m] = sla_ratio(s.handle, s.answered);
+    }
+}
+
+/* Interval compliance over intervals [i0, i1) of sums into row. */
+static void row_compliance(const sla_run_t *r, const sla_sums_t *sums, size_t i0, size_t i1,
+                           sla_row_t *row)
+{
+    if (isnan(r->p->sl_target))
+        return;
+    for (size_t i = i0; i < i1; i++) {
+        const sla_sums_t *s = &sums[i];
+        int64_t offered = sla_sums_offered(s);
+        if (!r->cal.iv[i].business || offered == 0)
+            continue;
+        double sl = sla_service_level(r->p->sl_formula, offered, s->answered, s->answered_within,
+                                      s->abandoned_within);
+        row->compliance_intervals++;
+        row->compliance_met += !isnan(sl) && sl >= r->p->sl_target;
+    }
+    row->interval_compliance = sla_ratio(row->compliance_met, row->compliance_intervals);
+}
+
+/* Compliance of a queue group: its own per-interval sums. */
+static void row_compliance_group(const sla_run_t *r, const size_t *idx, size_t m, sla_row_t *row)
+{
+    if (isnan(r->p->sl_target))
+        return;
+    sla_sums_t *s = xcalloc(r->cal.niv ? r->cal.niv : 1, sizeof *s);
+    for (size_t j = 0; j < m; j++)
+        row_add(r, idx[j], &s[r->iv[idx[j]]]);
+    row_compliance(r, s, 0, r->cal.niv, row);
+    free(s);
+}
+
+/* The contact-only metrics of rows idx[0..m): waits, FCR, CSAT. */
+static void row_contact_metrics(const sla_run_t *r, const size_t *idx, size_t m, int64_t end_utc,
+                                sla_row_t *row)
+{
+    const sla_params_t *p = r->p;
+    int64_t max_wait = -1, csat_sum = 0;
+    size_t nw = 0;
+    for (size_t j = 0; j < m; j++) {
+        const sla_contact_t *c = &r->c[idx[j]];
+        bool is_short = c->outcome == SLA_ABANDONED && c->wait_s < p->short_abandon_s;
+        if (!is_short && c->wait_s > max_wait)
+            max_wait = c->wait_s;
+        if (c->outcome == SLA_ANSWERED)
+            r->scratch[nw++] = c->wait_s;
+        if (p->fcr_method == SLA_FCR_REPEAT && c->outcome == SLA_ANSWERED && c->customer_id[0]) {
+            row->fcr_base++;
+            row->fcr_resolved += !r->repeat[idx[j]];
+        } else if (p->fcr_method == SLA_FCR_DISPOSITION && c->outcome == SLA_ANSWERED &&
+                   c->resolved >= 0) {
+            row->fcr_base++;
+            row->fcr_resolved += c->resolved == 1;
+        }
+        if (c->csat > 0) {
+            row->csat_n++;
+            row->csat_good += c->csat >= p->csat_good_min;
+            csat_sum += c->csat;
+        }
+    }
+    row->max_wait_s = max_wait >= 0 ? (double)max_wait : NAN;
+    row->wait_p90_s = stats_percentile_select(r->scratch, nw, 90);
+    row->fcr = sla_ratio(row->fcr_resolved, row->fcr_base);
+    row->fcr_provisional = p->fcr_method == SLA_FCR_REPEAT &&
+                           p->generated_us < (end_utc + (int64_t)p->fcr_window_h * 3600) * 1000000;
+    row->csat = sla_ratio(row->csat_good, row->csat_n);
+    row->csat_mean = sla_ratio(csat_sum, row->csat_n);
+}
+
+/* Sets every double of row to NAN (undefined until computed). */
+static void row_init(sla_row_t *row)
+{
+    memset(row, 0, sizeof *row);
+    row->index = -1;
+    row->service_level = row->asa_s = row->avg_abandon_s = row->max_wait_s = NAN;
+    row->wait_p90_s = row->abandon_rate = row->answer_rate = row->aht_s = NAN;
+    row->transfer_rate = row->fcr = row->csat = row->csat_mean = NAN;
+    row->interval_compliance = row->required_agents = NAN;
+}
+
+/* The key and time fields of a day or month row. */
+static void row_span(sla_row_t *row, const sla_cal_span_t *sp, bool month)
+{
+    row->year = sp->y;
+    row->month = sp->m;
+    row->day = sp->d;
+    row->start_utc = sp->start;
+    row->end_utc = sp->end;
+    if (month)
+        snprintf(row->key, sizeof row->key, "%04d-%02d", sp->y, sp->m);
+    else
+        snprintf(row->key, sizeof row->key, "%04d-%02d-%02d", sp->y, sp->m, sp->d);
+}
+
+/* The key and time fields of interval row i, and its Erlang column. */
+static void row_interval(const sla_run_t *r, size_t i, sla_row_t *row)
+{
+    const sla_cal_iv_t *iv = &r->cal.iv[i];
+    const sla_cal_span_t *d = &r->cal.day[iv->day];
+    int32_t off = iv->offset < 0 ? -iv->offset : iv->offset;
+    row->year = d->y;
+    row->month = d->m;
+    row->day = d->d;
+    row->index = iv->index;
+    memcpy(row->label, iv->label, sizeof row->label);
+    row->offset = iv->offset;
+    row->business = iv->business;
+    row->start_utc = iv->start;
+    row->end_utc = iv->end;
+    snprintf(row->key, sizeof row->key, "%04d-%02d-%02dT%s%c%02d:%02d", d->y, d->m, d->d, iv->label,
+             iv->offset < 0 ? '-' : '+', (int)(off / 3600), (int)(off % 3600 / 60));
+    double h = row->answered > 0 ? row->aht_s : r->month_aht[iv->month];
+    unsigned agents = 0;
+    if (!isnan(r->p->sl_target) && row->offered == 0)
+        row->required_agents = 0;
+    else if (!isnan(r->p->sl_target) && !isnan(h) &&
+             erlang_required_agents((double)row->offered, (double)(iv->end - iv->start), h,
+                                    r->p->sl_threshold_s, r->p->sl_target, &agents) == ST_OK)
+        row->required_agents = agents;
+}
+
+/* Computes row g (or the total when g < 0) into row. */
+static void run_row(const sla_run_t *r, long g, sla_row_t *row)
+{
+    size_t a = g < 0 ? 0 : r->goff[g], b = g < 0 ? r->goff[r->ngroup] : r->goff[g + 1];
+    const size_t *idx = r->gord + a;
+    sla_sums_t s = {0};
+    row_init(row);
+    for (size_t j = 0; j < b - a; j++)
+        row_add(r, idx[j], &s);
+    sla_sums_to_row(&s, r->p->sl_formula, row);
+    row->start_utc = r->cal.start;
+    row->end_utc = r->cal.end;
+    if (g < 0) {
+        snprintf(row->key, sizeof row->key, "total");
+        row_compliance(r, r->iv_sums, 0, r->cal.niv, row);
+    } else if (r->by == SLA_BY_MONTH || r->by == SLA_BY_DAY) {
+        const sla_cal_span_t *sp = r->by == SLA_BY_MONTH ? &r->cal.month[g] : &r->cal.day[g];
+        row_span(row, sp, r->by == SLA_BY_MONTH);
+        row_compliance(r, r->iv_sums, sp->iv0, sp->iv0 + sp->niv, row);
+    } else if (r->by == SLA_BY_INTERVAL) {
+        row_interval(r, (size_t)g, row);
+        row_compliance(r, r->iv_sums, (size_t)g, (size_t)g + 1, row);
+    } else {
+        snprintf(row->key, sizeof row->key, "%s", r->names[g]);
+        if (r->by == SLA_BY_QUEUE)
+            row_compliance_group(r, idx, b - a, row);
+    }
+    if (r->c)
+        row_contact_metrics(r, idx, b - a, row->end_utc, row);
+}
+
+/* Builds the result from a grouped run. */
+static sla_result_t *run_result(const sla_run_t *r)
+{
+    sla_result_t *res = xcalloc(1, sizeof *res);
+    res->n = r->ngroup;
+    res->rows = xcalloc(r->ngroup ? r->ngroup : 1, sizeof *res->rows);
+    for (size_t g = 0; g < r->ngroup; g++)
+        run_row(r, (long)g, &res->rows[g]);
+    run_row(r, -1, &res->total);
+    res->total.year = r->cal.day[0].y; /* the period's first date */
+    res->total.month = r->cal.day[0].m;
+    res->total.day = r->cal.day[0].d;
+    return res;
+}
+
+/* Releases everything a run owns. */
+static void run_free(sla_run_t *r)
+{
+    free(r->scratch);
+    free(r->repeat);
+    free(r->month_aht);
+    free(r->iv_sums);
+    free(r->gord);
+    free(r->goff);
+    free(r->names);
+    free(r->gid);
+    free(r->iv);
+    sla_cal_free(&r->cal);
+}
+
+/* The steps shared by both paths. */
+static int run(sla_run_t *r, const sla_period_t *period, sla_result_t **out, char *err,
+               size_t errlen)
+{
+    int rc = params_check(r->p, err, errlen);
+    if (rc != ST_OK)
+        goto fail;
+    if ((unsigned)r->by > SLA_BY_AGENT || (r->ru && r->by == SLA_BY_AGENT)) {
+        st_errf(err, errlen, "grouping: %s", r->ru ? "agents need contacts" : "unknown");
+        rc = ST_ERR_INVALID;
+        goto fail;
+    }
+    if ((rc = sla_cal_build(&r->cal, r->p, period, err, errlen)) != ST_OK)
+        goto fail;
+    if ((rc = run_place(r, err, errlen)) != ST_OK)
+        goto fail;
+    run_group(r);
+    run_interval_sums(r);
+    if (r->c) {
+        r->repeat = xmalloc(r->n ? r->n : 1);
+        if (r->p->fcr_method == SLA_FCR_REPEAT)
+            sla_fcr_repeats(r->c, r->n, r->p->fcr_window_h, r->repeat);
+        r->scratch = xmalloc((r->n ? r->n : 1) * sizeof *r->scratch);
+    }
+    *out = run_result(r);
+fail:
+    run_free(r);
+    return rc;
+}
+
+int sla_compute_contacts(const sla_params_t *p, const sla_period_t *period, sla_by_t by,
+                         const sla_contact_t *rows, size_t n, sla_result_t **out, char *err,
+                         size_t errlen)
+{
+    sla_run_t r = {.p = p, .by = by, .c = rows, .n = n};
+    return run(&r, period, out, err, errlen);
+}
+
+int sla_compute_rollups(const sla_params_t *p, const sla_period_t *period, sla_by_t by,
+                        const sla_rollup_t *rows, size_t n, sla_result_t **out, char *err,
+                        size_t errlen)
+{
+    sla_run_t r = {.p = p, .by = by, .ru = rows, .n = n};
+    return run(&r, period, out, err, errlen);
+}
+
+size_t sla_result_count(const sla_result_t *r)
+{
+    return r->n;
+}
+
+const sla_row_t *sla_result_row(const sla_result_t *r, size_t i)
+{
+    return i < r->n ? &r->rows[i] : NULL;
+}
+
+const sla_row_t *sla_result_total(const sla_result_t *r)
+{
+    return &r->total;
+}
+
+void sla_result_free(sla_result_t *r)
+{
+    if (!r)
+        return;
+    free(r->rows);
+    free(r);
+}
