@@ -1,0 +1,52 @@
+/*
+ * contract_store.h - contract versions in the database, and the metric
+ * parameters a period gets from them.
+ *
+ * cstore_put() validates a contract (reports/contract.h, plus the time zone
+ * loaded from the system's tz database), stores it as the tenant's next
+ * version with its audit entry, in one transaction.  cstore_load() reads a
+ * tenant's versions; cstore_params() picks the version in force for a month
+ * and turns it into sla_params_t (the METRICS.md defaults and the tenant's
+ * own time zone when there is no contract yet).
+ * Runs on the caller's thread with the caller's connection.
+ */
+#ifndef SLT_CONTRACT_STORE_H
+#define SLT_CONTRACT_STORE_H
+
+#include <jansson.h>
+
+#include "contract.h"
+#include "db.h"
+#include "sla.h"
+#include "tenant.h"
+#include "tz.h"
+
+/* A tenant's contract versions, in PUT order (owned; cstore_versions_free). */
+typedef struct cstore_versions {
+    contract_t **items;
+    int *numbers; /* version numbers, parallel to items */
+    size_t n;
+} cstore_versions_t;
+
+/*
+ * Stores a new version.  ST_ERR_INVALID with the reason (naming the JSON
+ * path) in err; *version and *normalised (new reference) on success.
+ */
+int cstore_put(db_t *db, const tenant_t *t, const char *actor, const char *body, size_t len,
+               int *version, json_t **normalised, char *err, size_t errlen);
+/* Every version as JSON: [{"version", "effective_from", "created_at", "contract"}]. */
+int cstore_list(db_t *db, const tenant_t *t, json_t **out);
+int cstore_load(db_t *db, const tenant_t *t, cstore_versions_t *out);
+void cstore_versions_free(cstore_versions_t *v);
+
+/*
+ * Metric parameters for a period starting in year/month: the version in
+ * force then (*version 0 when none).  *tz is loaded for the parameters and
+ * owned by the caller (tz_free); params->tz points to it; *zone names it
+ * (borrowed from v or t).
+ */
+int cstore_params(const cstore_versions_t *v, const tenant_t *t, int year, int month,
+                  sla_params_t *params, tz_t **tz, const char **zone, int *version, char *err,
+                  size_t errlen);
+
+#endif
