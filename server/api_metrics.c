@@ -15,12 +15,11 @@
 
 #include "api.h"
 #include "contract_store.h"
+#include "metrics_run.h"
 #include "sla.h"
 #include "status.h"
 #include "tz.h"
 #include "xmem.h"
-
-#define METRICS_MAX_CONTACTS 20000000 /* a guard, far above a month of any tenant */
 
 void api_contract_put(api_ctx_t *ctx, db_t *db)
 {
@@ -163,43 +162,6 @@ static json_t *row_json(const sla_row_t *r, sla_by_t by)
     return o;
 }
 
-/* Reads the tenant's contacts offered in [from_us, to_us) into rows pointing into *res. */
-static int load_contacts(db_t *db, uint64_t tenant_id, int64_t from_us, int64_t to_us,
-                         db_res_t **res, sla_contact_t **rows, size_t *n)
-{
-    db_val_t v[] = {db_u64(tenant_id), db_i64(from_us), db_i64(to_us)};
-    int rc = db_exec(db,
-                     "SELECT offered_us, answered_us, ended_us, wait_s, talk_s, hold_s, acw_s, "
-                     "outcome, transferred, resolved, csat, queue, agent_id, customer_id "
-                     "FROM contacts WHERE tenant_id = ? AND offered_us >= ? AND offered_us < ? "
-                     "ORDER BY offered_us",
-                     v, 3, res);
-    if (rc != ST_OK)
-        return rc;
-    *n = db_res_count(*res);
-    if (*n > METRICS_MAX_CONTACTS)
-        return ST_ERR_TOO_LARGE;
-    *rows = xcalloc(*n + 1, sizeof **rows);
-    for (size_t i = 0; db_res_next(*res); i++) {
-        sla_contact_t *c = &(*rows)[i];
-        c->offered_us = db_res_i64(*res, 0);
-        c->answered_us = db_res_is_null(*res, 1) ? INT64_MIN : db_res_i64(*res, 1);
-        c->ended_us = db_res_i64(*res, 2);
-        c->wait_s = (int32_t)db_res_i64(*res, 3);
-        c->talk_s = (int32_t)db_res_i64(*res, 4);
-        c->hold_s = (int32_t)db_res_i64(*res, 5);
-        c->acw_s = (int32_t)db_res_i64(*res, 6);
-        c->outcome = (int)db_res_i64(*res, 7);
-        c->transferred = (int)db_res_i64(*res, 8);
-        c->resolved = (int)db_res_i64(*res, 9);
-        c->csat = (int)db_res_i64(*res, 10);
-        c->queue = db_res_str(*res, 11, NULL);
-        c->agent = db_res_str(*res, 12, NULL);
-        c->customer_id = db_res_str(*res, 13, NULL);
-    }
-    return ST_OK;
-}
-
 void api_metrics_get(api_ctx_t *ctx, db_t *db)
 {
     sla_period_t period;
@@ -207,59 +169,29 @@ void api_metrics_get(api_ctx_t *ctx, db_t *db)
     char from[16], to[16], by_name[16], err[512] = "";
     if (!query_period(ctx, &period, from, to) || !query_by(ctx, &by, by_name))
         return;
-    cstore_versions_t versions;
-    int rc = cstore_load(db, &ctx->tenant, &versions);
+    sla_result_t *result = NULL;
+    metrics_info_t info;
+    int rc = metrics_compute(db, &ctx->tenant, &period, by, -1, (int64_t)time(NULL) * 1000000,
+                             &result, NULL, &info, err, sizeof err);
+    if (rc == ST_ERR_TOO_LARGE) {
+        api_error(ctx, 413, "too_large", err, NULL);
+        return;
+    }
+    if (rc == ST_ERR_INVALID) {
+        api_error(ctx, 400, "invalid", err, NULL);
+        return;
+    }
     if (rc != ST_OK) {
         api_db_error(ctx, rc, db);
         return;
-    }
-    sla_params_t params;
-    tz_t *tz = NULL;
-    int version = 0;
-    db_res_t *res = NULL;
-    sla_contact_t *rows = NULL;
-    sla_result_t *result = NULL;
-    size_t n = 0;
-    const char *zone = NULL;
-    if ((rc = cstore_params(&versions, &ctx->tenant, period.from_y, period.from_m, &params, &tz,
-                            &zone, &version, err, sizeof err)) != ST_OK) {
-        api_error(ctx, 500, "internal", err, NULL);
-        goto done;
-    }
-    params.generated_us = (int64_t)time(NULL) * 1000000;
-    int64_t start = tz_day_start(tz, period.from_y, period.from_m, period.from_d);
-    int64_t days = tz_days_from_civil(period.to_y, period.to_m, period.to_d) + 1;
-    int ny, nm, nd;
-    tz_civil_from_days(days, &ny, &nm, &nd);
-    int64_t end = tz_day_start(tz, ny, nm, nd);
-    /* FCR by repeat looks fcr_window_h past the period for repeats. */
-    int64_t until = end + (int64_t)params.fcr_window_h * 3600;
-    rc = load_contacts(db, ctx->tenant.id, start * 1000000, until * 1000000, &res, &rows, &n);
-    if (rc == ST_ERR_TOO_LARGE) {
-        api_error(ctx, 413, "too_large", "the period holds too many contacts; ask for less", NULL);
-        goto done;
-    }
-    if (rc != ST_OK) {
-        api_db_error(ctx, rc, db);
-        goto done;
-    }
-    rc = sla_compute_contacts(&params, &period, by, rows, n, &result, err, sizeof err);
-    if (rc != ST_OK) {
-        api_error(ctx, rc == ST_ERR_TOO_LARGE ? 413 : 400, "invalid", err, NULL);
-        goto done;
     }
     json_t *list = json_array();
     for (size_t i = 0; i < sla_result_count(result); i++)
         json_array_append_new(list, row_json(sla_result_row(result, i), by));
     api_json(ctx, 200,
              json_pack("{s:s, s:s, s:s, s:s, s:i, s:s, s:o, s:o}", "tenant", ctx->tenant.slug,
-                       "from", from, "to", to, "by", by_name, "contract_version", version,
-                       "timezone", zone, "rows", list, "total",
+                       "from", from, "to", to, "by", by_name, "contract_version",
+                       info.contract_version, "timezone", info.timezone, "rows", list, "total",
                        row_json(sla_result_total(result), SLA_BY_MONTH)));
-done:
     sla_result_free(result);
-    free(rows);
-    db_res_free(res);
-    tz_free(tz);
-    cstore_versions_free(&versions);
 }

@@ -63,6 +63,21 @@ int tenant_by_slug(db_t *db, const char *slug, tenant_t *out)
     return rc;
 }
 
+int tenant_by_id(db_t *db, uint64_t id, tenant_t *out)
+{
+    db_res_t *res = NULL;
+    db_val_t v[] = {db_u64(id)};
+    int rc = db_exec(db, "SELECT " TENANT_COLS " FROM tenants WHERE id = ?", v, 1, &res);
+    if (rc == ST_OK) {
+        if (db_res_next(res))
+            tenant_from_row(res, out);
+        else
+            rc = ST_ERR_NOT_FOUND;
+    }
+    db_res_free(res);
+    return rc;
+}
+
 int tenant_resolve(db_t *db, const principal_t *p, const char *slug, tenant_t *out)
 {
     int rc = tenant_by_slug(db, slug, out);

@@ -39,6 +39,8 @@ int tenant_create(db_t *db, const char *actor, const char *slug, const char *nam
                   const char *timezone, tenant_t *out, char *err, size_t errlen);
 /* Finds a tenant by slug regardless of who asks (CLI and admin paths only). */
 int tenant_by_slug(db_t *db, const char *slug, tenant_t *out);
+/* Finds a tenant by id (internal paths: report jobs). */
+int tenant_by_id(db_t *db, uint64_t id, tenant_t *out);
 /* The tenancy gate (see above). */
 int tenant_resolve(db_t *db, const principal_t *p, const char *slug, tenant_t *out);
 /* The tenants a principal may see, by slug; caller frees *out. */

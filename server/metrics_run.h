@@ -1,0 +1,34 @@
+/*
+ * metrics_run.h - computes a tenant's queue metrics for a period from the
+ * database: the contract version in force for the period's first month
+ * (or the defaults), the contacts of the period plus the FCR window after
+ * it, and reports/sla.c.  Shared by GET /metrics and the report builder.
+ * Runs on the caller's thread with the caller's connection.
+ */
+#ifndef SLT_METRICS_RUN_H
+#define SLT_METRICS_RUN_H
+
+#include "db.h"
+#include "sla.h"
+#include "tenant.h"
+
+/* What a computation used, for the JSON and the Methodology sheet. */
+typedef struct metrics_info {
+    int contract_version; /* 0: no contract, METRICS.md defaults */
+    char timezone[65];
+    sla_params_t params; /* params.tz is NULL after the call (the zone is freed) */
+    size_t contacts;     /* contacts read */
+} metrics_info_t;
+
+/*
+ * Computes the metrics grouped by `by` (a second grouping may be asked in
+ * one pass with by2/out2, or by2 < 0 for none).  generated_us is the
+ * report's instant (the FCR provisional flag).  On ST_OK *out (and *out2)
+ * are the caller's (sla_result_free).  ST_ERR_INVALID with the reason for a
+ * bad period; ST_ERR_TOO_LARGE when the period holds too many contacts.
+ */
+int metrics_compute(db_t *db, const tenant_t *t, const sla_period_t *period, sla_by_t by, int by2,
+                    int64_t generated_us, sla_result_t **out, sla_result_t **out2,
+                    metrics_info_t *info, char *err, size_t errlen);
+
+#endif

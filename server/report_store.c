@@ -1,0 +1,324 @@
+/* report_store.c - report jobs and artifacts (see report_store.h). */
+#include "report_store.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit.h"
+#include "hash.h"
+#include "rfc3339.h"
+#include "status.h"
+
+static const struct {
+    const char *name;
+    const char *audience;
+} templates[] = {
+    {"client-monthly", "client"},
+    {"internal-monthly", "internal"},
+    {"portfolio-monthly", "portfolio"},
+};
+
+const char *rstore_template_audience(const char *template_name)
+{
+    for (size_t i = 0; i < sizeof templates / sizeof templates[0]; i++)
+        if (strcmp(template_name, templates[i].name) == 0)
+            return templates[i].audience;
+    return NULL;
+}
+
+/* True for YYYY-MM with a month 01-12 and a year 1970-2199. */
+static bool period_valid(const char *p)
+{
+    int y, m;
+    char tail;
+    return strlen(p) == 7 && sscanf(p, "%4d-%2d%c", &y, &m, &tail) == 2 && p[4] == '-' &&
+           y >= 1970 && y <= 2199 && m >= 1 && m <= 12;
+}
+
+int rstore_create(db_t *db, const tenant_t *t, const char *actor, const char *period,
+                  const char *template_name, int64_t generated_at, uint64_t *id, char *err,
+                  size_t errlen)
+{
+    const char *audience = rstore_template_audience(template_name);
+    if (!period_valid(period)) {
+        snprintf(err, errlen, "period: a month YYYY-MM");
+        return ST_ERR_INVALID;
+    }
+    if (!audience) {
+        snprintf(err, errlen,
+                 "template: one of client-monthly, internal-monthly, portfolio-monthly");
+        return ST_ERR_INVALID;
+    }
+    db_res_t *res = NULL;
+    int rc = db_begin(db);
+    if (rc != ST_OK)
+        return rc;
+    /* The tenant lock orders versions of concurrent requests for the same period. */
+    db_val_t lock[] = {db_u64(t->id)};
+    db_val_t prev[] = {db_u64(t->id), db_str(period), db_str(template_name)};
+    if ((rc = db_exec(db, "SELECT id FROM tenants WHERE id = ? FOR UPDATE", lock, 1, NULL)) !=
+            ST_OK ||
+        (rc = db_exec(db,
+                      "SELECT COALESCE(MAX(version), 0) + 1, (SELECT id FROM reports WHERE "
+                      "tenant_id = r.tenant_id AND period = r.period AND template = r.template AND "
+                      "status = 'done' ORDER BY version DESC LIMIT 1) FROM reports r WHERE "
+                      "tenant_id = ? AND period = ? AND template = ?",
+                      prev, 3, &res)) != ST_OK)
+        goto fail;
+    int64_t version = 1;
+    db_val_t supersedes = db_null();
+    if (db_res_next(res)) {
+        version = db_res_i64(res, 0) ? db_res_i64(res, 0) : 1;
+        if (!db_res_is_null(res, 1))
+            supersedes = db_i64(db_res_i64(res, 1));
+    }
+    db_val_t v[] = {db_u64(t->id),   db_str(period), db_str(template_name), db_str(audience),
+                    db_i64(version), supersedes,     db_i64(generated_at),  db_str(actor)};
+    if ((rc = db_exec(db,
+                      "INSERT INTO reports (tenant_id, period, template, audience, version, "
+                      "supersedes, status, generated_at, requested_by) "
+                      "VALUES (?, ?, ?, ?, ?, ?, 'queued', ?, ?)",
+                      v, 8, NULL)) != ST_OK)
+        goto fail;
+    *id = db_insert_id(db);
+    char object[48], detail[160];
+    snprintf(object, sizeof object, "report:%" PRIu64, *id);
+    snprintf(detail, sizeof detail,
+             "{\"period\":\"%s\",\"template\":\"%s\",\"version\":%" PRId64 "}", period,
+             template_name, version);
+    if ((rc = audit_append(db, actor, t->id, "report.request", object, detail)) != ST_OK)
+        goto fail;
+    rc = db_commit(db);
+fail:
+    db_res_free(res);
+    if (rc != ST_OK) {
+        db_rollback(db);
+        snprintf(err, errlen, "%s", db_error(db));
+    }
+    return rc;
+}
+
+#define REPORT_COLS                                                                                \
+    "id, period, template, audience, version, supersedes, status, progress, error, "               \
+    "generated_at, requested_by, DATE_FORMAT(created_at, '%Y-%m-%dT%H:%i:%sZ'), "                  \
+    "DATE_FORMAT(finished_at, '%Y-%m-%dT%H:%i:%sZ'), LOWER(HEX(sha256)), bytes, data_digest, "     \
+    "signer_fingerprint, signer, tenant_id, (SELECT r2.id FROM reports r2 WHERE "                  \
+    "r2.tenant_id = reports.tenant_id AND r2.period = reports.period AND r2.template = "           \
+    "reports.template AND r2.status = 'done' ORDER BY r2.version DESC LIMIT 1)"
+
+/* One metadata row (REPORT_COLS) as JSON. */
+static json_t *report_json(const db_res_t *res)
+{
+    char at[64] = "";
+    rfc3339_format_utc(db_res_i64(res, 9) * 1000000, at, sizeof at);
+    uint64_t id = (uint64_t)db_res_i64(res, 0);
+    json_t *o =
+        json_pack("{s:I, s:s, s:s, s:s, s:I, s:s, s:I, s:s, s:s}", "id", (json_int_t)id, "period",
+                  db_res_str(res, 1, NULL), "template", db_res_str(res, 2, NULL), "audience",
+                  db_res_str(res, 3, NULL), "version", (json_int_t)db_res_i64(res, 4), "status",
+                  db_res_str(res, 6, NULL), "progress", (json_int_t)db_res_i64(res, 7),
+                  "generated_at", at, "requested_by", db_res_str(res, 10, NULL));
+    json_object_set_new(o, "supersedes",
+                        db_res_is_null(res, 5) ? json_null() : json_integer(db_res_i64(res, 5)));
+    json_object_set_new(
+        o, "current",
+        json_boolean(!db_res_is_null(res, 19) && (uint64_t)db_res_i64(res, 19) == id));
+    static const struct {
+        const char *key;
+        unsigned col;
+    } texts[] = {{"error", 8},   {"created_at", 11},  {"finished_at", 12},
+                 {"sha256", 13}, {"data_digest", 15}, {"signer_fingerprint", 16},
+                 {"signer", 17}};
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+        const char *s = db_res_str(res, texts[i].col, NULL);
+        json_object_set_new(o, texts[i].key, s ? json_string(s) : json_null());
+    }
+    json_object_set_new(o, "bytes",
+                        db_res_is_null(res, 14) ? json_null() : json_integer(db_res_i64(res, 14)));
+    return o;
+}
+
+int rstore_get(db_t *db, const tenant_t *t, uint64_t id, json_t **out)
+{
+    db_res_t *res = NULL;
+    db_val_t v[] = {db_u64(t->id), db_u64(id)};
+    int rc = db_exec(db, "SELECT " REPORT_COLS " FROM reports WHERE tenant_id = ? AND id = ?", v, 2,
+                     &res);
+    if (rc == ST_OK) {
+        if (db_res_next(res))
+            *out = report_json(res);
+        else
+            rc = ST_ERR_NOT_FOUND;
+    }
+    db_res_free(res);
+    return rc;
+}
+
+int rstore_list(db_t *db, const tenant_t *t, bool client_only, json_t **out)
+{
+    db_res_t *res = NULL;
+    db_val_t v[] = {db_u64(t->id), db_i64(client_only)};
+    int rc = db_exec(db,
+                     "SELECT " REPORT_COLS " FROM reports WHERE tenant_id = ? AND "
+                     "(? = 0 OR audience = 'client') ORDER BY id",
+                     v, 2, &res);
+    if (rc != ST_OK)
+        return rc;
+    json_t *list = json_array();
+    while (db_res_next(res))
+        json_array_append_new(list, report_json(res));
+    db_res_free(res);
+    *out = list;
+    return ST_OK;
+}
+
+int rstore_artifact(db_t *db, uint64_t tenant_id, uint64_t id, const char *kind, buf_t *out)
+{
+    db_res_t *res = NULL;
+    db_val_t v[] = {db_u64(tenant_id), db_u64(id), db_str(kind)};
+    int rc = db_exec(db,
+                     "SELECT content FROM report_artifacts WHERE tenant_id = ? AND report_id = ? "
+                     "AND kind = ?",
+                     v, 3, &res);
+    if (rc == ST_OK) {
+        size_t len = 0;
+        const char *data = db_res_next(res) ? db_res_str(res, 0, &len) : NULL;
+        rc = data ? buf_append(out, data, len) : ST_ERR_NOT_FOUND;
+    }
+    db_res_free(res);
+    return rc;
+}
+
+int rstore_claim(db_t *db, const char *who, uint64_t only_id, rstore_job_t *job)
+{
+    db_res_t *res = NULL;
+    int rc = db_begin(db);
+    if (rc != ST_OK)
+        return rc;
+    db_val_t v[] = {db_u64(only_id), db_u64(only_id), db_i64(RSTORE_STALE_S)};
+    rc = db_exec(db,
+                 "SELECT tenant_id, id, period, template, audience, version, generated_at, "
+                 "attempts FROM reports WHERE (? = 0 OR id = ?) AND (status = 'queued' OR "
+                 "(status = 'running' AND heartbeat_at < UTC_TIMESTAMP(6) - INTERVAL ? SECOND)) "
+                 "ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED",
+                 v, 3, &res);
+    if (rc == ST_OK && !db_res_next(res))
+        rc = ST_ERR_NOT_FOUND;
+    if (rc != ST_OK)
+        goto fail;
+    memset(job, 0, sizeof *job);
+    job->tenant_id = (uint64_t)db_res_i64(res, 0);
+    job->id = (uint64_t)db_res_i64(res, 1);
+    snprintf(job->period, sizeof job->period, "%s", db_res_str(res, 2, NULL));
+    snprintf(job->template_name, sizeof job->template_name, "%s", db_res_str(res, 3, NULL));
+    snprintf(job->audience, sizeof job->audience, "%s", db_res_str(res, 4, NULL));
+    job->version = (int)db_res_i64(res, 5);
+    job->generated_at = db_res_i64(res, 6);
+    bool exhausted = db_res_i64(res, 7) >= RSTORE_MAX_ATTEMPTS;
+    db_val_t u[] = {db_str(who), db_u64(job->tenant_id), db_u64(job->id)};
+    rc = db_exec(db,
+                 exhausted ? "UPDATE reports SET status = 'failed', worker = ?, error = 'gave up "
+                             "after repeated attempts (each server died while building it)', "
+                             "finished_at = UTC_TIMESTAMP(6) WHERE tenant_id = ? AND id = ?"
+                           : "UPDATE reports SET status = 'running', worker = ?, progress = 0, "
+                             "attempts = attempts + 1, heartbeat_at = UTC_TIMESTAMP(6) "
+                             "WHERE tenant_id = ? AND id = ?",
+                 u, 3, NULL);
+    if (rc == ST_OK)
+        rc = db_commit(db);
+    if (rc == ST_OK && exhausted)
+        rc = ST_ERR_NOT_FOUND; /* nothing to build now; the next claim finds the next job */
+fail:
+    db_res_free(res);
+    if (rc != ST_OK)
+        db_rollback(db);
+    return rc;
+}
+
+int rstore_progress(db_t *db, const rstore_job_t *job, int progress)
+{
+    db_val_t v[] = {db_i64(progress), db_u64(job->tenant_id), db_u64(job->id)};
+    return db_exec(db,
+                   "UPDATE reports SET progress = ?, heartbeat_at = UTC_TIMESTAMP(6) "
+                   "WHERE tenant_id = ? AND id = ? AND status = 'running'",
+                   v, 3, NULL);
+}
+
+int rstore_finish(db_t *db, const rstore_job_t *job, const rstore_result_t *r)
+{
+    uint8_t sha[32];
+    char sha_hex[65];
+    hash_sha256(r->workbook, r->workbook_len, sha);
+    hash_hex(sha, 32, sha_hex);
+    int rc = db_begin(db);
+    if (rc != ST_OK)
+        return rc;
+    db_val_t wb[] = {db_u64(job->tenant_id), db_u64(job->id),
+                     db_blob(r->workbook, r->workbook_len)};
+    db_val_t sg[] = {db_u64(job->tenant_id), db_u64(job->id),
+                     db_blob(r->signature, r->signature_len)};
+    db_val_t up[] = {db_blob(sha, 32),       db_u64(r->workbook_len),
+                     db_str(r->data_digest), db_str(r->signer_fingerprint),
+                     db_str(r->signer),      db_u64(job->tenant_id),
+                     db_u64(job->id)};
+    char object[48], detail[400];
+    snprintf(object, sizeof object, "report:%" PRIu64, job->id);
+    snprintf(detail, sizeof detail,
+             "{\"period\":\"%s\",\"sha256\":\"%s\",\"signer_fingerprint\":\"%s\","
+             "\"template\":\"%s\",\"version\":%d}",
+             job->period, sha_hex, r->signer_fingerprint, job->template_name, job->version);
+    if ((rc = db_exec(db,
+                      "INSERT INTO report_artifacts (tenant_id, report_id, kind, content) "
+                      "VALUES (?, ?, 'workbook', ?)",
+                      wb, 3, NULL)) != ST_OK ||
+        (rc = db_exec(db,
+                      "INSERT INTO report_artifacts (tenant_id, report_id, kind, content) "
+                      "VALUES (?, ?, 'signature', ?)",
+                      sg, 3, NULL)) != ST_OK ||
+        (rc = db_exec(db,
+                      "UPDATE reports SET status = 'done', progress = 100, sha256 = ?, bytes = ?, "
+                      "data_digest = ?, signer_fingerprint = ?, signer = ?, error = NULL, "
+                      "finished_at = UTC_TIMESTAMP(6) WHERE tenant_id = ? AND id = ?",
+                      up, 7, NULL)) != ST_OK ||
+        (rc = audit_append(db, "system:report-worker", job->tenant_id, "report.generate", object,
+                           detail)) != ST_OK ||
+        (rc = db_commit(db)) != ST_OK)
+        db_rollback(db);
+    return rc;
+}
+
+int rstore_fail(db_t *db, const rstore_job_t *job, const char *reason)
+{
+    db_val_t v[] = {db_str(reason), db_u64(job->tenant_id), db_u64(job->id)};
+    return db_exec(db,
+                   "UPDATE reports SET status = 'failed', error = ?, "
+                   "finished_at = UTC_TIMESTAMP(6) WHERE tenant_id = ? AND id = ?",
+                   v, 3, NULL);
+}
+
+int rstore_find_by_sha256(db_t *db, const char *sha256_hex, json_t **out)
+{
+    uint8_t sha[32];
+    if (strlen(sha256_hex) != 64 || hash_unhex(sha256_hex, sha, 32) != ST_OK)
+        return ST_ERR_NOT_FOUND;
+    db_res_t *res = NULL;
+    db_val_t v[] = {db_blob(sha, 32)};
+    int rc = db_exec(db,
+                     "SELECT " REPORT_COLS ", (SELECT slug FROM tenants WHERE id = "
+                     "reports.tenant_id) FROM reports WHERE sha256 = ? AND status = 'done' "
+                     "ORDER BY id LIMIT 1",
+                     v, 1, &res);
+    if (rc == ST_OK) {
+        if (db_res_next(res)) {
+            *out = report_json(res);
+            json_object_set_new(*out, "tenant", json_string(db_res_str(res, 20, NULL)));
+            json_object_set_new(*out, "tenant_id", json_integer(db_res_i64(res, 18)));
+        } else {
+            rc = ST_ERR_NOT_FOUND;
+        }
+    }
+    db_res_free(res);
+    return rc;
+}

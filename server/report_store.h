@@ -1,0 +1,90 @@
+/*
+ * report_store.h - report jobs and their artifacts in the database.
+ *
+ * A report is a row of `reports` that goes queued -> running -> done (or
+ * failed, with the reason).  Workers claim the oldest queued job, or a
+ * running one whose heartbeat is stale (its server died), with SELECT ...
+ * FOR UPDATE SKIP LOCKED, so two instances never build the same report.
+ * A done report's workbook and signature are stored in report_artifacts, so
+ * any instance can serve any report, and it never changes: generating the
+ * same period and template again makes the next version, which supersedes
+ * the previous one.
+ *
+ * Functions run on the caller's thread with the caller's connection.
+ */
+#ifndef SLT_REPORT_STORE_H
+#define SLT_REPORT_STORE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "auth.h"
+#include "buf.h"
+#include "db.h"
+#include "tenant.h"
+
+#define RSTORE_STALE_S      60 /* a running job with an older heartbeat is taken over */
+#define RSTORE_MAX_ATTEMPTS 3  /* after this many claims a job fails */
+
+/* A claimed job: what the builder needs. */
+typedef struct rstore_job {
+    uint64_t tenant_id, id;
+    char period[8]; /* YYYY-MM */
+    char template_name[65];
+    char audience[16]; /* client, internal, portfolio */
+    int version;
+    int64_t generated_at; /* epoch seconds */
+} rstore_job_t;
+
+/* The audience of a known template name, or NULL for an unknown one. */
+const char *rstore_template_audience(const char *template_name);
+
+/*
+ * Queues a report (period YYYY-MM, a known template, generated_at epoch
+ * seconds) with its version and supersedes link; appends an audit entry.
+ * ST_ERR_INVALID with the reason in err.
+ */
+int rstore_create(db_t *db, const tenant_t *t, const char *actor, const char *period,
+                  const char *template_name, int64_t generated_at, uint64_t *id, char *err,
+                  size_t errlen);
+
+/* Report metadata as JSON (INTERFACES.md), or ST_ERR_NOT_FOUND. */
+int rstore_get(db_t *db, const tenant_t *t, uint64_t id, json_t **out);
+/* The reports of a tenant; client_only keeps the client audience. */
+int rstore_list(db_t *db, const tenant_t *t, bool client_only, json_t **out);
+/* An artifact ("workbook" or "signature") into out; ST_ERR_NOT_FOUND when absent. */
+int rstore_artifact(db_t *db, uint64_t tenant_id, uint64_t id, const char *kind, buf_t *out);
+
+/*
+ * Claims the next job (oldest queued, or a running one with a stale
+ * heartbeat) for worker `who`.  ST_ERR_NOT_FOUND when there is none.
+ * only_id, when non-zero, claims that job only (the CLI runs its own).
+ */
+int rstore_claim(db_t *db, const char *who, uint64_t only_id, rstore_job_t *job);
+/* Records progress (0-100) and refreshes the heartbeat. */
+int rstore_progress(db_t *db, const rstore_job_t *job, int progress);
+
+/* What a finished build hands to rstore_finish(). */
+typedef struct rstore_result {
+    const void *workbook;
+    size_t workbook_len;
+    const void *signature;
+    size_t signature_len;
+    char data_digest[65];
+    char signer_fingerprint[65];
+    char signer[512];
+} rstore_result_t;
+
+/* Stores the artifacts and marks the job done, with an audit entry, in one transaction. */
+int rstore_finish(db_t *db, const rstore_job_t *job, const rstore_result_t *r);
+/* Marks the job failed with the reason. */
+int rstore_fail(db_t *db, const rstore_job_t *job, const char *reason);
+
+/*
+ * Finds a done report by the SHA-256 of its workbook (hex); fills the
+ * metadata JSON (with "tenant") or ST_ERR_NOT_FOUND.
+ */
+int rstore_find_by_sha256(db_t *db, const char *sha256_hex, json_t **out);
+
+#endif
