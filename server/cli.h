@@ -20,6 +20,7 @@ int cli_routes(config_t *cfg, int argc, char **argv);
 int cli_ingest(config_t *cfg, int argc, char **argv);
 int cli_check(config_t *cfg, int argc, char **argv);
 int cli_verify(config_t *cfg, int argc, char **argv);
+int cli_report(config_t *cfg, int argc, char **argv);
 
 /*
  * Connects to the configured database; with the embedded default, starts

@@ -11,6 +11,8 @@
 #include "buf.h"
 #include "cli.h"
 #include "cms_verify.h"
+#include "db.h"
+#include "report_store.h"
 #include "rfc3339.h"
 #include "signing.h"
 #include "status.h"
@@ -43,6 +45,36 @@ static void default_signature_path(const char *workbook, char *out, size_t len)
         snprintf(out, len, "%.*s.p7s", (int)(n - 5), workbook);
     else
         snprintf(out, len, "%s.p7s", workbook);
+}
+
+/*
+ * Names the stored report with this workbook digest when the database can
+ * be reached (it is not started for this: verification works offline).
+ */
+static void print_stored_report(const config_t *cfg, const char *sha256)
+{
+    db_t *db = NULL;
+    char err[256];
+    json_t *meta = NULL;
+    if (db_connect(cfg, true, &db, err, sizeof err) != ST_OK) {
+        printf("report: not looked up (database not reachable)\n");
+        return;
+    }
+    if (rstore_find_by_sha256(db, sha256, &meta) == ST_OK) {
+        printf("report: %" JSON_INTEGER_FORMAT
+               " (tenant %s, period %s, template %s, version %" JSON_INTEGER_FORMAT
+               ", generated at %s)\n",
+               json_integer_value(json_object_get(meta, "id")),
+               json_string_value(json_object_get(meta, "tenant")),
+               json_string_value(json_object_get(meta, "period")),
+               json_string_value(json_object_get(meta, "template")),
+               json_integer_value(json_object_get(meta, "version")),
+               json_string_value(json_object_get(meta, "generated_at")));
+    } else {
+        printf("report: no stored report has this workbook digest\n");
+    }
+    json_decref(meta);
+    db_close(db);
 }
 
 int cli_verify(config_t *cfg, int argc, char **argv)
@@ -100,6 +132,8 @@ int cli_verify(config_t *cfg, int argc, char **argv)
         printf("signed at: %s\n", at);
     }
     printf("workbook sha256: %s\n", r.content_sha256);
+    if (r.valid)
+        print_stored_report(cfg, r.content_sha256);
     code = r.valid ? 0 : 1;
 done:
     cms_trust_free(trust);

@@ -64,7 +64,7 @@ int rstore_create(db_t *db, const tenant_t *t, const char *actor, const char *pe
                       "SELECT COALESCE(MAX(version), 0) + 1, (SELECT id FROM reports WHERE "
                       "tenant_id = r.tenant_id AND period = r.period AND template = r.template AND "
                       "status = 'done' ORDER BY version DESC LIMIT 1) FROM reports r WHERE "
-                      "tenant_id = ? AND period = ? AND template = ?",
+                      "tenant_id = ? AND period = ? AND template = ? AND status <> 'failed'",
                       prev, 3, &res)) != ST_OK)
         goto fail;
     int64_t version = 1;
@@ -191,6 +191,19 @@ int rstore_artifact(db_t *db, uint64_t tenant_id, uint64_t id, const char *kind,
     return rc;
 }
 
+/* Copies the job columns (tenant_id, id, period, template, audience, version, generated_at). */
+static void job_from_row(const db_res_t *res, rstore_job_t *job)
+{
+    memset(job, 0, sizeof *job);
+    job->tenant_id = (uint64_t)db_res_i64(res, 0);
+    job->id = (uint64_t)db_res_i64(res, 1);
+    snprintf(job->period, sizeof job->period, "%s", db_res_str(res, 2, NULL));
+    snprintf(job->template_name, sizeof job->template_name, "%s", db_res_str(res, 3, NULL));
+    snprintf(job->audience, sizeof job->audience, "%s", db_res_str(res, 4, NULL));
+    job->version = (int)db_res_i64(res, 5);
+    job->generated_at = db_res_i64(res, 6);
+}
+
 int rstore_claim(db_t *db, const char *who, uint64_t only_id, rstore_job_t *job)
 {
     db_res_t *res = NULL;
@@ -208,14 +221,7 @@ int rstore_claim(db_t *db, const char *who, uint64_t only_id, rstore_job_t *job)
         rc = ST_ERR_NOT_FOUND;
     if (rc != ST_OK)
         goto fail;
-    memset(job, 0, sizeof *job);
-    job->tenant_id = (uint64_t)db_res_i64(res, 0);
-    job->id = (uint64_t)db_res_i64(res, 1);
-    snprintf(job->period, sizeof job->period, "%s", db_res_str(res, 2, NULL));
-    snprintf(job->template_name, sizeof job->template_name, "%s", db_res_str(res, 3, NULL));
-    snprintf(job->audience, sizeof job->audience, "%s", db_res_str(res, 4, NULL));
-    job->version = (int)db_res_i64(res, 5);
-    job->generated_at = db_res_i64(res, 6);
+    job_from_row(res, job);
     bool exhausted = db_res_i64(res, 7) >= RSTORE_MAX_ATTEMPTS;
     db_val_t u[] = {db_str(who), db_u64(job->tenant_id), db_u64(job->id)};
     rc = db_exec(db,
@@ -234,6 +240,26 @@ fail:
     db_res_free(res);
     if (rc != ST_OK)
         db_rollback(db);
+    return rc;
+}
+
+int rstore_job(db_t *db, uint64_t id, rstore_job_t *job, char *sha256_hex)
+{
+    db_res_t *res = NULL;
+    db_val_t v[] = {db_u64(id)};
+    int rc = db_exec(db,
+                     "SELECT tenant_id, id, period, template, audience, version, generated_at, "
+                     "COALESCE(LOWER(HEX(sha256)), '') FROM reports WHERE id = ?",
+                     v, 1, &res);
+    if (rc == ST_OK) {
+        if (db_res_next(res)) {
+            job_from_row(res, job);
+            snprintf(sha256_hex, 65, "%s", db_res_str(res, 7, NULL));
+        } else {
+            rc = ST_ERR_NOT_FOUND;
+        }
+    }
+    db_res_free(res);
     return rc;
 }
 

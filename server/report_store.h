@@ -62,6 +62,8 @@ int rstore_artifact(db_t *db, uint64_t tenant_id, uint64_t id, const char *kind,
  * only_id, when non-zero, claims that job only (the CLI runs its own).
  */
 int rstore_claim(db_t *db, const char *who, uint64_t only_id, rstore_job_t *job);
+/* Reads a report's job fields by id (any status), to rebuild it. */
+int rstore_job(db_t *db, uint64_t id, rstore_job_t *job, char *sha256_hex);
 /* Records progress (0-100) and refreshes the heartbeat. */
 int rstore_progress(db_t *db, const rstore_job_t *job, int progress);
 

@@ -10,6 +10,7 @@
 
 #include "config.h"
 #include "httpd.h"
+#include "jobs.h"
 #include "pool.h"
 #include "prom.h"
 #include "signing.h"
@@ -22,6 +23,7 @@ struct server {
     pool_t *pool;
     prom_t *prom;
     signing_t *signing;
+    jobs_t *jobs;
 };
 
 #endif

@@ -1,0 +1,177 @@
+/*
+ * api_reports.c - report jobs and downloads:
+ *   POST /v1/tenants/{t}/reports                   queue a report (202)
+ *   GET  /v1/tenants/{t}/reports[/{id}]            list / metadata
+ *   GET  /v1/tenants/{t}/reports/{id}/workbook     the .xlsx (ETag = sha256)
+ *   GET  /v1/tenants/{t}/reports/{id}/signature    the detached CMS signature (DER)
+ * A client token sees only client reports of its tenant: any other report
+ * looks missing (404).  Every download appends an audit entry.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "api.h"
+#include "audit.h"
+#include "report_store.h"
+#include "rfc3339.h"
+#include "server.h"
+#include "status.h"
+#include "xmem.h"
+
+/* The {id} parameter, or 0 (which no report has). */
+static uint64_t param_id(const api_ctx_t *ctx)
+{
+    if (ctx->nparams < 1)
+        return 0;
+    char *end = NULL;
+    unsigned long long id = strtoull(ctx->params[0], &end, 10);
+    return end && !*end ? id : 0;
+}
+
+void api_reports_create(api_ctx_t *ctx, db_t *db)
+{
+    json_t *body = api_body_json(ctx);
+    if (!body)
+        return;
+    const char *period = json_string_value(json_object_get(body, "period"));
+    const char *tpl = json_string_value(json_object_get(body, "template"));
+    json_t *gen = json_object_get(body, "generated_at");
+    int64_t generated_at = (int64_t)time(NULL);
+    char err[512] = "";
+    const char *key;
+    json_t *v;
+    json_object_foreach(body, key, v)
+    {
+        if (strcmp(key, "period") && strcmp(key, "template") && strcmp(key, "generated_at")) {
+            snprintf(err, sizeof err, "unknown member '%.64s'", key);
+            break;
+        }
+    }
+    if (!err[0] && (!period || !tpl))
+        snprintf(err, sizeof err, "period and template are required strings");
+    if (!err[0] && gen) {
+        int64_t us = 0;
+        const char *s = json_string_value(gen);
+        if (!s || rfc3339_parse(s, strlen(s), &us, NULL, 0) != ST_OK)
+            snprintf(err, sizeof err, "generated_at: an RFC 3339 instant with an offset");
+        generated_at = us / 1000000;
+    }
+    uint64_t id = 0;
+    int rc = err[0] ? ST_ERR_INVALID
+                    : rstore_create(db, &ctx->tenant, ctx->who.actor, period, tpl, generated_at,
+                                    &id, err, sizeof err);
+    if (rc == ST_OK) {
+        char url[256];
+        snprintf(url, sizeof url, "/v1/tenants/%s/reports/%" PRIu64, ctx->tenant.slug, id);
+        api_json(ctx, 202,
+                 json_pack("{s:I, s:s, s:s}", "id", (json_int_t)id, "status", "queued",
+                           "status_url", url));
+        jobs_wake(ctx->srv->jobs);
+    } else if (rc == ST_ERR_INVALID) {
+        api_error(ctx, 400, "invalid", err, NULL);
+    } else {
+        api_db_error(ctx, rc, db);
+    }
+    json_decref(body);
+}
+
+/* The metadata of {id} if this caller may see it; answers 404 itself otherwise. */
+static json_t *visible_report(api_ctx_t *ctx, db_t *db)
+{
+    json_t *meta = NULL;
+    int rc = rstore_get(db, &ctx->tenant, param_id(ctx), &meta);
+    if (rc == ST_OK && ctx->who.role == ROLE_CLIENT &&
+        strcmp(json_string_value(json_object_get(meta, "audience")), "client") != 0) {
+        json_decref(meta);
+        meta = NULL;
+        rc = ST_ERR_NOT_FOUND;
+    }
+    if (rc == ST_ERR_NOT_FOUND)
+        api_error(ctx, 404, "not_found", "no such report", NULL);
+    else if (rc != ST_OK)
+        api_db_error(ctx, rc, db);
+    return meta;
+}
+
+void api_reports_list(api_ctx_t *ctx, db_t *db)
+{
+    json_t *list = NULL;
+    int rc = rstore_list(db, &ctx->tenant, ctx->who.role == ROLE_CLIENT, &list);
+    if (rc != ST_OK) {
+        api_db_error(ctx, rc, db);
+        return;
+    }
+    api_json(ctx, 200, json_pack("{s:s, s:o}", "tenant", ctx->tenant.slug, "reports", list));
+}
+
+void api_reports_get(api_ctx_t *ctx, db_t *db)
+{
+    json_t *meta = visible_report(ctx, db);
+    if (meta)
+        api_json(ctx, 200, meta);
+}
+
+/* Sends an artifact of a done report, with an audit entry for the download. */
+static void send_artifact(api_ctx_t *ctx, db_t *db, const char *kind)
+{
+    json_t *meta = visible_report(ctx, db);
+    if (!meta)
+        return;
+    const char *status = json_string_value(json_object_get(meta, "status"));
+    if (strcmp(status, "done") != 0) {
+        char msg[96];
+        snprintf(msg, sizeof msg, "the report is not done (status %s)", status);
+        api_error(ctx, 409, "not_ready", msg, NULL);
+        json_decref(meta);
+        return;
+    }
+    const char *sha = json_string_value(json_object_get(meta, "sha256"));
+    bool workbook = strcmp(kind, "workbook") == 0;
+    const char *inm = httpd_header(ctx->req, "if-none-match");
+    char etag[80];
+    snprintf(etag, sizeof etag, "\"%s\"", sha);
+    char headers[512];
+    snprintf(
+        headers, sizeof headers,
+        "ETag: %s\r\nContent-Disposition: attachment; filename=\"%s-%s-%s-v%" JSON_INTEGER_FORMAT
+        ".%s\"\r\n",
+        etag, ctx->tenant.slug, json_string_value(json_object_get(meta, "period")),
+        json_string_value(json_object_get(meta, "template")),
+        json_integer_value(json_object_get(meta, "version")), workbook ? "xlsx" : "p7s");
+    if (workbook && inm && strstr(inm, sha)) {
+        ctx->extra_headers = xstrdup(headers);
+        ctx->status = 304;
+        ctx->content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+        json_decref(meta);
+        return;
+    }
+    uint64_t id = param_id(ctx);
+    int rc = rstore_artifact(db, ctx->tenant.id, id, kind, &ctx->raw);
+    char object[48];
+    snprintf(object, sizeof object, "report:%" PRIu64 "/%s", id, kind);
+    if (rc == ST_OK)
+        rc = audit_append(db, ctx->who.actor, ctx->tenant.id, "report.download", object, "{}");
+    if (rc != ST_OK) {
+        api_db_error(ctx, rc, db);
+    } else {
+        ctx->extra_headers = xstrdup(headers);
+        ctx->status = 200;
+        ctx->content_type =
+            workbook ? "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+                     : "application/pkcs7-signature";
+    }
+    json_decref(meta);
+}
+
+void api_reports_workbook(api_ctx_t *ctx, db_t *db)
+{
+    send_artifact(ctx, db, "workbook");
+}
+
+void api_reports_signature(api_ctx_t *ctx, db_t *db)
+{
+    send_artifact(ctx, db, "signature");
+}

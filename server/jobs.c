@@ -1,0 +1,156 @@
+/* jobs.c - the report job runner thread (see jobs.h). */
+#include "jobs.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "db.h"
+#include "log.h"
+#include "report_build.h"
+#include "report_store.h"
+#include "status.h"
+#include "xmem.h"
+
+#define POLL_S 1
+
+struct jobs {
+    const config_t *cfg;
+    const signing_t *signing;
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool stop, woken;
+    char who[128]; /* host:pid, recorded as the job's worker */
+};
+
+/* Progress callback: records it (and the heartbeat). */
+typedef struct progress_ctx {
+    db_t *db;
+    const rstore_job_t *job;
+} progress_ctx_t;
+
+static void on_progress(void *arg, int pct)
+{
+    progress_ctx_t *p = arg;
+    rstore_progress(p->db, p->job, pct);
+}
+
+/* Builds one claimed job and records the outcome. */
+static void run_job(jobs_t *j, db_t *db, const rstore_job_t *job)
+{
+    buf_t wb, sig;
+    rstore_result_t r;
+    char err[512] = "", id[32];
+    snprintf(id, sizeof id, "%llu", (unsigned long long)job->id);
+    progress_ctx_t pc = {db, job};
+    int rc =
+        report_build(db, j->cfg, j->signing, job, on_progress, &pc, &wb, &sig, &r, err, sizeof err);
+    if (rc == ST_OK)
+        rc = rstore_finish(db, job, &r);
+    if (rc == ST_OK) {
+        log_info("report done", "report", id, "template", job->template_name, "period", job->period,
+                 NULL);
+    } else {
+        if (!err[0])
+            snprintf(err, sizeof err, "%s", db_error(db));
+        log_warn("report failed", "report", id, "error", err, NULL);
+        if (!db_broken(db))
+            rstore_fail(db, job, err);
+    }
+    buf_free(&wb);
+    buf_free(&sig);
+}
+
+/* Waits for a wake-up or the next poll. */
+static void wait_for_work(jobs_t *j)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += POLL_S;
+    pthread_mutex_lock(&j->mu);
+    while (!j->stop && !j->woken)
+        if (pthread_cond_timedwait(&j->cv, &j->mu, &until) != 0)
+            break;
+    j->woken = false;
+    pthread_mutex_unlock(&j->mu);
+}
+
+/* The thread: claim, build, repeat; reconnect when the database comes back. */
+static void *jobs_main(void *arg)
+{
+    jobs_t *j = arg;
+    db_t *db = NULL;
+    db_thread_init();
+    for (;;) {
+        pthread_mutex_lock(&j->mu);
+        bool stop = j->stop;
+        pthread_mutex_unlock(&j->mu);
+        if (stop)
+            break;
+        if (!db || db_broken(db)) {
+            db_close(db);
+            db = NULL;
+            char err[256];
+            if (db_connect(j->cfg, true, &db, err, sizeof err) != ST_OK) {
+                wait_for_work(j);
+                continue;
+            }
+        }
+        rstore_job_t job;
+        int rc = rstore_claim(db, j->who, 0, &job);
+        if (rc == ST_OK)
+            run_job(j, db, &job);
+        else
+            wait_for_work(j);
+    }
+    db_close(db);
+    db_thread_end();
+    return NULL;
+}
+
+jobs_t *jobs_start(const config_t *cfg, const signing_t *signing)
+{
+    jobs_t *j = xcalloc(1, sizeof *j);
+    j->cfg = cfg;
+    j->signing = signing;
+    char host[64] = "localhost";
+    gethostname(host, sizeof host - 1);
+    snprintf(j->who, sizeof j->who, "%s:%d", host, (int)getpid());
+    pthread_mutex_init(&j->mu, NULL);
+    pthread_cond_init(&j->cv, NULL);
+    if (pthread_create(&j->thread, NULL, jobs_main, j) != 0) {
+        pthread_cond_destroy(&j->cv);
+        pthread_mutex_destroy(&j->mu);
+        free(j);
+        return NULL;
+    }
+    return j;
+}
+
+void jobs_wake(jobs_t *j)
+{
+    if (!j)
+        return;
+    pthread_mutex_lock(&j->mu);
+    j->woken = true;
+    pthread_cond_signal(&j->cv);
+    pthread_mutex_unlock(&j->mu);
+}
+
+void jobs_stop(jobs_t *j)
+{
+    if (!j)
+        return;
+    pthread_mutex_lock(&j->mu);
+    j->stop = true;
+    pthread_cond_signal(&j->cv);
+    pthread_mutex_unlock(&j->mu);
+    pthread_join(j->thread, NULL);
+    pthread_cond_destroy(&j->cv);
+    pthread_mutex_destroy(&j->mu);
+    free(j);
+}

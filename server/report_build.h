@@ -1,0 +1,34 @@
+/*
+ * report_build.h - builds one report: computes the metrics of its period,
+ * writes the workbook, computes its data digest and signs its exact bytes.
+ *
+ * The workbook is written with libxlsxwriter, whose core uses the
+ * non-reentrant UTC time call of libc:
+ * only one build may run at a time in a process (the job runner has one
+ * thread; the CLI builds one report).  Deterministic: the document's
+ * creation time and the signature's signing time are the report's
+ * generated_at, so the same data give the same bytes.
+ */
+#ifndef SLT_REPORT_BUILD_H
+#define SLT_REPORT_BUILD_H
+
+#include "buf.h"
+#include "config.h"
+#include "db.h"
+#include "report_store.h"
+#include "signing.h"
+
+/* Called with 0-100 as the build goes (may be NULL). */
+typedef void (*report_progress_fn)(void *arg, int progress);
+
+/*
+ * Builds job's report.  workbook and signature are initialised here and
+ * are the caller's to free (buf_free) in every case; on ST_OK *r points
+ * into them.
+ * Anything else: the reason is in err (for the job's `error`).
+ */
+int report_build(db_t *db, const config_t *cfg, const signing_t *signing, const rstore_job_t *job,
+                 report_progress_fn progress, void *arg, buf_t *workbook, buf_t *signature,
+                 rstore_result_t *r, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,187 @@
+"""Report jobs end to end: queue, build off the loop, download, read back with
+openpyxl, verify the signature with the openssl command line, reproduce byte
+for byte, supersede, audiences, failures, two instances, and a job whose
+server died."""
+import hashlib
+import os
+import subprocess
+import tempfile
+import time
+
+import openpyxl
+import pytest
+
+from conftest import CA, FAST_LIMITS, Api, Server, assert_json_error, cli, issue_token, sql, unique_slug
+from test_metrics import CONTRACT, H, ROWS
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@pytest.fixture(scope="module")
+def setup(server, admin):
+    slug = unique_slug("rep")
+    admin.post("/v1/tenants", json={"slug": slug, "name": "Report Tenant", "timezone": "UTC"})
+    manager = Api(server, issue_token("manager", slug))
+    r = manager.post(f"/v1/tenants/{slug}/cdrs", data=(H + "\n" + "\n".join(ROWS) + "\n").encode(),
+                     headers={"Content-Type": "text/csv"})
+    assert r.status_code == 200, r.text
+    assert manager.put(f"/v1/tenants/{slug}/contract", json=CONTRACT).status_code == 201
+    return slug, manager
+
+
+def wait_done(api, slug, rid, seconds=90):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        meta = api.get(f"/v1/tenants/{slug}/reports/{rid}").json()
+        if meta["status"] in ("done", "failed"):
+            return meta
+        time.sleep(0.2)
+    raise AssertionError(f"report {rid} not finished: {meta}")
+
+
+def request(api, slug, template="client-monthly", **extra):
+    r = api.post(f"/v1/tenants/{slug}/reports", json=dict(period="2026-10", template=template, **extra))
+    assert r.status_code == 202, r.text
+    body = r.json()
+    assert body["status"] == "queued" and body["status_url"].endswith(f"/reports/{body['id']}")
+    return body["id"]
+
+
+def test_generate_download_read_back_and_verify(server, setup):
+    slug, manager = setup
+    rid = request(manager, slug)
+    meta = wait_done(manager, slug, rid)
+    assert meta["status"] == "done", meta
+    assert meta["version"] == 1 and meta["supersedes"] is None and meta["current"]
+    certs = manager.get("/v1/certificates").json()["certificates"]
+    assert meta["signer_fingerprint"] == certs[0]["fingerprint"]
+    r = manager.get(f"/v1/tenants/{slug}/reports/{rid}/workbook")
+    assert r.status_code == 200 and r.headers["Content-Type"] == XLSX
+    assert r.headers["ETag"] == f'"{meta["sha256"]}"'
+    assert r.headers["Content-Disposition"].startswith("attachment;")
+    assert hashlib.sha256(r.content).hexdigest() == meta["sha256"] and len(r.content) == meta["bytes"]
+    again = manager.get(f"/v1/tenants/{slug}/reports/{rid}/workbook",
+                        headers={"If-None-Match": r.headers["ETag"]})
+    assert again.status_code == 304 and again.content == b""
+    sig = manager.get(f"/v1/tenants/{slug}/reports/{rid}/signature")
+    assert sig.status_code == 200 and sig.headers["Content-Type"] == "application/pkcs7-signature"
+
+    tmp = tempfile.mkdtemp()
+    wb_path, sig_path = os.path.join(tmp, "R.xlsx"), os.path.join(tmp, "R.p7s")
+    with open(wb_path, "wb") as f:
+        f.write(r.content)
+    with open(sig_path, "wb") as f:
+        f.write(sig.content)
+    # The auditor's own check, with nothing but openssl.
+    cmd = ["openssl", "cms", "-verify", "-binary", "-inform", "DER", "-in", sig_path,
+           "-content", wb_path, "-CAfile", CA, "-out", "/dev/null"]
+    assert subprocess.run(cmd, capture_output=True).returncode == 0
+    out = cli("verify", wb_path, sig_path, "--ca", CA)
+    assert "VALID" in out.stdout and f"report: {rid} (tenant {slug}, period 2026-10" in out.stdout
+
+    # Read back with an independent reader: the numbers of test_metrics, worked by hand.
+    book = openpyxl.load_workbook(wb_path)
+    assert book.sheetnames[:2] == ["Cover", "Daily"] and "Methodology" in book.sheetnames
+    daily = book["Daily"]
+    header = [c.value for c in daily[1]]
+    col = {name: i for i, name in enumerate(header)}
+    rows = {row[0].value: row for row in daily.iter_rows(min_row=2)}
+    oct5 = rows["2026-10-05"]
+    assert oct5[col["Offered"]].value == 6 and oct5[col["Offered"]].data_type == "n"
+    assert oct5[col["Service level"]].value == pytest.approx(2 / 6)
+    assert oct5[col["Service level"]].number_format == "0.0%"
+    assert rows["2026-10-01"][col["Service level"]].value is None  # undefined: empty
+    total = rows["Total"]
+    assert total[col["Offered"]].value == "=SUM(B2:B32)"
+    values = openpyxl.load_workbook(wb_path, data_only=True)["Daily"]
+    vrows = {row[0].value: row for row in values.iter_rows(min_row=2)}
+    assert vrows["Total"][col["Offered"]].value == 7
+    assert vrows["Total"][col["Service level"]].value == pytest.approx(3 / 7)
+    cover = {row[0].value: row[1].value for row in book["Cover"].iter_rows()}
+    assert cover["Report id"] == str(rid) and cover["Data digest (SHA-256)"] == meta["data_digest"]
+    assert cover["Signing certificate (SHA-256)"] == meta["signer_fingerprint"]
+
+    # One byte changed: openssl and slattest both refuse it.
+    with open(wb_path, "r+b") as f:
+        f.seek(200)
+        b = f.read(1)
+        f.seek(200)
+        f.write(bytes([b[0] ^ 0xFF]))
+    assert subprocess.run(cmd, capture_output=True).returncode != 0
+    assert cli("verify", wb_path, sig_path, "--ca", CA, check=False).returncode == 1
+
+
+def test_regenerating_makes_a_byte_identical_superseding_version(setup):
+    slug, manager = setup
+    first = wait_done(manager, slug, request(manager, slug, template="internal-monthly"))
+    rid = request(manager, slug, template="internal-monthly", generated_at=first["generated_at"])
+    second = wait_done(manager, slug, rid)
+    assert second["version"] == first["version"] + 1 and second["supersedes"] == first["id"]
+    # Same data: the same metric values, so the same data digest.
+    assert second["data_digest"] == first["data_digest"]
+    # Anyone holding the data can rebuild a report byte for byte.
+    tmp = tempfile.mkdtemp()
+    out = cli("report", "--rebuild", str(first["id"]), os.path.join(tmp, "again.xlsx"))
+    assert "byte-identical" in out.stdout
+    with open(os.path.join(tmp, "again.xlsx"), "rb") as f:
+        assert hashlib.sha256(f.read()).hexdigest() == first["sha256"]
+    listing = {r["id"]: r for r in manager.get(f"/v1/tenants/{slug}/reports").json()["reports"]}
+    assert listing[second["id"]]["current"] and not listing[first["id"]]["current"]
+
+
+def test_audiences(server, setup):
+    slug, manager = setup
+    internal = wait_done(manager, slug, request(manager, slug, template="internal-monthly"))
+    client_report = wait_done(manager, slug, request(manager, slug))
+    client = Api(server, issue_token("client", slug))
+    ids = [r["id"] for r in client.get(f"/v1/tenants/{slug}/reports").json()["reports"]]
+    assert client_report["id"] in ids and internal["id"] not in ids
+    assert_json_error(client.get(f"/v1/tenants/{slug}/reports/{internal['id']}"), 404)
+    assert_json_error(client.get(f"/v1/tenants/{slug}/reports/{internal['id']}/workbook"), 404)
+    assert client.get(f"/v1/tenants/{slug}/reports/{client_report['id']}/workbook").status_code == 200
+    auditor = Api(server, issue_token("auditor", slug))
+    assert auditor.get(f"/v1/tenants/{slug}/reports/{internal['id']}/signature").status_code == 200
+    assert_json_error(auditor.get(f"/v1/tenants/{slug}/reports/{internal['id']}/workbook"), 404)
+    assert_json_error(client.post(f"/v1/tenants/{slug}/reports",
+                                  json={"period": "2026-10", "template": "client-monthly"}), 404)
+
+
+def test_bad_requests_and_a_recorded_failure(setup):
+    slug, manager = setup
+    for body in ({"period": "2026-13", "template": "client-monthly"},
+                 {"period": "2026-10", "template": "weekly"},
+                 {"period": "2026-10"},
+                 {"period": "2026-10", "template": "client-monthly", "colour": 1},
+                 {"period": "2026-10", "template": "client-monthly", "generated_at": "yesterday"}):
+        assert_json_error(manager.post(f"/v1/tenants/{slug}/reports", json=body), 400, "invalid")
+    # Signed before the signing certificate existed: refused, and the reason is kept.
+    rid = request(manager, slug, generated_at="2001-01-01T00:00:00Z")
+    meta = wait_done(manager, slug, rid)
+    assert meta["status"] == "failed" and "validity" in meta["error"]
+    assert_json_error(manager.get(f"/v1/tenants/{slug}/reports/{rid}/workbook"), 409, "not_ready")
+
+
+def test_two_instances_never_build_the_same_job(server, setup):
+    slug, manager = setup
+    other = Server(FAST_LIMITS)
+    try:
+        ids = [request(manager, slug) for _ in range(6)]
+        metas = [wait_done(manager, slug, i) for i in ids]
+        assert all(m["status"] == "done" for m in metas)
+        rows = sql("SELECT attempts, worker FROM reports WHERE id IN (%s)" % ",".join(map(str, ids)))
+        assert all(r[0] == "1" for r in rows), rows  # each claimed exactly once
+    finally:
+        assert other.stop() == 0
+
+
+def test_a_job_whose_server_died_is_picked_up(setup):
+    slug, manager = setup
+    tid = sql(f"SELECT id FROM tenants WHERE slug = '{slug}'")[0][0]
+    sql("INSERT INTO reports (tenant_id, period, template, audience, version, status, progress, "
+        "generated_at, requested_by, worker, heartbeat_at, attempts) VALUES "
+        f"({tid}, '2026-10', 'client-monthly', 'client', 99, 'running', 40, UNIX_TIMESTAMP(), "
+        "'test', 'dead-host:1', UTC_TIMESTAMP(6) - INTERVAL 300 SECOND, 1)")
+    rid = int(sql("SELECT MAX(id) FROM reports")[0][0])
+    meta = wait_done(manager, slug, rid, seconds=60)
+    assert meta["status"] == "done", meta
+    assert sql(f"SELECT attempts FROM reports WHERE id = {rid}") == [["2"]]
