@@ -82,6 +82,7 @@ void api_tokens_revoke(api_ctx_t *ctx, db_t *db);
 void api_readyz(api_ctx_t *ctx, db_t *db);
 void api_cdrs_ingest(api_ctx_t *ctx, db_t *db);
 void api_certificates(api_ctx_t *ctx, db_t *db);
+void api_verify(api_ctx_t *ctx, db_t *db);
 void api_reports_create(api_ctx_t *ctx, db_t *db);
 void api_reports_list(api_ctx_t *ctx, db_t *db);
 void api_reports_get(api_ctx_t *ctx, db_t *db);

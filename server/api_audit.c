@@ -4,6 +4,11 @@
 #include <string.h>
 
 #include "api.h"
+#include "audit.h"
+#include "cms_verify.h"
+#include "multipart.h"
+#include "report_store.h"
+#include "rfc3339.h"
 #include "hash.h"
 #include "server.h"
 #include "signing.h"
@@ -101,4 +106,67 @@ void api_audit_list(api_ctx_t *ctx, db_t *db)
     }
     db_res_free(res);
     api_json(ctx, 200, json_pack("{s:o, s:I}", "entries", list, "next_after", (json_int_t)last));
+}
+
+/*
+ * POST /v1/verify: a workbook and its signature (multipart parts "workbook"
+ * and "signature", DER or PEM) checked against the configured CA.  200 with
+ * "valid": true and, when the caller may see it, the stored report; 422
+ * with "valid": false and the reason.  Every check is audited.
+ */
+void api_verify(api_ctx_t *ctx, db_t *db)
+{
+    multipart_part_t parts[MULTIPART_MAX_PARTS];
+    size_t n = 0;
+    char err[256] = "";
+    const buf_t *body = &ctx->req->body;
+    if (multipart_parse(httpd_header(ctx->req, "content-type"), body->data ? body->data : "",
+                        body->len, parts, &n, err, sizeof err) != ST_OK) {
+        api_error(ctx, 400, "bad_multipart", err, NULL);
+        return;
+    }
+    const multipart_part_t *wb = multipart_find(parts, n, "workbook");
+    const multipart_part_t *sig = multipart_find(parts, n, "signature");
+    if (!wb || !sig || sig->len == 0) {
+        api_error(ctx, 400, "invalid", "send two parts: workbook and signature (not empty)", NULL);
+        return;
+    }
+    cms_verify_result r;
+    cms_verify(signing_trust(ctx->srv->signing), wb->data, wb->len, sig->data, sig->len, &r);
+    json_t *out =
+        json_pack("{s:b, s:s, s:s, s:s}", "valid", r.valid, "verdict", cms_verdict_name(r.verdict),
+                  "signature_format", cms_sig_format_name(r.format), "sha256", r.content_sha256);
+    if (!r.valid)
+        json_object_set_new(out, "reason", json_string(r.reason));
+    if (r.valid) {
+        char at[64] = "";
+        rfc3339_format_utc(r.signed_at * 1000000, at, sizeof at);
+        json_object_set_new(out, "signer", json_string(r.signer));
+        json_object_set_new(out, "signer_fingerprint", json_string(r.signer_fingerprint));
+        json_object_set_new(out, "signed_at", json_string(at));
+        json_t *meta = NULL;
+        /* The stored report is named only to those who may see its tenant. */
+        if (rstore_find_by_sha256(db, r.content_sha256, &meta) == ST_OK &&
+            auth_may_see(&ctx->who,
+                         (uint64_t)json_integer_value(json_object_get(meta, "tenant_id")))) {
+            json_object_set(out, "report_id", json_object_get(meta, "id"));
+            json_object_set(out, "tenant", json_object_get(meta, "tenant"));
+            json_object_set(out, "period", json_object_get(meta, "period"));
+            json_object_set(out, "template", json_object_get(meta, "template"));
+            json_object_set(out, "version", json_object_get(meta, "version"));
+        } else {
+            json_object_set_new(out, "report_id", json_null());
+        }
+        json_decref(meta);
+    }
+    char detail[200];
+    snprintf(detail, sizeof detail, "{\"sha256\":\"%s\",\"valid\":%s}", r.content_sha256,
+             r.valid ? "true" : "false");
+    int rc = audit_append(db, ctx->who.actor, 0, "report.verify", "verify", detail);
+    if (rc != ST_OK) {
+        json_decref(out);
+        api_db_error(ctx, rc, db);
+        return;
+    }
+    api_json(ctx, r.valid ? 200 : 422, out);
 }

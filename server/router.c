@@ -24,6 +24,8 @@ static const route_t routes[] = {
     {"DELETE", "/v1/tokens/{id}", ROLE_ADMIN, BODY_NONE, api_tokens_revoke, "/v1/tokens/{id}"},
     {"GET", "/v1/certificates", ROLES_ANY, BODY_NONE, api_certificates, "/v1/certificates"},
     {"GET", "/v1/audit", ROLE_ADMIN | ROLE_AUDITOR, BODY_NONE, api_audit_list, "/v1/audit"},
+    {"POST", "/v1/verify", ROLE_AUDITOR | ROLE_MANAGER | ROLE_CLIENT, BODY_FILE, api_verify,
+     "/v1/verify"},
     {"PUT", "/v1/tenants/{t}/contract", ROLE_MANAGER, BODY_JSON, api_contract_put,
      "/v1/tenants/{t}/contract"},
     {"GET", "/v1/tenants/{t}/contract", ROLE_MANAGER | ROLE_AUDITOR, BODY_NONE, api_contract_get,
@@ -140,6 +142,9 @@ void router_on_headers(void *arg, httpd_req_t *req, size_t *max_body)
         break;
     case BODY_JSON:
         *max_body = (size_t)srv->cfg->max_json_kb * 1024;
+        break;
+    case BODY_FILE:
+        *max_body = BODY_FILE_MAX;
         break;
     case BODY_UPLOAD:
         *max_body = (size_t)srv->cfg->max_body_mb * 1024 * 1024;

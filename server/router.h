@@ -21,7 +21,9 @@
 #include "api.h"
 #include "httpd.h"
 
-typedef enum route_body { BODY_NONE, BODY_JSON, BODY_UPLOAD } route_body;
+/* How a route takes its body: none, JSON (small), a buffered file, or streamed. */
+typedef enum route_body { BODY_NONE, BODY_JSON, BODY_FILE, BODY_UPLOAD } route_body;
+#define BODY_FILE_MAX ((size_t)64 << 20) /* a buffered upload (a workbook to verify) */
 
 typedef struct route {
     const char *method;

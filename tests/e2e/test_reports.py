@@ -185,3 +185,56 @@ def test_a_job_whose_server_died_is_picked_up(setup):
     meta = wait_done(manager, slug, rid, seconds=60)
     assert meta["status"] == "done", meta
     assert sql(f"SELECT attempts FROM reports WHERE id = {rid}") == [["2"]]
+
+
+def test_verify_endpoint(server, admin, setup):
+    slug, manager = setup
+    meta = wait_done(manager, slug, request(manager, slug))
+    wb = manager.get(f"/v1/tenants/{slug}/reports/{meta['id']}/workbook").content
+    sig = manager.get(f"/v1/tenants/{slug}/reports/{meta['id']}/signature").content
+    auditor = Api(server, issue_token("auditor", slug))
+
+    def verify(api, workbook, signature):
+        return api.post("/v1/verify", files={"workbook": ("R.xlsx", workbook),
+                                             "signature": ("R.p7s", signature)})
+
+    r = verify(auditor, wb, sig)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["valid"] and body["report_id"] == meta["id"] and body["tenant"] == slug
+    assert body["period"] == "2026-10" and body["sha256"] == meta["sha256"]
+    assert body["signer_fingerprint"] == meta["signer_fingerprint"] and body["signature_format"] == "der"
+    # PEM is accepted too, and said so.
+    pem = subprocess.run(["openssl", "cms", "-cmsout", "-inform", "DER", "-outform", "PEM"],
+                         input=sig, capture_output=True).stdout
+    r = verify(auditor, wb, pem)
+    assert r.status_code == 200 and r.json()["signature_format"] == "pem"
+    tampered = bytearray(wb)
+    tampered[100] ^= 1
+    r = verify(auditor, bytes(tampered), sig)
+    assert r.status_code == 422 and not r.json()["valid"]
+    assert r.json()["verdict"] == "content_changed"
+    r = verify(auditor, wb, b"garbage" * 10)
+    assert r.status_code == 422 and r.json()["verdict"] == "malformed"
+    assert_json_error(verify(auditor, wb, b""), 400, "invalid")
+    assert_json_error(auditor.post("/v1/verify", data=b"{}", headers={"Content-Type": "application/json"}),
+                      400, "bad_multipart")
+    # An auditor of another tenant learns the signature is valid, not whose report it is.
+    other = unique_slug("oth")
+    admin.post("/v1/tenants", json={"slug": other, "name": "O", "timezone": "UTC"})
+    r = verify(Api(server, issue_token("auditor", other)), wb, sig)
+    assert r.status_code == 200 and r.json()["valid"] and r.json()["report_id"] is None
+    assert sql("SELECT COUNT(*) FROM audit_log WHERE action = 'report.verify'")[0][0] != "0"
+
+
+def test_verify_refuses_a_2gb_upload_before_reading_it(server, setup):
+    from conftest import raw_tls
+    import json as _json
+    token = issue_token("auditor", setup[0])
+    head = (b"POST /v1/verify HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token.encode() +
+            b"\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: 2147483648\r\n\r\n")
+    t0 = time.time()
+    resp = raw_tls(server.port, head, timeout=10)
+    assert resp.startswith(b"HTTP/1.1 413 "), resp[:200]
+    assert _json.loads(resp.split(b"\r\n\r\n", 1)[1])["error"]["code"] == "body_too_large"
+    assert time.time() - t0 < 5
