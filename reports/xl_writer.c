@@ -36,7 +36,7 @@
 #define FORMULA_MAX    512
 #define COL_NAME_MAX   8
 
-/* libxlsxwriter's core.c calls gmtime(): one workbook at a time (see xl_writer.h). */
+/* libxlsxwriter calls the non-reentrant gmtime: one workbook at a time (xl_writer.h). */
 static pthread_mutex_t xl_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* What writing one workbook needs at hand. */
@@ -158,12 +158,16 @@ static lxw_format *number_format(wctx_t *w, const xl_tpl_column_t *c, bool total
     return f;
 }
 
-/* Appends s to the page header, doubling '&' (Excel's escape). */
-static void header_put(char *h, size_t n, size_t *o, const char *s)
+/* Appends s to the page header; text (escape) has its '&' doubled (Excel's
+ * escape), control codes ("&L") are copied as they are. */
+static void header_put(char *h, size_t n, size_t *o, const char *s, bool escape)
 {
     for (; *s && *o + 2 < n; s++) {
-        if (*s == '&')
+        if (*s == '&' && escape) {
+            if (*o + 3 >= n)
+                break; /* never half of an "&&" */
             h[(*o)++] = '&';
+        }
         h[(*o)++] = *s;
     }
     h[*o] = '\0';
@@ -184,12 +188,12 @@ static int print_setup(wctx_t *w, lxw_worksheet *ws, bool repeat_header)
     worksheet_set_paper(ws, PAPER_A4);
     worksheet_fit_to_pages(ws, 1, 0);
     h[0] = '\0';
-    header_put(h, sizeof h, &o, "&L");
+    header_put(h, sizeof h, &o, "&L", false);
     if (tenant.kind == XL_CELL_TEXT)
-        header_put(h, sizeof h - 10, &o, tenant.text);
-    header_put(h, sizeof h, &o, "&C&A&R");
+        header_put(h, sizeof h - 10, &o, tenant.text, true);
+    header_put(h, sizeof h, &o, "&C&A&R", false);
     if (period.kind == XL_CELL_TEXT)
-        header_put(h, sizeof h, &o, period.text);
+        header_put(h, sizeof h, &o, period.text, true);
     /* A cut in the middle of an "&&" or a UTF-8 sequence would be refused or
      * garbled: drop a trailing partial character. */
     while (o > 0 && ((unsigned char)h[o - 1] & 0xc0) == 0x80)

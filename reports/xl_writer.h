@@ -27,11 +27,11 @@
  * modes give the same workbook content (text cells are inline strings
  * instead of shared strings in constant memory).
  *
- * Threads: libxlsxwriter's core.c calls gmtime(), which is not
+ * Threads: libxlsxwriter's core.c calls the C library's gmtime, which is not
  * thread-safe, when it writes the creation date.  xl_write() therefore
  * holds one process-wide mutex for the whole of writing a workbook: call it
  * from any thread, workbooks are written one at a time.  Nothing else in
- * slattest calls gmtime() (make lint bans it), so nothing else races with it.
+ * slattest calls it: make lint bans it, so nothing else races with it.
  */
 #ifndef SLT_XL_WRITER_H
 #define SLT_XL_WRITER_H
