@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test against a fresh private database:
 #   1. C unit tests (cmocka), release and ASan+UBSan builds;
-#   2. end-to-end tests (pytest) against the real server over HTTPS and the
+#   2. workbook read-back (tests/xl, openpyxl), release and ASan+UBSan builds;
+#   3. end-to-end tests (pytest) against the real server over HTTPS and the
 #      real MariaDB, once with each build.
 # Everything it starts (MariaDB, servers) is stopped on exit, pass or fail.
 set -uo pipefail
@@ -36,6 +37,16 @@ for mode in release asan; do
     [ "${PIPESTATUS[0]}" -eq 0 ] || { fail=1; grep -q FAILED "$log" || failed_total=$((failed_total + 1)); }
     tally
   done
+done
+
+echo "== workbook read-back (openpyxl)"
+for mode in release asan; do
+  echo "-- xl ($mode)"
+  XL_BUILD="build/$mode" \
+    ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:halt_on_error=1" \
+    /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/xl 2>&1 | tee "$log"
+  [ "${PIPESTATUS[0]}" -eq 0 ] || { fail=1; grep -qE '[0-9]+ (failed|error)' "$log" || failed_total=$((failed_total + 1)); }
+  tally
 done
 
 echo "== fresh database under $SLATTEST_PATHS_VAR"

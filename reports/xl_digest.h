@@ -1,0 +1,62 @@
+/*
+ * xl_digest.h - the data digest on a workbook's Cover (REPORTS.md): SHA-256
+ * over a canonical serialisation of the values the workbook shows, so a
+ * re-computation can be compared with an issued report without comparing
+ * the bytes of the files.
+ *
+ * The canonical text (version 1), UTF-8, every line ending in "\n":
+ *
+ *   slattest-data-digest 1
+ *   then, for each sheet of the template in order whose "digest" is true
+ *   (the Cover is not: it shows the digest, the report id and the time of
+ *   generation, which a re-computation changes):
+ *     table sheets: for each model row r (1-based) in order, for each
+ *       template column in order (hidden ones too):
+ *         <sheet id> TAB <r> TAB <column key> TAB <value>
+ *       then, when the sheet has totals, for each column with a total:
+ *         <sheet id> TAB total TAB <column key> TAB <value>
+ *     facts sheets: for each item in order:
+ *         <sheet id> TAB 1 TAB <key> TAB <value>
+ *
+ *   <value> is "null" for an undefined number (NAN, an empty cell); a
+ *   number as C printf "%.17g" (enough digits to give back the same
+ *   double; -0 is written as 0), e.g. 0.1 -> 0.10000000000000001, 42 ->
+ *   42; a text as '"' + the text + '"' with '\\' -> "\\\\", '"' -> "\\\"" and
+ *   every byte below 0x20 or 0x7f as "\\u00XX" (lowercase hex).  Totals are
+ *   the values written next to their formulas (xl_model_total()).
+ *
+ * Sheet ids and keys, not the localised names and labels, are hashed, and
+ * number formats are not (they change how a value looks, not what it is):
+ * the same numbers in English and in Chinese have the same digest as long
+ * as the model's text cells are the same.
+ *
+ * Pure computation, no global state; any thread.  Inputs are only read.
+ */
+#ifndef SLT_XL_DIGEST_H
+#define SLT_XL_DIGEST_H
+
+#include <stddef.h>
+
+#include "buf.h"
+#include "xl_model.h"
+#include "xl_template.h"
+
+#define XL_DIGEST_HEX_LEN 64
+
+/*
+ * The digest of model m shown through template t as 64 lowercase hex
+ * digits into hex[65].  ST_ERR_INVALID (reason in err) when the model
+ * does not fit the template (xl_model_check()); ST_ERR_CRYPTO when OpenSSL
+ * fails.  Any thread.
+ */
+int xl_digest(const xl_tpl_t *t, const xl_model_t *m, char hex[XL_DIGEST_HEX_LEN + 1], char *err,
+              size_t errlen);
+
+/*
+ * The canonical text itself, appended to *out (the caller owns the buffer
+ * and its cap; ST_ERR_TOO_LARGE past it).  For tests and for showing an
+ * auditor what was hashed.  Errors as xl_digest().  Any thread.
+ */
+int xl_digest_text(const xl_tpl_t *t, const xl_model_t *m, buf_t *out, char *err, size_t errlen);
+
+#endif

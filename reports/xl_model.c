@@ -1,0 +1,361 @@
+/* xl_model.c - the in-memory report model (see xl_model.h). */
+#include "xl_model.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "status.h"
+#include "tz.h"
+#include "utf8.h"
+#include "xmem.h"
+
+#define EXCEL_UNIX_EPOCH 25569 /* Excel serial day of 1970-01-01 */
+
+/* A cell as stored: the text is owned. */
+typedef struct cellv {
+    xl_cell_kind_t kind;
+    double num;
+    char *text;
+} cellv_t;
+
+/* A row: cells indexed by the table's key ids (shorter when later keys are unset). */
+typedef struct row {
+    cellv_t *cells;
+    size_t n;
+} row_t;
+
+struct xl_table {
+    char *name;
+    char **keys; /* interned keys; a key's id is its index */
+    size_t n_keys;
+    row_t *rows;
+    size_t n_rows, cap_rows;
+};
+
+struct xl_model {
+    xl_lang_t lang;
+    int64_t generated_at;
+    xl_table_t **tables;
+    size_t n_tables;
+};
+
+/* A table name or cell key: as template keys (xl_template.h). */
+static bool key_valid(const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (n == 0 || n > XL_TPL_KEY_MAX || (s[0] >= '0' && s[0] <= '9'))
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'))
+            return false;
+    }
+    return true;
+}
+
+xl_model_t *xl_model_new(void)
+{
+    xl_model_t *m = xcalloc(1, sizeof *m);
+    m->lang = XL_LANG_EN;
+    return m;
+}
+
+/* Releases one table. */
+static void table_free(xl_table_t *t)
+{
+    for (size_t r = 0; r < t->n_rows; r++) {
+        for (size_t c = 0; c < t->rows[r].n; c++)
+            free(t->rows[r].cells[c].text);
+        free(t->rows[r].cells);
+    }
+    for (size_t k = 0; k < t->n_keys; k++)
+        free(t->keys[k]);
+    free(t->keys);
+    free(t->rows);
+    free(t->name);
+    free(t);
+}
+
+void xl_model_free(xl_model_t *m)
+{
+    if (!m)
+        return;
+    for (size_t i = 0; i < m->n_tables; i++)
+        table_free(m->tables[i]);
+    free(m->tables);
+    free(m);
+}
+
+void xl_model_set_lang(xl_model_t *m, xl_lang_t lang)
+{
+    m->lang = lang;
+}
+
+xl_lang_t xl_model_lang(const xl_model_t *m)
+{
+    return m->lang;
+}
+
+int xl_model_set_generated_at(xl_model_t *m, int64_t unix_s)
+{
+    if (unix_s <= 0)
+        return ST_ERR_INVALID;
+    m->generated_at = unix_s;
+    return ST_OK;
+}
+
+int64_t xl_model_generated_at(const xl_model_t *m)
+{
+    return m->generated_at;
+}
+
+const xl_table_t *xl_model_find(const xl_model_t *m, const char *name)
+{
+    for (size_t i = 0; i < m->n_tables; i++) {
+        if (strcmp(m->tables[i]->name, name) == 0)
+            return m->tables[i];
+    }
+    return NULL;
+}
+
+xl_table_t *xl_model_table(xl_model_t *m, const char *name)
+{
+    if (!key_valid(name))
+        return NULL;
+    for (size_t i = 0; i < m->n_tables; i++) {
+        if (strcmp(m->tables[i]->name, name) == 0)
+            return m->tables[i];
+    }
+    xl_table_t *t = xcalloc(1, sizeof *t);
+    t->name = xstrdup(name);
+    m->tables = xrealloc(m->tables, (m->n_tables + 1) * sizeof *m->tables);
+    m->tables[m->n_tables++] = t;
+    return t;
+}
+
+int xl_table_add_row(xl_table_t *t, size_t *row)
+{
+    if (t->n_rows >= XL_MODEL_MAX_ROWS)
+        return ST_ERR_TOO_LARGE;
+    if (t->n_rows == t->cap_rows) {
+        t->cap_rows = t->cap_rows ? t->cap_rows * 2 : 16;
+        t->rows = xrealloc(t->rows, t->cap_rows * sizeof *t->rows);
+    }
+    t->rows[t->n_rows] = (row_t){NULL, 0};
+    *row = t->n_rows++;
+    return ST_OK;
+}
+
+int xl_table_key_id(const xl_table_t *t, const char *key)
+{
+    for (size_t k = 0; k < t->n_keys; k++) {
+        if (strcmp(t->keys[k], key) == 0)
+            return (int)k;
+    }
+    return -1;
+}
+
+/* The stored cell of (row, key), interning the key and growing the row as needed;
+ * NULL for a bad key or row. */
+static cellv_t *cell_slot(xl_table_t *t, size_t row, const char *key)
+{
+    if (row >= t->n_rows || !key_valid(key))
+        return NULL;
+    int id = xl_table_key_id(t, key);
+    if (id < 0) {
+        t->keys = xrealloc(t->keys, (t->n_keys + 1) * sizeof *t->keys);
+        t->keys[t->n_keys] = xstrdup(key);
+        id = (int)t->n_keys++;
+    }
+    row_t *r = &t->rows[row];
+    if ((size_t)id >= r->n) {
+        r->cells = xrealloc(r->cells, t->n_keys * sizeof *r->cells);
+        memset(r->cells + r->n, 0, (t->n_keys - r->n) * sizeof *r->cells);
+        r->n = t->n_keys;
+    }
+    cellv_t *c = &r->cells[id];
+    free(c->text);
+    c->text = NULL;
+    return c;
+}
+
+int xl_table_set_number(xl_table_t *t, size_t row, const char *key, double v)
+{
+    if (isinf(v))
+        return ST_ERR_INVALID;
+    cellv_t *c = cell_slot(t, row, key);
+    if (!c)
+        return ST_ERR_INVALID;
+    c->kind = XL_CELL_NUMBER;
+    c->num = isnan(v) ? NAN : v;
+    return ST_OK;
+}
+
+int xl_table_set_text(xl_table_t *t, size_t row, const char *key, const char *text)
+{
+    size_t n = text ? strlen(text) : 0;
+    if (!text || n > XL_MODEL_TEXT_MAX || !utf8_valid(text, n))
+        return ST_ERR_INVALID;
+    cellv_t *c = cell_slot(t, row, key);
+    if (!c)
+        return ST_ERR_INVALID;
+    c->kind = XL_CELL_TEXT;
+    c->num = NAN;
+    c->text = xstrdup(text);
+    return ST_OK;
+}
+
+int xl_model_cover_text(xl_model_t *m, const char *key, const char *text)
+{
+    xl_table_t *t = xl_model_table(m, XL_TABLE_COVER);
+    size_t row;
+    if (t->n_rows == 0 && xl_table_add_row(t, &row) != ST_OK)
+        return ST_ERR_INTERNAL;
+    return xl_table_set_text(t, 0, key, text);
+}
+
+size_t xl_table_row_count(const xl_table_t *t)
+{
+    return t->n_rows;
+}
+
+xl_cell_t xl_table_cell(const xl_table_t *t, size_t row, int id)
+{
+    xl_cell_t out = {XL_CELL_UNSET, NAN, NULL};
+    if (id < 0 || row >= t->n_rows || (size_t)id >= t->rows[row].n)
+        return out;
+    const cellv_t *c = &t->rows[row].cells[id];
+    out.kind = c->kind;
+    out.num = c->num;
+    out.text = c->text;
+    return out;
+}
+
+xl_cell_t xl_table_get(const xl_table_t *t, size_t row, const char *key)
+{
+    return xl_table_cell(t, row, xl_table_key_id(t, key));
+}
+
+double xl_excel_date(int year, int month, int day)
+{
+    return (double)(tz_days_from_civil(year, month, day) + EXCEL_UNIX_EPOCH);
+}
+
+/* Checks one cell against its column (see xl_model_check). */
+static int cell_check(const xl_tpl_sheet_t *sh, const xl_tpl_column_t *col, xl_cell_t c, size_t row,
+                      char *err, size_t errlen)
+{
+    const char *why = NULL;
+    if (c.kind == XL_CELL_UNSET)
+        why = "no value in the model";
+    else if (col->type == XL_TPL_NUMBER && c.kind != XL_CELL_NUMBER)
+        why = "a number column given text";
+    else if (col->type == XL_TPL_TEXT && c.kind != XL_CELL_TEXT)
+        why = "a text column given a number";
+    if (!why)
+        return ST_OK;
+    st_errf(err, errlen, "sheet '%s' row %zu column '%s': %s", sh->id, row + 1, col->key, why);
+    return ST_ERR_INVALID;
+}
+
+int xl_model_check(const xl_model_t *m, const xl_tpl_t *t, char *err, size_t errlen)
+{
+    for (size_t s = 0; s < xl_tpl_sheet_count(t); s++) {
+        const xl_tpl_sheet_t *sh = xl_tpl_sheet(t, s);
+        const xl_table_t *tb = xl_model_find(m, sh->table);
+        if (!tb || (sh->kind == XL_TPL_FACTS && tb->n_rows == 0)) {
+            st_errf(err, errlen, "sheet '%s': the model has no %stable '%s'", sh->id,
+                    tb ? "row in " : "", sh->table);
+            return ST_ERR_INVALID;
+        }
+        size_t rows = sh->kind == XL_TPL_FACTS ? 1 : tb->n_rows;
+        for (size_t c = 0; c < sh->n_columns; c++) {
+            const xl_tpl_column_t *col = &sh->columns[c];
+            bool is_digest = strcmp(col->key, XL_FACT_DATA_DIGEST) == 0;
+            if (is_digest && sh->digest) {
+                st_errf(err, errlen, "sheet '%s': shows '%s' but is part of the digest", sh->id,
+                        XL_FACT_DATA_DIGEST);
+                return ST_ERR_INVALID;
+            }
+            if (is_digest && sh->kind == XL_TPL_FACTS)
+                continue;
+            int id = xl_table_key_id(tb, col->key);
+            for (size_t r = 0; r < rows; r++) {
+                int rc = cell_check(sh, col, xl_table_cell(tb, r, id), r, err, errlen);
+                if (rc != ST_OK)
+                    return rc;
+            }
+        }
+    }
+    return ST_OK;
+}
+
+/* The number of a cell for a formula over it: NAN when empty or text. */
+static double cell_num(const xl_table_t *tb, size_t r, int id)
+{
+    xl_cell_t c = xl_table_cell(tb, r, id);
+    return c.kind == XL_CELL_NUMBER ? c.num : NAN;
+}
+
+double xl_model_total(const xl_table_t *tb, const xl_tpl_sheet_t *sh, size_t ci)
+{
+    const xl_tpl_column_t *col = &sh->columns[ci];
+    const xl_tpl_total_t *tot = &col->total;
+    size_t rows = tb ? tb->n_rows : 0;
+    int id = tb ? xl_table_key_id(tb, col->key) : -1;
+    double acc = 0, acc2 = 0, best = NAN;
+    size_t count = 0;
+    switch (tot->fn) {
+    case XL_TOTAL_SUM:
+        for (size_t r = 0; r < rows; r++) {
+            double v = cell_num(tb, r, id);
+            if (!isnan(v))
+                acc += v;
+        }
+        return acc;
+    case XL_TOTAL_AVERAGE:
+    case XL_TOTAL_MIN:
+    case XL_TOTAL_MAX:
+        for (size_t r = 0; r < rows; r++) {
+            double v = cell_num(tb, r, id);
+            if (isnan(v))
+                continue;
+            acc += v;
+            count++;
+            if (isnan(best) || (tot->fn == XL_TOTAL_MIN ? v < best : v > best))
+                best = v;
+        }
+        if (count == 0)
+            return NAN;
+        return tot->fn == XL_TOTAL_AVERAGE ? acc / (double)count : best;
+    case XL_TOTAL_WEIGHTED: {
+        /* SUMPRODUCT(x, w) / SUMIF(x, "<>", w): empty cells count as 0 in the
+         * product, and a row's weight counts only when x is not empty. */
+        int wid = tb ? xl_table_key_id(tb, sh->columns[tot->weight].key) : -1;
+        for (size_t r = 0; r < rows; r++) {
+            double x = cell_num(tb, r, id), w = cell_num(tb, r, wid);
+            if (isnan(x) || isnan(w))
+                continue;
+            acc += x * w;
+            acc2 += w;
+        }
+        return acc2 == 0 ? NAN : acc / acc2;
+    }
+    case XL_TOTAL_RATIO: {
+        int nid = tb ? xl_table_key_id(tb, sh->columns[tot->num].key) : -1;
+        int did = tb ? xl_table_key_id(tb, sh->columns[tot->den].key) : -1;
+        for (size_t r = 0; r < rows; r++) {
+            double n = cell_num(tb, r, nid), d = cell_num(tb, r, did);
+            if (!isnan(n))
+                acc += n;
+            if (!isnan(d))
+                acc2 += d;
+        }
+        return acc2 == 0 ? NAN : acc / acc2;
+    }
+    case XL_TOTAL_NONE:
+        break;
+    }
+    return NAN;
+}

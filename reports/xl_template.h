@@ -1,0 +1,194 @@
+/*
+ * xl_template.h - workbook templates: which sheets a workbook has, in which
+ * order, and for each sheet what it shows (REPORTS.md "Templates").
+ *
+ * A template is a JSON file under templates/ (templates/README.md documents
+ * every key).  xl_tpl_parse() validates it completely and refuses it with the
+ * JSON path of the first fault ("sheets[2].columns[1].format: ..."):
+ * unknown keys at any level, duplicate keys, unknown sheet kinds, column
+ * types, total functions or conditional formats, bad number formats, labels
+ * missing a language, references to columns the sheet does not have, sheet
+ * names Excel would refuse.
+ *
+ * Two sheet kinds:
+ *   - "table": one row per row of a model table (xl_model.h) and one column
+ *     per template column, under a frozen header row; optional totals row
+ *     (Excel formulas), conditional formats and charts.
+ *   - "facts": a vertical list "label | value" read from row 0 of a model
+ *     table (the Cover reads table "cover"; Quality and Data quality read
+ *     one-row tables of key/value metrics).
+ *
+ * What it owns: an xl_tpl_t and every string and array reachable from it,
+ * released by xl_tpl_free().  The structs below are exposed read-only so
+ * the writer and the digest can walk them; never modify them.  What the
+ * caller owns: the input text (only read).  Immutable after parsing: any
+ * number of threads may read one template.
+ */
+#ifndef SLT_XL_TEMPLATE_H
+#define SLT_XL_TEMPLATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define XL_TPL_MAX_BYTES   (1 << 20) /* largest template file */
+#define XL_TPL_KEY_MAX     64        /* bytes of a metric key, id or table name */
+#define XL_TPL_FORMAT_MAX  255       /* bytes of a number format (Excel's limit) */
+#define XL_TPL_SHEET_MAX   31        /* characters of a sheet name (Excel's limit) */
+#define XL_TPL_MAX_SHEETS  64
+#define XL_TPL_MAX_COLUMNS 200
+#define XL_TPL_WIDTH_MAX   100.0 /* characters of a column width */
+
+/* The languages a workbook can be written in (the contract's "language"). */
+typedef enum xl_lang { XL_LANG_EN = 0, XL_LANG_ZH = 1, XL_LANG_COUNT } xl_lang_t;
+
+/* A text in every language: {"en": "...", "zh": "..."} (both required). */
+typedef struct xl_tpl_text {
+    char *s[XL_LANG_COUNT];
+} xl_tpl_text_t;
+
+typedef enum xl_tpl_kind {
+    XL_TPL_TABLE,
+    XL_TPL_FACTS,
+} xl_tpl_kind_t;
+
+/* What a column (or fact) holds: a model number (NAN = empty) or text. */
+typedef enum xl_tpl_type {
+    XL_TPL_NUMBER,
+    XL_TPL_TEXT,
+} xl_tpl_type_t;
+
+/* How a column's total is computed; see templates/README.md. */
+typedef enum xl_tpl_total_fn {
+    XL_TOTAL_NONE,
+    XL_TOTAL_SUM,      /* SUM(col) */
+    XL_TOTAL_AVERAGE,  /* AVERAGE(col) over the non-empty cells */
+    XL_TOTAL_MIN,      /* MIN(col) over the non-empty cells */
+    XL_TOTAL_MAX,      /* MAX(col) over the non-empty cells */
+    XL_TOTAL_WEIGHTED, /* SUMPRODUCT(col, weight) / SUMIF(col, "<>", weight) */
+    XL_TOTAL_RATIO,    /* SUM(num) / SUM(den) */
+} xl_tpl_total_fn_t;
+
+typedef struct xl_tpl_total {
+    xl_tpl_total_fn_t fn;
+    int weight; /* WEIGHTED: index of the weight column */
+    int num;    /* RATIO: index of the numerator column */
+    int den;    /* RATIO: index of the denominator column */
+} xl_tpl_total_t;
+
+typedef enum xl_tpl_cond_kind {
+    XL_COND_RULE, /* colour a cell when a comparison holds */
+    XL_COND_HEAT, /* 3-colour scale over adjacent heat columns together */
+} xl_tpl_cond_kind_t;
+
+typedef enum xl_tpl_op {
+    XL_OP_GE,
+    XL_OP_LE,
+    XL_OP_GT,
+    XL_OP_LT,
+    XL_OP_EQ,
+    XL_OP_NE,
+} xl_tpl_op_t;
+
+typedef enum xl_tpl_style {
+    XL_STYLE_GOOD, /* green */
+    XL_STYLE_BAD,  /* red */
+    XL_STYLE_WARN, /* amber */
+} xl_tpl_style_t;
+
+/*
+ * A conditional format of a column.  RULE: the cell (or, with `of`, the
+ * cell of column `of` in the same row) compared by `op` with a constant
+ * (`column` < 0) or with column `column` of the same row; an empty cell
+ * never matches.  HEAT: low red, middle yellow, high green (`reverse`:
+ * high red).
+ */
+typedef struct xl_tpl_cond {
+    xl_tpl_cond_kind_t kind;
+    xl_tpl_op_t op;
+    double value;
+    int column; /* index of the compared column, or -1 for `value` */
+    int of;     /* index of the tested column, or -1 for this column */
+    xl_tpl_style_t style;
+    bool reverse;
+} xl_tpl_cond_t;
+
+/* A column of a table sheet, or an item of a facts sheet. */
+typedef struct xl_tpl_column {
+    char *key; /* the model's cell key */
+    xl_tpl_text_t label;
+    xl_tpl_type_t type;
+    xl_tpl_text_t format; /* NUMBER: Excel number format; TEXT: NULLs */
+    double width;         /* characters; 0 = from the contents */
+    bool wrap;            /* wrap long text */
+    bool hidden;          /* a helper column (e.g. a weight) not shown */
+    xl_tpl_total_t total;
+    xl_tpl_cond_t *conds;
+    size_t n_conds;
+} xl_tpl_column_t;
+
+typedef enum xl_tpl_chart_type {
+    XL_CHART_LINE,
+    XL_CHART_COLUMN,
+} xl_tpl_chart_type_t;
+
+typedef struct xl_tpl_series {
+    int column; /* index of the values column (a NUMBER column) */
+    bool dash;  /* dashed line (a target line) */
+} xl_tpl_series_t;
+
+typedef struct xl_tpl_chart {
+    xl_tpl_chart_type_t type;
+    xl_tpl_text_t title;
+    int categories; /* index of the category column */
+    xl_tpl_series_t *series;
+    size_t n_series;
+} xl_tpl_chart_t;
+
+typedef struct xl_tpl_sheet {
+    char *id; /* stable ASCII id, language-independent (the digest uses it) */
+    xl_tpl_kind_t kind;
+    xl_tpl_text_t name;  /* the sheet tab */
+    xl_tpl_text_t title; /* facts sheets: a title line; may be NULLs */
+    char *table;         /* the model table it reads */
+    bool digest;         /* part of the data digest (false for the Cover) */
+    int freeze_rows, freeze_cols;
+    xl_tpl_column_t *columns; /* table columns, or facts items */
+    size_t n_columns;
+    bool has_totals;           /* some column has a total */
+    xl_tpl_text_t total_label; /* shown in column 0 of the totals row */
+    xl_tpl_chart_t *charts;
+    size_t n_charts;
+} xl_tpl_sheet_t;
+
+typedef struct xl_tpl xl_tpl_t;
+
+/*
+ * Parses and validates template text (`len` bytes of UTF-8 JSON, need not
+ * be NUL-terminated).  On ST_OK *out is a new template the caller frees
+ * with xl_tpl_free().  ST_ERR_INVALID with "path: reason" in err, or
+ * ST_ERR_TOO_LARGE past XL_TPL_MAX_BYTES; *out is then NULL.  The text is
+ * not kept.  Any thread.
+ */
+int xl_tpl_parse(const char *text, size_t len, xl_tpl_t **out, char *err, size_t errlen);
+
+/* Reads a template file and parses it as xl_tpl_parse(); ST_ERR_IO when the
+ * file cannot be read.  Any thread. */
+int xl_tpl_load(const char *path, xl_tpl_t **out, char *err, size_t errlen);
+
+/* Releases a template; NULL does nothing. */
+void xl_tpl_free(xl_tpl_t *t);
+
+/* The template's "template" name ("client-monthly"), its title in a
+ * language, its sheets.  Owned by t.  Any thread. */
+const char *xl_tpl_name(const xl_tpl_t *t);
+const char *xl_tpl_title(const xl_tpl_t *t, xl_lang_t lang);
+size_t xl_tpl_sheet_count(const xl_tpl_t *t);
+/* Sheet i (< count) or NULL. */
+const xl_tpl_sheet_t *xl_tpl_sheet(const xl_tpl_t *t, size_t i);
+/* Index of the column with `key` in a sheet, or -1. */
+int xl_tpl_column_find(const xl_tpl_sheet_t *s, const char *key);
+
+/* "en" -> XL_LANG_EN, "zh" -> XL_LANG_ZH; ST_ERR_INVALID otherwise. */
+int xl_lang_parse(const char *s, xl_lang_t *out);
+
+#endif

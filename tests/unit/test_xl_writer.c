@@ -1,0 +1,370 @@
+/*
+ * Unit tests for reports/xl_writer.c with templates/client-monthly.json and a
+ * hand-built model: byte-identical rewrites, generated_at in the file, refusals.
+ *
+ * Also the driver of tests/xl/test_xl_readback.py: with XL_OUT set, the
+ * test_driver case writes the hand-built model to that path (XL_LANG "en"
+ * or "zh", XL_TEMPLATE another template file, XL_CONST "1" constant memory)
+ * and the Python test reads it back with openpyxl.  Run from the repository
+ * root (make unit does).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "status.h"
+#include "xl_digest.h"
+#include "xl_model.h"
+#include "xl_template.h"
+#include "xl_writer.h"
+
+#define TEMPLATE     "templates/client-monthly.json"
+#define GENERATED_AT 1796083200 /* 2026-12-01T00:00:00Z (date -u -d ... +%s) */
+#define FILE_MAX     (4 << 20)
+
+/* Sets number cells from a list of key, value pairs ending with NULL. */
+static void set_nums(xl_table_t *t, size_t r, ...)
+{
+    va_list ap;
+    va_start(ap, r);
+    for (const char *k = va_arg(ap, const char *); k; k = va_arg(ap, const char *))
+        assert_int_equal(xl_table_set_number(t, r, k, va_arg(ap, double)), ST_OK);
+    va_end(ap);
+}
+
+/* Appends a row and returns its index. */
+static size_t add_row(xl_table_t *t)
+{
+    size_t r;
+    assert_int_equal(xl_table_add_row(t, &r), ST_OK);
+    return r;
+}
+
+/*
+ * The hand-built model the read-back test checks (tests/xl/test_xl_readback.py
+ * repeats these numbers).  Daily totals by hand: offered 100+0+50 = 150,
+ * answered 135, abandoned 15, SL = (80+0+35)/(100+0+50) = 115/150, ASA =
+ * (12.5*90 + 20*45)/135 = 2025/135 = 15, AHT = (300*90 + 240*45)/135 =
+ * 37800/135 = 280, FCR = 90/120 = 0.75, CSAT = 11/15.
+ */
+static xl_model_t *client_model(xl_lang_t lang)
+{
+    xl_model_t *m = xl_model_new();
+    xl_model_set_lang(m, lang);
+    assert_int_equal(xl_model_set_generated_at(m, GENERATED_AT), ST_OK);
+    static const char *const cover[][2] = {
+        {XL_FACT_TENANT, "Acme & Co"},
+        {XL_FACT_PERIOD, "2026-11"},
+        {XL_FACT_TIME_ZONE, "Asia/Shanghai"},
+        {XL_FACT_GENERATED_AT, "2026-12-01T08:00:00+08:00"},
+        {XL_FACT_TEMPLATE, "client-monthly"},
+        {XL_FACT_REPORT_ID, "r-0001"},
+        {XL_FACT_CERT_FP, "ab:cd:ef"},
+        {XL_FACT_VERIFY, "openssl cms -verify -binary -inform DER -in R.p7s -content R.xlsx "
+                         "-CAfile ca.pem -out /dev/null"},
+    };
+    for (size_t i = 0; i < sizeof cover / sizeof cover[0]; i++)
+        assert_int_equal(xl_model_cover_text(m, cover[i][0], cover[i][1]), ST_OK);
+
+    xl_table_t *sc = xl_model_table(m, "scorecard");
+    static const struct {
+        const char *item, *cmp;
+        double target, value, met, pct, credit, applied;
+    } items[] = {
+        {"Service level", ">=", 0.8, 115.0 / 150.0, 0, 5, 500, 300},
+        {"ASA (s)", "<=", 20, 15, 1, 2, 0, 0},
+        {"FCR", ">=", 0.7, NAN, NAN, 3, 0, 0},
+    };
+    for (size_t i = 0; i < 3; i++) {
+        size_t r = add_row(sc);
+        xl_table_set_text(sc, r, "item", items[i].item);
+        xl_table_set_text(sc, r, "comparator", items[i].cmp);
+        set_nums(sc, r, "target", items[i].target, "value", items[i].value, "met", items[i].met,
+                 "credit_pct", items[i].pct, "credit", items[i].credit, "applied", items[i].applied,
+                 NULL);
+    }
+
+    xl_table_t *d = xl_model_table(m, "daily");
+    static const double days[3][16] = {
+        /* day offered answered abandoned sl_num sl_den sl target asa aht fcr_res fcr_base fcr
+           csat_good csat_n csat */
+        {1, 100, 90, 10, 80, 100, 0.8, 0.8, 12.5, 300, 60, 80, 0.75, 8, 10, 0.8},
+        {2, 0, 0, 0, 0, 0, NAN, 0.8, NAN, NAN, 0, 0, NAN, 0, 0, NAN},
+        {3, 50, 45, 5, 35, 50, 0.7, 0.8, 20, 240, 30, 40, 0.75, 3, 5, 0.6},
+    };
+    for (size_t i = 0; i < 3; i++) {
+        size_t r = add_row(d);
+        set_nums(d, r, "day", xl_excel_date(2026, 11, (int)days[i][0]), "offered", days[i][1],
+                 "answered", days[i][2], "abandoned", days[i][3], "sl_num", days[i][4], "sl_den",
+                 days[i][5], "service_level", days[i][6], "sl_target", days[i][7], "asa_s",
+                 days[i][8], "aht_s", days[i][9], "fcr_resolved", days[i][10], "fcr_base",
+                 days[i][11], "fcr", days[i][12], "csat_good", days[i][13], "csat_n", days[i][14],
+                 "csat", days[i][15], "max_wait_s", 100.0 + (double)i, NULL);
+    }
+
+    xl_table_t *iv = xl_model_table(m, "intervals");
+    static const char *const wd[] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
+    for (size_t i = 0; i < 2; i++) {
+        size_t r = add_row(iv);
+        xl_table_set_text(iv, r, "interval", i ? "08:30" : "08:00");
+        for (size_t k = 0; k < 7; k++)
+            set_nums(iv, r, wd[k], k == 6 ? NAN : 0.5 + 0.05 * (double)k + 0.1 * (double)i, NULL);
+        set_nums(iv, r, "compliance_met", 2.0 + (double)i, "compliance_intervals", 4.0,
+                 "interval_compliance", (2.0 + (double)i) / 4.0, NULL);
+    }
+
+    xl_table_t *q = xl_model_table(m, "queues");
+    static const char *const qn[] = {"billing", "sales"};
+    for (size_t i = 0; i < 2; i++) {
+        size_t r = add_row(q);
+        xl_table_set_text(q, r, "queue", qn[i]);
+        set_nums(q, r, "offered", 100.0 - 50 * (double)i, "answered", 90.0 - 45 * (double)i,
+                 "abandoned", 10.0 - 5 * (double)i, "sl_num", 80.0 - 45 * (double)i, "sl_den",
+                 100.0 - 50 * (double)i, "service_level", i ? 0.7 : 0.8, "asa_s", i ? 20.0 : 12.5,
+                 "abandon_rate", 0.1, "aht_s", i ? 240.0 : 300.0, "transfer_rate", 0.05,
+                 "wait_p90_s", 30.0, "max_wait_s", i ? 95.0 : 120.0, NULL);
+    }
+
+    xl_table_t *qa = xl_model_table(m, "quality_agents");
+    for (size_t i = 0; i < 2; i++) {
+        size_t r = add_row(qa);
+        xl_table_set_text(qa, r, "agent", i ? "Agent 002" : "Agent 001");
+        set_nums(qa, r, "evaluations", 10.0, "qa_score", i ? 80.0 : 90.0, "qa_pass_rate",
+                 i ? 0.5 : 1.0, "fatal_rate", 0.0, "evaluated_contacts", 10.0, "answered", 100.0,
+                 "qa_coverage", 0.1, NULL);
+    }
+    xl_table_t *qc = xl_model_table(m, "qa_csat");
+    set_nums(qc, add_row(qc), "pearson_r", NAN, "pearson_n", 4.0, "spearman_rho", NAN, "spearman_n",
+             2.0, NULL);
+    xl_table_t *dq = xl_model_table(m, "data_quality");
+    set_nums(dq, add_row(dq), "rows_received", 1000.0, "rows_rejected", 3.0, "duplicates", 2.0,
+             "late_arrivals", 1.0, "fcr_provisional", 1.0, NULL);
+    xl_table_t *me = xl_model_table(m, "methodology");
+    size_t r = add_row(me);
+    xl_table_set_text(me, r, "term", "service_level");
+    xl_table_set_text(me, r, "definition", "answered_within / offered");
+    xl_table_set_text(me, r, "parameters", "sl_threshold_s = 20, sl_formula = offered");
+    r = add_row(me);
+    xl_table_set_text(me, r, "term", "asa_s");
+    xl_table_set_text(me, r, "definition", "mean wait of answered contacts");
+    xl_table_set_text(me, r, "parameters", "");
+    return m;
+}
+
+/* Reads a whole file into *out (malloc'd); its length, or -1. */
+static long file_read(const char *path, char **out)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return -1;
+    *out = malloc(FILE_MAX);
+    assert_non_null(*out);
+    long n = (long)fread(*out, 1, FILE_MAX, f);
+    fclose(f);
+    return n;
+}
+
+/* A fresh temporary directory for a test's files. */
+static int dir_setup(void **state)
+{
+    char *d = malloc(64);
+    snprintf(d, 64, "/tmp/test_xl_writer.XXXXXX");
+    if (!mkdtemp(d)) {
+        free(d);
+        return -1;
+    }
+    *state = d;
+    return 0;
+}
+
+/* Removes what the tests wrote and the directory. */
+static int dir_teardown(void **state)
+{
+    char *d = *state, p[128];
+    static const char *const names[] = {"a.xlsx", "b.xlsx", "c.xlsx", "d.xlsx", "e.xlsx"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        snprintf(p, sizeof p, "%s/%s", d, names[i]);
+        unlink(p);
+    }
+    rmdir(d);
+    free(d);
+    return 0;
+}
+
+static xl_tpl_t *load_template(const char *path)
+{
+    xl_tpl_t *t = NULL;
+    char err[256] = "";
+    if (xl_tpl_load(path, &t, err, sizeof err) != ST_OK)
+        fail_msg("%s", err);
+    return t;
+}
+
+static void test_rewrite_is_byte_identical(void **state)
+{
+    char a[128], b[128], c[128], err[256] = "", dig1[65], dig2[65];
+    char *x = NULL, *y = NULL, *z = NULL;
+    snprintf(a, sizeof a, "%s/a.xlsx", (char *)*state);
+    snprintf(b, sizeof b, "%s/b.xlsx", (char *)*state);
+    snprintf(c, sizeof c, "%s/c.xlsx", (char *)*state);
+    xl_tpl_t *t = load_template(TEMPLATE);
+    xl_model_t *m1 = client_model(XL_LANG_EN), *m2 = client_model(XL_LANG_EN);
+    if (xl_write(a, t, m1, NULL, dig1, err, sizeof err) != ST_OK)
+        fail_msg("%s", err);
+    assert_int_equal(xl_write(b, t, m2, NULL, dig2, err, sizeof err), ST_OK);
+    assert_string_equal(dig1, dig2);
+    long na = file_read(a, &x), nb = file_read(b, &y);
+    assert_true(na > 1000 && na < FILE_MAX);
+    assert_int_equal(na, nb);
+    assert_memory_equal(x, y, (size_t)na);
+
+    /* A different generated_at changes the bytes (the creation date is in the file)
+     * but not the data digest. */
+    assert_int_equal(xl_model_set_generated_at(m2, GENERATED_AT + 1), ST_OK);
+    assert_int_equal(xl_write(c, t, m2, NULL, dig2, err, sizeof err), ST_OK);
+    assert_string_equal(dig1, dig2);
+    long nc = file_read(c, &z);
+    assert_true(nc > 0 && (nc != na || memcmp(x, z, (size_t)na) != 0));
+    free(x);
+    free(y);
+    free(z);
+    xl_model_free(m1);
+    xl_model_free(m2);
+    xl_tpl_free(t);
+}
+
+static void test_constant_memory_and_chinese(void **state)
+{
+    char a[128], b[128], err[256] = "", d1[65], d2[65];
+    char *x = NULL, *y = NULL;
+    xl_write_opts_t o;
+    xl_write_opts_default(&o);
+    assert_int_equal(o.constant_memory, -1);
+    o.constant_memory = 1;
+    snprintf(a, sizeof a, "%s/d.xlsx", (char *)*state);
+    snprintf(b, sizeof b, "%s/e.xlsx", (char *)*state);
+    xl_tpl_t *t = load_template(TEMPLATE);
+    xl_model_t *m = client_model(XL_LANG_ZH);
+    if (xl_write(a, t, m, &o, d1, err, sizeof err) != ST_OK)
+        fail_msg("%s", err);
+    assert_int_equal(xl_write(b, t, m, &o, d2, err, sizeof err), ST_OK);
+    long na = file_read(a, &x), nb = file_read(b, &y);
+    assert_true(na > 1000 && na == nb);
+    assert_memory_equal(x, y, (size_t)na);
+    free(x);
+    free(y);
+    xl_model_free(m);
+    xl_tpl_free(t);
+}
+
+static void test_refusals(void **state)
+{
+    char a[128], err[256] = "";
+    snprintf(a, sizeof a, "%s/a.xlsx", (char *)*state);
+    xl_tpl_t *t = load_template(TEMPLATE);
+
+    xl_model_t *m = client_model(XL_LANG_EN);
+    assert_int_equal(xl_model_cover_text(m, XL_FACT_DATA_DIGEST, "00"), ST_OK);
+    assert_int_equal(xl_write(a, t, m, NULL, NULL, err, sizeof err), ST_ERR_INVALID);
+    assert_non_null(strstr(err, "is not the digest of its data"));
+    xl_model_free(m);
+
+    m = client_model(XL_LANG_EN);
+    size_t r = add_row(xl_model_table(m, "daily")); /* a row without values */
+    (void)r;
+    assert_int_equal(xl_write(a, t, m, NULL, NULL, err, sizeof err), ST_ERR_INVALID);
+    assert_string_equal(err, "sheet 'daily' row 4 column 'day': no value in the model");
+    xl_model_free(m);
+
+    m = xl_model_new(); /* generated_at unset */
+    assert_int_equal(xl_write(a, t, m, NULL, NULL, err, sizeof err), ST_ERR_INVALID);
+    assert_string_equal(err, "the model has no generated_at");
+    xl_model_free(m);
+
+    m = client_model(XL_LANG_EN);
+    assert_int_equal(xl_write("/nonexistent-dir/x.xlsx", t, m, NULL, NULL, err, sizeof err),
+                     ST_ERR_IO);
+    xl_model_free(m);
+    xl_tpl_free(t);
+}
+
+/* Adding a column the engine computes is a template edit: max_wait_s is in the
+ * model's daily rows but not in the shipped Daily sheet. */
+static void test_template_edit_adds_column(void **state)
+{
+    (void)state;
+    char *text = NULL, err[256] = "";
+    long n = file_read(TEMPLATE, &text);
+    assert_true(n > 0);
+    text[n] = '\0';
+    static const char anchor[] = "\"key\": \"csat_good\"";
+    char *at = strstr(text, anchor);
+    assert_non_null(at);
+    /* Back to the '{' that opens the csat_good column, insert a column before it. */
+    while (at > text && *at != '{')
+        at--;
+    static const char col[] = "{\"key\": \"max_wait_s\", \"label\": {\"en\": \"Longest wait (s)\","
+                              " \"zh\": \"最长等待 (秒)\"}, \"format\": \"0\"},";
+    size_t off = (size_t)(at - text);
+    char *edited = malloc((size_t)n + sizeof col);
+    memcpy(edited, text, off);
+    memcpy(edited + off, col, sizeof col - 1);
+    memcpy(edited + off + sizeof col - 1, text + off, (size_t)n - off + 1);
+    xl_tpl_t *t = NULL;
+    if (xl_tpl_parse(edited, strlen(edited), &t, err, sizeof err) != ST_OK)
+        fail_msg("%s", err);
+    xl_model_t *m = client_model(XL_LANG_EN);
+    buf_t b;
+    buf_init(&b, 1 << 20);
+    assert_int_equal(xl_digest_text(t, m, &b, err, sizeof err), ST_OK);
+    assert_non_null(strstr(buf_cstr(&b), "daily\t3\tmax_wait_s\t102\n"));
+    buf_free(&b);
+    xl_model_free(m);
+    xl_tpl_free(t);
+    free(edited);
+    free(text);
+}
+
+/* With XL_OUT set: writes the model there for tests/xl/test_xl_readback.py. */
+static void test_driver(void **state)
+{
+    (void)state;
+    const char *out = getenv("XL_OUT"), *lang = getenv("XL_LANG"), *tp = getenv("XL_TEMPLATE");
+    const char *cm = getenv("XL_CONST");
+    char err[256] = "", dig[65];
+    xl_lang_t l = XL_LANG_EN;
+    if (!out)
+        skip();
+    if (lang)
+        assert_int_equal(xl_lang_parse(lang, &l), ST_OK);
+    xl_tpl_t *t = load_template(tp ? tp : TEMPLATE);
+    xl_model_t *m = client_model(l);
+    xl_write_opts_t o;
+    xl_write_opts_default(&o);
+    if (cm)
+        o.constant_memory = strcmp(cm, "1") == 0;
+    if (xl_write(out, t, m, &o, dig, err, sizeof err) != ST_OK)
+        fail_msg("%s", err);
+    printf("digest %s\n", dig);
+    xl_model_free(m);
+    xl_tpl_free(t);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_rewrite_is_byte_identical, dir_setup, dir_teardown),
+        cmocka_unit_test_setup_teardown(test_constant_memory_and_chinese, dir_setup, dir_teardown),
+        cmocka_unit_test_setup_teardown(test_refusals, dir_setup, dir_teardown),
+        cmocka_unit_test(test_template_edit_adds_column),
+        cmocka_unit_test(test_driver),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
