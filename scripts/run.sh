@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make run`: development certificates, the embedded database, migrations,
-# an admin token on first run, then the server on https://localhost:8443.
+# an admin token and the demo tenant on first run (DEMO=0 skips the demo),
+# then the server on https://localhost:8443.
 # The database keeps running after the server stops: `build/release/slattest db stop`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,6 +17,9 @@ if [ ! -s "$var/admin-token" ]; then
   echo
   echo "An admin token was issued and saved in $var/admin-token (mode 0600):"
   echo "  $(cat "$var/admin-token")"
+fi
+if [ "${DEMO:-1}" != 0 ]; then
+  scripts/demo.sh
 fi
 cat <<MSG
 

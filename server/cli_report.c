@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "contract_store.h"
 #include "hash.h"
 #include "report_build.h"
 #include "report_store.h"
@@ -190,5 +191,41 @@ done:
     buf_free(&sig);
     db_close(db);
     signing_free(signing);
+    return code;
+}
+
+/* `slattest contract SLUG FILE`: stores a contract version from a JSON file. */
+int cli_contract(config_t *cfg, int argc, char **argv)
+{
+    if (argc != 3 || cli_wants_help(argc, argv)) {
+        puts("usage: slattest contract SLUG FILE.json\n"
+             "Stores a new contract version (the JSON of PUT /v1/tenants/{t}/contract).");
+        return cli_wants_help(argc, argv) ? 0 : 2;
+    }
+    FILE *f = fopen(argv[2], "rb");
+    if (!f) {
+        fprintf(stderr, "slattest: cannot open %s\n", argv[2]);
+        return 1;
+    }
+    char text[CONTRACT_MAX_BYTES + 1];
+    size_t n = fread(text, 1, sizeof text, f);
+    fclose(f);
+    db_t *db = cli_open_db(cfg);
+    if (!db)
+        return 1;
+    tenant_t t;
+    char err[512] = "";
+    int version = 0, code = 1;
+    json_t *doc = NULL;
+    if (tenant_by_slug(db, argv[1], &t) != ST_OK)
+        fprintf(stderr, "slattest: no tenant '%s'\n", argv[1]);
+    else if (cstore_put(db, &t, cli_actor(), text, n, &version, &doc, err, sizeof err) != ST_OK)
+        fprintf(stderr, "slattest: %s: %s\n", argv[2], err);
+    else {
+        printf("contract version %d stored for %s\n", version, t.slug);
+        code = 0;
+    }
+    json_decref(doc);
+    db_close(db);
     return code;
 }

@@ -24,6 +24,7 @@ static const command_t commands[] = {
     {"token", cli_token, "token issue --role R [--tenant S]... [--label L] | revoke ID"},
     {"ingest", cli_ingest, "ingest SLUG FILE [--format F] [--mode M] load contacts from a file"},
     {"check", cli_check, "check rollups SLUG               recompute rollups and compare"},
+    {"contract", cli_contract, "contract SLUG FILE.json           store a contract version"},
     {"report", cli_report, "report SLUG --period P --template T [-o F] generate, sign, store"},
     {"verify", cli_verify, "verify FILE.xlsx [FILE.p7s] [--ca CA] check a signed workbook offline"},
     {"audit", cli_audit, "audit verify                     check the audit log's hash chain"},
