@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonutil.h"
 #include "status.h"
 #include "tz.h"
 #include "xmem.h"
@@ -614,17 +615,11 @@ fail:
 int contract_parse(const char *text, size_t len, contract_t **out, char *err, size_t errlen)
 {
     *out = NULL;
-    if (len > CONTRACT_MAX_BYTES) {
-        st_errf(err, errlen, "contract: larger than %d bytes", CONTRACT_MAX_BYTES);
-        return ST_ERR_TOO_LARGE;
-    }
-    json_error_t jerr;
-    json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
-    if (!root) {
-        st_errf(err, errlen, "contract: line %d column %d: %s", jerr.line, jerr.column, jerr.text);
-        return ST_ERR_INVALID;
-    }
-    int rc = contract_from_json(root, out, err, errlen);
+    json_t *root = NULL;
+    int rc = jsonutil_load(text, len, CONTRACT_MAX_BYTES, "contract", &root, err, errlen);
+    if (rc != ST_OK)
+        return rc;
+    rc = contract_from_json(root, out, err, errlen);
     json_decref(root);
     return rc;
 }

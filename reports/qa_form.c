@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonutil.h"
 #include "status.h"
 #include "xmem.h"
 
@@ -501,17 +502,11 @@ fail:
 int qa_form_parse(const char *text, size_t len, qa_form_t **out, char *err, size_t errlen)
 {
     *out = NULL;
-    if (len > QA_FORM_MAX_BYTES) {
-        st_errf(err, errlen, "form: larger than %d bytes", QA_FORM_MAX_BYTES);
-        return ST_ERR_TOO_LARGE;
-    }
-    json_error_t jerr;
-    json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
-    if (!root) {
-        st_errf(err, errlen, "form: line %d column %d: %s", jerr.line, jerr.column, jerr.text);
-        return ST_ERR_INVALID;
-    }
-    int rc = qa_form_from_json(root, out, err, errlen);
+    json_t *root = NULL;
+    int rc = jsonutil_load(text, len, QA_FORM_MAX_BYTES, "form", &root, err, errlen);
+    if (rc != ST_OK)
+        return rc;
+    rc = qa_form_from_json(root, out, err, errlen);
     json_decref(root);
     return rc;
 }

@@ -46,13 +46,11 @@ static void tenant_from_row(const db_res_t *res, tenant_t *t)
     snprintf(t->created_at, sizeof t->created_at, "%s", db_res_str(res, 4, NULL));
 }
 
-int tenant_by_slug(db_t *db, const char *slug, tenant_t *out)
+/* Runs a one-row tenant query with one parameter; ST_ERR_NOT_FOUND when it finds none. */
+static int tenant_find(db_t *db, const char *sql, db_val_t key, tenant_t *out)
 {
-    if (!tenant_slug_valid(slug))
-        return ST_ERR_NOT_FOUND;
     db_res_t *res = NULL;
-    db_val_t v[] = {db_str(slug)};
-    int rc = db_exec(db, "SELECT " TENANT_COLS " FROM tenants WHERE slug = ?", v, 1, &res);
+    int rc = db_exec(db, sql, &key, 1, &res);
     if (rc == ST_OK) {
         if (db_res_next(res))
             tenant_from_row(res, out);
@@ -63,19 +61,16 @@ int tenant_by_slug(db_t *db, const char *slug, tenant_t *out)
     return rc;
 }
 
+int tenant_by_slug(db_t *db, const char *slug, tenant_t *out)
+{
+    if (!tenant_slug_valid(slug))
+        return ST_ERR_NOT_FOUND;
+    return tenant_find(db, "SELECT " TENANT_COLS " FROM tenants WHERE slug = ?", db_str(slug), out);
+}
+
 int tenant_by_id(db_t *db, uint64_t id, tenant_t *out)
 {
-    db_res_t *res = NULL;
-    db_val_t v[] = {db_u64(id)};
-    int rc = db_exec(db, "SELECT " TENANT_COLS " FROM tenants WHERE id = ?", v, 1, &res);
-    if (rc == ST_OK) {
-        if (db_res_next(res))
-            tenant_from_row(res, out);
-        else
-            rc = ST_ERR_NOT_FOUND;
-    }
-    db_res_free(res);
-    return rc;
+    return tenant_find(db, "SELECT " TENANT_COLS " FROM tenants WHERE id = ?", db_u64(id), out);
 }
 
 int tenant_resolve(db_t *db, const principal_t *p, const char *slug, tenant_t *out)
