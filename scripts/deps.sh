@@ -6,7 +6,7 @@ set -euo pipefail
 PKGS=(
   build-essential pkg-config clang libclang-rt-14-dev clang-format
   libevent-dev libssl-dev openssl libmariadb-dev libjansson-dev libcsv-dev
-  libinih-dev libxlsxwriter-dev libhttp-parser-dev libcmocka-dev
+  libinih-dev libxlsxwriter-dev libhttp-parser-dev libcmocka-dev libzip-dev
   mariadb-server mariadb-client tzdata curl ca-certificates
   python3-pytest python3-requests python3-openpyxl
 )

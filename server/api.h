@@ -88,6 +88,7 @@ void api_reports_list(api_ctx_t *ctx, db_t *db);
 void api_reports_get(api_ctx_t *ctx, db_t *db);
 void api_reports_workbook(api_ctx_t *ctx, db_t *db);
 void api_reports_signature(api_ctx_t *ctx, db_t *db);
+void api_reports_bundle(api_ctx_t *ctx, db_t *db);
 void api_contract_put(api_ctx_t *ctx, db_t *db);
 void api_contract_get(api_ctx_t *ctx, db_t *db);
 void api_metrics_get(api_ctx_t *ctx, db_t *db);

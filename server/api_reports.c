@@ -20,6 +20,7 @@
 #include "server.h"
 #include "status.h"
 #include "xmem.h"
+#include "ziparch.h"
 
 /* The {id} parameter, or 0 (which no report has). */
 static uint64_t param_id(const api_ctx_t *ctx)
@@ -174,4 +175,100 @@ void api_reports_workbook(api_ctx_t *ctx, db_t *db)
 void api_reports_signature(api_ctx_t *ctx, db_t *db)
 {
     send_artifact(ctx, db, "signature");
+}
+
+/*
+ * GET .../reports/{id}/bundle: everything an auditor needs in one zip — the
+ * workbook, its signature, the signer's certificate and the CA, and
+ * VERIFY.txt with the openssl command.  Its entries are dated generated_at.
+ */
+void api_reports_bundle(api_ctx_t *ctx, db_t *db)
+{
+    json_t *meta = visible_report(ctx, db);
+    if (!meta)
+        return;
+    buf_t wb, sig;
+    buf_init(&wb, SIZE_MAX / 2);
+    buf_init(&sig, SIZE_MAX / 2);
+    ziparch_t *z = NULL;
+    char *verify = NULL;
+    const char *status = json_string_value(json_object_get(meta, "status"));
+    if (strcmp(status, "done") != 0) {
+        api_error(ctx, 409, "not_ready", "the report is not done", NULL);
+        goto done;
+    }
+    uint64_t id = param_id(ctx);
+    int rc = rstore_artifact(db, ctx->tenant.id, id, "workbook", &wb);
+    if (rc == ST_OK)
+        rc = rstore_artifact(db, ctx->tenant.id, id, "signature", &sig);
+    if (rc != ST_OK) {
+        api_db_error(ctx, rc, db);
+        goto done;
+    }
+    const char *fp = json_string_value(json_object_get(meta, "signer_fingerprint"));
+    const char *gen = json_string_value(json_object_get(meta, "generated_at"));
+    const char *signer_pem = signing_cert_pem(ctx->srv->signing, fp);
+    const char *ca_pem = signing_ca_pem(ctx->srv->signing);
+    char base[160];
+    snprintf(base, sizeof base, "%s-%s-%s-v%" JSON_INTEGER_FORMAT, ctx->tenant.slug,
+             json_string_value(json_object_get(meta, "period")),
+             json_string_value(json_object_get(meta, "template")),
+             json_integer_value(json_object_get(meta, "version")));
+    int64_t gen_us = 0;
+    rfc3339_parse(gen, strlen(gen), &gen_us, NULL, 0);
+    buf_t text;
+    buf_init(&text, 1 << 16);
+    buf_printf(&text,
+               "Report %" PRIu64 " of tenant %s, period %s, template %s.\n"
+               "Workbook SHA-256:            %s\n"
+               "Signing certificate SHA-256: %s\n"
+               "Signed (generated) at:       %s\n\n"
+               "Verify with nothing but OpenSSL:\n\n"
+               "  openssl cms -verify -binary -inform DER -in %s.p7s -content %s.xlsx \\\n"
+               "      -CAfile ca.pem -out /dev/null\n\n"
+               "Once the signing certificate (signer.pem) has expired, add\n"
+               "  -attime %lld\n"
+               "(the signing time): the signature was valid when it was made.\n",
+               id, ctx->tenant.slug, json_string_value(json_object_get(meta, "period")),
+               json_string_value(json_object_get(meta, "template")),
+               json_string_value(json_object_get(meta, "sha256")), fp, gen, base, base,
+               (long long)(gen_us / 1000000));
+    verify = buf_detach(&text, NULL);
+    char wb_name[200], sig_name[200];
+    snprintf(wb_name, sizeof wb_name, "%s.xlsx", base);
+    snprintf(sig_name, sizeof sig_name, "%s.p7s", base);
+    z = ziparch_new((time_t)(gen_us / 1000000));
+    if (!z || ziparch_add(z, wb_name, wb.data, wb.len) != ST_OK ||
+        ziparch_add(z, sig_name, sig.data, sig.len) != ST_OK ||
+        ziparch_add(z, "signer.pem", signer_pem ? signer_pem : "",
+                    signer_pem ? strlen(signer_pem) : 0) != ST_OK ||
+        ziparch_add(z, "ca.pem", ca_pem, strlen(ca_pem)) != ST_OK ||
+        ziparch_add(z, "VERIFY.txt", verify, strlen(verify)) != ST_OK) {
+        api_error(ctx, 500, "internal", "could not build the bundle", NULL);
+        goto done;
+    }
+    rc = ziparch_finish(z, &ctx->raw);
+    z = NULL; /* finish frees it */
+    if (rc != ST_OK) {
+        api_error(ctx, 500, "internal", "could not build the bundle", NULL);
+        goto done;
+    }
+    char object[48], headers[300];
+    snprintf(object, sizeof object, "report:%" PRIu64 "/bundle", id);
+    if ((rc = audit_append(db, ctx->who.actor, ctx->tenant.id, "report.download", object, "{}")) !=
+        ST_OK) {
+        api_db_error(ctx, rc, db);
+        goto done;
+    }
+    snprintf(headers, sizeof headers, "Content-Disposition: attachment; filename=\"%s.zip\"\r\n",
+             base);
+    ctx->extra_headers = xstrdup(headers);
+    ctx->status = 200;
+    ctx->content_type = "application/zip";
+done:
+    ziparch_free(z);
+    free(verify);
+    buf_free(&wb);
+    buf_free(&sig);
+    json_decref(meta);
 }

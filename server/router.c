@@ -42,6 +42,8 @@ static const route_t routes[] = {
      api_reports_workbook, "/v1/tenants/{t}/reports/{id}/workbook"},
     {"GET", "/v1/tenants/{t}/reports/{id}/signature", ROLE_MANAGER | ROLE_CLIENT | ROLE_AUDITOR,
      BODY_NONE, api_reports_signature, "/v1/tenants/{t}/reports/{id}/signature"},
+    {"GET", "/v1/tenants/{t}/reports/{id}/bundle", ROLE_MANAGER | ROLE_CLIENT | ROLE_AUDITOR,
+     BODY_NONE, api_reports_bundle, "/v1/tenants/{t}/reports/{id}/bundle"},
     {"POST", "/v1/tenants/{t}/cdrs", ROLE_MANAGER | ROLE_INGEST, BODY_UPLOAD, api_cdrs_ingest,
      "/v1/tenants/{t}/cdrs"},
     {"PUT", "/v1/tenants/{t}/qa/forms/{form}", ROLE_MANAGER, BODY_JSON, api_qa_form_put,

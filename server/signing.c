@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "pki.h"
 #include "rfc3339.h"
 #include "status.h"
@@ -15,6 +16,7 @@ struct signing {
     cms_signer *signer;
     cms_trust *trust;
     json_t *certificates;
+    char *ca_pem;
 };
 
 /* One certificate as published by GET /v1/certificates. */
@@ -84,6 +86,16 @@ int signing_load(const config_t *cfg, signing_t **out, char *err, size_t errlen)
         (rc = cms_signer_new(key, chain, &s->signer, err, errlen)) != ST_OK ||
         (rc = signing_trust_load(cfg->signing_ca, &s->trust, err, errlen)) != ST_OK)
         goto fail;
+    buf_t ca;
+    buf_init(&ca, PKI_FILE_MAX);
+    FILE *f = fopen(cfg->signing_ca, "rb");
+    char chunk[4096];
+    size_t n;
+    while (f && (n = fread(chunk, 1, sizeof chunk, f)) > 0 && buf_append(&ca, chunk, n) == ST_OK)
+        ;
+    if (f)
+        fclose(f);
+    s->ca_pem = buf_detach(&ca, NULL);
     s->certificates = json_array();
     json_array_append_new(s->certificates, cert_json(cms_signer_cert(s->signer), "current"));
     if ((rc = load_retired(cfg->signing_retired, s->certificates, err, errlen)) != ST_OK)
@@ -104,7 +116,26 @@ void signing_free(signing_t *s)
     cms_signer_free(s->signer);
     cms_trust_free(s->trust);
     json_decref(s->certificates);
+    free(s->ca_pem);
     free(s);
+}
+
+const char *signing_ca_pem(const signing_t *s)
+{
+    return s->ca_pem;
+}
+
+const char *signing_cert_pem(const signing_t *s, const char *fingerprint)
+{
+    size_t i;
+    json_t *c;
+    json_array_foreach(s->certificates, i, c)
+    {
+        if (fingerprint &&
+            strcmp(json_string_value(json_object_get(c, "fingerprint")), fingerprint) == 0)
+            return json_string_value(json_object_get(c, "pem"));
+    }
+    return NULL;
 }
 
 const cms_signer *signing_signer(const signing_t *s)

@@ -33,6 +33,11 @@ const cms_trust *signing_trust(const signing_t *s);
  */
 const json_t *signing_certificates(const signing_t *s);
 
+/* The CA certificate file's PEM text, as loaded at start (borrowed). */
+const char *signing_ca_pem(const signing_t *s);
+/* The PEM of a published certificate by SHA-256 fingerprint, or NULL (borrowed). */
+const char *signing_cert_pem(const signing_t *s, const char *fingerprint);
+
 /* Loads only the trust store from a CA file (for offline verification). */
 int signing_trust_load(const char *ca_file, cms_trust **out, char *err, size_t errlen);
 

@@ -81,3 +81,37 @@ def test_rotation_keeps_old_reports_verifiable(server, admin):
             assert rotated.stop() == 0
     finally:
         shutil.rmtree(tmp)
+
+
+def test_auditor_bundle(server, admin):
+    """The bundle verifies on its own: unzip, then the openssl command from VERIFY.txt."""
+    import io
+    import re
+    import zipfile
+    slug = unique_slug("bun")
+    admin.post("/v1/tenants", json={"slug": slug, "name": "Bundle", "timezone": "UTC"})
+    meta = build_report(Api(server, issue_token("manager", slug)), slug)
+    auditor = Api(server, issue_token("auditor", slug))
+    r = auditor.get(f"/v1/tenants/{slug}/reports/{meta['id']}/bundle")
+    assert r.status_code == 200 and r.headers["Content-Type"] == "application/zip"
+    z = zipfile.ZipFile(io.BytesIO(r.content))
+    names = sorted(z.namelist())
+    base = f"{slug}-2026-10-client-monthly-v1"
+    assert names == sorted([f"{base}.xlsx", f"{base}.p7s", "signer.pem", "ca.pem", "VERIFY.txt"])
+    assert hashlib_sha256(z.read(f"{base}.xlsx")) == meta["sha256"]
+    text = z.read("VERIFY.txt").decode()
+    assert meta["sha256"] in text and meta["signer_fingerprint"] in text
+    tmp = tempfile.mkdtemp()
+    try:
+        z.extractall(tmp)
+        cmd = re.search(r"(openssl cms -verify[^\n]*\\\n[^\n]*)", text).group(1).replace("\\\n", " ")
+        assert subprocess.run(cmd, shell=True, cwd=tmp, capture_output=True).returncode == 0
+    finally:
+        shutil.rmtree(tmp)
+    # The same report bundled twice gives the same bytes (entries dated generated_at).
+    assert auditor.get(f"/v1/tenants/{slug}/reports/{meta['id']}/bundle").content == r.content
+
+
+def hashlib_sha256(data):
+    import hashlib
+    return hashlib.sha256(data).hexdigest()
