@@ -115,3 +115,34 @@ def test_auditor_bundle(server, admin):
 def hashlib_sha256(data):
     import hashlib
     return hashlib.sha256(data).hexdigest()
+
+
+def test_signature_from_another_ca_is_invalid_with_that_reason(server, admin):
+    tmp = tempfile.mkdtemp()
+    try:
+        key, crt = os.path.join(tmp, "k.pem"), os.path.join(tmp, "c.pem")
+        ext = os.path.join(tmp, "e.cnf")
+        with open(ext, "w") as f:
+            f.write("[req]\ndistinguished_name=dn\n[dn]\n[x]\nkeyUsage=critical,digitalSignature\n"
+                    "extendedKeyUsage=emailProtection\n")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj",
+                        "/CN=someone else", "-days", "2", "-keyout", key, "-out", crt,
+                        "-config", ext, "-extensions", "x"], check=True, capture_output=True)
+        wb = os.path.join(tmp, "w.xlsx")
+        with open(wb, "wb") as f:
+            f.write(os.urandom(2048))
+        sig = os.path.join(tmp, "w.p7s")
+        subprocess.run(["openssl", "cms", "-sign", "-binary", "-md", "sha256", "-in", wb, "-signer",
+                        crt, "-inkey", key, "-outform", "DER", "-out", sig], check=True,
+                       capture_output=True)
+        slug = unique_slug("ca")
+        admin.post("/v1/tenants", json={"slug": slug, "name": "CA", "timezone": "UTC"})
+        auditor = Api(server, issue_token("auditor", slug))
+        with open(wb, "rb") as f1, open(sig, "rb") as f2:
+            r = auditor.post("/v1/verify", files={"workbook": ("w.xlsx", f1.read()),
+                                                  "signature": ("w.p7s", f2.read())})
+        assert r.status_code == 422 and r.json()["verdict"] == "untrusted", r.text
+        out = cli("verify", wb, sig, "--ca", CA, check=False)
+        assert out.returncode == 1 and "untrusted" in out.stdout
+    finally:
+        shutil.rmtree(tmp)
