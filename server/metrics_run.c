@@ -53,9 +53,9 @@ static int load_contacts(db_t *db, uint64_t tenant_id, int64_t from_us, int64_t 
     return ST_OK;
 }
 
-int metrics_compute(db_t *db, const tenant_t *t, const sla_period_t *period, sla_by_t by, int by2,
-                    int64_t generated_us, sla_result_t **out, sla_result_t **out2,
-                    metrics_info_t *info, char *err, size_t errlen)
+int metrics_compute_many(db_t *db, const tenant_t *t, const sla_period_t *period,
+                         const sla_by_t *by, size_t n_by, int64_t generated_us, sla_result_t **outs,
+                         metrics_info_t *info, char *err, size_t errlen)
 {
     cstore_versions_t versions;
     tz_t *tz = NULL;
@@ -64,9 +64,8 @@ int metrics_compute(db_t *db, const tenant_t *t, const sla_period_t *period, sla
     size_t n = 0;
     const char *zone = NULL;
     memset(info, 0, sizeof *info);
-    *out = NULL;
-    if (out2)
-        *out2 = NULL;
+    for (size_t i = 0; i < n_by; i++)
+        outs[i] = NULL;
     int rc = cstore_load(db, t, &versions);
     if (rc != ST_OK)
         return rc;
@@ -88,12 +87,13 @@ int metrics_compute(db_t *db, const tenant_t *t, const sla_period_t *period, sla
     if (rc != ST_OK)
         goto fail;
     info->contacts = n;
-    rc = sla_compute_contacts(&info->params, period, by, rows, n, out, err, errlen);
-    if (rc == ST_OK && by2 >= 0 && out2)
-        rc = sla_compute_contacts(&info->params, period, (sla_by_t)by2, rows, n, out2, err, errlen);
+    for (size_t i = 0; rc == ST_OK && i < n_by; i++)
+        rc = sla_compute_contacts(&info->params, period, by[i], rows, n, &outs[i], err, errlen);
     if (rc != ST_OK) {
-        sla_result_free(*out);
-        *out = NULL;
+        for (size_t i = 0; i < n_by; i++) {
+            sla_result_free(outs[i]);
+            outs[i] = NULL;
+        }
     }
 fail:
     info->params.tz = NULL;
@@ -101,5 +101,19 @@ fail:
     db_res_free(res);
     tz_free(tz);
     cstore_versions_free(&versions);
+    return rc;
+}
+
+int metrics_compute(db_t *db, const tenant_t *t, const sla_period_t *period, sla_by_t by, int by2,
+                    int64_t generated_us, sla_result_t **out, sla_result_t **out2,
+                    metrics_info_t *info, char *err, size_t errlen)
+{
+    sla_by_t bys[2] = {by, by2 >= 0 ? (sla_by_t)by2 : by};
+    sla_result_t *outs[2] = {NULL, NULL};
+    size_t n_by = by2 >= 0 && out2 ? 2 : 1;
+    int rc = metrics_compute_many(db, t, period, bys, n_by, generated_us, outs, info, err, errlen);
+    *out = outs[0];
+    if (out2)
+        *out2 = outs[1];
     return rc;
 }

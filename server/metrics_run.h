@@ -31,4 +31,13 @@ int metrics_compute(db_t *db, const tenant_t *t, const sla_period_t *period, sla
                     int64_t generated_us, sla_result_t **out, sla_result_t **out2,
                     metrics_info_t *info, char *err, size_t errlen);
 
+/*
+ * The same for n_by groupings (each by[i] into outs[i]) from one read of
+ * the contacts.  On ST_OK every outs[i] is the caller's (sla_result_free);
+ * on failure all are NULL.  Caller's thread and connection.
+ */
+int metrics_compute_many(db_t *db, const tenant_t *t, const sla_period_t *period,
+                         const sla_by_t *by, size_t n_by, int64_t generated_us, sla_result_t **outs,
+                         metrics_info_t *info, char *err, size_t errlen);
+
 #endif

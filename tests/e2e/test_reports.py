@@ -2,6 +2,7 @@
 openpyxl, verify the signature with the openssl command line, reproduce byte
 for byte, supersede, audiences, failures, two instances, and a job whose
 server died."""
+import datetime
 import hashlib
 import os
 import subprocess
@@ -27,6 +28,12 @@ def setup(server, admin):
     assert r.status_code == 200, r.text
     assert manager.put(f"/v1/tenants/{slug}/contract", json=CONTRACT).status_code == 201
     return slug, manager
+
+
+def table(sheet):
+    """A table sheet's header labels and its rows keyed by the first column's value."""
+    header = [c.value for c in sheet[1]]
+    return header, {row[0].value: row for row in sheet.iter_rows(min_row=2)}
 
 
 def wait_done(api, slug, rid, seconds=90):
@@ -81,25 +88,98 @@ def test_generate_download_read_back_and_verify(server, setup):
 
     # Read back with an independent reader: the numbers of test_metrics, worked by hand.
     book = openpyxl.load_workbook(wb_path)
-    assert book.sheetnames[:2] == ["Cover", "Daily"] and "Methodology" in book.sheetnames
-    daily = book["Daily"]
-    header = [c.value for c in daily[1]]
+    values = openpyxl.load_workbook(wb_path, data_only=True)
+    assert book.sheetnames == ["Cover", "Scorecard", "Daily", "Intervals", "Queues", "Quality",
+                               "QA-CSAT", "Data quality", "Methodology"]
+    header, rows = table(book["Daily"])
+    _, vrows = table(values["Daily"])
     col = {name: i for i, name in enumerate(header)}
-    rows = {row[0].value: row for row in daily.iter_rows(min_row=2)}
-    oct5 = rows["2026-10-05"]
+    oct5 = rows[datetime.datetime(2026, 10, 5)]
     assert oct5[col["Offered"]].value == 6 and oct5[col["Offered"]].data_type == "n"
+    # 5 Oct: offered m1 m2 m3 m5 m6 m7 = 6, answered within 20 s m1 m2 = 2
     assert oct5[col["Service level"]].value == pytest.approx(2 / 6)
     assert oct5[col["Service level"]].number_format == "0.0%"
-    assert rows["2026-10-01"][col["Service level"]].value is None  # undefined: empty
-    total = rows["Total"]
+    # offered formula: the hidden numerator and denominator are within and offered
+    assert (oct5[col["SL numerator"]].value, oct5[col["SL denominator"]].value) == (2, 6)
+    assert oct5[col["SL target"]].value == pytest.approx(0.80)
+    assert rows[datetime.datetime(2026, 10, 1)][col["Service level"]].value is None  # undefined: empty
+    assert len(rows) == 31 + 1  # every local day of October and the month's totals row
+    total = rows["Month"]
     assert total[col["Offered"]].value == "=SUM(B2:B32)"
-    values = openpyxl.load_workbook(wb_path, data_only=True)["Daily"]
-    vrows = {row[0].value: row for row in values.iter_rows(min_row=2)}
-    assert vrows["Total"][col["Offered"]].value == 7
-    assert vrows["Total"][col["Service level"]].value == pytest.approx(3 / 7)
+    assert vrows["Month"][col["Offered"]].value == 7
+    # month: within 3 (m1 m2 m8) / offered 7, the ratio of the hidden column sums
+    assert vrows["Month"][col["Service level"]].value == pytest.approx(3 / 7)
+    assert vrows["Month"][col["ASA (s)"]].value == pytest.approx((10 + 20 + 21 + 5) / 4)
+
+    # Scorecard, worked by hand from CONTRACT (fee 120000.00 CNY, cap 12 %):
+    #   service_level >= 0.80: 3/7 = 0.43 -> missed, credit 3 % x 120000.00 = 3600.00
+    #   abandon_rate <= 0.05: abandoned m5 m6 = 2 / offered 7 = 0.29 -> missed,
+    #     credit 2 % x 120000.00 = 2400.00
+    #   qa_score >= 90: no evaluations -> not measurable (empty), credit 0
+    #   total 3600.00 + 2400.00 = 6000.00, under the cap 12 % x 120000.00 = 14400.00,
+    #   so the credit after the cap is the same 6000.00.
+    header, rows = table(book["Scorecard"])
+    _, vrows = table(values["Scorecard"])
+    col = {name: i for i, name in enumerate(header)}
+    sl, ab, qa = rows["service_level"], rows["abandon_rate"], rows["qa_score"]
+    assert sl[col["Comparator"]].value == ">=" and sl[col["Target"]].value == pytest.approx(0.80)
+    assert sl[col["Actual"]].value == pytest.approx(3 / 7) and sl[col["Met"]].value == 0
+    assert sl[col["Credit %"]].value == 3 and sl[col["Credit"]].value == pytest.approx(3600.00)
+    assert sl[col["Credit after cap"]].value == pytest.approx(3600.00)
+    assert ab[col["Comparator"]].value == "<=" and ab[col["Target"]].value == pytest.approx(0.05)
+    assert ab[col["Actual"]].value == pytest.approx(2 / 7) and ab[col["Met"]].value == 0
+    assert ab[col["Credit"]].value == pytest.approx(2400.00)
+    assert qa[col["Actual"]].value is None and qa[col["Met"]].value is None
+    assert qa[col["Credit"]].value == 0 and qa[col["Credit after cap"]].value == 0
+    assert rows["Total (cap applied)"][col["Credit"]].value == "=SUM(G2:G4)"
+    assert vrows["Total (cap applied)"][col["Credit"]].value == pytest.approx(6000.00)
+    assert vrows["Total (cap applied)"][col["Credit after cap"]].value == pytest.approx(6000.00)
+    header, rows = table(book["Methodology"])
+    credits = rows["Service credits"][header.index("Contract parameters")].value
+    assert "monthly fee 120000.00 CNY; credit cap 12.00% = 14400.00 CNY" in credits
+
+    # Intervals: 5 Oct is a Monday (1 Oct 2026 is a Thursday).  09:00-09:30: m1 m2 within,
+    # m3 not: 2/3; 09:30: m5 m6 abandoned (m4 short, not offered): 0/2; 6 Oct (Tuesday)
+    # 09:00: m8 within: 1/1.  Business hours are Monday 08:00-20:00 only, so 09:00, 09:30
+    # and 10:00 (m7) on 5 Oct are the 3 intervals with offered > 0, none at 0.80.
+    header, rows = table(values["Intervals"])
+    col = {name: i for i, name in enumerate(header)}
+    assert rows["09:00"][col["Mon"]].value == pytest.approx(2 / 3)
+    assert rows["09:00"][col["Tue"]].value == pytest.approx(1.0)
+    assert rows["09:30"][col["Mon"]].value == 0 and rows["09:30"][col["Tue"]].value is None
+    assert rows["All intervals"][col["Intervals"]].value == 3
+    assert rows["All intervals"][col["Intervals met"]].value == 0
+    assert rows["All intervals"][col["Interval compliance"]].value == 0
+
+    header, rows = table(values["Queues"])
+    col = {name: i for i, name in enumerate(header)}
+    assert rows["sales"][col["Offered"]].value == 7
+    assert rows["sales"][col["Service level"]].value == pytest.approx(3 / 7)
+    assert rows["sales"][col["Longest wait (s)"]].value == 60  # m7, overflow
+
+    # Quality: one agent (ag1: m1 m2 m3 m8 answered), pseudonymised, no evaluations.
+    header, rows = table(values["Quality"])
+    col = {name: i for i, name in enumerate(header)}
+    assert [k for k in rows if k != "All agents"] == ["Agent 001"]
+    assert rows["Agent 001"][col["Evaluations"]].value == 0
+    assert rows["Agent 001"][col["Answered"]].value == 4
+    assert rows["Agent 001"][col["QA score"]].value is None
+    assert "ag1" not in str([[c.value for c in r] for r in values["Quality"].iter_rows()])
+
+    # Data quality: the one batch of ROWS (10 rows, none rejected, none repeated); it was
+    # received after October ended, so the month's 8 contacts (m1..m8) arrived late.  FCR is
+    # final: the report is made after 31 Oct + 72 h.
+    facts = {r[0].value: r[1].value for r in values["Data quality"].iter_rows() if r[0].value}
+    assert (facts["Rows received"], facts["Rows rejected"], facts["Duplicates"]) == (10, 0, 0)
+    assert facts["Late arrivals"] == 8 and facts["FCR provisional"] == 0
+
     cover = {row[0].value: row[1].value for row in book["Cover"].iter_rows()}
     assert cover["Report id"] == str(rid) and cover["Data digest (SHA-256)"] == meta["data_digest"]
     assert cover["Signing certificate (SHA-256)"] == meta["signer_fingerprint"]
+    assert cover["Tenant"] == "Report Tenant" and cover["Period"] == "2026-10"
+    assert cover["Time zone"] == "Asia/Shanghai" and cover["Template"] == "client-monthly"
+    assert cover["Generated at"] == meta["generated_at"]
+    assert "openssl cms -verify" in cover["How to verify"]
 
     # One byte changed: openssl and slattest both refuse it.
     with open(wb_path, "r+b") as f:
@@ -127,6 +207,19 @@ def test_regenerating_makes_a_byte_identical_superseding_version(setup):
         assert hashlib.sha256(f.read()).hexdigest() == first["sha256"]
     listing = {r["id"]: r for r in manager.get(f"/v1/tenants/{slug}/reports").json()["reports"]}
     assert listing[second["id"]]["current"] and not listing[first["id"]]["current"]
+
+
+def test_client_workbook_rebuilds_byte_identical(setup):
+    slug, manager = setup
+    first = wait_done(manager, slug, request(manager, slug))
+    assert first["status"] == "done", first
+    second = wait_done(manager, slug, request(manager, slug, generated_at=first["generated_at"]))
+    assert second["data_digest"] == first["data_digest"]
+    tmp = tempfile.mkdtemp()
+    out = cli("report", "--rebuild", str(first["id"]), os.path.join(tmp, "again.xlsx"))
+    assert "byte-identical" in out.stdout
+    with open(os.path.join(tmp, "again.xlsx"), "rb") as f:
+        assert hashlib.sha256(f.read()).hexdigest() == first["sha256"]
 
 
 def test_audiences(server, setup):

@@ -1,0 +1,54 @@
+/*
+ * report_model.h - the report model (reports/xl_model.h) of one tenant and
+ * month, filled from the database and the engines (sla, credits,
+ * qa_metrics) for the tables the workbook templates read:
+ *
+ *   cover           the Cover facts (the writer adds the data digest)
+ *   scorecard       one row per contract item: target, actual, met, credit,
+ *                   credit after the cap (no rows without a contract)
+ *   daily           sla by local day (sl_num / sl_den by the contract's
+ *                   sl_formula, so the ratio total is the month's value)
+ *   intervals       service level by interval label x weekday, summed over
+ *                   the month's days of each weekday, and interval compliance
+ *   queues          sla by queue
+ *   quality_agents  qa_metrics per agent (pseudonymised on request)
+ *   qa_csat         the QA-CSAT agreement facts
+ *   data_quality    rows received / rejected / duplicates / late arrivals of
+ *                   the month's ingest batches, and the FCR provisional flag
+ *   methodology     the METRICS.md definitions in force, with the contract's
+ *                   parameters
+ *
+ * No HTTP here.  Runs on the caller's thread with the caller's connection;
+ * the model is the caller's (xl_model_free).
+ */
+#ifndef SLT_REPORT_MODEL_H
+#define SLT_REPORT_MODEL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "db.h"
+#include "tenant.h"
+#include "xl_model.h"
+
+/* What the model is built for.  Every pointer is borrowed for the call. */
+typedef struct rmodel_req {
+    const tenant_t *tenant;
+    int year, month;              /* the local month of the report */
+    const char *template_name;    /* shown on the Cover */
+    uint64_t report_id;           /* shown on the Cover */
+    int64_t generated_at;         /* Unix seconds UTC (> 0) */
+    const char *cert_fingerprint; /* SHA-256 hex of the signing certificate */
+    bool pseudonymise;            /* agents as "Agent 001".. (client workbooks) */
+} rmodel_req_t;
+
+/*
+ * Builds the model of req's tenant and month.  On ST_OK *out is a new
+ * model the caller frees with xl_model_free(); otherwise *out is NULL and
+ * err says why (ST_ERR_INVALID for a bad month, ST_ERR_TOO_LARGE for too
+ * many contacts, a database error's code).  Caller's thread.
+ */
+int report_model_build(db_t *db, const rmodel_req_t *req, xl_model_t **out, char *err,
+                       size_t errlen);
+
+#endif
