@@ -9,6 +9,7 @@ PKGS=(
   libinih-dev libxlsxwriter-dev libhttp-parser-dev libcmocka-dev libzip-dev
   mariadb-server mariadb-client tzdata curl ca-certificates
   python3-pytest python3-requests python3-openpyxl
+  libreoffice-calc poppler-utils
 )
 [ -n "${SLATTEST_EXTRA_PKGS:-}" ] && PKGS+=(${SLATTEST_EXTRA_PKGS})
 

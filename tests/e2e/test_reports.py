@@ -5,6 +5,7 @@ server died."""
 import datetime
 import hashlib
 import os
+import re
 import subprocess
 import tempfile
 import time
@@ -331,3 +332,21 @@ def test_verify_refuses_a_2gb_upload_before_reading_it(server, setup):
     assert resp.startswith(b"HTTP/1.1 413 "), resp[:200]
     assert _json.loads(resp.split(b"\r\n\r\n", 1)[1])["error"]["code"] == "body_too_large"
     assert time.time() - t0 < 5
+
+
+def test_client_workbook_converts_to_pdf(setup):
+    """LibreOffice opens the workbook without a repair and prints it (REPORTS.md)."""
+    slug, manager = setup
+    meta = wait_done(manager, slug, request(manager, slug))
+    tmp = tempfile.mkdtemp()
+    wb = os.path.join(tmp, "client.xlsx")
+    with open(wb, "wb") as f:
+        f.write(manager.get(f"/v1/tenants/{slug}/reports/{meta['id']}/workbook").content)
+    run = subprocess.run(["soffice", f"-env:UserInstallation=file://{tmp}/profile", "--headless",
+                          "--convert-to", "pdf", "--outdir", tmp, wb],
+                         capture_output=True, text=True, timeout=300)
+    pdf = os.path.join(tmp, "client.pdf")
+    assert run.returncode == 0 and os.path.exists(pdf), run.stdout + run.stderr
+    info = subprocess.run(["pdfinfo", pdf], capture_output=True, text=True).stdout
+    pages = int(re.search(r"Pages:\s+(\d+)", info).group(1))
+    assert pages >= 5  # Cover, Scorecard, Daily, Intervals, Queues at least
