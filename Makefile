@@ -134,7 +134,10 @@ fuzz: $(FUZZERS)
 bench-ingest: release
 	N=$(N) bench/ingest
 
-bench: bench-ingest
+bench-metrics: release
+	N=$(N) bench/metrics
+
+bench: bench-ingest bench-metrics
 
 clean:
 	rm -rf build

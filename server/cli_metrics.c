@@ -1,0 +1,257 @@
+/*
+ * cli_metrics.c - `slattest metrics SLUG --from D [--to D] [--by B]
+ * [--repeat K] [--split]`: computes a tenant's metrics in this process with
+ * metrics_compute() (the code behind GET /metrics and the reports) and
+ * prints, as one JSON object on stdout, how long the load and computation
+ * took plus the total row.  A measurement tool without HTTP: bench/metrics
+ * runs it.
+ *
+ * The time covers metrics_compute() only (contract, contacts read over the
+ * connection, computation), not process start or connecting.  --repeat K
+ * runs it K times and reports the best and every time.  --split also times
+ * runs computing the grouping twice in one pass (metrics_compute's second
+ * grouping): the difference in process CPU time is the computation alone,
+ * the rest of the wall time the load, itself split into this process's CPU
+ * (reading and converting the rows) and the wait for the database server
+ * (wall minus CPU: the query, and sending the rows).
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "cli.h"
+#include "metrics_run.h"
+#include "sla.h"
+#include "status.h"
+#include "tenant.h"
+#include "tz.h"
+
+#define REPEAT_MAX 1000
+
+/* Seconds on the monotonic clock. */
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* CPU seconds of this process (the client side: reading rows and computing). */
+static double cpu_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Parses "YYYY-MM-DD" (day) or "YYYY-MM" (month: *d = 0), as the API does. */
+static bool parse_date(const char *s, int *y, int *m, int *d)
+{
+    char tail;
+    *d = 0;
+    if (strlen(s) == 10 && sscanf(s, "%4d-%2d-%2d%c", y, m, d, &tail) == 3)
+        return tz_date_valid(*y, *m, *d);
+    if (strlen(s) == 7 && sscanf(s, "%4d-%2d%c", y, m, &tail) == 2)
+        return *y >= 1970 && *y <= 2199 && *m >= 1 && *m <= 12;
+    return false;
+}
+
+/* from/to as an inclusive local date range (a month: its first to last day). */
+static bool make_period(const char *from, const char *to, sla_period_t *p)
+{
+    int fy, fm, fd, ty, tm, td;
+    if (!parse_date(from, &fy, &fm, &fd) || !parse_date(to, &ty, &tm, &td))
+        return false;
+    p->from_y = fy, p->from_m = fm, p->from_d = fd ? fd : 1;
+    p->to_y = ty, p->to_m = tm, p->to_d = td ? td : tz_days_in_month(ty, tm);
+    return tz_days_from_civil(p->to_y, p->to_m, p->to_d) >=
+           tz_days_from_civil(p->from_y, p->from_m, p->from_d);
+}
+
+/* The --by name; false when unknown. */
+static bool parse_by(const char *s, sla_by_t *by)
+{
+    static const struct {
+        const char *name;
+        sla_by_t by;
+    } names[] = {{"month", SLA_BY_MONTH},
+                 {"day", SLA_BY_DAY},
+                 {"interval", SLA_BY_INTERVAL},
+                 {"queue", SLA_BY_QUEUE},
+                 {"agent", SLA_BY_AGENT}};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strcmp(s, names[i].name) == 0) {
+            *by = names[i].by;
+            return true;
+        }
+    return false;
+}
+
+/* A number, or null when undefined (METRICS.md: undefined is not zero). */
+static json_t *num(double v)
+{
+    return isnan(v) ? json_null() : json_real(v);
+}
+
+/* The total row's main figures, enough to check both sides of the benchmark. */
+static json_t *total_json(const sla_row_t *r)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "offered", json_integer(r->offered));
+    json_object_set_new(o, "answered", json_integer(r->answered));
+    json_object_set_new(o, "abandoned", json_integer(r->abandoned));
+    json_object_set_new(o, "short_abandoned", json_integer(r->short_abandoned));
+    json_object_set_new(o, "overflow", json_integer(r->overflow));
+    json_object_set_new(o, "answered_within", json_integer(r->answered_within));
+    json_object_set_new(o, "abandoned_within", json_integer(r->abandoned_within));
+    json_object_set_new(o, "transferred", json_integer(r->transferred));
+    json_object_set_new(o, "csat_n", json_integer(r->csat_n));
+    json_object_set_new(o, "csat_good", json_integer(r->csat_good));
+    json_object_set_new(o, "service_level", num(r->service_level));
+    json_object_set_new(o, "asa_s", num(r->asa_s));
+    json_object_set_new(o, "avg_abandon_s", num(r->avg_abandon_s));
+    json_object_set_new(o, "max_wait_s", num(r->max_wait_s));
+    json_object_set_new(o, "wait_p90_s", num(r->wait_p90_s));
+    json_object_set_new(o, "abandon_rate", num(r->abandon_rate));
+    json_object_set_new(o, "aht_s", num(r->aht_s));
+    json_object_set_new(o, "transfer_rate", num(r->transfer_rate));
+    json_object_set_new(o, "fcr", num(r->fcr));
+    json_object_set_new(o, "csat", num(r->csat));
+    json_object_set_new(o, "interval_compliance", num(r->interval_compliance));
+    return o;
+}
+
+/* The best (smallest) wall and CPU times of a series of runs, and each wall time. */
+typedef struct series {
+    double wall, cpu;
+    json_t *each;
+} series_t;
+
+/*
+ * One run of metrics_compute (computing the grouping twice in one pass when
+ * twice), its wall and process CPU times folded into *s.  On ST_OK with keep
+ * non-NULL, *keep is the result (the caller's).
+ */
+static int timed_run(db_t *db, const tenant_t *t, const sla_period_t *p, sla_by_t by, bool twice,
+                     series_t *s, sla_result_t **keep, metrics_info_t *info, char *err,
+                     size_t errlen)
+{
+    sla_result_t *res = NULL, *res2 = NULL;
+    double t0 = now_s(), c0 = cpu_s();
+    int rc = metrics_compute(db, t, p, by, twice ? (int)by : -1, (int64_t)time(NULL) * 1000000,
+                             &res, twice ? &res2 : NULL, info, err, errlen);
+    double dt = now_s() - t0, dc = cpu_s() - c0;
+    sla_result_free(res2);
+    if (rc != ST_OK)
+        return rc;
+    s->wall = dt < s->wall ? dt : s->wall;
+    s->cpu = dc < s->cpu ? dc : s->cpu;
+    json_array_append_new(s->each, json_real(dt));
+    if (keep) {
+        sla_result_free(*keep);
+        *keep = res;
+    } else {
+        sla_result_free(res);
+    }
+    return ST_OK;
+}
+
+int cli_metrics(config_t *cfg, int argc, char **argv)
+{
+    const char *slug = NULL, *from = NULL, *to = NULL, *by_name = "month";
+    long repeat = 1;
+    bool split = false, bad = false;
+    for (int i = 1; i < argc && !bad; i++) {
+        if (strcmp(argv[i], "--from") == 0 && i + 1 < argc)
+            from = argv[++i];
+        else if (strcmp(argv[i], "--to") == 0 && i + 1 < argc)
+            to = argv[++i];
+        else if (strcmp(argv[i], "--by") == 0 && i + 1 < argc)
+            by_name = argv[++i];
+        else if (strcmp(argv[i], "--repeat") == 0 && i + 1 < argc) {
+            char *end = NULL;
+            repeat = strtol(argv[++i], &end, 10);
+            bad = !end || *end || repeat < 1 || repeat > REPEAT_MAX;
+        } else if (strcmp(argv[i], "--split") == 0)
+            split = true;
+        else if (!slug && argv[i][0] != '-')
+            slug = argv[i];
+        else
+            bad = true;
+    }
+    sla_period_t period;
+    sla_by_t by = SLA_BY_MONTH;
+    bad = bad || !slug || !from || !parse_by(by_name, &by) ||
+          !make_period(from, to ? to : from, &period);
+    if (bad || cli_wants_help(argc, argv)) {
+        puts("usage: slattest metrics SLUG --from YYYY-MM[-DD] [--to YYYY-MM[-DD]]\n"
+             "       [--by month|day|interval|queue|agent] [--repeat K] [--split]\n"
+             "Computes the tenant's metrics in this process (no HTTP) and prints JSON: the\n"
+             "time of the load and computation (best of K runs, and each run), the contacts\n"
+             "read, the number of rows, peak RSS, and the total row.  --split also estimates\n"
+             "load and computation apart (runs computing the grouping twice: the CPU time\n"
+             "they add is the computation) and the wait for the database server.");
+        return cli_wants_help(argc, argv) ? 0 : 2;
+    }
+    db_t *db = cli_open_db(cfg);
+    if (!db)
+        return 1;
+    int code = 1;
+    tenant_t t;
+    char err[512] = "";
+    metrics_info_t info;
+    sla_result_t *res = NULL;
+    series_t one = {INFINITY, INFINITY, json_array()}, two = {INFINITY, INFINITY, json_array()};
+    json_t *out = NULL;
+    if (tenant_by_slug(db, slug, &t) != ST_OK) {
+        fprintf(stderr, "slattest: no tenant '%s'\n", slug);
+        goto done;
+    }
+    /* Interleaved, so that a busy moment of the machine hits both series. */
+    int rc = ST_OK;
+    for (long i = 0; i < repeat && rc == ST_OK; i++) {
+        rc = timed_run(db, &t, &period, by, false, &one, &res, &info, err, sizeof err);
+        if (rc == ST_OK && split)
+            rc = timed_run(db, &t, &period, by, true, &two, NULL, &info, err, sizeof err);
+    }
+    if (rc != ST_OK) {
+        fprintf(stderr, "slattest: metrics: %s\n", err[0] ? err : db_error(db));
+        goto done;
+    }
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    out = json_pack("{s:s, s:s, s:s, s:s, s:i, s:s, s:I, s:I, s:I, s:f, s:O, s:f, s:f}", "tenant",
+                    slug, "from", from, "to", to ? to : from, "by", by_name, "contract_version",
+                    info.contract_version, "timezone", info.timezone, "contacts",
+                    (json_int_t)info.contacts, "rows", (json_int_t)sla_result_count(res), "repeat",
+                    (json_int_t)repeat, "seconds", one.wall, "seconds_each", one.each,
+                    "client_cpu_s", one.cpu, "peak_rss_mb", (double)ru.ru_maxrss / 1024.0);
+    if (split) {
+        /* Computing twice costs one more computation and no more loading;
+         * CPU time is far less disturbed by a busy machine than wall time. */
+        double compute = two.cpu - one.cpu > 0 ? two.cpu - one.cpu : 0;
+        json_object_set_new(
+            out, "split",
+            json_pack("{s:f, s:f, s:f, s:f, s:f, s:f, s:O}", "load_s", one.wall - compute,
+                      "compute_s", compute, "load_cpu_s", one.cpu - compute, "server_wait_s",
+                      one.wall > one.cpu ? one.wall - one.cpu : 0.0, "seconds_twice", two.wall,
+                      "client_cpu_twice_s", two.cpu, "seconds_twice_each", two.each));
+    }
+    json_object_set_new(out, "total", total_json(sla_result_total(res)));
+    char *text = json_dumps(out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    printf("%s\n", text ? text : "{}");
+    free(text);
+    code = 0;
+done:
+    json_decref(out);
+    json_decref(one.each);
+    json_decref(two.each);
+    sla_result_free(res);
+    db_close(db);
+    return code;
+}
