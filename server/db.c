@@ -515,3 +515,89 @@ void db_bulk_free(db_bulk_t *b)
     free(b->cols);
     free(b);
 }
+
+int db_query_rows(db_t *db, const char *sql, const db_val_t *params, size_t n,
+                  const db_out_col_t *cols, size_t ncols, void *row, int (*on_row)(void *ctx),
+                  void *ctx)
+{
+    int rc;
+    MYSQL_BIND *in = n ? xcalloc(n, sizeof *in) : NULL;
+    unsigned long *lens = n ? xcalloc(n, sizeof *lens) : NULL;
+    MYSQL_BIND *out = xcalloc(ncols, sizeof *out);
+    my_bool *nulls = xcalloc(ncols, sizeof *nulls);
+    my_bool *errors = xcalloc(ncols, sizeof *errors);
+    MYSQL_STMT *st = mysql_stmt_init(db->my);
+    char *base = row;
+    if (!st) {
+        rc = db_fail(db, mysql_errno(db->my), mysql_error(db->my));
+        goto fail;
+    }
+    if (mysql_stmt_prepare(st, sql, (unsigned long)strlen(sql)) != 0) {
+        rc = db_fail(db, mysql_stmt_errno(st), mysql_stmt_error(st));
+        goto fail;
+    }
+    if (mysql_stmt_param_count(st) != n || mysql_stmt_field_count(st) != ncols) {
+        snprintf(db->error, sizeof db->error, "statement shape differs from its bindings");
+        rc = ST_ERR_INTERNAL;
+        goto fail;
+    }
+    for (size_t i = 0; i < n; i++)
+        db_bind_param(&in[i], &params[i], &lens[i]);
+    for (size_t c = 0; c < ncols; c++) {
+        out[c].buffer = base + cols[c].offset;
+        out[c].is_null = &nulls[c];
+        out[c].error = &errors[c];
+        switch (cols[c].type) {
+        case DBO_I64:
+            out[c].buffer_type = MYSQL_TYPE_LONGLONG;
+            break;
+        case DBO_I32:
+            out[c].buffer_type = MYSQL_TYPE_LONG;
+            break;
+        case DBO_STR:
+            out[c].buffer_type = MYSQL_TYPE_STRING;
+            out[c].buffer_length = (unsigned long)cols[c].size;
+            out[c].length = (unsigned long *)(void *)(base + cols[c].length_offset);
+            break;
+        }
+    }
+    if ((n && mysql_stmt_bind_param(st, in)) || mysql_stmt_execute(st) ||
+        mysql_stmt_bind_result(st, out)) {
+        rc = db_fail(db, mysql_stmt_errno(st), mysql_stmt_error(st));
+        goto fail;
+    }
+    rc = ST_OK;
+    for (;;) {
+        int f = mysql_stmt_fetch(st);
+        if (f == MYSQL_NO_DATA)
+            break;
+        if (f == 1) {
+            rc = db_fail(db, mysql_stmt_errno(st), mysql_stmt_error(st));
+            break;
+        }
+        if (f == MYSQL_DATA_TRUNCATED) {
+            snprintf(db->error, sizeof db->error, "a text value is longer than its field");
+            rc = ST_ERR_INTERNAL;
+            break;
+        }
+        for (size_t c = 0; c < ncols; c++) {
+            if (cols[c].null_offset >= 0)
+                base[cols[c].null_offset] = nulls[c] ? 1 : 0;
+            if (cols[c].type == DBO_STR) {
+                unsigned long len = *(unsigned long *)(void *)(base + cols[c].length_offset);
+                base[cols[c].offset + (nulls[c] || len >= cols[c].size ? 0 : len)] = '\0';
+            }
+        }
+        if ((rc = on_row(ctx)) != ST_OK)
+            break;
+    }
+fail:
+    if (st)
+        mysql_stmt_close(st); /* also discards unread rows */
+    free(errors);
+    free(nulls);
+    free(out);
+    free(lens);
+    free(in);
+    return rc;
+}

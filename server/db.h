@@ -137,6 +137,26 @@ int db_bulk_prepare(db_t *db, const char *sql, const db_bulk_col_t *cols, size_t
 int db_bulk_exec(db_bulk_t *b, const void *rows, size_t n);
 void db_bulk_free(db_bulk_t *b);
 
+/*
+ * Typed streaming reads for large results: each result column is bound to a
+ * field of one caller-owned row struct (integers, or char arrays with a
+ * length field for text); on_row(ctx) runs after each row is fetched into
+ * it, straight from the binary protocol with no text round trip and no copy
+ * of the whole result.  A text value longer than its array is an error.
+ */
+typedef enum db_out_type { DBO_I64, DBO_I32, DBO_STR } db_out_type;
+typedef struct db_out_col {
+    db_out_type type;
+    size_t offset;      /* the value (DBO_STR: a char array of `size` bytes) */
+    size_t size;        /* DBO_STR: the array's size, NUL included */
+    long null_offset;   /* a char set to 1 for SQL NULL, or -1 when the column is NOT NULL */
+    long length_offset; /* DBO_STR: an unsigned long receiving the length */
+} db_out_col_t;
+
+int db_query_rows(db_t *db, const char *sql, const db_val_t *params, size_t n,
+                  const db_out_col_t *cols, size_t ncols, void *row, int (*on_row)(void *ctx),
+                  void *ctx);
+
 /* Result rows: db_res_next() moves to the next row (first call: first row). */
 bool db_res_next(db_res_t *res);
 size_t db_res_count(const db_res_t *res);
