@@ -79,7 +79,6 @@ void api_tenants_list(api_ctx_t *ctx, db_t *db);
 void api_tenants_get(api_ctx_t *ctx, db_t *db);
 void api_tokens_create(api_ctx_t *ctx, db_t *db);
 void api_tokens_revoke(api_ctx_t *ctx, db_t *db);
-void api_readyz(api_ctx_t *ctx, db_t *db);
 void api_cdrs_ingest(api_ctx_t *ctx, db_t *db);
 void api_certificates(api_ctx_t *ctx, db_t *db);
 void api_verify(api_ctx_t *ctx, db_t *db);

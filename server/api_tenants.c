@@ -1,4 +1,4 @@
-/* api_tenants.c - tenants and tokens over HTTP, and readiness (see api.h). */
+/* api_tenants.c - tenants and tokens over HTTP (see api.h). */
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -163,13 +163,4 @@ void api_tokens_revoke(api_ctx_t *ctx, db_t *db)
         api_error(ctx, 404, "not_found", "no such active token", NULL);
     else
         api_db_error(ctx, rc, db);
-}
-
-void api_readyz(api_ctx_t *ctx, db_t *db)
-{
-    if (!db || db_ping(db) != ST_OK) {
-        api_error(ctx, 503, "unavailable", "the database does not answer", NULL);
-        return;
-    }
-    api_json(ctx, 200, json_pack("{s:s, s:s}", "status", "ready", "database", "ok"));
 }

@@ -15,7 +15,7 @@
 
 static const route_t routes[] = {
     {"GET", "/healthz", 0, BODY_NONE, GLOBAL_ONLY_LOOP, "/healthz"},
-    {"GET", "/readyz", 0, BODY_NONE, api_readyz, "/readyz"},
+    {"GET", "/readyz", 0, BODY_NONE, GLOBAL_ONLY_LOOP, "/readyz"},
     {"GET", "/metrics", 0, BODY_NONE, GLOBAL_ONLY_LOOP, "/metrics"},
     {"POST", "/v1/tenants", ROLE_ADMIN, BODY_JSON, api_tenants_create, "/v1/tenants"},
     {"GET", "/v1/tenants", ROLES_ANY, BODY_NONE, api_tenants_list, "/v1/tenants"},
@@ -295,6 +295,16 @@ static api_ctx_t *ctx_new(server_t *srv, httpd_req_t *req, const route_t *r)
     return ctx;
 }
 
+/* /readyz, on the loop thread, from the probe's last check (at most a second old). */
+static void router_readyz(server_t *srv, httpd_req_t *req)
+{
+    if (probe_ready(srv->probe))
+        httpd_respond(req, 200, "application/json", NULL,
+                      "{\"status\":\"ready\",\"database\":\"ok\"}\n", 35);
+    else
+        httpd_respond_error(req, 503, "unavailable", "the database does not answer", NULL);
+}
+
 void router_on_request(void *arg, httpd_req_t *req)
 {
     server_t *srv = arg;
@@ -302,6 +312,8 @@ void router_on_request(void *arg, httpd_req_t *req)
     if (!r->handler) {
         if (strcmp(r->pattern, "/metrics") == 0)
             router_metrics(srv, req);
+        else if (strcmp(r->pattern, "/readyz") == 0)
+            router_readyz(srv, req);
         else
             httpd_respond(req, 200, "application/json", NULL, "{\"status\":\"ok\"}\n", 16);
         return;

@@ -82,6 +82,7 @@ int cli_serve(config_t *cfg, int argc, char **argv)
     srv.prom = prom_new();
     srv.pool = pool_new(srv.base, cfg, (int)cfg->workers);
     srv.jobs = jobs_start(cfg, srv.signing);
+    srv.probe = probe_start(cfg);
     httpd_limits_t limits = {
         .max_header_bytes = (size_t)cfg->max_header_kb * 1024,
         .header_timeout_s = (double)cfg->header_timeout_s,
@@ -115,6 +116,7 @@ fail:
         event_free(sigterm);
     if (sigint)
         event_free(sigint);
+    probe_stop(srv.probe);
     jobs_stop(srv.jobs); /* a report being built is finished first */
     pool_free(srv.pool); /* finishes jobs; their answers go to closed requests */
     httpd_free(srv.httpd);

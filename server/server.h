@@ -12,6 +12,7 @@
 #include "httpd.h"
 #include "jobs.h"
 #include "pool.h"
+#include "probe.h"
 #include "prom.h"
 #include "signing.h"
 
@@ -24,6 +25,7 @@ struct server {
     prom_t *prom;
     signing_t *signing;
     jobs_t *jobs;
+    probe_t *probe;
 };
 
 #endif
