@@ -192,6 +192,112 @@ def test_generate_download_read_back_and_verify(server, setup):
     assert cli("verify", wb_path, sig_path, "--ca", CA, check=False).returncode == 1
 
 
+def test_internal_workbook_read_back(setup):
+    """internal-monthly: the client sheets with real agent ids, then Agents, Inspectors,
+    Calibration, Appeals, Staffing and Evidence, read back on the hand-worked ROWS."""
+    slug, manager = setup
+    meta = wait_done(manager, slug, request(manager, slug, template="internal-monthly"))
+    assert meta["status"] == "done", meta
+    tmp = tempfile.mkdtemp()
+    wb_path = os.path.join(tmp, "I.xlsx")
+    with open(wb_path, "wb") as f:
+        f.write(manager.get(f"/v1/tenants/{slug}/reports/{meta['id']}/workbook").content)
+    book = openpyxl.load_workbook(wb_path)
+    values = openpyxl.load_workbook(wb_path, data_only=True)
+    assert book.sheetnames == ["Cover", "Scorecard", "Daily", "Intervals", "Queues", "Quality",
+                               "QA-CSAT", "Data quality", "Methodology", "Agents", "Inspectors",
+                               "Calibration", "Appeals", "Staffing", "Evidence"]
+    cover = {row[0].value: row[1].value for row in book["Cover"].iter_rows()}
+    assert cover["Template"] == "internal-monthly"
+    assert cover["Data digest (SHA-256)"] == meta["data_digest"]
+
+    # Quality: the real agent id, not "Agent 001".
+    _, rows = table(values["Quality"])
+    assert [k for k in rows if k != "All agents"] == ["ag1"]
+
+    # Agents.  ag1 handled every answered contact of October: m1 (wait 10 s), m2 (20 s),
+    # m3 (21 s), m8 (5 s); m9 is September.  offered 4, answered 4, within 20 s m1 m2 m8 = 3,
+    # service level 3/4, ASA (10 + 20 + 21 + 5) / 4 = 14.0 s, AHT 100 + 0 + 20 = 120 s each.
+    # The abandons m5 m6 and the overflow m7 have no agent: offered 3, abandoned 2, SL 0/3.
+    # No evaluations: QA score, interval and "sample too small" are empty, evaluations 0.
+    header, rows = table(book["Agents"])
+    _, vrows = table(values["Agents"])
+    col = {name: i for i, name in enumerate(header)}
+    assert list(rows) == ["(no agent)", "ag1", "All agents"]
+    ag1 = rows["ag1"]
+    assert (ag1[col["Offered"]].value, ag1[col["Answered"]].value, ag1[col["Abandoned"]].value) == (4, 4, 0)
+    assert ag1[col["Offered"]].data_type == "n"
+    assert ag1[col["Answered within threshold"]].value == 3
+    assert ag1[col["Service level"]].value == pytest.approx(0.75)
+    assert ag1[col["ASA (s)"]].value == pytest.approx(14.0)
+    assert ag1[col["AHT (s)"]].value == pytest.approx(120.0)
+    assert ag1[col["Longest wait (s)"]].value == 21
+    assert ag1[col["Evaluations"]].value == 0 and ag1[col["QA score"]].value is None
+    assert ag1[col["Sample too small"]].value is None and ag1[col["95% CI low"]].value is None
+    none = rows["(no agent)"]
+    assert (none[col["Offered"]].value, none[col["Abandoned"]].value) == (3, 2)
+    assert none[col["Service level"]].value == 0
+    # Totals: the month again, 7 offered, SL 3/7 as the ratio of the hidden sums.
+    assert rows["All agents"][col["Offered"]].value == "=SUM(B2:B3)"
+    assert vrows["All agents"][col["Offered"]].value == 7
+    assert vrows["All agents"][col["Service level"]].value == pytest.approx(3 / 7)
+    for label in ("95% CI low", "95% CI high", "CI half-width", "Evaluations needed", "Pass rate",
+                  "Fatal rate", "Coverage", "FCR", "CSAT"):
+        assert label in col
+
+    # No QA data in this tenant: no inspector, session or appeal rows, but the sheets and
+    # their headers are there.
+    header, rows = table(book["Inspectors"])
+    assert list(rows) == ["All inspectors"]  # the totals row only
+    assert "Composite" in header and "Quota attainment" in header
+    assert table(book["Calibration"])[1] == {} and table(book["Appeals"])[1] == {}
+
+    # Staffing: every local interval of October (31 days x 48 half-hours in Asia/Shanghai).
+    # 5 Oct 09:00: offered m1 m2 m3 = 3 in 1800 s, AHT 120 s: A = 3 x 120 / 1800 = 0.2 E;
+    #   N = 1: C(1, 0.2) = 0.2, SL = 1 - 0.2 x exp(-(1 - 0.2) x 20 / 120) = 0.825 >= 0.80,
+    #   so 1 agent required; ag1 handled them: 1 agent, gap 0.
+    # 5 Oct 09:30: m5 m6 offered, none answered: h = the month's AHT 120 s, A = 2 x 120 /
+    #   1800 = 0.133 E; N = 1: SL = 1 - 0.133 x exp(-(0.867) x 20 / 120) = 0.885 -> 1
+    #   required; no agent handled a contact: 0 agents, gap -1.
+    header, rows = table(values["Staffing"])
+    col = {name: i for i, name in enumerate(header)}
+    assert len(rows) == 31 * 48 + 1
+    at9 = rows[datetime.datetime(2026, 10, 5, 9, 0)]
+    assert at9[col["Offered"]].value == 3 and at9[col["Business hours"]].value == 1
+    assert at9[col["Required agents (Erlang C)"]].value == 1
+    assert at9[col["Agents who handled contacts"]].value == 1
+    assert at9[col["Agents - required"]].value == 0
+    at930 = rows[datetime.datetime(2026, 10, 5, 9, 30)]
+    assert at930[col["Offered"]].value == 2 and at930[col["Answered"]].value == 0
+    assert at930[col["Required agents (Erlang C)"]].value == 1
+    assert at930[col["Agents who handled contacts"]].value == 0
+    assert at930[col["Agents - required"]].value == -1
+    at6 = rows[datetime.datetime(2026, 10, 6, 9, 0)]  # m8, ag1
+    assert at6[col["Agents who handled contacts"]].value == 1
+    assert rows[datetime.datetime(2026, 10, 7, 9, 0)][col["Agents who handled contacts"]].value == 0
+    assert rows["Month"][col["Offered"]].value == 7
+
+    # Evidence: exactly the contacts that counted against the service level (offered
+    # formula, T = 20 s): m3 answered at 21 s > 20, m5 and m6 abandoned (offered, never
+    # answered; m5 at 15 s is within T but the offered formula still counts it), m7 overflow:
+    # 4 rows.  m1 m2 m8 were answered within T; m4 abandoned after 3 s, under the 5 s short
+    # abandon, is not offered and so is no evidence; m9 and m10 are not in October.
+    header, rows = table(values["Evidence"])
+    col = {name: i for i, name in enumerate(header)}
+    assert list(rows) == ["m3", "m5", "m6", "m7"]
+    got = {k: (r[col["Queue"]].value, r[col["Offered at (local)"]].value, r[col["Wait (s)"]].value,
+               r[col["Class"]].value) for k, r in rows.items()}
+    assert got == {"m3": ("sales", datetime.datetime(2026, 10, 5, 9, 20), 21, "answered"),
+                   "m5": ("sales", datetime.datetime(2026, 10, 5, 9, 40), 15, "abandoned"),
+                   "m6": ("sales", datetime.datetime(2026, 10, 5, 9, 50), 40, "abandoned"),
+                   "m7": ("sales", datetime.datetime(2026, 10, 5, 10, 0), 60, "overflow")}
+    reason = {k: r[col["Reason it counted"]].value for k, r in rows.items()}
+    assert reason["m3"] == "answered after the threshold: 21 s > 20 s"
+    assert reason["m5"] == "abandoned (offered, not answered): 15 s"
+    assert reason["m6"] == "abandoned after the threshold: 40 s > 20 s"
+    assert reason["m7"] == "overflow (offered, not answered): 60 s"
+
+
 def test_regenerating_makes_a_byte_identical_superseding_version(setup):
     slug, manager = setup
     first = wait_done(manager, slug, request(manager, slug, template="internal-monthly"))
