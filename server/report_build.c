@@ -2,14 +2,15 @@
  * report_build.c - metrics, workbook, digest and signature of one report
  * (see report_build.h).
  *
- * client-monthly is written from its template (templates/client-monthly.json
- * under config paths.templates) and the report model (report_model.c) by
- * xl_write(); its data digest is the writer's (xl_digest.h).
+ * client-monthly and internal-monthly are written from their templates
+ * (templates/<name>.json under config paths.templates) and the report model
+ * (report_model.c) by xl_write(); their data digest is the writer's
+ * (xl_digest.h).
  *
- * internal-monthly and portfolio-monthly still use the interim layout below
- * (Cover, Daily, Queues and Methodology sheets written directly with
- * libxlsxwriter, with its own digest) until their templates exist; then
- * they move to the template path and this code goes.
+ * portfolio-monthly still uses the interim layout below (Cover, Daily,
+ * Queues and Methodology sheets written directly with libxlsxwriter, with
+ * its own digest) until its template exists; then it moves to the template
+ * path and this code goes.
  */
 #include "report_build.h"
 
@@ -271,7 +272,8 @@ static int write_workbook(const char *path, const rstore_job_t *job, report_fact
 /* Whether a template is written by the template writer (else the interim layout). */
 static bool uses_template(const char *template_name)
 {
-    return strcmp(template_name, "client-monthly") == 0;
+    return strcmp(template_name, "client-monthly") == 0 ||
+           strcmp(template_name, "internal-monthly") == 0;
 }
 
 /*
@@ -297,7 +299,8 @@ static int write_templated(db_t *db, const config_t *cfg, const rstore_job_t *jo
                         .report_id = job->id,
                         .generated_at = job->generated_at,
                         .cert_fingerprint = x->fingerprint,
-                        .pseudonymise = strcmp(job->audience, "client") == 0};
+                        .pseudonymise = strcmp(job->audience, "client") == 0,
+                        .internal = strcmp(job->audience, "internal") == 0};
     if ((rc = report_model_build(db, &req, &model, err, errlen)) != ST_OK)
         goto fail;
     char tmpdir[4096];

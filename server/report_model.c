@@ -25,8 +25,10 @@
 
 #include "contract_store.h"
 #include "credits.h"
+#include "inspector.h"
 #include "metrics_run.h"
 #include "qa_metrics.h"
+#include "qa_records.h"
 #include "rfc3339.h"
 #include "sla.h"
 #include "status.h"
@@ -51,8 +53,22 @@ typedef struct rmodel_ctx {
     db_res_t *eval_res;     /* evaluation rows; the QA result borrows their ids */
     qa_metrics_eval_t *evals;
     qa_metrics_agent_t *agents;
+    size_t n_evals;
     qa_metrics_result_t qa;
     bool qa_done;
+    /* Internal workbooks only. */
+    tz_t *tz;                      /* the contract's zone (local times) */
+    db_res_t *cal_res, *insp_res;  /* calibration and inspector list rows */
+    qa_rec_participant_t *parts;   /* calibration rows, session by session */
+    const char **part_call;        /* each participant row's call_id */
+    int64_t *part_us;              /* each participant row's evaluated_us */
+    inspector_session_t *sessions; /* borrow parts */
+    size_t n_sessions;
+    inspector_entry_t *entries; /* the inspector list in force */
+    const char **entry_names;
+    size_t n_entries;
+    inspector_result_t insp;
+    bool insp_done;
 } rmodel_ctx_t;
 
 /* A table's new row; the tables here never come near the row limit. */
@@ -460,6 +476,7 @@ static int qa_compute(rmodel_ctx_t *x, char *err, size_t errlen)
                    .start_us = start_us,
                    .end_us = end_us},
     };
+    x->n_evals = n_evals;
     rc = qa_metrics_compute(&in, &x->qa, err, errlen);
     x->qa_done = rc == ST_OK;
     return rc;
@@ -698,6 +715,666 @@ static int table_methodology(rmodel_ctx_t *x)
     return rc;
 }
 
+/* ------------------------------------------------------------------------
+ * The internal workbook's tables (rmodel_req_t.internal).
+ * ------------------------------------------------------------------------ */
+
+/* Excel's serial date-time of a UTC instant in the contract's local time. */
+static double local_serial(const rmodel_ctx_t *x, int64_t utc_us)
+{
+    int64_t s = utc_us >= 0 ? utc_us / 1000000 : -((-utc_us + 999999) / 1000000);
+    tz_civil_t c;
+    tz_to_local(x->tz, s, &c);
+    return xl_excel_date(c.year, c.month, c.day) +
+           (double)(c.hour * 3600 + c.min * 60 + c.sec) / 86400.0;
+}
+
+/* The QA row of an agent, or NULL (x->qa.agents is sorted by id). */
+static const qa_metrics_row_t *qa_agent_find(const rmodel_ctx_t *x, const char *agent_id)
+{
+    size_t lo = 0, hi = x->qa.n_agents;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(x->qa.agents[mid].agent_id, agent_id);
+        if (c == 0)
+            return &x->qa.agents[mid];
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+/* The QA cells of an agent row; NAN / 0 without a QA row. */
+static int set_agent_qa(xl_table_t *t, size_t row, const qa_metrics_row_t *a)
+{
+    bool has = a != NULL && a->evaluations > 0;
+    int rc = set_count(t, row, "evaluations", a ? (int64_t)a->evaluations : 0);
+    if (rc == ST_OK)
+        rc = set_count(t, row, "evaluated_contacts", a ? (int64_t)a->evaluated_contacts : 0);
+    if (rc == ST_OK)
+        rc = xl_table_set_number(t, row, "qa_score", a ? a->qa_score : NAN);
+    if (rc == ST_OK)
+        rc = xl_table_set_number(t, row, "qa_sd", a ? a->sd : NAN);
+    if (rc == ST_OK)
+        rc = xl_table_set_number(t, row, "qa_ci_low", a ? a->ci_low : NAN);
+    if (rc == ST_OK)
+        rc = xl_table_set_number(t, row, "qa_ci_high", a ? a->ci_high : NAN);
+    if (rc == ST_OK)
+        rc = xl_table_set_number(t, row, "qa_half_width", a ? a->precision.half_width : NAN);
+    /* No evaluation: nothing to flag (the flag is about a sample that exists). */
+    if (rc == ST_OK)
+        rc =
+            xl_table_set_number(t, row, "qa_too_small", has ? (a->precision.flagged ? 1 : 0) : NAN);
+    if (rc == ST_OK)
+        rc = xl_table_set_number(t, row, "qa_needed_n",
+                                 has && a->precision.needed_n > 0 ? (double)a->precision.needed_n
+                                                                  : NAN);
+    if (rc == ST_OK)
+        rc = xl_table_set_number(t, row, "qa_pass_rate", a ? a->qa_pass_rate : NAN);
+    if (rc == ST_OK)
+        rc = xl_table_set_number(t, row, "fatal_rate", a ? a->fatal_rate : NAN);
+    if (rc == ST_OK)
+        rc = xl_table_set_number(t, row, "qa_coverage", a ? a->qa_coverage : NAN);
+    return rc;
+}
+
+/* The queue cells of an agent row (zero counts for an agent without contacts). */
+static int set_agent_queue(rmodel_ctx_t *x, xl_table_t *t, size_t row, const sla_row_t *r)
+{
+    sla_row_t none;
+    if (!r) {
+        memset(&none, 0, sizeof none);
+        none.service_level = none.asa_s = none.avg_abandon_s = none.max_wait_s = NAN;
+        none.wait_p90_s = none.abandon_rate = none.answer_rate = none.aht_s = NAN;
+        none.transfer_rate = none.fcr = none.csat = none.csat_mean = NAN;
+        r = &none;
+    }
+    int rc = set_queue_cells(x, t, row, r);
+    if (rc == ST_OK)
+        rc = set_count(t, row, "overflow", r->overflow);
+    if (rc == ST_OK)
+        rc = set_count(t, row, "answered_within", r->answered_within);
+    if (rc == ST_OK)
+        rc = xl_table_set_number(t, row, "abandon_rate", r->abandon_rate);
+    if (rc == ST_OK)
+        rc = xl_table_set_number(t, row, "avg_abandon_s", r->avg_abandon_s);
+    if (rc == ST_OK)
+        rc = xl_table_set_number(t, row, "transfer_rate", r->transfer_rate);
+    if (rc == ST_OK)
+        rc = xl_table_set_number(t, row, "wait_p90_s", r->wait_p90_s);
+    if (rc == ST_OK)
+        rc = xl_table_set_number(t, row, "max_wait_s", r->max_wait_s);
+    if (rc == ST_OK)
+        rc = set_count(t, row, "fcr_resolved", r->fcr_resolved);
+    if (rc == ST_OK)
+        rc = set_count(t, row, "fcr_base", r->fcr_base);
+    if (rc == ST_OK)
+        rc = xl_table_set_number(t, row, "fcr", r->fcr);
+    if (rc == ST_OK)
+        rc = set_count(t, row, "csat_good", r->csat_good);
+    if (rc == ST_OK)
+        rc = set_count(t, row, "csat_n", r->csat_n);
+    if (rc == ST_OK)
+        rc = xl_table_set_number(t, row, "csat", r->csat);
+    if (rc == ST_OK)
+        rc = xl_table_set_number(t, row, "csat_mean", r->csat_mean);
+    return rc;
+}
+
+/* Agents: sla by agent joined with the QA rows.  Contacts no agent handled
+ * (abandons, overflows) are a row of their own, so the counts add up to the
+ * month; agents with evaluations but no contact in the month come last. */
+static int table_agents(rmodel_ctx_t *x)
+{
+    xl_table_t *t = xl_model_table(x->m, "agents");
+    if (!t)
+        return ST_ERR_INTERNAL;
+    const sla_result_t *ag = x->res[G_AGENT];
+    int rc = ST_OK;
+    for (size_t i = 0; rc == ST_OK && i < sla_result_count(ag); i++) {
+        const sla_row_t *r = sla_result_row(ag, i);
+        size_t row;
+        if ((rc = row_add(t, &row)) != ST_OK)
+            break;
+        rc = xl_table_set_text(t, row, "agent", r->key[0] ? r->key : "(no agent)");
+        if (rc == ST_OK)
+            rc = set_agent_queue(x, t, row, r);
+        if (rc == ST_OK)
+            rc = set_agent_qa(t, row, r->key[0] ? qa_agent_find(x, r->key) : NULL);
+    }
+    for (size_t i = 0; rc == ST_OK && i < x->qa.n_agents; i++) {
+        const qa_metrics_row_t *a = &x->qa.agents[i];
+        bool seen = false;
+        for (size_t k = 0; !seen && k < sla_result_count(ag); k++)
+            seen = strcmp(sla_result_row(ag, k)->key, a->agent_id) == 0;
+        if (seen)
+            continue;
+        size_t row;
+        if ((rc = row_add(t, &row)) != ST_OK)
+            break;
+        rc = xl_table_set_text(t, row, "agent", a->agent_id);
+        if (rc == ST_OK)
+            rc = set_agent_queue(x, t, row, NULL);
+        if (rc == ST_OK)
+            rc = set_agent_qa(t, row, a);
+    }
+    return rc;
+}
+
+/* Reads the calibration sessions whose instant (earliest evaluated_at of
+ * their rows) is in the month, into x->parts / x->sessions (borrowing the
+ * strings of x->cal_res). */
+static int cal_load(rmodel_ctx_t *x, int64_t start_us, int64_t end_us)
+{
+    uint64_t tid = x->req->tenant->id;
+    db_val_t v[] = {db_u64(tid), db_i64(start_us), db_i64(end_us), db_u64(tid)};
+    int rc = db_exec(x->db,
+                     "SELECT c.session_id, c.inspector_id, c.is_reference, c.score, c.call_id, "
+                     "c.evaluated_us, s.t FROM calibrations c JOIN "
+                     "(SELECT session_id, MIN(evaluated_us) AS t FROM calibrations "
+                     "WHERE tenant_id = ? GROUP BY session_id HAVING t >= ? AND t < ?) s "
+                     "ON s.session_id = c.session_id WHERE c.tenant_id = ? "
+                     "ORDER BY s.t, c.session_id, c.inspector_id",
+                     v, 4, &x->cal_res);
+    if (rc != ST_OK)
+        return rc;
+    size_t n = db_res_count(x->cal_res);
+    x->parts = xcalloc(n + 1, sizeof *x->parts);
+    x->part_call = xcalloc(n + 1, sizeof *x->part_call);
+    x->part_us = xcalloc(n + 1, sizeof *x->part_us);
+    x->sessions = xcalloc(n + 1, sizeof *x->sessions);
+    for (size_t i = 0; db_res_next(x->cal_res); i++) {
+        const db_res_t *r = x->cal_res;
+        const char *sid = db_res_str(r, 0, NULL);
+        inspector_session_t *s = x->n_sessions ? &x->sessions[x->n_sessions - 1] : NULL;
+        if (!s || strcmp(s->session_id, sid) != 0) {
+            s = &x->sessions[x->n_sessions++];
+            s->session_id = sid;
+            s->evaluated_us = db_res_i64(r, 6);
+            s->participants = &x->parts[i];
+        }
+        s->n++;
+        x->parts[i].inspector_id = db_res_str(r, 1, NULL);
+        x->parts[i].is_reference = db_res_i64(r, 2) != 0;
+        x->parts[i].score = res_double(r, 3);
+        x->part_call[i] = db_res_str(r, 4, NULL);
+        x->part_us[i] = db_res_i64(r, 5);
+    }
+    return ST_OK;
+}
+
+/* Reads the inspector list in force for the month (the greatest
+ * effective_month <= the month) into x->entries. */
+static int insp_list_load(rmodel_ctx_t *x)
+{
+    uint64_t tid = x->req->tenant->id;
+    char month[8];
+    snprintf(month, sizeof month, "%04d-%02d", x->req->year % 10000, x->req->month % 100);
+    db_val_t v[] = {db_u64(tid), db_u64(tid), db_str(month)};
+    int rc = db_exec(x->db,
+                     "SELECT inspector_id, name, monthly_quota FROM inspectors WHERE tenant_id = ? "
+                     "AND effective_month = (SELECT MAX(effective_month) FROM inspectors "
+                     "WHERE tenant_id = ? AND effective_month <= ?) ORDER BY inspector_id",
+                     v, 3, &x->insp_res);
+    if (rc != ST_OK)
+        return rc;
+    size_t n = db_res_count(x->insp_res);
+    x->entries = xcalloc(n + 1, sizeof *x->entries);
+    x->entry_names = xcalloc(n + 1, sizeof *x->entry_names);
+    for (; db_res_next(x->insp_res); x->n_entries++) {
+        inspector_entry_t *e = &x->entries[x->n_entries];
+        e->inspector_id = db_res_str(x->insp_res, 0, NULL);
+        e->has_quota = true;
+        e->monthly_quota = (double)db_res_i64(x->insp_res, 2);
+        x->entry_names[x->n_entries] = db_res_str(x->insp_res, 1, NULL);
+    }
+    return ST_OK;
+}
+
+/* inspector_compute over the month's evaluations, sessions and list.  Item
+ * agreement needs the item results of the sessions' forms: not read here,
+ * so it is undefined (empty) on the sheet. */
+static int insp_compute(rmodel_ctx_t *x, char *err, size_t errlen)
+{
+    int64_t start_us = x->month->start_utc * 1000000, end_us = x->month->end_utc * 1000000;
+    int rc = cal_load(x, start_us, end_us);
+    if (rc == ST_OK)
+        rc = insp_list_load(x);
+    if (rc != ST_OK) {
+        snprintf(err, errlen, "reading the calibrations or inspectors failed");
+        return rc;
+    }
+    const contract_t *c = x->contract;
+    inspector_input_t in = {
+        .evals = x->evals,
+        .n_evals = x->n_evals,
+        .sessions = x->sessions,
+        .n_sessions = x->n_sessions,
+        .inspectors = x->entries,
+        .n_inspectors = x->n_entries,
+        .params = {.lag_target_h = c ? contract_qa_lag_target_h(c) : 72.0,
+                   .tolerance_pts = c ? contract_calibration_tolerance_pts(c) : 5.0,
+                   .weights = {c ? contract_inspector_weight(c, CONTRACT_W_QUOTA) : 1.0,
+                               c ? contract_inspector_weight(c, CONTRACT_W_TIMELINESS) : 1.0,
+                               c ? contract_inspector_weight(c, CONTRACT_W_CALIBRATION) : 1.0,
+                               c ? contract_inspector_weight(c, CONTRACT_W_ACCURACY) : 1.0},
+                   .start_us = start_us,
+                   .end_us = end_us},
+    };
+    rc = inspector_compute(&in, &x->insp, err, errlen);
+    x->insp_done = rc == ST_OK;
+    return rc;
+}
+
+/* Inspectors: every inspector metric and the composite. */
+static int table_inspectors(rmodel_ctx_t *x)
+{
+    xl_table_t *t = xl_model_table(x->m, "inspectors");
+    if (!t)
+        return ST_ERR_INTERNAL;
+    int rc = ST_OK;
+    for (size_t i = 0; rc == ST_OK && i < x->insp.n; i++) {
+        const inspector_row_t *r = &x->insp.rows[i];
+        const char *name = "";
+        for (size_t k = 0; k < x->n_entries; k++)
+            if (strcmp(x->entries[k].inspector_id, r->inspector_id) == 0)
+                name = x->entry_names[k];
+        const struct {
+            const char *key;
+            double v;
+        } cells[] = {
+            {"listed", r->listed ? 1 : 0},
+            {"evaluations", (double)r->evaluations},
+            {"monthly_quota", r->monthly_quota},
+            {"quota_attainment", r->quota_attainment},
+            {"lag_n", (double)r->lag_n},
+            {"lag_median_h", r->lag_median_h},
+            {"lag_p90_h", r->lag_p90_h},
+            {"on_time_rate", r->on_time_rate},
+            {"calibration_n", (double)r->calibration_n},
+            {"calibration_mad", r->calibration_mad},
+            {"calibration_within", r->calibration_within},
+            {"item_agreement", r->item_agreement},
+            {"appealed", (double)r->appealed},
+            {"overturned", (double)r->overturned},
+            {"appeal_rate", r->appeal_rate},
+            {"overturn_rate", r->overturn_rate},
+            {"mean_score", r->mean_score},
+            {"severity_bias", r->severity_bias},
+            {"defect_rate", r->defect_rate},
+            {"c_quota", r->c_quota},
+            {"c_timeliness", r->c_timeliness},
+            {"c_calibration", r->c_calibration},
+            {"c_accuracy", r->c_accuracy},
+            {"composite", r->composite},
+        };
+        size_t row;
+        if ((rc = row_add(t, &row)) != ST_OK)
+            break;
+        rc = xl_table_set_text(t, row, "inspector", r->inspector_id);
+        if (rc == ST_OK)
+            rc = xl_table_set_text(t, row, "name", name);
+        for (size_t k = 0; rc == ST_OK && k < sizeof cells / sizeof cells[0]; k++)
+            rc = xl_table_set_number(t, row, cells[k].key, cells[k].v);
+    }
+    return rc;
+}
+
+/* Calibration: one row per participant, compared with its reference
+ * (qa_rec_calibration_reference(): the reference inspector, else the mean
+ * of the others); the reference itself and a lone participant have none. */
+static int table_calibration(rmodel_ctx_t *x)
+{
+    xl_table_t *t = xl_model_table(x->m, "calibration");
+    if (!t)
+        return ST_ERR_INTERNAL;
+    double tol = x->contract ? contract_calibration_tolerance_pts(x->contract) : 5.0;
+    int rc = ST_OK;
+    for (size_t s = 0; rc == ST_OK && s < x->n_sessions; s++) {
+        const inspector_session_t *se = &x->sessions[s];
+        size_t base = (size_t)(se->participants - x->parts);
+        for (size_t i = 0; rc == ST_OK && i < se->n; i++) {
+            const qa_rec_participant_t *p = &se->participants[i];
+            double ref = NAN;
+            if (qa_rec_calibration_reference(se->participants, se->n, i, &ref) != ST_OK)
+                ref = NAN;
+            double dev = isnan(ref) ? NAN : p->score - ref;
+            size_t row;
+            if ((rc = row_add(t, &row)) != ST_OK)
+                break;
+            rc = xl_table_set_text(t, row, "session", se->session_id);
+            if (rc == ST_OK)
+                rc = xl_table_set_text(t, row, "call_id", x->part_call[base + i]);
+            if (rc == ST_OK)
+                rc = xl_table_set_text(t, row, "inspector", p->inspector_id);
+            if (rc == ST_OK)
+                rc = xl_table_set_number(t, row, "is_reference", p->is_reference ? 1 : 0);
+            if (rc == ST_OK)
+                rc = xl_table_set_number(t, row, "evaluated_at",
+                                         local_serial(x, x->part_us[base + i]));
+            if (rc == ST_OK)
+                rc = set_count(t, row, "participants", (int64_t)se->n);
+            if (rc == ST_OK)
+                rc = xl_table_set_number(t, row, "score", p->score);
+            if (rc == ST_OK)
+                rc = xl_table_set_number(t, row, "reference", ref);
+            if (rc == ST_OK)
+                rc = xl_table_set_number(t, row, "deviation", dev);
+            if (rc == ST_OK)
+                rc = xl_table_set_number(t, row, "abs_deviation", fabs(dev));
+            if (rc == ST_OK)
+                rc = xl_table_set_number(t, row, "within",
+                                         isnan(dev) ? NAN : (fabs(dev) <= tol ? 1 : 0));
+        }
+    }
+    return rc;
+}
+
+/* Appeals: the appeals of the month's evaluations (by evaluated_at, as every
+ * QA metric of the month), in evaluation order. */
+static int table_appeals(rmodel_ctx_t *x)
+{
+    xl_table_t *t = xl_model_table(x->m, "appeals");
+    if (!t)
+        return ST_ERR_INTERNAL;
+    int64_t start_us = x->month->start_utc * 1000000, end_us = x->month->end_utc * 1000000;
+    db_val_t v[] = {db_u64(x->req->tenant->id), db_i64(start_us), db_i64(end_us)};
+    db_res_t *res = NULL;
+    int rc = db_exec(x->db,
+                     "SELECT e.evaluation_id, e.agent_id, e.inspector_id, e.evaluated_us, "
+                     "a.appealed_us, a.decided_us, a.outcome, e.score, a.new_score "
+                     "FROM appeals a JOIN evaluations e ON e.tenant_id = a.tenant_id "
+                     "AND e.evaluation_id = a.evaluation_id WHERE a.tenant_id = ? "
+                     "AND e.evaluated_us >= ? AND e.evaluated_us < ? ORDER BY e.evaluation_id",
+                     v, 3, &res);
+    while (rc == ST_OK && db_res_next(res)) {
+        const char *outcome = db_res_str(res, 6, NULL);
+        bool overturned = outcome && strcmp(outcome, "overturned") == 0;
+        double original = res_double(res, 7), fresh = overturned ? res_double(res, 8) : NAN;
+        size_t row;
+        if ((rc = row_add(t, &row)) != ST_OK)
+            break;
+        rc = xl_table_set_text(t, row, "evaluation", db_res_str(res, 0, NULL));
+        if (rc == ST_OK)
+            rc = xl_table_set_text(t, row, "agent", db_res_str(res, 1, NULL));
+        if (rc == ST_OK)
+            rc = xl_table_set_text(t, row, "inspector", db_res_str(res, 2, NULL));
+        if (rc == ST_OK)
+            rc = xl_table_set_number(t, row, "evaluated_at", local_serial(x, db_res_i64(res, 3)));
+        if (rc == ST_OK)
+            rc = xl_table_set_number(t, row, "appealed_at", local_serial(x, db_res_i64(res, 4)));
+        if (rc == ST_OK)
+            rc = xl_table_set_number(t, row, "decided_at", local_serial(x, db_res_i64(res, 5)));
+        if (rc == ST_OK)
+            rc = xl_table_set_text(t, row, "outcome", outcome ? outcome : "");
+        if (rc == ST_OK)
+            rc = xl_table_set_number(t, row, "original_score", original);
+        if (rc == ST_OK)
+            rc = xl_table_set_number(t, row, "new_score", fresh);
+        if (rc == ST_OK)
+            rc = xl_table_set_number(t, row, "final_score", overturned ? fresh : original);
+        if (rc == ST_OK)
+            rc = xl_table_set_number(t, row, "change", overturned ? fresh - original : 0);
+    }
+    db_res_free(res);
+    return rc;
+}
+
+/* Orders agent ids (for counting the distinct ones of an interval). */
+static int str_cmp(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Distinct strings of a sorted array. */
+static int64_t distinct_sorted(const char **ids, size_t n)
+{
+    int64_t d = 0;
+    for (size_t i = 0; i < n; i++)
+        if (i == 0 || strcmp(ids[i], ids[i - 1]) != 0)
+            d++;
+    return d;
+}
+
+/* The distinct agents who handled a contact in each interval of the month:
+ * one (UTC 15-minute slot, agent) pair per row from the database (every
+ * local interval is a union of such slots), mapped to the interval rows,
+ * which are in time order. */
+static int staffing_agents(rmodel_ctx_t *x, int64_t *agents)
+{
+    const sla_result_t *iv = x->res[G_INTERVAL];
+    int64_t start_us = x->month->start_utc * 1000000, end_us = x->month->end_utc * 1000000;
+    db_val_t v[] = {db_u64(x->req->tenant->id), db_i64(start_us), db_i64(end_us)};
+    db_res_t *res = NULL;
+    int rc = db_exec(x->db,
+                     "SELECT DISTINCT offered_us DIV 900000000 AS slot, agent_id FROM contacts "
+                     "WHERE tenant_id = ? AND offered_us >= ? AND offered_us < ? "
+                     "AND agent_id <> '' ORDER BY slot, agent_id",
+                     v, 3, &res);
+    if (rc != ST_OK)
+        return rc;
+    size_t cap = 64, n = 0, k = 0, cur = SIZE_MAX;
+    const char **ids = xmalloc(cap * sizeof *ids);
+    while (db_res_next(res)) {
+        int64_t at = db_res_i64(res, 0) * 900;
+        while (k < sla_result_count(iv) && sla_result_row(iv, k)->end_utc <= at)
+            k++;
+        if (k == sla_result_count(iv))
+            break;
+        if (k != cur) {
+            if (cur != SIZE_MAX) {
+                qsort(ids, n, sizeof *ids, str_cmp);
+                agents[cur] = distinct_sorted(ids, n);
+            }
+            cur = k;
+            n = 0;
+        }
+        if (n == cap) {
+            cap *= 2;
+            ids = xrealloc(ids, cap * sizeof *ids);
+        }
+        ids[n++] = db_res_str(res, 1, NULL);
+    }
+    if (cur != SIZE_MAX) {
+        qsort(ids, n, sizeof *ids, str_cmp);
+        agents[cur] = distinct_sorted(ids, n);
+    }
+    free(ids);
+    db_res_free(res);
+    return ST_OK;
+}
+
+/* Minutes after midnight of an "HH:MM" label. */
+static int label_minutes(const char *label)
+{
+    if (strlen(label) != 5)
+        return 0;
+    return ((label[0] - '0') * 10 + (label[1] - '0')) * 60 + (label[3] - '0') * 10 +
+           (label[4] - '0');
+}
+
+/* Staffing: every local interval of the month, Erlang C against actual. */
+static int table_staffing(rmodel_ctx_t *x)
+{
+    xl_table_t *t = xl_model_table(x->m, "staffing");
+    if (!t)
+        return ST_ERR_INTERNAL;
+    const sla_result_t *iv = x->res[G_INTERVAL];
+    size_t n = sla_result_count(iv);
+    int64_t *agents = xcalloc(n + 1, sizeof *agents);
+    int rc = staffing_agents(x, agents);
+    for (size_t i = 0; rc == ST_OK && i < n; i++) {
+        const sla_row_t *r = sla_result_row(iv, i);
+        double start =
+            xl_excel_date(r->year, r->month, r->day) + (double)label_minutes(r->label) / 1440.0;
+        size_t row;
+        if ((rc = row_add(t, &row)) != ST_OK)
+            break;
+        rc = xl_table_set_number(t, row, "start", start);
+        if (rc == ST_OK)
+            rc = xl_table_set_text(t, row, "interval", r->label);
+        if (rc == ST_OK)
+            rc = xl_table_set_number(t, row, "business", r->business ? 1 : 0);
+        if (rc == ST_OK)
+            rc = set_count(t, row, "offered", r->offered);
+        if (rc == ST_OK)
+            rc = set_count(t, row, "answered", r->answered);
+        if (rc == ST_OK)
+            rc = xl_table_set_number(t, row, "aht_s", r->aht_s);
+        if (rc == ST_OK)
+            rc = xl_table_set_number(t, row, "service_level", r->service_level);
+        if (rc == ST_OK)
+            rc = xl_table_set_number(t, row, "required_agents", r->required_agents);
+        if (rc == ST_OK)
+            rc = set_count(t, row, "agents", agents[i]);
+        if (rc == ST_OK)
+            rc = xl_table_set_number(
+                t, row, "agent_gap",
+                isnan(r->required_agents) ? NAN : (double)agents[i] - r->required_agents);
+    }
+    free(agents);
+    return rc;
+}
+
+/* Evidence contacts shown on the sheet; one more row says how many are not. */
+#define EVIDENCE_MAX_ROWS ((size_t)XL_MODEL_MAX_ROWS - 1)
+
+/* The evidence contacts; parameters: tenant, month start and end (UTC us),
+ * threshold T, lowest wait of a counted abandon, whether overflows count. */
+#define EVIDENCE_WHERE                                                                             \
+    "FROM contacts WHERE tenant_id = ? AND offered_us >= ? AND offered_us < ? "                    \
+    "AND ((outcome = 1 AND wait_s > ?) OR (outcome = 2 AND wait_s >= ?) OR "                       \
+    "(outcome = 3 AND ? = 1))"
+
+/* One evidence row. */
+static int evidence_row(rmodel_ctx_t *x, xl_table_t *t, const db_res_t *res)
+{
+    int T = x->info.params.sl_threshold_s;
+    int64_t wait = db_res_i64(res, 3);
+    int outcome = (int)db_res_i64(res, 4);
+    char reason[96];
+    const char *cls = outcome == SLA_ANSWERED    ? "answered"
+                      : outcome == SLA_ABANDONED ? "abandoned"
+                                                 : "overflow";
+    if (outcome == SLA_ANSWERED)
+        snprintf(reason, sizeof reason, "answered after the threshold: %" PRId64 " s > %d s", wait,
+                 T);
+    else if (outcome == SLA_ABANDONED && wait > T)
+        snprintf(reason, sizeof reason, "abandoned after the threshold: %" PRId64 " s > %d s", wait,
+                 T);
+    else if (outcome == SLA_ABANDONED)
+        snprintf(reason, sizeof reason, "abandoned (offered, not answered): %" PRId64 " s", wait);
+    else
+        snprintf(reason, sizeof reason, "overflow (offered, not answered): %" PRId64 " s", wait);
+    size_t row;
+    int rc = row_add(t, &row);
+    if (rc == ST_OK)
+        rc = xl_table_set_text(t, row, "call_id", db_res_str(res, 0, NULL));
+    if (rc == ST_OK)
+        rc = xl_table_set_text(t, row, "queue", db_res_str(res, 1, NULL));
+    if (rc == ST_OK)
+        rc = xl_table_set_number(t, row, "offered_at", local_serial(x, db_res_i64(res, 2)));
+    if (rc == ST_OK)
+        rc = set_count(t, row, "wait_s", wait);
+    if (rc == ST_OK)
+        rc = xl_table_set_text(t, row, "class", cls);
+    if (rc == ST_OK)
+        rc = xl_table_set_text(t, row, "reason", reason);
+    return rc;
+}
+
+/*
+ * Evidence: the month's offered contacts that counted against the service
+ * level under the contract's sl_formula: answered after the threshold
+ * always; abandons that are offered (not short) and overflows when the
+ * formula has them in its denominator without crediting them (offered: all
+ * of them; abandon_neutral and abandon_positive: abandons after the
+ * threshold only, and overflows; answered: neither).  A short abandon is
+ * not offered, so never evidence.  Past EVIDENCE_MAX_ROWS contacts the
+ * sheet stops, and a last row says how many more there are (the writer
+ * cannot continue a table on a next sheet yet).
+ */
+static int table_evidence(rmodel_ctx_t *x)
+{
+    xl_table_t *t = xl_model_table(x->m, "evidence");
+    if (!t)
+        return ST_ERR_INTERNAL;
+    const sla_params_t *p = &x->info.params;
+    int64_t start_us = x->month->start_utc * 1000000, end_us = x->month->end_utc * 1000000;
+    /* Lowest wait of an abandon that counts, and whether overflows count. */
+    int64_t ab_min = p->short_abandon_s, of = 1;
+    if (p->sl_formula == SLA_SL_ANSWERED) {
+        ab_min = INT32_MAX;
+        of = 0;
+    } else if (p->sl_formula != SLA_SL_OFFERED) {
+        ab_min = p->sl_threshold_s + 1 > ab_min ? p->sl_threshold_s + 1 : ab_min;
+    }
+    db_val_t v[] = {db_u64(x->req->tenant->id),
+                    db_i64(start_us),
+                    db_i64(end_us),
+                    db_i64(p->sl_threshold_s),
+                    db_i64(ab_min),
+                    db_i64(of),
+                    db_i64((int64_t)EVIDENCE_MAX_ROWS + 1)};
+    db_res_t *res = NULL;
+    int rc = db_exec(x->db,
+                     "SELECT call_id, queue, offered_us, wait_s, outcome " EVIDENCE_WHERE
+                     " ORDER BY offered_us, call_id LIMIT ?",
+                     v, 7, &res);
+    size_t shown = 0;
+    bool more = false;
+    while (rc == ST_OK && db_res_next(res)) {
+        if (shown == EVIDENCE_MAX_ROWS) {
+            more = true;
+            break;
+        }
+        rc = evidence_row(x, t, res);
+        shown++;
+    }
+    db_res_free(res);
+    res = NULL;
+    if (rc != ST_OK || !more)
+        return rc;
+    int64_t all = 0;
+    if ((rc = db_exec(x->db, "SELECT COUNT(*) " EVIDENCE_WHERE, v, 6, &res)) == ST_OK &&
+        db_res_next(res))
+        all = db_res_i64(res, 0);
+    db_res_free(res);
+    if (rc != ST_OK)
+        return rc;
+    char note[160];
+    snprintf(note, sizeof note, "%" PRId64 " more contacts not shown: a sheet holds %zu rows",
+             all - (int64_t)shown, (size_t)EVIDENCE_MAX_ROWS);
+    size_t row;
+    if ((rc = row_add(t, &row)) == ST_OK)
+        rc = xl_table_set_text(t, row, "call_id", note);
+    const char *texts[] = {"queue", "class", "reason"};
+    for (size_t i = 0; rc == ST_OK && i < 3; i++)
+        rc = xl_table_set_text(t, row, texts[i], "");
+    if (rc == ST_OK)
+        rc = xl_table_set_number(t, row, "offered_at", NAN);
+    if (rc == ST_OK)
+        rc = xl_table_set_number(t, row, "wait_s", NAN);
+    return rc;
+}
+
+/* The internal tables (after the QA metrics). */
+static int internal_tables(rmodel_ctx_t *x, char *err, size_t errlen)
+{
+    int rc = tz_load(x->info.timezone, &x->tz, err, errlen);
+    if (rc != ST_OK)
+        return rc;
+    if ((rc = insp_compute(x, err, errlen)) != ST_OK)
+        return rc;
+    if ((rc = table_agents(x)) == ST_OK && (rc = table_inspectors(x)) == ST_OK &&
+        (rc = table_calibration(x)) == ST_OK && (rc = table_appeals(x)) == ST_OK &&
+        (rc = table_staffing(x)) == ST_OK)
+        rc = table_evidence(x);
+    return rc;
+}
+
 /* Loads the contract in force and computes sla and QA for the month. */
 static int model_gather(rmodel_ctx_t *x, char *err, size_t errlen)
 {
@@ -751,6 +1428,8 @@ int report_model_build(db_t *db, const rmodel_req_t *req, xl_model_t **out, char
         (rc = table_queues(&x)) == ST_OK && (rc = table_quality(&x)) == ST_OK &&
         (rc = table_qa_csat(&x)) == ST_OK && (rc = table_data_quality(&x)) == ST_OK)
         rc = table_methodology(&x);
+    if (rc == ST_OK && req->internal)
+        rc = internal_tables(&x, err, errlen);
     if (rc != ST_OK) {
         if (!err[0])
             snprintf(err, errlen, "filling the report model failed (%d)", rc);
@@ -760,6 +1439,17 @@ int report_model_build(db_t *db, const rmodel_req_t *req, xl_model_t **out, char
     x.m = NULL;
 fail:
     xl_model_free(x.m);
+    if (x.insp_done)
+        inspector_result_clear(&x.insp);
+    free(x.entry_names);
+    free(x.entries);
+    db_res_free(x.insp_res);
+    free(x.sessions);
+    free(x.part_us);
+    free(x.part_call);
+    free(x.parts);
+    db_res_free(x.cal_res);
+    tz_free(x.tz);
     if (x.qa_done)
         qa_metrics_result_clear(&x.qa);
     free(x.agents);

@@ -18,6 +18,20 @@
  *   methodology     the METRICS.md definitions in force, with the contract's
  *                   parameters
  *
+ * and, for internal workbooks (rmodel_req_t.internal) only:
+ *
+ *   agents          every queue metric (sla by agent) and QA metric per
+ *                   agent, with the 95 % interval, "sample too small" and n
+ *   inspectors      every inspector metric and the composite (inspector.h)
+ *   calibration     one row per participant of the month's sessions: score,
+ *                   reference, deviation
+ *   appeals         appeals of the month's evaluations: dates, outcome,
+ *                   original and new score
+ *   staffing        every local interval: Erlang C required agents against
+ *                   the distinct agents who handled a contact in it
+ *   evidence        one row per contact that counted against the service
+ *                   level (capped at Excel's sheet size, with a note row)
+ *
  * No HTTP here.  Runs on the caller's thread with the caller's connection;
  * the model is the caller's (xl_model_free).
  */
@@ -40,6 +54,7 @@ typedef struct rmodel_req {
     int64_t generated_at;         /* Unix seconds UTC (> 0) */
     const char *cert_fingerprint; /* SHA-256 hex of the signing certificate */
     bool pseudonymise;            /* agents as "Agent 001".. (client workbooks) */
+    bool internal;                /* also the internal tables (see above) */
 } rmodel_req_t;
 
 /*

@@ -192,6 +192,266 @@ def test_generate_download_read_back_and_verify(server, setup):
     assert cli("verify", wb_path, sig_path, "--ca", CA, check=False).returncode == 1
 
 
+def test_internal_workbook_read_back(setup):
+    """internal-monthly: the client sheets with real agent ids, then Agents, Inspectors,
+    Calibration, Appeals, Staffing and Evidence, read back on the hand-worked ROWS."""
+    slug, manager = setup
+    meta = wait_done(manager, slug, request(manager, slug, template="internal-monthly"))
+    assert meta["status"] == "done", meta
+    tmp = tempfile.mkdtemp()
+    wb_path = os.path.join(tmp, "I.xlsx")
+    with open(wb_path, "wb") as f:
+        f.write(manager.get(f"/v1/tenants/{slug}/reports/{meta['id']}/workbook").content)
+    book = openpyxl.load_workbook(wb_path)
+    values = openpyxl.load_workbook(wb_path, data_only=True)
+    assert book.sheetnames == ["Cover", "Scorecard", "Daily", "Intervals", "Queues", "Quality",
+                               "QA-CSAT", "Data quality", "Methodology", "Agents", "Inspectors",
+                               "Calibration", "Appeals", "Staffing", "Evidence"]
+    cover = {row[0].value: row[1].value for row in book["Cover"].iter_rows()}
+    assert cover["Template"] == "internal-monthly"
+    assert cover["Data digest (SHA-256)"] == meta["data_digest"]
+
+    # Quality: the real agent id, not "Agent 001".
+    _, rows = table(values["Quality"])
+    assert [k for k in rows if k != "All agents"] == ["ag1"]
+
+    # Agents.  ag1 handled every answered contact of October: m1 (wait 10 s), m2 (20 s),
+    # m3 (21 s), m8 (5 s); m9 is September.  offered 4, answered 4, within 20 s m1 m2 m8 = 3,
+    # service level 3/4, ASA (10 + 20 + 21 + 5) / 4 = 14.0 s, AHT 100 + 0 + 20 = 120 s each.
+    # The abandons m5 m6 and the overflow m7 have no agent: offered 3, abandoned 2, SL 0/3.
+    # No evaluations: QA score, interval and "sample too small" are empty, evaluations 0.
+    header, rows = table(book["Agents"])
+    _, vrows = table(values["Agents"])
+    col = {name: i for i, name in enumerate(header)}
+    assert list(rows) == ["(no agent)", "ag1", "All agents"]
+    ag1 = rows["ag1"]
+    assert (ag1[col["Offered"]].value, ag1[col["Answered"]].value, ag1[col["Abandoned"]].value) == (4, 4, 0)
+    assert ag1[col["Offered"]].data_type == "n"
+    assert ag1[col["Answered within threshold"]].value == 3
+    assert ag1[col["Service level"]].value == pytest.approx(0.75)
+    assert ag1[col["ASA (s)"]].value == pytest.approx(14.0)
+    assert ag1[col["AHT (s)"]].value == pytest.approx(120.0)
+    assert ag1[col["Longest wait (s)"]].value == 21
+    assert ag1[col["Evaluations"]].value == 0 and ag1[col["QA score"]].value is None
+    assert ag1[col["Sample too small"]].value is None and ag1[col["95% CI low"]].value is None
+    none = rows["(no agent)"]
+    assert (none[col["Offered"]].value, none[col["Abandoned"]].value) == (3, 2)
+    assert none[col["Service level"]].value == 0
+    # Totals: the month again, 7 offered, SL 3/7 as the ratio of the hidden sums.
+    assert rows["All agents"][col["Offered"]].value == "=SUM(B2:B3)"
+    assert vrows["All agents"][col["Offered"]].value == 7
+    assert vrows["All agents"][col["Service level"]].value == pytest.approx(3 / 7)
+    for label in ("95% CI low", "95% CI high", "CI half-width", "Evaluations needed", "Pass rate",
+                  "Fatal rate", "Coverage", "FCR", "CSAT"):
+        assert label in col
+
+    # No QA data in this tenant: no inspector, session or appeal rows, but the sheets and
+    # their headers are there.
+    header, rows = table(book["Inspectors"])
+    assert list(rows) == ["All inspectors"]  # the totals row only
+    assert "Composite" in header and "Quota attainment" in header
+    assert table(book["Calibration"])[1] == {} and table(book["Appeals"])[1] == {}
+
+    # Staffing: every local interval of October (31 days x 48 half-hours in Asia/Shanghai).
+    # 5 Oct 09:00: offered m1 m2 m3 = 3 in 1800 s, AHT 120 s: A = 3 x 120 / 1800 = 0.2 E;
+    #   N = 1: C(1, 0.2) = 0.2, SL = 1 - 0.2 x exp(-(1 - 0.2) x 20 / 120) = 0.825 >= 0.80,
+    #   so 1 agent required; ag1 handled them: 1 agent, gap 0.
+    # 5 Oct 09:30: m5 m6 offered, none answered: h = the month's AHT 120 s, A = 2 x 120 /
+    #   1800 = 0.133 E; N = 1: SL = 1 - 0.133 x exp(-(0.867) x 20 / 120) = 0.885 -> 1
+    #   required; no agent handled a contact: 0 agents, gap -1.
+    header, rows = table(values["Staffing"])
+    col = {name: i for i, name in enumerate(header)}
+    assert len(rows) == 31 * 48 + 1
+    at9 = rows[datetime.datetime(2026, 10, 5, 9, 0)]
+    assert at9[col["Offered"]].value == 3 and at9[col["Business hours"]].value == 1
+    assert at9[col["Required agents (Erlang C)"]].value == 1
+    assert at9[col["Agents who handled contacts"]].value == 1
+    assert at9[col["Agents - required"]].value == 0
+    at930 = rows[datetime.datetime(2026, 10, 5, 9, 30)]
+    assert at930[col["Offered"]].value == 2 and at930[col["Answered"]].value == 0
+    assert at930[col["Required agents (Erlang C)"]].value == 1
+    assert at930[col["Agents who handled contacts"]].value == 0
+    assert at930[col["Agents - required"]].value == -1
+    at6 = rows[datetime.datetime(2026, 10, 6, 9, 0)]  # m8, ag1
+    assert at6[col["Agents who handled contacts"]].value == 1
+    assert rows[datetime.datetime(2026, 10, 7, 9, 0)][col["Agents who handled contacts"]].value == 0
+    assert rows["Month"][col["Offered"]].value == 7
+
+    # Evidence: exactly the contacts that counted against the service level (offered
+    # formula, T = 20 s): m3 answered at 21 s > 20, m5 and m6 abandoned (offered, never
+    # answered; m5 at 15 s is within T but the offered formula still counts it), m7 overflow:
+    # 4 rows.  m1 m2 m8 were answered within T; m4 abandoned after 3 s, under the 5 s short
+    # abandon, is not offered and so is no evidence; m9 and m10 are not in October.
+    header, rows = table(values["Evidence"])
+    col = {name: i for i, name in enumerate(header)}
+    assert list(rows) == ["m3", "m5", "m6", "m7"]
+    got = {k: (r[col["Queue"]].value, r[col["Offered at (local)"]].value, r[col["Wait (s)"]].value,
+               r[col["Class"]].value) for k, r in rows.items()}
+    assert got == {"m3": ("sales", datetime.datetime(2026, 10, 5, 9, 20), 21, "answered"),
+                   "m5": ("sales", datetime.datetime(2026, 10, 5, 9, 40), 15, "abandoned"),
+                   "m6": ("sales", datetime.datetime(2026, 10, 5, 9, 50), 40, "abandoned"),
+                   "m7": ("sales", datetime.datetime(2026, 10, 5, 10, 0), 60, "overflow")}
+    reason = {k: r[col["Reason it counted"]].value for k, r in rows.items()}
+    assert reason["m3"] == "answered after the threshold: 21 s > 20 s"
+    assert reason["m5"] == "abandoned (offered, not answered): 15 s"
+    assert reason["m6"] == "abandoned after the threshold: 40 s > 20 s"
+    assert reason["m7"] == "overflow (offered, not answered): 60 s"
+
+
+# A second tenant with QA data for the internal sheets Inspectors, Calibration and Appeals.
+# No contract: the METRICS.md defaults (pass mark 85, precision 5 points, lag target 72 h,
+# calibration tolerance 5 points, composite weights 1 each).  Form "q": one section, four
+# pass/fail items of 1 point, so a score is 25 x the items passed.
+QA_FORM = {"form_id": "q", "version": 1, "pass_mark": 85, "critical_zeroes": False,
+           "sections": [{"id": "s", "name": "All", "weight": 1,
+                         "items": [{"id": f"i{k}", "name": f"Item {k}", "max": 1}
+                                   for k in range(1, 5)]}]}
+# c1 c2 c3: answered by a1 on 5 Oct, each ended 09:05 local (+08:00).
+QA_CDRS = "\n".join(f"c{k},sales,2026-10-05T09:00:00+08:00,2026-10-05T09:00:10+08:00,"
+                    "2026-10-05T09:05:00+08:00,answered,a1,200,0,20" for k in (1, 2, 3))
+
+
+def qa_items(passes):
+    return [(f"i{k}", "pass" if k <= passes else "fail") for k in range(1, 5)]
+
+
+def qa_eval(eid, call, insp, at, passes):
+    return [f"{eid},{call},a1,{insp},q,1,{at},{k},{v}" for k, v in qa_items(passes)]
+
+
+def qa_cal(session, insp, ref, at, passes):
+    return [f"{session},c1,{insp},{ref},{at},{k},{v},q,1" for k, v in qa_items(passes)]
+
+
+@pytest.fixture(scope="module")
+def qa_setup(server, admin):
+    slug = unique_slug("repqa")
+    admin.post("/v1/tenants", json={"slug": slug, "name": "QA Report", "timezone": "Asia/Shanghai"})
+    manager = Api(server, issue_token("manager", slug))
+    ingest = Api(server, issue_token("ingest", slug))
+    assert manager.put(f"/v1/tenants/{slug}/qa/forms/q", json=QA_FORM).status_code == 201
+
+    def post(kind, header, rows):
+        r = ingest.post(f"/v1/tenants/{slug}/{kind}", data=(header + "\n" + rows + "\n").encode(),
+                        headers={"Content-Type": "text/csv"})
+        assert r.status_code == 200 and r.json().get("rejected", 0) == 0, r.text
+
+    post("cdrs", H, QA_CDRS)
+    post("qa/evaluations", "evaluation_id,call_id,agent_id,inspector_id,form_id,form_version,"
+         "evaluated_at,item_id,result", "\n".join(
+             qa_eval("E1", "c1", "i1", "2026-10-05T12:00:00+08:00", 4) +   # 100, lag 2.92 h
+             qa_eval("E2", "c2", "i1", "2026-10-06T09:05:00+08:00", 3) +   # 75, lag 24 h
+             qa_eval("E3", "c3", "i1", "2026-10-10T09:05:00+08:00", 2) +   # 50, lag 120 h
+             qa_eval("E4", "c1", "i2", "2026-10-05T10:05:00+08:00", 4)))   # 100, lag 1 h
+    post("qa/calibrations", "session_id,call_id,inspector_id,is_reference,evaluated_at,item_id,"
+         "result,form_id,form_version", "\n".join(
+             qa_cal("S1", "i1", 1, "2026-10-07T09:00:00Z", 4) +   # reference: 100
+             qa_cal("S1", "i2", 0, "2026-10-07T09:00:00Z", 3) +   # 75
+             qa_cal("S2", "i1", 0, "2026-10-08T09:00:00Z", 3) +   # 75, no reference
+             qa_cal("S2", "i2", 0, "2026-10-08T09:00:00Z", 3)))   # 75
+    post("qa/appeals", "evaluation_id,appealed_at,decided_at,outcome,new_score",
+         "E2,2026-10-11T09:00:00Z,2026-10-12T09:00:00Z,upheld,\n"
+         "E3,2026-10-11T09:00:00Z,2026-10-12T09:00:00Z,overturned,70")
+    r = manager.put(f"/v1/tenants/{slug}/qa/inspectors", json={"month": "2026-10", "inspectors": [
+        {"inspector_id": "i1", "name": "Li Wei", "monthly_quota": 6},
+        {"inspector_id": "i2", "name": "Ana", "monthly_quota": 2}]})
+    assert r.status_code == 200, r.text
+    return slug, manager
+
+
+def test_internal_workbook_qa_sheets(qa_setup):
+    slug, manager = qa_setup
+    meta = wait_done(manager, slug, request(manager, slug, template="internal-monthly"))
+    assert meta["status"] == "done", meta
+    tmp = tempfile.mkdtemp()
+    wb_path = os.path.join(tmp, "Q.xlsx")
+    with open(wb_path, "wb") as f:
+        f.write(manager.get(f"/v1/tenants/{slug}/reports/{meta['id']}/workbook").content)
+    values = openpyxl.load_workbook(wb_path, data_only=True)
+
+    # Agents: a1 answered c1 c2 c3 and has E1..E4 with final scores 100, 75, 70 (E3
+    # overturned from 50), 100: qa_score 345 / 4 = 86.25; deviations 13.75 -11.25 -16.25
+    # 13.75, squares sum 768.75, sd = sqrt(768.75 / 3) = 16.0078; half-width t(0.975, 3)
+    # = 3.18245 x 16.0078 / sqrt(4) = 25.472 > 5 points: sample too small.  Pass (>= 85):
+    # 2 of 4; coverage: c1 c2 c3 evaluated / 3 answered = 1.
+    header, rows = table(values["Agents"])
+    col = {name: i for i, name in enumerate(header)}
+    a1 = rows["a1"]
+    assert a1[col["Answered"]].value == 3 and a1[col["Evaluations"]].value == 4
+    assert a1[col["QA score"]].value == pytest.approx(86.25)
+    assert a1[col["QA score SD"]].value == pytest.approx(16.0078, abs=1e-4)
+    assert a1[col["CI half-width"]].value == pytest.approx(25.472, abs=1e-3)
+    assert a1[col["95% CI low"]].value == pytest.approx(86.25 - 25.472, abs=1e-3)
+    assert a1[col["Sample too small"]].value == 1
+    assert a1[col["Evaluations needed"]].value > 4
+    assert a1[col["Pass rate"]].value == pytest.approx(0.5)
+    assert a1[col["Coverage"]].value == pytest.approx(1.0)
+
+    # Inspectors.
+    # i1: E1 E2 E3; quota 6 -> attainment 0.5.  Lags 2.92, 24, 120 h: median 24, p90
+    #   (nearest rank, ceil(0.9 x 3) = 3rd) 120, on time (<= 72 h) 2/3.  Calibration: S1 it
+    #   is the reference (no comparison); S2 no reference, the mean of the others is i2's
+    #   75: deviation 0, so 1 comparison, MAD 0, within 1.  Appeals E2 E3: rate 2/3,
+    #   overturned E3: 1/3.  Mean final score (100 + 75 + 70) / 3 = 81.667; the others
+    #   (E4) 100: bias -18.333.  Defects E2 E3: 2/3.  Composite = mean of quota 50,
+    #   timeliness 66.667, calibration 100, accuracy (1 - 1/3) x 100 = 66.667 = 70.833.
+    # i2: E4; quota 2 -> 0.5; lag 1 h: on time 1.  S1 75 vs reference 100: -25 (outside 5);
+    #   S2 75 vs i1's 75: 0 -> 2 comparisons, MAD 12.5, within 0.5.  No appeals: overturn 0.
+    #   Bias 100 - 81.667 = 18.333.  Composite = mean of 50, 100, 50, 100 = 75.
+    header, rows = table(values["Inspectors"])
+    col = {name: i for i, name in enumerate(header)}
+    assert list(rows) == ["i1", "i2", "All inspectors"]
+    i1, i2 = rows["i1"], rows["i2"]
+    assert i1[col["Name"]].value == "Li Wei" and i1[col["Listed"]].value == 1
+    assert i1[col["Evaluations"]].value == 3 and i1[col["Monthly quota"]].value == 6
+    assert i1[col["Quota attainment"]].value == pytest.approx(0.5)
+    assert i1[col["Lag median (h)"]].value == pytest.approx(24)
+    assert i1[col["Lag p90 (h)"]].value == pytest.approx(120)
+    assert i1[col["On time"]].value == pytest.approx(2 / 3)
+    assert i1[col["Calibrations compared"]].value == 1
+    assert i1[col["Calibration MAD (pts)"]].value == pytest.approx(0)
+    assert i1[col["Calibration within tolerance"]].value == pytest.approx(1)
+    assert (i1[col["Appealed"]].value, i1[col["Overturned"]].value) == (2, 1)
+    assert i1[col["Appeal rate"]].value == pytest.approx(2 / 3)
+    assert i1[col["Overturn rate"]].value == pytest.approx(1 / 3)
+    assert i1[col["Mean score"]].value == pytest.approx(245 / 3)
+    assert i1[col["Severity bias (pts)"]].value == pytest.approx(245 / 3 - 100)
+    assert i1[col["Defect rate"]].value == pytest.approx(2 / 3)
+    assert i1[col["Composite"]].value == pytest.approx((50 + 200 / 3 + 100 + 200 / 3) / 4)
+    assert i2[col["Calibrations compared"]].value == 2
+    assert i2[col["Calibration MAD (pts)"]].value == pytest.approx(12.5)
+    assert i2[col["Calibration within tolerance"]].value == pytest.approx(0.5)
+    assert i2[col["Severity bias (pts)"]].value == pytest.approx(100 - 245 / 3)
+    assert i2[col["Composite"]].value == pytest.approx(75)
+    assert rows["All inspectors"][col["Evaluations"]].value == 4
+
+    # Calibration: S1 (7 Oct) then S2 (8 Oct), participants by inspector id.
+    header, _ = table(values["Calibration"])
+    col = {name: i for i, name in enumerate(header)}
+    got = [(r[col["Session"]].value, r[col["Inspector"]].value, r[col["Reference inspector"]].value,
+            r[col["Score"]].value, r[col["Reference score"]].value, r[col["Deviation (pts)"]].value,
+            r[col["Within tolerance"]].value) for r in values["Calibration"].iter_rows(min_row=2)]
+    assert got == [("S1", "i1", 1, 100, None, None, None),   # the reference: no comparison
+                   ("S1", "i2", 0, 75, 100, -25, 0),
+                   ("S2", "i1", 0, 75, 75, 0, 1),             # no reference: mean of the others
+                   ("S2", "i2", 0, 75, 75, 0, 1)]
+    first = next(values["Calibration"].iter_rows(min_row=2))
+    assert first[col["Evaluated at"]].value == datetime.datetime(2026, 10, 7, 17, 0)  # 09:00Z local
+
+    # Appeals: E2 upheld (75 stays), E3 overturned 50 -> 70; appealed 11 Oct 09:00Z = 17:00 local.
+    header, rows = table(values["Appeals"])
+    col = {name: i for i, name in enumerate(header)}
+    assert list(rows) == ["E2", "E3"]
+    e2, e3 = rows["E2"], rows["E3"]
+    assert (e2[col["Outcome"]].value, e2[col["Original score"]].value, e2[col["New score"]].value,
+            e2[col["Final score"]].value) == ("upheld", 75, None, 75)
+    assert (e3[col["Outcome"]].value, e3[col["Original score"]].value, e3[col["New score"]].value,
+            e3[col["Final score"]].value, e3[col["Change (pts)"]].value) == ("overturned", 50, 70, 70, 20)
+    assert e3[col["Agent"]].value == "a1" and e3[col["Inspector"]].value == "i1"
+    assert e3[col["Appealed at"]].value == datetime.datetime(2026, 10, 11, 17, 0)
+    assert e3[col["Decided at"]].value == datetime.datetime(2026, 10, 12, 17, 0)
+
+
 def test_regenerating_makes_a_byte_identical_superseding_version(setup):
     slug, manager = setup
     first = wait_done(manager, slug, request(manager, slug, template="internal-monthly"))
