@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "log.h"
 #include "status.h"
@@ -54,9 +55,29 @@ static job_t *queue_pop(job_queue_t *q)
     return j;
 }
 
-/* Opens the worker's connection when it has none (or a broken one). */
-static db_t *worker_db(pool_t *p, db_t *db)
+#define IDLE_CHECK_S 1.0 /* an idle connection is pinged before use after this long */
+
+/* Seconds on a monotonic clock. */
+static double now_s(void)
 {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/*
+ * Opens the worker's connection when it has none or a broken one.  A
+ * connection idle for a while is pinged first: after a database restart
+ * the old connection is dead, and the job should not be the one to find out.
+ */
+static db_t *worker_db(pool_t *p, db_t *db, double *last_used)
+{
+    double now = now_s();
+    if (db && !db_broken(db) && now - *last_used > IDLE_CHECK_S && db_ping(db) != ST_OK) {
+        db_close(db);
+        db = NULL;
+    }
+    *last_used = now;
     if (db && !db_broken(db))
         return db;
     db_close(db);
@@ -73,6 +94,7 @@ static void *worker_main(void *arg)
 {
     pool_t *p = arg;
     db_t *db = NULL;
+    double last_used = 0;
     db_thread_init();
     for (;;) {
         pthread_mutex_lock(&p->mu);
@@ -82,7 +104,7 @@ static void *worker_main(void *arg)
         pthread_mutex_unlock(&p->mu);
         if (!j)
             break; /* stopping and nothing left */
-        db = worker_db(p, db);
+        db = worker_db(p, db, &last_used);
         j->work(db, j->arg);
         if (db && db_broken(db)) {
             db_close(db);
