@@ -7,7 +7,7 @@ import time
 
 import requests
 
-from conftest import CA, ROOT, VAR, cli, sql
+from conftest import CA, ROOT, VAR, Api, cli, sql
 
 
 def wait_status(url, want, seconds=30):
@@ -24,8 +24,16 @@ def wait_status(url, want, seconds=30):
     raise AssertionError(f"{url}: wanted {want}, last {last}")
 
 
-def test_readyz_follows_the_database_without_a_restart(server, admin):
+def parallel_gets(server, token, n=24):
+    """n requests in parallel, so that every worker (and its connection) takes some."""
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(max_workers=8) as ex:
+        return list(ex.map(lambda _: Api(server, token).get("/v1/tenants").status_code, range(n)))
+
+
+def test_readyz_follows_the_database_without_a_restart(server, admin_token):
     wait_status(server.url + "/readyz", 200)
+    assert parallel_gets(server, admin_token) == [200] * 24  # every worker holds a connection
     cli("db", "stop")
     try:
         wait_status(server.url + "/readyz", 503)
@@ -42,8 +50,8 @@ def test_readyz_follows_the_database_without_a_restart(server, admin):
     # Ready means ready: the workers' old connections died with the database, and no
     # request may be the one to find out (each of the 4 workers serves some of these).
     time.sleep(1.5)
-    statuses = [admin.get("/v1/tenants").status_code for _ in range(12)]
-    assert statuses == [200] * 12, statuses
+    statuses = parallel_gets(server, admin_token)
+    assert statuses == [200] * 24, statuses
     metrics = requests.get(server.url + "/metrics", verify=CA).text
     errors = [l for l in metrics.splitlines() if l.startswith("slattest_db_errors_total ")]
     assert int(errors[0].split()[1]) > 0
