@@ -255,3 +255,60 @@ void batch_free(batch_t *b)
     json_decref(b->errors);
     free(b);
 }
+
+/* Runs each statement of a NULL-ended list with the same parameters. */
+static int run_each(db_t *db, const char *const *sql, const db_val_t *v, size_t n)
+{
+    int rc = ST_OK;
+    for (; rc == ST_OK && *sql; sql++)
+        rc = db_exec(db, *sql, v, n, NULL);
+    return rc;
+}
+
+/* Refuses every copy of an id with different contents, naming all their lines. */
+static int dedupe_refuse(batch_t *b, db_t *db, const batch_dedupe_t *d, const char *id,
+                         int64_t copies)
+{
+    db_res_t *res = NULL;
+    db_val_t v[] = {db_str(id)};
+    int rc = db_exec(db, d->lines_sql, v, 1, &res);
+    if (rc != ST_OK)
+        return rc;
+    size_t n = db_res_count(res);
+    int64_t *lines = xcalloc(n + 1, sizeof *lines);
+    char list[200] = "";
+    for (size_t i = 0; db_res_next(res); i++) {
+        lines[i] = db_res_i64(res, 0);
+        size_t used = strlen(list);
+        if (used + 24 < sizeof list)
+            snprintf(list + used, sizeof list - used, "%s%" PRId64, used ? ", " : "", lines[i]);
+    }
+    db_res_free(res);
+    char msg[320];
+    snprintf(msg, sizeof msg, "%s \"%.64s\" appears with different content on lines %s", d->field,
+             id, list);
+    for (size_t i = 0; i < n; i++)
+        batch_note_error(b, (uint64_t)lines[i], d->field, msg);
+    free(lines);
+    b->counts.rejected += (uint64_t)copies;
+    return run_each(db, d->drop_all, v, 1);
+}
+
+int batch_dedupe(batch_t *b, db_t *db, const batch_dedupe_t *d)
+{
+    db_res_t *res = NULL;
+    int rc = db_exec(db, d->find_sql, NULL, 0, &res);
+    while (rc == ST_OK && db_res_next(res)) {
+        const char *id = db_res_str(res, 0, NULL);
+        int64_t copies = db_res_i64(res, 1), distinct = db_res_i64(res, 2);
+        if (distinct > 1) {
+            rc = dedupe_refuse(b, db, d, id, copies);
+        } else {
+            b->counts.unchanged += (uint64_t)(copies - 1); /* the same record sent again */
+            db_val_t v[] = {db_str(id), db_i64(db_res_i64(res, 3))};
+            rc = run_each(db, d->drop_others, v, 2);
+        }
+    }
+    db_res_free(res);
+    return rc;
+}

@@ -61,6 +61,23 @@ void batch_reject_row(batch_t *b, uint64_t line, const char *field, const char *
 batch_counts_t *batch_counts(batch_t *b);
 const batch_counts_t *batch_counts_const(const batch_t *b);
 
+/*
+ * How a kind resolves records staged twice in one batch (its SQL; every
+ * statement reads the kind's staging table).  An id staged with different
+ * contents is refused on every line where it stands; exact repeats are kept
+ * once and counted unchanged.
+ */
+typedef struct batch_dedupe {
+    const char *find_sql;           /* rows: id, copies, distinct contents, key of the copy kept */
+    const char *lines_sql;          /* the line of each copy of an id (1 parameter: the id) */
+    const char *const *drop_all;    /* removes every copy of an id (id); NULL-ended */
+    const char *const *drop_others; /* removes all copies but the kept one (id, key); NULL-ended */
+    const char *field;              /* the field the errors name, e.g. "call_id" */
+} batch_dedupe_t;
+
+/* Applies d within the batch's transaction: errors listed, counts updated. */
+int batch_dedupe(batch_t *b, db_t *db, const batch_dedupe_t *d);
+
 /* Whether the batch must be refused: fatal (unreadable body), or strict with a bad row. */
 bool batch_must_reject(const batch_t *b, bool fatal);
 

@@ -331,43 +331,18 @@ static void note_fatal(ingest_t *g)
         batch_note_error(g->batch, 0, "", "the body could not be read");
 }
 
-/* Rejects call_ids that appear twice with different content; drops exact repeats. */
-static int resolve_duplicates(ingest_t *g)
-{
-    db_res_t *res = NULL;
-    int rc = db_exec(g->db,
-                     "SELECT call_id, COUNT(*), COUNT(DISTINCT row_hash), MIN(line), "
-                     "GROUP_CONCAT(line ORDER BY line SEPARATOR ', ') FROM ingest_stage "
-                     "GROUP BY call_id HAVING COUNT(*) > 1",
-                     NULL, 0, &res);
-    while (rc == ST_OK && db_res_next(res)) {
-        const char *id = db_res_str(res, 0, NULL);
-        int64_t count = db_res_i64(res, 1), distinct = db_res_i64(res, 2);
-        int64_t first = db_res_i64(res, 3);
-        if (distinct > 1) {
-            char msg[300];
-            snprintf(msg, sizeof msg, "call_id '%s' appears with different content on lines %.200s",
-                     id, db_res_str(res, 4, NULL));
-            db_res_t *lines = NULL;
-            db_val_t v[] = {db_str(id)};
-            rc = db_exec(g->db, "SELECT line FROM ingest_stage WHERE call_id = ? ORDER BY line", v,
-                         1, &lines);
-            while (rc == ST_OK && db_res_next(lines))
-                batch_note_error(g->batch, (uint64_t)db_res_i64(lines, 0), "call_id", msg);
-            db_res_free(lines);
-            g->n->rejected += (uint64_t)count;
-            if (rc == ST_OK)
-                rc = db_exec(g->db, "DELETE FROM ingest_stage WHERE call_id = ?", v, 1, NULL);
-        } else {
-            g->n->unchanged += (uint64_t)(count - 1); /* the same row sent twice */
-            db_val_t v[] = {db_str(id), db_i64(first)};
-            rc = db_exec(g->db, "DELETE FROM ingest_stage WHERE call_id = ? AND line <> ?", v, 2,
-                         NULL);
-        }
-    }
-    db_res_free(res);
-    return rc;
-}
+/* The same call_id twice in one batch (batch_dedupe). */
+static const char *const stage_drop_all[] = {"DELETE FROM ingest_stage WHERE call_id = ?", NULL};
+static const char *const stage_drop_others[] = {
+    "DELETE FROM ingest_stage WHERE call_id = ? AND line <> ?", NULL};
+static const batch_dedupe_t stage_dedupe = {
+    "SELECT call_id, COUNT(*), COUNT(DISTINCT row_hash), MIN(line) FROM ingest_stage "
+    "GROUP BY call_id HAVING COUNT(*) > 1",
+    "SELECT line FROM ingest_stage WHERE call_id = ? ORDER BY line",
+    stage_drop_all,
+    stage_drop_others,
+    "call_id",
+};
 
 /* Counts new, corrected and unchanged rows, and lists some corrected call_ids. */
 static int count_changes(ingest_t *g)
@@ -498,7 +473,7 @@ int ingest_finish(ingest_t *g)
         note_fatal(g);
     int rc = flush_rows(g);
     if (rc == ST_OK && !g->fatal)
-        rc = resolve_duplicates(g);
+        rc = batch_dedupe(g->batch, g->db, &stage_dedupe);
     if (rc != ST_OK)
         return rc;
     /* A body that cannot be parsed is refused whole; so is any bad row in strict mode. */

@@ -1264,142 +1264,59 @@ static void note_fatal(qa_ingest_t *g)
     batch_note_error(g->batch, json_split_error_line(g->split), "", json_split_error(g->split));
 }
 
-/* Reports every line of a record staged twice with different content. */
-static int note_lines(qa_ingest_t *g, const char *sql, const char *key, const char *field,
-                      const char *msg)
-{
-    db_res_t *res = NULL;
-    db_val_t v[] = {db_str(key)};
-    int rc = db_exec(g->db, sql, v, 1, &res);
-    while (rc == ST_OK && db_res_next(res))
-        batch_note_error(g->batch, (uint64_t)db_res_i64(res, 0), field, msg);
-    db_res_free(res);
-    return rc;
-}
+/* Records staged twice in one batch, per kind (batch_dedupe). */
+static const char *const eval_drop_all[] = {
+    "DELETE FROM qa_stage_item WHERE owner IN (SELECT seq FROM qa_stage_eval WHERE "
+    "evaluation_id = ?)",
+    "DELETE FROM qa_stage_eval WHERE evaluation_id = ?", NULL};
+static const char *const eval_drop_others[] = {
+    "DELETE FROM qa_stage_item WHERE owner IN (SELECT seq FROM qa_stage_eval WHERE "
+    "evaluation_id = ? AND seq <> ?)",
+    "DELETE FROM qa_stage_eval WHERE evaluation_id = ? AND seq <> ?", NULL};
+static const batch_dedupe_t eval_dedupe = {
+    "SELECT evaluation_id, COUNT(*), COUNT(DISTINCT row_hash), MIN(seq) FROM qa_stage_eval "
+    "GROUP BY evaluation_id HAVING COUNT(*) > 1",
+    "SELECT line FROM qa_stage_eval WHERE evaluation_id = ? ORDER BY line",
+    eval_drop_all,
+    eval_drop_others,
+    "evaluation_id",
+};
 
-/* Evaluations: refuses an evaluation_id staged with different content; keeps one exact repeat. */
-static int dedupe_evaluations(qa_ingest_t *g)
-{
-    db_res_t *res = NULL;
-    int rc = db_exec(g->db,
-                     "SELECT evaluation_id, COUNT(*), COUNT(DISTINCT row_hash), MIN(seq), "
-                     "GROUP_CONCAT(line ORDER BY line SEPARATOR ', ') FROM qa_stage_eval "
-                     "GROUP BY evaluation_id HAVING COUNT(*) > 1",
-                     NULL, 0, &res);
-    while (rc == ST_OK && db_res_next(res)) {
-        const char *id = db_res_str(res, 0, NULL);
-        int64_t count = db_res_i64(res, 1), distinct = db_res_i64(res, 2),
-                first = db_res_i64(res, 3);
-        db_val_t v[] = {db_str(id), db_i64(first)};
-        if (distinct > 1) {
-            char msg[300];
-            snprintf(msg, sizeof msg,
-                     "evaluation_id: evaluation \"%s\" appears with different items or values on "
-                     "lines %.200s",
-                     id, db_res_str(res, 4, NULL));
-            rc = note_lines(g,
-                            "SELECT line FROM qa_stage_eval WHERE evaluation_id = ? ORDER BY line",
-                            id, "evaluation_id", msg);
-            g->n->rejected += (uint64_t)count;
-            if (rc == ST_OK)
-                rc = db_exec(g->db,
-                             "DELETE FROM qa_stage_item WHERE owner IN (SELECT seq FROM "
-                             "qa_stage_eval WHERE evaluation_id = ?)",
-                             v, 1, NULL);
-            if (rc == ST_OK)
-                rc =
-                    db_exec(g->db, "DELETE FROM qa_stage_eval WHERE evaluation_id = ?", v, 1, NULL);
-        } else {
-            g->n->unchanged += (uint64_t)(count - 1);
-            rc = db_exec(g->db,
-                         "DELETE FROM qa_stage_item WHERE owner IN (SELECT seq FROM qa_stage_eval "
-                         "WHERE evaluation_id = ? AND seq <> ?)",
-                         v, 2, NULL);
-            if (rc == ST_OK)
-                rc =
-                    db_exec(g->db, "DELETE FROM qa_stage_eval WHERE evaluation_id = ? AND seq <> ?",
-                            v, 2, NULL);
-        }
-    }
-    db_res_free(res);
-    return rc;
-}
+/* A calibration session is a group of rows: copies are counted by group. */
+static const char *const cal_drop_all[] = {
+    "DELETE FROM qa_stage_item WHERE owner IN (SELECT seq FROM qa_stage_cal WHERE session_id = ?)",
+    "DELETE FROM qa_stage_cal WHERE session_id = ?", NULL};
+static const char *const cal_drop_others[] = {
+    "DELETE FROM qa_stage_item WHERE owner IN (SELECT seq FROM qa_stage_cal WHERE session_id = ? "
+    "AND grp <> ?)",
+    "DELETE FROM qa_stage_cal WHERE session_id = ? AND grp <> ?", NULL};
+static const batch_dedupe_t cal_dedupe = {
+    "SELECT session_id, COUNT(DISTINCT grp), COUNT(DISTINCT row_hash), MIN(grp) FROM "
+    "qa_stage_cal GROUP BY session_id HAVING COUNT(DISTINCT grp) > 1",
+    "SELECT MIN(line) FROM qa_stage_cal WHERE session_id = ? GROUP BY grp ORDER BY 1",
+    cal_drop_all,
+    cal_drop_others,
+    "session_id",
+};
 
-/* Calibrations: the same for a session staged twice (by its groups of rows). */
-static int dedupe_sessions(qa_ingest_t *g)
-{
-    db_res_t *res = NULL;
-    int rc = db_exec(g->db,
-                     "SELECT session_id, COUNT(DISTINCT grp), COUNT(DISTINCT row_hash), MIN(grp) "
-                     "FROM qa_stage_cal GROUP BY session_id HAVING COUNT(DISTINCT grp) > 1",
-                     NULL, 0, &res);
-    while (rc == ST_OK && db_res_next(res)) {
-        const char *id = db_res_str(res, 0, NULL);
-        int64_t groups = db_res_i64(res, 1), distinct = db_res_i64(res, 2),
-                first = db_res_i64(res, 3);
-        db_val_t v[] = {db_str(id), db_i64(first)};
-        if (distinct > 1) {
-            char msg[200];
-            snprintf(msg, sizeof msg,
-                     "session_id: session \"%s\" appears twice with different content", id);
-            rc = note_lines(g,
-                            "SELECT MIN(line) FROM qa_stage_cal WHERE session_id = ? GROUP BY grp "
-                            "ORDER BY 1",
-                            id, "session_id", msg);
-            g->n->rejected += (uint64_t)groups;
-            if (rc == ST_OK)
-                rc = db_exec(g->db,
-                             "DELETE FROM qa_stage_item WHERE owner IN (SELECT seq FROM "
-                             "qa_stage_cal WHERE session_id = ?)",
-                             v, 1, NULL);
-            if (rc == ST_OK)
-                rc = db_exec(g->db, "DELETE FROM qa_stage_cal WHERE session_id = ?", v, 1, NULL);
-        } else {
-            g->n->unchanged += (uint64_t)(groups - 1);
-            rc = db_exec(g->db,
-                         "DELETE FROM qa_stage_item WHERE owner IN (SELECT seq FROM qa_stage_cal "
-                         "WHERE session_id = ? AND grp <> ?)",
-                         v, 2, NULL);
-            if (rc == ST_OK)
-                rc = db_exec(g->db, "DELETE FROM qa_stage_cal WHERE session_id = ? AND grp <> ?", v,
-                             2, NULL);
-        }
-    }
-    db_res_free(res);
-    return rc;
-}
+static const char *const appeal_drop_all[] = {"DELETE FROM qa_stage_appeal WHERE evaluation_id = ?",
+                                              NULL};
+static const char *const appeal_drop_others[] = {
+    "DELETE FROM qa_stage_appeal WHERE evaluation_id = ? AND line <> ?", NULL};
+static const batch_dedupe_t appeal_dedupe = {
+    "SELECT evaluation_id, COUNT(*), COUNT(DISTINCT row_hash), MIN(line) FROM qa_stage_appeal "
+    "GROUP BY evaluation_id HAVING COUNT(*) > 1",
+    "SELECT line FROM qa_stage_appeal WHERE evaluation_id = ? ORDER BY line",
+    appeal_drop_all,
+    appeal_drop_others,
+    "evaluation_id",
+};
 
 /* Appeals: duplicates as for evaluations, then appeals of unknown evaluations refused. */
 static int dedupe_appeals(qa_ingest_t *g)
 {
     db_res_t *res = NULL;
-    int rc = db_exec(g->db,
-                     "SELECT evaluation_id, COUNT(*), COUNT(DISTINCT row_hash), MIN(line) "
-                     "FROM qa_stage_appeal GROUP BY evaluation_id HAVING COUNT(*) > 1",
-                     NULL, 0, &res);
-    while (rc == ST_OK && db_res_next(res)) {
-        const char *id = db_res_str(res, 0, NULL);
-        int64_t count = db_res_i64(res, 1), distinct = db_res_i64(res, 2),
-                first = db_res_i64(res, 3);
-        db_val_t v[] = {db_str(id), db_i64(first)};
-        if (distinct > 1) {
-            char msg[200];
-            snprintf(msg, sizeof msg,
-                     "evaluation_id: appeal of \"%s\" appears twice with different content", id);
-            rc = note_lines(
-                g, "SELECT line FROM qa_stage_appeal WHERE evaluation_id = ? ORDER BY line", id,
-                "evaluation_id", msg);
-            g->n->rejected += (uint64_t)count;
-            if (rc == ST_OK)
-                rc = db_exec(g->db, "DELETE FROM qa_stage_appeal WHERE evaluation_id = ?", v, 1,
-                             NULL);
-        } else {
-            g->n->unchanged += (uint64_t)(count - 1);
-            rc = db_exec(g->db, "DELETE FROM qa_stage_appeal WHERE evaluation_id = ? AND line <> ?",
-                         v, 2, NULL);
-        }
-    }
-    db_res_free(res);
+    int rc = batch_dedupe(g->batch, g->db, &appeal_dedupe);
     if (rc != ST_OK)
         return rc;
     db_val_t t[] = {db_u64(g->tenant_id)};
@@ -1614,8 +1531,8 @@ int qa_ingest_finish(qa_ingest_t *g)
     if (rc == ST_OK)
         rc = stager_flush(g, &g->items);
     if (rc == ST_OK && !g->fatal)
-        rc = g->kind == QA_KIND_EVALUATIONS    ? dedupe_evaluations(g)
-             : g->kind == QA_KIND_CALIBRATIONS ? dedupe_sessions(g)
+        rc = g->kind == QA_KIND_EVALUATIONS    ? batch_dedupe(g->batch, g->db, &eval_dedupe)
+             : g->kind == QA_KIND_CALIBRATIONS ? batch_dedupe(g->batch, g->db, &cal_dedupe)
                                                : dedupe_appeals(g);
     if (rc != ST_OK)
         return rc;

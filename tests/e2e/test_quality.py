@@ -346,3 +346,22 @@ def test_roles_and_tenancy(server, admin, tenant, manager):
     ing = Api(server, issue_token("ingest", tenant))
     assert_json_error(ing.put(f"/v1/tenants/{tenant}/qa/forms/std", json=FORM), 404)
     assert_json_error(post(ing, tenant, "evaluations", b"x", "text/plain"), 415)
+
+
+def test_records_repeated_within_one_batch(ingest, tenant):
+    """Every kind resolves its repeats the same way (server/batch.c batch_dedupe)."""
+    # A session sent twice in one batch, identically (another session between the two copies,
+    # since consecutive rows of one session_id form one session): kept once, the repeat unchanged.
+    s9 = cal_rows("S9", "i1", 1, [("greet", "pass")]) + cal_rows("S9", "i2", 0, [("greet", "fail")])
+    s10 = cal_rows("S10", "i1", 1, [("greet", "pass")])
+    rec = post(ingest, tenant, "calibrations", csv(CAL_HEADER, s9 + s10 + s9)).json()
+    assert (rec["rows"], rec["inserted"], rec["unchanged"], rec["rejected"]) == (3, 2, 1, 0), rec
+    # The same appeal twice with different outcomes: refused on both lines (2 and 3).
+    ap = ("evaluation_id,appealed_at,decided_at,outcome,new_score\n"
+          "E1,2026-10-08T09:00:00Z,2026-10-09T09:00:00Z,overturned,95\n"
+          "E1,2026-10-08T09:00:00Z,2026-10-09T09:00:00Z,upheld,\n").encode()
+    r = post(ingest, tenant, "appeals", ap)
+    assert r.status_code == 422
+    errs = r.json()["errors"]
+    assert [(e["line"], e["field"]) for e in errs] == [(2, "evaluation_id"), (3, "evaluation_id")]
+    assert "lines 2, 3" in errs[0]["message"]
