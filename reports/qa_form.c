@@ -131,21 +131,31 @@ static int keys_check(const json_t *obj, const char *path, const char *const *al
     return ST_OK;
 }
 
+/* Finds the required string `key` of obj; p gets its JSON path for messages. */
+static int field_string(const json_t *obj, const char *path, const char *key, char *p,
+                        const json_t **v, char *err, size_t errlen)
+{
+    path_key(p, PATH_MAX_LEN, path, key);
+    *v = json_object_get(obj, key);
+    if (!*v) {
+        st_errf(err, errlen, "%s: required", p);
+        return ST_ERR_INVALID;
+    }
+    if (!json_is_string(*v)) {
+        st_errf(err, errlen, "%s: must be a string", p);
+        return ST_ERR_INVALID;
+    }
+    return ST_OK;
+}
+
 /* Reads the required id `key` of obj; *val is borrowed from the JSON. */
 static int field_id(const json_t *obj, const char *path, const char *key, const char **val,
                     char *err, size_t errlen)
 {
     char p[PATH_MAX_LEN];
-    path_key(p, sizeof p, path, key);
-    const json_t *v = json_object_get(obj, key);
-    if (!v) {
-        st_errf(err, errlen, "%s: required", p);
+    const json_t *v;
+    if (field_string(obj, path, key, p, &v, err, errlen) != ST_OK)
         return ST_ERR_INVALID;
-    }
-    if (!json_is_string(v)) {
-        st_errf(err, errlen, "%s: must be a string", p);
-        return ST_ERR_INVALID;
-    }
     const char *s = json_string_value(v);
     if (json_string_length(v) > QA_ID_MAX) {
         st_errf(err, errlen, "%s: longer than %d bytes", p, QA_ID_MAX);
@@ -164,16 +174,9 @@ static int field_name(const json_t *obj, const char *path, const char *key, cons
                       char *err, size_t errlen)
 {
     char p[PATH_MAX_LEN];
-    path_key(p, sizeof p, path, key);
-    const json_t *v = json_object_get(obj, key);
-    if (!v) {
-        st_errf(err, errlen, "%s: required", p);
+    const json_t *v;
+    if (field_string(obj, path, key, p, &v, err, errlen) != ST_OK)
         return ST_ERR_INVALID;
-    }
-    if (!json_is_string(v)) {
-        st_errf(err, errlen, "%s: must be a string", p);
-        return ST_ERR_INVALID;
-    }
     const char *s = json_string_value(v);
     size_t n = json_string_length(v);
     if (n == 0) {
