@@ -43,6 +43,7 @@ typedef struct sla_run {
     sla_sums_t *iv_sums; /* per interval, all groups together */
     double *month_aht;   /* per month of the calendar */
     uint8_t *repeat;     /* contacts path: FCR repeat flag per row */
+    bool repeat_given;   /* repeat is the caller's (computed once for many runs) */
     double *scratch;     /* waits of one group, for the percentile */
 } sla_run_t;
 
@@ -442,7 +443,8 @@ static sla_result_t *run_result(const sla_run_t *r)
 static void run_free(sla_run_t *r)
 {
     free(r->scratch);
-    free(r->repeat);
+    if (!r->repeat_given)
+        free(r->repeat);
     free(r->month_aht);
     free(r->iv_sums);
     free(r->gord);
@@ -472,9 +474,11 @@ static int run(sla_run_t *r, const sla_period_t *period, sla_result_t **out, cha
     run_group(r);
     run_interval_sums(r);
     if (r->c) {
-        r->repeat = xmalloc(r->n ? r->n : 1);
-        if (r->p->fcr_method == SLA_FCR_REPEAT)
-            sla_fcr_repeats(r->c, r->n, r->p->fcr_window_h, r->repeat);
+        if (!r->repeat_given) {
+            r->repeat = xmalloc(r->n ? r->n : 1);
+            if (r->p->fcr_method == SLA_FCR_REPEAT)
+                sla_fcr_repeats(r->c, r->n, r->p->fcr_window_h, r->repeat);
+        }
         r->scratch = xmalloc((r->n ? r->n : 1) * sizeof *r->scratch);
     }
     *out = run_result(r);
@@ -489,6 +493,78 @@ int sla_compute_contacts(const sla_params_t *p, const sla_period_t *period, sla_
 {
     sla_run_t r = {.p = p, .by = by, .c = rows, .n = n};
     return run(&r, period, out, err, errlen);
+}
+
+int sla_compute_contacts_many(const sla_params_t *p, const sla_period_t *period, const sla_by_t *by,
+                              size_t n_by, const sla_contact_t *rows, size_t n, sla_result_t **outs,
+                              char *err, size_t errlen)
+{
+    /* The FCR repeat flags depend on the contacts only: one pass for all. */
+    uint8_t *repeat = xcalloc(n ? n : 1, 1);
+    if (p->fcr_method == SLA_FCR_REPEAT)
+        sla_fcr_repeats(rows, n, p->fcr_window_h, repeat);
+    int rc = ST_OK;
+    for (size_t i = 0; i < n_by; i++)
+        outs[i] = NULL;
+    for (size_t i = 0; rc == ST_OK && i < n_by; i++) {
+        sla_run_t r = {
+            .p = p, .by = by[i], .c = rows, .n = n, .repeat = repeat, .repeat_given = true};
+        rc = run(&r, period, &outs[i], err, errlen);
+    }
+    if (rc != ST_OK)
+        for (size_t i = 0; i < n_by; i++) {
+            sla_result_free(outs[i]);
+            outs[i] = NULL;
+        }
+    free(repeat);
+    return rc;
+}
+
+/* Copies the contact-only metrics of src into dst, after checking that the
+ * two rows count the same contacts. */
+static bool merge_row(sla_row_t *dst, const sla_row_t *src)
+{
+    if (dst->offered != src->offered || dst->answered != src->answered ||
+        dst->short_abandoned != src->short_abandoned)
+        return false;
+    dst->max_wait_s = src->max_wait_s;
+    dst->wait_p90_s = src->wait_p90_s;
+    dst->fcr_base = src->fcr_base;
+    dst->fcr_resolved = src->fcr_resolved;
+    dst->fcr = src->fcr;
+    dst->fcr_provisional = src->fcr_provisional;
+    dst->csat_n = src->csat_n;
+    dst->csat_good = src->csat_good;
+    dst->csat = src->csat;
+    dst->csat_mean = src->csat_mean;
+    return true;
+}
+
+int sla_result_merge_contacts(sla_result_t *dst, const sla_result_t *src, char *err, size_t errlen)
+{
+    const char *why = NULL;
+    size_t j = 0;
+    for (size_t i = 0; !why && i < dst->n; i++) {
+        /* Rows correspond in order; a rollup row emptied by corrections has
+         * no contacts row and keeps its undefined contact metrics. */
+        if (j < src->n && strcmp(dst->rows[i].key, src->rows[j].key) == 0) {
+            if (!merge_row(&dst->rows[i], &src->rows[j]))
+                why = dst->rows[i].key;
+            j++;
+        } else if (dst->rows[i].offered != 0 || dst->rows[i].short_abandoned != 0) {
+            why = dst->rows[i].key;
+        }
+    }
+    if (!why && j != src->n)
+        why = src->rows[j].key;
+    if (!why && !merge_row(&dst->total, &src->total))
+        why = "total";
+    if (why) {
+        st_errf(err, errlen, "rollups and contacts disagree at %s (run slattest check rollups)",
+                why);
+        return ST_ERR_INVALID;
+    }
+    return ST_OK;
 }
 
 int sla_compute_rollups(const sla_params_t *p, const sla_period_t *period, sla_by_t by,

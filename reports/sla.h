@@ -209,6 +209,27 @@ int sla_compute_contacts(const sla_params_t *p, const sla_period_t *period, sla_
                          size_t errlen);
 
 /*
+ * sla_compute_contacts() for n_by groupings of the same rows into outs[i]
+ * (the FCR repeat test runs once for all).  On failure every outs[i] is
+ * NULL.  Ownership, errors and threads as for sla_compute_contacts().
+ */
+int sla_compute_contacts_many(const sla_params_t *p, const sla_period_t *period, const sla_by_t *by,
+                              size_t n_by, const sla_contact_t *rows, size_t n, sla_result_t **outs,
+                              char *err, size_t errlen);
+
+/*
+ * Completes a result computed from rollups (dst) with the metrics only
+ * contacts give (max_wait_s, wait_p90_s, fcr, csat and their counts), from
+ * src: the same parameters, period and grouping computed from contacts
+ * (whose other fields are not used, so the contacts may lack talk, hold,
+ * acw and transferred).  Rows are matched by key and must count the same
+ * offered, answered and short-abandoned contacts: ST_ERR_INVALID with the
+ * row in err when they do not (rollups out of step with contacts).  dst
+ * is modified, src only read.  Any thread.
+ */
+int sla_result_merge_contacts(sla_result_t *dst, const sla_result_t *src, char *err, size_t errlen);
+
+/*
  * The same from rollup rows (see the top of this file for what is NAN
  * then).  SLA_BY_AGENT is ST_ERR_INVALID, as is a row inside the period
  * whose thresholds differ from the parameters' (the month's rollups must be

@@ -3,11 +3,13 @@
 
 #include <inttypes.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "audit.h"
 #include "hash.h"
+#include "rollup.h"
 #include "status.h"
 #include "xmem.h"
 
@@ -48,11 +50,17 @@ int cstore_put(db_t *db, const tenant_t *t, const char *actor, const char *body,
                       "VALUES (?, ?, ?, ?, ?)",
                       v, 5, NULL)) != ST_OK)
         goto fail_doc;
-    char sha[HASH_SHA256_HEX_LEN + 1], object[48], detail[200];
+    /* Thresholds by month may have changed: the rollups follow in this transaction. */
+    bool rebuilt = false;
+    if ((rc = rollup_segments_store(db, t, &rebuilt, err, errlen)) != ST_OK)
+        goto fail_doc;
+    char sha[HASH_SHA256_HEX_LEN + 1], object[48], detail[240];
     hash_sha256_hex(text, strlen(text), sha);
     snprintf(object, sizeof object, "contract:v%d", *version);
-    snprintf(detail, sizeof detail, "{\"effective_from\":\"%s\",\"sha256\":\"%s\",\"version\":%d}",
-             date, sha, *version);
+    snprintf(detail, sizeof detail,
+             "{\"effective_from\":\"%s\",\"rollups_rebuilt\":%s,\"sha256\":\"%s\","
+             "\"version\":%d}",
+             date, rebuilt ? "true" : "false", sha, *version);
     if ((rc = audit_append(db, actor, t->id, "contract.put", object, detail)) != ST_OK ||
         (rc = db_commit(db)) != ST_OK)
         goto fail_doc;

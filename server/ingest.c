@@ -382,30 +382,32 @@ static int count_changes(ingest_t *g)
  */
 static int update_rollups(ingest_t *g)
 {
-    int rc = rollup_set_thresholds(g->db, g->tenant_id);
-    if (rc != ST_OK)
-        return rc;
     db_val_t v[] = {db_u64(g->tenant_id)};
-    rc = db_exec(g->db,
-                 "INSERT INTO contact_rollups (tenant_id, slot_us, queue, sl_threshold_s, "
-                 "short_abandon_s, " ROLLUP_SUM_COLUMNS ") "
-                 "SELECT c.tenant_id, " ROLLUP_SLOT("c") ", c.queue, @sl, @short, " ROLLUP_SUMS(
+    int rc = db_exec(
+        g->db,
+        "INSERT INTO contact_rollups (tenant_id, slot_us, queue, sl_threshold_s, "
+        "short_abandon_s, " ROLLUP_SUM_COLUMNS ") "
+        "SELECT c.tenant_id, " ROLLUP_SLOT(
+            "c") ", c.queue, " ROLLUP_SL ", " ROLLUP_SHORT
+                 ", " ROLLUP_SUMS(
                      "c", "-") " FROM ingest_stage s JOIN contacts c "
-                               "ON c.tenant_id = ? AND c.call_id = s.call_id "
-                               "WHERE c.row_hash <> UNHEX(s.row_hash) GROUP BY 1, 2, 3" ROLLUP_ADD,
-                 v, 1, NULL);
+                               "ON c.tenant_id = ? AND c.call_id = s.call_id " ROLLUP_SEGMENT(
+                                   "c", "c.tenant_id") "WHERE c.row_hash <> UNHEX(s.row_hash) "
+                                                       "GROUP BY 1, 2, 3, 4, 5" ROLLUP_ADD,
+        v, 1, NULL);
     if (rc != ST_OK)
         return rc;
-    db_val_t w[] = {db_u64(g->tenant_id), db_u64(g->tenant_id)};
-    return db_exec(g->db,
-                   "INSERT INTO contact_rollups (tenant_id, slot_us, queue, sl_threshold_s, "
-                   "short_abandon_s, " ROLLUP_SUM_COLUMNS ") "
-                   "SELECT ?, " ROLLUP_SLOT("s") ", s.queue, @sl, @short, " ROLLUP_SUMS(
-                       "s", "") " FROM ingest_stage s LEFT JOIN contacts c "
-                                "ON c.tenant_id = ? AND c.call_id = s.call_id "
-                                "WHERE c.call_id IS NULL OR c.row_hash <> UNHEX(s.row_hash) GROUP "
-                                "BY 1, 2, 3" ROLLUP_ADD,
-                   w, 2, NULL);
+    db_val_t w[] = {db_u64(g->tenant_id), db_u64(g->tenant_id), db_u64(g->tenant_id)};
+    return db_exec(
+        g->db,
+        "INSERT INTO contact_rollups (tenant_id, slot_us, queue, sl_threshold_s, "
+        "short_abandon_s, " ROLLUP_SUM_COLUMNS ") "
+        "SELECT ?, " ROLLUP_SLOT("s") ", s.queue, " ROLLUP_SL ", " ROLLUP_SHORT ", " ROLLUP_SUMS(
+            "s", "") " FROM ingest_stage s LEFT JOIN contacts c "
+                     "ON c.tenant_id = ? AND c.call_id = s.call_id " ROLLUP_SEGMENT(
+                         "s", "?") "WHERE c.call_id IS NULL OR c.row_hash <> "
+                                   "UNHEX(s.row_hash) GROUP BY 1, 2, 3, 4, 5" ROLLUP_ADD,
+        w, 3, NULL);
 }
 
 /* Writes new and corrected contacts. */

@@ -1,6 +1,7 @@
 /* metrics_run.c - queue metrics of a period from the database (see metrics_run.h). */
 #include "metrics_run.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +9,8 @@
 
 #include "buf.h"
 #include "contract_store.h"
+#include "log.h"
+#include "rollup.h"
 #include "status.h"
 #include "tz.h"
 #include "xmem.h"
@@ -75,12 +78,14 @@ static int take_row(void *ctx)
 
 /*
  * Reads the tenant's contacts offered in [from_us, to_us), typed, straight
- * from the binary protocol.  This reads contacts, not rollups: exact for
- * every metric, including percentiles and FCR.  On ST_OK *rows (free) has
- * strings in *arena (buf_free).
+ * from the binary protocol.  Exact for every metric.  narrow: only what
+ * the contact-only metrics need (wait, outcome, answer, disposition,
+ * survey, queue, customer); ended_us, talk, hold, acw, transferred and the
+ * agent come back as 0 and "", so such rows serve sla_result_merge_contacts()
+ * and nothing else.  On ST_OK *rows (free) has strings in *arena (buf_free).
  */
-static int load_contacts(db_t *db, uint64_t tenant_id, int64_t from_us, int64_t to_us, buf_t *arena,
-                         sla_contact_t **rows, size_t *n)
+static int load_contacts(db_t *db, uint64_t tenant_id, int64_t from_us, int64_t to_us, bool narrow,
+                         buf_t *arena, sla_contact_t **rows, size_t *n)
 {
 #define F(field) offsetof(fetched_t, field)
     static const db_out_col_t cols[] = {
@@ -104,12 +109,14 @@ static int load_contacts(db_t *db, uint64_t tenant_id, int64_t from_us, int64_t 
     memset(&l, 0, sizeof l);
     buf_init(&l.arena, SIZE_MAX / 2);
     db_val_t v[] = {db_u64(tenant_id), db_i64(from_us), db_i64(to_us)};
-    int rc = db_query_rows(db,
-                           "SELECT offered_us, answered_us, ended_us, wait_s, talk_s, hold_s, "
-                           "acw_s, outcome, transferred, resolved, csat, queue, agent_id, "
-                           "customer_id FROM contacts WHERE tenant_id = ? AND offered_us >= ? "
-                           "AND offered_us < ? ORDER BY offered_us",
-                           v, 3, cols, sizeof cols / sizeof cols[0], &l.row, take_row, &l);
+    const char *sql =
+        narrow ? "SELECT offered_us, answered_us, 0, wait_s, 0, 0, 0, outcome, 0, resolved, csat, "
+                 "queue, '', customer_id FROM contacts WHERE tenant_id = ? AND offered_us >= ? "
+                 "AND offered_us < ? ORDER BY offered_us"
+               : "SELECT offered_us, answered_us, ended_us, wait_s, talk_s, hold_s, acw_s, "
+                 "outcome, transferred, resolved, csat, queue, agent_id, customer_id FROM contacts "
+                 "WHERE tenant_id = ? AND offered_us >= ? AND offered_us < ? ORDER BY offered_us";
+    int rc = db_query_rows(db, sql, v, 3, cols, sizeof cols / sizeof cols[0], &l.row, take_row, &l);
     if (rc == ST_OK) {
         for (size_t i = 0; i < l.n; i++) {
             l.rows[i].queue = l.arena.data + l.offsets[i][0];
@@ -127,23 +134,161 @@ static int load_contacts(db_t *db, uint64_t tenant_id, int64_t from_us, int64_t 
     return rc;
 }
 
+/* A rollup row as fetched. */
+typedef struct fetched_rollup {
+    sla_rollup_t r;
+    char queue[65];
+    unsigned long queue_len;
+} fetched_rollup_t;
+
+/* Where fetched rollups go. */
+typedef struct rollup_loader {
+    fetched_rollup_t row;
+    sla_rollup_t *rows;
+    size_t n, cap;
+    buf_t arena;
+    size_t *offsets;
+} rollup_loader_t;
+
+/* on_row: one fetched rollup into the array. */
+static int take_rollup(void *ctx)
+{
+    rollup_loader_t *l = ctx;
+    if (l->n == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 1024;
+        l->rows = xrealloc(l->rows, l->cap * sizeof *l->rows);
+        l->offsets = xrealloc(l->offsets, l->cap * sizeof *l->offsets);
+    }
+    l->rows[l->n] = l->row.r;
+    l->offsets[l->n] = l->arena.len;
+    buf_append(&l->arena, l->row.queue, l->row.queue_len);
+    buf_putc(&l->arena, '\0');
+    l->n++;
+    return ST_OK;
+}
+
+/* Reads the tenant's rollups of the slots starting in [from_us, to_us).
+ * On ST_OK *rows (free) has its queue names in *arena (buf_free). */
+static int load_rollups(db_t *db, uint64_t tenant_id, int64_t from_us, int64_t to_us, buf_t *arena,
+                        sla_rollup_t **rows, size_t *n)
+{
+#define F(field) offsetof(fetched_rollup_t, field)
+    static const db_out_col_t cols[] = {
+        {DBO_I64, F(r.slot_us), 0, -1, -1},
+        {DBO_I32, F(r.sl_threshold_s), 0, -1, -1},
+        {DBO_I32, F(r.short_abandon_s), 0, -1, -1},
+        {DBO_I64, F(r.answered_n), 0, -1, -1},
+        {DBO_I64, F(r.answered_within_n), 0, -1, -1},
+        {DBO_I64, F(r.answered_wait_sum), 0, -1, -1},
+        {DBO_I64, F(r.abandoned_n), 0, -1, -1},
+        {DBO_I64, F(r.abandoned_wait_sum), 0, -1, -1},
+        {DBO_I64, F(r.abandoned_within_n), 0, -1, -1},
+        {DBO_I64, F(r.short_abandoned_n), 0, -1, -1},
+        {DBO_I64, F(r.short_wait_sum), 0, -1, -1},
+        {DBO_I64, F(r.overflow_n), 0, -1, -1},
+        {DBO_I64, F(r.overflow_wait_sum), 0, -1, -1},
+        {DBO_I64, F(r.talk_sum), 0, -1, -1},
+        {DBO_I64, F(r.hold_sum), 0, -1, -1},
+        {DBO_I64, F(r.acw_sum), 0, -1, -1},
+        {DBO_I64, F(r.transferred_n), 0, -1, -1},
+        {DBO_STR, F(queue), 65, -1, (long)F(queue_len)},
+    };
+#undef F
+    rollup_loader_t l;
+    memset(&l, 0, sizeof l);
+    buf_init(&l.arena, SIZE_MAX / 2);
+    db_val_t v[] = {db_u64(tenant_id), db_i64(from_us), db_i64(to_us)};
+    int rc = db_query_rows(
+        db,
+        "SELECT slot_us, sl_threshold_s, short_abandon_s, " ROLLUP_SUM_COLUMNS ", queue FROM "
+        "contact_rollups WHERE tenant_id = ? AND slot_us >= ? AND slot_us < ? ORDER BY slot_us",
+        v, 3, cols, sizeof cols / sizeof cols[0], &l.row, take_rollup, &l);
+    if (rc == ST_OK) {
+        for (size_t i = 0; i < l.n; i++)
+            l.rows[i].queue = l.arena.data + l.offsets[i];
+        *rows = l.rows;
+        *n = l.n;
+        *arena = l.arena;
+    } else {
+        free(l.rows);
+        buf_free(&l.arena);
+    }
+    free(l.offsets);
+    return rc;
+}
+
+/* Frees n results and NULLs them. */
+static void results_free(sla_result_t **outs, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        sla_result_free(outs[i]);
+        outs[i] = NULL;
+    }
+}
+
+/*
+ * The counts and sums of every grouping from rollups into outs.  false
+ * (outs freed) when rollups cannot serve: an agent grouping, or slots
+ * built with other thresholds than the period's (a zone change between
+ * contract versions) or otherwise refused by the engine.
+ */
+static bool counts_from_rollups(db_t *db, const tenant_t *t, const sla_period_t *period,
+                                const sla_params_t *p, const sla_by_t *by, size_t n_by,
+                                int64_t start_us, int64_t end_us, sla_result_t **outs, int *rc)
+{
+    for (size_t i = 0; i < n_by; i++)
+        if (by[i] == SLA_BY_AGENT)
+            return false;
+    buf_t arena;
+    sla_rollup_t *ru = NULL;
+    size_t n = 0;
+    char why[256] = "";
+    if ((*rc = load_rollups(db, t->id, start_us, end_us, &arena, &ru, &n)) != ST_OK)
+        return false;
+    int crc = ST_OK;
+    for (size_t i = 0; crc == ST_OK && i < n_by; i++)
+        crc = sla_compute_rollups(p, period, by[i], ru, n, &outs[i], why, sizeof why);
+    free(ru);
+    buf_free(&arena);
+    if (crc != ST_OK) {
+        log_warn("metrics from contacts only", "tenant", t->slug, "why", why, NULL);
+        results_free(outs, n_by);
+        return false;
+    }
+    return true;
+}
+
+/*
+ * Which metric comes from where (sla.h lists them):
+ *  - rollups (contact_rollups, per UTC 15-minute slot and queue): every
+ *    count and sum, so offered, answered, abandoned, short_abandoned,
+ *    overflow, answered/abandoned_within, service_level, asa_s,
+ *    avg_abandon_s, abandon_rate, answer_rate, aht_s, transfer_rate,
+ *    interval compliance and Erlang C;
+ *  - contacts (a narrow read): max_wait_s and wait_p90_s (each wait), fcr
+ *    (each customer's later contacts, or the dispositions), csat;
+ *  - contacts only (the full read) for an agent grouping (rollups carry no
+ *    agent) and when rollups cannot serve the period.
+ * The contacts read also checks the rollups: both must count the same.
+ */
 int metrics_compute_many(db_t *db, const tenant_t *t, const sla_period_t *period,
                          const sla_by_t *by, size_t n_by, int64_t generated_us, sla_result_t **outs,
                          metrics_info_t *info, char *err, size_t errlen)
 {
-    cstore_versions_t versions;
+    cstore_versions_t versions = {0};
     tz_t *tz = NULL;
     buf_t arena;
     buf_init(&arena, 0);
     sla_contact_t *rows = NULL;
     size_t n = 0;
     const char *zone = NULL;
+    sla_result_t **from_contacts = xcalloc(n_by ? n_by : 1, sizeof *from_contacts);
     memset(info, 0, sizeof *info);
     for (size_t i = 0; i < n_by; i++)
         outs[i] = NULL;
     int rc = cstore_load(db, t, &versions);
     if (rc != ST_OK)
-        return rc;
+        goto fail_versions;
     if ((rc = cstore_params(&versions, t, period->from_y, period->from_m, &info->params, &tz, &zone,
                             &info->contract_version, err, errlen)) != ST_OK)
         goto fail;
@@ -154,28 +299,37 @@ int metrics_compute_many(db_t *db, const tenant_t *t, const sla_period_t *period
     tz_civil_from_days(tz_days_from_civil(period->to_y, period->to_m, period->to_d) + 1, &ny, &nm,
                        &nd);
     int64_t end = tz_day_start(tz, ny, nm, nd);
+    bool rolled = counts_from_rollups(db, t, period, &info->params, by, n_by, start * 1000000,
+                                      end * 1000000, outs, &rc);
+    if (rc != ST_OK)
+        goto fail;
+    info->source = rolled ? "rollups+contacts" : "contacts";
     /* FCR by repeat looks fcr_window_h past the period for repeats. */
     int64_t until = end + (int64_t)info->params.fcr_window_h * 3600;
-    rc = load_contacts(db, t->id, start * 1000000, until * 1000000, &arena, &rows, &n);
+    rc = load_contacts(db, t->id, start * 1000000, until * 1000000, rolled, &arena, &rows, &n);
     if (rc == ST_ERR_TOO_LARGE)
         snprintf(err, errlen, "the period holds more than %d contacts", METRICS_MAX_CONTACTS);
     if (rc != ST_OK)
         goto fail;
     info->contacts = n;
-    for (size_t i = 0; rc == ST_OK && i < n_by; i++)
-        rc = sla_compute_contacts(&info->params, period, by[i], rows, n, &outs[i], err, errlen);
-    if (rc != ST_OK) {
-        for (size_t i = 0; i < n_by; i++) {
-            sla_result_free(outs[i]);
-            outs[i] = NULL;
-        }
-    }
+    if ((rc = sla_compute_contacts_many(&info->params, period, by, n_by, rows, n,
+                                        rolled ? from_contacts : outs, err, errlen)) != ST_OK)
+        goto fail;
+    for (size_t i = 0; rolled && rc == ST_OK && i < n_by; i++)
+        rc = sla_result_merge_contacts(outs[i], from_contacts[i], err, errlen);
+    if (rc != ST_OK)
+        rc = ST_ERR_INTERNAL; /* rollups out of step: the reason is in err */
 fail:
+    if (rc != ST_OK)
+        results_free(outs, n_by);
+    results_free(from_contacts, n_by);
     info->params.tz = NULL;
     free(rows);
     buf_free(&arena);
     tz_free(tz);
+fail_versions:
     cstore_versions_free(&versions);
+    free(from_contacts);
     return rc;
 }
 

@@ -1,9 +1,10 @@
 /*
  * metrics_run.h - computes a tenant's queue metrics for a period from the
  * database: the contract version in force for the period's first month
- * (or the defaults), the contacts of the period plus the FCR window after
- * it, and reports/sla.c.  Shared by GET /metrics and the report builder.
- * Runs on the caller's thread with the caller's connection.
+ * (or the defaults), the rollups of the period for counts and sums, the
+ * contacts of the period plus the FCR window after it for what only
+ * contacts give (metrics_run.c says which is which), and reports/sla.c.  Shared by GET /metrics and
+ * the report builder. Runs on the caller's thread with the caller's connection.
  */
 #ifndef SLT_METRICS_RUN_H
 #define SLT_METRICS_RUN_H
@@ -18,6 +19,7 @@ typedef struct metrics_info {
     char timezone[65];
     sla_params_t params; /* params.tz is NULL after the call (the zone is freed) */
     size_t contacts;     /* contacts read */
+    const char *source;  /* "rollups+contacts" or "contacts" (static), see metrics_run.c */
 } metrics_info_t;
 
 /*

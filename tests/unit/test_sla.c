@@ -784,6 +784,62 @@ static void test_rollups_match_contacts(void **state)
     tz_free(tz);
 }
 
+/* Rollup counts completed with the contact-only metrics of a narrow
+ * contact read (no talk, hold, acw, transferred or agent): the literals of
+ * test_main_set_totals, counts and AHT from the rollups. */
+static void test_merge_rollups_with_contacts(void **state)
+{
+    (void)state;
+    tz_t *tz = load("Etc/UTC");
+    sla_rollup_t u[8];
+    size_t nu = main_rollups(u);
+    sla_contact_t c[16];
+    size_t n = main_set(c);
+    for (size_t i = 0; i < n; i++) {
+        c[i].talk_s = c[i].hold_s = c[i].acw_s = c[i].transferred = 0;
+        c[i].agent = "";
+    }
+    sla_params_t p;
+    main_params(&p, tz);
+    sla_period_t pd;
+    sla_period_month(&pd, 2026, 10);
+    sla_by_t bys[2] = {SLA_BY_MONTH, SLA_BY_INTERVAL};
+    sla_result_t *from_c[2], *from_r[2];
+    char err[200] = "";
+    assert_int_equal(sla_compute_contacts_many(&p, &pd, bys, 2, c, n, from_c, err, sizeof err),
+                     ST_OK);
+    for (int i = 0; i < 2; i++) {
+        from_r[i] = run_r(&p, &pd, bys[i], u, nu);
+        assert_int_equal(sla_result_merge_contacts(from_r[i], from_c[i], err, sizeof err), ST_OK);
+    }
+    const sla_row_t *t = sla_result_total(from_r[0]);
+    assert_near(t->aht_s, 180.0);        /* from the rollups, not the zeroed contacts */
+    assert_near(t->transfer_rate, 0.25); /* likewise */
+    assert_near(t->max_wait_s, 60.0);    /* from the contacts */
+    assert_near(t->wait_p90_s, 40.0);
+    assert_near(t->fcr, 4.0 / 6.0);
+    assert_near(t->csat, 0.6);
+    assert_near(t->csat_mean, 3.6);
+    assert_near(sla_result_row(from_r[0], 0)->max_wait_s, 60.0);
+    /* Interval 10:00 {a6 a7 b1 o1}: max wait is o1's 60 s. */
+    const sla_row_t *i10 = sla_result_row(from_r[1], 4 * 48 + 20);
+    assert_string_equal(i10->key, "2026-10-05T10:00+00:00");
+    assert_near(i10->max_wait_s, 60.0);
+    for (int i = 0; i < 2; i++) {
+        sla_result_free(from_r[i]);
+        sla_result_free(from_c[i]);
+    }
+    /* A contact the rollups do not count (o1 dropped): refused, named. */
+    sla_result_t *one = NULL, *r = run_r(&p, &pd, SLA_BY_DAY, u, nu);
+    assert_int_equal(sla_compute_contacts(&p, &pd, SLA_BY_DAY, c, n - 1, &one, err, sizeof err),
+                     ST_OK);
+    assert_int_equal(sla_result_merge_contacts(r, one, err, sizeof err), ST_ERR_INVALID);
+    assert_non_null(strstr(err, "2026-10-05"));
+    sla_result_free(one);
+    sla_result_free(r);
+    tz_free(tz);
+}
+
 /* xorshift64: reproducible pseudo-random input for the property test. */
 static uint64_t rnd(uint64_t *s)
 {
@@ -998,6 +1054,7 @@ int main(void)
         cmocka_unit_test(test_dst_berlin),
         cmocka_unit_test(test_erlang_interval),
         cmocka_unit_test(test_rollups_match_contacts),
+        cmocka_unit_test(test_merge_rollups_with_contacts),
         cmocka_unit_test(test_property_rollups_and_days),
         cmocka_unit_test(test_invalid_input),
     };
