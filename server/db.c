@@ -4,6 +4,7 @@
 #include <errmsg.h>
 #include <mysql.h>
 #include <mysqld_error.h>
+#include <math.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -418,6 +419,16 @@ int64_t db_res_i64(const db_res_t *res, unsigned col)
 {
     const char *s = db_res_str(res, col, NULL);
     return s ? strtoll(s, NULL, 10) : 0;
+}
+
+double db_res_double(const db_res_t *res, unsigned col)
+{
+    const char *s = db_res_str(res, col, NULL);
+    if (!s)
+        return NAN;
+    char *end = NULL;
+    double v = strtod(s, &end);
+    return end != s && *end == '\0' ? v : NAN;
 }
 
 void db_res_free(db_res_t *res)

@@ -164,6 +164,8 @@ size_t db_res_count(const db_res_t *res);
 const char *db_res_str(const db_res_t *res, unsigned col, size_t *len);
 int64_t db_res_i64(const db_res_t *res, unsigned col);
 bool db_res_is_null(const db_res_t *res, unsigned col);
+/* A DOUBLE or DECIMAL column: NAN for SQL NULL or text that is not a number. */
+double db_res_double(const db_res_t *res, unsigned col);
 void db_res_free(db_res_t *res);
 
 /* Database errors since start, for /metrics (thread-safe). */

@@ -29,6 +29,7 @@
 #include "metrics_run.h"
 #include "qa_metrics.h"
 #include "qa_records.h"
+#include "qa_run.h"
 #include "rfc3339.h"
 #include "sla.h"
 #include "status.h"
@@ -50,25 +51,8 @@ typedef struct rmodel_ctx {
     metrics_info_t info;
     sla_result_t *res[G_COUNT];
     const sla_row_t *month; /* the whole month (total of the daily result) */
-    db_res_t *eval_res;     /* evaluation rows; the QA result borrows their ids */
-    qa_metrics_eval_t *evals;
-    qa_metrics_agent_t *agents;
-    size_t n_evals;
-    qa_metrics_result_t qa;
-    bool qa_done;
-    /* Internal workbooks only. */
-    tz_t *tz;                      /* the contract's zone (local times) */
-    db_res_t *cal_res, *insp_res;  /* calibration and inspector list rows */
-    qa_rec_participant_t *parts;   /* calibration rows, session by session */
-    const char **part_call;        /* each participant row's call_id */
-    int64_t *part_us;              /* each participant row's evaluated_us */
-    inspector_session_t *sessions; /* borrow parts */
-    size_t n_sessions;
-    inspector_entry_t *entries; /* the inspector list in force */
-    const char **entry_names;
-    size_t n_entries;
-    inspector_result_t insp;
-    bool insp_done;
+    qa_run_t *qa;           /* QA metrics (and inspector metrics for internal workbooks) */
+    tz_t *tz;               /* internal workbooks: the contract's zone (local times) */
 } rmodel_ctx_t;
 
 /* A table's new row; the tables here never come near the row limit. */
@@ -162,7 +146,7 @@ static int table_cover(rmodel_ctx_t *x)
 static double metric_value(const rmodel_ctx_t *x, contract_metric_t metric)
 {
     const sla_row_t *r = x->month;
-    const qa_metrics_row_t *qa = &x->qa.tenant;
+    const qa_metrics_row_t *qa = &x->qa->qa.tenant;
     switch (metric) {
     case CM_SERVICE_LEVEL:
         return r->service_level;
@@ -388,100 +372,6 @@ static int table_queues(rmodel_ctx_t *x)
     return rc;
 }
 
-/* A DOUBLE column of the current row (NAN for NULL or garbage). */
-static double res_double(const db_res_t *res, unsigned col)
-{
-    const char *s = db_res_str(res, col, NULL);
-    if (!s)
-        return NAN;
-    char *end = NULL;
-    double v = strtod(s, &end);
-    return end != s && *end == '\0' ? v : NAN;
-}
-
-/* Reads the month's evaluations (final scores from the qa_evaluations_final
- * view, with the contact's survey) into x->evals; they borrow x->eval_res. */
-static int qa_load_evals(rmodel_ctx_t *x, int64_t start_us, int64_t end_us, size_t *n)
-{
-    db_val_t v[] = {db_u64(x->req->tenant->id), db_i64(start_us), db_i64(end_us)};
-    int rc = db_exec(x->db,
-                     "SELECT f.evaluation_id, f.call_id, f.agent_id, f.inspector_id, "
-                     "f.evaluated_us, f.original_score, f.final_score, f.fatal, f.defect, "
-                     "f.appeal_outcome, f.contact_known, f.contact_ended_us, c.csat "
-                     "FROM qa_evaluations_final f LEFT JOIN contacts c "
-                     "ON c.tenant_id = f.tenant_id AND c.call_id = f.call_id "
-                     "WHERE f.tenant_id = ? AND f.evaluated_us >= ? AND f.evaluated_us < ? "
-                     "ORDER BY f.evaluation_id",
-                     v, 3, &x->eval_res);
-    if (rc != ST_OK)
-        return rc;
-    *n = db_res_count(x->eval_res);
-    x->evals = xcalloc(*n + 1, sizeof *x->evals);
-    for (size_t i = 0; db_res_next(x->eval_res); i++) {
-        qa_metrics_eval_t *e = &x->evals[i];
-        const db_res_t *r = x->eval_res;
-        const char *appeal = db_res_str(r, 9, NULL);
-        e->evaluation_id = db_res_str(r, 0, NULL);
-        e->call_id = db_res_str(r, 1, NULL);
-        e->agent_id = db_res_str(r, 2, NULL);
-        e->inspector_id = db_res_str(r, 3, NULL);
-        e->evaluated_us = db_res_i64(r, 4);
-        e->score = res_double(r, 5);
-        e->fatal = db_res_i64(r, 7) != 0;
-        e->defect = db_res_i64(r, 8) != 0;
-        e->appeal = !appeal                             ? QA_METRICS_APPEAL_NONE
-                    : strcmp(appeal, "overturned") == 0 ? QA_METRICS_APPEAL_OVERTURNED
-                                                        : QA_METRICS_APPEAL_UPHELD;
-        e->new_score = res_double(r, 6);
-        e->contact_known = db_res_i64(r, 10) != 0;
-        e->ended_us = e->contact_known ? db_res_i64(r, 11) : 0;
-        e->has_csat = !db_res_is_null(r, 12) && db_res_i64(r, 12) > 0;
-        e->csat = e->has_csat ? (double)db_res_i64(r, 12) : NAN;
-    }
-    return ST_OK;
-}
-
-/* qa_metrics over the month: evaluations, and each agent's answered
- * contacts and surveys from sla by agent. */
-static int qa_compute(rmodel_ctx_t *x, char *err, size_t errlen)
-{
-    int64_t start_us = x->month->start_utc * 1000000, end_us = x->month->end_utc * 1000000;
-    size_t n_evals = 0;
-    int rc = qa_load_evals(x, start_us, end_us, &n_evals);
-    if (rc != ST_OK) {
-        snprintf(err, errlen, "reading the evaluations failed");
-        return rc;
-    }
-    const sla_result_t *ag = x->res[G_AGENT];
-    x->agents = xcalloc(sla_result_count(ag) + 1, sizeof *x->agents);
-    size_t n_agents = 0;
-    for (size_t i = 0; i < sla_result_count(ag); i++) {
-        const sla_row_t *r = sla_result_row(ag, i);
-        if (r->key[0] == '\0')
-            continue; /* contacts no agent handled */
-        qa_metrics_agent_t *a = &x->agents[n_agents++];
-        a->agent_id = r->key;
-        a->answered = (size_t)r->answered;
-        a->surveys = (size_t)r->csat_n;
-        a->csat = r->csat;
-    }
-    qa_metrics_input_t in = {
-        .evals = x->evals,
-        .n_evals = n_evals,
-        .agents = x->agents,
-        .n_agents = n_agents,
-        .tenant_answered = (size_t)x->month->answered,
-        .params = {.pass_mark = x->contract ? contract_qa_pass_mark(x->contract) : 85.0,
-                   .precision_pts = x->contract ? contract_qa_precision_pts(x->contract) : 5.0,
-                   .start_us = start_us,
-                   .end_us = end_us},
-    };
-    x->n_evals = n_evals;
-    rc = qa_metrics_compute(&in, &x->qa, err, errlen);
-    x->qa_done = rc == ST_OK;
-    return rc;
-}
-
 /* Quality: one row per agent, pseudonymised in sorted agent-id order when
  * asked (qa_metrics sorts its agents by id). */
 static int table_quality(rmodel_ctx_t *x)
@@ -490,8 +380,8 @@ static int table_quality(rmodel_ctx_t *x)
     if (!t)
         return ST_ERR_INTERNAL;
     int rc = ST_OK;
-    for (size_t i = 0; rc == ST_OK && i < x->qa.n_agents; i++) {
-        const qa_metrics_row_t *a = &x->qa.agents[i];
+    for (size_t i = 0; rc == ST_OK && i < x->qa->qa.n_agents; i++) {
+        const qa_metrics_row_t *a = &x->qa->qa.agents[i];
         char name[32];
         if (x->req->pseudonymise)
             snprintf(name, sizeof name, "Agent %03zu", i + 1);
@@ -524,13 +414,13 @@ static int table_qa_csat(rmodel_ctx_t *x)
     size_t row;
     int rc = row_add(t, &row);
     if (rc == ST_OK)
-        rc = xl_table_set_number(t, row, "pearson_r", x->qa.pearson.r);
+        rc = xl_table_set_number(t, row, "pearson_r", x->qa->qa.pearson.r);
     if (rc == ST_OK)
-        rc = set_count(t, row, "pearson_n", (int64_t)x->qa.pearson.n);
+        rc = set_count(t, row, "pearson_n", (int64_t)x->qa->qa.pearson.n);
     if (rc == ST_OK)
-        rc = xl_table_set_number(t, row, "spearman_rho", x->qa.spearman.r);
+        rc = xl_table_set_number(t, row, "spearman_rho", x->qa->qa.spearman.r);
     if (rc == ST_OK)
-        rc = set_count(t, row, "spearman_n", (int64_t)x->qa.spearman.n);
+        rc = set_count(t, row, "spearman_n", (int64_t)x->qa->qa.spearman.n);
     return rc;
 }
 
@@ -729,15 +619,15 @@ static double local_serial(const rmodel_ctx_t *x, int64_t utc_us)
            (double)(c.hour * 3600 + c.min * 60 + c.sec) / 86400.0;
 }
 
-/* The QA row of an agent, or NULL (x->qa.agents is sorted by id). */
+/* The QA row of an agent, or NULL (x->qa->qa.agents is sorted by id). */
 static const qa_metrics_row_t *qa_agent_find(const rmodel_ctx_t *x, const char *agent_id)
 {
-    size_t lo = 0, hi = x->qa.n_agents;
+    size_t lo = 0, hi = x->qa->qa.n_agents;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        int c = strcmp(x->qa.agents[mid].agent_id, agent_id);
+        int c = strcmp(x->qa->qa.agents[mid].agent_id, agent_id);
         if (c == 0)
-            return &x->qa.agents[mid];
+            return &x->qa->qa.agents[mid];
         if (c < 0)
             lo = mid + 1;
         else
@@ -844,8 +734,8 @@ static int table_agents(rmodel_ctx_t *x)
         if (rc == ST_OK)
             rc = set_agent_qa(t, row, r->key[0] ? qa_agent_find(x, r->key) : NULL);
     }
-    for (size_t i = 0; rc == ST_OK && i < x->qa.n_agents; i++) {
-        const qa_metrics_row_t *a = &x->qa.agents[i];
+    for (size_t i = 0; rc == ST_OK && i < x->qa->qa.n_agents; i++) {
+        const qa_metrics_row_t *a = &x->qa->qa.agents[i];
         bool seen = false;
         for (size_t k = 0; !seen && k < sla_result_count(ag); k++)
             seen = strcmp(sla_result_row(ag, k)->key, a->agent_id) == 0;
@@ -863,111 +753,6 @@ static int table_agents(rmodel_ctx_t *x)
     return rc;
 }
 
-/* Reads the calibration sessions whose instant (earliest evaluated_at of
- * their rows) is in the month, into x->parts / x->sessions (borrowing the
- * strings of x->cal_res). */
-static int cal_load(rmodel_ctx_t *x, int64_t start_us, int64_t end_us)
-{
-    uint64_t tid = x->req->tenant->id;
-    db_val_t v[] = {db_u64(tid), db_i64(start_us), db_i64(end_us), db_u64(tid)};
-    int rc = db_exec(x->db,
-                     "SELECT c.session_id, c.inspector_id, c.is_reference, c.score, c.call_id, "
-                     "c.evaluated_us, s.t FROM calibrations c JOIN "
-                     "(SELECT session_id, MIN(evaluated_us) AS t FROM calibrations "
-                     "WHERE tenant_id = ? GROUP BY session_id HAVING t >= ? AND t < ?) s "
-                     "ON s.session_id = c.session_id WHERE c.tenant_id = ? "
-                     "ORDER BY s.t, c.session_id, c.inspector_id",
-                     v, 4, &x->cal_res);
-    if (rc != ST_OK)
-        return rc;
-    size_t n = db_res_count(x->cal_res);
-    x->parts = xcalloc(n + 1, sizeof *x->parts);
-    x->part_call = xcalloc(n + 1, sizeof *x->part_call);
-    x->part_us = xcalloc(n + 1, sizeof *x->part_us);
-    x->sessions = xcalloc(n + 1, sizeof *x->sessions);
-    for (size_t i = 0; db_res_next(x->cal_res); i++) {
-        const db_res_t *r = x->cal_res;
-        const char *sid = db_res_str(r, 0, NULL);
-        inspector_session_t *s = x->n_sessions ? &x->sessions[x->n_sessions - 1] : NULL;
-        if (!s || strcmp(s->session_id, sid) != 0) {
-            s = &x->sessions[x->n_sessions++];
-            s->session_id = sid;
-            s->evaluated_us = db_res_i64(r, 6);
-            s->participants = &x->parts[i];
-        }
-        s->n++;
-        x->parts[i].inspector_id = db_res_str(r, 1, NULL);
-        x->parts[i].is_reference = db_res_i64(r, 2) != 0;
-        x->parts[i].score = res_double(r, 3);
-        x->part_call[i] = db_res_str(r, 4, NULL);
-        x->part_us[i] = db_res_i64(r, 5);
-    }
-    return ST_OK;
-}
-
-/* Reads the inspector list in force for the month (the greatest
- * effective_month <= the month) into x->entries. */
-static int insp_list_load(rmodel_ctx_t *x)
-{
-    uint64_t tid = x->req->tenant->id;
-    char month[8];
-    snprintf(month, sizeof month, "%04d-%02d", x->req->year % 10000, x->req->month % 100);
-    db_val_t v[] = {db_u64(tid), db_u64(tid), db_str(month)};
-    int rc = db_exec(x->db,
-                     "SELECT inspector_id, name, monthly_quota FROM inspectors WHERE tenant_id = ? "
-                     "AND effective_month = (SELECT MAX(effective_month) FROM inspectors "
-                     "WHERE tenant_id = ? AND effective_month <= ?) ORDER BY inspector_id",
-                     v, 3, &x->insp_res);
-    if (rc != ST_OK)
-        return rc;
-    size_t n = db_res_count(x->insp_res);
-    x->entries = xcalloc(n + 1, sizeof *x->entries);
-    x->entry_names = xcalloc(n + 1, sizeof *x->entry_names);
-    for (; db_res_next(x->insp_res); x->n_entries++) {
-        inspector_entry_t *e = &x->entries[x->n_entries];
-        e->inspector_id = db_res_str(x->insp_res, 0, NULL);
-        e->has_quota = true;
-        e->monthly_quota = (double)db_res_i64(x->insp_res, 2);
-        x->entry_names[x->n_entries] = db_res_str(x->insp_res, 1, NULL);
-    }
-    return ST_OK;
-}
-
-/* inspector_compute over the month's evaluations, sessions and list.  Item
- * agreement needs the item results of the sessions' forms: not read here,
- * so it is undefined (empty) on the sheet. */
-static int insp_compute(rmodel_ctx_t *x, char *err, size_t errlen)
-{
-    int64_t start_us = x->month->start_utc * 1000000, end_us = x->month->end_utc * 1000000;
-    int rc = cal_load(x, start_us, end_us);
-    if (rc == ST_OK)
-        rc = insp_list_load(x);
-    if (rc != ST_OK) {
-        snprintf(err, errlen, "reading the calibrations or inspectors failed");
-        return rc;
-    }
-    const contract_t *c = x->contract;
-    inspector_input_t in = {
-        .evals = x->evals,
-        .n_evals = x->n_evals,
-        .sessions = x->sessions,
-        .n_sessions = x->n_sessions,
-        .inspectors = x->entries,
-        .n_inspectors = x->n_entries,
-        .params = {.lag_target_h = c ? contract_qa_lag_target_h(c) : 72.0,
-                   .tolerance_pts = c ? contract_calibration_tolerance_pts(c) : 5.0,
-                   .weights = {c ? contract_inspector_weight(c, CONTRACT_W_QUOTA) : 1.0,
-                               c ? contract_inspector_weight(c, CONTRACT_W_TIMELINESS) : 1.0,
-                               c ? contract_inspector_weight(c, CONTRACT_W_CALIBRATION) : 1.0,
-                               c ? contract_inspector_weight(c, CONTRACT_W_ACCURACY) : 1.0},
-                   .start_us = start_us,
-                   .end_us = end_us},
-    };
-    rc = inspector_compute(&in, &x->insp, err, errlen);
-    x->insp_done = rc == ST_OK;
-    return rc;
-}
-
 /* Inspectors: every inspector metric and the composite. */
 static int table_inspectors(rmodel_ctx_t *x)
 {
@@ -975,12 +760,9 @@ static int table_inspectors(rmodel_ctx_t *x)
     if (!t)
         return ST_ERR_INTERNAL;
     int rc = ST_OK;
-    for (size_t i = 0; rc == ST_OK && i < x->insp.n; i++) {
-        const inspector_row_t *r = &x->insp.rows[i];
-        const char *name = "";
-        for (size_t k = 0; k < x->n_entries; k++)
-            if (strcmp(x->entries[k].inspector_id, r->inspector_id) == 0)
-                name = x->entry_names[k];
+    for (size_t i = 0; rc == ST_OK && i < x->qa->insp.n; i++) {
+        const inspector_row_t *r = &x->qa->insp.rows[i];
+        const char *name = qa_run_inspector_name(x->qa, r->inspector_id);
         const struct {
             const char *key;
             double v;
@@ -1032,9 +814,9 @@ static int table_calibration(rmodel_ctx_t *x)
         return ST_ERR_INTERNAL;
     double tol = x->contract ? contract_calibration_tolerance_pts(x->contract) : 5.0;
     int rc = ST_OK;
-    for (size_t s = 0; rc == ST_OK && s < x->n_sessions; s++) {
-        const inspector_session_t *se = &x->sessions[s];
-        size_t base = (size_t)(se->participants - x->parts);
+    for (size_t s = 0; rc == ST_OK && s < x->qa->n_sessions; s++) {
+        const inspector_session_t *se = &x->qa->sessions[s];
+        size_t base = (size_t)(se->participants - x->qa->parts);
         for (size_t i = 0; rc == ST_OK && i < se->n; i++) {
             const qa_rec_participant_t *p = &se->participants[i];
             double ref = NAN;
@@ -1046,14 +828,14 @@ static int table_calibration(rmodel_ctx_t *x)
                 break;
             rc = xl_table_set_text(t, row, "session", se->session_id);
             if (rc == ST_OK)
-                rc = xl_table_set_text(t, row, "call_id", x->part_call[base + i]);
+                rc = xl_table_set_text(t, row, "call_id", x->qa->part_call[base + i]);
             if (rc == ST_OK)
                 rc = xl_table_set_text(t, row, "inspector", p->inspector_id);
             if (rc == ST_OK)
                 rc = xl_table_set_number(t, row, "is_reference", p->is_reference ? 1 : 0);
             if (rc == ST_OK)
                 rc = xl_table_set_number(t, row, "evaluated_at",
-                                         local_serial(x, x->part_us[base + i]));
+                                         local_serial(x, x->qa->part_us[base + i]));
             if (rc == ST_OK)
                 rc = set_count(t, row, "participants", (int64_t)se->n);
             if (rc == ST_OK)
@@ -1092,7 +874,7 @@ static int table_appeals(rmodel_ctx_t *x)
     while (rc == ST_OK && db_res_next(res)) {
         const char *outcome = db_res_str(res, 6, NULL);
         bool overturned = outcome && strcmp(outcome, "overturned") == 0;
-        double original = res_double(res, 7), fresh = overturned ? res_double(res, 8) : NAN;
+        double original = db_res_double(res, 7), fresh = overturned ? db_res_double(res, 8) : NAN;
         size_t row;
         if ((rc = row_add(t, &row)) != ST_OK)
             break;
@@ -1366,8 +1148,6 @@ static int internal_tables(rmodel_ctx_t *x, char *err, size_t errlen)
     int rc = tz_load(x->info.timezone, &x->tz, err, errlen);
     if (rc != ST_OK)
         return rc;
-    if ((rc = insp_compute(x, err, errlen)) != ST_OK)
-        return rc;
     if ((rc = table_agents(x)) == ST_OK && (rc = table_inspectors(x)) == ST_OK &&
         (rc = table_calibration(x)) == ST_OK && (rc = table_appeals(x)) == ST_OK &&
         (rc = table_staffing(x)) == ST_OK)
@@ -1398,7 +1178,16 @@ static int model_gather(rmodel_ctx_t *x, char *err, size_t errlen)
     if (rc != ST_OK)
         return rc;
     x->month = sla_result_total(x->res[G_DAY]);
-    return qa_compute(x, err, errlen);
+    qa_run_req_t qr = {.tenant = q->tenant,
+                       .contract = x->contract,
+                       .year = q->year,
+                       .month = q->month,
+                       .start_us = x->month->start_utc * 1000000,
+                       .end_us = x->month->end_utc * 1000000,
+                       .by_agent = x->res[G_AGENT],
+                       .tenant_answered = x->month->answered,
+                       .inspectors = q->internal};
+    return qa_run_compute(x->db, &qr, &x->qa, err, errlen);
 }
 
 int report_model_build(db_t *db, const rmodel_req_t *req, xl_model_t **out, char *err,
@@ -1439,22 +1228,8 @@ int report_model_build(db_t *db, const rmodel_req_t *req, xl_model_t **out, char
     x.m = NULL;
 fail:
     xl_model_free(x.m);
-    if (x.insp_done)
-        inspector_result_clear(&x.insp);
-    free(x.entry_names);
-    free(x.entries);
-    db_res_free(x.insp_res);
-    free(x.sessions);
-    free(x.part_us);
-    free(x.part_call);
-    free(x.parts);
-    db_res_free(x.cal_res);
     tz_free(x.tz);
-    if (x.qa_done)
-        qa_metrics_result_clear(&x.qa);
-    free(x.agents);
-    free(x.evals);
-    db_res_free(x.eval_res);
+    qa_run_free(x.qa);
     for (int i = 0; i < G_COUNT; i++)
         sla_result_free(x.res[i]);
     cstore_versions_free(&x.versions);

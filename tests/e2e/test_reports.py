@@ -423,6 +423,10 @@ def test_internal_workbook_qa_sheets(qa_setup):
     assert i2[col["Calibration within tolerance"]].value == pytest.approx(0.5)
     assert i2[col["Severity bias (pts)"]].value == pytest.approx(100 - 245 / 3)
     assert i2[col["Composite"]].value == pytest.approx(75)
+    # Item agreement, against a reference inspector only: S1 i2 (pass pass pass fail) vs
+    # i1 (pass x 4) agrees on 3 of 4 items; i1 is the reference and S2 has none.
+    assert i2[col["Item agreement"]].value == pytest.approx(0.75)
+    assert i1[col["Item agreement"]].value is None
     assert rows["All inspectors"][col["Evaluations"]].value == 4
 
     # Calibration: S1 (7 Oct) then S2 (8 Oct), participants by inspector id.
