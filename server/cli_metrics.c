@@ -1,19 +1,20 @@
 /*
  * cli_metrics.c - `slattest metrics SLUG --from D [--to D] [--by B]
  * [--repeat K] [--split]`: computes a tenant's metrics in this process with
- * metrics_compute() (the code behind GET /metrics and the reports) and
+ * metrics_compute_many() (the code behind GET /metrics and the reports) and
  * prints, as one JSON object on stdout, how long the load and computation
  * took plus the total row.  A measurement tool without HTTP: bench/metrics
  * runs it.
  *
- * The time covers metrics_compute() only (contract, contacts read over the
- * connection, computation), not process start or connecting.  --repeat K
- * runs it K times and reports the best and every time.  --split also times
- * runs computing the grouping twice in one pass (metrics_compute's second
- * grouping): the difference in process CPU time is the computation alone,
- * the rest of the wall time the load, itself split into this process's CPU
- * (reading and converting the rows) and the wait for the database server
- * (wall minus CPU: the query, and sending the rows).
+ * The time covers metrics_compute_many() only (contract, rollups and
+ * contacts read over the connection, computation), not process start or
+ * connecting.  --repeat K runs it K times and reports the best and every
+ * time.  --split also times runs computing each grouping twice in one
+ * pass: the difference in process CPU time is the per-grouping
+ * computation (the FCR repeat test, run once per read, is counted with the
+ * load), the rest of the wall time the load, itself split into this
+ * process's CPU (reading and converting the rows) and the wait for the
+ * database server (wall minus CPU: the query, and sending the rows).
  */
 #include <math.h>
 #include <stdio.h>
@@ -32,6 +33,7 @@
 #include "tz.h"
 
 #define REPEAT_MAX 1000
+#define BY_MAX     5 /* groupings in one --by */
 
 /* Seconds on the monotonic clock. */
 static double now_s(void)
@@ -73,8 +75,8 @@ static bool make_period(const char *from, const char *to, sla_period_t *p)
            tz_days_from_civil(p->from_y, p->from_m, p->from_d);
 }
 
-/* The --by name; false when unknown. */
-static bool parse_by(const char *s, sla_by_t *by)
+/* One --by name; false when unknown. */
+static bool parse_by_one(const char *s, size_t len, sla_by_t *by)
 {
     static const struct {
         const char *name;
@@ -85,11 +87,28 @@ static bool parse_by(const char *s, sla_by_t *by)
                  {"queue", SLA_BY_QUEUE},
                  {"agent", SLA_BY_AGENT}};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-        if (strcmp(s, names[i].name) == 0) {
+        if (strlen(names[i].name) == len && strncmp(s, names[i].name, len) == 0) {
             *by = names[i].by;
             return true;
         }
     return false;
+}
+
+/* --by: one grouping or several separated by commas (computed from one
+ * read, as a report does); false when a name is unknown or too many. */
+static bool parse_by(const char *s, sla_by_t *bys, size_t *n)
+{
+    *n = 0;
+    for (;;) {
+        const char *comma = strchr(s, ',');
+        size_t len = comma ? (size_t)(comma - s) : strlen(s);
+        if (*n == BY_MAX || !parse_by_one(s, len, &bys[*n]))
+            return false;
+        (*n)++;
+        if (!comma)
+            return true;
+        s = comma + 1;
+    }
 }
 
 /* A number, or null when undefined (METRICS.md: undefined is not zero). */
@@ -133,20 +152,25 @@ typedef struct series {
 } series_t;
 
 /*
- * One run of metrics_compute (computing the grouping twice in one pass when
- * twice), its wall and process CPU times folded into *s.  On ST_OK with keep
- * non-NULL, *keep is the result (the caller's).
+ * One run of metrics_compute_many over the groupings (each computed twice
+ * in the same pass when twice), its wall and process CPU times folded into
+ * *s.  On ST_OK with keep non-NULL, *keep is the first grouping's result
+ * (the caller's).
  */
-static int timed_run(db_t *db, const tenant_t *t, const sla_period_t *p, sla_by_t by, bool twice,
-                     series_t *s, sla_result_t **keep, metrics_info_t *info, char *err,
-                     size_t errlen)
+static int timed_run(db_t *db, const tenant_t *t, const sla_period_t *p, const sla_by_t *bys,
+                     size_t n_by, bool twice, series_t *s, sla_result_t **keep,
+                     metrics_info_t *info, char *err, size_t errlen)
 {
-    sla_result_t *res = NULL, *res2 = NULL;
+    sla_by_t all[2 * BY_MAX];
+    sla_result_t *res[2 * BY_MAX] = {NULL};
+    size_t n = 0;
+    for (int k = 0; k < (twice ? 2 : 1); k++)
+        for (size_t i = 0; i < n_by; i++)
+            all[n++] = bys[i];
     double t0 = now_s(), c0 = cpu_s();
-    int rc = metrics_compute(db, t, p, by, twice ? (int)by : -1, (int64_t)time(NULL) * 1000000,
-                             &res, twice ? &res2 : NULL, info, err, errlen);
+    int rc = metrics_compute_many(db, t, p, all, n, (int64_t)time(NULL) * 1000000, res, info, err,
+                                  errlen);
     double dt = now_s() - t0, dc = cpu_s() - c0;
-    sla_result_free(res2);
     if (rc != ST_OK)
         return rc;
     s->wall = dt < s->wall ? dt : s->wall;
@@ -154,10 +178,11 @@ static int timed_run(db_t *db, const tenant_t *t, const sla_period_t *p, sla_by_
     json_array_append_new(s->each, json_real(dt));
     if (keep) {
         sla_result_free(*keep);
-        *keep = res;
-    } else {
-        sla_result_free(res);
+        *keep = res[0];
+        res[0] = NULL;
     }
+    for (size_t i = 0; i < n; i++)
+        sla_result_free(res[i]);
     return ST_OK;
 }
 
@@ -185,15 +210,18 @@ int cli_metrics(config_t *cfg, int argc, char **argv)
             bad = true;
     }
     sla_period_t period;
-    sla_by_t by = SLA_BY_MONTH;
-    bad = bad || !slug || !from || !parse_by(by_name, &by) ||
+    sla_by_t bys[BY_MAX];
+    size_t n_by = 0;
+    bad = bad || !slug || !from || !parse_by(by_name, bys, &n_by) ||
           !make_period(from, to ? to : from, &period);
     if (bad || cli_wants_help(argc, argv)) {
         puts("usage: slattest metrics SLUG --from YYYY-MM[-DD] [--to YYYY-MM[-DD]]\n"
-             "       [--by month|day|interval|queue|agent] [--repeat K] [--split]\n"
+             "       [--by month|day|interval|queue|agent[,...]] [--repeat K] [--split]\n"
              "Computes the tenant's metrics in this process (no HTTP) and prints JSON: the\n"
              "time of the load and computation (best of K runs, and each run), the contacts\n"
-             "read, the number of rows, peak RSS, and the total row.  --split also estimates\n"
+             "read, the number of rows, peak RSS, and the total row (of the first grouping).\n"
+             "Several groupings (--by day,queue,agent) come from one read, as in a report.\n"
+             "--split also estimates\n"
              "load and computation apart (runs computing the grouping twice: the CPU time\n"
              "they add is the computation) and the wait for the database server.");
         return cli_wants_help(argc, argv) ? 0 : 2;
@@ -215,9 +243,9 @@ int cli_metrics(config_t *cfg, int argc, char **argv)
     /* Interleaved, so that a busy moment of the machine hits both series. */
     int rc = ST_OK;
     for (long i = 0; i < repeat && rc == ST_OK; i++) {
-        rc = timed_run(db, &t, &period, by, false, &one, &res, &info, err, sizeof err);
+        rc = timed_run(db, &t, &period, bys, n_by, false, &one, &res, &info, err, sizeof err);
         if (rc == ST_OK && split)
-            rc = timed_run(db, &t, &period, by, true, &two, NULL, &info, err, sizeof err);
+            rc = timed_run(db, &t, &period, bys, n_by, true, &two, NULL, &info, err, sizeof err);
     }
     if (rc != ST_OK) {
         fprintf(stderr, "slattest: metrics: %s\n", err[0] ? err : db_error(db));
@@ -242,6 +270,7 @@ int cli_metrics(config_t *cfg, int argc, char **argv)
                       one.wall > one.cpu ? one.wall - one.cpu : 0.0, "seconds_twice", two.wall,
                       "client_cpu_twice_s", two.cpu, "seconds_twice_each", two.each));
     }
+    json_object_set_new(out, "source", json_string(info.source ? info.source : ""));
     json_object_set_new(out, "total", total_json(sla_result_total(res)));
     char *text = json_dumps(out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     printf("%s\n", text ? text : "{}");
