@@ -16,6 +16,7 @@
 #include "contract_store.h"
 #include "log.h"
 #include "metrics_run.h"
+#include "qa_run.h"
 #include "sla.h"
 #include "status.h"
 #include "tz.h"
@@ -90,17 +91,17 @@ static bool query_period(api_ctx_t *ctx, sla_period_t *p, char *from, char *to)
     return true;
 }
 
+/* ?by=inspector: QA inspector rows instead of queue rows (not an sla grouping). */
+#define BY_INSPECTOR ((sla_by_t)100)
+
 /* ?by= */
 static bool query_by(api_ctx_t *ctx, sla_by_t *by, char *name)
 {
     static const struct {
         const char *name;
         sla_by_t by;
-    } names[] = {{"month", SLA_BY_MONTH},
-                 {"day", SLA_BY_DAY},
-                 {"interval", SLA_BY_INTERVAL},
-                 {"queue", SLA_BY_QUEUE},
-                 {"agent", SLA_BY_AGENT}};
+    } names[] = {{"month", SLA_BY_MONTH}, {"day", SLA_BY_DAY},     {"interval", SLA_BY_INTERVAL},
+                 {"queue", SLA_BY_QUEUE}, {"agent", SLA_BY_AGENT}, {"inspector", BY_INSPECTOR}};
     if (!api_query(ctx, "by", name, 16))
         snprintf(name, 16, "month");
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
@@ -108,7 +109,7 @@ static bool query_by(api_ctx_t *ctx, sla_by_t *by, char *name)
             *by = names[i].by;
             return true;
         }
-    api_error(ctx, 400, "invalid", "by: month, day, interval, queue or agent", NULL);
+    api_error(ctx, 400, "invalid", "by: month, day, interval, queue, agent or inspector", NULL);
     return false;
 }
 
@@ -162,6 +163,156 @@ static json_t *row_json(const sla_row_t *r, sla_by_t by)
     return o;
 }
 
+/* Sets the fields of a QA row (tenant or agent) on o, METRICS.md names. */
+static void qa_row_json(json_t *o, const qa_metrics_row_t *q)
+{
+    json_object_set_new(o, "evaluations", json_integer((json_int_t)q->evaluations));
+    json_object_set_new(o, "evaluated_contacts", json_integer((json_int_t)q->evaluated_contacts));
+    json_object_set_new(o, "qa_score", num(q->qa_score));
+    json_object_set_new(o, "qa_pass_rate", num(q->qa_pass_rate));
+    json_object_set_new(o, "fatal_rate", num(q->fatal_rate));
+    json_object_set_new(o, "qa_coverage", num(q->qa_coverage));
+    json_object_set_new(o, "qa_sd", num(q->sd));
+    json_object_set_new(o, "qa_ci_low", num(q->ci_low));
+    json_object_set_new(o, "qa_ci_high", num(q->ci_high));
+    json_object_set_new(o, "qa_ci_half_width", num(q->precision.half_width));
+    json_object_set_new(o, "sample_too_small", json_boolean(q->precision.flagged));
+    json_object_set_new(o, "evaluations_needed",
+                        q->precision.needed_n ? json_integer((json_int_t)q->precision.needed_n)
+                                              : json_null());
+}
+
+/* The period's QA: the tenant row and the QA-CSAT agreement. */
+static json_t *qa_json(const qa_metrics_result_t *qa)
+{
+    json_t *o = json_object();
+    qa_row_json(o, &qa->tenant);
+    json_object_set_new(o, "qa_csat",
+                        json_pack("{s:o, s:I, s:o, s:I, s:b}", "pearson_r", num(qa->pearson.r),
+                                  "pearson_n", (json_int_t)qa->pearson.n, "spearman_rho",
+                                  num(qa->spearman.r), "spearman_n", (json_int_t)qa->spearman.n,
+                                  "too_few_pairs", qa->pearson.too_few));
+    return o;
+}
+
+/* One inspector row, METRICS.md names (composite components as c_*). */
+static json_t *inspector_json(const inspector_row_t *r, const char *name)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "key", json_string(r->inspector_id));
+    json_object_set_new(o, "name", json_string(name));
+    json_object_set_new(o, "listed", json_boolean(r->listed));
+    const struct {
+        const char *name;
+        size_t v;
+    } counts[] = {{"evaluations", r->evaluations},     {"lag_n", r->lag_n},
+                  {"calibration_n", r->calibration_n}, {"items_compared", r->items.compared},
+                  {"appealed", r->appealed},           {"overturned", r->overturned}};
+    for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++)
+        json_object_set_new(o, counts[i].name, json_integer((json_int_t)counts[i].v));
+    const struct {
+        const char *name;
+        double v;
+    } rates[] = {{"monthly_quota", r->monthly_quota},
+                 {"quota_attainment", r->quota_attainment},
+                 {"lag_median_h", r->lag_median_h},
+                 {"lag_p90_h", r->lag_p90_h},
+                 {"on_time_rate", r->on_time_rate},
+                 {"calibration_mad", r->calibration_mad},
+                 {"calibration_within", r->calibration_within},
+                 {"item_agreement", r->item_agreement},
+                 {"appeal_rate", r->appeal_rate},
+                 {"overturn_rate", r->overturn_rate},
+                 {"mean_score", r->mean_score},
+                 {"severity_bias", r->severity_bias},
+                 {"defect_rate", r->defect_rate},
+                 {"c_quota", r->c_quota},
+                 {"c_timeliness", r->c_timeliness},
+                 {"c_calibration", r->c_calibration},
+                 {"c_accuracy", r->c_accuracy},
+                 {"composite", r->composite}};
+    for (size_t i = 0; i < sizeof rates / sizeof rates[0]; i++)
+        json_object_set_new(o, rates[i].name, num(rates[i].v));
+    return o;
+}
+
+/* Each agent row gets its QA fields (agents without evaluations: 0 and nulls). */
+static void agents_add_qa(json_t *rows, const qa_metrics_result_t *qa)
+{
+    size_t i;
+    json_t *row;
+    json_array_foreach(rows, i, row)
+    {
+        const char *id = json_string_value(json_object_get(row, "key"));
+        const qa_metrics_row_t *q = NULL;
+        for (size_t k = 0; id && !q && k < qa->n_agents; k++)
+            if (strcmp(qa->agents[k].agent_id, id) == 0)
+                q = &qa->agents[k];
+        qa_metrics_row_t none = {.qa_score = NAN,
+                                 .qa_pass_rate = NAN,
+                                 .fatal_rate = NAN,
+                                 .qa_coverage = NAN,
+                                 .sd = NAN,
+                                 .ci_low = NAN,
+                                 .ci_high = NAN,
+                                 .precision = {.half_width = NAN, .flagged = true}};
+        qa_row_json(row, q ? q : &none);
+    }
+}
+
+/*
+ * The QA (and inspector) metrics of the period: evaluations by evaluated_at
+ * in the period's UTC bounds, the contract in force for its first month,
+ * each agent's answered contacts and surveys from by_agent.  On ST_OK *out
+ * is the caller's (qa_run_free).
+ */
+static int qa_for_period(db_t *db, const tenant_t *t, const sla_period_t *p,
+                         const sla_result_t *by_agent, bool inspectors, qa_run_t **out, char *err,
+                         size_t errlen)
+{
+    cstore_versions_t versions = {0};
+    int rc = cstore_load(db, t, &versions);
+    if (rc != ST_OK)
+        return rc;
+    const sla_row_t *total = sla_result_total(by_agent);
+    qa_run_req_t req = {.tenant = t,
+                        .contract =
+                            contract_version_for_month((const contract_t *const *)versions.items,
+                                                       versions.n, p->from_y, p->from_m),
+                        .year = p->from_y,
+                        .month = p->from_m,
+                        .start_us = total->start_utc * 1000000,
+                        .end_us = total->end_utc * 1000000,
+                        .by_agent = by_agent,
+                        .tenant_answered = total->answered,
+                        .inspectors = inspectors};
+    rc = qa_run_compute(db, &req, out, err, errlen);
+    cstore_versions_free(&versions);
+    return rc;
+}
+
+/* Answers a failed computation: 413, 400, the inconsistency, or the database's error. */
+static void metrics_error(api_ctx_t *ctx, db_t *db, int rc, const char *err)
+{
+    if (rc == ST_ERR_TOO_LARGE)
+        api_error(ctx, 413, "too_large", err, NULL);
+    else if (rc == ST_ERR_INVALID)
+        api_error(ctx, 400, "invalid", err, NULL);
+    else if (rc == ST_ERR_INTERNAL && err[0]) {
+        /* Rollups out of step with contacts: no number is served. */
+        log_error("metrics: rollups out of step", "tenant", ctx->tenant.slug, "detail", err, NULL);
+        api_error(ctx, 500, "inconsistent", err, NULL);
+    } else
+        api_db_error(ctx, rc, db);
+}
+
+/*
+ * GET /metrics.  Queue metrics for every grouping; by=month and by=agent
+ * add the QA metrics of the period ("qa": the tenant's, with the QA-CSAT
+ * agreement; agent rows their own), which need the agents' contacts, so
+ * those groupings read contacts, not rollups.  by=inspector answers the
+ * inspector metrics as rows, with the same "qa".
+ */
 void api_metrics_get(api_ctx_t *ctx, db_t *db)
 {
     sla_period_t period;
@@ -169,35 +320,45 @@ void api_metrics_get(api_ctx_t *ctx, db_t *db)
     char from[16], to[16], by_name[16], err[512] = "";
     if (!query_period(ctx, &period, from, to) || !query_by(ctx, &by, by_name))
         return;
-    sla_result_t *result = NULL;
+    bool with_qa = by == SLA_BY_MONTH || by == SLA_BY_AGENT || by == BY_INSPECTOR;
+    sla_by_t bys[2] = {by == BY_INSPECTOR ? SLA_BY_MONTH : by, SLA_BY_AGENT};
+    size_t n_by = with_qa && by != SLA_BY_AGENT ? 2 : 1;
+    sla_result_t *res[2] = {NULL, NULL};
+    qa_run_t *qa = NULL;
     metrics_info_t info;
-    int rc = metrics_compute(db, &ctx->tenant, &period, by, -1, (int64_t)time(NULL) * 1000000,
-                             &result, NULL, &info, err, sizeof err);
-    if (rc == ST_ERR_TOO_LARGE) {
-        api_error(ctx, 413, "too_large", err, NULL);
-        return;
-    }
-    if (rc == ST_ERR_INVALID) {
-        api_error(ctx, 400, "invalid", err, NULL);
-        return;
-    }
-    if (rc == ST_ERR_INTERNAL && err[0]) {
-        /* Rollups out of step with contacts: no number is served. */
-        log_error("metrics: rollups out of step", "tenant", ctx->tenant.slug, "detail", err, NULL);
-        api_error(ctx, 500, "inconsistent", err, NULL);
-        return;
-    }
+    int rc = metrics_compute_many(db, &ctx->tenant, &period, bys, n_by,
+                                  (int64_t)time(NULL) * 1000000, res, &info, err, sizeof err);
+    const sla_result_t *by_agent = by == SLA_BY_AGENT ? res[0] : res[1];
+    if (rc == ST_OK && with_qa)
+        rc = qa_for_period(db, &ctx->tenant, &period, by_agent, by == BY_INSPECTOR, &qa, err,
+                           sizeof err);
     if (rc != ST_OK) {
-        api_db_error(ctx, rc, db);
-        return;
+        metrics_error(ctx, db, rc, err);
+        goto done;
     }
-    json_t *list = json_array();
-    for (size_t i = 0; i < sla_result_count(result); i++)
-        json_array_append_new(list, row_json(sla_result_row(result, i), by));
-    api_json(ctx, 200,
-             json_pack("{s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:o, s:o}", "tenant", ctx->tenant.slug,
-                       "from", from, "to", to, "by", by_name, "contract_version",
-                       info.contract_version, "timezone", info.timezone, "source", info.source,
-                       "rows", list, "total", row_json(sla_result_total(result), SLA_BY_MONTH)));
-    sla_result_free(result);
+    json_t *list = json_array(), *total;
+    if (by == BY_INSPECTOR) {
+        for (size_t i = 0; i < qa->insp.n; i++)
+            json_array_append_new(
+                list, inspector_json(&qa->insp.rows[i],
+                                     qa_run_inspector_name(qa, qa->insp.rows[i].inspector_id)));
+        total = row_json(sla_result_total(res[0]), SLA_BY_MONTH);
+    } else {
+        for (size_t i = 0; i < sla_result_count(res[0]); i++)
+            json_array_append_new(list, row_json(sla_result_row(res[0], i), by));
+        total = row_json(sla_result_total(res[0]), SLA_BY_MONTH);
+        if (by == SLA_BY_AGENT)
+            agents_add_qa(list, &qa->qa);
+    }
+    json_t *body =
+        json_pack("{s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:o, s:o}", "tenant", ctx->tenant.slug,
+                  "from", from, "to", to, "by", by_name, "contract_version", info.contract_version,
+                  "timezone", info.timezone, "source", info.source, "rows", list, "total", total);
+    if (qa)
+        json_object_set_new(body, "qa", qa_json(&qa->qa));
+    api_json(ctx, 200, body);
+done:
+    qa_run_free(qa);
+    sla_result_free(res[0]);
+    sla_result_free(res[1]);
 }

@@ -456,6 +456,53 @@ def test_internal_workbook_qa_sheets(qa_setup):
     assert e3[col["Decided at"]].value == datetime.datetime(2026, 10, 12, 17, 0)
 
 
+def test_qa_and_inspector_metrics_as_json(qa_setup):
+    """GET /metrics serves the QA and inspector numbers of the workbook (the same
+    hand-worked values as test_internal_workbook_qa_sheets)."""
+    slug, manager = qa_setup
+    r = manager.get(f"/v1/tenants/{slug}/metrics?from=2026-10&by=agent")
+    assert r.status_code == 200, r.text
+    body = r.json()
+    a1 = {row["key"]: row for row in body["rows"]}["a1"]
+    assert a1["answered"] == 3 and a1["evaluations"] == 4
+    assert a1["qa_score"] == pytest.approx(86.25)
+    assert a1["qa_sd"] == pytest.approx(16.0078, abs=1e-4)
+    assert a1["qa_ci_half_width"] == pytest.approx(25.472, abs=1e-3)
+    assert a1["qa_ci_low"] == pytest.approx(86.25 - 25.472, abs=1e-3)
+    assert a1["sample_too_small"] is True and a1["evaluations_needed"] > 4
+    assert a1["qa_pass_rate"] == pytest.approx(0.5) and a1["qa_coverage"] == pytest.approx(1.0)
+    # The tenant: the same four evaluations; no survey, so no QA-CSAT pair (null, n 0).
+    qa = body["qa"]
+    assert qa["evaluations"] == 4 and qa["qa_score"] == pytest.approx(86.25)
+    assert qa["fatal_rate"] == 0
+    assert qa["qa_csat"] == {"pearson_r": None, "pearson_n": 0, "spearman_rho": None,
+                             "spearman_n": 0, "too_few_pairs": True}
+    month = manager.get(f"/v1/tenants/{slug}/metrics?from=2026-10&by=month").json()
+    assert month["qa"]["qa_score"] == pytest.approx(86.25) and month["source"] == "contacts"
+    assert "qa" not in manager.get(f"/v1/tenants/{slug}/metrics?from=2026-10&by=day").json()
+
+    r = manager.get(f"/v1/tenants/{slug}/metrics?from=2026-10&by=inspector")
+    assert r.status_code == 200, r.text
+    rows = {row["key"]: row for row in r.json()["rows"]}
+    assert list(rows) == ["i1", "i2"]
+    i1, i2 = rows["i1"], rows["i2"]
+    assert i1["name"] == "Li Wei" and i1["listed"] is True and i1["evaluations"] == 3
+    assert i1["quota_attainment"] == pytest.approx(0.5)
+    assert (i1["lag_median_h"], i1["lag_p90_h"]) == (pytest.approx(24), pytest.approx(120))
+    assert i1["on_time_rate"] == pytest.approx(2 / 3)
+    assert (i1["calibration_n"], i1["calibration_mad"]) == (1, pytest.approx(0))
+    assert i1["item_agreement"] is None and i1["items_compared"] == 0
+    assert i1["appeal_rate"] == pytest.approx(2 / 3)
+    assert i1["overturn_rate"] == pytest.approx(1 / 3)
+    assert i1["severity_bias"] == pytest.approx(245 / 3 - 100)
+    assert i1["defect_rate"] == pytest.approx(2 / 3)
+    assert i1["composite"] == pytest.approx((50 + 200 / 3 + 100 + 200 / 3) / 4)
+    assert i2["calibration_mad"] == pytest.approx(12.5)
+    assert i2["calibration_within"] == pytest.approx(0.5)
+    assert (i2["item_agreement"], i2["items_compared"]) == (pytest.approx(0.75), 4)
+    assert i2["composite"] == pytest.approx(75)
+
+
 def test_regenerating_makes_a_byte_identical_superseding_version(setup):
     slug, manager = setup
     first = wait_done(manager, slug, request(manager, slug, template="internal-monthly"))
