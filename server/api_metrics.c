@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "api.h"
+#include "compliance.h"
 #include "contract_store.h"
 #include "log.h"
 #include "metrics_run.h"
@@ -260,15 +261,56 @@ static void agents_add_qa(json_t *rows, const qa_metrics_result_t *qa)
     }
 }
 
+/* Cents as a number of currency units (two decimals). */
+static json_t *money(int64_t cents)
+{
+    return json_real((double)cents / 100.0);
+}
+
+/* A single month's compliance with contract c as JSON (METRICS.md
+ * "Contract compliance and service credits"). */
+static int compliance_json(const contract_t *c, int year, int month, const sla_row_t *total,
+                           const qa_metrics_row_t *qa, json_t **out, char *err, size_t errlen)
+{
+    credits_result_t cr;
+    int rc = compliance_month(c, year, month, total, qa, &cr, err, errlen);
+    if (rc != ST_OK)
+        return rc;
+    json_t *items = json_array();
+    for (size_t i = 0; i < cr.n_rows; i++) {
+        const credits_row_t *r = &cr.rows[i];
+        if (r->kind != CREDITS_ROW_ITEM)
+            continue; /* one month: no earn-back outcome falls in it */
+        json_array_append_new(
+            items,
+            json_pack("{s:s, s:s, s:f, s:o, s:s, s:f, s:o, s:o, s:b}", "metric",
+                      contract_metric_name(r->metric), "comparator",
+                      contract_cmp_name(r->comparator), "target", r->target, "value", num(r->value),
+                      "status", credits_status_name(r->status), "credit_pct",
+                      r->credit_pct_centi / 100.0, "credit", money(r->credit_cents), "applied",
+                      money(r->applied_cents), "at_risk_of_earn_back", r->at_risk));
+    }
+    const credits_total_t *m = &cr.months[0];
+    *out = json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:b, s:o}", "currency", contract_currency(c),
+                     "monthly_fee", money(m->fee_cents), "items", items, "uncapped",
+                     money(m->uncapped_cents), "cap", money(m->cap_cents), "credited",
+                     money(m->credited_cents), "cap_applied", m->cap_applied, "at_risk",
+                     money(m->at_risk_cents));
+    credits_result_free(&cr);
+    return ST_OK;
+}
+
 /*
  * The QA (and inspector) metrics of the period: evaluations by evaluated_at
  * in the period's UTC bounds, the contract in force for its first month,
  * each agent's answered contacts and surveys from by_agent.  On ST_OK *out
- * is the caller's (qa_run_free).
+ * is the caller's (qa_run_free), and so is *compliance (a JSON reference,
+ * or left NULL) when asked and the period is one whole month under a
+ * contract.
  */
 static int qa_for_period(db_t *db, const tenant_t *t, const sla_period_t *p,
-                         const sla_result_t *by_agent, bool inspectors, qa_run_t **out, char *err,
-                         size_t errlen)
+                         const sla_result_t *by_agent, bool inspectors, qa_run_t **out,
+                         json_t **compliance, char *err, size_t errlen)
 {
     cstore_versions_t versions = {0};
     int rc = cstore_load(db, t, &versions);
@@ -287,6 +329,10 @@ static int qa_for_period(db_t *db, const tenant_t *t, const sla_period_t *p,
                         .tenant_answered = total->answered,
                         .inspectors = inspectors};
     rc = qa_run_compute(db, &req, out, err, errlen);
+    if (rc == ST_OK && compliance && req.contract && p->from_d == 1 && p->to_y == p->from_y &&
+        p->to_m == p->from_m && p->to_d == tz_days_in_month(p->to_y, p->to_m))
+        rc = compliance_json(req.contract, p->from_y, p->from_m, total, &(*out)->qa.tenant,
+                             compliance, err, errlen);
     cstore_versions_free(&versions);
     return rc;
 }
@@ -325,13 +371,14 @@ void api_metrics_get(api_ctx_t *ctx, db_t *db)
     size_t n_by = with_qa && by != SLA_BY_AGENT ? 2 : 1;
     sla_result_t *res[2] = {NULL, NULL};
     qa_run_t *qa = NULL;
+    json_t *compliance = NULL;
     metrics_info_t info;
     int rc = metrics_compute_many(db, &ctx->tenant, &period, bys, n_by,
                                   (int64_t)time(NULL) * 1000000, res, &info, err, sizeof err);
     const sla_result_t *by_agent = by == SLA_BY_AGENT ? res[0] : res[1];
     if (rc == ST_OK && with_qa)
-        rc = qa_for_period(db, &ctx->tenant, &period, by_agent, by == BY_INSPECTOR, &qa, err,
-                           sizeof err);
+        rc = qa_for_period(db, &ctx->tenant, &period, by_agent, by == BY_INSPECTOR, &qa,
+                           by == SLA_BY_MONTH ? &compliance : NULL, err, sizeof err);
     if (rc != ST_OK) {
         metrics_error(ctx, db, rc, err);
         goto done;
@@ -356,8 +403,13 @@ void api_metrics_get(api_ctx_t *ctx, db_t *db)
                   "timezone", info.timezone, "source", info.source, "rows", list, "total", total);
     if (qa)
         json_object_set_new(body, "qa", qa_json(&qa->qa));
+    if (compliance) {
+        json_object_set_new(body, "compliance", compliance);
+        compliance = NULL;
+    }
     api_json(ctx, 200, body);
 done:
+    json_decref(compliance);
     qa_run_free(qa);
     sla_result_free(res[0]);
     sla_result_free(res[1]);

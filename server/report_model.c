@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compliance.h"
 #include "contract_store.h"
 #include "credits.h"
 #include "inspector.h"
@@ -141,53 +142,6 @@ static int table_cover(rmodel_ctx_t *x)
     return rc;
 }
 
-/* The month's value of a contract metric: queue metrics from the month's
- * sla row, QA metrics from the tenant's QA row. */
-static double metric_value(const rmodel_ctx_t *x, contract_metric_t metric)
-{
-    const sla_row_t *r = x->month;
-    const qa_metrics_row_t *qa = &x->qa->qa.tenant;
-    switch (metric) {
-    case CM_SERVICE_LEVEL:
-        return r->service_level;
-    case CM_ABANDON_RATE:
-        return r->abandon_rate;
-    case CM_ANSWER_RATE:
-        return r->answer_rate;
-    case CM_ASA_S:
-        return r->asa_s;
-    case CM_AVG_ABANDON_S:
-        return r->avg_abandon_s;
-    case CM_MAX_WAIT_S:
-        return r->max_wait_s;
-    case CM_WAIT_P90_S:
-        return r->wait_p90_s;
-    case CM_AHT_S:
-        return r->aht_s;
-    case CM_TRANSFER_RATE:
-        return r->transfer_rate;
-    case CM_INTERVAL_COMPLIANCE:
-        return r->interval_compliance;
-    case CM_FCR:
-        return r->fcr;
-    case CM_CSAT:
-        return r->csat;
-    case CM_CSAT_MEAN:
-        return r->csat_mean;
-    case CM_QA_SCORE:
-        return qa->qa_score;
-    case CM_QA_PASS_RATE:
-        return qa->qa_pass_rate;
-    case CM_FATAL_RATE:
-        return qa->fatal_rate;
-    case CM_QA_COVERAGE:
-        return qa->qa_coverage;
-    case CM_COUNT:
-        break;
-    }
-    return NAN;
-}
-
 /* Scorecard: credits_compute over the month, one row per contract item. */
 static int table_scorecard(rmodel_ctx_t *x, char *err, size_t errlen)
 {
@@ -196,15 +150,9 @@ static int table_scorecard(rmodel_ctx_t *x, char *err, size_t errlen)
         return ST_ERR_INTERNAL;
     if (!x->contract)
         return ST_OK; /* no contract, no items: an empty scorecard */
-    size_t n = contract_item_count(x->contract);
-    double *values = xcalloc(n + 1, sizeof *values);
-    for (size_t i = 0; i < n; i++)
-        values[i] = metric_value(x, contract_item(x->contract, i)->metric);
-    credits_month_t cm;
     credits_result_t cr;
-    memset(&cr, 0, sizeof cr);
-    credits_month_from_contract(x->contract, x->req->year, x->req->month, values, &cm);
-    int rc = credits_compute(&cm, 1, &cr, err, errlen);
+    int rc = compliance_month(x->contract, x->req->year, x->req->month, x->month, &x->qa->qa.tenant,
+                              &cr, err, errlen);
     for (size_t i = 0; rc == ST_OK && i < cr.n_rows; i++) {
         const credits_row_t *c = &cr.rows[i];
         if (c->kind != CREDITS_ROW_ITEM)
@@ -230,7 +178,6 @@ static int table_scorecard(rmodel_ctx_t *x, char *err, size_t errlen)
             rc = xl_table_set_number(t, row, "applied", (double)c->applied_cents / 100.0);
     }
     credits_result_free(&cr);
-    free(values);
     return rc;
 }
 

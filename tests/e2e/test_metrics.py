@@ -120,6 +120,29 @@ def test_month_metrics_hand_worked(setup):
     assert t["csat"] is None and t["fcr"] is None                # no surveys, no customer ids
 
 
+def test_month_compliance_and_credits(setup):
+    """The contract's items for October, worked by hand: fee 120,000.00 CNY, cap 12 %."""
+    slug, manager = setup
+    doc = manager.get(f"/v1/tenants/{slug}/metrics?from=2026-10&by=month").json()
+    c = doc["compliance"]
+    assert c["currency"] == "CNY" and c["monthly_fee"] == pytest.approx(120000)
+    items = {i["metric"]: i for i in c["items"]}
+    # service_level 3/7 < 0.80: missed, 3 % = 3,600.00
+    sl = items["service_level"]
+    assert (sl["status"], sl["value"], sl["credit"]) == ("missed", pytest.approx(3 / 7), 3600)
+    # abandon_rate 2/7 > 0.05: missed, 2 % = 2,400.00
+    assert (items["abandon_rate"]["status"], items["abandon_rate"]["credit"]) == ("missed", 2400)
+    # qa_score: no evaluations, undefined: not measurable, no credit (not a miss)
+    qa = items["qa_score"]
+    assert (qa["status"], qa["value"], qa["credit"]) == ("not measurable", None, 0)
+    # 6,000.00 uncapped, under the cap of 12 % = 14,400.00
+    assert (c["uncapped"], c["cap"], c["credited"], c["cap_applied"]) == (6000, 14400, 6000, False)
+    # Not a whole month, or not by month: no compliance.
+    part = manager.get(f"/v1/tenants/{slug}/metrics?from=2026-10-01&to=2026-10-15&by=month")
+    assert "compliance" not in part.json()
+    assert "compliance" not in manager.get(f"/v1/tenants/{slug}/metrics?from=2026-10&by=day").json()
+
+
 def test_day_metrics_and_undefined_is_null(setup):
     slug, manager = setup
     doc = manager.get(f"/v1/tenants/{slug}/metrics?from=2026-10-01&to=2026-10-06&by=day").json()
