@@ -202,6 +202,15 @@ static int dbsrv_spawn(const char *dir, char *err, size_t errlen)
         return ST_ERR_CONFIG;
     }
     char a_data[PATH_MAX + 16], a_sock[PATH_MAX + 16], a_pid[PATH_MAX + 16], a_log[PATH_MAX + 16];
+    char a_tmp[PATH_MAX + 16];
+    /* Its own temporary directory: a cleaner of /tmp must not pull the
+     * files of an open temporary table from under a running batch. */
+    snprintf(a_tmp, sizeof a_tmp, "%s/tmp", dir);
+    if (mkdir(a_tmp, 0700) != 0 && errno != EEXIST) {
+        snprintf(err, errlen, "%s: %s", a_tmp, strerror(errno));
+        return ST_ERR_IO;
+    }
+    snprintf(a_tmp, sizeof a_tmp, "--tmpdir=%s/tmp", dir);
     snprintf(a_data, sizeof a_data, "--datadir=%s/data", dir);
     snprintf(a_sock, sizeof a_sock, "--socket=%s/mysqld.sock", dir);
     snprintf(a_pid, sizeof a_pid, "--pid-file=%s/mysqld.pid", dir);
@@ -213,6 +222,7 @@ static int dbsrv_spawn(const char *dir, char *err, size_t errlen)
     argv[i++] = a_data;
     argv[i++] = a_sock;
     argv[i++] = a_pid;
+    argv[i++] = a_tmp;
     argv[i++] = a_log;
     argv[i++] = "--skip-networking";
     argv[i++] = "--skip-name-resolve";
