@@ -60,9 +60,10 @@ static int rebuild(config_t *cfg, const char *id_text, const char *path)
         return 2;
     }
     int code = 2;
-    buf_t wb, sig;
+    buf_t wb, sig, vals;
     buf_init(&wb, 0);
     buf_init(&sig, 0);
+    buf_init(&vals, 0);
     rstore_job_t job;
     rstore_result_t r;
     db_t *db = cli_open_db(cfg);
@@ -72,7 +73,8 @@ static int rebuild(config_t *cfg, const char *id_text, const char *path)
         fprintf(stderr, "slattest: no report %llu\n", id);
         goto done;
     }
-    if (report_build(db, cfg, signing, &job, NULL, NULL, &wb, &sig, &r, err, sizeof err) != ST_OK ||
+    if (report_build(db, cfg, signing, &job, NULL, NULL, &wb, &sig, &vals, &r, err, sizeof err) !=
+            ST_OK ||
         !write_file(path, wb.data, wb.len)) {
         fprintf(stderr, "slattest: rebuilding report %llu: %s\n", id, err[0] ? err : path);
         goto done;
@@ -86,6 +88,7 @@ static int rebuild(config_t *cfg, const char *id_text, const char *path)
 done:
     buf_free(&wb);
     buf_free(&sig);
+    buf_free(&vals);
     db_close(db);
     signing_free(signing);
     return code;
@@ -135,9 +138,10 @@ int cli_report(config_t *cfg, int argc, char **argv)
         return 1;
     }
     int code = 1;
-    buf_t wb, sig;
+    buf_t wb, sig, vals;
     buf_init(&wb, 0);
     buf_init(&sig, 0);
+    buf_init(&vals, 0);
     db_t *db = cli_open_db(cfg);
     tenant_t t;
     uint64_t id = 0;
@@ -163,8 +167,8 @@ int cli_report(config_t *cfg, int argc, char **argv)
                 id, slug, id);
         goto done;
     }
-    if (report_build(db, cfg, signing, &job, show_progress, &tty, &wb, &sig, &r, err, sizeof err) !=
-            ST_OK ||
+    if (report_build(db, cfg, signing, &job, show_progress, &tty, &wb, &sig, &vals, &r, err,
+                     sizeof err) != ST_OK ||
         rstore_finish(db, &job, &r) != ST_OK) {
         if (!err[0])
             snprintf(err, sizeof err, "%s", db_error(db));
@@ -189,6 +193,7 @@ int cli_report(config_t *cfg, int argc, char **argv)
 done:
     buf_free(&wb);
     buf_free(&sig);
+    buf_free(&vals);
     db_close(db);
     signing_free(signing);
     return code;

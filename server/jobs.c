@@ -42,13 +42,13 @@ static void on_progress(void *arg, int pct)
 /* Builds one claimed job and records the outcome. */
 static void run_job(jobs_t *j, db_t *db, const rstore_job_t *job)
 {
-    buf_t wb, sig;
+    buf_t wb, sig, vals;
     rstore_result_t r;
     char err[512] = "", id[32];
     snprintf(id, sizeof id, "%llu", (unsigned long long)job->id);
     progress_ctx_t pc = {db, job};
-    int rc =
-        report_build(db, j->cfg, j->signing, job, on_progress, &pc, &wb, &sig, &r, err, sizeof err);
+    int rc = report_build(db, j->cfg, j->signing, job, on_progress, &pc, &wb, &sig, &vals, &r, err,
+                          sizeof err);
     if (rc == ST_OK)
         rc = rstore_finish(db, job, &r);
     if (rc == ST_OK) {
@@ -63,6 +63,7 @@ static void run_job(jobs_t *j, db_t *db, const rstore_job_t *job)
     }
     buf_free(&wb);
     buf_free(&sig);
+    buf_free(&vals);
 }
 
 /* Waits for a wake-up or the next poll. */

@@ -26,6 +26,7 @@
 #include "hash.h"
 #include "metrics_run.h"
 #include "pki.h"
+#include "report_changes.h"
 #include "report_model.h"
 #include "rfc3339.h"
 #include "status.h"
@@ -278,12 +279,14 @@ static bool uses_template(const char *template_name)
 
 /*
  * Writes the workbook of a templated report to path: the model of the
- * tenant's month, the template from paths.templates, xl_write (which
- * serialises itself).  The writer's data digest goes to digest.
+ * tenant's month, its Changes sheets (report_changes.h), the template from
+ * paths.templates, xl_write (which serialises itself).  The writer's data
+ * digest goes to digest, the canonical text it covers to canon and the
+ * report's batch marks to mark (all kept for the next version).
  */
 static int write_templated(db_t *db, const config_t *cfg, const rstore_job_t *job,
                            const report_facts_t *x, int y, int m, const char *path, char *digest,
-                           char *err, size_t errlen)
+                           buf_t *canon, rchanges_mark_t *mark, char *err, size_t errlen)
 {
     char tpl_path[4096];
     xl_tpl_t *tpl = NULL;
@@ -291,6 +294,9 @@ static int write_templated(db_t *db, const config_t *cfg, const rstore_job_t *jo
     snprintf(tpl_path, sizeof tpl_path, "%s/%s.json", cfg->templates, job->template_name);
     int rc = xl_tpl_load(tpl_path, &tpl, err, errlen);
     if (rc != ST_OK)
+        goto fail;
+    /* Before the data are read: which batches this version has seen. */
+    if ((rc = rchanges_mark(db, job->tenant_id, job->id, mark)) != ST_OK)
         goto fail;
     rmodel_req_t req = {.tenant = &x->tenant,
                         .year = y,
@@ -302,6 +308,9 @@ static int write_templated(db_t *db, const config_t *cfg, const rstore_job_t *jo
                         .pseudonymise = strcmp(job->audience, "client") == 0,
                         .internal = strcmp(job->audience, "internal") == 0};
     if ((rc = report_model_build(db, &req, &model, err, errlen)) != ST_OK)
+        goto fail;
+    rchanges_req_t creq = {job->tenant_id, job->id, job->supersedes, y, m};
+    if ((rc = rchanges_fill(db, &creq, mark, tpl, model, canon, err, errlen)) != ST_OK)
         goto fail;
     char tmpdir[4096];
     snprintf(tmpdir, sizeof tmpdir, "%s/tmp", cfg->var);
@@ -332,7 +341,7 @@ static int read_file(const char *path, buf_t *out)
 
 int report_build(db_t *db, const config_t *cfg, const signing_t *signing, const rstore_job_t *job,
                  report_progress_fn progress, void *arg, buf_t *workbook, buf_t *signature,
-                 rstore_result_t *r, char *err, size_t errlen)
+                 buf_t *values_out, rstore_result_t *r, char *err, size_t errlen)
 {
     report_facts_t x;
     memset(&x, 0, sizeof x);
@@ -343,6 +352,7 @@ int report_build(db_t *db, const config_t *cfg, const signing_t *signing, const 
     size_t der_len = 0;
     buf_init(workbook, WORKBOOK_MAX_BYTES);
     buf_init(signature, 1u << 20);
+    buf_init(values_out, SIZE_MAX / 2);
     int rc = tenant_by_id(db, job->tenant_id, &x.tenant);
     if (rc != ST_OK) {
         snprintf(err, errlen, "tenant %" PRIu64 " not found", job->tenant_id);
@@ -360,8 +370,11 @@ int report_build(db_t *db, const config_t *cfg, const signing_t *signing, const 
              (int)getpid());
     if (progress)
         progress(arg, 10);
-    if (uses_template(job->template_name)) {
-        rc = write_templated(db, cfg, job, &x, y, m, path, x.digest, err, errlen);
+    rchanges_mark_t mark = {0, 0, false};
+    bool values = uses_template(job->template_name);
+    if (values) {
+        rc =
+            write_templated(db, cfg, job, &x, y, m, path, x.digest, values_out, &mark, err, errlen);
         if (rc != ST_OK)
             goto fail;
     } else {
@@ -398,6 +411,13 @@ int report_build(db_t *db, const config_t *cfg, const signing_t *signing, const 
     snprintf(r->data_digest, sizeof r->data_digest, "%s", x.digest);
     snprintf(r->signer_fingerprint, sizeof r->signer_fingerprint, "%s", x.fingerprint);
     pki_cert_subject(cms_signer_cert(signing_signer(signing)), r->signer, sizeof r->signer);
+    if (values) {
+        /* Kept for the next version's Changes sheet (report_changes.h). */
+        r->values = values_out->data ? values_out->data : "";
+        r->values_len = values_out->len;
+        r->seen_batch_id = mark.seen_batch_id;
+        r->listed_batch_id = mark.listed_batch_id;
+    }
 fail:
     if (path[0])
         unlink(path);

@@ -25,13 +25,15 @@
 typedef void (*report_progress_fn)(void *arg, int progress);
 
 /*
- * Builds job's report.  workbook and signature are initialised here and
- * are the caller's to free (buf_free) in every case; on ST_OK *r points
- * into them.
+ * Builds job's report.  workbook, signature and values are initialised
+ * here and are the caller's to free (buf_free) in every case; on ST_OK *r
+ * points into them (values: the canonical text of a templated report's
+ * data digest, kept for the next version's Changes sheet, report_changes.h;
+ * empty for other reports).
  * Anything else: the reason is in err (for the job's `error`).
  */
 int report_build(db_t *db, const config_t *cfg, const signing_t *signing, const rstore_job_t *job,
                  report_progress_fn progress, void *arg, buf_t *workbook, buf_t *signature,
-                 rstore_result_t *r, char *err, size_t errlen);
+                 buf_t *values, rstore_result_t *r, char *err, size_t errlen);
 
 #endif

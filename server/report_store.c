@@ -191,7 +191,10 @@ int rstore_artifact(db_t *db, uint64_t tenant_id, uint64_t id, const char *kind,
     return rc;
 }
 
-/* Copies the job columns (tenant_id, id, period, template, audience, version, generated_at). */
+/* The columns job_from_row() reads, in its order. */
+#define JOB_COLS "tenant_id, id, period, template, audience, version, generated_at, supersedes"
+
+/* Copies the job columns (JOB_COLS). */
 static void job_from_row(const db_res_t *res, rstore_job_t *job)
 {
     memset(job, 0, sizeof *job);
@@ -202,6 +205,7 @@ static void job_from_row(const db_res_t *res, rstore_job_t *job)
     snprintf(job->audience, sizeof job->audience, "%s", db_res_str(res, 4, NULL));
     job->version = (int)db_res_i64(res, 5);
     job->generated_at = db_res_i64(res, 6);
+    job->supersedes = db_res_is_null(res, 7) ? 0 : (uint64_t)db_res_i64(res, 7);
 }
 
 int rstore_claim(db_t *db, const char *who, uint64_t only_id, rstore_job_t *job)
@@ -212,8 +216,8 @@ int rstore_claim(db_t *db, const char *who, uint64_t only_id, rstore_job_t *job)
         return rc;
     db_val_t v[] = {db_u64(only_id), db_u64(only_id), db_i64(RSTORE_STALE_S)};
     rc = db_exec(db,
-                 "SELECT tenant_id, id, period, template, audience, version, generated_at, "
-                 "attempts FROM reports WHERE (? = 0 OR id = ?) AND (status = 'queued' OR "
+                 "SELECT " JOB_COLS ", attempts FROM reports WHERE (? = 0 OR id = ?) AND "
+                 "(status = 'queued' OR "
                  "(status = 'running' AND heartbeat_at < UTC_TIMESTAMP(6) - INTERVAL ? SECOND)) "
                  "ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED",
                  v, 3, &res);
@@ -222,7 +226,7 @@ int rstore_claim(db_t *db, const char *who, uint64_t only_id, rstore_job_t *job)
     if (rc != ST_OK)
         goto fail;
     job_from_row(res, job);
-    bool exhausted = db_res_i64(res, 7) >= RSTORE_MAX_ATTEMPTS;
+    bool exhausted = db_res_i64(res, 8) >= RSTORE_MAX_ATTEMPTS;
     db_val_t u[] = {db_str(who), db_u64(job->tenant_id), db_u64(job->id)};
     rc = db_exec(db,
                  exhausted ? "UPDATE reports SET status = 'failed', worker = ?, error = 'gave up "
@@ -248,13 +252,13 @@ int rstore_job(db_t *db, uint64_t id, rstore_job_t *job, char *sha256_hex)
     db_res_t *res = NULL;
     db_val_t v[] = {db_u64(id)};
     int rc = db_exec(db,
-                     "SELECT tenant_id, id, period, template, audience, version, generated_at, "
-                     "COALESCE(LOWER(HEX(sha256)), '') FROM reports WHERE id = ?",
+                     "SELECT " JOB_COLS ", COALESCE(LOWER(HEX(sha256)), '') FROM reports "
+                     "WHERE id = ?",
                      v, 1, &res);
     if (rc == ST_OK) {
         if (db_res_next(res)) {
             job_from_row(res, job);
-            snprintf(sha256_hex, 65, "%s", db_res_str(res, 7, NULL));
+            snprintf(sha256_hex, 65, "%s", db_res_str(res, 8, NULL));
         } else {
             rc = ST_ERR_NOT_FOUND;
         }
@@ -285,6 +289,9 @@ int rstore_finish(db_t *db, const rstore_job_t *job, const rstore_result_t *r)
                      db_blob(r->workbook, r->workbook_len)};
     db_val_t sg[] = {db_u64(job->tenant_id), db_u64(job->id),
                      db_blob(r->signature, r->signature_len)};
+    db_val_t vals[] = {db_u64(job->tenant_id), db_u64(job->id),
+                       db_blob(r->values ? r->values : "", r->values_len), db_u64(r->seen_batch_id),
+                       db_u64(r->listed_batch_id)};
     db_val_t up[] = {db_blob(sha, 32),       db_u64(r->workbook_len),
                      db_str(r->data_digest), db_str(r->signer_fingerprint),
                      db_str(r->signer),      db_u64(job->tenant_id),
@@ -303,6 +310,10 @@ int rstore_finish(db_t *db, const rstore_job_t *job, const rstore_result_t *r)
                       "INSERT INTO report_artifacts (tenant_id, report_id, kind, content) "
                       "VALUES (?, ?, 'signature', ?)",
                       sg, 3, NULL)) != ST_OK ||
+        (r->values && (rc = db_exec(db,
+                                    "INSERT INTO report_values (tenant_id, report_id, canon, "
+                                    "seen_batch_id, listed_batch_id) VALUES (?, ?, ?, ?, ?)",
+                                    vals, 5, NULL)) != ST_OK) ||
         (rc = db_exec(db,
                       "UPDATE reports SET status = 'done', progress = 100, sha256 = ?, bytes = ?, "
                       "data_digest = ?, signer_fingerprint = ?, signer = ?, error = NULL, "

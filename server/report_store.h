@@ -34,6 +34,7 @@ typedef struct rstore_job {
     char template_name[65];
     char audience[16]; /* client, internal, portfolio */
     int version;
+    uint64_t supersedes;  /* the report this version supersedes, or 0 */
     int64_t generated_at; /* epoch seconds */
 } rstore_job_t;
 
@@ -76,9 +77,16 @@ typedef struct rstore_result {
     char data_digest[65];
     char signer_fingerprint[65];
     char signer[512];
+    /* The values the workbook shows (the canonical text of its data digest),
+     * with the batch ids of report_changes.h, for the Changes sheets of the
+     * next version; values NULL for a workbook without them. */
+    const void *values;
+    size_t values_len;
+    uint64_t seen_batch_id, listed_batch_id;
 } rstore_result_t;
 
-/* Stores the artifacts and marks the job done, with an audit entry, in one transaction. */
+/* Stores the artifacts (and the values, when given) and marks the job done,
+ * with an audit entry, in one transaction. */
 int rstore_finish(db_t *db, const rstore_job_t *job, const rstore_result_t *r);
 /* Marks the job failed with the reason. */
 int rstore_fail(db_t *db, const rstore_job_t *job, const char *reason);

@@ -91,8 +91,9 @@ def test_generate_download_read_back_and_verify(server, setup):
     # Read back with an independent reader: the numbers of test_metrics, worked by hand.
     book = openpyxl.load_workbook(wb_path)
     values = openpyxl.load_workbook(wb_path, data_only=True)
-    assert book.sheetnames == ["Cover", "Scorecard", "Daily", "Intervals", "Queues", "Quality",
-                               "QA-CSAT", "Data quality", "Methodology"]
+    assert book.sheetnames == ["Cover", "Changes", "Changes - batches", "Scorecard", "Daily",
+                               "Intervals", "Queues", "Quality", "QA-CSAT", "Data quality",
+                               "Methodology"]
     header, rows = table(book["Daily"])
     _, vrows = table(values["Daily"])
     col = {name: i for i, name in enumerate(header)}
@@ -205,9 +206,10 @@ def test_internal_workbook_read_back(setup):
         f.write(manager.get(f"/v1/tenants/{slug}/reports/{meta['id']}/workbook").content)
     book = openpyxl.load_workbook(wb_path)
     values = openpyxl.load_workbook(wb_path, data_only=True)
-    assert book.sheetnames == ["Cover", "Scorecard", "Daily", "Intervals", "Queues", "Quality",
-                               "QA-CSAT", "Data quality", "Methodology", "Agents", "Inspectors",
-                               "Calibration", "Appeals", "Staffing", "Evidence"]
+    assert book.sheetnames == ["Cover", "Changes", "Changes - batches", "Scorecard", "Daily",
+                               "Intervals", "Queues", "Quality", "QA-CSAT", "Data quality",
+                               "Methodology", "Agents", "Inspectors", "Calibration", "Appeals",
+                               "Staffing", "Evidence"]
     cover = {row[0].value: row[1].value for row in book["Cover"].iter_rows()}
     assert cover["Template"] == "internal-monthly"
     assert cover["Data digest (SHA-256)"] == meta["data_digest"]

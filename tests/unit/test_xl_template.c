@@ -76,9 +76,9 @@ static void test_valid_table_sheet(void **state)
 static void test_client_monthly_loads(void **state)
 {
     (void)state;
-    static const char *const ids[] = {"cover",     "scorecard",    "daily",
-                                      "intervals", "queues",       "quality",
-                                      "qa_csat",   "data_quality", "methodology"};
+    static const char *const ids[] = {"cover",   "changes",      "changes_batches", "scorecard",
+                                      "daily",   "intervals",    "queues",          "quality",
+                                      "qa_csat", "data_quality", "methodology"};
     xl_tpl_t *t = NULL;
     char err[256] = "";
     int rc = xl_tpl_load("templates/client-monthly.json", &t, err, sizeof err);
@@ -90,7 +90,9 @@ static void test_client_monthly_loads(void **state)
         assert_string_equal(xl_tpl_sheet(t, i)->id, ids[i]);
     assert_false(xl_tpl_sheet(t, 0)->digest);
     assert_int_equal(xl_tpl_sheet(t, 0)->kind, XL_TPL_FACTS);
-    assert_int_equal(xl_tpl_sheet(t, 2)->n_charts, 2);
+    assert_false(xl_tpl_sheet(t, 1)->digest); /* Changes: the difference, not the values */
+    assert_false(xl_tpl_sheet(t, 2)->digest);
+    assert_int_equal(xl_tpl_sheet(t, 4)->n_charts, 2);
     xl_tpl_free(t);
 }
 

@@ -41,8 +41,8 @@ def wbv(book_path):
     return openpyxl.load_workbook(book_path, data_only=True)
 
 
-SHEETS_EN = ["Cover", "Scorecard", "Daily", "Intervals", "Queues", "Quality", "QA-CSAT",
-             "Data quality", "Methodology"]
+SHEETS_EN = ["Cover", "Changes", "Changes - batches", "Scorecard", "Daily", "Intervals", "Queues",
+             "Quality", "QA-CSAT", "Data quality", "Methodology"]
 
 
 def test_sheet_names_and_order(wb):
@@ -148,7 +148,7 @@ def test_print_setup(wb):
 
 def test_chinese_workbook(tmp_path):
     wb = openpyxl.load_workbook(write(tmp_path / "zh.xlsx", XL_LANG="zh"))
-    assert wb.sheetnames[:3] == ["封面", "考核结果", "每日"]
+    assert wb.sheetnames[:5] == ["封面", "变更", "变更 - 数据批次", "考核结果", "每日"]
     assert wb["每日"].cell(1, 2).value == "进线量"
     assert wb["考核结果"].cell(2, 5).number_format.startswith('[=1]"达标"')
 
