@@ -4,8 +4,10 @@
  *   GET  /v1/tenants/{t}/reports[/{id}]            list / metadata
  *   GET  /v1/tenants/{t}/reports/{id}/workbook     the .xlsx (ETag = sha256)
  *   GET  /v1/tenants/{t}/reports/{id}/signature    the detached CMS signature (DER)
- * A client token sees only client reports of its tenant: any other report
- * looks missing (404).  Every download appends an audit entry.
+ * A client token sees only client reports of its tenant, and a portfolio
+ * report is seen only by a token that may see every tenant it covers
+ * (rstore_visible): any other report looks missing (404) and is left out
+ * of the list.  Every download appends an audit entry.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -62,8 +64,8 @@ void api_reports_create(api_ctx_t *ctx, db_t *db)
     }
     uint64_t id = 0;
     int rc = err[0] ? ST_ERR_INVALID
-                    : rstore_create(db, &ctx->tenant, ctx->who.actor, period, tpl, generated_at,
-                                    &id, err, sizeof err);
+                    : rstore_create(db, &ctx->tenant, ctx->who.actor, &ctx->who, period, tpl,
+                                    generated_at, &id, err, sizeof err);
     if (rc == ST_OK) {
         char url[256];
         snprintf(url, sizeof url, "/v1/tenants/%s/reports/%" PRIu64, ctx->tenant.slug, id);
@@ -83,12 +85,14 @@ void api_reports_create(api_ctx_t *ctx, db_t *db)
 static json_t *visible_report(api_ctx_t *ctx, db_t *db)
 {
     json_t *meta = NULL;
+    bool visible = false;
     int rc = rstore_get(db, &ctx->tenant, param_id(ctx), &meta);
-    if (rc == ST_OK && ctx->who.role == ROLE_CLIENT &&
-        strcmp(json_string_value(json_object_get(meta, "audience")), "client") != 0) {
+    if (rc == ST_OK &&
+        (rc = rstore_visible(db, &ctx->who, ctx->tenant.id, meta, &visible)) == ST_OK && !visible)
+        rc = ST_ERR_NOT_FOUND;
+    if (rc != ST_OK) {
         json_decref(meta);
         meta = NULL;
-        rc = ST_ERR_NOT_FOUND;
     }
     if (rc == ST_ERR_NOT_FOUND)
         api_error(ctx, 404, "not_found", "no such report", NULL);
@@ -99,13 +103,25 @@ static json_t *visible_report(api_ctx_t *ctx, db_t *db)
 
 void api_reports_list(api_ctx_t *ctx, db_t *db)
 {
-    json_t *list = NULL;
+    json_t *list = NULL, *shown = json_array();
     int rc = rstore_list(db, &ctx->tenant, ctx->who.role == ROLE_CLIENT, &list);
+    size_t i;
+    json_t *meta;
+    json_array_foreach(list, i, meta)
+    {
+        bool visible = false;
+        if (rc == ST_OK &&
+            (rc = rstore_visible(db, &ctx->who, ctx->tenant.id, meta, &visible)) == ST_OK &&
+            visible)
+            json_array_append(shown, meta);
+    }
+    json_decref(list);
     if (rc != ST_OK) {
+        json_decref(shown);
         api_db_error(ctx, rc, db);
         return;
     }
-    api_json(ctx, 200, json_pack("{s:s, s:o}", "tenant", ctx->tenant.slug, "reports", list));
+    api_json(ctx, 200, json_pack("{s:s, s:o}", "tenant", ctx->tenant.slug, "reports", shown));
 }
 
 void api_reports_get(api_ctx_t *ctx, db_t *db)

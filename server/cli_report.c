@@ -2,7 +2,8 @@
  * cli_report.c - `slattest report SLUG --period YYYY-MM --template NAME
  * [-o FILE] [--generated-at INSTANT]`: queues the report like the API does,
  * builds it in this process (the same builder and signer as the server's
- * job runner), stores it, and writes FILE and FILE's .p7s next to it.
+ * job runner), stores it, and writes FILE and FILE's .p7s next to it.  A
+ * portfolio made here covers every tenant (the operator's view).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -154,8 +155,10 @@ int cli_report(config_t *cfg, int argc, char **argv)
         fprintf(stderr, "slattest: no tenant '%s'\n", slug);
         goto done;
     }
-    if (rstore_create(db, &t, cli_actor(), period, tpl, generated_at, &id, err, sizeof err) !=
-        ST_OK) {
+    /* The command line holds the database: a portfolio covers every tenant. */
+    principal_t operator_view = {.role = ROLE_ADMIN};
+    if (rstore_create(db, &t, cli_actor(), &operator_view, period, tpl, generated_at, &id, err,
+                      sizeof err) != ST_OK) {
         fprintf(stderr, "slattest: %s\n", err);
         goto done;
     }

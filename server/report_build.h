@@ -2,15 +2,13 @@
  * report_build.h - builds one report: computes the metrics of its period,
  * writes the workbook, computes its data digest and signs its exact bytes.
  *
- * client-monthly is written from its template (config paths.templates) and
- * the report model (report_model.h) by xl_write(), which serialises
- * workbook writing with its own mutex; its data digest is the writer's.
- * The other templates still use an interim layout written directly with
- * libxlsxwriter, whose core uses the non-reentrant UTC time call of libc:
- * only one of those may run at a time in a process (the job runner has one
- * thread; the CLI builds one report).  Deterministic: the document's
- * creation time and the signature's signing time are the report's
- * generated_at, so the same data give the same bytes.
+ * Every template (client-monthly, internal-monthly, portfolio-monthly) is
+ * written from its file under config paths.templates and a report model
+ * (report_model.h; report_portfolio.h for the portfolio, over the tenants
+ * recorded with the job) by xl_write(), which serialises workbook writing
+ * with its own mutex; the data digest is the writer's.  Deterministic: the
+ * document's creation time and the signature's signing time are the
+ * report's generated_at, so the same data give the same bytes.
  */
 #ifndef SLT_REPORT_BUILD_H
 #define SLT_REPORT_BUILD_H

@@ -115,10 +115,8 @@ static int set_queue_cells(rmodel_ctx_t *x, xl_table_t *t, size_t row, const sla
     return rc;
 }
 
-/* Cover: the facts of the report; the writer adds the data digest. */
-static int table_cover(rmodel_ctx_t *x)
+int rmodel_cover(xl_model_t *m, const rmodel_req_t *q, const char *time_zone)
 {
-    const rmodel_req_t *q = x->req;
     char period[16], generated[40], id[32];
     snprintf(period, sizeof period, "%04d-%02d", q->year, q->month);
     rfc3339_format_utc(q->generated_at * 1000000, generated, sizeof generated);
@@ -129,7 +127,7 @@ static int table_cover(rmodel_ctx_t *x)
     const char *facts[][2] = {
         {XL_FACT_TENANT, q->tenant->name},
         {XL_FACT_PERIOD, period},
-        {XL_FACT_TIME_ZONE, x->info.timezone},
+        {XL_FACT_TIME_ZONE, time_zone},
         {XL_FACT_GENERATED_AT, generated},
         {XL_FACT_TEMPLATE, q->template_name},
         {XL_FACT_REPORT_ID, id},
@@ -138,7 +136,7 @@ static int table_cover(rmodel_ctx_t *x)
     };
     int rc = ST_OK;
     for (size_t i = 0; rc == ST_OK && i < sizeof facts / sizeof facts[0]; i++)
-        rc = xl_model_cover_text(x->m, facts[i][0], facts[i][1]);
+        rc = xl_model_cover_text(m, facts[i][0], facts[i][1]);
     return rc;
 }
 
@@ -1137,6 +1135,16 @@ static int model_gather(rmodel_ctx_t *x, char *err, size_t errlen)
     return qa_run_compute(x->db, &qr, &x->qa, err, errlen);
 }
 
+/* Releases what model_gather() gathered. */
+static void gather_clear(rmodel_ctx_t *x)
+{
+    qa_run_free(x->qa);
+    x->qa = NULL;
+    for (int i = 0; i < G_COUNT; i++)
+        sla_result_free(x->res[i]);
+    cstore_versions_free(&x->versions);
+}
+
 int report_model_build(db_t *db, const rmodel_req_t *req, xl_model_t **out, char *err,
                        size_t errlen)
 {
@@ -1159,10 +1167,11 @@ int report_model_build(db_t *db, const rmodel_req_t *req, xl_model_t **out, char
         snprintf(err, errlen, "bad generated_at");
         goto fail;
     }
-    if ((rc = table_cover(&x)) == ST_OK && (rc = table_scorecard(&x, err, errlen)) == ST_OK &&
-        (rc = table_daily(&x)) == ST_OK && (rc = table_intervals(&x)) == ST_OK &&
-        (rc = table_queues(&x)) == ST_OK && (rc = table_quality(&x)) == ST_OK &&
-        (rc = table_qa_csat(&x)) == ST_OK && (rc = table_data_quality(&x)) == ST_OK)
+    if ((rc = rmodel_cover(x.m, req, x.info.timezone)) == ST_OK &&
+        (rc = table_scorecard(&x, err, errlen)) == ST_OK && (rc = table_daily(&x)) == ST_OK &&
+        (rc = table_intervals(&x)) == ST_OK && (rc = table_queues(&x)) == ST_OK &&
+        (rc = table_quality(&x)) == ST_OK && (rc = table_qa_csat(&x)) == ST_OK &&
+        (rc = table_data_quality(&x)) == ST_OK)
         rc = table_methodology(&x);
     if (rc == ST_OK && req->internal)
         rc = internal_tables(&x, err, errlen);
@@ -1176,9 +1185,56 @@ int report_model_build(db_t *db, const rmodel_req_t *req, xl_model_t **out, char
 fail:
     xl_model_free(x.m);
     tz_free(x.tz);
-    qa_run_free(x.qa);
-    for (int i = 0; i < G_COUNT; i++)
-        sla_result_free(x.res[i]);
-    cstore_versions_free(&x.versions);
+    gather_clear(&x);
+    return rc;
+}
+
+/* The contract's terms and the month's compliance and credits into *out. */
+static int month_contract(const rmodel_ctx_t *x, rmodel_month_t *out, char *err, size_t errlen)
+{
+    const contract_t *c = x->contract;
+    out->qa_pass_mark = c ? contract_qa_pass_mark(c) : 85.0;
+    snprintf(out->language, sizeof out->language, "%s", c ? contract_language(c) : "en");
+    if (!c)
+        return ST_OK;
+    out->has_contract = true;
+    contract_effective_from(c, &out->eff_year, &out->eff_month, &out->eff_day);
+    out->fee_cents = contract_monthly_fee_cents(c);
+    out->cap_centi = contract_credit_cap_centi(c);
+    snprintf(out->currency, sizeof out->currency, "%s", contract_currency(c));
+    out->items = contract_item_count(c);
+    credits_result_t cr;
+    int rc = compliance_month(c, x->req->year, x->req->month, x->month, &x->qa->qa.tenant, &cr, err,
+                              errlen);
+    if (rc == ST_OK && cr.n_months == 1) {
+        out->items_met = cr.months[0].met;
+        out->items_missed = cr.months[0].missed;
+        out->credit_cents = cr.months[0].credited_cents;
+    }
+    credits_result_free(&cr);
+    return rc;
+}
+
+int report_model_month(db_t *db, const tenant_t *tenant, int year, int month, int64_t generated_at,
+                       rmodel_month_t *out, char *err, size_t errlen)
+{
+    rmodel_req_t req = {
+        .tenant = tenant, .year = year, .month = month, .generated_at = generated_at};
+    rmodel_ctx_t x;
+    memset(&x, 0, sizeof x);
+    memset(out, 0, sizeof *out);
+    x.req = &req;
+    x.db = db;
+    if (errlen > 0)
+        err[0] = '\0';
+    int rc = model_gather(&x, err, errlen);
+    if (rc == ST_OK) {
+        out->info = x.info;
+        out->total = *x.month;
+        sl_parts(x.info.params.sl_formula, x.month, &out->sl_num, &out->sl_den);
+        out->qa = x.qa->qa.tenant;
+        rc = month_contract(&x, out, err, errlen);
+    }
+    gather_clear(&x);
     return rc;
 }

@@ -32,6 +32,10 @@
  *   evidence        one row per contact that counted against the service
  *                   level (capped at Excel's sheet size, with a note row)
  *
+ * report_model_month() gives the same month of a tenant in summary (the
+ * month's totals, QA and credits), for the portfolio workbook
+ * (report_portfolio.h); rmodel_cover() fills a Cover for any workbook.
+ *
  * No HTTP here.  Runs on the caller's thread with the caller's connection;
  * the model is the caller's (xl_model_free).
  */
@@ -42,6 +46,9 @@
 #include <stdint.h>
 
 #include "db.h"
+#include "metrics_run.h"
+#include "qa_metrics.h"
+#include "sla.h"
 #include "tenant.h"
 #include "xl_model.h"
 
@@ -65,5 +72,41 @@ typedef struct rmodel_req {
  */
 int report_model_build(db_t *db, const rmodel_req_t *req, xl_model_t **out, char *err,
                        size_t errlen);
+
+/*
+ * Sets the Cover facts of req (row 0 of table "cover"): req->tenant's name
+ * as XL_FACT_TENANT (the subject the page header shows), the period,
+ * time_zone, generated_at, template, report id, certificate fingerprint
+ * and how to verify; the writer adds the data digest.  Texts are copied.
+ * No I/O; the caller's thread.
+ */
+int rmodel_cover(xl_model_t *m, const rmodel_req_t *req, const char *time_zone);
+
+/* A tenant's month in summary: what the portfolio shows of it. */
+typedef struct rmodel_month {
+    metrics_info_t info;    /* contract version (0: METRICS.md defaults), zone, parameters */
+    sla_row_t total;        /* the month's queue metrics (the daily result's total) */
+    int64_t sl_num, sl_den; /* the service level's parts by info.params.sl_formula */
+    qa_metrics_row_t qa;    /* the tenant's QA row (agent_id NULL) */
+    bool has_contract;
+    int eff_year, eff_month, eff_day;      /* the contract's effective_from (0 without) */
+    char language[4];                      /* the contract's workbook language, "en" without */
+    double qa_pass_mark;                   /* in force (85 without a contract) */
+    size_t items, items_met, items_missed; /* contract items; the rest are not measurable */
+    int64_t fee_cents;                     /* monthly fee (0 without) */
+    int32_t cap_centi;                     /* credit_cap_pct in hundredths of a percent */
+    int64_t credit_cents;                  /* the month's credit after the cap */
+    char currency[8];                      /* "" without a contract */
+} rmodel_month_t;
+
+/*
+ * Computes tenant's local month year-month as report_model_build() does
+ * (the contract in force or the defaults, the same sla, QA and credits
+ * computations) into *out, a plain value.  generated_at: Unix seconds UTC
+ * (the FCR provisional flag).  Errors as report_model_build().  Caller's
+ * thread and connection.
+ */
+int report_model_month(db_t *db, const tenant_t *tenant, int year, int month, int64_t generated_at,
+                       rmodel_month_t *out, char *err, size_t errlen);
 
 #endif

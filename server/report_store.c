@@ -10,6 +10,7 @@
 #include "hash.h"
 #include "rfc3339.h"
 #include "status.h"
+#include "xmem.h"
 
 static const struct {
     const char *name;
@@ -37,9 +38,57 @@ static bool period_valid(const char *p)
            y >= 1970 && y <= 2199 && m >= 1 && m <= 12;
 }
 
-int rstore_create(db_t *db, const tenant_t *t, const char *actor, const char *period,
-                  const char *template_name, int64_t generated_at, uint64_t *id, char *err,
-                  size_t errlen)
+/* Orders tenant ids ascending (the scope digest's canonical order). */
+static int id_cmp(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The tenants a portfolio requested by `scope` covers (by slug, into *list,
+ * the caller's) and the scope digest of their ids (see 0008_portfolio.sql). */
+static int covers_for(db_t *db, const principal_t *scope, tenant_t **list, size_t *n,
+                      char hex[HASH_SHA256_HEX_LEN + 1])
+{
+    int rc = tenant_list(db, scope, list, n);
+    if (rc != ST_OK)
+        return rc;
+    uint64_t *ids = xcalloc(*n + 1, sizeof *ids);
+    for (size_t i = 0; i < *n; i++)
+        ids[i] = (*list)[i].id;
+    qsort(ids, *n, sizeof *ids, id_cmp);
+    buf_t text;
+    buf_init(&text, (size_t)1 << 24);
+    for (size_t i = 0; rc == ST_OK && i < *n; i++)
+        rc = buf_printf(&text, "%s%" PRIu64, i ? "," : "", ids[i]);
+    if (rc == ST_OK)
+        hash_sha256_hex(text.data ? text.data : "", text.len, hex);
+    buf_free(&text);
+    free(ids);
+    return rc;
+}
+
+/* The audit detail of a report request: period, template, version, and the
+ * covered slugs of a portfolio.  The caller frees the text. */
+static char *request_detail(const char *period, const char *template_name, int64_t version,
+                            const tenant_t *covers, size_t n, bool portfolio)
+{
+    json_t *d = json_pack("{s:s, s:s, s:I}", "period", period, "template", template_name, "version",
+                          (json_int_t)version);
+    if (portfolio) {
+        json_t *slugs = json_array();
+        for (size_t i = 0; i < n; i++)
+            json_array_append_new(slugs, json_string(covers[i].slug));
+        json_object_set_new(d, "tenants", slugs);
+    }
+    char *text = json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(d);
+    return text;
+}
+
+int rstore_create(db_t *db, const tenant_t *t, const char *actor, const principal_t *scope,
+                  const char *period, const char *template_name, int64_t generated_at, uint64_t *id,
+                  char *err, size_t errlen)
 {
     const char *audience = rstore_template_audience(template_name);
     if (!period_valid(period)) {
@@ -51,21 +100,33 @@ int rstore_create(db_t *db, const tenant_t *t, const char *actor, const char *pe
                  "template: one of client-monthly, internal-monthly, portfolio-monthly");
         return ST_ERR_INVALID;
     }
+    bool portfolio = strcmp(audience, "portfolio") == 0;
+    if (portfolio && !scope) {
+        snprintf(err, errlen, "a portfolio needs the requester's view of the tenants");
+        return ST_ERR_INVALID;
+    }
     db_res_t *res = NULL;
+    tenant_t *covers = NULL;
+    size_t n_covers = 0;
+    char scope_hex[HASH_SHA256_HEX_LEN + 1] = "", *detail = NULL;
     int rc = db_begin(db);
     if (rc != ST_OK)
         return rc;
     /* The tenant lock orders versions of concurrent requests for the same period. */
     db_val_t lock[] = {db_u64(t->id)};
-    db_val_t prev[] = {db_u64(t->id), db_str(period), db_str(template_name)};
     if ((rc = db_exec(db, "SELECT id FROM tenants WHERE id = ? FOR UPDATE", lock, 1, NULL)) !=
-            ST_OK ||
-        (rc = db_exec(db,
+        ST_OK)
+        goto fail;
+    if (portfolio && (rc = covers_for(db, scope, &covers, &n_covers, scope_hex)) != ST_OK)
+        goto fail;
+    db_val_t prev[] = {db_u64(t->id), db_str(period), db_str(template_name), db_str(scope_hex)};
+    if ((rc = db_exec(db,
                       "SELECT COALESCE(MAX(version), 0) + 1, (SELECT id FROM reports WHERE "
                       "tenant_id = r.tenant_id AND period = r.period AND template = r.template AND "
-                      "status = 'done' ORDER BY version DESC LIMIT 1) FROM reports r WHERE "
-                      "tenant_id = ? AND period = ? AND template = ? AND status <> 'failed'",
-                      prev, 3, &res)) != ST_OK)
+                      "scope = r.scope AND status = 'done' ORDER BY version DESC LIMIT 1) FROM "
+                      "reports r WHERE tenant_id = ? AND period = ? AND template = ? AND scope = ? "
+                      "AND status <> 'failed'",
+                      prev, 4, &res)) != ST_OK)
         goto fail;
     int64_t version = 1;
     db_val_t supersedes = db_null();
@@ -74,24 +135,34 @@ int rstore_create(db_t *db, const tenant_t *t, const char *actor, const char *pe
         if (!db_res_is_null(res, 1))
             supersedes = db_i64(db_res_i64(res, 1));
     }
-    db_val_t v[] = {db_u64(t->id),   db_str(period), db_str(template_name), db_str(audience),
-                    db_i64(version), supersedes,     db_i64(generated_at),  db_str(actor)};
+    db_val_t v[] = {db_u64(t->id),    db_str(period),       db_str(template_name),
+                    db_str(audience), db_str(scope_hex),    db_i64(version),
+                    supersedes,       db_i64(generated_at), db_str(actor)};
     if ((rc = db_exec(db,
-                      "INSERT INTO reports (tenant_id, period, template, audience, version, "
+                      "INSERT INTO reports (tenant_id, period, template, audience, scope, version, "
                       "supersedes, status, generated_at, requested_by) "
-                      "VALUES (?, ?, ?, ?, ?, ?, 'queued', ?, ?)",
-                      v, 8, NULL)) != ST_OK)
+                      "VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?)",
+                      v, 9, NULL)) != ST_OK)
         goto fail;
     *id = db_insert_id(db);
-    char object[48], detail[160];
+    for (size_t i = 0; i < n_covers; i++) {
+        db_val_t c[] = {db_u64(t->id), db_u64(*id), db_u64(covers[i].id)};
+        if ((rc = db_exec(db,
+                          "INSERT INTO report_covers (tenant_id, report_id, covered_id) "
+                          "VALUES (?, ?, ?)",
+                          c, 3, NULL)) != ST_OK)
+            goto fail;
+    }
+    char object[48];
     snprintf(object, sizeof object, "report:%" PRIu64, *id);
-    snprintf(detail, sizeof detail,
-             "{\"period\":\"%s\",\"template\":\"%s\",\"version\":%" PRId64 "}", period,
-             template_name, version);
-    if ((rc = audit_append(db, actor, t->id, "report.request", object, detail)) != ST_OK)
+    detail = request_detail(period, template_name, version, covers, n_covers, portfolio);
+    if ((rc = audit_append(db, actor, t->id, "report.request", object, detail ? detail : "{}")) !=
+        ST_OK)
         goto fail;
     rc = db_commit(db);
 fail:
+    free(detail);
+    free(covers);
     db_res_free(res);
     if (rc != ST_OK) {
         db_rollback(db);
@@ -100,13 +171,72 @@ fail:
     return rc;
 }
 
+int rstore_covers(db_t *db, uint64_t tenant_id, uint64_t id, tenant_t **out, size_t *n)
+{
+    db_res_t *res = NULL;
+    db_val_t v[] = {db_u64(tenant_id), db_u64(id)};
+    *out = NULL;
+    *n = 0;
+    int rc = db_exec(db,
+                     "SELECT c.covered_id FROM report_covers c JOIN tenants t ON t.id = "
+                     "c.covered_id WHERE c.tenant_id = ? AND c.report_id = ? ORDER BY t.slug",
+                     v, 2, &res);
+    if (rc != ST_OK)
+        return rc;
+    tenant_t *list = xcalloc(db_res_count(res) + 1, sizeof *list);
+    size_t k = 0;
+    while (rc == ST_OK && db_res_next(res))
+        if ((rc = tenant_by_id(db, (uint64_t)db_res_i64(res, 0), &list[k])) == ST_OK)
+            k++;
+    db_res_free(res);
+    if (rc != ST_OK) {
+        free(list);
+        return rc;
+    }
+    *out = list;
+    *n = k;
+    return ST_OK;
+}
+
+int rstore_visible(db_t *db, const principal_t *p, uint64_t tenant_id, json_t *meta, bool *visible)
+{
+    const char *audience = json_string_value(json_object_get(meta, "audience"));
+    *visible = audience != NULL;
+    if (!audience)
+        return ST_OK;
+    if (p->role == ROLE_CLIENT) {
+        *visible = strcmp(audience, "client") == 0;
+        return ST_OK;
+    }
+    if (strcmp(audience, "portfolio") != 0)
+        return ST_OK;
+    tenant_t *covers = NULL;
+    size_t n = 0;
+    int rc = rstore_covers(db, tenant_id, (uint64_t)json_integer_value(json_object_get(meta, "id")),
+                           &covers, &n);
+    if (rc != ST_OK)
+        return rc;
+    json_t *slugs = json_array();
+    for (size_t i = 0; i < n; i++) {
+        *visible = *visible && auth_may_see(p, covers[i].id);
+        json_array_append_new(slugs, json_string(covers[i].slug));
+    }
+    if (*visible && n > 0)
+        json_object_set_new(meta, "tenants", slugs);
+    else
+        json_decref(slugs);
+    free(covers);
+    return ST_OK;
+}
+
 #define REPORT_COLS                                                                                \
     "id, period, template, audience, version, supersedes, status, progress, error, "               \
     "generated_at, requested_by, DATE_FORMAT(created_at, '%Y-%m-%dT%H:%i:%sZ'), "                  \
     "DATE_FORMAT(finished_at, '%Y-%m-%dT%H:%i:%sZ'), LOWER(HEX(sha256)), bytes, data_digest, "     \
     "signer_fingerprint, signer, tenant_id, (SELECT r2.id FROM reports r2 WHERE "                  \
     "r2.tenant_id = reports.tenant_id AND r2.period = reports.period AND r2.template = "           \
-    "reports.template AND r2.status = 'done' ORDER BY r2.version DESC LIMIT 1)"
+    "reports.template AND r2.scope = reports.scope AND r2.status = 'done' "                        \
+    "ORDER BY r2.version DESC LIMIT 1)"
 
 /* One metadata row (REPORT_COLS) as JSON. */
 static json_t *report_json(const db_res_t *res)

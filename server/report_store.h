@@ -10,6 +10,14 @@
  * same period and template again makes the next version, which supersedes
  * the previous one.
  *
+ * A portfolio report (audience "portfolio") is requested under one tenant
+ * and covers the tenants the requesting principal may see at that moment
+ * (auth_may_see: an admin, and the command line, every tenant); the set is
+ * stored with the job (report_covers), so a rebuild covers the same tenants.
+ * Only a principal that may see every covered tenant sees the report at
+ * all (rstore_visible); the others get 404 like for a missing report.  Its
+ * versions follow the set: another set starts its own version 1.
+ *
  * Functions run on the caller's thread with the caller's connection.
  */
 #ifndef SLT_REPORT_STORE_H
@@ -44,11 +52,29 @@ const char *rstore_template_audience(const char *template_name);
 /*
  * Queues a report (period YYYY-MM, a known template, generated_at epoch
  * seconds) with its version and supersedes link; appends an audit entry.
- * ST_ERR_INVALID with the reason in err.
+ * For a portfolio template the covered tenants are those `scope` may see
+ * (every tenant for an admin principal), recorded with the job and named
+ * in the audit entry.  ST_ERR_INVALID with the reason in err.
  */
-int rstore_create(db_t *db, const tenant_t *t, const char *actor, const char *period,
-                  const char *template_name, int64_t generated_at, uint64_t *id, char *err,
-                  size_t errlen);
+int rstore_create(db_t *db, const tenant_t *t, const char *actor, const principal_t *scope,
+                  const char *period, const char *template_name, int64_t generated_at, uint64_t *id,
+                  char *err, size_t errlen);
+
+/*
+ * The tenants a portfolio report covers, sorted by slug, into a new array
+ * *out (the caller frees it) of *n; none for any other report.  Caller's
+ * thread and connection.
+ */
+int rstore_covers(db_t *db, uint64_t tenant_id, uint64_t id, tenant_t **out, size_t *n);
+
+/*
+ * Whether principal p may see report `meta` (rstore_get/rstore_list JSON)
+ * of tenant tenant_id, which p may see: a client only its client reports;
+ * a portfolio only a principal that may see every covered tenant, and then
+ * meta gains "tenants" (the covered slugs).  ST_OK with *visible, or a db
+ * status.
+ */
+int rstore_visible(db_t *db, const principal_t *p, uint64_t tenant_id, json_t *meta, bool *visible);
 
 /* Report metadata as JSON (INTERFACES.md), or ST_ERR_NOT_FOUND. */
 int rstore_get(db_t *db, const tenant_t *t, uint64_t id, json_t **out);
