@@ -19,6 +19,7 @@
 #include "sla_int.h"
 #include "stats.h"
 #include "status.h"
+#include "strmap.h"
 #include "xmem.h"
 
 struct sla_result {
@@ -193,23 +194,36 @@ static int name_cmp(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* The sorted distinct queue or agent names of the rows placed. */
+/*
+ * The queue or agent groups: the distinct names of the placed rows, sorted
+ * into r->names, and each placed row's group into r->gid.  Names are
+ * gathered in a map (strmap.h), so only the distinct ones are sorted.
+ */
 static void run_names(sla_run_t *r)
 {
-    r->names = xmalloc((r->n ? r->n : 1) * sizeof *r->names);
-    size_t m = 0;
-    for (size_t k = 0; k < r->n; k++)
+    strmap_t *map = strmap_new(64);
+    for (size_t k = 0; k < r->n; k++) {
+        bool added;
         if (r->iv[k] >= 0)
-            r->names[m++] = row_name(r, k);
-    qsort(r->names, m, sizeof *r->names, name_cmp);
+            strmap_put(map, row_name(r, k), &added);
+    }
+    r->ngroup = strmap_count(map);
+    r->names = xmalloc((r->ngroup ? r->ngroup : 1) * sizeof *r->names);
     size_t u = 0;
-    for (size_t i = 0; i < m; i++)
-        if (u == 0 || strcmp(r->names[u - 1], r->names[i]) != 0)
-            r->names[u++] = r->names[i];
-    r->ngroup = u;
+    for (size_t i = 0; i < strmap_capacity(map); i++) {
+        int64_t unused;
+        if (strmap_slot(map, i, &r->names[u], &unused))
+            u++;
+    }
+    qsort(r->names, r->ngroup, sizeof *r->names, name_cmp);
+    for (size_t g = 0; g < r->ngroup; g++)
+        *strmap_get(map, r->names[g]) = (int64_t)g;
+    for (size_t k = 0; k < r->n; k++)
+        r->gid[k] = r->iv[k] >= 0 ? (int32_t)*strmap_get(map, row_name(r, k)) : -1;
+    strmap_free(map);
 }
 
-/* The group of placed row k. */
+/* The group of placed row k in a time grouping. */
 static int32_t row_group(const sla_run_t *r, size_t k)
 {
     int32_t i = r->iv[k];
@@ -219,29 +233,28 @@ static int32_t row_group(const sla_run_t *r, size_t k)
     case SLA_BY_DAY:
         return r->cal.iv[i].day;
     case SLA_BY_INTERVAL:
-        return i;
     case SLA_BY_QUEUE:
     case SLA_BY_AGENT:
         break;
     }
-    const char *name = row_name(r, k);
-    const char **hit = bsearch(&name, r->names, r->ngroup, sizeof *r->names, name_cmp);
-    return (int32_t)(hit - r->names);
+    return i;
 }
 
 /* Gives every placed row its group and buckets the rows by group. */
 static void run_group(sla_run_t *r)
 {
-    if (r->by == SLA_BY_QUEUE || r->by == SLA_BY_AGENT)
+    bool named = r->by == SLA_BY_QUEUE || r->by == SLA_BY_AGENT;
+    r->gid = xmalloc((r->n ? r->n : 1) * sizeof *r->gid);
+    if (named)
         run_names(r);
     else
         r->ngroup = r->by == SLA_BY_MONTH ? r->cal.nmonth
                     : r->by == SLA_BY_DAY ? r->cal.nday
                                           : r->cal.niv;
-    r->gid = xmalloc((r->n ? r->n : 1) * sizeof *r->gid);
     r->goff = xcalloc(r->ngroup + 1, sizeof *r->goff);
     for (size_t k = 0; k < r->n; k++) {
-        r->gid[k] = r->iv[k] >= 0 ? row_group(r, k) : -1;
+        if (!named)
+            r->gid[k] = r->iv[k] >= 0 ? row_group(r, k) : -1;
         if (r->gid[k] >= 0)
             r->goff[r->gid[k] + 1]++;
     }

@@ -7,8 +7,8 @@
  * matters: when that one is beyond t + window, every later one is too.
  * Contacts at the same instant as t are not "in (t, t + window]".
  *
- * One pass from the latest contact to the earliest with a hash table per
- * customer holding the earliest instant seen so far (e1) and the earliest
+ * One pass from the latest contact to the earliest with a map (strmap.h)
+ * per customer holding the earliest instant seen so far (e1) and the earliest
  * one after it (e2): for a contact at t, the next instant is e1 when
  * e1 > t, else (e1 == t) e2.  The contacts database reads come ordered by
  * offered_us, so no sort is needed then; other input is ordered first.
@@ -19,33 +19,15 @@
 #include <string.h>
 
 #include "sla_int.h"
+#include "strmap.h"
 #include "xmem.h"
 
 #define NO_INSTANT INT64_MAX
 
-/* One customer in the table. */
-typedef struct fcr_slot {
-    const char *customer; /* NULL: empty slot */
-    int64_t e1, e2;
-} fcr_slot_t;
-
-/* FNV-1a: a quick, well-spread hash for short ids. */
-static uint64_t fcr_hash(const char *s)
-{
-    uint64_t h = UINT64_C(1469598103934665603);
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * UINT64_C(1099511628211);
-    return h;
-}
-
-/* The slot of customer (found or empty) in a table of mask + 1 slots. */
-static fcr_slot_t *fcr_find(fcr_slot_t *tab, size_t mask, const char *customer)
-{
-    size_t i = (size_t)fcr_hash(customer) & mask;
-    while (tab[i].customer && strcmp(tab[i].customer, customer) != 0)
-        i = (i + 1) & mask;
-    return &tab[i];
-}
+/* What is known of a customer so far (the pass runs backwards in time). */
+typedef struct fcr_seen {
+    int64_t e1, e2; /* earliest instant seen, and the earliest after it */
+} fcr_seen_t;
 
 /* qsort order of contact pointers by offered_us. */
 static int by_offered(const void *a, const void *b)
@@ -69,19 +51,20 @@ void sla_fcr_repeats(const sla_contact_t *c, size_t n, int window_h, uint8_t *re
         }
     if (!sorted)
         qsort(v, m, sizeof *v, by_offered);
-    size_t cap = 16;
-    while (cap < 2 * m)
-        cap *= 2;
-    fcr_slot_t *tab = xcalloc(cap, sizeof *tab);
+    strmap_t *customers = strmap_new(m);
+    fcr_seen_t *seen = xmalloc((m ? m : 1) * sizeof *seen);
     int64_t window_us = (int64_t)window_h * 3600 * 1000000;
     for (size_t k = m; k-- > 0;) {
         const sla_contact_t *x = v[k];
         int64_t t = x->offered_us;
-        fcr_slot_t *s = fcr_find(tab, cap - 1, x->customer_id);
-        if (!s->customer) {
-            *s = (fcr_slot_t){x->customer_id, t, NO_INSTANT};
+        bool added;
+        int64_t *slot = strmap_put(customers, x->customer_id, &added);
+        if (added) {
+            *slot = (int64_t)strmap_count(customers) - 1;
+            seen[*slot] = (fcr_seen_t){t, NO_INSTANT};
             continue; /* nothing later from this customer */
         }
+        fcr_seen_t *s = &seen[*slot];
         int64_t next = s->e1 > t ? s->e1 : s->e2;
         repeat[x - c] = next != NO_INSTANT && next - t <= window_us;
         if (t < s->e1) {
@@ -89,6 +72,7 @@ void sla_fcr_repeats(const sla_contact_t *c, size_t n, int window_h, uint8_t *re
             s->e1 = t;
         }
     }
-    free(tab);
+    free(seen);
+    strmap_free(customers);
     free(v);
 }

@@ -7,11 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
 #include "contract_store.h"
 #include "log.h"
 #include "rollup.h"
 #include "status.h"
+#include "strpool.h"
 #include "tz.h"
 #include "xmem.h"
 
@@ -26,23 +26,14 @@ typedef struct fetched {
     unsigned long queue_len, agent_len, customer_len;
 } fetched_t;
 
-/* Where fetched rows go: contacts with their strings in one arena. */
+/* Where fetched rows go: contacts with their strings interned (most rows
+ * name the same few queues and agents; the pool keeps one copy of each). */
 typedef struct loader {
     fetched_t row;
     sla_contact_t *rows;
     size_t n, cap;
-    buf_t arena;          /* queue, agent and customer texts, NUL-terminated */
-    size_t (*offsets)[3]; /* arena offsets per row, turned into pointers at the end */
+    strpool_t *pool;
 } loader_t;
-
-/* Appends a text to the arena; returns its offset. */
-static size_t arena_put(loader_t *l, const char *s, size_t len)
-{
-    size_t off = l->arena.len;
-    buf_append(&l->arena, s, len);
-    buf_putc(&l->arena, '\0');
-    return off;
-}
 
 /* on_row: one fetched contact into the array. */
 static int take_row(void *ctx)
@@ -53,7 +44,6 @@ static int take_row(void *ctx)
     if (l->n == l->cap) {
         l->cap = l->cap ? l->cap * 2 : 4096;
         l->rows = xrealloc(l->rows, l->cap * sizeof *l->rows);
-        l->offsets = xrealloc(l->offsets, l->cap * sizeof *l->offsets);
     }
     const fetched_t *f = &l->row;
     sla_contact_t *c = &l->rows[l->n];
@@ -69,9 +59,10 @@ static int take_row(void *ctx)
     c->transferred = f->transferred;
     c->resolved = f->resolved;
     c->csat = f->csat;
-    l->offsets[l->n][0] = arena_put(l, f->queue, f->queue_len);
-    l->offsets[l->n][1] = arena_put(l, f->agent, f->agent_len);
-    l->offsets[l->n][2] = arena_put(l, f->customer, f->customer_len);
+    /* db_query_rows NUL-terminates each string column. */
+    c->queue = strpool_intern(l->pool, f->queue);
+    c->agent = strpool_intern(l->pool, f->agent);
+    c->customer_id = strpool_intern(l->pool, f->customer);
     l->n++;
     return ST_OK;
 }
@@ -82,10 +73,11 @@ static int take_row(void *ctx)
  * the contact-only metrics need (wait, outcome, answer, disposition,
  * survey, queue, customer); ended_us, talk, hold, acw, transferred and the
  * agent come back as 0 and "", so such rows serve sla_result_merge_contacts()
- * and nothing else.  On ST_OK *rows (free) has strings in *arena (buf_free).
+ * and nothing else.  On ST_OK *rows (free) has its strings in *pool
+ * (strpool_free).
  */
 static int load_contacts(db_t *db, uint64_t tenant_id, int64_t from_us, int64_t to_us, bool narrow,
-                         buf_t *arena, sla_contact_t **rows, size_t *n)
+                         strpool_t **pool, sla_contact_t **rows, size_t *n)
 {
 #define F(field) offsetof(fetched_t, field)
     static const db_out_col_t cols[] = {
@@ -107,7 +99,7 @@ static int load_contacts(db_t *db, uint64_t tenant_id, int64_t from_us, int64_t 
 #undef F
     loader_t l;
     memset(&l, 0, sizeof l);
-    buf_init(&l.arena, SIZE_MAX / 2);
+    l.pool = strpool_new();
     db_val_t v[] = {db_u64(tenant_id), db_i64(from_us), db_i64(to_us)};
     const char *sql =
         narrow ? "SELECT offered_us, answered_us, 0, wait_s, 0, 0, 0, outcome, 0, resolved, csat, "
@@ -118,19 +110,13 @@ static int load_contacts(db_t *db, uint64_t tenant_id, int64_t from_us, int64_t 
                  "WHERE tenant_id = ? AND offered_us >= ? AND offered_us < ? ORDER BY offered_us";
     int rc = db_query_rows(db, sql, v, 3, cols, sizeof cols / sizeof cols[0], &l.row, take_row, &l);
     if (rc == ST_OK) {
-        for (size_t i = 0; i < l.n; i++) {
-            l.rows[i].queue = l.arena.data + l.offsets[i][0];
-            l.rows[i].agent = l.arena.data + l.offsets[i][1];
-            l.rows[i].customer_id = l.arena.data + l.offsets[i][2];
-        }
         *rows = l.rows;
         *n = l.n;
-        *arena = l.arena;
+        *pool = l.pool;
     } else {
         free(l.rows);
-        buf_free(&l.arena);
+        strpool_free(l.pool);
     }
-    free(l.offsets);
     return rc;
 }
 
@@ -146,8 +132,7 @@ typedef struct rollup_loader {
     fetched_rollup_t row;
     sla_rollup_t *rows;
     size_t n, cap;
-    buf_t arena;
-    size_t *offsets;
+    strpool_t *pool; /* queue names */
 } rollup_loader_t;
 
 /* on_row: one fetched rollup into the array. */
@@ -157,20 +142,17 @@ static int take_rollup(void *ctx)
     if (l->n == l->cap) {
         l->cap = l->cap ? l->cap * 2 : 1024;
         l->rows = xrealloc(l->rows, l->cap * sizeof *l->rows);
-        l->offsets = xrealloc(l->offsets, l->cap * sizeof *l->offsets);
     }
     l->rows[l->n] = l->row.r;
-    l->offsets[l->n] = l->arena.len;
-    buf_append(&l->arena, l->row.queue, l->row.queue_len);
-    buf_putc(&l->arena, '\0');
+    l->rows[l->n].queue = strpool_intern(l->pool, l->row.queue);
     l->n++;
     return ST_OK;
 }
 
 /* Reads the tenant's rollups of the slots starting in [from_us, to_us).
- * On ST_OK *rows (free) has its queue names in *arena (buf_free). */
-static int load_rollups(db_t *db, uint64_t tenant_id, int64_t from_us, int64_t to_us, buf_t *arena,
-                        sla_rollup_t **rows, size_t *n)
+ * On ST_OK *rows (free) has its queue names in *pool (strpool_free). */
+static int load_rollups(db_t *db, uint64_t tenant_id, int64_t from_us, int64_t to_us,
+                        strpool_t **pool, sla_rollup_t **rows, size_t *n)
 {
 #define F(field) offsetof(fetched_rollup_t, field)
     static const db_out_col_t cols[] = {
@@ -196,7 +178,7 @@ static int load_rollups(db_t *db, uint64_t tenant_id, int64_t from_us, int64_t t
 #undef F
     rollup_loader_t l;
     memset(&l, 0, sizeof l);
-    buf_init(&l.arena, SIZE_MAX / 2);
+    l.pool = strpool_new();
     db_val_t v[] = {db_u64(tenant_id), db_i64(from_us), db_i64(to_us)};
     int rc = db_query_rows(
         db,
@@ -204,16 +186,13 @@ static int load_rollups(db_t *db, uint64_t tenant_id, int64_t from_us, int64_t t
         "contact_rollups WHERE tenant_id = ? AND slot_us >= ? AND slot_us < ? ORDER BY slot_us",
         v, 3, cols, sizeof cols / sizeof cols[0], &l.row, take_rollup, &l);
     if (rc == ST_OK) {
-        for (size_t i = 0; i < l.n; i++)
-            l.rows[i].queue = l.arena.data + l.offsets[i];
         *rows = l.rows;
         *n = l.n;
-        *arena = l.arena;
+        *pool = l.pool;
     } else {
         free(l.rows);
-        buf_free(&l.arena);
+        strpool_free(l.pool);
     }
-    free(l.offsets);
     return rc;
 }
 
@@ -239,17 +218,17 @@ static bool counts_from_rollups(db_t *db, const tenant_t *t, const sla_period_t 
     for (size_t i = 0; i < n_by; i++)
         if (by[i] == SLA_BY_AGENT)
             return false;
-    buf_t arena;
+    strpool_t *pool = NULL;
     sla_rollup_t *ru = NULL;
     size_t n = 0;
     char why[256] = "";
-    if ((*rc = load_rollups(db, t->id, start_us, end_us, &arena, &ru, &n)) != ST_OK)
+    if ((*rc = load_rollups(db, t->id, start_us, end_us, &pool, &ru, &n)) != ST_OK)
         return false;
     int crc = ST_OK;
     for (size_t i = 0; crc == ST_OK && i < n_by; i++)
         crc = sla_compute_rollups(p, period, by[i], ru, n, &outs[i], why, sizeof why);
     free(ru);
-    buf_free(&arena);
+    strpool_free(pool);
     if (crc != ST_OK) {
         log_warn("metrics from contacts only", "tenant", t->slug, "why", why, NULL);
         results_free(outs, n_by);
@@ -277,8 +256,7 @@ int metrics_compute_many(db_t *db, const tenant_t *t, const sla_period_t *period
 {
     cstore_versions_t versions = {0};
     tz_t *tz = NULL;
-    buf_t arena;
-    buf_init(&arena, 0);
+    strpool_t *pool = NULL;
     sla_contact_t *rows = NULL;
     size_t n = 0;
     const char *zone = NULL;
@@ -306,7 +284,7 @@ int metrics_compute_many(db_t *db, const tenant_t *t, const sla_period_t *period
     info->source = rolled ? "rollups+contacts" : "contacts";
     /* FCR by repeat looks fcr_window_h past the period for repeats. */
     int64_t until = end + (int64_t)info->params.fcr_window_h * 3600;
-    rc = load_contacts(db, t->id, start * 1000000, until * 1000000, rolled, &arena, &rows, &n);
+    rc = load_contacts(db, t->id, start * 1000000, until * 1000000, rolled, &pool, &rows, &n);
     if (rc == ST_ERR_TOO_LARGE)
         snprintf(err, errlen, "the period holds more than %d contacts", METRICS_MAX_CONTACTS);
     if (rc != ST_OK)
@@ -325,7 +303,7 @@ fail:
     results_free(from_contacts, n_by);
     info->params.tz = NULL;
     free(rows);
-    buf_free(&arena);
+    strpool_free(pool);
     tz_free(tz);
 fail_versions:
     cstore_versions_free(&versions);

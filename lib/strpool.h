@@ -1,0 +1,27 @@
+/*
+ * strpool.h - interned strings: each distinct text stored once, in blocks
+ * that never move, so a million rows naming the same few queues and agents
+ * share a few bytes, and equal texts get equal pointers.
+ *
+ * The pool owns every string it returns; they stay valid until
+ * strpool_free().  Not thread-safe: one pool per thread.
+ */
+#ifndef SLT_STRPOOL_H
+#define SLT_STRPOOL_H
+
+#include <stddef.h>
+
+typedef struct strpool strpool_t;
+
+strpool_t *strpool_new(void);
+
+/* The pool's copy of the NUL-terminated text s (stored on first sight). */
+const char *strpool_intern(strpool_t *p, const char *s);
+
+/* Bytes held in blocks (for measurements). */
+size_t strpool_bytes(const strpool_t *p);
+
+/* Releases the pool and every string it returned; NULL does nothing. */
+void strpool_free(strpool_t *p);
+
+#endif
