@@ -52,17 +52,36 @@ double compliance_metric_value(contract_metric_t metric, const sla_row_t *r,
     return NAN;
 }
 
+int compliance_months(const compliance_input_t *in, size_t n, credits_result_t *out, char *err,
+                      size_t errlen)
+{
+    credits_month_t *months = xcalloc(n ? n : 1, sizeof *months);
+    double **values = xcalloc(n ? n : 1, sizeof *values);
+    for (size_t k = 0; k < n; k++) {
+        const contract_t *c = in[k].contract;
+        if (!c) {
+            months[k] = (credits_month_t){.year = in[k].year, .month = in[k].month};
+            continue;
+        }
+        size_t items = contract_item_count(c);
+        values[k] = xcalloc(items + 1, sizeof *values[k]);
+        for (size_t i = 0; i < items; i++)
+            values[k][i] =
+                compliance_metric_value(contract_item(c, i)->metric, in[k].total, in[k].qa);
+        credits_month_from_contract(c, in[k].year, in[k].month, values[k], &months[k]);
+    }
+    memset(out, 0, sizeof *out);
+    int rc = credits_compute(months, n, out, err, errlen);
+    for (size_t k = 0; k < n; k++)
+        free(values[k]);
+    free(values);
+    free(months);
+    return rc;
+}
+
 int compliance_month(const contract_t *c, int year, int month, const sla_row_t *month_row,
                      const qa_metrics_row_t *qa, credits_result_t *out, char *err, size_t errlen)
 {
-    size_t n = contract_item_count(c);
-    double *values = xcalloc(n + 1, sizeof *values);
-    for (size_t i = 0; i < n; i++)
-        values[i] = compliance_metric_value(contract_item(c, i)->metric, month_row, qa);
-    credits_month_t cm;
-    credits_month_from_contract(c, year, month, values, &cm);
-    memset(out, 0, sizeof *out);
-    int rc = credits_compute(&cm, 1, out, err, errlen);
-    free(values);
-    return rc;
+    compliance_input_t in = {year, month, c, month_row, qa};
+    return compliance_months(&in, 1, out, err, errlen);
 }

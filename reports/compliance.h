@@ -33,4 +33,20 @@ double compliance_metric_value(contract_metric_t metric, const sla_row_t *month,
 int compliance_month(const contract_t *c, int year, int month, const sla_row_t *month_row,
                      const qa_metrics_row_t *qa, credits_result_t *out, char *err, size_t errlen);
 
+/* One month of a compliance_months() call.  Everything is borrowed. */
+typedef struct compliance_input {
+    int year, month;            /* consecutive across the array */
+    const contract_t *contract; /* in force that month; NULL: no items, no fee */
+    const sla_row_t *total;     /* the month's queue metrics */
+    const qa_metrics_row_t *qa; /* the tenant's QA row; NULL: QA undefined */
+} compliance_input_t;
+
+/*
+ * Compliance, credits and earn-back over n consecutive months (the months
+ * before a report's month let its earn-back outcomes be settled:
+ * METRICS.md "Earn-back").  Result and errors as compliance_month().
+ */
+int compliance_months(const compliance_input_t *months, size_t n, credits_result_t *out, char *err,
+                      size_t errlen);
+
 #endif
