@@ -271,7 +271,9 @@ static int terms_put(buf_t *f, const tsheet_t *ts, const char *sep, const char *
     for (size_t p = 0; rc == ST_OK && p < ts->n_parts; p++) {
         if (ts->parts[p].rows == 0)
             continue;
-        if ((rc = buf_puts(f, first ? pre : sep)) == ST_OK && !first)
+        if (!first)
+            rc = buf_puts(f, sep);
+        if (rc == ST_OK)
             rc = buf_puts(f, pre);
         if (rc == ST_OK)
             rc = range_put(f, ts, p, a);
@@ -301,6 +303,7 @@ static int total_formula(const tsheet_t *ts, size_t ci, buf_t *f)
     size_t with_rows = 0;
     for (size_t p = 0; p < ts->n_parts; p++)
         with_rows += ts->parts[p].rows > 0;
+    const char *lp = with_rows > 1 ? "(" : "", *rp = with_rows > 1 ? ")" : "";
     buf_init(&a, FORMULA_TOTAL_MAX);
     buf_init(&b, FORMULA_TOTAL_MAX);
     switch (t->fn) {
@@ -319,8 +322,8 @@ static int total_formula(const tsheet_t *ts, size_t ci, buf_t *f)
         /* SUMPRODUCT and SUMIF take one range each: a sum of terms per part. */
         if ((rc = terms_put(&a, ts, "+", "SUMPRODUCT(", ci, ",", t->weight, ")")) == ST_OK &&
             (rc = terms_put(&b, ts, "+", "SUMIF(", ci, ",\"<>\",", t->weight, ")")) == ST_OK)
-            rc = buf_printf(f, with_rows > 1 ? "=IF(%s=0,\"\",(%s)/(%s))" : "=IF(%s=0,\"\",%s/%s)",
-                            buf_cstr(&b), buf_cstr(&a), buf_cstr(&b));
+            rc = buf_printf(f, "=IF(%s=0,\"\",%s%s%s/%s%s%s)", buf_cstr(&b), lp, buf_cstr(&a), rp,
+                            lp, buf_cstr(&b), rp);
         break;
     case XL_TOTAL_RATIO:
         if ((rc = terms_put(&a, ts, ",", "", (size_t)t->num, NULL, -1, "")) == ST_OK &&
