@@ -3,7 +3,8 @@
 The C unit test binary test_xl_writer writes its hand-built client-monthly
 model to $XL_OUT (see tests/unit/test_xl_writer.c); these tests run it and
 check the file as a reader would.  Expected numbers are the hand-worked ones
-of that model.  Run from the repository root:
+of that model.  With XL_SPLIT the driver writes its split model instead: a
+streamed table continued over several sheets (max_rows_per_sheet).  Run from the repository root:
     /usr/bin/python3 -m pytest -q tests/xl
 XL_BUILD selects the build (default build/release).
 """
