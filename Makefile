@@ -137,7 +137,10 @@ bench-ingest: release
 bench-metrics: release
 	N=$(N) bench/metrics
 
-bench: bench-ingest bench-metrics
+bench-report: release
+	N=$(N) bench/report
+
+bench: bench-ingest bench-metrics bench-report
 
 clean:
 	rm -rf build

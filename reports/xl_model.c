@@ -31,6 +31,28 @@ struct xl_table {
     size_t n_keys;
     row_t *rows;
     size_t n_rows, cap_rows;
+    bool fixed;      /* no rows may be added: a stream, or a cursor's one-row table */
+    bool stream;     /* rows come from src (n_rows stays 0) */
+    xl_source_t src; /* when stream */
+    void *arg;       /* src's state, owned */
+};
+
+/* A running total of one column (see total_add). */
+typedef struct total_acc {
+    double sum, sum2, best;
+    size_t count;
+} total_acc_t;
+
+struct xl_cursor {
+    const xl_tpl_sheet_t *sh;
+    const xl_table_t *tb; /* the model's table */
+    xl_table_t *row;      /* a stream's current row (row 0); owned */
+    void *cur;            /* a stream's pass */
+    size_t n;             /* rows passed */
+    bool done;
+    int ids[XL_TPL_MAX_COLUMNS];  /* key ids of the columns in tb, or in row for a stream */
+    double v[XL_TPL_MAX_COLUMNS]; /* the current row's numbers (NAN: empty or text) */
+    total_acc_t tot[XL_TPL_MAX_COLUMNS];
 };
 
 struct xl_model {
@@ -61,12 +83,30 @@ xl_model_t *xl_model_new(void)
     return m;
 }
 
-/* Releases one table. */
+/* A new empty table (not in any model until added). */
+static xl_table_t *table_new(const char *name)
+{
+    xl_table_t *t = xcalloc(1, sizeof *t);
+    t->name = xstrdup(name);
+    return t;
+}
+
+/* Empties a row's cells, keeping their storage for the next row. */
+static void row_clear(row_t *r)
+{
+    for (size_t c = 0; c < r->n; c++) {
+        free(r->cells[c].text);
+        r->cells[c] = (cellv_t){XL_CELL_UNSET, NAN, NULL};
+    }
+}
+
+/* Releases one table (and a stream's state). */
 static void table_free(xl_table_t *t)
 {
+    if (t->stream && t->src.release)
+        t->src.release(t->arg);
     for (size_t r = 0; r < t->n_rows; r++) {
-        for (size_t c = 0; c < t->rows[r].n; c++)
-            free(t->rows[r].cells[c].text);
+        row_clear(&t->rows[r]);
         free(t->rows[r].cells);
     }
     for (size_t k = 0; k < t->n_keys; k++)
@@ -127,15 +167,35 @@ xl_table_t *xl_model_table(xl_model_t *m, const char *name)
         if (strcmp(m->tables[i]->name, name) == 0)
             return m->tables[i];
     }
-    xl_table_t *t = xcalloc(1, sizeof *t);
-    t->name = xstrdup(name);
+    xl_table_t *t = table_new(name);
     m->tables = xrealloc(m->tables, (m->n_tables + 1) * sizeof *m->tables);
     m->tables[m->n_tables++] = t;
     return t;
 }
 
+int xl_model_stream(xl_model_t *m, const char *name, const xl_source_t *src, void *arg)
+{
+    xl_table_t *t = src && src->open && src->next && src->close ? xl_model_table(m, name) : NULL;
+    if (!t || t->n_rows > 0 || t->stream) {
+        if (src && src->release)
+            src->release(arg);
+        return ST_ERR_INVALID;
+    }
+    t->stream = t->fixed = true;
+    t->src = *src;
+    t->arg = arg;
+    return ST_OK;
+}
+
+bool xl_table_streamed(const xl_table_t *t)
+{
+    return t->stream;
+}
+
 int xl_table_add_row(xl_table_t *t, size_t *row)
 {
+    if (t->fixed)
+        return ST_ERR_INVALID;
     if (t->n_rows >= XL_MODEL_MAX_ROWS)
         return ST_ERR_TOO_LARGE;
     if (t->n_rows == t->cap_rows) {
@@ -156,18 +216,25 @@ int xl_table_key_id(const xl_table_t *t, const char *key)
     return -1;
 }
 
-/* The stored cell of (row, key), interning the key and growing the row as needed;
- * NULL for a bad key or row. */
-static cellv_t *cell_slot(xl_table_t *t, size_t row, const char *key)
+/* The id of a (valid) key, interned when new. */
+static int key_intern(xl_table_t *t, const char *key)
 {
-    if (row >= t->n_rows || !key_valid(key))
-        return NULL;
     int id = xl_table_key_id(t, key);
     if (id < 0) {
         t->keys = xrealloc(t->keys, (t->n_keys + 1) * sizeof *t->keys);
         t->keys[t->n_keys] = xstrdup(key);
         id = (int)t->n_keys++;
     }
+    return id;
+}
+
+/* The stored cell of (row, key), interning the key and growing the row as needed;
+ * NULL for a bad key or row. */
+static cellv_t *cell_slot(xl_table_t *t, size_t row, const char *key)
+{
+    if (row >= t->n_rows || !key_valid(key))
+        return NULL;
+    int id = key_intern(t, key);
     row_t *r = &t->rows[row];
     if ((size_t)id >= r->n) {
         r->cells = xrealloc(r->cells, t->n_keys * sizeof *r->cells);
@@ -264,6 +331,11 @@ int xl_model_check(const xl_model_t *m, const xl_tpl_t *t, char *err, size_t err
     for (size_t s = 0; s < xl_tpl_sheet_count(t); s++) {
         const xl_tpl_sheet_t *sh = xl_tpl_sheet(t, s);
         const xl_table_t *tb = xl_model_find(m, sh->table);
+        if (tb && tb->stream && sh->kind == XL_TPL_FACTS) {
+            st_errf(err, errlen, "sheet '%s': a facts sheet cannot read the streamed table '%s'",
+                    sh->id, sh->table);
+            return ST_ERR_INVALID;
+        }
         if (!tb || (sh->kind == XL_TPL_FACTS && tb->n_rows == 0)) {
             st_errf(err, errlen, "sheet '%s': the model has no %stable '%s'", sh->id,
                     tb ? "row in " : "", sh->table);
@@ -292,70 +364,194 @@ int xl_model_check(const xl_model_t *m, const xl_tpl_t *t, char *err, size_t err
 }
 
 /* The number of a cell for a formula over it: NAN when empty or text. */
-static double cell_num(const xl_table_t *tb, size_t r, int id)
+static double cell_number(xl_cell_t c)
 {
-    xl_cell_t c = xl_table_cell(tb, r, id);
     return c.kind == XL_CELL_NUMBER ? c.num : NAN;
 }
 
-double xl_model_total(const xl_table_t *tb, const xl_tpl_sheet_t *sh, size_t ci)
+/*
+ * Adds one row to the running total of column ci; v holds the row's
+ * numbers by column.  The one definition of what a totals formula
+ * computes (templates/README.md "Totals"), for stored and streamed rows.
+ */
+static void total_add(total_acc_t *a, const xl_tpl_sheet_t *sh, size_t ci, const double *v)
 {
-    const xl_tpl_column_t *col = &sh->columns[ci];
-    const xl_tpl_total_t *tot = &col->total;
-    size_t rows = tb ? tb->n_rows : 0;
-    int id = tb ? xl_table_key_id(tb, col->key) : -1;
-    double acc = 0, acc2 = 0, best = NAN;
-    size_t count = 0;
+    const xl_tpl_total_t *tot = &sh->columns[ci].total;
+    double x = v[ci];
     switch (tot->fn) {
     case XL_TOTAL_SUM:
-        for (size_t r = 0; r < rows; r++) {
-            double v = cell_num(tb, r, id);
-            if (!isnan(v))
-                acc += v;
-        }
-        return acc;
+        if (!isnan(x))
+            a->sum += x;
+        return;
     case XL_TOTAL_AVERAGE:
     case XL_TOTAL_MIN:
     case XL_TOTAL_MAX:
-        for (size_t r = 0; r < rows; r++) {
-            double v = cell_num(tb, r, id);
-            if (isnan(v))
-                continue;
-            acc += v;
-            count++;
-            if (isnan(best) || (tot->fn == XL_TOTAL_MIN ? v < best : v > best))
-                best = v;
-        }
-        if (count == 0)
-            return NAN;
-        return tot->fn == XL_TOTAL_AVERAGE ? acc / (double)count : best;
+        if (isnan(x))
+            return;
+        a->sum += x;
+        a->count++;
+        if (isnan(a->best) || (tot->fn == XL_TOTAL_MIN ? x < a->best : x > a->best))
+            a->best = x;
+        return;
     case XL_TOTAL_WEIGHTED: {
         /* SUMPRODUCT(x, w) / SUMIF(x, "<>", w): empty cells count as 0 in the
          * product, and a row's weight counts only when x is not empty. */
-        int wid = tb ? xl_table_key_id(tb, sh->columns[tot->weight].key) : -1;
-        for (size_t r = 0; r < rows; r++) {
-            double x = cell_num(tb, r, id), w = cell_num(tb, r, wid);
-            if (isnan(x) || isnan(w))
-                continue;
-            acc += x * w;
-            acc2 += w;
-        }
-        return acc2 == 0 ? NAN : acc / acc2;
+        double w = v[tot->weight];
+        if (isnan(x) || isnan(w))
+            return;
+        a->sum += x * w;
+        a->sum2 += w;
+        return;
     }
     case XL_TOTAL_RATIO: {
-        int nid = tb ? xl_table_key_id(tb, sh->columns[tot->num].key) : -1;
-        int did = tb ? xl_table_key_id(tb, sh->columns[tot->den].key) : -1;
-        for (size_t r = 0; r < rows; r++) {
-            double n = cell_num(tb, r, nid), d = cell_num(tb, r, did);
-            if (!isnan(n))
-                acc += n;
-            if (!isnan(d))
-                acc2 += d;
-        }
-        return acc2 == 0 ? NAN : acc / acc2;
+        double n = v[tot->num], d = v[tot->den];
+        if (!isnan(n))
+            a->sum += n;
+        if (!isnan(d))
+            a->sum2 += d;
+        return;
     }
     case XL_TOTAL_NONE:
         break;
     }
+}
+
+/* The value of a running total; NAN where the formula gives an empty cell. */
+static double total_value(const total_acc_t *a, const xl_tpl_sheet_t *sh, size_t ci)
+{
+    switch (sh->columns[ci].total.fn) {
+    case XL_TOTAL_SUM:
+        return a->sum;
+    case XL_TOTAL_AVERAGE:
+        return a->count == 0 ? NAN : a->sum / (double)a->count;
+    case XL_TOTAL_MIN:
+    case XL_TOTAL_MAX:
+        return a->count == 0 ? NAN : a->best;
+    case XL_TOTAL_WEIGHTED:
+    case XL_TOTAL_RATIO:
+        return a->sum2 == 0 ? NAN : a->sum / a->sum2;
+    case XL_TOTAL_NONE:
+        break;
+    }
     return NAN;
+}
+
+/* Resets the running totals of a sheet's columns. */
+static void totals_reset(total_acc_t *tot, const xl_tpl_sheet_t *sh)
+{
+    for (size_t c = 0; c < sh->n_columns; c++)
+        tot[c] = (total_acc_t){0, 0, NAN, 0};
+}
+
+double xl_model_total(const xl_table_t *tb, const xl_tpl_sheet_t *sh, size_t ci)
+{
+    double v[XL_TPL_MAX_COLUMNS];
+    int ids[XL_TPL_MAX_COLUMNS];
+    total_acc_t a = {0, 0, NAN, 0};
+    size_t rows = tb ? tb->n_rows : 0;
+    for (size_t c = 0; c < sh->n_columns; c++)
+        ids[c] = tb ? xl_table_key_id(tb, sh->columns[c].key) : -1;
+    for (size_t r = 0; r < rows; r++) {
+        for (size_t c = 0; c < sh->n_columns; c++)
+            v[c] = cell_number(xl_table_cell(tb, r, ids[c]));
+        total_add(&a, sh, ci, v);
+    }
+    return total_value(&a, sh, ci);
+}
+
+int xl_cursor_open(const xl_model_t *m, const xl_tpl_sheet_t *sh, xl_cursor_t **out, char *err,
+                   size_t errlen)
+{
+    const xl_table_t *tb = sh->kind == XL_TPL_TABLE ? xl_model_find(m, sh->table) : NULL;
+    *out = NULL;
+    if (!tb) {
+        st_errf(err, errlen, "sheet '%s': the model has no table '%s'", sh->id, sh->table);
+        return ST_ERR_INVALID;
+    }
+    xl_cursor_t *c = xcalloc(1, sizeof *c);
+    c->sh = sh;
+    c->tb = tb;
+    totals_reset(c->tot, sh);
+    if (tb->stream) {
+        /* The current row lives in a one-row table of the cursor's, with the
+         * columns' keys interned first so their ids hold for every row. */
+        size_t r;
+        c->row = table_new(tb->name);
+        xl_table_add_row(c->row, &r);
+        c->row->fixed = true;
+        for (size_t k = 0; k < sh->n_columns; k++)
+            c->ids[k] = key_intern(c->row, sh->columns[k].key);
+        int rc = tb->src.open(tb->arg, &c->cur, err, errlen);
+        if (rc != ST_OK) {
+            c->cur = NULL;
+            xl_cursor_free(c);
+            return rc;
+        }
+    } else {
+        for (size_t k = 0; k < sh->n_columns; k++)
+            c->ids[k] = xl_table_key_id(tb, sh->columns[k].key);
+    }
+    *out = c;
+    return ST_OK;
+}
+
+int xl_cursor_next(xl_cursor_t *c, char *err, size_t errlen)
+{
+    const xl_tpl_sheet_t *sh = c->sh;
+    if (c->done)
+        return 0;
+    if (c->row) {
+        row_clear(&c->row->rows[0]);
+        int rc = c->tb->src.next(c->cur, c->row, err, errlen);
+        if (rc < 0)
+            return rc;
+        if (rc == 0) {
+            c->done = true;
+            return 0;
+        }
+    } else if (c->n == c->tb->n_rows) {
+        c->done = true;
+        return 0;
+    }
+    c->n++;
+    for (size_t k = 0; k < sh->n_columns; k++) {
+        xl_cell_t v = xl_cursor_cell(c, k);
+        int rc = cell_check(sh, &sh->columns[k], v, c->n - 1, err, errlen);
+        if (rc != ST_OK)
+            return rc;
+        c->v[k] = cell_number(v);
+    }
+    for (size_t k = 0; k < sh->n_columns; k++)
+        total_add(&c->tot[k], sh, k, c->v);
+    return 1;
+}
+
+size_t xl_cursor_row(const xl_cursor_t *c)
+{
+    return c->n;
+}
+
+xl_cell_t xl_cursor_cell(const xl_cursor_t *c, size_t ci)
+{
+    if (c->n == 0 || ci >= c->sh->n_columns)
+        return (xl_cell_t){XL_CELL_UNSET, NAN, NULL};
+    if (c->row)
+        return xl_table_cell(c->row, 0, c->ids[ci]);
+    return xl_table_cell(c->tb, c->n - 1, c->ids[ci]);
+}
+
+double xl_cursor_total(const xl_cursor_t *c, size_t ci)
+{
+    return ci < c->sh->n_columns ? total_value(&c->tot[ci], c->sh, ci) : NAN;
+}
+
+void xl_cursor_free(xl_cursor_t *c)
+{
+    if (!c)
+        return;
+    if (c->cur)
+        c->tb->src.close(c->cur);
+    if (c->row)
+        table_free(c->row);
+    free(c);
 }

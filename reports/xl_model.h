@@ -15,9 +15,22 @@
  * days (xl_excel_date()), shown with a date format, so they stay numbers.
  * Text is UTF-8 without NUL bytes; it is copied.
  *
+ * Streamed tables: a table too large to hold (the internal workbook's
+ * Evidence, one row per contact) may instead be a stream: the model keeps
+ * a row source (xl_source_t) and its state, and whoever reads the table
+ * (the writer, xl_digest()) pulls the rows one at a time through a cursor
+ * (xl_cursor_open()), so memory does not grow with the rows.  A pull
+ * model rather than a push of rows into the writer: the writer keeps its
+ * order of work (sheets in template order, a table's rows, then its
+ * totals) and the same cursor serves the writer, the digest and stored
+ * tables alike.  Each pass reopens the source, so a stream can be read
+ * more than once (each read costs a pass over the source).
+ *
  * What it owns: an xl_model_t owns its tables, keys and texts (copied on
- * set); xl_model_free() releases everything.  Not thread-safe while being
- * built; once built, any number of threads may read it.
+ * set) and its sources' state; xl_model_free() releases everything.  Not
+ * thread-safe while being built; once built, any number of threads may
+ * read its stored tables; a streamed table is read by one cursor at a
+ * time (a source's state is usually a connection).
  */
 #ifndef SLT_XL_MODEL_H
 #define SLT_XL_MODEL_H
@@ -80,7 +93,8 @@ xl_table_t *xl_model_table(xl_model_t *m, const char *name);
 const xl_table_t *xl_model_find(const xl_model_t *m, const char *name);
 
 /* Appends an empty row; its index in *row.  ST_ERR_TOO_LARGE past
- * XL_MODEL_MAX_ROWS. */
+ * XL_MODEL_MAX_ROWS; ST_ERR_INVALID for a streamed table (and for the
+ * one-row table a source fills, see xl_source_t). */
 int xl_table_add_row(xl_table_t *t, size_t *row);
 /*
  * Sets a cell of row `row` (< row count).  set_number: v finite or NAN
@@ -104,18 +118,76 @@ xl_cell_t xl_table_cell(const xl_table_t *t, size_t row, int id);
 xl_cell_t xl_table_get(const xl_table_t *t, size_t row, const char *key);
 
 /*
+ * A row source of a streamed table.  A pass: open(), then next() until it
+ * returns 0, then close() (also after an error or an unfinished pass).
+ */
+typedef struct xl_source {
+    /* Starts a pass at the first row; the pass's state in *cur.  ST_OK or
+     * a negative st_code with the reason in err. */
+    int (*open)(void *arg, void **cur, char *err, size_t errlen);
+    /* The next row: sets its cells in row 0 of `row` (empty on entry, with
+     * xl_table_set_number / xl_table_set_text) and returns 1; 0 after the
+     * last row; a negative st_code with the reason in err. */
+    int (*next)(void *cur, xl_table_t *row, char *err, size_t errlen);
+    /* Ends a pass and releases cur. */
+    void (*close)(void *cur);
+    /* Releases arg with the model; NULL when there is nothing to release. */
+    void (*release)(void *arg);
+} xl_source_t;
+
+/*
+ * Makes table `name` (created when new; it must have no rows) a stream
+ * whose rows come from src with state arg.  src is copied; arg passes to
+ * the model in every case (released at once on failure).  ST_ERR_INVALID
+ * for a bad name, a table with rows or one that is already a stream.
+ */
+int xl_model_stream(xl_model_t *m, const char *name, const xl_source_t *src, void *arg);
+/* Whether table t is a stream (its rows are not in the model). */
+bool xl_table_streamed(const xl_table_t *t);
+
+typedef struct xl_cursor xl_cursor_t;
+
+/*
+ * A pass over the rows a table sheet `sh` (XL_TPL_TABLE) shows from model
+ * m, stored or streamed alike, in order: each row is checked against the
+ * sheet's columns as xl_model_check() checks stored rows, and the sheet's
+ * totals are accumulated on the way (xl_cursor_total()).  On ST_OK *out
+ * is the caller's (xl_cursor_free()); m must outlive it.  ST_ERR_INVALID
+ * when m has no table for sh; a source's own error otherwise.  One thread
+ * at a time per cursor, and one open cursor at a time per streamed table.
+ */
+int xl_cursor_open(const xl_model_t *m, const xl_tpl_sheet_t *sh, xl_cursor_t **out, char *err,
+                   size_t errlen);
+/* Moves to the next row: 1 when there is one, 0 at the end (and from then
+ * on), or a negative st_code with the reason in err ("sheet 'x' row 4
+ * column 'y': ..." for a row that does not fit). */
+int xl_cursor_next(xl_cursor_t *c, char *err, size_t errlen);
+/* The number of the current row, 1-based (0 before the first). */
+size_t xl_cursor_row(const xl_cursor_t *c);
+/* The cell of column ci (< sh->n_columns) of the current row; its text is
+ * owned by the cursor (or the model) and valid until the next move. */
+xl_cell_t xl_cursor_cell(const xl_cursor_t *c, size_t ci);
+/* The total of column ci over the rows passed so far, as xl_model_total()
+ * computes it: after the end, the total of the whole table. */
+double xl_cursor_total(const xl_cursor_t *c, size_t ci);
+/* Ends the pass (closing a source's); NULL does nothing. */
+void xl_cursor_free(xl_cursor_t *c);
+
+/*
  * Checks that model m has everything template t shows: every table a sheet
- * reads (facts sheets: with a row 0), in every row a value for every
- * column key (XL_FACT_DATA_DIGEST excepted: the writer fills it), numbers
- * in number columns and text in text columns; and that no sheet in the
- * digest shows XL_FACT_DATA_DIGEST.  ST_OK or ST_ERR_INVALID with "sheet
+ * reads (facts sheets: with a row 0), in every stored row a value for
+ * every column key (XL_FACT_DATA_DIGEST excepted: the writer fills it),
+ * numbers in number columns and text in text columns (a streamed table's
+ * rows are checked by the cursor that reads them); that no facts sheet
+ * reads a streamed table; and that no sheet in the digest shows
+ * XL_FACT_DATA_DIGEST.  ST_OK or ST_ERR_INVALID with "sheet
  * 'daily' row 3 column 'fcr': ..." in err.  Reads only; any thread.
  */
 int xl_model_check(const xl_model_t *m, const xl_tpl_t *t, char *err, size_t errlen);
 
 /*
- * The total of column ci (which has one) of a table sheet over table tb
- * (NULL: no rows), computed as the totals formula the writer puts in the
+ * The total of column ci (which has one) of a table sheet over the stored
+ * rows of table tb (NULL: no rows), computed as the totals formula the writer puts in the
  * cell computes it (templates/README.md "Totals"); NAN when the formula
  * gives an empty cell (no numbers, a zero denominator).  Any thread.
  */

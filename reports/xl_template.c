@@ -891,6 +891,15 @@ int xl_tpl_column_find(const xl_tpl_sheet_t *s, const char *key)
     return -1;
 }
 
+int xl_tpl_sheet_named(const xl_tpl_t *t, xl_lang_t lang, const char *name)
+{
+    for (size_t i = 0; i < t->n_sheets; i++) {
+        if (name_equal_ci(t->sheets[i].name.s[lang], name))
+            return (int)i;
+    }
+    return -1;
+}
+
 int xl_lang_parse(const char *s, xl_lang_t *out)
 {
     for (int l = 0; l < XL_LANG_COUNT; l++) {

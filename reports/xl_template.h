@@ -188,6 +188,10 @@ const xl_tpl_sheet_t *xl_tpl_sheet(const xl_tpl_t *t, size_t i);
 /* Index of the column with `key` in a sheet, or -1. */
 int xl_tpl_column_find(const xl_tpl_sheet_t *s, const char *key);
 
+/* Index of the sheet whose tab in language lang is `name` as Excel compares
+ * tab names (ASCII letters in any case), or -1. */
+int xl_tpl_sheet_named(const xl_tpl_t *t, xl_lang_t lang, const char *name);
+
 /* "en" -> XL_LANG_EN, "zh" -> XL_LANG_ZH; ST_ERR_INVALID otherwise. */
 int xl_lang_parse(const char *s, xl_lang_t *out);
 

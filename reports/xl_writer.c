@@ -7,6 +7,7 @@
 #include <string.h>
 #include <xlsxwriter.h>
 
+#include "buf.h"
 #include "status.h"
 #include "xmem.h"
 
@@ -22,19 +23,21 @@
 #define COLOR_HEAT_HIGH 0x63BE7B
 #define COLOR_TARGET    0xC00000
 
-#define PAPER_A4       9
-#define ROW_HEIGHT     15.0
-#define HEADER_LINES   4    /* most lines a header row grows to */
-#define WIDTH_MIN      8.0  /* auto widths, in characters */
-#define WIDTH_NUMBER   11.0 /* room for a formatted number */
-#define WIDTH_MAX      50.0
-#define FACT_LABEL_MIN 18.0
-#define FACT_VALUE_W   72.0
-#define CHART_ROWS     17 /* rows a default-size chart covers, plus a gap */
-#define CHART_X_SCALE  1.6
-#define HEADER_MAX     255 /* Excel's page header limit */
-#define FORMULA_MAX    512
-#define COL_NAME_MAX   8
+#define PAPER_A4            9
+#define ROW_HEIGHT          15.0
+#define HEADER_LINES        4    /* most lines a header row grows to */
+#define WIDTH_MIN           8.0  /* auto widths, in characters */
+#define WIDTH_NUMBER        11.0 /* room for a formatted number */
+#define WIDTH_MAX           50.0
+#define FACT_LABEL_MIN      18.0
+#define FACT_VALUE_W        72.0
+#define CHART_ROWS          17 /* rows a default-size chart covers, plus a gap */
+#define CHART_X_SCALE       1.6
+#define HEADER_MAX          255 /* Excel's page header limit */
+#define FORMULA_MAX         512
+#define COL_NAME_MAX        8
+#define FORMULA_TOTAL_MAX   8192 /* Excel's longest formula, in characters */
+#define XL_SHEET_NAME_BYTES 128  /* 31 characters of UTF-8, and the NUL */
 
 /* libxlsxwriter calls the non-reentrant gmtime: one workbook at a time (xl_writer.h). */
 static pthread_mutex_t xl_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -45,7 +48,9 @@ typedef struct wctx {
     const xl_tpl_t *t;
     const xl_model_t *m;
     xl_lang_t lang;
-    const char *digest;
+    const char *digest;  /* once known (facts sheets showing it are written last) */
+    xl_digest_run_t *dg; /* fed as the sheets are written */
+    size_t max_rows;     /* rows of a sheet (xl_write_opts_t) */
     lxw_format *f_header, *f_title, *f_label, *f_text, *f_wrap, *f_total_label;
     lxw_format *f_style[3]; /* conditional styles by xl_tpl_style_t */
     char *err;
@@ -56,6 +61,7 @@ void xl_write_opts_default(xl_write_opts_t *o)
 {
     o->constant_memory = -1;
     o->tmpdir = NULL;
+    o->max_rows_per_sheet = XL_SHEET_MAX_ROWS;
 }
 
 /* Maps a libxlsxwriter error to ST_ERR_IO with its message; ST_OK for none. */
@@ -221,45 +227,118 @@ static int cell_write(wctx_t *w, lxw_worksheet *ws, lxw_row_t row, lxw_col_t col
     return lxw_check(w, worksheet_write_number(ws, row, col, v.num, numf), "number cell");
 }
 
-/* The totals formula of column ci over data rows 2..n+1 (Excel numbering), into f. */
-static void total_formula(const xl_tpl_sheet_t *sh, size_t ci, size_t n, char *f, size_t fl)
+/* One sheet of a table: the first, or a continuation. */
+typedef struct part {
+    char name[XL_SHEET_NAME_BYTES];
+    size_t rows; /* data rows on it */
+} part_t;
+
+/* A table sheet being written: its parts so far, and what every part repeats. */
+typedef struct tsheet {
+    const xl_tpl_sheet_t *sh;
+    lxw_worksheet *ws; /* the last part's */
+    part_t *parts;
+    size_t n_parts;
+    double widths[XL_TPL_MAX_COLUMNS];
+    double header_lines;
+    lxw_format *numf[XL_TPL_MAX_COLUMNS], *totf[XL_TPL_MAX_COLUMNS];
+} tsheet_t;
+
+/* Appends the data range of column col on part p, named ('Evidence (2)'!B2:B9)
+ * unless p is the part the formula is on. */
+static int range_put(buf_t *f, const tsheet_t *ts, size_t p, size_t col)
 {
-    const xl_tpl_total_t *t = &sh->columns[ci].total;
-    char x[COL_NAME_MAX], a[COL_NAME_MAX], b[COL_NAME_MAX];
-    char rx[40], ra[40], rb[40];
-    size_t last = n + 1;
-    col_name(x, ci);
-    snprintf(rx, sizeof rx, "%s2:%s%zu", x, x, last);
+    char x[COL_NAME_MAX];
+    int rc = ST_OK;
+    col_name(x, col);
+    if (p + 1 != ts->n_parts) {
+        rc = buf_putc(f, '\'');
+        for (const char *c = ts->parts[p].name; rc == ST_OK && *c; c++)
+            rc = buf_append(f, *c == '\'' ? "''" : c, *c == '\'' ? 2 : 1); /* '' is a quote */
+        if (rc == ST_OK)
+            rc = buf_puts(f, "'!");
+    }
+    return rc == ST_OK ? buf_printf(f, "%s2:%s%zu", x, x, ts->parts[p].rows + 1) : rc;
+}
+
+/* Appends, for every part with rows and joined by sep, pre + the range of
+ * column a [+ mid + the range of column b when b >= 0] + post. */
+static int terms_put(buf_t *f, const tsheet_t *ts, const char *sep, const char *pre, size_t a,
+                     const char *mid, int b, const char *post)
+{
+    int rc = ST_OK;
+    bool first = true;
+    for (size_t p = 0; rc == ST_OK && p < ts->n_parts; p++) {
+        if (ts->parts[p].rows == 0)
+            continue;
+        if (!first)
+            rc = buf_puts(f, sep);
+        if (rc == ST_OK)
+            rc = buf_puts(f, pre);
+        if (rc == ST_OK)
+            rc = range_put(f, ts, p, a);
+        if (rc == ST_OK && b >= 0 && (rc = buf_puts(f, mid)) == ST_OK)
+            rc = range_put(f, ts, p, (size_t)b);
+        if (rc == ST_OK)
+            rc = buf_puts(f, post);
+        first = false;
+    }
+    return rc;
+}
+
+/*
+ * The totals formula of column ci over the data rows of every part (the
+ * totals row is on the last part), into f.  One part gives the plain
+ * formulas of templates/README.md ("=SUM(B2:B9)"); more parts give the same
+ * functions over every part's range ("=SUM(B2:B9,'Evidence (2)'!B2:B5)").
+ * ST_ERR_TOO_LARGE past Excel's formula length.
+ */
+static int total_formula(const tsheet_t *ts, size_t ci, buf_t *f)
+{
+    const xl_tpl_total_t *t = &ts->sh->columns[ci].total;
+    static const char *const fns[] = {
+        [XL_TOTAL_AVERAGE] = "AVERAGE", [XL_TOTAL_MIN] = "MIN", [XL_TOTAL_MAX] = "MAX"};
+    buf_t a, b;
+    int rc;
+    size_t with_rows = 0;
+    for (size_t p = 0; p < ts->n_parts; p++)
+        with_rows += ts->parts[p].rows > 0;
+    const char *lp = with_rows > 1 ? "(" : "", *rp = with_rows > 1 ? ")" : "";
+    buf_init(&a, FORMULA_TOTAL_MAX);
+    buf_init(&b, FORMULA_TOTAL_MAX);
     switch (t->fn) {
     case XL_TOTAL_SUM:
-        snprintf(f, fl, "=SUM(%s)", rx);
-        return;
+        if ((rc = terms_put(&a, ts, ",", "", ci, NULL, -1, "")) == ST_OK)
+            rc = buf_printf(f, "=SUM(%s)", buf_cstr(&a));
+        break;
     case XL_TOTAL_AVERAGE:
-        snprintf(f, fl, "=IF(COUNT(%s)=0,\"\",AVERAGE(%s))", rx, rx);
-        return;
     case XL_TOTAL_MIN:
-        snprintf(f, fl, "=IF(COUNT(%s)=0,\"\",MIN(%s))", rx, rx);
-        return;
     case XL_TOTAL_MAX:
-        snprintf(f, fl, "=IF(COUNT(%s)=0,\"\",MAX(%s))", rx, rx);
-        return;
+        if ((rc = terms_put(&a, ts, ",", "", ci, NULL, -1, "")) == ST_OK)
+            rc = buf_printf(f, "=IF(COUNT(%s)=0,\"\",%s(%s))", buf_cstr(&a), fns[t->fn],
+                            buf_cstr(&a));
+        break;
     case XL_TOTAL_WEIGHTED:
-        col_name(a, (size_t)t->weight);
-        snprintf(ra, sizeof ra, "%s2:%s%zu", a, a, last);
-        snprintf(f, fl, "=IF(SUMIF(%s,\"<>\",%s)=0,\"\",SUMPRODUCT(%s,%s)/SUMIF(%s,\"<>\",%s))", rx,
-                 ra, rx, ra, rx, ra);
-        return;
+        /* SUMPRODUCT and SUMIF take one range each: a sum of terms per part. */
+        if ((rc = terms_put(&a, ts, "+", "SUMPRODUCT(", ci, ",", t->weight, ")")) == ST_OK &&
+            (rc = terms_put(&b, ts, "+", "SUMIF(", ci, ",\"<>\",", t->weight, ")")) == ST_OK)
+            rc = buf_printf(f, "=IF(%s=0,\"\",%s%s%s/%s%s%s)", buf_cstr(&b), lp, buf_cstr(&a), rp,
+                            lp, buf_cstr(&b), rp);
+        break;
     case XL_TOTAL_RATIO:
-        col_name(a, (size_t)t->num);
-        col_name(b, (size_t)t->den);
-        snprintf(ra, sizeof ra, "%s2:%s%zu", a, a, last);
-        snprintf(rb, sizeof rb, "%s2:%s%zu", b, b, last);
-        snprintf(f, fl, "=IF(SUM(%s)=0,\"\",SUM(%s)/SUM(%s))", rb, ra, rb);
-        return;
+        if ((rc = terms_put(&a, ts, ",", "", (size_t)t->num, NULL, -1, "")) == ST_OK &&
+            (rc = terms_put(&b, ts, ",", "", (size_t)t->den, NULL, -1, "")) == ST_OK)
+            rc = buf_printf(f, "=IF(SUM(%s)=0,\"\",SUM(%s)/SUM(%s))", buf_cstr(&b), buf_cstr(&a),
+                            buf_cstr(&b));
+        break;
     case XL_TOTAL_NONE:
+    default:
+        rc = buf_puts(f, "=\"\"");
         break;
     }
-    snprintf(f, fl, "=\"\"");
+    buf_free(&a);
+    buf_free(&b);
+    return rc;
 }
 
 /* Conditional formats of a table sheet over data rows 1..n (0-based). */
@@ -361,10 +440,14 @@ static int charts_write(wctx_t *w, lxw_worksheet *ws, const xl_tpl_sheet_t *sh, 
     return ST_OK;
 }
 
-/* Column widths of a table sheet: the template's, or from the contents. */
-static int widths_write(wctx_t *w, lxw_worksheet *ws, const xl_tpl_sheet_t *sh,
-                        const xl_table_t *tb, double *widths)
+/* Column widths of a table sheet: the template's, or from the contents
+ * (the label, and a stored table's texts; a streamed table's rows are not
+ * read twice, so its text columns need a template width or fit the label). */
+static void widths_compute(wctx_t *w, tsheet_t *ts)
 {
+    const xl_tpl_sheet_t *sh = ts->sh;
+    const xl_table_t *tb = xl_model_find(w->m, sh->table);
+    bool stored = tb && !xl_table_streamed(tb);
     for (size_t c = 0; c < sh->n_columns; c++) {
         const xl_tpl_column_t *col = &sh->columns[c];
         double wd = col->width;
@@ -372,7 +455,7 @@ static int widths_write(wctx_t *w, lxw_worksheet *ws, const xl_tpl_sheet_t *sh,
             wd = longest_word(col->label.s[w->lang]);
             if (col->type == XL_TPL_NUMBER && wd < WIDTH_NUMBER)
                 wd = WIDTH_NUMBER;
-            if (col->type == XL_TPL_TEXT) {
+            if (col->type == XL_TPL_TEXT && stored) {
                 int id = xl_table_key_id(tb, col->key);
                 for (size_t r = 0; r < xl_table_row_count(tb); r++) {
                     xl_cell_t v = xl_table_cell(tb, r, id);
@@ -387,97 +470,216 @@ static int widths_write(wctx_t *w, lxw_worksheet *ws, const xl_tpl_sheet_t *sh,
             wd = wd < WIDTH_MIN ? WIDTH_MIN : wd > WIDTH_MAX ? WIDTH_MAX : wd;
             wd += 2;
         }
-        widths[c] = wd;
-        lxw_row_col_options o = {.hidden = col->hidden};
-        int rc =
-            lxw_check(w, worksheet_set_column_opt(ws, (lxw_col_t)c, (lxw_col_t)c, wd, NULL, &o),
-                      "column width");
-        if (rc != ST_OK)
-            return rc;
+        ts->widths[c] = wd;
+    }
+    /* The header row is tall enough for the longest wrapped label. */
+    double lines = 1;
+    for (size_t c = 0; c < sh->n_columns; c++) {
+        double l = ceil(text_width(sh->columns[c].label.s[w->lang]) / (ts->widths[c] - 1));
+        lines = l > lines ? l : lines;
+    }
+    ts->header_lines = lines > HEADER_LINES ? HEADER_LINES : lines;
+}
+
+/*
+ * The tab of part k (0-based) of a table sheet: the sheet's name, then
+ * "<name> (2)", "<name> (3)" ..., the name cut (whole characters) so that
+ * the tab keeps to Excel's 31 characters.  ST_ERR_INVALID when the tab is
+ * another sheet's of the template (Excel compares tabs without case).
+ */
+static int part_name(wctx_t *w, const xl_tpl_sheet_t *sh, size_t k, char *out)
+{
+    const char *base = sh->name.s[w->lang];
+    if (k == 0) {
+        snprintf(out, XL_SHEET_NAME_BYTES, "%s", base);
+        return ST_OK;
+    }
+    char suffix[32];
+    int sl = snprintf(suffix, sizeof suffix, " (%zu)", k + 1);
+    size_t keep = XL_TPL_SHEET_MAX - (size_t)sl, chars = 0, bytes = 0;
+    for (; base[bytes]; bytes++) {
+        if (((unsigned char)base[bytes] & 0xc0) != 0x80 && chars++ == keep)
+            break;
+    }
+    snprintf(out, XL_SHEET_NAME_BYTES, "%.*s%s", (int)bytes, base, suffix);
+    int other = xl_tpl_sheet_named(w->t, w->lang, out);
+    if (other >= 0) {
+        st_errf(w->err, w->errlen, "sheet '%s': its continuation '%s' has the tab of sheet '%s'",
+                sh->id, out, xl_tpl_sheet(w->t, (size_t)other)->id);
+        return ST_ERR_INVALID;
     }
     return ST_OK;
 }
 
-/* A table sheet: header, rows, totals, conditional formats, charts. */
-static int table_write(wctx_t *w, lxw_worksheet *ws, const xl_tpl_sheet_t *sh)
+/* Starts the next part of a table sheet: a new worksheet with the print
+ * setup, column widths, the header row and the frozen panes. */
+static int part_start(wctx_t *w, tsheet_t *ts)
 {
-    const xl_table_t *tb = xl_model_find(w->m, sh->table);
-    size_t n = xl_table_row_count(tb);
-    double widths[XL_TPL_MAX_COLUMNS];
-    lxw_format *numf[XL_TPL_MAX_COLUMNS], *totf[XL_TPL_MAX_COLUMNS];
-    int ids[XL_TPL_MAX_COLUMNS];
-    int rc;
-    if ((rc = widths_write(w, ws, sh, tb, widths)) != ST_OK)
+    const xl_tpl_sheet_t *sh = ts->sh;
+    ts->parts = xrealloc(ts->parts, (ts->n_parts + 1) * sizeof *ts->parts);
+    part_t *p = &ts->parts[ts->n_parts];
+    p->rows = 0;
+    int rc = part_name(w, sh, ts->n_parts, p->name);
+    if (rc != ST_OK)
         return rc;
-    /* Header row, tall enough for the longest wrapped label. */
-    double lines = 1;
-    for (size_t c = 0; c < sh->n_columns; c++) {
-        double l = ceil(text_width(sh->columns[c].label.s[w->lang]) / (widths[c] - 1));
-        lines = l > lines ? l : lines;
-        numf[c] = totf[c] = NULL;
-        if (sh->columns[c].type == XL_TPL_NUMBER) {
-            numf[c] = number_format(w, &sh->columns[c], false);
-            totf[c] = number_format(w, &sh->columns[c], true);
-        }
-        ids[c] = xl_table_key_id(tb, sh->columns[c].key);
+    ts->n_parts++;
+    ts->ws = workbook_add_worksheet(w->wb, p->name);
+    if (!ts->ws) {
+        st_errf(w->err, w->errlen, "sheet '%s': libxlsxwriter refused the tab '%s'", sh->id,
+                p->name);
+        return ST_ERR_INVALID;
     }
-    lines = lines > HEADER_LINES ? HEADER_LINES : lines;
-    if ((rc = lxw_check(w, worksheet_set_row(ws, 0, ROW_HEIGHT * lines, NULL), "header row")) !=
-        ST_OK)
+    if ((rc = print_setup(w, ts->ws, true)) != ST_OK)
         return rc;
     for (size_t c = 0; c < sh->n_columns; c++) {
-        rc = lxw_check(w,
-                       worksheet_write_string(ws, 0, (lxw_col_t)c, sh->columns[c].label.s[w->lang],
-                                              w->f_header),
-                       "header");
+        lxw_row_col_options o = {.hidden = sh->columns[c].hidden};
+        rc = lxw_check(
+            w,
+            worksheet_set_column_opt(ts->ws, (lxw_col_t)c, (lxw_col_t)c, ts->widths[c], NULL, &o),
+            "column width");
         if (rc != ST_OK)
             return rc;
     }
-    /* Rows strictly in order: constant memory flushes a row when the next starts. */
-    for (size_t r = 0; r < n; r++) {
+    rc = lxw_check(w, worksheet_set_row(ts->ws, 0, ROW_HEIGHT * ts->header_lines, NULL),
+                   "header row");
+    for (size_t c = 0; c < sh->n_columns && rc == ST_OK; c++)
+        rc = lxw_check(w,
+                       worksheet_write_string(ts->ws, 0, (lxw_col_t)c,
+                                              sh->columns[c].label.s[w->lang], w->f_header),
+                       "header");
+    if (rc == ST_OK && (sh->freeze_rows || sh->freeze_cols))
+        worksheet_freeze_panes(ts->ws, (lxw_row_t)sh->freeze_rows, (lxw_col_t)sh->freeze_cols);
+    return rc;
+}
+
+/* Ends the current part: its conditional formats over its rows. */
+static int part_end(wctx_t *w, tsheet_t *ts)
+{
+    size_t n = ts->parts[ts->n_parts - 1].rows;
+    return n == 0 ? ST_OK : conds_write(w, ts->ws, ts->sh, n);
+}
+
+/* The totals row after the last part's rows, each formula with its value. */
+static int totals_write(wctx_t *w, tsheet_t *ts, const xl_cursor_t *cur, size_t n)
+{
+    const xl_tpl_sheet_t *sh = ts->sh;
+    lxw_row_t tr = (lxw_row_t)(ts->parts[ts->n_parts - 1].rows + 1);
+    buf_t f;
+    int rc = lxw_check(
+        w, worksheet_write_string(ts->ws, tr, 0, sh->total_label.s[w->lang], w->f_total_label),
+        "totals label");
+    buf_init(&f, FORMULA_TOTAL_MAX);
+    for (size_t c = 1; c < sh->n_columns && rc == ST_OK; c++) {
+        if (sh->columns[c].total.fn == XL_TOTAL_NONE) {
+            rc = lxw_check(w, worksheet_write_blank(ts->ws, tr, (lxw_col_t)c, w->f_total_label),
+                           "totals");
+            continue;
+        }
+        double v = xl_cursor_total(cur, c);
+        buf_reset(&f);
+        if (n == 0)
+            rc = buf_puts(&f, isnan(v) ? "=\"\"" : "=0");
+        else
+            rc = total_formula(ts, c, &f);
+        if (rc != ST_OK) {
+            st_errf(w->err, w->errlen,
+                    "sheet '%s': the total of '%s' over %zu sheets is longer "
+                    "than an Excel formula",
+                    sh->id, sh->columns[c].key, ts->n_parts);
+            break;
+        }
+        if (isnan(v))
+            rc = lxw_check(w,
+                           worksheet_write_formula_str(ts->ws, tr, (lxw_col_t)c, buf_cstr(&f),
+                                                       ts->totf[c], ""),
+                           "total formula");
+        else
+            rc = lxw_check(
+                w,
+                worksheet_write_formula_num(ts->ws, tr, (lxw_col_t)c, buf_cstr(&f), ts->totf[c], v),
+                "total formula");
+    }
+    buf_free(&f);
+    return rc;
+}
+
+/*
+ * Writes the rows of a table sheet from cursor cur, in order, feeding the
+ * digest as it goes: a part holds max_rows_per_sheet rows with its header
+ * (and the totals row, on the last part); the next row starts a new part.
+ */
+static int rows_write(wctx_t *w, tsheet_t *ts, xl_cursor_t *cur, size_t *n)
+{
+    const xl_tpl_sheet_t *sh = ts->sh;
+    int rc;
+    while ((rc = xl_cursor_next(cur, w->err, w->errlen)) == 1) {
+        part_t *p = &ts->parts[ts->n_parts - 1];
+        if (p->rows + 1 == w->max_rows) {
+            if ((rc = part_end(w, ts)) != ST_OK || (rc = part_start(w, ts)) != ST_OK)
+                return rc;
+            p = &ts->parts[ts->n_parts - 1];
+        }
+        lxw_row_t row = (lxw_row_t)(p->rows + 1);
         for (size_t c = 0; c < sh->n_columns; c++) {
-            rc = cell_write(w, ws, (lxw_row_t)(r + 1), (lxw_col_t)c, &sh->columns[c],
-                            xl_table_cell(tb, r, ids[c]), numf[c]);
+            rc = cell_write(w, ts->ws, row, (lxw_col_t)c, &sh->columns[c], xl_cursor_cell(cur, c),
+                            ts->numf[c]);
             if (rc != ST_OK)
                 return rc;
         }
+        xl_digest_row(w->dg, sh, cur);
+        p->rows++;
+        (*n)++;
     }
-    lxw_row_t below = (lxw_row_t)(n + 2);
-    if (sh->has_totals) {
-        lxw_row_t tr = (lxw_row_t)(n + 1);
-        char f[FORMULA_MAX];
-        rc = lxw_check(
-            w, worksheet_write_string(ws, tr, 0, sh->total_label.s[w->lang], w->f_total_label),
-            "totals label");
-        for (size_t c = 1; c < sh->n_columns && rc == ST_OK; c++) {
-            if (sh->columns[c].total.fn == XL_TOTAL_NONE) {
-                rc = lxw_check(w, worksheet_write_blank(ws, tr, (lxw_col_t)c, w->f_total_label),
-                               "totals");
-                continue;
-            }
-            double v = xl_model_total(tb, sh, c);
-            if (n == 0)
-                snprintf(f, sizeof f, isnan(v) ? "=\"\"" : "=0");
-            else
-                total_formula(sh, c, n, f, sizeof f);
-            if (isnan(v))
-                rc = lxw_check(w, worksheet_write_formula_str(ws, tr, (lxw_col_t)c, f, totf[c], ""),
-                               "total formula");
-            else
-                rc = lxw_check(w, worksheet_write_formula_num(ws, tr, (lxw_col_t)c, f, totf[c], v),
-                               "total formula");
+    return rc;
+}
+
+/* A table sheet: its parts (header, rows), totals, conditional formats,
+ * charts; the rows and totals go to the digest too. */
+static int table_write(wctx_t *w, const xl_tpl_sheet_t *sh)
+{
+    tsheet_t ts;
+    xl_cursor_t *cur = NULL;
+    size_t n = 0;
+    memset(&ts, 0, sizeof ts);
+    ts.sh = sh;
+    widths_compute(w, &ts);
+    for (size_t c = 0; c < sh->n_columns; c++) {
+        if (sh->columns[c].type == XL_TPL_NUMBER) {
+            ts.numf[c] = number_format(w, &sh->columns[c], false);
+            ts.totf[c] = number_format(w, &sh->columns[c], true);
         }
-        if (rc != ST_OK)
-            return rc;
-        below = (lxw_row_t)(n + 3);
     }
-    if (sh->freeze_rows || sh->freeze_cols)
-        worksheet_freeze_panes(ws, (lxw_row_t)sh->freeze_rows, (lxw_col_t)sh->freeze_cols);
-    if (n == 0)
-        return ST_OK; /* no range to format or chart */
-    if ((rc = conds_write(w, ws, sh, n)) != ST_OK)
-        return rc;
-    return charts_write(w, ws, sh, n, below);
+    int rc = part_start(w, &ts);
+    if (rc == ST_OK)
+        rc = xl_cursor_open(w->m, sh, &cur, w->err, w->errlen);
+    if (rc == ST_OK)
+        rc = rows_write(w, &ts, cur, &n);
+    if (rc != ST_OK)
+        goto fail;
+    xl_digest_totals(w->dg, sh, cur);
+    if (sh->has_totals) {
+        /* The totals row must fit under the last part's rows. */
+        if (ts.parts[ts.n_parts - 1].rows + 2 > w->max_rows &&
+            ((rc = part_end(w, &ts)) != ST_OK || (rc = part_start(w, &ts)) != ST_OK))
+            goto fail;
+        if ((rc = totals_write(w, &ts, cur, n)) != ST_OK)
+            goto fail;
+    }
+    if ((rc = part_end(w, &ts)) == ST_OK && n > 0 && sh->n_charts > 0) {
+        if (ts.n_parts == 1) {
+            rc = charts_write(w, ts.ws, sh, n, (lxw_row_t)(n + (sh->has_totals ? 3 : 2)));
+        } else {
+            /* A chart series is one range on one sheet. */
+            st_errf(w->err, w->errlen,
+                    "sheet '%s': %zu rows do not fit one sheet, and its charts cannot span sheets",
+                    sh->id, n);
+            rc = ST_ERR_TOO_LARGE;
+        }
+    }
+fail:
+    xl_cursor_free(cur);
+    free(ts.parts);
+    return rc;
 }
 
 /* A facts sheet: an optional title, then "label | value" rows. */
@@ -529,23 +731,99 @@ static int facts_write(wctx_t *w, lxw_worksheet *ws, const xl_tpl_sheet_t *sh)
     return ST_OK;
 }
 
-/* Whether some table the template shows has more than XL_CONST_MEM_ROWS rows. */
+/* The model may carry the digest (XL_FACT_DATA_DIGEST): it must be the computed one. */
+static int digest_given_check(wctx_t *w, const char *digest)
+{
+    const xl_table_t *cover = xl_model_find(w->m, XL_TABLE_COVER);
+    xl_cell_t given = {XL_CELL_UNSET, NAN, NULL};
+    if (cover)
+        given = xl_table_get(cover, 0, XL_FACT_DATA_DIGEST);
+    if (given.kind == XL_CELL_UNSET ||
+        (given.kind == XL_CELL_TEXT && strcmp(given.text, digest) == 0))
+        return ST_OK;
+    st_errf(w->err, w->errlen, "the model's %s is not the digest of its data (%s)",
+            XL_FACT_DATA_DIGEST, digest);
+    return ST_ERR_INVALID;
+}
+
+/* Whether the workbook should be written in constant memory when opts
+ * say auto: a streamed table, or one with more than XL_CONST_MEM_ROWS rows. */
 static bool rows_many(const xl_tpl_t *t, const xl_model_t *m)
 {
     for (size_t s = 0; s < xl_tpl_sheet_count(t); s++) {
         const xl_table_t *tb = xl_model_find(m, xl_tpl_sheet(t, s)->table);
-        if (tb && xl_table_row_count(tb) > XL_CONST_MEM_ROWS)
+        if (tb && (xl_table_streamed(tb) || xl_table_row_count(tb) > XL_CONST_MEM_ROWS))
             return true;
     }
     return false;
 }
 
+/* Whether a facts sheet shows the data digest (so it is written last). */
+static bool shows_digest(const xl_tpl_sheet_t *sh)
+{
+    return sh->kind == XL_TPL_FACTS && xl_tpl_column_find(sh, XL_FACT_DATA_DIGEST) >= 0;
+}
+
+/*
+ * The sheets in template order, the digest fed as each is written; a facts
+ * sheet showing the digest (the Cover) gets its tab in order but its rows
+ * once the digest is known: every worksheet flushes its own rows, so
+ * filling an earlier tab last works in constant memory too.
+ */
+static int sheets_write(wctx_t *w, char *digest)
+{
+    const xl_tpl_t *t = w->t;
+    size_t n = xl_tpl_sheet_count(t);
+    lxw_worksheet **later = xcalloc(n, sizeof *later);
+    int rc = ST_OK;
+    for (size_t s = 0; s < n && rc == ST_OK; s++) {
+        const xl_tpl_sheet_t *sh = xl_tpl_sheet(t, s);
+        if (sh->kind == XL_TPL_TABLE) {
+            rc = table_write(w, sh);
+            continue;
+        }
+        lxw_worksheet *ws = workbook_add_worksheet(w->wb, sh->name.s[w->lang]);
+        if (!ws) {
+            st_errf(w->err, w->errlen, "sheet '%s': libxlsxwriter refused the name", sh->id);
+            rc = ST_ERR_INVALID;
+            break;
+        }
+        if ((rc = print_setup(w, ws, false)) != ST_OK)
+            break;
+        if (shows_digest(sh)) {
+            later[s] = ws;
+            continue;
+        }
+        rc = facts_write(w, ws, sh);
+        xl_digest_facts(w->dg, sh, xl_model_find(w->m, sh->table));
+    }
+    xl_digest_run_t *dg = w->dg;
+    w->dg = NULL;
+    if (rc == ST_OK)
+        rc = xl_digest_finish(dg, digest, w->err, w->errlen);
+    else
+        xl_digest_free(dg);
+    if (rc == ST_OK)
+        rc = digest_given_check(w, digest);
+    w->digest = digest;
+    for (size_t s = 0; s < n && rc == ST_OK; s++) {
+        if (later[s])
+            rc = facts_write(w, later[s], xl_tpl_sheet(t, s));
+    }
+    free(later);
+    return rc;
+}
+
 /* Writes the workbook; the caller holds xl_lock. */
 static int write_locked(const char *path, const xl_tpl_t *t, const xl_model_t *m,
-                        const xl_write_opts_t *opts, const char *digest, char *err, size_t errlen)
+                        const xl_write_opts_t *opts, char *digest, char *err, size_t errlen)
 {
-    wctx_t w = {
-        .t = t, .m = m, .lang = xl_model_lang(m), .digest = digest, .err = err, .errlen = errlen};
+    wctx_t w = {.t = t,
+                .m = m,
+                .lang = xl_model_lang(m),
+                .max_rows = opts->max_rows_per_sheet,
+                .err = err,
+                .errlen = errlen};
     lxw_workbook_options o = {.constant_memory = 0, .tmpdir = (char *)(uintptr_t)opts->tmpdir};
     int rc = ST_OK;
     o.constant_memory = opts->constant_memory < 0 ? rows_many(t, m) : opts->constant_memory > 0;
@@ -563,25 +841,15 @@ static int write_locked(const char *path, const xl_tpl_t *t, const xl_model_t *m
     if ((rc = lxw_check(&w, workbook_set_properties(w.wb, &props), "properties")) != ST_OK)
         goto fail;
     formats_make(&w);
-    for (size_t s = 0; s < xl_tpl_sheet_count(t); s++) {
-        const xl_tpl_sheet_t *sh = xl_tpl_sheet(t, s);
-        lxw_worksheet *ws = workbook_add_worksheet(w.wb, sh->name.s[w.lang]);
-        if (!ws) {
-            st_errf(err, errlen, "sheet '%s': libxlsxwriter refused the name", sh->id);
-            rc = ST_ERR_INVALID;
-            goto fail;
-        }
-        if ((rc = print_setup(&w, ws, sh->kind == XL_TPL_TABLE)) != ST_OK)
-            goto fail;
-        rc = sh->kind == XL_TPL_TABLE ? table_write(&w, ws, sh) : facts_write(&w, ws, sh);
-        if (rc != ST_OK)
-            goto fail;
-    }
+    w.dg = xl_digest_new(NULL);
+    if ((rc = sheets_write(&w, digest)) != ST_OK)
+        goto fail;
     lxw_error e = workbook_close(w.wb);
     w.wb = NULL;
     return lxw_check(&w, e, path);
 fail:
     /* workbook_close() also frees; the half-written file is the caller's to remove. */
+    xl_digest_free(w.dg);
     if (w.wb)
         workbook_close(w.wb);
     return rc;
@@ -590,29 +858,23 @@ fail:
 int xl_write(const char *path, const xl_tpl_t *t, const xl_model_t *m, const xl_write_opts_t *opts,
              char *digest_hex, char *err, size_t errlen)
 {
-    char digest[XL_DIGEST_HEX_LEN + 1];
+    char digest[XL_DIGEST_HEX_LEN + 1] = "";
     xl_write_opts_t defaults;
     int rc;
     if (!opts) {
         xl_write_opts_default(&defaults);
         opts = &defaults;
     }
+    if (opts->max_rows_per_sheet < 2 || opts->max_rows_per_sheet > XL_SHEET_MAX_ROWS) {
+        st_errf(err, errlen, "max_rows_per_sheet must be 2..%d", XL_SHEET_MAX_ROWS);
+        return ST_ERR_INVALID;
+    }
     if (xl_model_generated_at(m) <= 0) {
         st_errf(err, errlen, "the model has no generated_at");
         return ST_ERR_INVALID;
     }
-    if ((rc = xl_digest(t, m, digest, err, errlen)) != ST_OK)
+    if ((rc = xl_model_check(m, t, err, errlen)) != ST_OK)
         return rc;
-    const xl_table_t *cover = xl_model_find(m, XL_TABLE_COVER);
-    xl_cell_t given = {XL_CELL_UNSET, NAN, NULL};
-    if (cover)
-        given = xl_table_get(cover, 0, XL_FACT_DATA_DIGEST);
-    if (given.kind != XL_CELL_UNSET &&
-        (given.kind != XL_CELL_TEXT || strcmp(given.text, digest) != 0)) {
-        st_errf(err, errlen, "the model's %s is not the digest of its data (%s)",
-                XL_FACT_DATA_DIGEST, digest);
-        return ST_ERR_INVALID;
-    }
     pthread_mutex_lock(&xl_lock);
     rc = write_locked(path, t, m, opts, digest, err, errlen);
     pthread_mutex_unlock(&xl_lock);

@@ -554,14 +554,20 @@ static int table_methodology(rmodel_ctx_t *x)
  * The internal workbook's tables (rmodel_req_t.internal).
  * ------------------------------------------------------------------------ */
 
-/* Excel's serial date-time of a UTC instant in the contract's local time. */
-static double local_serial(const rmodel_ctx_t *x, int64_t utc_us)
+/* Excel's serial date-time of a UTC instant in zone tz. */
+static double serial_in(const tz_t *tz, int64_t utc_us)
 {
     int64_t s = utc_us >= 0 ? utc_us / 1000000 : -((-utc_us + 999999) / 1000000);
     tz_civil_t c;
-    tz_to_local(x->tz, s, &c);
+    tz_to_local(tz, s, &c);
     return xl_excel_date(c.year, c.month, c.day) +
            (double)(c.hour * 3600 + c.min * 60 + c.sec) / 86400.0;
+}
+
+/* Excel's serial date-time of a UTC instant in the contract's local time. */
+static double local_serial(const rmodel_ctx_t *x, int64_t utc_us)
+{
+    return serial_in(x->tz, utc_us);
 }
 
 /* The QA row of an agent, or NULL (x->qa->qa.agents is sorted by id). */
@@ -965,20 +971,52 @@ static int table_staffing(rmodel_ctx_t *x)
     return rc;
 }
 
-/* Evidence contacts shown on the sheet; one more row says how many are not. */
-#define EVIDENCE_MAX_ROWS ((size_t)XL_MODEL_MAX_ROWS - 1)
+/*
+ * Evidence is a streamed table (xl_model.h): the writer pulls its rows while
+ * it writes the sheet, so a month of a million contacts is never held.  The
+ * rows come from the database in keyset pages of EVIDENCE_PAGE rows ordered
+ * by (offered_us, call_id), each page starting after the last row of the
+ * one before (the index on (tenant_id, offered_us), which InnoDB extends
+ * with the primary key's call_id, serves the order and the start).  Pages
+ * rather than one streaming query (db_query_rows pushes rows into a
+ * callback; the writer pulls): no thread, the connection is free between
+ * pages, and memory is one page whatever the month holds.
+ */
+#define EVIDENCE_PAGE 10000
 
-/* The evidence contacts; parameters: tenant, month start and end (UTC us),
+/* The evidence contacts; parameters: tenant, first offered_us, end of the month (UTC us),
  * threshold T, lowest wait of a counted abandon, whether overflows count. */
-#define EVIDENCE_WHERE                                                                             \
-    "FROM contacts WHERE tenant_id = ? AND offered_us >= ? AND offered_us < ? "                    \
+#define EVIDENCE_SELECT                                                                            \
+    "SELECT call_id, queue, offered_us, wait_s, outcome FROM contacts "                            \
+    "WHERE tenant_id = ? AND offered_us >= ? AND offered_us < ? "                                  \
     "AND ((outcome = 1 AND wait_s > ?) OR (outcome = 2 AND wait_s >= ?) OR "                       \
-    "(outcome = 3 AND ? = 1))"
+    "(outcome = 3 AND ? = 1)) "
+#define EVIDENCE_ORDER " ORDER BY offered_us, call_id LIMIT ?"
 
-/* One evidence row. */
-static int evidence_row(rmodel_ctx_t *x, xl_table_t *t, const db_res_t *res)
+/* What selects the evidence and how a row reads: the stream's state, owned
+ * by the model.  db is borrowed (report_model.h). */
+typedef struct ev_src {
+    db_t *db;
+    tz_t *tz;
+    uint64_t tenant_id;
+    int64_t start_us, end_us;
+    int threshold_s;
+    int64_t ab_min, overflow;
+} ev_src_t;
+
+/* One pass over the evidence: the current page and the key after which the next starts. */
+typedef struct ev_pass {
+    const ev_src_t *src;
+    db_res_t *page;
+    bool started, last; /* a page was read; the last one was short (no more) */
+    int64_t key_us;
+    char key_id[128];
+} ev_pass_t;
+
+/* One evidence row into row 0 of t. */
+static int evidence_row(const ev_src_t *s, xl_table_t *t, const db_res_t *res)
 {
-    int T = x->info.params.sl_threshold_s;
+    int T = s->threshold_s;
     int64_t wait = db_res_i64(res, 3);
     int outcome = (int)db_res_i64(res, 4);
     char reason[96];
@@ -995,21 +1033,96 @@ static int evidence_row(rmodel_ctx_t *x, xl_table_t *t, const db_res_t *res)
         snprintf(reason, sizeof reason, "abandoned (offered, not answered): %" PRId64 " s", wait);
     else
         snprintf(reason, sizeof reason, "overflow (offered, not answered): %" PRId64 " s", wait);
-    size_t row;
-    int rc = row_add(t, &row);
+    int rc = xl_table_set_text(t, 0, "call_id", db_res_str(res, 0, NULL));
     if (rc == ST_OK)
-        rc = xl_table_set_text(t, row, "call_id", db_res_str(res, 0, NULL));
+        rc = xl_table_set_text(t, 0, "queue", db_res_str(res, 1, NULL));
     if (rc == ST_OK)
-        rc = xl_table_set_text(t, row, "queue", db_res_str(res, 1, NULL));
+        rc = xl_table_set_number(t, 0, "offered_at", serial_in(s->tz, db_res_i64(res, 2)));
     if (rc == ST_OK)
-        rc = xl_table_set_number(t, row, "offered_at", local_serial(x, db_res_i64(res, 2)));
+        rc = set_count(t, 0, "wait_s", wait);
     if (rc == ST_OK)
-        rc = set_count(t, row, "wait_s", wait);
+        rc = xl_table_set_text(t, 0, "class", cls);
     if (rc == ST_OK)
-        rc = xl_table_set_text(t, row, "class", cls);
-    if (rc == ST_OK)
-        rc = xl_table_set_text(t, row, "reason", reason);
+        rc = xl_table_set_text(t, 0, "reason", reason);
     return rc;
+}
+
+/* xl_source_t open: a pass from the month's first contact. */
+static int evidence_open(void *arg, void **cur, char *err, size_t errlen)
+{
+    (void)err;
+    (void)errlen;
+    ev_pass_t *p = xcalloc(1, sizeof *p);
+    p->src = arg;
+    *cur = p;
+    return ST_OK;
+}
+
+/* Reads the page after the current key. */
+static int evidence_page(ev_pass_t *p, char *err, size_t errlen)
+{
+    const ev_src_t *s = p->src;
+    db_val_t v[] = {db_u64(s->tenant_id), db_i64(p->started ? p->key_us : s->start_us),
+                    db_i64(s->end_us),    db_i64(s->threshold_s),
+                    db_i64(s->ab_min),    db_i64(s->overflow),
+                    db_i64(p->key_us),    db_i64(p->key_us),
+                    db_str(p->key_id),    db_i64(EVIDENCE_PAGE)};
+    db_val_t first[] = {v[0], v[1], v[2], v[3], v[4], v[5], v[9]};
+    db_res_free(p->page);
+    p->page = NULL;
+    int rc =
+        p->started
+            ? db_exec(s->db,
+                      EVIDENCE_SELECT
+                      "AND (offered_us > ? OR (offered_us = ? AND call_id > ?))" EVIDENCE_ORDER,
+                      v, 10, &p->page)
+            : db_exec(s->db, EVIDENCE_SELECT EVIDENCE_ORDER, first, 7, &p->page);
+    if (rc != ST_OK) {
+        st_errf(err, errlen, "reading the evidence contacts: %s", db_error(s->db));
+        return rc;
+    }
+    p->started = true;
+    p->last = db_res_count(p->page) < EVIDENCE_PAGE;
+    return ST_OK;
+}
+
+/* xl_source_t next: the next evidence row, reading a page when one runs out. */
+static int evidence_next(void *cur, xl_table_t *row, char *err, size_t errlen)
+{
+    ev_pass_t *p = cur;
+    while (!p->page || !db_res_next(p->page)) {
+        if (p->started && p->last)
+            return 0;
+        int rc = evidence_page(p, err, errlen);
+        if (rc != ST_OK)
+            return rc;
+    }
+    size_t n = 0;
+    const char *id = db_res_str(p->page, 0, &n);
+    p->key_us = db_res_i64(p->page, 2);
+    snprintf(p->key_id, sizeof p->key_id, "%.*s", (int)n, id);
+    int rc = evidence_row(p->src, row, p->page);
+    if (rc != ST_OK) {
+        st_errf(err, errlen, "evidence contact '%s' cannot be shown", p->key_id);
+        return rc;
+    }
+    return 1;
+}
+
+/* xl_source_t close. */
+static void evidence_close(void *cur)
+{
+    ev_pass_t *p = cur;
+    db_res_free(p->page);
+    free(p);
+}
+
+/* xl_source_t release: the stream's state, with the model. */
+static void evidence_release(void *arg)
+{
+    ev_src_t *s = arg;
+    tz_free(s->tz);
+    free(s);
 }
 
 /*
@@ -1019,72 +1132,37 @@ static int evidence_row(rmodel_ctx_t *x, xl_table_t *t, const db_res_t *res)
  * formula has them in its denominator without crediting them (offered: all
  * of them; abandon_neutral and abandon_positive: abandons after the
  * threshold only, and overflows; answered: neither).  A short abandon is
- * not offered, so never evidence.  Past EVIDENCE_MAX_ROWS contacts the
- * sheet stops, and a last row says how many more there are (the writer
- * cannot continue a table on a next sheet yet).
+ * not offered, so never evidence.  The table is a stream read when the
+ * workbook is written (see EVIDENCE_PAGE); the writer continues it on a
+ * next sheet past Excel's rows.
  */
-static int table_evidence(rmodel_ctx_t *x)
+static int table_evidence(rmodel_ctx_t *x, char *err, size_t errlen)
 {
-    xl_table_t *t = xl_model_table(x->m, "evidence");
-    if (!t)
-        return ST_ERR_INTERNAL;
+    static const xl_source_t source = {evidence_open, evidence_next, evidence_close,
+                                       evidence_release};
     const sla_params_t *p = &x->info.params;
-    int64_t start_us = x->month->start_utc * 1000000, end_us = x->month->end_utc * 1000000;
+    ev_src_t *s = xcalloc(1, sizeof *s);
+    s->db = x->db;
+    s->tenant_id = x->req->tenant->id;
+    s->start_us = x->month->start_utc * 1000000;
+    s->end_us = x->month->end_utc * 1000000;
+    s->threshold_s = p->sl_threshold_s;
     /* Lowest wait of an abandon that counts, and whether overflows count. */
-    int64_t ab_min = p->short_abandon_s, of = 1;
+    s->ab_min = p->short_abandon_s;
+    s->overflow = 1;
     if (p->sl_formula == SLA_SL_ANSWERED) {
-        ab_min = INT32_MAX;
-        of = 0;
+        s->ab_min = INT32_MAX;
+        s->overflow = 0;
     } else if (p->sl_formula != SLA_SL_OFFERED) {
-        ab_min = p->sl_threshold_s + 1 > ab_min ? p->sl_threshold_s + 1 : ab_min;
+        s->ab_min = p->sl_threshold_s + 1 > s->ab_min ? p->sl_threshold_s + 1 : s->ab_min;
     }
-    db_val_t v[] = {db_u64(x->req->tenant->id),
-                    db_i64(start_us),
-                    db_i64(end_us),
-                    db_i64(p->sl_threshold_s),
-                    db_i64(ab_min),
-                    db_i64(of),
-                    db_i64((int64_t)EVIDENCE_MAX_ROWS + 1)};
-    db_res_t *res = NULL;
-    int rc = db_exec(x->db,
-                     "SELECT call_id, queue, offered_us, wait_s, outcome " EVIDENCE_WHERE
-                     " ORDER BY offered_us, call_id LIMIT ?",
-                     v, 7, &res);
-    size_t shown = 0;
-    bool more = false;
-    while (rc == ST_OK && db_res_next(res)) {
-        if (shown == EVIDENCE_MAX_ROWS) {
-            more = true;
-            break;
-        }
-        rc = evidence_row(x, t, res);
-        shown++;
+    int rc = tz_load(x->info.timezone, &s->tz, err, errlen);
+    if (rc != ST_OK) {
+        evidence_release(s);
+        return rc;
     }
-    db_res_free(res);
-    res = NULL;
-    if (rc != ST_OK || !more)
-        return rc;
-    int64_t all = 0;
-    if ((rc = db_exec(x->db, "SELECT COUNT(*) " EVIDENCE_WHERE, v, 6, &res)) == ST_OK &&
-        db_res_next(res))
-        all = db_res_i64(res, 0);
-    db_res_free(res);
-    if (rc != ST_OK)
-        return rc;
-    char note[160];
-    snprintf(note, sizeof note, "%" PRId64 " more contacts not shown: a sheet holds %zu rows",
-             all - (int64_t)shown, (size_t)EVIDENCE_MAX_ROWS);
-    size_t row;
-    if ((rc = row_add(t, &row)) == ST_OK)
-        rc = xl_table_set_text(t, row, "call_id", note);
-    const char *texts[] = {"queue", "class", "reason"};
-    for (size_t i = 0; rc == ST_OK && i < 3; i++)
-        rc = xl_table_set_text(t, row, texts[i], "");
-    if (rc == ST_OK)
-        rc = xl_table_set_number(t, row, "offered_at", NAN);
-    if (rc == ST_OK)
-        rc = xl_table_set_number(t, row, "wait_s", NAN);
-    return rc;
+    /* The model owns s from here, in every case. */
+    return xl_model_stream(x->m, "evidence", &source, s);
 }
 
 /* The internal tables (after the QA metrics). */
@@ -1096,7 +1174,7 @@ static int internal_tables(rmodel_ctx_t *x, char *err, size_t errlen)
     if ((rc = table_agents(x)) == ST_OK && (rc = table_inspectors(x)) == ST_OK &&
         (rc = table_calibration(x)) == ST_OK && (rc = table_appeals(x)) == ST_OK &&
         (rc = table_staffing(x)) == ST_OK)
-        rc = table_evidence(x);
+        rc = table_evidence(x, err, errlen);
     return rc;
 }
 

@@ -30,14 +30,20 @@
  *   staffing        every local interval: Erlang C required agents against
  *                   the distinct agents who handled a contact in it
  *   evidence        one row per contact that counted against the service
- *                   level (capped at Excel's sheet size, with a note row)
+ *                   level: a streamed table (xl_model.h), read from the
+ *                   database in pages while the workbook is written, so
+ *                   it is never held whole (the writer continues it on a
+ *                   next sheet past Excel's rows)
  *
  * report_model_month() gives the same month of a tenant in summary (the
  * month's totals, QA and credits), for the portfolio workbook
  * (report_portfolio.h); rmodel_cover() fills a Cover for any workbook.
  *
  * No HTTP here.  Runs on the caller's thread with the caller's connection;
- * the model is the caller's (xl_model_free).
+ * the model is the caller's (xl_model_free).  An internal model borrows
+ * that connection for its evidence stream: write (or digest) the model on
+ * the same thread while the connection is open, and free the model before
+ * closing it.
  */
 #ifndef SLT_REPORT_MODEL_H
 #define SLT_REPORT_MODEL_H

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
@@ -118,6 +119,188 @@ static void test_canonical_text_and_sha(void **state)
     assert_string_not_equal(hex, tiny_sha);
     buf_free(&b);
     xl_model_free(m);
+    xl_tpl_free(t);
+}
+
+/*
+ * A row source replaying the stored rows of table "q" of another model
+ * (its keys in another order, as a source may set them); counts passes,
+ * and releases with the model.  Row `bad` (1-based) is given as text in n.
+ */
+typedef struct replay {
+    xl_model_t *from;
+    size_t bad;
+    int opens, closes, *released;
+} replay_t;
+
+typedef struct replay_pass {
+    replay_t *r;
+    size_t i;
+} replay_pass_t;
+
+static int replay_open(void *arg, void **cur, char *err, size_t errlen)
+{
+    (void)err;
+    (void)errlen;
+    replay_pass_t *p = calloc(1, sizeof *p);
+    p->r = arg;
+    p->r->opens++;
+    *cur = p;
+    return ST_OK;
+}
+
+static int replay_next(void *cur, xl_table_t *row, char *err, size_t errlen)
+{
+    (void)err;
+    (void)errlen;
+    replay_pass_t *p = cur;
+    const xl_table_t *q = xl_model_find(p->r->from, "q");
+    static const char *const keys[] = {"d", "r", "n", "queue", "extra"};
+    if (p->i == xl_table_row_count(q))
+        return 0;
+    for (size_t k = 0; k < 5; k++) {
+        xl_cell_t c = xl_table_get(q, p->i, keys[k]);
+        if (c.kind == XL_CELL_TEXT)
+            assert_int_equal(xl_table_set_text(row, 0, keys[k], c.text), ST_OK);
+        else if (c.kind == XL_CELL_NUMBER)
+            assert_int_equal(xl_table_set_number(row, 0, keys[k], c.num), ST_OK);
+    }
+    p->i++;
+    if (p->i == p->r->bad)
+        assert_int_equal(xl_table_set_text(row, 0, "n", "2"), ST_OK);
+    size_t r;
+    assert_int_equal(xl_table_add_row(row, &r), ST_ERR_INVALID); /* one row only */
+    return 1;
+}
+
+static void replay_close(void *cur)
+{
+    replay_pass_t *p = cur;
+    p->r->closes++;
+    free(p);
+}
+
+static void replay_release(void *arg)
+{
+    replay_t *r = arg;
+    (*r->released)++;
+    xl_model_free(r->from);
+    free(r);
+}
+
+static const xl_source_t replay_source = {replay_open, replay_next, replay_close, replay_release};
+
+/* The tiny model with q streamed from a copy of its rows. */
+static xl_model_t *tiny_streamed(int *released, replay_t **src)
+{
+    xl_model_t *m = tiny_model(), *s = xl_model_new();
+    xl_table_t *dq = xl_model_table(s, "dq");
+    size_t r;
+    assert_int_equal(xl_table_add_row(dq, &r), ST_OK);
+    assert_int_equal(xl_table_set_number(dq, r, "x", -0.0), ST_OK);
+    assert_int_equal(xl_model_cover_text(s, XL_FACT_TENANT, "acme"), ST_OK);
+    replay_t *rp = calloc(1, sizeof *rp);
+    rp->from = m;
+    rp->released = released;
+    *src = rp;
+    assert_int_equal(xl_model_stream(s, "q", &replay_source, rp), ST_OK);
+    return s;
+}
+
+/* A streamed table has the canonical text (and so the digest) of the same rows stored:
+ * tiny_canon, worked by hand, and its totals accumulated on the way. */
+static void test_streamed_table_same_text(void **state)
+{
+    (void)state;
+    xl_tpl_t *t = NULL;
+    char err[256] = "", hex[XL_DIGEST_HEX_LEN + 1];
+    int released = 0;
+    replay_t *src = NULL;
+    buf_t b;
+    assert_int_equal(xl_tpl_parse(tiny_tpl, strlen(tiny_tpl), &t, err, sizeof err), ST_OK);
+    xl_model_t *m = tiny_streamed(&released, &src);
+    assert_true(xl_table_streamed(xl_model_find(m, "q")));
+    assert_false(xl_table_streamed(xl_model_find(m, "dq")));
+    size_t r;
+    assert_int_equal(xl_table_add_row(xl_model_table(m, "q"), &r), ST_ERR_INVALID);
+    buf_init(&b, 1 << 16);
+    assert_int_equal(xl_digest_text(t, m, &b, err, sizeof err), ST_OK);
+    assert_string_equal(buf_cstr(&b), tiny_canon);
+    assert_int_equal(xl_digest(t, m, hex, err, sizeof err), ST_OK);
+    assert_string_equal(hex, tiny_sha);
+    assert_int_equal(src->opens, 2); /* each walk is a pass of the source */
+    assert_int_equal(src->closes, 2);
+
+    /* The cursor numbers rows from 1 and has the totals at the end: n = 1 + 2, r = 3 / 10. */
+    xl_cursor_t *c = NULL;
+    const xl_tpl_sheet_t *q = xl_tpl_sheet(t, 1);
+    assert_int_equal(xl_cursor_open(m, q, &c, err, sizeof err), ST_OK);
+    assert_int_equal(xl_cursor_row(c), 0);
+    assert_int_equal(xl_cursor_cell(c, 0).kind, XL_CELL_UNSET);
+    assert_int_equal(xl_cursor_next(c, err, sizeof err), 1);
+    assert_int_equal(xl_cursor_row(c), 1);
+    assert_string_equal(xl_cursor_cell(c, 0).text, "a\"b");
+    assert_int_equal(xl_cursor_next(c, err, sizeof err), 1);
+    assert_true(xl_cursor_cell(c, 1).num == 2);
+    assert_int_equal(xl_cursor_next(c, err, sizeof err), 0);
+    assert_int_equal(xl_cursor_next(c, err, sizeof err), 0);
+    assert_true(xl_cursor_total(c, 1) == 3);
+    assert_true(xl_cursor_total(c, 2) == 3.0 / 10.0);
+    xl_cursor_free(c);
+    assert_int_equal(src->closes, 3);
+    xl_cursor_free(NULL);
+
+    buf_free(&b);
+    assert_int_equal(released, 0);
+    xl_model_free(m);
+    assert_int_equal(released, 1);
+    xl_tpl_free(t);
+}
+
+/* A streamed row is checked as a stored one; facts sheets cannot read a stream; a
+ * stream cannot replace rows. */
+static void test_streamed_table_refusals(void **state)
+{
+    (void)state;
+    xl_tpl_t *t = NULL;
+    char err[256] = "", hex[XL_DIGEST_HEX_LEN + 1];
+    int released = 0;
+    replay_t *src = NULL;
+    assert_int_equal(xl_tpl_parse(tiny_tpl, strlen(tiny_tpl), &t, err, sizeof err), ST_OK);
+    xl_model_t *m = tiny_streamed(&released, &src);
+    src->bad = 2;
+    assert_int_equal(xl_digest(t, m, hex, err, sizeof err), ST_ERR_INVALID);
+    assert_string_equal(err, "sheet 'q' row 2 column 'n': a number column given text");
+    assert_int_equal(src->opens, src->closes);
+
+    /* A table with rows, or a second stream, is refused, and the state released at once. */
+    replay_t *again = calloc(1, sizeof *again);
+    again->from = xl_model_new();
+    again->released = &released;
+    assert_int_equal(xl_model_stream(m, "q", &replay_source, again), ST_ERR_INVALID);
+    assert_int_equal(released, 1);
+    again = calloc(1, sizeof *again);
+    again->from = xl_model_new();
+    again->released = &released;
+    assert_int_equal(xl_model_stream(m, "dq", &replay_source, again), ST_ERR_INVALID);
+    assert_int_equal(released, 2);
+    xl_model_free(m);
+    assert_int_equal(released, 3);
+
+    /* dq read by a facts sheet, streamed. */
+    m = tiny_model();
+    xl_model_t *s = xl_model_new();
+    assert_int_equal(xl_model_cover_text(s, XL_FACT_TENANT, "acme"), ST_OK);
+    xl_table_t *q = xl_model_table(s, "q");
+    (void)q;
+    replay_t *rp = calloc(1, sizeof *rp);
+    rp->from = m;
+    rp->released = &released;
+    assert_int_equal(xl_model_stream(s, "dq", &replay_source, rp), ST_OK);
+    assert_int_equal(xl_digest(t, s, hex, err, sizeof err), ST_ERR_INVALID);
+    assert_string_equal(err, "sheet 'dq': a facts sheet cannot read the streamed table 'dq'");
+    xl_model_free(s);
+    assert_int_equal(released, 4);
     xl_tpl_free(t);
 }
 
@@ -235,6 +418,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_canonical_text_and_sha),
         cmocka_unit_test(test_model_must_fit_template),
+        cmocka_unit_test(test_streamed_table_same_text),
+        cmocka_unit_test(test_streamed_table_refusals),
         cmocka_unit_test(test_model_builders_refuse),
         cmocka_unit_test(test_totals),
         cmocka_unit_test(test_excel_date),

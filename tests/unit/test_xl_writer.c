@@ -5,8 +5,10 @@
  * Also the driver of tests/xl/test_xl_readback.py: with XL_OUT set, the
  * test_driver case writes the hand-built model to that path (XL_LANG "en"
  * or "zh", XL_TEMPLATE another template file, XL_CONST "1" constant memory)
- * and the Python test reads it back with openpyxl.  Run from the repository
- * root (make unit does).
+ * and the Python test reads it back with openpyxl.  With XL_SPLIT set it
+ * writes the split model instead (split_tpl, XL_ROWS streamed rows,
+ * max_rows_per_sheet XL_SPLIT, 0 for the default; XL_SPLIT_NAME the
+ * table's tab).  Run from the repository root (make unit does).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -207,6 +209,133 @@ static int dir_teardown(void **state)
     return 0;
 }
 
+/*
+ * The split template: a Cover showing the digest, a table "ev" (Evidence)
+ * with a conditional format, a sum, a ratio and a weighted total, and a
+ * facts sheet after it (the continuations must come before it).  The %s
+ * are the English tabs of the table and of the sheet after it.
+ */
+static const char split_tpl_fmt[] =
+    "{\"template\":\"split\",\"version\":1,\"title\":{\"en\":\"S\",\"zh\":\"S\"},\"sheets\":["
+    "{\"id\":\"cover\",\"kind\":\"facts\",\"name\":{\"en\":\"Cover\",\"zh\":\"封面\"},"
+    "\"table\":\"cover\",\"digest\":false,\"items\":["
+    "{\"key\":\"tenant\",\"label\":{\"en\":\"Tenant\",\"zh\":\"租户\"},\"type\":\"text\"},"
+    "{\"key\":\"data_digest\",\"label\":{\"en\":\"Data digest\",\"zh\":\"数据摘要\"},"
+    "\"type\":\"text\"}]},"
+    "{\"id\":\"ev\",\"kind\":\"table\",\"name\":{\"en\":\"%s\",\"zh\":\"证据\"},"
+    "\"table\":\"ev\",\"total_label\":{\"en\":\"Month\",\"zh\":\"本月\"},\"columns\":["
+    "{\"key\":\"call_id\",\"label\":{\"en\":\"Contact\",\"zh\":\"通话\"},\"type\":\"text\"},"
+    "{\"key\":\"wait_s\",\"label\":{\"en\":\"Wait\",\"zh\":\"等待\"},\"format\":\"0\","
+    "\"total\":{\"fn\":\"sum\"},"
+    "\"conditional\":[{\"type\":\"rule\",\"op\":\">\",\"value\":10,\"style\":\"bad\"}]},"
+    "{\"key\":\"within\",\"label\":{\"en\":\"Within\",\"zh\":\"达标\"},\"format\":\"0\","
+    "\"total\":{\"fn\":\"sum\"}},"
+    "{\"key\":\"n\",\"label\":{\"en\":\"N\",\"zh\":\"N\"},\"format\":\"0\",\"hidden\":true},"
+    "{\"key\":\"sl\",\"label\":{\"en\":\"SL\",\"zh\":\"服务水平\"},\"format\":\"0.0%%\","
+    "\"total\":{\"fn\":\"ratio\",\"num\":\"within\",\"den\":\"n\"}},"
+    "{\"key\":\"asa\",\"label\":{\"en\":\"ASA\",\"zh\":\"平均应答\"},\"format\":\"0.0\","
+    "\"total\":{\"fn\":\"weighted\",\"weight\":\"within\"}}]},"
+    "{\"id\":\"after\",\"kind\":\"facts\",\"name\":{\"en\":\"%s\",\"zh\":\"之后\"},"
+    "\"table\":\"after\",\"items\":[{\"key\":\"x\",\"label\":{\"en\":\"X\",\"zh\":\"X\"},"
+    "\"format\":\"0\"}]}]}";
+
+/* The split template with the table's tab `name` and the last sheet's `after`. */
+static xl_tpl_t *split_tpl(const char *name, const char *after)
+{
+    char text[sizeof split_tpl_fmt + 256], err[256] = "";
+    xl_tpl_t *t = NULL;
+    snprintf(text, sizeof text, split_tpl_fmt, name, after);
+    if (xl_tpl_parse(text, strlen(text), &t, err, sizeof err) != ST_OK)
+        fail_msg("%s", err);
+    return t;
+}
+
+/* The rows of the split model's table: row i (1-based) is contact "c<i>"
+ * with wait i s, within 1 for i <= 6, n 1, sl = within, asa = i.  For 12
+ * rows by hand: wait total 1 + .. + 12 = 78, within 6, sl 6 / 12 = 0.5,
+ * asa weighted by within (1 + .. + 6) / 6 = 3.5. */
+static void split_row(xl_table_t *t, size_t r, size_t i, bool skip_wait)
+{
+    char id[16];
+    snprintf(id, sizeof id, "c%03zu", i);
+    assert_int_equal(xl_table_set_text(t, r, "call_id", id), ST_OK);
+    if (!skip_wait)
+        assert_int_equal(xl_table_set_number(t, r, "wait_s", (double)i), ST_OK);
+    assert_int_equal(xl_table_set_number(t, r, "within", i <= 6 ? 1 : 0), ST_OK);
+    assert_int_equal(xl_table_set_number(t, r, "n", 1), ST_OK);
+    assert_int_equal(xl_table_set_number(t, r, "sl", i <= 6 ? 1 : 0), ST_OK);
+    assert_int_equal(xl_table_set_number(t, r, "asa", (double)i), ST_OK);
+}
+
+/* A test row source: `rows` rows of split_row; counts its passes; row
+ * `bad` (1-based, 0: none) lacks its wait, and next() fails at row
+ * `fail_at` (0: never). */
+typedef struct split_src {
+    size_t rows, bad, fail_at;
+    int opens, closes;
+} split_src_t;
+
+typedef struct split_pass {
+    split_src_t *src;
+    size_t i;
+} split_pass_t;
+
+static int split_open(void *arg, void **cur, char *err, size_t errlen)
+{
+    (void)err;
+    (void)errlen;
+    split_pass_t *p = calloc(1, sizeof *p);
+    p->src = arg;
+    p->src->opens++;
+    *cur = p;
+    return ST_OK;
+}
+
+static int split_next(void *cur, xl_table_t *row, char *err, size_t errlen)
+{
+    split_pass_t *p = cur;
+    if (p->i == p->src->rows)
+        return 0;
+    p->i++;
+    if (p->i == p->src->fail_at) {
+        snprintf(err, errlen, "source broke at %zu", p->i);
+        return ST_ERR_DB;
+    }
+    split_row(row, 0, p->i, p->i == p->src->bad);
+    return 1;
+}
+
+static void split_close(void *cur)
+{
+    split_pass_t *p = cur;
+    p->src->closes++;
+    free(p);
+}
+
+static const xl_source_t split_source = {split_open, split_next, split_close, NULL};
+
+/* The split model: the table streamed from src, or (src NULL) `rows` stored rows. */
+static xl_model_t *split_model(split_src_t *src, size_t rows)
+{
+    xl_model_t *m = xl_model_new();
+    assert_int_equal(xl_model_set_generated_at(m, GENERATED_AT), ST_OK);
+    assert_int_equal(xl_model_cover_text(m, XL_FACT_TENANT, "Acme"), ST_OK);
+    xl_table_t *a = xl_model_table(m, "after");
+    size_t r;
+    assert_int_equal(xl_table_add_row(a, &r), ST_OK);
+    assert_int_equal(xl_table_set_number(a, r, "x", 7), ST_OK);
+    if (src) {
+        assert_int_equal(xl_model_stream(m, "ev", &split_source, src), ST_OK);
+        return m;
+    }
+    xl_table_t *t = xl_model_table(m, "ev");
+    for (size_t i = 1; i <= rows; i++) {
+        assert_int_equal(xl_table_add_row(t, &r), ST_OK);
+        split_row(t, r, i, false);
+    }
+    return m;
+}
+
 static xl_tpl_t *load_template(const char *path)
 {
     xl_tpl_t *t = NULL;
@@ -341,16 +470,139 @@ static void test_template_edit_adds_column(void **state)
     free(text);
 }
 
+/*
+ * A table split over sheets has the digest of the unsplit table, stored or
+ * streamed; a streamed table is read once per workbook, and its pass closed.
+ */
+static void test_split_digest_is_the_unsplit_one(void **state)
+{
+    char a[128], err[256] = "", d_split[65], d_whole[65], d_stored[65], d_model[65];
+    snprintf(a, sizeof a, "%s/a.xlsx", (char *)*state);
+    xl_tpl_t *t = split_tpl("Evidence", "After");
+    split_src_t src = {.rows = 12};
+    xl_model_t *m = split_model(&src, 0), *stored = split_model(NULL, 12);
+    xl_write_opts_t o;
+    xl_write_opts_default(&o);
+    assert_int_equal(o.max_rows_per_sheet, 1048576);
+    o.max_rows_per_sheet = 5;
+    if (xl_write(a, t, m, &o, d_split, err, sizeof err) != ST_OK)
+        fail_msg("%s", err);
+    assert_int_equal(src.opens, 1);
+    assert_int_equal(src.closes, 1);
+    assert_int_equal(xl_write(a, t, m, NULL, d_whole, err, sizeof err), ST_OK);
+    assert_int_equal(xl_write(a, t, stored, &o, d_stored, err, sizeof err), ST_OK);
+    assert_int_equal(xl_digest(t, stored, d_model, err, sizeof err), ST_OK);
+    assert_string_equal(d_split, d_whole);
+    assert_string_equal(d_split, d_stored);
+    assert_string_equal(d_split, d_model);
+    assert_int_equal(src.opens, 2);
+    assert_int_equal(src.closes, 2);
+
+    /* The canonical text numbers the rows 1..12 across the sheets; the
+     * totals are by hand (split_row): 78, 6, 0.5, 3.5. */
+    buf_t b;
+    buf_init(&b, 1 << 20);
+    assert_int_equal(xl_digest_text(t, m, &b, err, sizeof err), ST_OK);
+    assert_non_null(strstr(buf_cstr(&b), "ev\t12\tcall_id\t\"c012\"\nev\t12\twait_s\t12\n"));
+    assert_non_null(strstr(buf_cstr(&b), "ev\ttotal\twait_s\t78\nev\ttotal\twithin\t6\n"
+                                         "ev\ttotal\tsl\t0.5\nev\ttotal\tasa\t3.5\n"
+                                         "after\t1\tx\t7\n"));
+    buf_free(&b);
+    xl_model_free(m);
+    xl_model_free(stored);
+    xl_tpl_free(t);
+}
+
+/* What cannot be split or streamed is refused with the reason. */
+static void test_split_refusals(void **state)
+{
+    char a[128], err[256] = "";
+    snprintf(a, sizeof a, "%s/a.xlsx", (char *)*state);
+    xl_write_opts_t o;
+    xl_write_opts_default(&o);
+    xl_tpl_t *t = split_tpl("Evidence", "After");
+    split_src_t src = {.rows = 12};
+    xl_model_t *m = split_model(&src, 0);
+
+    o.max_rows_per_sheet = 1; /* no room for a row under the header */
+    assert_int_equal(xl_write(a, t, m, &o, NULL, err, sizeof err), ST_ERR_INVALID);
+    assert_string_equal(err, "max_rows_per_sheet must be 2..1048576");
+    o.max_rows_per_sheet = 1048577;
+    assert_int_equal(xl_write(a, t, m, &o, NULL, err, sizeof err), ST_ERR_INVALID);
+    assert_int_equal(src.opens, 0);
+
+    /* A streamed row that does not fit the template stops the writing. */
+    o.max_rows_per_sheet = 5;
+    src.bad = 7;
+    assert_int_equal(xl_write(a, t, m, &o, NULL, err, sizeof err), ST_ERR_INVALID);
+    assert_string_equal(err, "sheet 'ev' row 7 column 'wait_s': no value in the model");
+    src.bad = 0;
+    src.fail_at = 3;
+    assert_int_equal(xl_write(a, t, m, &o, NULL, err, sizeof err), ST_ERR_DB);
+    assert_string_equal(err, "source broke at 3");
+    assert_int_equal(src.opens, src.closes);
+    src.fail_at = 0;
+    xl_tpl_free(t);
+
+    /* A continuation may not take another sheet's tab (Excel ignores case). */
+    t = split_tpl("Evidence", "EVIDENCE (2)");
+    assert_int_equal(xl_write(a, t, m, &o, NULL, err, sizeof err), ST_ERR_INVALID);
+    assert_string_equal(err, "sheet 'ev': its continuation 'Evidence (2)' has the tab of sheet "
+                             "'after'");
+    xl_tpl_free(t);
+    xl_model_free(m);
+}
+
+/* A chart cannot span sheets: a charted table that overflows is refused. */
+static void test_split_chart_refused(void **state)
+{
+    char a[128], err[256] = "";
+    snprintf(a, sizeof a, "%s/a.xlsx", (char *)*state);
+    xl_tpl_t *t = load_template(TEMPLATE);
+    xl_model_t *m = client_model(XL_LANG_EN);
+    xl_write_opts_t o;
+    xl_write_opts_default(&o);
+    o.max_rows_per_sheet = 4; /* Daily has 3 rows and a totals row: 5 */
+    assert_int_equal(xl_write(a, t, m, &o, NULL, err, sizeof err), ST_ERR_TOO_LARGE);
+    assert_string_equal(err,
+                        "sheet 'daily': 3 rows do not fit one sheet, and its charts cannot span "
+                        "sheets");
+    o.max_rows_per_sheet = 5; /* fits exactly */
+    if (xl_write(a, t, m, &o, NULL, err, sizeof err) != ST_OK)
+        fail_msg("%s", err);
+    xl_model_free(m);
+    xl_tpl_free(t);
+}
+
 /* With XL_OUT set: writes the model there for tests/xl/test_xl_readback.py. */
 static void test_driver(void **state)
 {
     (void)state;
     const char *out = getenv("XL_OUT"), *lang = getenv("XL_LANG"), *tp = getenv("XL_TEMPLATE");
-    const char *cm = getenv("XL_CONST");
+    const char *cm = getenv("XL_CONST"), *split = getenv("XL_SPLIT");
     char err[256] = "", dig[65];
     xl_lang_t l = XL_LANG_EN;
     if (!out)
         skip();
+    if (split) {
+        const char *rows = getenv("XL_ROWS"), *name = getenv("XL_SPLIT_NAME");
+        split_src_t src = {.rows = rows ? strtoul(rows, NULL, 10) : 12};
+        xl_tpl_t *t = split_tpl(name ? name : "Evidence", "After");
+        xl_model_t *m = split_model(&src, 0);
+        xl_write_opts_t o;
+        xl_write_opts_default(&o);
+        if (strtoul(split, NULL, 10) > 0)
+            o.max_rows_per_sheet = strtoul(split, NULL, 10);
+        if (lang)
+            assert_int_equal(xl_lang_parse(lang, &l), ST_OK);
+        xl_model_set_lang(m, l);
+        if (xl_write(out, t, m, &o, dig, err, sizeof err) != ST_OK)
+            fail_msg("%s", err);
+        printf("digest %s\n", dig);
+        xl_model_free(m);
+        xl_tpl_free(t);
+        return;
+    }
     if (lang)
         assert_int_equal(xl_lang_parse(lang, &l), ST_OK);
     xl_tpl_t *t = load_template(tp ? tp : TEMPLATE);
@@ -373,6 +625,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_constant_memory_and_chinese, dir_setup, dir_teardown),
         cmocka_unit_test_setup_teardown(test_refusals, dir_setup, dir_teardown),
         cmocka_unit_test(test_template_edit_adds_column),
+        cmocka_unit_test_setup_teardown(test_split_digest_is_the_unsplit_one, dir_setup,
+                                        dir_teardown),
+        cmocka_unit_test_setup_teardown(test_split_refusals, dir_setup, dir_teardown),
+        cmocka_unit_test_setup_teardown(test_split_chart_refused, dir_setup, dir_teardown),
         cmocka_unit_test(test_driver),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -3,12 +3,14 @@
 The C unit test binary test_xl_writer writes its hand-built client-monthly
 model to $XL_OUT (see tests/unit/test_xl_writer.c); these tests run it and
 check the file as a reader would.  Expected numbers are the hand-worked ones
-of that model.  Run from the repository root:
+of that model.  With XL_SPLIT the driver writes its split model instead: a
+streamed table continued over several sheets (max_rows_per_sheet).  Run from the repository root:
     /usr/bin/python3 -m pytest -q tests/xl
 XL_BUILD selects the build (default build/release).
 """
 import datetime
 import os
+import shutil
 import subprocess
 
 import openpyxl
@@ -182,3 +184,119 @@ def test_template_edit_adds_a_column(tmp_path):
     c = header.index("Longest wait (s)") + 1
     assert [ws.cell(r, c).value for r in (2, 3, 4)] == [100, 101, 102]
     assert wv.cell(5, c).value == 102
+
+
+# ---------------------------------------------------------------- a table over several sheets
+# The driver's split model (tests/unit/test_xl_writer.c split_row): row i is contact c<i> with
+# wait i s, within 1 for i <= 6 (else 0), n 1 (hidden), SL = within, ASA = i; streamed into the
+# writer.  Totals of 12 rows by hand: wait 1 + .. + 12 = 78, within 6, SL 6/12 = 0.5, ASA
+# weighted by within (1 + .. + 6) / 6 = 3.5.
+SPLIT_HEADER = ["Contact", "Wait", "Within", "N", "SL", "ASA"]
+
+
+def split(path, max_rows, rows=12, **env):
+    """Writes the split model; returns (openpyxl book, values book, digest)."""
+    e = dict(os.environ, XL_OUT=str(path), XL_SPLIT=str(max_rows), XL_ROWS=str(rows), **env)
+    r = subprocess.run([DRIVER], cwd=ROOT, env=e, capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0, r.stdout + r.stderr
+    digest = r.stdout.split("digest ")[1].split()[0]
+    return (openpyxl.load_workbook(path), openpyxl.load_workbook(path, data_only=True), digest)
+
+
+def expected_row(i):
+    return ["c%03d" % i, i, 1 if i <= 6 else 0, 1, 1 if i <= 6 else 0, i]
+
+
+def test_split_sheets_rows_and_totals(tmp_path):
+    # 6 rows a sheet: header + 5 rows, 5 + 5 + 2 rows, the totals row under the last 2.
+    wb, wv, digest = split(tmp_path / "s6.xlsx", 6)
+    assert wb.sheetnames == ["Cover", "Evidence", "Evidence (2)", "Evidence (3)", "After"]
+    rows = []
+    for name, n in (("Evidence", 5), ("Evidence (2)", 5), ("Evidence (3)", 2)):
+        ws = wb[name]
+        assert [c.value for c in ws[1]] == SPLIT_HEADER, name
+        assert ws.freeze_panes == "A2", name
+        assert ws.column_dimensions["D"].hidden, name
+        assert ws.print_title_rows == "$1:$1", name
+        data = [[c.value for c in row] for row in ws.iter_rows(min_row=2, max_row=n + 1)]
+        rows += data
+        # The rule "wait > 10 is bad" on each sheet, over its own rows.
+        assert [str(r.sqref) for r in ws.conditional_formatting] == ["B2:B%d" % (n + 1)], name
+    assert rows == [expected_row(i) for i in range(1, 13)]  # every row once, in order
+    assert wb["Evidence"].max_row == 6 and wb["Evidence (2)"].max_row == 6
+    last, lastv = wb["Evidence (3)"], wv["Evidence (3)"]
+    assert last.max_row == 4
+    assert last.cell(4, 1).value == "Month"
+    assert last.cell(4, 2).value == "=SUM('Evidence'!B2:B6,'Evidence (2)'!B2:B6,B2:B3)"
+    assert last.cell(4, 5).value == ("=IF(SUM('Evidence'!D2:D6,'Evidence (2)'!D2:D6,D2:D3)=0,\"\","
+                                     "SUM('Evidence'!C2:C6,'Evidence (2)'!C2:C6,C2:C3)/"
+                                     "SUM('Evidence'!D2:D6,'Evidence (2)'!D2:D6,D2:D3))")
+    sumif = ("SUMIF('Evidence'!F2:F6,\"<>\",'Evidence'!C2:C6)+"
+             "SUMIF('Evidence (2)'!F2:F6,\"<>\",'Evidence (2)'!C2:C6)+SUMIF(F2:F3,\"<>\",C2:C3)")
+    assert last.cell(4, 6).value == ("=IF(%s=0,\"\",(SUMPRODUCT('Evidence'!F2:F6,'Evidence'!C2:C6)"
+                                     "+SUMPRODUCT('Evidence (2)'!F2:F6,'Evidence (2)'!C2:C6)"
+                                     "+SUMPRODUCT(F2:F3,C2:C3))/(%s))" % (sumif, sumif))
+    assert [lastv.cell(4, c).value for c in (2, 3, 5, 6)] == [78, 6, pytest.approx(0.5),
+                                                               pytest.approx(3.5)]
+    cover = {r[0].value: r[1].value for r in wb["Cover"].iter_rows()}
+    assert cover["Data digest"] == digest
+    # One sheet (the default 1,048,576 rows) or 5 a sheet: the same digest.
+    _, _, whole = split(tmp_path / "all.xlsx", 0)
+    _, _, five = split(tmp_path / "s5.xlsx", 5)
+    assert digest == whole == five
+
+
+def test_split_totals_alone_on_a_last_sheet(tmp_path):
+    # 5 rows a sheet: 4 + 4 + 4 rows fill three sheets; the totals row needs a fourth.
+    wb, wv, _ = split(tmp_path / "s5.xlsx", 5)
+    assert wb.sheetnames == ["Cover", "Evidence", "Evidence (2)", "Evidence (3)", "Evidence (4)",
+                             "After"]
+    ws = wb["Evidence (4)"]
+    assert [c.value for c in ws[1]] == SPLIT_HEADER and ws.max_row == 2
+    assert ws.cell(2, 2).value == ("=SUM('Evidence'!B2:B5,'Evidence (2)'!B2:B5,"
+                                   "'Evidence (3)'!B2:B5)")
+    assert wv["Evidence (4)"].cell(2, 2).value == 78
+    assert list(ws.conditional_formatting) == []  # no rows to format
+
+
+def test_split_unsplit_is_one_plain_sheet(tmp_path):
+    wb, wv, _ = split(tmp_path / "all.xlsx", 0)
+    assert wb.sheetnames == ["Cover", "Evidence", "After"]
+    ws = wb["Evidence"]
+    assert [[c.value for c in row] for row in ws.iter_rows(min_row=2, max_row=13)] == \
+        [expected_row(i) for i in range(1, 13)]
+    assert ws.cell(14, 2).value == "=SUM(B2:B13)" and wv["Evidence"].cell(14, 2).value == 78
+
+
+def test_split_names_keep_to_31_characters(tmp_path):
+    # 31 characters: the continuation keeps 27 and " (2)"; a quote is doubled in formulas.
+    name = "Agent's evidence of the month.."
+    assert len(name) == 31
+    wb, wv, _ = split(tmp_path / "n.xlsx", 8, rows=9, XL_SPLIT_NAME=name)
+    cont = name[:27] + " (2)"
+    assert wb.sheetnames == ["Cover", name, cont, "After"]
+    assert len(cont) == 31
+    ws = wb[cont]
+    assert ws.cell(4, 2).value == "=SUM('Agent''s evidence of the month..'!B2:B8,B2:B3)"
+    assert wv[cont].cell(4, 2).value == 45  # 1 + .. + 9
+    # Chinese tabs continue the same way.
+    wb, _, _ = split(tmp_path / "zh.xlsx", 8, rows=9, XL_LANG="zh")
+    assert wb.sheetnames == ["封面", "证据", "证据 (2)", "之后"]
+
+
+@pytest.mark.skipif(not shutil.which("soffice"), reason="LibreOffice is not installed")
+def test_split_totals_recalculate_in_libreoffice(tmp_path):
+    """LibreOffice computes the cross-sheet totals itself: openpyxl saves the formulas
+    without their values, the last part moved first so the CSV export shows it."""
+    wb, _, _ = split(tmp_path / "s6.xlsx", 6)
+    wb.move_sheet("Evidence (3)", offset=-3)
+    wb.active = 0
+    wb.save(tmp_path / "nocache.xlsx")
+    r = subprocess.run(["soffice", f"-env:UserInstallation=file://{tmp_path}/profile",
+                        "--headless", "--convert-to", "csv", "--outdir", str(tmp_path),
+                        str(tmp_path / "nocache.xlsx")], capture_output=True, text=True,
+                       timeout=300)
+    assert r.returncode == 0, r.stdout + r.stderr
+    lines = (tmp_path / "nocache.csv").read_text().splitlines()
+    assert lines == ["Contact,Wait,Within,N,SL,ASA", "c011,11,0,1,0%,11", "c012,12,0,1,0%,12",
+                     "Month,78,6,,50%,3.5"]
