@@ -363,6 +363,22 @@ static void row_init(sla_row_t *row)
     row->wait_p90_s = row->abandon_rate = row->answer_rate = row->aht_s = NAN;
     row->transfer_rate = row->fcr = row->csat = row->csat_mean = NAN;
     row->interval_compliance = row->required_agents = NAN;
+    row->agents = -1;
+}
+
+/* The distinct agent ids (not "") among rows idx[0..m). */
+static int64_t distinct_agents(const sla_run_t *r, const size_t *idx, size_t m)
+{
+    strmap_t *seen = strmap_new(16);
+    for (size_t j = 0; j < m; j++) {
+        const char *a = r->c[idx[j]].agent;
+        bool added;
+        if (a[0])
+            strmap_put(seen, a, &added);
+    }
+    int64_t n = (int64_t)strmap_count(seen);
+    strmap_free(seen);
+    return n;
 }
 
 /* The key and time fields of a day or month row. */
@@ -435,6 +451,8 @@ static void run_row(const sla_run_t *r, long g, sla_row_t *row)
     }
     if (r->c)
         row_contact_metrics(r, idx, b - a, row->end_utc, row);
+    if (r->c && r->by == SLA_BY_INTERVAL && g >= 0)
+        row->agents = distinct_agents(r, idx, b - a);
 }
 
 /* Builds the result from a grouped run. */
@@ -550,6 +568,7 @@ static bool merge_row(sla_row_t *dst, const sla_row_t *src)
     dst->csat_good = src->csat_good;
     dst->csat = src->csat;
     dst->csat_mean = src->csat_mean;
+    dst->agents = src->agents;
     return true;
 }
 

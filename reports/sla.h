@@ -178,6 +178,10 @@ typedef struct sla_row {
     /* Interval rows only (else NAN): Erlang C agents for sl_target within
      * sl_threshold_s; NAN without a target or without any AHT to use. */
     double required_agents;
+    /* Interval rows computed from contacts: the distinct agent ids (not
+     * "") with a contact in the interval, the staffing that actually
+     * handled it; -1 elsewhere and from rollups. */
+    int64_t agents;
 } sla_row_t;
 
 typedef struct sla_result sla_result_t;

@@ -855,70 +855,6 @@ static int table_appeals(rmodel_ctx_t *x)
     return rc;
 }
 
-/* Orders agent ids (for counting the distinct ones of an interval). */
-static int str_cmp(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* Distinct strings of a sorted array. */
-static int64_t distinct_sorted(const char **ids, size_t n)
-{
-    int64_t d = 0;
-    for (size_t i = 0; i < n; i++)
-        if (i == 0 || strcmp(ids[i], ids[i - 1]) != 0)
-            d++;
-    return d;
-}
-
-/* The distinct agents who handled a contact in each interval of the month:
- * one (UTC 15-minute slot, agent) pair per row from the database (every
- * local interval is a union of such slots), mapped to the interval rows,
- * which are in time order. */
-static int staffing_agents(rmodel_ctx_t *x, int64_t *agents)
-{
-    const sla_result_t *iv = x->res[G_INTERVAL];
-    int64_t start_us = x->month->start_utc * 1000000, end_us = x->month->end_utc * 1000000;
-    db_val_t v[] = {db_u64(x->req->tenant->id), db_i64(start_us), db_i64(end_us)};
-    db_res_t *res = NULL;
-    int rc = db_exec(x->db,
-                     "SELECT DISTINCT offered_us DIV 900000000 AS slot, agent_id FROM contacts "
-                     "WHERE tenant_id = ? AND offered_us >= ? AND offered_us < ? "
-                     "AND agent_id <> '' ORDER BY slot, agent_id",
-                     v, 3, &res);
-    if (rc != ST_OK)
-        return rc;
-    size_t cap = 64, n = 0, k = 0, cur = SIZE_MAX;
-    const char **ids = xmalloc(cap * sizeof *ids);
-    while (db_res_next(res)) {
-        int64_t at = db_res_i64(res, 0) * 900;
-        while (k < sla_result_count(iv) && sla_result_row(iv, k)->end_utc <= at)
-            k++;
-        if (k == sla_result_count(iv))
-            break;
-        if (k != cur) {
-            if (cur != SIZE_MAX) {
-                qsort(ids, n, sizeof *ids, str_cmp);
-                agents[cur] = distinct_sorted(ids, n);
-            }
-            cur = k;
-            n = 0;
-        }
-        if (n == cap) {
-            cap *= 2;
-            ids = xrealloc(ids, cap * sizeof *ids);
-        }
-        ids[n++] = db_res_str(res, 1, NULL);
-    }
-    if (cur != SIZE_MAX) {
-        qsort(ids, n, sizeof *ids, str_cmp);
-        agents[cur] = distinct_sorted(ids, n);
-    }
-    free(ids);
-    db_res_free(res);
-    return ST_OK;
-}
-
 /* Minutes after midnight of an "HH:MM" label. */
 static int label_minutes(const char *label)
 {
@@ -928,7 +864,8 @@ static int label_minutes(const char *label)
            (label[4] - '0');
 }
 
-/* Staffing: every local interval of the month, Erlang C against actual. */
+/* Staffing: every local interval of the month, Erlang C against the agents
+ * who actually handled contacts in it. */
 static int table_staffing(rmodel_ctx_t *x)
 {
     xl_table_t *t = xl_model_table(x->m, "staffing");
@@ -936,8 +873,7 @@ static int table_staffing(rmodel_ctx_t *x)
         return ST_ERR_INTERNAL;
     const sla_result_t *iv = x->res[G_INTERVAL];
     size_t n = sla_result_count(iv);
-    int64_t *agents = xcalloc(n + 1, sizeof *agents);
-    int rc = staffing_agents(x, agents);
+    int rc = ST_OK;
     for (size_t i = 0; rc == ST_OK && i < n; i++) {
         const sla_row_t *r = sla_result_row(iv, i);
         double start =
@@ -960,14 +896,14 @@ static int table_staffing(rmodel_ctx_t *x)
             rc = xl_table_set_number(t, row, "service_level", r->service_level);
         if (rc == ST_OK)
             rc = xl_table_set_number(t, row, "required_agents", r->required_agents);
+        /* The agents who handled contacts come with the interval rows
+         * (computed from the contacts the metrics read: no second query). */
+        double agents = r->agents >= 0 ? (double)r->agents : NAN;
         if (rc == ST_OK)
-            rc = set_count(t, row, "agents", agents[i]);
+            rc = xl_table_set_number(t, row, "agents", agents);
         if (rc == ST_OK)
-            rc = xl_table_set_number(
-                t, row, "agent_gap",
-                isnan(r->required_agents) ? NAN : (double)agents[i] - r->required_agents);
+            rc = xl_table_set_number(t, row, "agent_gap", agents - r->required_agents);
     }
-    free(agents);
     return rc;
 }
 
@@ -1255,7 +1191,8 @@ int report_model_build(db_t *db, const rmodel_req_t *req, xl_model_t **out, char
         rc = internal_tables(&x, err, errlen);
     if (rc != ST_OK) {
         if (!err[0])
-            snprintf(err, errlen, "filling the report model failed (%d)", rc);
+            snprintf(err, errlen, "filling the report model failed: %s",
+                     rc == ST_ERR_DB ? db_error(db) : st_strerror(rc));
         goto fail;
     }
     *out = x.m;

@@ -398,6 +398,14 @@ static void test_by_interval_and_day(void **state)
     assert_near(i10->interval_compliance, 0.0);
     /* 10:00 holds a6 a7 answered: aht (120 + 180) / 2 = 150 */
     assert_near(i10->aht_s, 150.0);
+    /* Agents who handled contacts: 09:00 a1 ann, a2 bob, a3 ann -> 2;
+     * 10:00 a6 bob, a7 ann (b1 and o1 have none) -> 2; 08:30 a8 bob -> 1;
+     * an empty interval 0; the total row does not carry it. */
+    assert_int_equal(i9->agents, 2);
+    assert_int_equal(i10->agents, 2);
+    assert_int_equal(sla_result_row(r, 48 + 17)->agents, 1);
+    assert_int_equal(sla_result_row(r, 0)->agents, 0);
+    assert_int_equal(sla_result_total(r)->agents, -1);
     assert_false(sla_result_row(r, 48 + 17)->business); /* 08:30 */
     assert_false(sla_result_row(r, 18)->business);      /* Sunday 09:00 */
     assert_true(isnan(sla_result_row(r, 0)->service_level));
