@@ -447,8 +447,9 @@ static int total_parse(const json_t *v, const char *path, const xl_tpl_sheet_t *
 static int column_parse(const json_t *v, const char *path, xl_tpl_kind_t kind, xl_tpl_column_t *c,
                         char *err, size_t errlen)
 {
-    static const char *const table_keys[] = {"key",  "label", "type",   "format",      "width",
-                                             "wrap", "total", "hidden", "conditional", NULL};
+    static const char *const table_keys[] = {"key",     "label",  "type",        "format",
+                                             "width",   "wrap",   "total",       "hidden",
+                                             "formats", "labels", "conditional", NULL};
     static const char *const facts_keys[] = {"key", "label", "type", "format", NULL};
     static const char *const types[] = {"number", "text", NULL};
     const char *key;
@@ -463,6 +464,7 @@ static int column_parse(const json_t *v, const char *path, xl_tpl_kind_t kind, x
         return rc;
     c->key = xstrdup(key);
     c->total.weight = c->total.num = c->total.den = -1;
+    c->formats_by = -1;
     if ((rc = get_text(v, path, "label", true, false, &c->label, err, errlen)) != ST_OK)
         return rc;
     if ((rc = get_choice(v, path, "type", types, XL_TPL_NUMBER, &type, err, errlen)) != ST_OK)
@@ -493,7 +495,91 @@ static int column_parse(const json_t *v, const char *path, xl_tpl_kind_t kind, x
     return get_bool(v, path, "hidden", false, &c->hidden, err, errlen);
 }
 
-/* Parses the parts of column ci that refer to other columns: total, conditional. */
+/*
+ * "formats": {"by": <a text column>, "map": {"<text>": <number format>, ...}}:
+ * a number format per row, by the text of another column of the row.
+ */
+static int formats_parse(const json_t *v, const char *path, xl_tpl_sheet_t *sh, int ci, char *err,
+                         size_t errlen)
+{
+    static const char *const keys[] = {"by", "map", NULL};
+    xl_tpl_column_t *c = &sh->columns[ci];
+    char p[PATH_LEN], pm[PATH_LEN], pe[PATH_LEN];
+    const char *by;
+    int rc;
+    if (!json_is_object(v))
+        return fail_at(err, errlen, path, "must be an object {\"by\", \"map\"}");
+    if ((rc = keys_check(v, path, keys, err, errlen)) != ST_OK)
+        return rc;
+    if (c->type != XL_TPL_NUMBER)
+        return fail_at(err, errlen, path, "only number columns have formats");
+    if ((rc = get_key(v, path, "by", true, &by, err, errlen)) != ST_OK)
+        return rc;
+    path_key(p, sizeof p, path, "by");
+    c->formats_by = xl_tpl_column_find(sh, by);
+    if (c->formats_by < 0)
+        return fail_at(err, errlen, p, "no column '%s' in this sheet", by);
+    if (sh->columns[c->formats_by].type != XL_TPL_TEXT)
+        return fail_at(err, errlen, p, "must name a text column");
+    const json_t *map = json_object_get(v, "map");
+    path_key(pm, sizeof pm, path, "map");
+    if (!json_is_object(map) || json_object_size(map) == 0 || json_object_size(map) > MAX_CONDS)
+        return fail_at(err, errlen, pm, "must be an object of 1 to %d formats", MAX_CONDS);
+    c->format_keys = xcalloc(json_object_size(map), sizeof *c->format_keys);
+    c->format_values = xcalloc(json_object_size(map), sizeof *c->format_values);
+    const char *k;
+    const json_t *unused;
+    json_object_foreach((json_t *)(uintptr_t)map, k, unused)
+    {
+        (void)unused;
+        size_t i = c->n_formats++;
+        c->format_keys[i] = xstrdup(k);
+        if ((rc = get_text(map, pm, k, true, true, &c->format_values[i], err, errlen)) != ST_OK)
+            return rc;
+        for (int l = 0; l < XL_LANG_COUNT; l++) {
+            path_key(pe, sizeof pe, pm, k);
+            if ((rc = format_check(c->format_values[i].s[l], pe, err, errlen)) != ST_OK)
+                return rc;
+        }
+    }
+    return ST_OK;
+}
+
+#define MAX_LABELS 64 /* entries of a column's "labels" */
+
+/* "labels": {"<model text>": "<shown>" or {"en", "zh"}, ...} of a text column. */
+static int labels_parse(const json_t *v, const char *path, xl_tpl_column_t *c, char *err,
+                        size_t errlen)
+{
+    if (c->type != XL_TPL_TEXT)
+        return fail_at(err, errlen, path, "only text columns have labels");
+    if (!json_is_object(v) || json_object_size(v) == 0 || json_object_size(v) > MAX_LABELS)
+        return fail_at(err, errlen, path, "must be an object of 1 to %d labels", MAX_LABELS);
+    c->label_keys = xcalloc(json_object_size(v), sizeof *c->label_keys);
+    c->label_values = xcalloc(json_object_size(v), sizeof *c->label_values);
+    const char *k;
+    const json_t *unused;
+    json_object_foreach((json_t *)(uintptr_t)v, k, unused)
+    {
+        (void)unused;
+        size_t i = c->n_labels++;
+        c->label_keys[i] = xstrdup(k);
+        int rc = get_text(v, path, k, true, true, &c->label_values[i], err, errlen);
+        if (rc != ST_OK)
+            return rc;
+    }
+    return ST_OK;
+}
+
+const char *xl_tpl_column_label(const xl_tpl_column_t *c, int lang, const char *s)
+{
+    for (size_t i = 0; s && i < c->n_labels; i++)
+        if (strcmp(c->label_keys[i], s) == 0)
+            return c->label_values[i].s[lang];
+    return s;
+}
+
+/* Parses the parts of column ci that refer to other columns: total, conditional, formats. */
 static int column_links_parse(const json_t *v, const char *path, xl_tpl_sheet_t *sh, int ci,
                               char *err, size_t errlen)
 {
@@ -510,6 +596,18 @@ static int column_links_parse(const json_t *v, const char *path, xl_tpl_sheet_t 
         if (c->total.fn != XL_TOTAL_NONE && ci == 0)
             return fail_at(err, errlen, p, "column 0 holds the totals label");
         sh->has_totals |= c->total.fn != XL_TOTAL_NONE;
+    }
+    const json_t *labels = json_object_get(v, "labels");
+    if (labels) {
+        path_key(p, sizeof p, path, "labels");
+        if ((rc = labels_parse(labels, p, c, err, errlen)) != ST_OK)
+            return rc;
+    }
+    const json_t *fmts = json_object_get(v, "formats");
+    if (fmts) {
+        path_key(p, sizeof p, path, "formats");
+        if ((rc = formats_parse(fmts, p, sh, ci, err, errlen)) != ST_OK)
+            return rc;
     }
     const json_t *conds = json_object_get(v, "conditional");
     if (!conds)
@@ -843,6 +941,18 @@ void xl_tpl_free(xl_tpl_t *t)
             text_free(&col->label);
             text_free(&col->format);
             free(col->conds);
+            for (size_t f = 0; f < col->n_formats; f++) {
+                free(col->format_keys[f]);
+                text_free(&col->format_values[f]);
+            }
+            free(col->format_keys);
+            free(col->format_values);
+            for (size_t f = 0; f < col->n_labels; f++) {
+                free(col->label_keys[f]);
+                text_free(&col->label_values[f]);
+            }
+            free(col->label_keys);
+            free(col->label_values);
         }
         for (size_t c = 0; c < sh->n_charts; c++) {
             text_free(&sh->charts[c].title);

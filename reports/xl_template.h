@@ -124,7 +124,24 @@ typedef struct xl_tpl_column {
     xl_tpl_total_t total;
     xl_tpl_cond_t *conds;
     size_t n_conds;
+    /* "formats": a number format per row, chosen by the text of column
+     * formats_by in the same row (e.g. a unit); a row whose text is not in
+     * the map keeps `format`.  formats_by < 0: none. */
+    int formats_by;
+    size_t n_formats;
+    char **format_keys;
+    xl_tpl_text_t *format_values;
+    /* "labels" (text columns): what a reader sees for a model text (a code
+     * such as "service_level" or "missed"), per language; a text not in the
+     * map is shown as it is.  The digest hashes the model's text. */
+    size_t n_labels;
+    char **label_keys;
+    xl_tpl_text_t *label_values;
 } xl_tpl_column_t;
+
+/* The text shown for model text s in column c and language lang: its
+ * "labels" entry, or s.  Borrowed from c (or s). */
+const char *xl_tpl_column_label(const xl_tpl_column_t *c, int lang, const char *s);
 
 typedef enum xl_tpl_chart_type {
     XL_CHART_LINE,

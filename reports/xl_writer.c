@@ -151,17 +151,23 @@ static void formats_make(wctx_t *w)
     }
 }
 
-/* A number format of a column (bold with a top rule for totals). */
-static lxw_format *number_format(wctx_t *w, const xl_tpl_column_t *c, bool total)
+/* A cell format with number format num (bold with a top rule for totals). */
+static lxw_format *number_format_of(wctx_t *w, const char *num, bool total)
 {
     lxw_format *f = workbook_add_format(w->wb);
-    format_set_num_format(f, c->format.s[w->lang]);
+    format_set_num_format(f, num);
     format_set_align(f, LXW_ALIGN_VERTICAL_TOP);
     if (total) {
         format_set_bold(f);
         format_set_top(f, LXW_BORDER_THIN);
     }
     return f;
+}
+
+/* A column's own number format. */
+static lxw_format *number_format(wctx_t *w, const xl_tpl_column_t *c, bool total)
+{
+    return number_format_of(w, c->format.s[w->lang], total);
 }
 
 /* Appends s to the page header; text (escape) has its '&' doubled (Excel's
@@ -219,9 +225,11 @@ static int cell_write(wctx_t *w, lxw_worksheet *ws, lxw_row_t row, lxw_col_t col
                       const xl_tpl_column_t *c, xl_cell_t v, lxw_format *numf)
 {
     if (c->type == XL_TPL_TEXT)
-        return lxw_check(
-            w, worksheet_write_string(ws, row, col, v.text, c->wrap ? w->f_wrap : w->f_text),
-            "text cell");
+        return lxw_check(w,
+                         worksheet_write_string(ws, row, col,
+                                                xl_tpl_column_label(c, w->lang, v.text),
+                                                c->wrap ? w->f_wrap : w->f_text),
+                         "text cell");
     if (isnan(v.num))
         return ST_OK; /* undefined: an empty cell */
     return lxw_check(w, worksheet_write_number(ws, row, col, v.num, numf), "number cell");
@@ -242,7 +250,22 @@ typedef struct tsheet {
     double widths[XL_TPL_MAX_COLUMNS];
     double header_lines;
     lxw_format *numf[XL_TPL_MAX_COLUMNS], *totf[XL_TPL_MAX_COLUMNS];
+    lxw_format **rowf[XL_TPL_MAX_COLUMNS]; /* "formats": one per map entry, or NULL */
 } tsheet_t;
+
+/* The format of column c in the cursor's row: by "formats" when the row's
+ * text in the formats_by column is in the map, else the column's own. */
+static lxw_format *row_format(const tsheet_t *ts, size_t c, const xl_cursor_t *cur)
+{
+    const xl_tpl_column_t *col = &ts->sh->columns[c];
+    if (col->formats_by < 0)
+        return ts->numf[c];
+    const char *by = xl_cursor_cell(cur, (size_t)col->formats_by).text;
+    for (size_t i = 0; by && i < col->n_formats; i++)
+        if (strcmp(col->format_keys[i], by) == 0)
+            return ts->rowf[c][i];
+    return ts->numf[c];
+}
 
 /* Appends the data range of column col on part p, named ('Evidence (2)'!B2:B9)
  * unless p is the part the formula is on. */
@@ -622,7 +645,7 @@ static int rows_write(wctx_t *w, tsheet_t *ts, xl_cursor_t *cur, size_t *n)
         lxw_row_t row = (lxw_row_t)(p->rows + 1);
         for (size_t c = 0; c < sh->n_columns; c++) {
             rc = cell_write(w, ts->ws, row, (lxw_col_t)c, &sh->columns[c], xl_cursor_cell(cur, c),
-                            ts->numf[c]);
+                            row_format(ts, c, cur));
             if (rc != ST_OK)
                 return rc;
         }
@@ -644,9 +667,15 @@ static int table_write(wctx_t *w, const xl_tpl_sheet_t *sh)
     ts.sh = sh;
     widths_compute(w, &ts);
     for (size_t c = 0; c < sh->n_columns; c++) {
-        if (sh->columns[c].type == XL_TPL_NUMBER) {
-            ts.numf[c] = number_format(w, &sh->columns[c], false);
-            ts.totf[c] = number_format(w, &sh->columns[c], true);
+        const xl_tpl_column_t *col = &sh->columns[c];
+        if (col->type == XL_TPL_NUMBER) {
+            ts.numf[c] = number_format(w, col, false);
+            ts.totf[c] = number_format(w, col, true);
+        }
+        if (col->n_formats > 0) {
+            ts.rowf[c] = xcalloc(col->n_formats, sizeof *ts.rowf[c]);
+            for (size_t i = 0; i < col->n_formats; i++)
+                ts.rowf[c][i] = number_format_of(w, col->format_values[i].s[w->lang], false);
         }
     }
     int rc = part_start(w, &ts);
@@ -678,6 +707,8 @@ static int table_write(wctx_t *w, const xl_tpl_sheet_t *sh)
     }
 fail:
     xl_cursor_free(cur);
+    for (size_t c = 0; c < sh->n_columns; c++)
+        free(ts.rowf[c]);
     free(ts.parts);
     return rc;
 }

@@ -140,7 +140,127 @@ int rmodel_cover(xl_model_t *m, const rmodel_req_t *q, const char *time_zone)
     return rc;
 }
 
-/* Scorecard: credits_compute over the month, one row per contract item. */
+/* The unit code of a metric (the template's "formats" pick the number format). */
+static const char *metric_unit(contract_metric_t m)
+{
+    switch (contract_metric_kind(m)) {
+    case CM_KIND_RATE:
+        return "rate";
+    case CM_KIND_SECONDS:
+        return "seconds";
+    case CM_KIND_SCORE:
+        return "score";
+    case CM_KIND_CSAT_MEAN:
+        break;
+    }
+    return "mean";
+}
+
+/* The status code of a credits row (the template's "labels" translate it). */
+static const char *credit_status_code(const credits_row_t *c)
+{
+    if (c->kind == CREDITS_ROW_EARNED_BACK)
+        return "earned_back";
+    if (c->kind == CREDITS_ROW_CONFIRMED)
+        return "confirmed";
+    return c->status == CREDITS_MET      ? "met"
+           : c->status == CREDITS_MISSED ? "missed"
+                                         : "not_measurable";
+}
+
+/* The note of a credits row: its earn-back, in the workbook's language. */
+static void credit_note(const credits_row_t *c, xl_lang_t lang, char *out, size_t len)
+{
+    bool zh = lang == XL_LANG_ZH;
+    out[0] = '\0';
+    if (c->kind == CREDITS_ROW_ITEM && c->at_risk)
+        snprintf(out, len,
+                 zh ? "可返还: %04d-%02d 前连续达标即返还" : "at risk of earn-back until %04d-%02d",
+                 c->until_year, c->until_month);
+    else if (c->kind == CREDITS_ROW_EARNED_BACK)
+        snprintf(out, len, zh ? "%04d-%02d 的扣减已返还" : "credit of %04d-%02d earned back",
+                 c->from_year, c->from_month);
+    else if (c->kind == CREDITS_ROW_CONFIRMED)
+        snprintf(out, len, zh ? "%04d-%02d 的扣减已确认" : "credit of %04d-%02d confirmed",
+                 c->from_year, c->from_month);
+}
+
+/* One Scorecard row from a credits row of the report's month. */
+static int scorecard_row(rmodel_ctx_t *x, xl_table_t *t, const credits_row_t *c)
+{
+    bool item = c->kind == CREDITS_ROW_ITEM;
+    double met = !item ? NAN : c->status == CREDITS_MET ? 1 : c->status == CREDITS_MISSED ? 0 : NAN;
+    /* An earn-back returns the credit: it counts against this month's total. */
+    double applied = (double)c->applied_cents / 100.0;
+    if (c->kind == CREDITS_ROW_EARNED_BACK)
+        applied = -applied;
+    else if (c->kind == CREDITS_ROW_CONFIRMED)
+        applied = 0; /* already credited in its own month */
+    char note[160];
+    credit_note(c, xl_model_lang(x->m), note, sizeof note);
+    size_t row;
+    int rc = row_add(t, &row);
+    if (rc == ST_OK)
+        rc = xl_table_set_text(t, row, "item", contract_metric_name(c->metric));
+    if (rc == ST_OK)
+        rc = xl_table_set_text(t, row, "comparator", item ? contract_cmp_name(c->comparator) : "");
+    if (rc == ST_OK)
+        rc = xl_table_set_text(t, row, "unit", metric_unit(c->metric));
+    if (rc == ST_OK)
+        rc = xl_table_set_number(t, row, "target", item ? c->target : NAN);
+    if (rc == ST_OK)
+        rc = xl_table_set_number(t, row, "value", item ? c->value : NAN);
+    if (rc == ST_OK)
+        rc = xl_table_set_text(t, row, "status", credit_status_code(c));
+    if (rc == ST_OK)
+        rc = xl_table_set_number(t, row, "met", met);
+    if (rc == ST_OK)
+        rc = xl_table_set_number(t, row, "credit_pct", c->credit_pct_centi / 100.0);
+    if (rc == ST_OK)
+        rc = xl_table_set_number(t, row, "credit", item ? (double)c->credit_cents / 100.0 : 0);
+    if (rc == ST_OK)
+        rc = xl_table_set_number(t, row, "applied", applied);
+    if (rc == ST_OK)
+        rc = xl_table_set_text(t, row, "note", note);
+    return rc;
+}
+
+/*
+ * The months a Scorecard's credits are computed over: the report's month
+ * and, with earn-back over N months, the N before it (whose credits this
+ * month may settle, METRICS.md "Earn-back"), each with the contract in force
+ * then and its own metrics (report_model_month()).  in[n-1] is the month.
+ */
+static int scorecard_months(rmodel_ctx_t *x, compliance_input_t *in, rmodel_month_t *prev, size_t n,
+                            char *err, size_t errlen)
+{
+    int y = x->req->year, m = x->req->month;
+    for (size_t k = n; k-- > 0;) {
+        in[k] = (compliance_input_t){y, m, NULL, NULL, NULL};
+        if (k == n - 1) {
+            in[k].contract = x->contract;
+            in[k].total = x->month;
+            in[k].qa = &x->qa->qa.tenant;
+        } else {
+            int rc = report_model_month(x->db, x->req->tenant, y, m, x->req->generated_at, &prev[k],
+                                        err, errlen);
+            if (rc != ST_OK)
+                return rc;
+            in[k].contract = contract_version_for_month(
+                (const contract_t *const *)x->versions.items, x->versions.n, y, m);
+            in[k].total = &prev[k].total;
+            in[k].qa = &prev[k].qa;
+        }
+        if (--m == 0) {
+            m = 12;
+            y--;
+        }
+    }
+    return ST_OK;
+}
+
+/* Scorecard: one row per contract item of the month, then the earn-back
+ * outcomes this month settles (credits.h over the months they span). */
 static int table_scorecard(rmodel_ctx_t *x, char *err, size_t errlen)
 {
     xl_table_t *t = xl_model_table(x->m, "scorecard");
@@ -148,34 +268,20 @@ static int table_scorecard(rmodel_ctx_t *x, char *err, size_t errlen)
         return ST_ERR_INTERNAL;
     if (!x->contract)
         return ST_OK; /* no contract, no items: an empty scorecard */
+    size_t n = (size_t)contract_earn_back_months(x->contract) + 1;
+    compliance_input_t *in = xcalloc(n, sizeof *in);
+    rmodel_month_t *prev = xcalloc(n, sizeof *prev);
     credits_result_t cr;
-    int rc = compliance_month(x->contract, x->req->year, x->req->month, x->month, &x->qa->qa.tenant,
-                              &cr, err, errlen);
-    for (size_t i = 0; rc == ST_OK && i < cr.n_rows; i++) {
-        const credits_row_t *c = &cr.rows[i];
-        if (c->kind != CREDITS_ROW_ITEM)
-            continue; /* one month: no earn-back outcome can fall in it */
-        size_t row;
-        double met = c->status == CREDITS_MET ? 1 : c->status == CREDITS_MISSED ? 0 : NAN;
-        if ((rc = row_add(t, &row)) != ST_OK)
-            break;
-        rc = xl_table_set_text(t, row, "item", contract_metric_name(c->metric));
-        if (rc == ST_OK)
-            rc = xl_table_set_text(t, row, "comparator", contract_cmp_name(c->comparator));
-        if (rc == ST_OK)
-            rc = xl_table_set_number(t, row, "target", c->target);
-        if (rc == ST_OK)
-            rc = xl_table_set_number(t, row, "value", c->value);
-        if (rc == ST_OK)
-            rc = xl_table_set_number(t, row, "met", met);
-        if (rc == ST_OK)
-            rc = xl_table_set_number(t, row, "credit_pct", c->credit_pct_centi / 100.0);
-        if (rc == ST_OK)
-            rc = xl_table_set_number(t, row, "credit", (double)c->credit_cents / 100.0);
-        if (rc == ST_OK)
-            rc = xl_table_set_number(t, row, "applied", (double)c->applied_cents / 100.0);
-    }
+    memset(&cr, 0, sizeof cr);
+    int rc = scorecard_months(x, in, prev, n, err, errlen);
+    if (rc == ST_OK)
+        rc = compliance_months(in, n, &cr, err, errlen);
+    for (size_t i = 0; rc == ST_OK && i < cr.n_rows; i++)
+        if (cr.rows[i].year == x->req->year && cr.rows[i].month == x->req->month)
+            rc = scorecard_row(x, t, &cr.rows[i]);
     credits_result_free(&cr);
+    free(prev);
+    free(in);
     return rc;
 }
 

@@ -153,7 +153,7 @@ def test_version_2_lists_the_values_that_moved(tenant, versions):
     moved("Scorecard", "service_level", "Actual", 0.6, 5 / 6)
     moved("Scorecard", "service_level", "Met", 0, 1)
     moved("Scorecard", "service_level", "Credit", 3600, 0)
-    moved("Scorecard", "Total (cap applied)", "Credit after cap", 3600, 0)
+    moved("Scorecard", "Total", "Credit after cap", 3600, 0)
     # Intervals: Sunday 10:00 is 4 Oct's c5, 0/1 -> 1/1.  Saturday 09:30 had c4 within (1/1)
     # and gains c6 within (2/2): the same 1, not listed.
     moved("Intervals", "10:00", "Sun", 0, 1)
@@ -172,8 +172,11 @@ def test_version_2_lists_the_values_that_moved(tenant, versions):
         assert key not in listed, key
     assert {k[0] for k in listed} <= {"Scorecard", "Daily", "Intervals", "Queues", "Quality",
                                       "Data quality"}
-    # Every listed value moved.
-    assert all(p != n for p, n, _, _ in listed.values())
+    # A text that changed is worded in the note: the item's result went from missed to met.
+    status = listed[("Scorecard", "service_level", "Result")]
+    assert "missed" in status[3] and "met" in status[3], status
+    # Every listed number moved.
+    assert all(p != n for key, (p, n, _, _) in listed.items() if key[2] != "Result")
 
     # Why: the two batches after version 1, in order, with their receipts' counts; each
     # wrote one October contact that stands now (c6; c5 again).

@@ -124,19 +124,22 @@ def test_generate_download_read_back_and_verify(server, setup):
     header, rows = table(book["Scorecard"])
     _, vrows = table(values["Scorecard"])
     col = {name: i for i, name in enumerate(header)}
-    sl, ab, qa = rows["service_level"], rows["abandon_rate"], rows["qa_score"]
+    sl, ab, qa = rows["Service level"], rows["Abandon rate"], rows["QA score"]
     assert sl[col["Comparator"]].value == ">=" and sl[col["Target"]].value == pytest.approx(0.80)
+    assert sl[col["Target"]].number_format == "0.0%" and qa[col["Target"]].number_format == "0.0"
     assert sl[col["Actual"]].value == pytest.approx(3 / 7) and sl[col["Met"]].value == 0
+    assert sl[col["Result"]].value == "missed" and sl[col["Note"]].value is None
     assert sl[col["Credit %"]].value == 3 and sl[col["Credit"]].value == pytest.approx(3600.00)
     assert sl[col["Credit after cap"]].value == pytest.approx(3600.00)
     assert ab[col["Comparator"]].value == "<=" and ab[col["Target"]].value == pytest.approx(0.05)
     assert ab[col["Actual"]].value == pytest.approx(2 / 7) and ab[col["Met"]].value == 0
     assert ab[col["Credit"]].value == pytest.approx(2400.00)
     assert qa[col["Actual"]].value is None and qa[col["Met"]].value is None
+    assert qa[col["Result"]].value == "not measurable"
     assert qa[col["Credit"]].value == 0 and qa[col["Credit after cap"]].value == 0
-    assert rows["Total (cap applied)"][col["Credit"]].value == "=SUM(G2:G4)"
-    assert vrows["Total (cap applied)"][col["Credit"]].value == pytest.approx(6000.00)
-    assert vrows["Total (cap applied)"][col["Credit after cap"]].value == pytest.approx(6000.00)
+    assert rows["Total"][col["Credit"]].value == "=SUM(I2:I4)"
+    assert vrows["Total"][col["Credit"]].value == pytest.approx(6000.00)
+    assert vrows["Total"][col["Credit after cap"]].value == pytest.approx(6000.00)
     header, rows = table(book["Methodology"])
     credits = rows["Service credits"][header.index("Contract parameters")].value
     assert "monthly fee 120000.00 CNY; credit cap 12.00% = 14400.00 CNY" in credits

@@ -155,6 +155,29 @@ static const struct {
     {"{\"id\":\"f\",\"kind\":\"facts\",\"name\":{\"en\":\"F\",\"zh\":\"F\"},\"table\":\"f\","
      "\"items\":[{\"key\":\"x\"," LBL ",\"format\":\"0\",\"total\":{\"fn\":\"sum\"}}]}",
      "sheets[0].items[0].total: unknown key"},
+    {SHEET1 "\"columns\":[" NAME_C ",{\"key\":\"n\"," LBL
+            ",\"format\":\"0\",\"formats\":{\"by\":\"zz\",\"map\":{\"a\":\"0%\"}}}]}",
+     "sheets[0].columns[1].formats.by: no column 'zz' in this sheet"},
+    {SHEET1 "\"columns\":[" NAME_C "," N_C ",{\"key\":\"r\"," LBL
+            ",\"format\":\"0\",\"formats\":{\"by\":\"n\",\"map\":{\"a\":\"0%\"}}}]}",
+     "sheets[0].columns[2].formats.by: must name a text column"},
+    {SHEET1 "\"columns\":[" NAME_C ",{\"key\":\"n\"," LBL
+            ",\"format\":\"0\",\"formats\":{\"by\":\"name\",\"map\":{}}}]}",
+     "sheets[0].columns[1].formats.map: must be an object of 1 to 8 formats"},
+    {SHEET1 "\"columns\":[" NAME_C ",{\"key\":\"n\"," LBL
+            ",\"format\":\"0\",\"formats\":{\"by\":\"name\",\"map\":{\"a\":\"@\"}}}]}",
+     "sheets[0].columns[1].formats.map.a: \"@\" would store numbers as text"},
+    {SHEET1 "\"columns\":[{\"key\":\"t\"," LBL
+            ",\"type\":\"text\",\"formats\":{\"by\":\"t\",\"map\":{\"a\":\"0\"}}}]}",
+     "sheets[0].columns[0].formats: only number columns have formats"},
+    {SHEET1 "\"columns\":[" NAME_C ",{\"key\":\"n\"," LBL
+            ",\"format\":\"0\",\"labels\":{\"a\":\"A\"}}]}",
+     "sheets[0].columns[1].labels: only text columns have labels"},
+    {SHEET1 "\"columns\":[{\"key\":\"t\"," LBL ",\"type\":\"text\",\"labels\":[]}]}",
+     "sheets[0].columns[0].labels: must be an object of 1 to 64 labels"},
+    {SHEET1 "\"columns\":[{\"key\":\"t\"," LBL
+            ",\"type\":\"text\",\"labels\":{\"a\":{\"en\":\"A\"}}}]}",
+     "sheets[0].columns[0].labels.a.zh: required"},
     {"", "sheets: must be an array of 1..64 sheets"},
 };
 

@@ -86,17 +86,20 @@ static xl_model_t *client_model(xl_lang_t lang)
 
     xl_table_t *sc = xl_model_table(m, "scorecard");
     static const struct {
-        const char *item, *cmp;
+        const char *item, *cmp, *unit, *status;
         double target, value, met, pct, credit, applied;
     } items[] = {
-        {"Service level", ">=", 0.8, 115.0 / 150.0, 0, 5, 500, 300},
-        {"ASA (s)", "<=", 20, 15, 1, 2, 0, 0},
-        {"FCR", ">=", 0.7, NAN, NAN, 3, 0, 0},
+        {"service_level", ">=", "rate", "missed", 0.8, 115.0 / 150.0, 0, 5, 500, 300},
+        {"asa_s", "<=", "seconds", "met", 20, 15, 1, 2, 0, 0},
+        {"fcr", ">=", "rate", "not_measurable", 0.7, NAN, NAN, 3, 0, 0},
     };
     for (size_t i = 0; i < 3; i++) {
         size_t r = add_row(sc);
         xl_table_set_text(sc, r, "item", items[i].item);
         xl_table_set_text(sc, r, "comparator", items[i].cmp);
+        xl_table_set_text(sc, r, "unit", items[i].unit);
+        xl_table_set_text(sc, r, "status", items[i].status);
+        xl_table_set_text(sc, r, "note", i == 0 ? "at risk of earn-back until 2026-12" : "");
         set_nums(sc, r, "target", items[i].target, "value", items[i].value, "met", items[i].met,
                  "credit_pct", items[i].pct, "credit", items[i].credit, "applied", items[i].applied,
                  NULL);

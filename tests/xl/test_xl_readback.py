@@ -104,12 +104,23 @@ def test_daily_totals_are_formulas_with_values(wb, wbv):
 
 def test_scorecard_met_and_cap(wb, wbv):
     ws, wv = wb["Scorecard"], wbv["Scorecard"]
-    assert [c.value for c in ws[1]][:4] == ["Contract item", "Comparator", "Target", "Actual"]
-    assert ws.cell(2, 5).value == 0 and ws.cell(3, 5).value == 1
-    assert ws.cell(4, 4).value is None and ws.cell(4, 5).value is None  # not measurable
-    assert '"met"' in ws.cell(2, 5).number_format
-    assert ws.cell(5, 8).value == "=SUM(H2:H4)" and wv.cell(5, 8).value == 300
-    assert wv.cell(5, 7).value == 500
+    assert [c.value for c in ws[1]][:6] == ["Contract item", "Comparator", "Unit", "Target",
+                                            "Actual", "Result"]
+    # Codes in the model, labels in the sheet (templates' "labels").
+    assert [ws.cell(r, 1).value for r in (2, 3, 4)] == [
+        "Service level", "Average speed of answer (s)", "First contact resolution"]
+    assert [ws.cell(r, 6).value for r in (2, 3, 4)] == ["missed", "met", "not measurable"]
+    # A number format per row by its unit (templates' "formats"): a rate as a percentage,
+    # seconds as a number; the unit and met helper columns are hidden.
+    assert ws.cell(2, 4).number_format == "0.0%" and ws.cell(2, 5).number_format == "0.0%"
+    assert ws.cell(3, 4).number_format == "0.0" and ws.cell(3, 5).value == 15
+    assert ws.column_dimensions["C"].hidden and ws.column_dimensions["G"].hidden
+    assert ws.cell(2, 7).value == 0 and ws.cell(3, 7).value == 1
+    assert ws.cell(4, 5).value is None and ws.cell(4, 7).value is None  # not measurable
+    assert ws.cell(5, 1).value == "Total"
+    assert ws.cell(5, 10).value == "=SUM(J2:J4)" and wv.cell(5, 10).value == 300
+    assert wv.cell(5, 9).value == 500
+    assert ws.cell(2, 11).value == "at risk of earn-back until 2026-12"
     assert len(ws.conditional_formatting) >= 2
 
 
@@ -152,7 +163,8 @@ def test_chinese_workbook(tmp_path):
     wb = openpyxl.load_workbook(write(tmp_path / "zh.xlsx", XL_LANG="zh"))
     assert wb.sheetnames[:5] == ["封面", "变更", "变更 - 数据批次", "考核结果", "每日"]
     assert wb["每日"].cell(1, 2).value == "进线量"
-    assert wb["考核结果"].cell(2, 5).number_format.startswith('[=1]"达标"')
+    assert wb["考核结果"].cell(2, 6).value == "未达标"      # the status label in Chinese
+    assert wb["考核结果"].cell(2, 1).value == "服务水平"
 
 
 def test_constant_memory_reads_the_same(tmp_path, wbv):
