@@ -627,6 +627,42 @@ static int totals_write(wctx_t *w, tsheet_t *ts, const xl_cursor_t *cur, size_t 
 }
 
 /*
+ * The lines the cursor's row needs: its longest wrapped text over its
+ * column's width, by words (a viewer does not grow a row for wrapped text
+ * by itself, so lines would overlap the row below).  At most 15.
+ */
+static double wrapped_lines(const wctx_t *w, const tsheet_t *ts, const xl_cursor_t *cur)
+{
+    double most = 1;
+    for (size_t c = 0; c < ts->sh->n_columns; c++) {
+        const xl_tpl_column_t *col = &ts->sh->columns[c];
+        if (col->type != XL_TPL_TEXT || !col->wrap || ts->widths[c] < 2)
+            continue;
+        const char *s = xl_tpl_column_label(col, w->lang, xl_cursor_cell(cur, c).text);
+        double lines = 1, used = 0, room = ts->widths[c] - 1;
+        for (const char *p = s; p && *p;) {
+            size_t n = strcspn(p, " ");
+            char word[256];
+            snprintf(word, sizeof word, "%.*s", (int)(n < sizeof word ? n : sizeof word - 1), p);
+            double ww = text_width(word);
+            if (used > 0 && used + 1 + ww > room) {
+                lines++;
+                used = 0;
+            }
+            used += (used > 0 ? 1 : 0) + ww;
+            while (used > room) { /* a word longer than the column breaks anywhere */
+                lines++;
+                used -= room;
+            }
+            p += n;
+            p += strspn(p, " ");
+        }
+        most = lines > most ? lines : most;
+    }
+    return most < 15 ? most : 15;
+}
+
+/*
  * Writes the rows of a table sheet from cursor cur, in order, feeding the
  * digest as it goes: a part holds max_rows_per_sheet rows with its header
  * (and the totals row, on the last part); the next row starts a new part.
@@ -643,6 +679,11 @@ static int rows_write(wctx_t *w, tsheet_t *ts, xl_cursor_t *cur, size_t *n)
             p = &ts->parts[ts->n_parts - 1];
         }
         lxw_row_t row = (lxw_row_t)(p->rows + 1);
+        double lines = wrapped_lines(w, ts, cur);
+        if (lines > 1 &&
+            (rc = lxw_check(w, worksheet_set_row(ts->ws, row, ROW_HEIGHT * lines, NULL),
+                            "row height")) != ST_OK)
+            return rc;
         for (size_t c = 0; c < sh->n_columns; c++) {
             rc = cell_write(w, ts->ws, row, (lxw_col_t)c, &sh->columns[c], xl_cursor_cell(cur, c),
                             row_format(ts, c, cur));

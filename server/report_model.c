@@ -468,6 +468,8 @@ static int table_qa_csat(rmodel_ctx_t *x)
         rc = xl_table_set_number(t, row, "pearson_r", x->qa->qa.pearson.r);
     if (rc == ST_OK)
         rc = set_count(t, row, "pearson_n", (int64_t)x->qa->qa.pearson.n);
+    if (rc == ST_OK) /* METRICS.md: an r from fewer than 10 pairs is marked */
+        rc = xl_table_set_number(t, row, "too_few_pairs", x->qa->qa.pearson.too_few ? 1 : 0);
     if (rc == ST_OK)
         rc = xl_table_set_number(t, row, "spearman_rho", x->qa->qa.spearman.r);
     if (rc == ST_OK)

@@ -94,6 +94,11 @@ def test_generate_download_read_back_and_verify(server, setup):
     assert book.sheetnames == ["Cover", "Changes", "Changes - batches", "Scorecard", "Daily",
                                "Intervals", "Queues", "Quality", "QA-CSAT", "Data quality",
                                "Methodology"]
+    # QA-CSAT: no contact has both a QA score and a survey: r undefined, marked too few pairs.
+    qc = {r[0].value: r[1] for r in book["QA-CSAT"].iter_rows() if len(r) > 1 and r[0].value}
+    assert qc["Contacts compared"].value == 0 and qc["Pearson r (contacts)"].value is None
+    assert qc["Too few pairs (under 10): r is indicative only"].value == 1
+    assert qc["Too few pairs (under 10): r is indicative only"].number_format.startswith('[=1]"yes"')
     header, rows = table(book["Daily"])
     _, vrows = table(values["Daily"])
     col = {name: i for i, name in enumerate(header)}

@@ -155,8 +155,8 @@ static xl_model_t *client_model(xl_lang_t lang)
                  "qa_coverage", 0.1, NULL);
     }
     xl_table_t *qc = xl_model_table(m, "qa_csat");
-    set_nums(qc, add_row(qc), "pearson_r", NAN, "pearson_n", 4.0, "spearman_rho", NAN, "spearman_n",
-             2.0, NULL);
+    set_nums(qc, add_row(qc), "pearson_r", NAN, "pearson_n", 4.0, "too_few_pairs", 1.0,
+             "spearman_rho", NAN, "spearman_n", 2.0, NULL);
     xl_table_t *dq = xl_model_table(m, "data_quality");
     set_nums(dq, add_row(dq), "rows_received", 1000.0, "rows_rejected", 3.0, "duplicates", 2.0,
              "late_arrivals", 1.0, "fcr_provisional", 1.0, NULL);
