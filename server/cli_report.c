@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "heartbeat.h"
 #include "contract_store.h"
 #include "hash.h"
 #include "report_build.h"
@@ -149,6 +150,7 @@ int cli_report(config_t *cfg, int argc, char **argv)
     rstore_job_t job;
     rstore_result_t r;
     bool tty = isatty(2);
+    heartbeat_t *hb = NULL;
     if (!db)
         goto done;
     if (tenant_by_slug(db, slug, &t) != ST_OK) {
@@ -163,13 +165,14 @@ int cli_report(config_t *cfg, int argc, char **argv)
         goto done;
     }
     snprintf(who, sizeof who, "cli:%d", (int)getpid());
-    if (rstore_claim(db, who, id, &job) != ST_OK) {
+    if (rstore_claim(db, who, id, (int)cfg->reports_stale_s, &job) != ST_OK) {
         fprintf(stderr,
                 "slattest: report %" PRIu64 " was taken by a server first: see GET "
                 "/v1/tenants/%s/reports/%" PRIu64 "\n",
                 id, slug, id);
         goto done;
     }
+    hb = heartbeat_start(cfg, job.tenant_id, job.id, who, (int)(cfg->reports_stale_s * 1000 / 6));
     if (report_build(db, cfg, signing, &job, show_progress, &tty, &wb, &sig, &vals, &r, err,
                      sizeof err) != ST_OK ||
         rstore_finish(db, &job, &r) != ST_OK) {
@@ -194,6 +197,7 @@ int cli_report(config_t *cfg, int argc, char **argv)
            tty ? "\n" : "", id, job.version, path, sigpath, r.data_digest, r.signer);
     code = 0;
 done:
+    heartbeat_stop(hb);
     buf_free(&wb);
     buf_free(&sig);
     buf_free(&vals);

@@ -70,6 +70,9 @@ static const cfg_option_t config_table[] = {
     S("signing", "retired", signing_retired, "${var}/certs/retired",
       "directory of retired signing certificates (*.pem), still published and trusted for old "
       "reports"),
+    I("reports", "stale_s", reports_stale_s, "60", 3, 3600,
+      "a running report job whose heartbeat is older than this many seconds is taken over "
+      "(its server died); a live job beats every stale_s / 6"),
     S("paths", "var", var, "var", "state directory: embedded database, certificates"),
     S("paths", "migrations", migrations, "migrations", "directory of NNNN_name.sql migrations"),
     S("paths", "templates", templates, "templates", "directory of workbook templates"),

@@ -35,6 +35,7 @@ typedef struct config {
     bool db_tls;
     char *db_tls_ca;
     long long db_connect_timeout_s;
+    long long reports_stale_s; /* a running job with an older heartbeat is taken over */
     /* [signing] */
     char *signing_key, *signing_cert, *signing_ca, *signing_retired;
     /* [paths] */

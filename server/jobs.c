@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "db.h"
+#include "heartbeat.h"
 #include "log.h"
 #include "report_build.h"
 #include "report_store.h"
@@ -47,10 +48,13 @@ static void run_job(jobs_t *j, db_t *db, const rstore_job_t *job)
     char err[512] = "", id[32];
     snprintf(id, sizeof id, "%llu", (unsigned long long)job->id);
     progress_ctx_t pc = {db, job};
+    heartbeat_t *hb = heartbeat_start(j->cfg, job->tenant_id, job->id, j->who,
+                                      (int)(j->cfg->reports_stale_s * 1000 / 6));
     int rc = report_build(db, j->cfg, j->signing, job, on_progress, &pc, &wb, &sig, &vals, &r, err,
                           sizeof err);
     if (rc == ST_OK)
         rc = rstore_finish(db, job, &r);
+    heartbeat_stop(hb);
     if (rc == ST_OK) {
         log_info("report done", "report", id, "template", job->template_name, "period", job->period,
                  NULL);
@@ -102,7 +106,7 @@ static void *jobs_main(void *arg)
             }
         }
         rstore_job_t job;
-        int rc = rstore_claim(db, j->who, 0, &job);
+        int rc = rstore_claim(db, j->who, 0, (int)j->cfg->reports_stale_s, &job);
         if (rc == ST_OK)
             run_job(j, db, &job);
         else

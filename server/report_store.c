@@ -338,13 +338,13 @@ static void job_from_row(const db_res_t *res, rstore_job_t *job)
     job->supersedes = db_res_is_null(res, 7) ? 0 : (uint64_t)db_res_i64(res, 7);
 }
 
-int rstore_claim(db_t *db, const char *who, uint64_t only_id, rstore_job_t *job)
+int rstore_claim(db_t *db, const char *who, uint64_t only_id, int stale_s, rstore_job_t *job)
 {
     db_res_t *res = NULL;
     int rc = db_begin(db);
     if (rc != ST_OK)
         return rc;
-    db_val_t v[] = {db_u64(only_id), db_u64(only_id), db_i64(RSTORE_STALE_S)};
+    db_val_t v[] = {db_u64(only_id), db_u64(only_id), db_i64(stale_s)};
     rc = db_exec(db,
                  "SELECT " JOB_COLS ", attempts FROM reports WHERE (? = 0 OR id = ?) AND "
                  "(status = 'queued' OR "

@@ -32,8 +32,7 @@
 #include "db.h"
 #include "tenant.h"
 
-#define RSTORE_STALE_S      60 /* a running job with an older heartbeat is taken over */
-#define RSTORE_MAX_ATTEMPTS 3  /* after this many claims a job fails */
+#define RSTORE_MAX_ATTEMPTS 3 /* after this many claims a job fails */
 
 /* A claimed job: what the builder needs. */
 typedef struct rstore_job {
@@ -84,11 +83,13 @@ int rstore_list(db_t *db, const tenant_t *t, bool client_only, json_t **out);
 int rstore_artifact(db_t *db, uint64_t tenant_id, uint64_t id, const char *kind, buf_t *out);
 
 /*
- * Claims the next job (oldest queued, or a running one with a stale
- * heartbeat) for worker `who`.  ST_ERR_NOT_FOUND when there is none.
- * only_id, when non-zero, claims that job only (the CLI runs its own).
+ * Claims the next job (oldest queued, or a running one whose heartbeat is
+ * older than stale_s seconds: its server died) for worker `who`.
+ * ST_ERR_NOT_FOUND when there is none.  only_id, when non-zero, claims that
+ * job only (the CLI runs its own).  The builder keeps the heartbeat fresh
+ * (heartbeat.h).
  */
-int rstore_claim(db_t *db, const char *who, uint64_t only_id, rstore_job_t *job);
+int rstore_claim(db_t *db, const char *who, uint64_t only_id, int stale_s, rstore_job_t *job);
 /* Reads a report's job fields by id (any status), to rebuild it. */
 int rstore_job(db_t *db, uint64_t id, rstore_job_t *job, char *sha256_hex);
 /* Records progress (0-100) and refreshes the heartbeat. */

@@ -1,0 +1,99 @@
+/* heartbeat.c - a running report job's heartbeat thread (see heartbeat.h). */
+#include "heartbeat.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "db.h"
+#include "log.h"
+#include "status.h"
+#include "xmem.h"
+
+struct heartbeat {
+    const config_t *cfg;
+    uint64_t tenant_id, id;
+    char who[128];
+    int every_ms;
+    pthread_t thread;
+    bool started;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool stop;
+};
+
+/* Stamps the heartbeat once; the job must still be running and ours. */
+static void beat(db_t *db, const heartbeat_t *hb)
+{
+    db_val_t v[] = {db_u64(hb->tenant_id), db_u64(hb->id), db_str(hb->who)};
+    if (db_exec(db,
+                "UPDATE reports SET heartbeat_at = UTC_TIMESTAMP(6) WHERE tenant_id = ? AND "
+                "id = ? AND worker = ? AND status = 'running'",
+                v, 3, NULL) != ST_OK)
+        log_warn("report heartbeat failed", "error", db_error(db), NULL);
+}
+
+/* The thread: beat, sleep every_ms (or until stopped), again. */
+static void *heartbeat_main(void *arg)
+{
+    heartbeat_t *hb = arg;
+    db_t *db = NULL;
+    char err[256];
+    db_thread_init();
+    if (db_connect(hb->cfg, true, &db, err, sizeof err) != ST_OK) {
+        log_warn("report heartbeat: no database connection", "error", err, NULL);
+        db_thread_end();
+        return NULL;
+    }
+    pthread_mutex_lock(&hb->mu);
+    while (!hb->stop) {
+        pthread_mutex_unlock(&hb->mu);
+        beat(db, hb);
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        long long ns = until.tv_nsec + (long long)hb->every_ms * 1000000;
+        until.tv_sec += (time_t)(ns / 1000000000);
+        until.tv_nsec = (long)(ns % 1000000000);
+        pthread_mutex_lock(&hb->mu);
+        while (!hb->stop && pthread_cond_timedwait(&hb->cv, &hb->mu, &until) == 0)
+            ;
+    }
+    pthread_mutex_unlock(&hb->mu);
+    db_close(db);
+    db_thread_end();
+    return NULL;
+}
+
+heartbeat_t *heartbeat_start(const config_t *cfg, uint64_t tenant_id, uint64_t id, const char *who,
+                             int every_ms)
+{
+    heartbeat_t *hb = xcalloc(1, sizeof *hb);
+    hb->cfg = cfg;
+    hb->tenant_id = tenant_id;
+    hb->id = id;
+    hb->every_ms = every_ms >= 100 ? every_ms : 100;
+    snprintf(hb->who, sizeof hb->who, "%s", who);
+    pthread_mutex_init(&hb->mu, NULL);
+    pthread_cond_init(&hb->cv, NULL);
+    hb->started = pthread_create(&hb->thread, NULL, heartbeat_main, hb) == 0;
+    if (!hb->started)
+        log_warn("report heartbeat: no thread", NULL);
+    return hb;
+}
+
+void heartbeat_stop(heartbeat_t *hb)
+{
+    if (!hb)
+        return;
+    pthread_mutex_lock(&hb->mu);
+    hb->stop = true;
+    pthread_cond_signal(&hb->cv);
+    pthread_mutex_unlock(&hb->mu);
+    if (hb->started)
+        pthread_join(hb->thread, NULL);
+    pthread_cond_destroy(&hb->cv);
+    pthread_mutex_destroy(&hb->mu);
+    free(hb);
+}
