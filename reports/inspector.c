@@ -404,3 +404,36 @@ void inspector_result_clear(inspector_result_t *r)
     free(r->rows);
     memset(r, 0, sizeof *r);
 }
+
+size_t inspector_row_values(const inspector_row_t *r, inspector_value_t out[INSPECTOR_VALUES])
+{
+    const inspector_value_t v[INSPECTOR_VALUES] = {
+        {"listed", r->listed ? 1 : 0, true},
+        {"evaluations", (double)r->evaluations, true},
+        {"monthly_quota", r->monthly_quota, false},
+        {"quota_attainment", r->quota_attainment, false},
+        {"lag_n", (double)r->lag_n, true},
+        {"lag_median_h", r->lag_median_h, false},
+        {"lag_p90_h", r->lag_p90_h, false},
+        {"on_time_rate", r->on_time_rate, false},
+        {"calibration_n", (double)r->calibration_n, true},
+        {"calibration_mad", r->calibration_mad, false},
+        {"calibration_within", r->calibration_within, false},
+        {"items_compared", (double)r->items.compared, true},
+        {"item_agreement", r->item_agreement, false},
+        {"appealed", (double)r->appealed, true},
+        {"overturned", (double)r->overturned, true},
+        {"appeal_rate", r->appeal_rate, false},
+        {"overturn_rate", r->overturn_rate, false},
+        {"mean_score", r->mean_score, false},
+        {"severity_bias", r->severity_bias, false},
+        {"defect_rate", r->defect_rate, false},
+        {"c_quota", r->c_quota, false},
+        {"c_timeliness", r->c_timeliness, false},
+        {"c_calibration", r->c_calibration, false},
+        {"c_accuracy", r->c_accuracy, false},
+        {"composite", r->composite, false},
+    };
+    memcpy(out, v, sizeof v);
+    return INSPECTOR_VALUES;
+}

@@ -161,4 +161,22 @@ int inspector_compute(const inspector_input_t *in, inspector_result_t *out, char
 /* Frees what inspector_compute() allocated and empties *r.  NULL is fine. */
 void inspector_result_clear(inspector_result_t *r);
 
+/* One metric of an inspector row by its METRICS.md name (the template
+ * keys and the JSON names): a count (evaluations ...) or a value that may
+ * be NAN. */
+typedef struct inspector_value {
+    const char *name; /* static */
+    double value;
+    bool count;
+} inspector_value_t;
+
+#define INSPECTOR_VALUES 25
+
+/*
+ * Every metric of row r, in a fixed order, into out; returns how many
+ * (INSPECTOR_VALUES).  "listed" is 1 or 0.  One list for the workbook and
+ * the JSON, so both always show the same metrics.  Pure; any thread.
+ */
+size_t inspector_row_values(const inspector_row_t *r, inspector_value_t out[INSPECTOR_VALUES]);
+
 #endif

@@ -203,37 +203,11 @@ static json_t *inspector_json(const inspector_row_t *r, const char *name)
     json_object_set_new(o, "key", json_string(r->inspector_id));
     json_object_set_new(o, "name", json_string(name));
     json_object_set_new(o, "listed", json_boolean(r->listed));
-    const struct {
-        const char *name;
-        size_t v;
-    } counts[] = {{"evaluations", r->evaluations},     {"lag_n", r->lag_n},
-                  {"calibration_n", r->calibration_n}, {"items_compared", r->items.compared},
-                  {"appealed", r->appealed},           {"overturned", r->overturned}};
-    for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++)
-        json_object_set_new(o, counts[i].name, json_integer((json_int_t)counts[i].v));
-    const struct {
-        const char *name;
-        double v;
-    } rates[] = {{"monthly_quota", r->monthly_quota},
-                 {"quota_attainment", r->quota_attainment},
-                 {"lag_median_h", r->lag_median_h},
-                 {"lag_p90_h", r->lag_p90_h},
-                 {"on_time_rate", r->on_time_rate},
-                 {"calibration_mad", r->calibration_mad},
-                 {"calibration_within", r->calibration_within},
-                 {"item_agreement", r->item_agreement},
-                 {"appeal_rate", r->appeal_rate},
-                 {"overturn_rate", r->overturn_rate},
-                 {"mean_score", r->mean_score},
-                 {"severity_bias", r->severity_bias},
-                 {"defect_rate", r->defect_rate},
-                 {"c_quota", r->c_quota},
-                 {"c_timeliness", r->c_timeliness},
-                 {"c_calibration", r->c_calibration},
-                 {"c_accuracy", r->c_accuracy},
-                 {"composite", r->composite}};
-    for (size_t i = 0; i < sizeof rates / sizeof rates[0]; i++)
-        json_object_set_new(o, rates[i].name, num(rates[i].v));
+    inspector_value_t v[INSPECTOR_VALUES];
+    size_t n = inspector_row_values(r, v);
+    for (size_t i = 1; i < n; i++) /* 0 is "listed", a boolean here */
+        json_object_set_new(o, v[i].name,
+                            v[i].count ? json_integer((json_int_t)v[i].value) : num(v[i].value));
     return o;
 }
 

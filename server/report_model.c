@@ -822,43 +822,16 @@ static int table_inspectors(rmodel_ctx_t *x)
     for (size_t i = 0; rc == ST_OK && i < x->qa->insp.n; i++) {
         const inspector_row_t *r = &x->qa->insp.rows[i];
         const char *name = qa_run_inspector_name(x->qa, r->inspector_id);
-        const struct {
-            const char *key;
-            double v;
-        } cells[] = {
-            {"listed", r->listed ? 1 : 0},
-            {"evaluations", (double)r->evaluations},
-            {"monthly_quota", r->monthly_quota},
-            {"quota_attainment", r->quota_attainment},
-            {"lag_n", (double)r->lag_n},
-            {"lag_median_h", r->lag_median_h},
-            {"lag_p90_h", r->lag_p90_h},
-            {"on_time_rate", r->on_time_rate},
-            {"calibration_n", (double)r->calibration_n},
-            {"calibration_mad", r->calibration_mad},
-            {"calibration_within", r->calibration_within},
-            {"item_agreement", r->item_agreement},
-            {"appealed", (double)r->appealed},
-            {"overturned", (double)r->overturned},
-            {"appeal_rate", r->appeal_rate},
-            {"overturn_rate", r->overturn_rate},
-            {"mean_score", r->mean_score},
-            {"severity_bias", r->severity_bias},
-            {"defect_rate", r->defect_rate},
-            {"c_quota", r->c_quota},
-            {"c_timeliness", r->c_timeliness},
-            {"c_calibration", r->c_calibration},
-            {"c_accuracy", r->c_accuracy},
-            {"composite", r->composite},
-        };
+        inspector_value_t cells[INSPECTOR_VALUES];
+        size_t n_cells = inspector_row_values(r, cells);
         size_t row;
         if ((rc = row_add(t, &row)) != ST_OK)
             break;
         rc = xl_table_set_text(t, row, "inspector", r->inspector_id);
         if (rc == ST_OK)
             rc = xl_table_set_text(t, row, "name", name);
-        for (size_t k = 0; rc == ST_OK && k < sizeof cells / sizeof cells[0]; k++)
-            rc = xl_table_set_number(t, row, cells[k].key, cells[k].v);
+        for (size_t k = 0; rc == ST_OK && k < n_cells; k++)
+            rc = xl_table_set_number(t, row, cells[k].name, cells[k].value);
     }
     return rc;
 }
