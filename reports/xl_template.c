@@ -703,9 +703,9 @@ static int sheet_parse(const json_t *v, const char *path, xl_tpl_sheet_t *sh, ch
                        size_t errlen)
 {
     static const char *const kinds[] = {"table", "facts", NULL};
-    static const char *const table_keys[] = {"id",     "kind",    "name",    "table",
-                                             "digest", "freeze",  "columns", "total_label",
-                                             "charts", "comment", NULL};
+    static const char *const table_keys[] = {"id",     "kind",       "name",    "table",
+                                             "digest", "freeze",     "columns", "total_label",
+                                             "charts", "pages_wide", "comment", NULL};
     static const char *const facts_keys[] = {"id",     "kind",   "name",  "title",   "table",
                                              "digest", "freeze", "items", "comment", NULL};
     const char *s;
@@ -740,6 +740,14 @@ static int sheet_parse(const json_t *v, const char *path, xl_tpl_sheet_t *sh, ch
     sh->freeze_rows = sh->kind == XL_TPL_TABLE ? 1 : 0;
     if ((rc = freeze_parse(v, path, sh, err, errlen)) != ST_OK)
         return rc;
+    double wide = 1;
+    if ((rc = get_number(v, path, "pages_wide", 1, 4, 1, &wide, err, errlen)) != ST_OK)
+        return rc;
+    if (wide != (int)wide) {
+        path_key(p, sizeof p, path, "pages_wide");
+        return fail_at(err, errlen, p, "must be a whole number of pages");
+    }
+    sh->pages_wide = (int)wide;
     if (json_object_get(v, "comment") && !json_is_string(json_object_get(v, "comment"))) {
         path_key(p, sizeof p, path, "comment");
         return fail_at(err, errlen, p, "must be a string");

@@ -169,6 +169,7 @@ typedef struct xl_tpl_sheet {
     char *table;         /* the model table it reads */
     bool digest;         /* part of the data digest (false for the Cover) */
     int freeze_rows, freeze_cols;
+    int pages_wide;           /* table sheets: print this many pages wide (1..4, default 1) */
     xl_tpl_column_t *columns; /* table columns, or facts items */
     size_t n_columns;
     bool has_totals;           /* some column has a total */

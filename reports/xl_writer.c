@@ -185,8 +185,9 @@ static void header_put(char *h, size_t n, size_t *o, const char *s, bool escape)
     h[*o] = '\0';
 }
 
-/* Landscape, A4, one page wide, header "tenant | sheet | period". */
-static int print_setup(wctx_t *w, lxw_worksheet *ws, bool repeat_header)
+/* Landscape, A4, pages_wide pages wide (a wide sheet repeats its first
+ * column on each), header "tenant | sheet | period". */
+static int print_setup(wctx_t *w, lxw_worksheet *ws, bool repeat_header, int pages_wide)
 {
     const xl_table_t *cover = xl_model_find(w->m, XL_TABLE_COVER);
     xl_cell_t tenant = {XL_CELL_UNSET, NAN, NULL}, period = tenant;
@@ -198,7 +199,9 @@ static int print_setup(wctx_t *w, lxw_worksheet *ws, bool repeat_header)
     }
     worksheet_set_landscape(ws);
     worksheet_set_paper(ws, PAPER_A4);
-    worksheet_fit_to_pages(ws, 1, 0);
+    worksheet_fit_to_pages(ws, (uint16_t)(pages_wide > 1 ? pages_wide : 1), 0);
+    if (pages_wide > 1 && worksheet_repeat_columns(ws, 0, 0) != LXW_NO_ERROR)
+        return lxw_check(w, LXW_ERROR_PARAMETER_VALIDATION, "repeat columns");
     h[0] = '\0';
     header_put(h, sizeof h, &o, "&L", false);
     if (tenant.kind == XL_CELL_TEXT)
@@ -552,7 +555,7 @@ static int part_start(wctx_t *w, tsheet_t *ts)
                 p->name);
         return ST_ERR_INVALID;
     }
-    if ((rc = print_setup(w, ts->ws, true)) != ST_OK)
+    if ((rc = print_setup(w, ts->ws, true, ts->sh->pages_wide)) != ST_OK)
         return rc;
     for (size_t c = 0; c < sh->n_columns; c++) {
         lxw_row_col_options o = {.hidden = sh->columns[c].hidden};
@@ -860,7 +863,7 @@ static int sheets_write(wctx_t *w, char *digest)
             rc = ST_ERR_INVALID;
             break;
         }
-        if ((rc = print_setup(w, ws, false)) != ST_OK)
+        if ((rc = print_setup(w, ws, false, 1)) != ST_OK)
             break;
         if (shows_digest(sh)) {
             later[s] = ws;

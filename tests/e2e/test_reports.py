@@ -233,6 +233,9 @@ def test_internal_workbook_read_back(setup):
     # No evaluations: QA score, interval and "sample too small" are empty, evaluations 0.
     header, rows = table(book["Agents"])
     _, vrows = table(values["Agents"])
+    # 35 columns print three pages wide with the agent column on each, not shrunk to one.
+    assert book["Agents"].page_setup.fitToWidth == 3 and book["Agents"].print_title_cols == "$A:$A"
+    assert book["Daily"].page_setup.fitToWidth in (1, None)
     col = {name: i for i, name in enumerate(header)}
     assert list(rows) == ["(no agent)", "ag1", "All agents"]
     ag1 = rows["ag1"]

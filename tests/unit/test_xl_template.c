@@ -178,6 +178,9 @@ static const struct {
     {SHEET1 "\"columns\":[{\"key\":\"t\"," LBL
             ",\"type\":\"text\",\"labels\":{\"a\":{\"en\":\"A\"}}}]}",
      "sheets[0].columns[0].labels.a.zh: required"},
+    {SHEET1 "\"columns\":[" NAME_C "],\"pages_wide\":5}", "sheets[0].pages_wide: must be"},
+    {SHEET1 "\"columns\":[" NAME_C "],\"pages_wide\":1.5}",
+     "sheets[0].pages_wide: must be a whole number of pages"},
     {"", "sheets: must be an array of 1..64 sheets"},
 };
 
