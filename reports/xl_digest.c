@@ -189,12 +189,16 @@ int xl_digest_finish(xl_digest_run_t *d, char hex[XL_DIGEST_HEX_LEN + 1], char *
 
 /* Feeds every sheet of the model in template order; the one walk over a
  * whole model (the writer feeds the same functions as it writes). */
-static int digest_run(const xl_tpl_t *t, const xl_model_t *m, sink_t *k, char *err, size_t errlen)
+static int digest_run(const xl_tpl_t *t, const xl_model_t *m, bool streamed, sink_t *k, char *err,
+                      size_t errlen)
 {
     int rc = xl_model_check(m, t, err, errlen);
     for (size_t s = 0; rc == ST_OK && s < xl_tpl_sheet_count(t); s++) {
         const xl_tpl_sheet_t *sh = xl_tpl_sheet(t, s);
         if (!sh->digest)
+            continue;
+        const xl_table_t *tb = xl_model_find(m, sh->table);
+        if (!streamed && tb && xl_table_streamed(tb))
             continue;
         if (sh->kind == XL_TPL_FACTS) {
             xl_digest_facts(k, sh, xl_model_find(m, sh->table));
@@ -217,7 +221,7 @@ int xl_digest(const xl_tpl_t *t, const xl_model_t *m, char hex[XL_DIGEST_HEX_LEN
 {
     sink_t *k = xl_digest_new(NULL);
     hex[0] = '\0';
-    int rc = digest_run(t, m, k, err, errlen);
+    int rc = digest_run(t, m, true, k, err, errlen);
     if (rc != ST_OK) {
         xl_digest_free(k);
         return rc;
@@ -225,13 +229,26 @@ int xl_digest(const xl_tpl_t *t, const xl_model_t *m, char hex[XL_DIGEST_HEX_LEN
     return xl_digest_finish(k, hex, err, errlen);
 }
 
-int xl_digest_text(const xl_tpl_t *t, const xl_model_t *m, buf_t *out, char *err, size_t errlen)
+/* The canonical text into out, streamed tables included or not. */
+static int digest_text(const xl_tpl_t *t, const xl_model_t *m, bool streamed, buf_t *out, char *err,
+                       size_t errlen)
 {
     sink_t *k = xl_digest_new(out);
-    int rc = digest_run(t, m, k, err, errlen);
+    int rc = digest_run(t, m, streamed, k, err, errlen);
     if (rc != ST_OK) {
         xl_digest_free(k);
         return rc;
     }
     return xl_digest_finish(k, NULL, err, errlen);
+}
+
+int xl_digest_text(const xl_tpl_t *t, const xl_model_t *m, buf_t *out, char *err, size_t errlen)
+{
+    return digest_text(t, m, true, out, err, errlen);
+}
+
+int xl_digest_text_held(const xl_tpl_t *t, const xl_model_t *m, buf_t *out, char *err,
+                        size_t errlen)
+{
+    return digest_text(t, m, false, out, err, errlen);
 }

@@ -74,6 +74,15 @@ int xl_digest(const xl_tpl_t *t, const xl_model_t *m, char hex[XL_DIGEST_HEX_LEN
  */
 int xl_digest_text(const xl_tpl_t *t, const xl_model_t *m, buf_t *out, char *err, size_t errlen);
 
+/*
+ * The same lines for the tables the model holds, leaving out streamed
+ * tables (per-contact listings such as Evidence: not metric values, and
+ * millions of lines in a large month).  What a report keeps for the next
+ * version's Changes sheet.  Errors as xl_digest().  Any thread.
+ */
+int xl_digest_text_held(const xl_tpl_t *t, const xl_model_t *m, buf_t *out, char *err,
+                        size_t errlen);
+
 /* A digest being fed sheet by sheet (the writer's way, see above). */
 typedef struct xl_digest_run xl_digest_run_t;
 

@@ -529,7 +529,9 @@ int rchanges_fill(db_t *db, const rchanges_req_t *req, rchanges_mark_t *mark, co
     memset(&p, 0, sizeof p);
     if (!changes || !batches)
         return ST_ERR_INTERNAL;
-    int rc = xl_digest_text(t, m, canon, err, errlen);
+    /* The values the next version compares: not the streamed per-contact
+     * Evidence (REPORTS.md: the Changes sheet lists metric values). */
+    int rc = xl_digest_text_held(t, m, canon, err, errlen);
     if (rc != ST_OK)
         return rc;
     if (!mark->stored && (rc = last_batch(db, req->tenant_id, &mark->listed_batch_id)) != ST_OK)

@@ -216,7 +216,7 @@ def test_version_2_rebuilds_byte_identical(versions):
     assert "byte-identical" in out.stdout
 
 
-def test_internal_version_2_lists_the_evidence_row_that_went(tenant, versions):
+def test_internal_version_2_lists_metric_values_not_evidence_rows(tenant, versions):
     slug, manager = tenant
     i1, i2 = versions["i1"], versions["i2"]
     assert (i2["version"], i2["supersedes"]) == (2, i1["id"])
@@ -226,15 +226,13 @@ def test_internal_version_2_lists_the_evidence_row_that_went(tenant, versions):
     assert first.startswith(f"Compared with version 1 (report {i1['id']},")
     # Agents, with the real id: ag1 answered 5 -> 6.
     assert listed[("Agents", "ag1", "Answered")][:2] == (5, 6)
-    # Evidence (offered formula, T = 20 s): version 1 had c3 (30 s) and c5 (50 s); the
-    # correction puts c5 at 12 s, within T, so its row is gone; c6 (8 s) is no evidence.
-    wait = listed[("Evidence", "c5", "Wait (s)")]
-    assert wait[0] == 50 and wait[1] is None and wait[3] == "row removed"
-    assert listed[("Evidence", "c5", "Class")][3] == "row removed; was: answered; now: (empty)"
-    # A date is worded as the sheet shows it: c5 was offered 4 Oct 10:00 local.
-    assert listed[("Evidence", "c5", "Offered at (local)")][3] == \
-        "row removed; was: 2026-10-04 10:00; now: (empty)"
-    assert not any(k[0] == "Evidence" and k[1] in ("c3", "c6") for k in listed)
-    # The Staffing row of 4 Oct 10:00 keyed by its start (a date and time).
+    # The correction puts c5 (4 Oct 10:00 local) at 12 s, within T = 20 s: its interval's
+    # service level goes 0 -> 1; the Staffing row is keyed by its start, worded as the
+    # sheet shows it.
+    assert listed[("Staffing", "2026-10-04 10:00", "Service level")][:2] == (0, 1)
     assert ("Staffing", "2026-10-04 10:00", "Answered") not in listed  # 1 answered in both
+    # Evidence lists contacts, not metric values (REPORTS.md: the Changes sheet lists
+    # which metric values moved): c5 left it, but no Evidence row is listed; a version
+    # keeps no copy of its per-contact rows.
+    assert not any(k[0] == "Evidence" for k in listed)
     assert len(batches(wb)) == 2
