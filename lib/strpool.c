@@ -41,14 +41,20 @@ static char *reserve(strpool_t *p, size_t len)
     return at;
 }
 
+const char *strpool_copy(strpool_t *p, const char *s)
+{
+    size_t len = strlen(s) + 1;
+    char *copy = reserve(p, len);
+    memcpy(copy, s, len);
+    return copy;
+}
+
 const char *strpool_intern(strpool_t *p, const char *s)
 {
     int64_t *hit = strmap_get(p->map, s);
     if (hit)
         return (const char *)(uintptr_t)*hit;
-    size_t len = strlen(s) + 1;
-    char *copy = reserve(p, len);
-    memcpy(copy, s, len);
+    const char *copy = strpool_copy(p, s);
     bool added;
     *strmap_put(p->map, copy, &added) = (int64_t)(uintptr_t)copy;
     return copy;

@@ -18,6 +18,11 @@ strpool_t *strpool_new(void);
 /* The pool's copy of the NUL-terminated text s (stored on first sight). */
 const char *strpool_intern(strpool_t *p, const char *s);
 
+/* A copy of s kept by the pool without looking for an equal one: for texts
+ * that are mostly distinct (customer ids), where a lookup costs more than
+ * it saves.  Valid until strpool_free(). */
+const char *strpool_copy(strpool_t *p, const char *s);
+
 /* Bytes held in blocks (for measurements). */
 size_t strpool_bytes(const strpool_t *p);
 

@@ -62,7 +62,8 @@ static int take_row(void *ctx)
     /* db_query_rows NUL-terminates each string column. */
     c->queue = strpool_intern(l->pool, f->queue);
     c->agent = strpool_intern(l->pool, f->agent);
-    c->customer_id = strpool_intern(l->pool, f->customer);
+    /* Customers are mostly distinct: copied, not looked up. */
+    c->customer_id = f->customer[0] ? strpool_copy(l->pool, f->customer) : "";
     l->n++;
     return ST_OK;
 }

@@ -483,35 +483,28 @@ static int table_data_quality(rmodel_ctx_t *x)
     xl_table_t *t = xl_model_table(x->m, "data_quality");
     int64_t start_us = x->month->start_utc * 1000000, end_us = x->month->end_utc * 1000000;
     uint64_t tid = x->req->tenant->id;
-    db_val_t v[] = {db_u64(tid), db_u64(tid), db_i64(start_us), db_i64(end_us)};
+    /* One pass over the month's contacts: how many each batch last wrote,
+     * then those batches' receipts.  The session's time zone is UTC (db.c),
+     * so UNIX_TIMESTAMP reads received_at right. */
+    db_val_t v[] = {db_i64(x->month->end_utc), db_u64(tid), db_i64(start_us), db_i64(end_us),
+                    db_u64(tid)};
     db_res_t *res = NULL;
     int64_t received = 0, rejected = 0, duplicates = 0, late = 0;
     int rc = db_exec(x->db,
-                     "SELECT COALESCE(SUM(rows_total), 0), COALESCE(SUM(rejected), 0), "
-                     "COALESCE(SUM(unchanged), 0) FROM ingest_batches "
-                     "WHERE tenant_id = ? AND status = 'committed' AND id IN "
-                     "(SELECT DISTINCT batch_id FROM contacts WHERE tenant_id = ? "
-                     "AND offered_us >= ? AND offered_us < ?)",
-                     v, 4, &res);
+                     "SELECT COALESCE(SUM(b.rows_total), 0), COALESCE(SUM(b.rejected), 0), "
+                     "COALESCE(SUM(b.unchanged), 0), "
+                     "COALESCE(SUM(IF(UNIX_TIMESTAMP(b.received_at) >= ?, m.n, 0)), 0) "
+                     "FROM (SELECT batch_id, COUNT(*) AS n FROM contacts WHERE tenant_id = ? "
+                     "AND offered_us >= ? AND offered_us < ? GROUP BY batch_id) m "
+                     "JOIN ingest_batches b ON b.tenant_id = ? AND b.id = m.batch_id "
+                     "AND b.status = 'committed'",
+                     v, 5, &res);
     if (rc == ST_OK && db_res_next(res)) {
         received = db_res_i64(res, 0);
         rejected = db_res_i64(res, 1);
         duplicates = db_res_i64(res, 2);
+        late = db_res_i64(res, 3);
     }
-    db_res_free(res);
-    res = NULL;
-    if (rc != ST_OK)
-        return rc;
-    /* The session's time zone is UTC (db.c), so UNIX_TIMESTAMP reads received_at right. */
-    db_val_t w[] = {db_u64(tid), db_i64(start_us), db_i64(end_us), db_i64(x->month->end_utc)};
-    rc = db_exec(x->db,
-                 "SELECT COUNT(*) FROM contacts c JOIN ingest_batches b "
-                 "ON b.tenant_id = c.tenant_id AND b.id = c.batch_id "
-                 "WHERE c.tenant_id = ? AND c.offered_us >= ? AND c.offered_us < ? "
-                 "AND UNIX_TIMESTAMP(b.received_at) >= ?",
-                 w, 4, &res);
-    if (rc == ST_OK && db_res_next(res))
-        late = db_res_i64(res, 0);
     db_res_free(res);
     if (rc != ST_OK)
         return rc;

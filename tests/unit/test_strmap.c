@@ -82,6 +82,10 @@ static void test_pool(void **state)
     assert_ptr_equal(strpool_intern(p, "queue-b"), b);
     assert_string_equal(strpool_intern(p, "customer19999"), "customer19999");
     assert_true(strpool_bytes(p) >= 20000 * 10);
+    /* A copy is the pool's, never shared with an equal interned text. */
+    const char *c = strpool_copy(p, "queue-a");
+    assert_string_equal(c, "queue-a");
+    assert_ptr_not_equal(c, a);
     strpool_free(p);
 }
 
