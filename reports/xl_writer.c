@@ -452,6 +452,14 @@ static int charts_write(wctx_t *w, lxw_worksheet *ws, const xl_tpl_sheet_t *sh, 
                 lxw_chart_line line = {
                     .color = COLOR_TARGET, .width = 1.5f, .dash_type = LXW_CHART_LINE_DASH_DASH};
                 chart_series_set_line(ser, &line);
+                if (ch->type == XL_CHART_COLUMN) {
+                    /* A target in a column chart: an empty dashed box laid over
+                     * each column (series overlap 100), so a column that fills
+                     * its box met it; no combined charts in this libxlsxwriter. */
+                    lxw_chart_fill none = {.none = LXW_TRUE};
+                    chart_series_set_fill(ser, &none);
+                    chart_set_series_overlap(chart, 100);
+                }
             }
         }
         const xl_tpl_column_t *first = &sh->columns[ch->series[0].column];
