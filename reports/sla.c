@@ -109,8 +109,6 @@ static int contact_check(const sla_contact_t *c, size_t i, char *err, size_t err
         why = "NULL string";
     else if (c->outcome < SLA_ANSWERED || c->outcome > SLA_OVERFLOW)
         why = "unknown outcome";
-    else if ((c->answered_us != SLA_NONE) != (c->outcome == SLA_ANSWERED))
-        why = "answered_us does not match the outcome";
     else if (c->wait_s < 0 || c->talk_s < 0 || c->hold_s < 0 || c->acw_s < 0)
         why = "negative duration";
     else if (c->transferred < 0 || c->transferred > 1 || c->resolved < -1 || c->resolved > 1)

@@ -48,9 +48,8 @@
 
 #include "tz.h"
 
-#define SLA_NONE     INT64_MIN /* answered_us of a contact not answered */
-#define SLA_KEY_MAX  64        /* bytes of a row key (queue and agent ids are <= 64) */
-#define SLA_MAX_DAYS 1000      /* longest period accepted, in local days */
+#define SLA_KEY_MAX  64   /* bytes of a row key (queue and agent ids are <= 64) */
+#define SLA_MAX_DAYS 1000 /* longest period accepted, in local days */
 
 /* The contact outcome column (same values as the database and cdr.h). */
 enum { SLA_ANSWERED = 1, SLA_ABANDONED = 2, SLA_OVERFLOW = 3 };
@@ -108,18 +107,19 @@ typedef struct sla_period {
 } sla_period_t;
 
 /*
- * One contact, as in the contacts table.  The strings are borrowed for the
- * call; "" when absent, never NULL.  answered_us is SLA_NONE exactly when
- * outcome is not SLA_ANSWERED.
+ * One contact: what the metrics need of a contacts row (its wait_s already
+ * derived from answered_at or ended_at; outcome says whether it was
+ * answered).  The strings are borrowed for the call; "" when absent, never
+ * NULL.  Kept small (56 bytes): a large month holds a million of them.
  */
 typedef struct sla_contact {
-    int64_t offered_us, answered_us, ended_us; /* UTC microseconds */
-    int32_t wait_s;                            /* >= 0, METRICS.md "Contact outcomes" */
-    int32_t talk_s, hold_s, acw_s;             /* >= 0 */
-    int outcome;                               /* SLA_ANSWERED, SLA_ABANDONED, SLA_OVERFLOW */
-    int transferred;                           /* 0 or 1 */
-    int resolved;                              /* 0, 1, or -1 when not given */
-    int csat;                                  /* 1..5, or 0 when no survey */
+    int64_t offered_us;            /* UTC microseconds */
+    int32_t wait_s;                /* >= 0, METRICS.md "Contact outcomes" */
+    int32_t talk_s, hold_s, acw_s; /* >= 0 */
+    int8_t outcome;                /* SLA_ANSWERED, SLA_ABANDONED, SLA_OVERFLOW */
+    int8_t transferred;            /* 0 or 1 */
+    int8_t resolved;               /* 0, 1, or -1 when not given */
+    int8_t csat;                   /* 1..5, or 0 when no survey */
     const char *queue, *agent, *customer_id;
 } sla_contact_t;
 

@@ -19,9 +19,8 @@
 
 /* A contact row as fetched (typed binding, see db_query_rows). */
 typedef struct fetched {
-    int64_t offered_us, answered_us, ended_us;
+    int64_t offered_us;
     int32_t wait_s, talk_s, hold_s, acw_s, outcome, transferred, resolved, csat;
-    char answered_null;
     char queue[65], agent[65], customer[65];
     unsigned long queue_len, agent_len, customer_len;
 } fetched_t;
@@ -49,16 +48,14 @@ static int take_row(void *ctx)
     sla_contact_t *c = &l->rows[l->n];
     memset(c, 0, sizeof *c);
     c->offered_us = f->offered_us;
-    c->answered_us = f->answered_null ? INT64_MIN : f->answered_us;
-    c->ended_us = f->ended_us;
     c->wait_s = f->wait_s;
     c->talk_s = f->talk_s;
     c->hold_s = f->hold_s;
     c->acw_s = f->acw_s;
-    c->outcome = f->outcome;
-    c->transferred = f->transferred;
-    c->resolved = f->resolved;
-    c->csat = f->csat;
+    c->outcome = (int8_t)f->outcome;
+    c->transferred = (int8_t)f->transferred;
+    c->resolved = (int8_t)f->resolved;
+    c->csat = (int8_t)f->csat;
     /* db_query_rows NUL-terminates each string column. */
     c->queue = strpool_intern(l->pool, f->queue);
     c->agent = strpool_intern(l->pool, f->agent);
@@ -71,8 +68,8 @@ static int take_row(void *ctx)
 /*
  * Reads the tenant's contacts offered in [from_us, to_us), typed, straight
  * from the binary protocol.  Exact for every metric.  narrow: only what
- * the contact-only metrics need (wait, outcome, answer, disposition,
- * survey, queue, customer); ended_us, talk, hold, acw, transferred and the
+ * the contact-only metrics need (wait, outcome, disposition,
+ * survey, queue, customer); talk, hold, acw, transferred and the
  * agent come back as 0 and "", so such rows serve sla_result_merge_contacts()
  * and nothing else.  On ST_OK *rows (free) has its strings in *pool
  * (strpool_free).
@@ -83,8 +80,6 @@ static int load_contacts(db_t *db, uint64_t tenant_id, int64_t from_us, int64_t 
 #define F(field) offsetof(fetched_t, field)
     static const db_out_col_t cols[] = {
         {DBO_I64, F(offered_us), 0, -1, -1},
-        {DBO_I64, F(answered_us), 0, (long)F(answered_null), -1},
-        {DBO_I64, F(ended_us), 0, -1, -1},
         {DBO_I32, F(wait_s), 0, -1, -1},
         {DBO_I32, F(talk_s), 0, -1, -1},
         {DBO_I32, F(hold_s), 0, -1, -1},
@@ -103,10 +98,10 @@ static int load_contacts(db_t *db, uint64_t tenant_id, int64_t from_us, int64_t 
     l.pool = strpool_new();
     db_val_t v[] = {db_u64(tenant_id), db_i64(from_us), db_i64(to_us)};
     const char *sql =
-        narrow ? "SELECT offered_us, answered_us, 0, wait_s, 0, 0, 0, outcome, 0, resolved, csat, "
+        narrow ? "SELECT offered_us, wait_s, 0, 0, 0, outcome, 0, resolved, csat, "
                  "queue, '', customer_id FROM contacts WHERE tenant_id = ? AND offered_us >= ? "
                  "AND offered_us < ? ORDER BY offered_us"
-               : "SELECT offered_us, answered_us, ended_us, wait_s, talk_s, hold_s, acw_s, "
+               : "SELECT offered_us, wait_s, talk_s, hold_s, acw_s, "
                  "outcome, transferred, resolved, csat, queue, agent_id, customer_id FROM contacts "
                  "WHERE tenant_id = ? AND offered_us >= ? AND offered_us < ? ORDER BY offered_us";
     int rc = db_query_rows(db, sql, v, 3, cols, sizeof cols / sizeof cols[0], &l.row, take_row, &l);
