@@ -234,6 +234,39 @@ static bool counts_from_rollups(db_t *db, const tenant_t *t, const sla_period_t 
 }
 
 /*
+ * ST_OK when every month of the period is under the same contract version
+ * (`first`, the first month's); else ST_ERR_INVALID naming where it
+ * changes.  One computation has one set of parameters, and a month must be
+ * measured by the version in force for it (METRICS.md), so a period across
+ * a contract change is refused rather than measured with the wrong terms.
+ */
+static int one_version(const cstore_versions_t *v, const sla_period_t *period, int first, char *err,
+                       size_t errlen)
+{
+    int y = period->from_y, m = period->from_m;
+    while (y < period->to_y || (y == period->to_y && m < period->to_m)) {
+        if (++m == 13) {
+            m = 1;
+            y++;
+        }
+        const contract_t *c =
+            contract_version_for_month((const contract_t *const *)v->items, v->n, y, m);
+        int version = 0;
+        for (size_t i = 0; c && i < v->n; i++)
+            if (v->items[i] == c)
+                version = v->numbers[i];
+        if (version != first) {
+            snprintf(err, errlen,
+                     "the period spans contract versions %d and %d (from %04d-%02d): ask for "
+                     "each part separately",
+                     first, version, y, m);
+            return ST_ERR_INVALID;
+        }
+    }
+    return ST_OK;
+}
+
+/*
  * Which metric comes from where (sla.h lists them):
  *  - rollups (contact_rollups, per UTC 15-minute slot and queue): every
  *    count and sum, so offered, answered, abandoned, short_abandoned,
@@ -265,6 +298,8 @@ int metrics_compute_many(db_t *db, const tenant_t *t, const sla_period_t *period
         goto fail_versions;
     if ((rc = cstore_params(&versions, t, period->from_y, period->from_m, &info->params, &tz, &zone,
                             &info->contract_version, err, errlen)) != ST_OK)
+        goto fail;
+    if ((rc = one_version(&versions, period, info->contract_version, err, errlen)) != ST_OK)
         goto fail;
     snprintf(info->timezone, sizeof info->timezone, "%s", zone);
     info->params.generated_us = generated_us;

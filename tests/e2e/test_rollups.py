@@ -116,6 +116,16 @@ def test_next_month_keeps_its_own_thresholds(tenant):
     check_rollups(slug)
 
 
+def test_a_period_across_contract_versions_is_refused(tenant):
+    """October is under version 1 (T = 30), November under version 2 (T = 15): one
+    computation cannot measure both by the terms in force, so it is refused."""
+    slug, manager = tenant
+    r = manager.get(f"/v1/tenants/{slug}/metrics?from=2026-10&to=2026-11&by=month")
+    assert r.status_code == 400, r.text
+    assert "contract versions 1 and 2 (from 2026-11)" in r.json()["error"]["message"]
+    assert manager.get(f"/v1/tenants/{slug}/metrics?from=2026-10-05&to=2026-10-31").ok
+
+
 def test_days_sum_to_the_month_and_rollups_match_contacts(tenant):
     """The property at database level: counts by day (from rollups) add up to
     the month, and equal an independent SQL count over the contacts."""
