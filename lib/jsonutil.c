@@ -1,6 +1,8 @@
 /* jsonutil.c - bounded JSON parsing of untrusted text (see jsonutil.h). */
 #include "jsonutil.h"
 
+#include <math.h>
+
 #include "status.h"
 
 int jsonutil_load(const char *text, size_t len, size_t max, const char *what, json_t **out,
@@ -18,4 +20,9 @@ int jsonutil_load(const char *text, size_t len, size_t max, const char *what, js
         return ST_ERR_INVALID;
     }
     return ST_OK;
+}
+
+json_t *jsonutil_number(double v)
+{
+    return isnan(v) ? json_null() : json_real(v);
 }

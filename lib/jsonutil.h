@@ -16,4 +16,7 @@
 int jsonutil_load(const char *text, size_t len, size_t max, const char *what, json_t **out,
                   char *err, size_t errlen);
 
+/* A JSON number, or null for NAN (undefined is not zero, METRICS.md). */
+json_t *jsonutil_number(double v);
+
 #endif

@@ -70,6 +70,54 @@ void sla_period_month(sla_period_t *pd, int y, int m)
     pd->to_d = tz_days_in_month(y, m);
 }
 
+/* "YYYY-MM-DD" (*d set) or "YYYY-MM" (*d = 0), within the years tz handles. */
+static bool date_parse(const char *s, int *y, int *m, int *d)
+{
+    char tail;
+    *d = 0;
+    if (strlen(s) == 10 && sscanf(s, "%4d-%2d-%2d%c", y, m, d, &tail) == 3)
+        return tz_date_valid(*y, *m, *d);
+    if (strlen(s) == 7 && sscanf(s, "%4d-%2d%c", y, m, &tail) == 2)
+        return *y >= 1970 && *y <= 2199 && *m >= 1 && *m <= 12;
+    return false;
+}
+
+int sla_period_parse(const char *from, const char *to, sla_period_t *out, char *err, size_t errlen)
+{
+    int fy, fm, fd, ty, tm, td;
+    if (!from || !date_parse(from, &fy, &fm, &fd)) {
+        st_errf(err, errlen, "from: a local date YYYY-MM-DD or a month YYYY-MM");
+        return ST_ERR_INVALID;
+    }
+    if (!to || !date_parse(to, &ty, &tm, &td)) {
+        st_errf(err, errlen, "to: a local date YYYY-MM-DD or a month YYYY-MM");
+        return ST_ERR_INVALID;
+    }
+    sla_period_t p = {fy, fm, fd ? fd : 1, ty, tm, td ? td : tz_days_in_month(ty, tm)};
+    if (tz_days_from_civil(p.to_y, p.to_m, p.to_d) <
+        tz_days_from_civil(p.from_y, p.from_m, p.from_d)) {
+        st_errf(err, errlen, "to is before from");
+        return ST_ERR_INVALID;
+    }
+    *out = p;
+    return ST_OK;
+}
+
+int sla_by_parse(const char *s, size_t len, sla_by_t *out)
+{
+    static const char *const names[] = {[SLA_BY_MONTH] = "month",
+                                        [SLA_BY_DAY] = "day",
+                                        [SLA_BY_INTERVAL] = "interval",
+                                        [SLA_BY_QUEUE] = "queue",
+                                        [SLA_BY_AGENT] = "agent"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strlen(names[i]) == len && strncmp(s, names[i], len) == 0) {
+            *out = (sla_by_t)i;
+            return ST_OK;
+        }
+    return ST_ERR_INVALID;
+}
+
 /* Checks the parameters against the ranges in sla.h. */
 static int params_check(const sla_params_t *p, char *err, size_t errlen)
 {

@@ -195,6 +195,18 @@ void sla_params_default(sla_params_t *p, const tz_t *tz);
 void sla_period_month(sla_period_t *p, int y, int m);
 
 /*
+ * Parses a period from its bounds as a user writes them: each a local date
+ * "YYYY-MM-DD" or a month "YYYY-MM" (from a month's first day, to its last
+ * day).  ST_ERR_INVALID with the reason in err ("from: ...", "to: ...",
+ * "to is before from"); *out is set on ST_OK only.  Pure; any thread.
+ */
+int sla_period_parse(const char *from, const char *to, sla_period_t *out, char *err, size_t errlen);
+
+/* The grouping named by the len bytes at s ("month", "day", "interval",
+ * "queue", "agent"); ST_ERR_INVALID when none.  Pure; any thread. */
+int sla_by_parse(const char *s, size_t len, sla_by_t *out);
+
+/*
  * Computes every metric for the period, grouped by `by`, from contacts.
  *
  * FCR by repeat looks at every contact given, of any queue and outcome,

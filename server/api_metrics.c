@@ -16,6 +16,7 @@
 #include "compliance.h"
 #include "contract_store.h"
 #include "log.h"
+#include "jsonutil.h"
 #include "metrics_run.h"
 #include "qa_run.h"
 #include "sla.h"
@@ -56,37 +57,15 @@ void api_contract_get(api_ctx_t *ctx, db_t *db)
     api_json(ctx, 200, json_pack("{s:s, s:o}", "tenant", ctx->tenant.slug, "versions", list));
 }
 
-/* Parses "YYYY-MM-DD" (day) or "YYYY-MM" (month: *d = 0). */
-static bool parse_date(const char *s, int *y, int *m, int *d)
-{
-    char tail;
-    *d = 0;
-    if (strlen(s) == 10 && sscanf(s, "%4d-%2d-%2d%c", y, m, d, &tail) == 3)
-        return tz_date_valid(*y, *m, *d);
-    if (strlen(s) == 7 && sscanf(s, "%4d-%2d%c", y, m, &tail) == 2)
-        return *y >= 1970 && *y <= 2199 && *m >= 1 && *m <= 12;
-    return false;
-}
-
-/* from/to of the query as an inclusive local date range. */
+/* from/to of the query as an inclusive local date range (to defaults to from). */
 static bool query_period(api_ctx_t *ctx, sla_period_t *p, char *from, char *to)
 {
-    int fy, fm, fd, ty, tm, td;
-    if (!api_query(ctx, "from", from, 16) || !parse_date(from, &fy, &fm, &fd)) {
-        api_error(ctx, 400, "invalid", "from: a local date YYYY-MM-DD or a month YYYY-MM", NULL);
-        return false;
-    }
-    if (!api_query(ctx, "to", to, 16))
+    char err[128];
+    bool has_from = api_query(ctx, "from", from, 16);
+    if (has_from && !api_query(ctx, "to", to, 16))
         snprintf(to, 16, "%s", from);
-    if (!parse_date(to, &ty, &tm, &td)) {
-        api_error(ctx, 400, "invalid", "to: a local date YYYY-MM-DD or a month YYYY-MM", NULL);
-        return false;
-    }
-    p->from_y = fy, p->from_m = fm, p->from_d = fd ? fd : 1;
-    p->to_y = ty, p->to_m = tm, p->to_d = td ? td : tz_days_in_month(ty, tm);
-    if (tz_days_from_civil(p->to_y, p->to_m, p->to_d) <
-        tz_days_from_civil(p->from_y, p->from_m, p->from_d)) {
-        api_error(ctx, 400, "invalid", "to is before from", NULL);
+    if (sla_period_parse(has_from ? from : NULL, to, p, err, sizeof err) != ST_OK) {
+        api_error(ctx, 400, "invalid", err, NULL);
         return false;
     }
     return true;
@@ -95,29 +74,19 @@ static bool query_period(api_ctx_t *ctx, sla_period_t *p, char *from, char *to)
 /* ?by=inspector: QA inspector rows instead of queue rows (not an sla grouping). */
 #define BY_INSPECTOR ((sla_by_t)100)
 
-/* ?by= */
+/* ?by= (default month): a grouping, or inspector. */
 static bool query_by(api_ctx_t *ctx, sla_by_t *by, char *name)
 {
-    static const struct {
-        const char *name;
-        sla_by_t by;
-    } names[] = {{"month", SLA_BY_MONTH}, {"day", SLA_BY_DAY},     {"interval", SLA_BY_INTERVAL},
-                 {"queue", SLA_BY_QUEUE}, {"agent", SLA_BY_AGENT}, {"inspector", BY_INSPECTOR}};
     if (!api_query(ctx, "by", name, 16))
         snprintf(name, 16, "month");
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-        if (strcmp(name, names[i].name) == 0) {
-            *by = names[i].by;
-            return true;
-        }
+    if (strcmp(name, "inspector") == 0) {
+        *by = BY_INSPECTOR;
+        return true;
+    }
+    if (sla_by_parse(name, strlen(name), by) == ST_OK)
+        return true;
     api_error(ctx, 400, "invalid", "by: month, day, interval, queue, agent or inspector", NULL);
     return false;
-}
-
-/* A number, or null when undefined (METRICS.md: undefined is not zero). */
-static json_t *num(double v)
-{
-    return isnan(v) ? json_null() : json_real(v);
 }
 
 /* One result row as JSON, metric names as in METRICS.md. */
@@ -128,7 +97,7 @@ static json_t *row_json(const sla_row_t *r, sla_by_t by)
     if (by == SLA_BY_INTERVAL) {
         json_object_set_new(o, "label", json_string(r->label));
         json_object_set_new(o, "business", json_boolean(r->business));
-        json_object_set_new(o, "required_agents", num(r->required_agents));
+        json_object_set_new(o, "required_agents", jsonutil_number(r->required_agents));
     }
     const struct {
         const char *name;
@@ -159,7 +128,7 @@ static json_t *row_json(const sla_row_t *r, sla_by_t by)
                  {"csat_mean", r->csat_mean},
                  {"interval_compliance", r->interval_compliance}};
     for (size_t i = 0; i < sizeof rates / sizeof rates[0]; i++)
-        json_object_set_new(o, rates[i].name, num(rates[i].v));
+        json_object_set_new(o, rates[i].name, jsonutil_number(rates[i].v));
     json_object_set_new(o, "fcr_provisional", json_boolean(r->fcr_provisional));
     return o;
 }
@@ -169,14 +138,14 @@ static void qa_row_json(json_t *o, const qa_metrics_row_t *q)
 {
     json_object_set_new(o, "evaluations", json_integer((json_int_t)q->evaluations));
     json_object_set_new(o, "evaluated_contacts", json_integer((json_int_t)q->evaluated_contacts));
-    json_object_set_new(o, "qa_score", num(q->qa_score));
-    json_object_set_new(o, "qa_pass_rate", num(q->qa_pass_rate));
-    json_object_set_new(o, "fatal_rate", num(q->fatal_rate));
-    json_object_set_new(o, "qa_coverage", num(q->qa_coverage));
-    json_object_set_new(o, "qa_sd", num(q->sd));
-    json_object_set_new(o, "qa_ci_low", num(q->ci_low));
-    json_object_set_new(o, "qa_ci_high", num(q->ci_high));
-    json_object_set_new(o, "qa_ci_half_width", num(q->precision.half_width));
+    json_object_set_new(o, "qa_score", jsonutil_number(q->qa_score));
+    json_object_set_new(o, "qa_pass_rate", jsonutil_number(q->qa_pass_rate));
+    json_object_set_new(o, "fatal_rate", jsonutil_number(q->fatal_rate));
+    json_object_set_new(o, "qa_coverage", jsonutil_number(q->qa_coverage));
+    json_object_set_new(o, "qa_sd", jsonutil_number(q->sd));
+    json_object_set_new(o, "qa_ci_low", jsonutil_number(q->ci_low));
+    json_object_set_new(o, "qa_ci_high", jsonutil_number(q->ci_high));
+    json_object_set_new(o, "qa_ci_half_width", jsonutil_number(q->precision.half_width));
     json_object_set_new(o, "sample_too_small", json_boolean(q->precision.flagged));
     json_object_set_new(o, "evaluations_needed",
                         q->precision.needed_n ? json_integer((json_int_t)q->precision.needed_n)
@@ -188,11 +157,12 @@ static json_t *qa_json(const qa_metrics_result_t *qa)
 {
     json_t *o = json_object();
     qa_row_json(o, &qa->tenant);
-    json_object_set_new(o, "qa_csat",
-                        json_pack("{s:o, s:I, s:o, s:I, s:b}", "pearson_r", num(qa->pearson.r),
-                                  "pearson_n", (json_int_t)qa->pearson.n, "spearman_rho",
-                                  num(qa->spearman.r), "spearman_n", (json_int_t)qa->spearman.n,
-                                  "too_few_pairs", qa->pearson.too_few));
+    json_object_set_new(
+        o, "qa_csat",
+        json_pack("{s:o, s:I, s:o, s:I, s:b}", "pearson_r", jsonutil_number(qa->pearson.r),
+                  "pearson_n", (json_int_t)qa->pearson.n, "spearman_rho",
+                  jsonutil_number(qa->spearman.r), "spearman_n", (json_int_t)qa->spearman.n,
+                  "too_few_pairs", qa->pearson.too_few));
     return o;
 }
 
@@ -207,7 +177,8 @@ static json_t *inspector_json(const inspector_row_t *r, const char *name)
     size_t n = inspector_row_values(r, v);
     for (size_t i = 1; i < n; i++) /* 0 is "listed", a boolean here */
         json_object_set_new(o, v[i].name,
-                            v[i].count ? json_integer((json_int_t)v[i].value) : num(v[i].value));
+                            v[i].count ? json_integer((json_int_t)v[i].value)
+                                       : jsonutil_number(v[i].value));
     return o;
 }
 
@@ -259,10 +230,10 @@ static int compliance_json(const contract_t *c, int year, int month, const sla_r
             items,
             json_pack("{s:s, s:s, s:f, s:o, s:s, s:f, s:o, s:o, s:b}", "metric",
                       contract_metric_name(r->metric), "comparator",
-                      contract_cmp_name(r->comparator), "target", r->target, "value", num(r->value),
-                      "status", credits_status_name(r->status), "credit_pct",
-                      r->credit_pct_centi / 100.0, "credit", money(r->credit_cents), "applied",
-                      money(r->applied_cents), "at_risk_of_earn_back", r->at_risk));
+                      contract_cmp_name(r->comparator), "target", r->target, "value",
+                      jsonutil_number(r->value), "status", credits_status_name(r->status),
+                      "credit_pct", r->credit_pct_centi / 100.0, "credit", money(r->credit_cents),
+                      "applied", money(r->applied_cents), "at_risk_of_earn_back", r->at_risk));
     }
     const credits_total_t *m = &cr.months[0];
     *out = json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:b, s:o}", "currency", contract_currency(c),

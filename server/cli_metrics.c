@@ -26,6 +26,7 @@
 #include <jansson.h>
 
 #include "cli.h"
+#include "jsonutil.h"
 #include "metrics_run.h"
 #include "sla.h"
 #include "status.h"
@@ -51,49 +52,6 @@ static double cpu_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Parses "YYYY-MM-DD" (day) or "YYYY-MM" (month: *d = 0), as the API does. */
-static bool parse_date(const char *s, int *y, int *m, int *d)
-{
-    char tail;
-    *d = 0;
-    if (strlen(s) == 10 && sscanf(s, "%4d-%2d-%2d%c", y, m, d, &tail) == 3)
-        return tz_date_valid(*y, *m, *d);
-    if (strlen(s) == 7 && sscanf(s, "%4d-%2d%c", y, m, &tail) == 2)
-        return *y >= 1970 && *y <= 2199 && *m >= 1 && *m <= 12;
-    return false;
-}
-
-/* from/to as an inclusive local date range (a month: its first to last day). */
-static bool make_period(const char *from, const char *to, sla_period_t *p)
-{
-    int fy, fm, fd, ty, tm, td;
-    if (!parse_date(from, &fy, &fm, &fd) || !parse_date(to, &ty, &tm, &td))
-        return false;
-    p->from_y = fy, p->from_m = fm, p->from_d = fd ? fd : 1;
-    p->to_y = ty, p->to_m = tm, p->to_d = td ? td : tz_days_in_month(ty, tm);
-    return tz_days_from_civil(p->to_y, p->to_m, p->to_d) >=
-           tz_days_from_civil(p->from_y, p->from_m, p->from_d);
-}
-
-/* One --by name; false when unknown. */
-static bool parse_by_one(const char *s, size_t len, sla_by_t *by)
-{
-    static const struct {
-        const char *name;
-        sla_by_t by;
-    } names[] = {{"month", SLA_BY_MONTH},
-                 {"day", SLA_BY_DAY},
-                 {"interval", SLA_BY_INTERVAL},
-                 {"queue", SLA_BY_QUEUE},
-                 {"agent", SLA_BY_AGENT}};
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-        if (strlen(names[i].name) == len && strncmp(s, names[i].name, len) == 0) {
-            *by = names[i].by;
-            return true;
-        }
-    return false;
-}
-
 /* --by: one grouping or several separated by commas (computed from one
  * read, as a report does); false when a name is unknown or too many. */
 static bool parse_by(const char *s, sla_by_t *bys, size_t *n)
@@ -102,19 +60,13 @@ static bool parse_by(const char *s, sla_by_t *bys, size_t *n)
     for (;;) {
         const char *comma = strchr(s, ',');
         size_t len = comma ? (size_t)(comma - s) : strlen(s);
-        if (*n == BY_MAX || !parse_by_one(s, len, &bys[*n]))
+        if (*n == BY_MAX || sla_by_parse(s, len, &bys[*n]) != ST_OK)
             return false;
         (*n)++;
         if (!comma)
             return true;
         s = comma + 1;
     }
-}
-
-/* A number, or null when undefined (METRICS.md: undefined is not zero). */
-static json_t *num(double v)
-{
-    return isnan(v) ? json_null() : json_real(v);
 }
 
 /* The total row's main figures, enough to check both sides of the benchmark. */
@@ -131,17 +83,17 @@ static json_t *total_json(const sla_row_t *r)
     json_object_set_new(o, "transferred", json_integer(r->transferred));
     json_object_set_new(o, "csat_n", json_integer(r->csat_n));
     json_object_set_new(o, "csat_good", json_integer(r->csat_good));
-    json_object_set_new(o, "service_level", num(r->service_level));
-    json_object_set_new(o, "asa_s", num(r->asa_s));
-    json_object_set_new(o, "avg_abandon_s", num(r->avg_abandon_s));
-    json_object_set_new(o, "max_wait_s", num(r->max_wait_s));
-    json_object_set_new(o, "wait_p90_s", num(r->wait_p90_s));
-    json_object_set_new(o, "abandon_rate", num(r->abandon_rate));
-    json_object_set_new(o, "aht_s", num(r->aht_s));
-    json_object_set_new(o, "transfer_rate", num(r->transfer_rate));
-    json_object_set_new(o, "fcr", num(r->fcr));
-    json_object_set_new(o, "csat", num(r->csat));
-    json_object_set_new(o, "interval_compliance", num(r->interval_compliance));
+    json_object_set_new(o, "service_level", jsonutil_number(r->service_level));
+    json_object_set_new(o, "asa_s", jsonutil_number(r->asa_s));
+    json_object_set_new(o, "avg_abandon_s", jsonutil_number(r->avg_abandon_s));
+    json_object_set_new(o, "max_wait_s", jsonutil_number(r->max_wait_s));
+    json_object_set_new(o, "wait_p90_s", jsonutil_number(r->wait_p90_s));
+    json_object_set_new(o, "abandon_rate", jsonutil_number(r->abandon_rate));
+    json_object_set_new(o, "aht_s", jsonutil_number(r->aht_s));
+    json_object_set_new(o, "transfer_rate", jsonutil_number(r->transfer_rate));
+    json_object_set_new(o, "fcr", jsonutil_number(r->fcr));
+    json_object_set_new(o, "csat", jsonutil_number(r->csat));
+    json_object_set_new(o, "interval_compliance", jsonutil_number(r->interval_compliance));
     return o;
 }
 
@@ -212,8 +164,11 @@ int cli_metrics(config_t *cfg, int argc, char **argv)
     sla_period_t period;
     sla_by_t bys[BY_MAX];
     size_t n_by = 0;
+    char why[128] = "";
     bad = bad || !slug || !from || !parse_by(by_name, bys, &n_by) ||
-          !make_period(from, to ? to : from, &period);
+          sla_period_parse(from, to ? to : from, &period, why, sizeof why) != ST_OK;
+    if (why[0] && !cli_wants_help(argc, argv))
+        fprintf(stderr, "slattest: metrics: %s\n", why);
     if (bad || cli_wants_help(argc, argv)) {
         puts("usage: slattest metrics SLUG --from YYYY-MM[-DD] [--to YYYY-MM[-DD]]\n"
              "       [--by month|day|interval|queue|agent[,...]] [--repeat K] [--split]\n"

@@ -167,16 +167,25 @@ static void params_from_contract(const contract_t *c, sla_params_t *p)
     p->sl_target = sl ? sl->target : NAN;
 }
 
+int cstore_version_for_month(const cstore_versions_t *v, int year, int month, const contract_t **c)
+{
+    const contract_t *in_force =
+        contract_version_for_month((const contract_t *const *)v->items, v->n, year, month);
+    int number = 0;
+    for (size_t i = 0; in_force && i < v->n; i++)
+        if (v->items[i] == in_force)
+            number = v->numbers[i];
+    if (c)
+        *c = in_force;
+    return number;
+}
+
 int cstore_params(const cstore_versions_t *v, const tenant_t *t, int year, int month,
                   sla_params_t *params, tz_t **tz, const char **zone, int *version, char *err,
                   size_t errlen)
 {
-    const contract_t *c =
-        contract_version_for_month((const contract_t *const *)v->items, v->n, year, month);
-    *version = 0;
-    for (size_t i = 0; c && i < v->n; i++)
-        if (v->items[i] == c)
-            *version = v->numbers[i];
+    const contract_t *c = NULL;
+    *version = cstore_version_for_month(v, year, month, &c);
     *zone = c ? contract_timezone(c) : t->timezone;
     if (tz_load(*zone, tz, err, errlen) != ST_OK)
         return ST_ERR_INTERNAL;

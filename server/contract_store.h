@@ -40,6 +40,12 @@ int cstore_load(db_t *db, const tenant_t *t, cstore_versions_t *out);
 void cstore_versions_free(cstore_versions_t *v);
 
 /*
+ * The version in force for year/month: its contract (NULL when none) into
+ * *c when c is not NULL, and its number as the result (0 when none).
+ */
+int cstore_version_for_month(const cstore_versions_t *v, int year, int month, const contract_t **c);
+
+/*
  * Metric parameters for a period starting in year/month: the version in
  * force then (*version 0 when none).  *tz is loaded for the parameters and
  * owned by the caller (tz_free); params->tz points to it; *zone names it

@@ -249,12 +249,7 @@ static int one_version(const cstore_versions_t *v, const sla_period_t *period, i
             m = 1;
             y++;
         }
-        const contract_t *c =
-            contract_version_for_month((const contract_t *const *)v->items, v->n, y, m);
-        int version = 0;
-        for (size_t i = 0; c && i < v->n; i++)
-            if (v->items[i] == c)
-                version = v->numbers[i];
+        int version = cstore_version_for_month(v, y, m, NULL);
         if (version != first) {
             snprintf(err, errlen,
                      "the period spans contract versions %d and %d (from %04d-%02d): ask for "

@@ -1062,6 +1062,41 @@ static void test_invalid_input(void **state)
     tz_free(tz);
 }
 
+/* Periods and groupings as users write them, worked by hand. */
+static void test_period_and_by_parse(void **state)
+{
+    (void)state;
+    sla_period_t p;
+    char err[128];
+    /* A month is its first to its last day: February 2026 has 28, 2024 has 29. */
+    assert_int_equal(sla_period_parse("2026-02", "2026-02", &p, err, sizeof err), ST_OK);
+    assert_true(p.from_y == 2026 && p.from_m == 2 && p.from_d == 1);
+    assert_true(p.to_y == 2026 && p.to_m == 2 && p.to_d == 28);
+    assert_int_equal(sla_period_parse("2024-02", "2024-02", &p, err, sizeof err), ST_OK);
+    assert_int_equal(p.to_d, 29);
+    /* A day to a month: 5 Oct to 30 Nov. */
+    assert_int_equal(sla_period_parse("2026-10-05", "2026-11", &p, err, sizeof err), ST_OK);
+    assert_true(p.from_d == 5 && p.to_m == 11 && p.to_d == 30);
+    assert_int_equal(sla_period_parse("2026-13", "2026-13", &p, err, sizeof err), ST_ERR_INVALID);
+    assert_string_equal(err, "from: a local date YYYY-MM-DD or a month YYYY-MM");
+    assert_int_equal(sla_period_parse("2026-10", "2026-10-32", &p, err, sizeof err),
+                     ST_ERR_INVALID);
+    assert_string_equal(err, "to: a local date YYYY-MM-DD or a month YYYY-MM");
+    assert_int_equal(sla_period_parse("2026-10-05x", "2026-10", &p, err, sizeof err),
+                     ST_ERR_INVALID);
+    assert_int_equal(sla_period_parse("2026-10-02", "2026-10-01", &p, err, sizeof err),
+                     ST_ERR_INVALID);
+    assert_string_equal(err, "to is before from");
+    assert_int_equal(sla_period_parse(NULL, "2026-10", &p, err, sizeof err), ST_ERR_INVALID);
+    sla_by_t by = SLA_BY_MONTH;
+    assert_int_equal(sla_by_parse("interval", 8, &by), ST_OK);
+    assert_int_equal(by, SLA_BY_INTERVAL);
+    assert_int_equal(sla_by_parse("agent,day", 5, &by), ST_OK); /* only the first 5 bytes */
+    assert_int_equal(by, SLA_BY_AGENT);
+    assert_int_equal(sla_by_parse("inspector", 9, &by), ST_ERR_INVALID);
+    assert_int_equal(sla_by_parse("da", 2, &by), ST_ERR_INVALID);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1078,6 +1113,7 @@ int main(void)
         cmocka_unit_test(test_erlang_interval),
         cmocka_unit_test(test_rollups_match_contacts),
         cmocka_unit_test(test_merge_rollups_with_contacts),
+        cmocka_unit_test(test_period_and_by_parse),
         cmocka_unit_test(test_property_rollups_and_days),
         cmocka_unit_test(test_invalid_input),
     };
