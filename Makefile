@@ -2,8 +2,9 @@
 # sanitizer build, `make test` installs what is missing and runs every test,
 # `make run` installs, builds, starts the embedded database and serves.
 #
-# Sources are found by wildcard: a new lib/x.c, server/x.c or reports/x.c is
-# compiled into libslattest.a; a new tests/unit/test_x.c becomes a cmocka
+# Sources are found by wildcard: a new lib/x.c, server/<subsystem>/x.c or
+# reports/x.c is compiled into libslattest.a (a new subsystem folder also
+# needs its line in scripts/check-layers.sh); a new tests/unit/test_x.c becomes a cmocka
 # binary; a new fuzz/fuzz_x.c becomes a libFuzzer target.  No edits needed.
 
 MODE ?= release
@@ -17,7 +18,8 @@ LIBS := $(PKG_LIBS) -lhttp_parser -lcsv -lpthread -lm
 WARN := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
         -Wpointer-arith -Wcast-qual -fno-common -Wno-format-truncation -Werror
 DEFS := -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -D_GNU_SOURCE
-INCS := -Ilib -Iserver -Ireports $(PKG_CFLAGS)
+SERVER_DIRS := $(sort $(dir $(wildcard server/*/*.c server/*/*.h)))
+INCS := -Ilib -Ireports $(patsubst %/,-I%,$(SERVER_DIRS)) $(PKG_CFLAGS)
 
 ifeq ($(MODE),asan)
   OPT := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
@@ -31,8 +33,8 @@ endif
 
 CFLAGS_ALL := $(WARN) $(DEFS) $(INCS) $(OPT) $(CFLAGS)
 
-SRC    := $(wildcard lib/*.c server/*.c reports/*.c)
-MAIN   := server/main.c
+SRC    := $(wildcard lib/*.c server/*/*.c reports/*.c)
+MAIN   := server/cli/main.c
 LIBSRC := $(filter-out $(MAIN),$(SRC))
 OBJ    := $(LIBSRC:%.c=$(B)/obj/%.o)
 TESTS  := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
@@ -54,7 +56,7 @@ $(B)/libslattest.a: $(OBJ)
 	@mkdir -p $(@D)
 	@rm -f $@ && ar rcs $@ $^
 
-$(B)/slattest: $(B)/obj/server/main.o $(B)/libslattest.a
+$(B)/slattest: $(B)/obj/server/cli/main.o $(B)/libslattest.a
 	@echo "  LD [$(MODE)] $@"
 	@$(CC) $(OPT) -o $@ $^ $(LIBS)
 
@@ -68,7 +70,7 @@ $(B)/obj/%.o: %.c
 	@echo "  CC [$(MODE)] $<"
 	@$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
 
--include $(OBJ:.o=.d) $(B)/obj/server/main.d
+-include $(OBJ:.o=.d) $(B)/obj/server/cli/main.d
 
 # Unit tests of one build mode (MODE=asan for the sanitizer build).
 unit: all
@@ -96,21 +98,25 @@ run:
 	@scripts/run.sh
 
 # The banned list (see STYLE.md): unsafe string calls, non-reentrant time
-# calls, and SQL built with printf-style formatting.
+# calls, and SQL built with printf-style formatting.  Then the include
+# direction of the layers (scripts/check-layers.sh, docs/ARCHITECTURE.md),
+# and a proof that the check fails on a wrong include.
 lint:
 	@bad=$$(grep -nE '\b(sprintf|vsprintf|strcpy|strcat|strtok|atoi|atol|gmtime|localtime|asctime|ctime)[[:space:]]*\(' \
-	    lib/*.c lib/*.h server/*.c server/*.h reports/*.c reports/*.h 2>/dev/null); \
+	    lib/*.c lib/*.h server/*/*.c server/*/*.h reports/*.c reports/*.h 2>/dev/null); \
 	if [ -n "$$bad" ]; then echo "lint: banned call:"; echo "$$bad"; exit 1; fi
 	@bad=$$(grep -nE 'printf\(.*"[^"]*\b(SELECT|INSERT|UPDATE|DELETE)\b' \
-	    lib/*.c server/*.c reports/*.c 2>/dev/null); \
+	    lib/*.c server/*/*.c reports/*.c 2>/dev/null); \
 	if [ -n "$$bad" ]; then echo "lint: SQL built with printf:"; echo "$$bad"; exit 1; fi
+	@scripts/check-layers.sh
+	@scripts/check-layers-selftest.sh
 	@echo "lint: ok"
 
 format:
-	clang-format -i $(wildcard lib/*.[ch] server/*.[ch] reports/*.[ch] tests/unit/*.[ch] fuzz/*.c bench/*.c)
+	clang-format -i $(wildcard lib/*.[ch] server/*/*.[ch] reports/*.[ch] tests/unit/*.[ch] fuzz/*.c bench/*.c)
 
 format-check:
-	@clang-format --dry-run -Werror $(wildcard lib/*.[ch] server/*.[ch] reports/*.[ch] tests/unit/*.[ch] fuzz/*.c bench/*.c) && echo "format: ok"
+	@clang-format --dry-run -Werror $(wildcard lib/*.[ch] server/*/*.[ch] reports/*.[ch] tests/unit/*.[ch] fuzz/*.c bench/*.c) && echo "format: ok"
 
 # libFuzzer targets: `make fuzz FUZZ_SECONDS=300` builds and runs each one.
 FUZZ_SECONDS ?= 60

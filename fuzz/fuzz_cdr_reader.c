@@ -1,5 +1,5 @@
 /*
- * libFuzzer target for the contact reader (server/cdr_reader.c and the
+ * libFuzzer target for the contact reader (server/ingest/cdr_reader.c and the
  * CSV, JSON and NDJSON formats behind it, with cdr_validate.c).  The first
  * byte picks the format (low two bits) and the chunk pattern (the rest);
  * the rest of the input is the body.  Oracle: besides the sanitizers, the

@@ -1,5 +1,5 @@
 /*
- * fuzz_qlog.c - libFuzzer target for server/cdr_qlog.c.
+ * fuzz_qlog.c - libFuzzer target for server/ingest/cdr_qlog.c.
  *
  * Input: byte 0 picks the chunk size (1..64) and the caller-id option, byte
  * 1 where to split, the rest is queue_log text.  The text is assembled

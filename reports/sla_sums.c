@@ -4,7 +4,7 @@
  *
  * Contacts and rollup rows are both turned into the same sla_sums_t, so the
  * two input paths cannot drift apart: whatever the rollup SQL counts
- * (server/rollup.h), sla_sums_add_contact() counts the same way.
+ * (server/store/rollup.h), sla_sums_add_contact() counts the same way.
  */
 #include <math.h>
 #include <string.h>

@@ -349,7 +349,7 @@ def test_roles_and_tenancy(server, admin, tenant, manager):
 
 
 def test_records_repeated_within_one_batch(ingest, tenant):
-    """Every kind resolves its repeats the same way (server/batch.c batch_dedupe)."""
+    """Every kind resolves its repeats the same way (server/ingest/batch.c batch_dedupe)."""
     # A session sent twice in one batch, identically (another session between the two copies,
     # since consecutive rows of one session_id form one session): kept once, the repeat unchanged.
     s9 = cal_rows("S9", "i1", 1, [("greet", "pass")]) + cal_rows("S9", "i2", 0, [("greet", "fail")])

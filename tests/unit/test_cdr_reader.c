@@ -1,6 +1,6 @@
 /*
- * Unit tests for the contact reader (server/cdr_reader.c, cdr_csv.c,
- * cdr_json.c) and the row rules (server/cdr_validate.c).
+ * Unit tests for the contact reader (server/ingest/cdr_reader.c, cdr_csv.c,
+ * cdr_json.c) and the row rules (server/ingest/cdr_validate.c).
  *
  * Every input is fed whole, one byte at a time and in 7-byte chunks; all
  * three must produce exactly the expected transcript, one line per event:

@@ -1,4 +1,4 @@
-/* Unit tests for server/chan.c: order, back-pressure, end, cut-off, abandon. */
+/* Unit tests for lib/chan.c: order, back-pressure, end, cut-off, abandon. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

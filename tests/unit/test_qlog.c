@@ -1,4 +1,4 @@
-/* Unit tests for server/cdr_qlog.c: contacts assembled from hand-written
+/* Unit tests for server/ingest/cdr_qlog.c: contacts assembled from hand-written
  * Asterisk queue_log excerpts.  Every expected record below was worked out
  * by hand from the lines above it (offered = ENTERQUEUE epoch, answered =
  * CONNECT epoch, ended = end event epoch, talk = the event's calltime), and

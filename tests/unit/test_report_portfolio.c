@@ -1,5 +1,5 @@
 /*
- * Unit tests for server/report_portfolio.c's pure part, rportfolio_fill():
+ * Unit tests for server/jobs/report_portfolio.c's pure part, rportfolio_fill():
  * hand-made tenant months through templates/portfolio-monthly.json (the
  * model fits the template, the rows and totals are the hand-worked ones,
  * credits are grouped by currency, a tenant without a contract shows the

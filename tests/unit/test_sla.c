@@ -872,7 +872,7 @@ static uint64_t rnd(uint64_t *s)
     return *s;
 }
 
-/* The rollups of contacts as server/rollup.h's SQL builds them: one row
+/* The rollups of contacts as server/store/rollup.h's SQL builds them: one row
  * per (15-minute UTC slot, queue).  Written independently of sla_sums.c. */
 static size_t build_rollups(const sla_contact_t *c, size_t n, int T, int sh, sla_rollup_t *u)
 {

@@ -2,7 +2,7 @@
  * api_metrics.c - the contract (PUT/GET /v1/tenants/{t}/contract) and live
  * metrics as JSON (GET /v1/tenants/{t}/metrics?from=&to=&by=).
  *
- * The metrics come from server/metrics_run.c: counts and sums from
+ * The metrics come from server/metrics/metrics_run.c: counts and sums from
  * rollups, what needs each contact from contacts (it says which is which).
  */
 #include <math.h>
