@@ -1,0 +1,99 @@
+/*
+ * report_model_int.h - what the report model's files share (not for other
+ * modules: report_model.h is the interface).
+ *
+ * The model is built by report_model.c (gathering the month's metrics once
+ * into rmodel_ctx_t) and filled by one file per sheet family:
+ *
+ *   report_model_contract.c  Cover, Scorecard (with earn-back), Methodology
+ *   report_model_traffic.c   Daily, Intervals, Queues, Data quality, Staffing
+ *   report_model_quality.c   Quality, QA-CSAT, Agents, Inspectors,
+ *                            Calibration, Appeals
+ *   report_model_evidence.c  Evidence (a stream read while the sheet is written)
+ *
+ * A row is written as one list of cells (rmodel_row()), so a table's
+ * columns read as a table in the code too.
+ */
+#ifndef SLT_REPORT_MODEL_INT_H
+#define SLT_REPORT_MODEL_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "contract.h"
+#include "contract_store.h"
+#include "metrics_run.h"
+#include "qa_run.h"
+#include "report_model.h"
+#include "sla.h"
+#include "tz.h"
+#include "xl_model.h"
+
+/* The groupings computed from one read of the contacts. */
+enum { G_DAY, G_INTERVAL, G_QUEUE, G_AGENT, G_COUNT };
+
+/* Everything the tables are filled from, gathered once by report_model.c. */
+typedef struct rmodel_ctx {
+    const rmodel_req_t *req;
+    db_t *db;
+    xl_model_t *m;
+    cstore_versions_t versions;
+    const contract_t *contract; /* in force for the month, or NULL */
+    metrics_info_t info;
+    sla_result_t *res[G_COUNT];
+    const sla_row_t *month; /* the whole month (total of the daily result) */
+    qa_run_t *qa;           /* QA metrics (and inspector metrics for internal workbooks) */
+    tz_t *tz;               /* internal workbooks: the contract's zone (local times) */
+} rmodel_ctx_t;
+
+/* One cell of a row: a number (NAN shows empty) or a text (copied). */
+typedef struct rmodel_cell {
+    const char *key;
+    int is_text;
+    double num;
+    const char *text;
+} rmodel_cell_t;
+
+#define RM_NUM(k, v)                                                                               \
+    {                                                                                              \
+        (k), 0, (double)(v), NULL                                                                  \
+    }
+#define RM_TEXT(k, s)                                                                              \
+    {                                                                                              \
+        (k), 1, 0, (s)                                                                             \
+    }
+/* The cells of an array, for rmodel_row()/rmodel_cells(). */
+#define RM_CELLS(a) (a), (sizeof(a) / sizeof((a)[0]))
+
+/* Sets cells of row `row` of t, in order; stops at the first failure. */
+int rmodel_cells(xl_table_t *t, size_t row, const rmodel_cell_t *cells, size_t n);
+/* Adds a row to t (NULL t: ST_ERR_INVALID) and sets its cells. */
+int rmodel_row(xl_table_t *t, const rmodel_cell_t *cells, size_t n);
+
+/* The service level's numerator and denominator by formula f (METRICS.md). */
+void rmodel_sl_parts(sla_formula_t f, const sla_row_t *r, int64_t *num, int64_t *den);
+/* Sets the cells shared by daily, queue and agent rows: the counts, the SL
+ * ratio's parts by the contract's formula, service level, ASA and AHT. */
+int rmodel_queue_cells(const rmodel_ctx_t *x, xl_table_t *t, size_t row, const sla_row_t *r);
+/* Sets the FCR and CSAT cells (counts and ratios) of a daily or agent row. */
+int rmodel_fcr_csat_cells(xl_table_t *t, size_t row, const sla_row_t *r);
+/* Excel's serial date-time of a UTC instant (microseconds) in zone tz. */
+double rmodel_serial_in(const tz_t *tz, int64_t utc_us);
+
+/* The sheet families: each fills its tables of x->m (report_model.h). */
+int rmodel_table_scorecard(rmodel_ctx_t *x, char *err, size_t errlen);
+int rmodel_table_methodology(rmodel_ctx_t *x);
+int rmodel_table_daily(rmodel_ctx_t *x);
+int rmodel_table_intervals(rmodel_ctx_t *x);
+int rmodel_table_queues(rmodel_ctx_t *x);
+int rmodel_table_data_quality(rmodel_ctx_t *x);
+int rmodel_table_staffing(rmodel_ctx_t *x);
+int rmodel_table_quality(rmodel_ctx_t *x);
+int rmodel_table_qa_csat(rmodel_ctx_t *x);
+int rmodel_table_agents(rmodel_ctx_t *x);
+int rmodel_table_inspectors(rmodel_ctx_t *x);
+int rmodel_table_calibration(rmodel_ctx_t *x);
+int rmodel_table_appeals(rmodel_ctx_t *x);
+int rmodel_table_evidence(rmodel_ctx_t *x, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,267 @@
+/*
+ * report_model_quality.c - the sheets of quality: Quality (QA per agent,
+ * pseudonymised in client workbooks) and QA-CSAT, and for internal
+ * workbooks Agents (queue and QA metrics per agent), Inspectors,
+ * Calibration and Appeals.
+ */
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "inspector.h"
+#include "qa_metrics.h"
+#include "qa_records.h"
+#include "report_model_int.h"
+#include "status.h"
+
+/* Quality: one row per agent, pseudonymised in sorted agent-id order when
+ * asked (qa_metrics sorts its agents by id). */
+int rmodel_table_quality(rmodel_ctx_t *x)
+{
+    xl_table_t *t = xl_model_table(x->m, "quality_agents");
+    if (!t)
+        return ST_ERR_INTERNAL;
+    int rc = ST_OK;
+    for (size_t i = 0; rc == ST_OK && i < x->qa->qa.n_agents; i++) {
+        const qa_metrics_row_t *a = &x->qa->qa.agents[i];
+        char name[32];
+        if (x->req->pseudonymise)
+            snprintf(name, sizeof name, "Agent %03zu", i + 1);
+        const rmodel_cell_t cells[] = {
+            RM_TEXT("agent", x->req->pseudonymise ? name : a->agent_id),
+            RM_NUM("evaluations", a->evaluations),
+            RM_NUM("qa_score", a->qa_score),
+            RM_NUM("qa_pass_rate", a->qa_pass_rate),
+            RM_NUM("fatal_rate", a->fatal_rate),
+            RM_NUM("evaluated_contacts", a->evaluated_contacts),
+            RM_NUM("answered", a->answered),
+            RM_NUM("qa_coverage", a->qa_coverage),
+        };
+        rc = rmodel_row(t, RM_CELLS(cells));
+    }
+    return rc;
+}
+
+/* QA-CSAT: the agreement facts (row 0). */
+int rmodel_table_qa_csat(rmodel_ctx_t *x)
+{
+    const qa_metrics_result_t *q = &x->qa->qa;
+    const rmodel_cell_t cells[] = {
+        RM_NUM("pearson_r", q->pearson.r),
+        RM_NUM("pearson_n", q->pearson.n),
+        /* METRICS.md: an r from fewer than 10 pairs is marked */
+        RM_NUM("too_few_pairs", q->pearson.too_few ? 1 : 0),
+        RM_NUM("spearman_rho", q->spearman.r),
+        RM_NUM("spearman_n", q->spearman.n),
+    };
+    return rmodel_row(xl_model_table(x->m, "qa_csat"), RM_CELLS(cells));
+}
+
+/* The QA row of an agent, or NULL (x->qa->qa.agents is sorted by id). */
+static const qa_metrics_row_t *qa_agent_find(const rmodel_ctx_t *x, const char *agent_id)
+{
+    size_t lo = 0, hi = x->qa->qa.n_agents;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(x->qa->qa.agents[mid].agent_id, agent_id);
+        if (c == 0)
+            return &x->qa->qa.agents[mid];
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+/* The QA cells of an agent row; NAN / 0 without a QA row. */
+static int set_agent_qa(xl_table_t *t, size_t row, const qa_metrics_row_t *a)
+{
+    bool has = a != NULL && a->evaluations > 0;
+    const rmodel_cell_t cells[] = {
+        RM_NUM("evaluations", a ? (int64_t)a->evaluations : 0),
+        RM_NUM("evaluated_contacts", a ? (int64_t)a->evaluated_contacts : 0),
+        RM_NUM("qa_score", a ? a->qa_score : NAN),
+        RM_NUM("qa_sd", a ? a->sd : NAN),
+        RM_NUM("qa_ci_low", a ? a->ci_low : NAN),
+        RM_NUM("qa_ci_high", a ? a->ci_high : NAN),
+        RM_NUM("qa_half_width", a ? a->precision.half_width : NAN),
+        /* No evaluation: nothing to flag (the flag is about a sample that exists). */
+        RM_NUM("qa_too_small", has ? (a->precision.flagged ? 1 : 0) : NAN),
+        RM_NUM("qa_needed_n",
+               has && a->precision.needed_n > 0 ? (double)a->precision.needed_n : NAN),
+        RM_NUM("qa_pass_rate", a ? a->qa_pass_rate : NAN),
+        RM_NUM("fatal_rate", a ? a->fatal_rate : NAN),
+        RM_NUM("qa_coverage", a ? a->qa_coverage : NAN),
+    };
+    return rmodel_cells(t, row, RM_CELLS(cells));
+}
+
+/* The queue cells of an agent row (zero counts for an agent without contacts). */
+static int set_agent_queue(rmodel_ctx_t *x, xl_table_t *t, size_t row, const sla_row_t *r)
+{
+    sla_row_t none;
+    if (!r) {
+        memset(&none, 0, sizeof none);
+        none.service_level = none.asa_s = none.avg_abandon_s = none.max_wait_s = NAN;
+        none.wait_p90_s = none.abandon_rate = none.answer_rate = none.aht_s = NAN;
+        none.transfer_rate = none.fcr = none.csat = none.csat_mean = NAN;
+        r = &none;
+    }
+    const rmodel_cell_t cells[] = {
+        RM_NUM("overflow", r->overflow),           RM_NUM("answered_within", r->answered_within),
+        RM_NUM("abandon_rate", r->abandon_rate),   RM_NUM("avg_abandon_s", r->avg_abandon_s),
+        RM_NUM("transfer_rate", r->transfer_rate), RM_NUM("wait_p90_s", r->wait_p90_s),
+        RM_NUM("max_wait_s", r->max_wait_s),       RM_NUM("csat_mean", r->csat_mean),
+    };
+    int rc = rmodel_queue_cells(x, t, row, r);
+    if (rc == ST_OK)
+        rc = rmodel_cells(t, row, RM_CELLS(cells));
+    if (rc == ST_OK)
+        rc = rmodel_fcr_csat_cells(t, row, r);
+    return rc;
+}
+
+/* One Agents row: the agent's queue metrics (r, or none) and QA (a, or none). */
+static int agent_row(rmodel_ctx_t *x, xl_table_t *t, const char *agent, const sla_row_t *r,
+                     const qa_metrics_row_t *a)
+{
+    size_t row;
+    int rc = xl_table_add_row(t, &row);
+    if (rc == ST_OK)
+        rc = xl_table_set_text(t, row, "agent", agent);
+    if (rc == ST_OK)
+        rc = set_agent_queue(x, t, row, r);
+    if (rc == ST_OK)
+        rc = set_agent_qa(t, row, a);
+    return rc;
+}
+
+/* Agents: sla by agent joined with the QA rows.  Contacts no agent handled
+ * (abandons, overflows) are a row of their own, so the counts add up to the
+ * month; agents with evaluations but no contact in the month come last. */
+int rmodel_table_agents(rmodel_ctx_t *x)
+{
+    xl_table_t *t = xl_model_table(x->m, "agents");
+    if (!t)
+        return ST_ERR_INTERNAL;
+    const sla_result_t *ag = x->res[G_AGENT];
+    int rc = ST_OK;
+    for (size_t i = 0; rc == ST_OK && i < sla_result_count(ag); i++) {
+        const sla_row_t *r = sla_result_row(ag, i);
+        rc = agent_row(x, t, r->key[0] ? r->key : "(no agent)", r,
+                       r->key[0] ? qa_agent_find(x, r->key) : NULL);
+    }
+    for (size_t i = 0; rc == ST_OK && i < x->qa->qa.n_agents; i++) {
+        const qa_metrics_row_t *a = &x->qa->qa.agents[i];
+        bool seen = false;
+        for (size_t k = 0; !seen && k < sla_result_count(ag); k++)
+            seen = strcmp(sla_result_row(ag, k)->key, a->agent_id) == 0;
+        if (!seen)
+            rc = agent_row(x, t, a->agent_id, NULL, a);
+    }
+    return rc;
+}
+
+/* Inspectors: every inspector metric and the composite. */
+int rmodel_table_inspectors(rmodel_ctx_t *x)
+{
+    xl_table_t *t = xl_model_table(x->m, "inspectors");
+    if (!t)
+        return ST_ERR_INTERNAL;
+    int rc = ST_OK;
+    for (size_t i = 0; rc == ST_OK && i < x->qa->insp.n; i++) {
+        const inspector_row_t *r = &x->qa->insp.rows[i];
+        const char *name = qa_run_inspector_name(x->qa, r->inspector_id);
+        inspector_value_t values[INSPECTOR_VALUES];
+        size_t n_values = inspector_row_values(r, values);
+        const rmodel_cell_t cells[] = {RM_TEXT("inspector", r->inspector_id),
+                                       RM_TEXT("name", name)};
+        size_t row;
+        if ((rc = xl_table_add_row(t, &row)) != ST_OK)
+            break;
+        rc = rmodel_cells(t, row, RM_CELLS(cells));
+        for (size_t k = 0; rc == ST_OK && k < n_values; k++)
+            rc = xl_table_set_number(t, row, values[k].name, values[k].value);
+    }
+    return rc;
+}
+
+/* Calibration: one row per participant, compared with its reference
+ * (qa_rec_calibration_reference(): the reference inspector, else the mean
+ * of the others); the reference itself and a lone participant have none. */
+int rmodel_table_calibration(rmodel_ctx_t *x)
+{
+    xl_table_t *t = xl_model_table(x->m, "calibration");
+    if (!t)
+        return ST_ERR_INTERNAL;
+    double tol = x->contract ? contract_calibration_tolerance_pts(x->contract) : 5.0;
+    int rc = ST_OK;
+    for (size_t s = 0; rc == ST_OK && s < x->qa->n_sessions; s++) {
+        const inspector_session_t *se = &x->qa->sessions[s];
+        size_t base = (size_t)(se->participants - x->qa->parts);
+        for (size_t i = 0; rc == ST_OK && i < se->n; i++) {
+            const qa_rec_participant_t *p = &se->participants[i];
+            double ref = NAN;
+            if (qa_rec_calibration_reference(se->participants, se->n, i, &ref) != ST_OK)
+                ref = NAN;
+            double dev = isnan(ref) ? NAN : p->score - ref;
+            const rmodel_cell_t cells[] = {
+                RM_TEXT("session", se->session_id),
+                RM_TEXT("call_id", x->qa->part_call[base + i]),
+                RM_TEXT("inspector", p->inspector_id),
+                RM_NUM("is_reference", p->is_reference ? 1 : 0),
+                RM_NUM("evaluated_at", rmodel_serial_in(x->tz, x->qa->part_us[base + i])),
+                RM_NUM("participants", se->n),
+                RM_NUM("score", p->score),
+                RM_NUM("reference", ref),
+                RM_NUM("deviation", dev),
+                RM_NUM("abs_deviation", fabs(dev)),
+                RM_NUM("within", isnan(dev) ? NAN : (fabs(dev) <= tol ? 1 : 0)),
+            };
+            rc = rmodel_row(t, RM_CELLS(cells));
+        }
+    }
+    return rc;
+}
+
+/* Appeals: the appeals of the month's evaluations (by evaluated_at, as every
+ * QA metric of the month), in evaluation order. */
+int rmodel_table_appeals(rmodel_ctx_t *x)
+{
+    xl_table_t *t = xl_model_table(x->m, "appeals");
+    if (!t)
+        return ST_ERR_INTERNAL;
+    int64_t start_us = x->month->start_utc * 1000000, end_us = x->month->end_utc * 1000000;
+    db_val_t v[] = {db_u64(x->req->tenant->id), db_i64(start_us), db_i64(end_us)};
+    db_res_t *res = NULL;
+    int rc = db_exec(x->db,
+                     "SELECT e.evaluation_id, e.agent_id, e.inspector_id, e.evaluated_us, "
+                     "a.appealed_us, a.decided_us, a.outcome, e.score, a.new_score "
+                     "FROM appeals a JOIN evaluations e ON e.tenant_id = a.tenant_id "
+                     "AND e.evaluation_id = a.evaluation_id WHERE a.tenant_id = ? "
+                     "AND e.evaluated_us >= ? AND e.evaluated_us < ? ORDER BY e.evaluation_id",
+                     v, 3, &res);
+    while (rc == ST_OK && db_res_next(res)) {
+        const char *outcome = db_res_str(res, 6, NULL);
+        bool overturned = outcome && strcmp(outcome, "overturned") == 0;
+        double original = db_res_double(res, 7), fresh = overturned ? db_res_double(res, 8) : NAN;
+        const rmodel_cell_t cells[] = {
+            RM_TEXT("evaluation", db_res_str(res, 0, NULL)),
+            RM_TEXT("agent", db_res_str(res, 1, NULL)),
+            RM_TEXT("inspector", db_res_str(res, 2, NULL)),
+            RM_NUM("evaluated_at", rmodel_serial_in(x->tz, db_res_i64(res, 3))),
+            RM_NUM("appealed_at", rmodel_serial_in(x->tz, db_res_i64(res, 4))),
+            RM_NUM("decided_at", rmodel_serial_in(x->tz, db_res_i64(res, 5))),
+            RM_TEXT("outcome", outcome ? outcome : ""),
+            RM_NUM("original_score", original),
+            RM_NUM("new_score", fresh),
+            RM_NUM("final_score", overturned ? fresh : original),
+            RM_NUM("change", overturned ? fresh - original : 0),
+        };
+        rc = rmodel_row(t, RM_CELLS(cells));
+    }
+    db_res_free(res);
+    return rc;
+}

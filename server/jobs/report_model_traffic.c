@@ -1,0 +1,244 @@
+/*
+ * report_model_traffic.c - the sheets of the traffic: Daily, Intervals,
+ * Queues and Staffing from the month's sla results, and Data quality from
+ * the month's ingest batches.
+ *
+ * Choices where the spec leaves room:
+ *   - "The month's batches" are the committed contact batches that last
+ *     wrote a contact offered in the month (contacts.batch_id): their rows
+ *     received, rejected, and unchanged rows (a row sent again as it was)
+ *     as duplicates.  Late arrivals are the month's contacts whose batch
+ *     was received at or after the month's end.
+ *   - The interval heat map sums the numerator and denominator of the
+ *     service level over every interval with the same local start label
+ *     on the same weekday, so each cell is an exact ratio, not a mean of
+ *     ratios.  Its compliance counts are NAN without a service_level target
+ *     (interval compliance is undefined then).
+ */
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report_model_int.h"
+#include "status.h"
+#include "xmem.h"
+
+#define MAX_LABELS 128 /* distinct interval labels of a month (96 at 15 min, + spare) */
+
+/*
+ * Adds one row per sla row of res to table `table`: its key cell (made by
+ * key_cell), the queue cells, then the table's own (more_cells).  Daily and
+ * Queues are this same walk.
+ */
+static int sla_rows(rmodel_ctx_t *x, const char *table, const sla_result_t *res,
+                    int (*more_cells)(rmodel_ctx_t *, xl_table_t *, size_t, const sla_row_t *))
+{
+    xl_table_t *t = xl_model_table(x->m, table);
+    if (!t)
+        return ST_ERR_INTERNAL;
+    int rc = ST_OK;
+    for (size_t i = 0; rc == ST_OK && i < sla_result_count(res); i++) {
+        const sla_row_t *r = sla_result_row(res, i);
+        size_t row;
+        if ((rc = xl_table_add_row(t, &row)) != ST_OK)
+            break;
+        rc = rmodel_queue_cells(x, t, row, r);
+        if (rc == ST_OK)
+            rc = more_cells(x, t, row, r);
+    }
+    return rc;
+}
+
+/* A Daily row's own cells: the day, the target, FCR and CSAT. */
+static int daily_cells(rmodel_ctx_t *x, xl_table_t *t, size_t row, const sla_row_t *r)
+{
+    const rmodel_cell_t cells[] = {
+        RM_NUM("day", xl_excel_date(r->year, r->month, r->day)),
+        RM_NUM("sl_target", x->info.params.sl_target),
+    };
+    int rc = rmodel_cells(t, row, RM_CELLS(cells));
+    return rc == ST_OK ? rmodel_fcr_csat_cells(t, row, r) : rc;
+}
+
+/* Daily: every local day of the month. */
+int rmodel_table_daily(rmodel_ctx_t *x)
+{
+    return sla_rows(x, "daily", x->res[G_DAY], daily_cells);
+}
+
+/* A Queues row's own cells. */
+static int queue_cells(rmodel_ctx_t *x, xl_table_t *t, size_t row, const sla_row_t *r)
+{
+    (void)x;
+    const rmodel_cell_t cells[] = {
+        RM_TEXT("queue", r->key),
+        RM_NUM("abandon_rate", r->abandon_rate),
+        RM_NUM("transfer_rate", r->transfer_rate),
+        RM_NUM("wait_p90_s", r->wait_p90_s),
+        RM_NUM("max_wait_s", r->max_wait_s),
+    };
+    return rmodel_cells(t, row, RM_CELLS(cells));
+}
+
+/* Queues: the queue metrics by queue. */
+int rmodel_table_queues(rmodel_ctx_t *x)
+{
+    return sla_rows(x, "queues", x->res[G_QUEUE], queue_cells);
+}
+
+/* One interval label's sums over the month, by weekday (0 = Sunday). */
+typedef struct label_sums {
+    char label[6];
+    int64_t num[7], den[7];
+    int64_t intervals, met;
+} label_sums_t;
+
+/* Adds the interval rows of the month into labels (sorted by label after). */
+static size_t intervals_collect(const rmodel_ctx_t *x, label_sums_t *labels)
+{
+    const sla_result_t *res = x->res[G_INTERVAL];
+    size_t n = 0;
+    for (size_t i = 0; i < sla_result_count(res); i++) {
+        const sla_row_t *r = sla_result_row(res, i);
+        size_t k = 0;
+        while (k < n && strcmp(labels[k].label, r->label) != 0)
+            k++;
+        if (k == n) {
+            if (n == MAX_LABELS)
+                continue; /* cannot happen: a day has at most 100 intervals */
+            memset(&labels[n], 0, sizeof labels[n]);
+            snprintf(labels[n].label, sizeof labels[n].label, "%s", r->label);
+            n++;
+        }
+        int wday = tz_weekday(tz_days_from_civil(r->year, r->month, r->day));
+        int64_t num, den;
+        rmodel_sl_parts(x->info.params.sl_formula, r, &num, &den);
+        labels[k].num[wday] += num;
+        labels[k].den[wday] += den;
+        labels[k].intervals += r->compliance_intervals;
+        labels[k].met += r->compliance_met;
+    }
+    return n;
+}
+
+/* Orders interval labels by their "HH:MM" (which sorts as the time). */
+static int label_cmp(const void *a, const void *b)
+{
+    return strcmp(((const label_sums_t *)a)->label, ((const label_sums_t *)b)->label);
+}
+
+/* Intervals: service level by interval label x weekday, and compliance. */
+int rmodel_table_intervals(rmodel_ctx_t *x)
+{
+    static const char *const wkeys[7] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
+    xl_table_t *t = xl_model_table(x->m, "intervals");
+    if (!t)
+        return ST_ERR_INTERNAL;
+    label_sums_t *labels = xcalloc(MAX_LABELS, sizeof *labels);
+    size_t n = intervals_collect(x, labels);
+    qsort(labels, n, sizeof *labels, label_cmp);
+    bool has_target = !isnan(x->info.params.sl_target);
+    int rc = ST_OK;
+    for (size_t i = 0; rc == ST_OK && i < n; i++) {
+        const label_sums_t *l = &labels[i];
+        double met = has_target ? (double)l->met : NAN;
+        double all = has_target ? (double)l->intervals : NAN;
+        rmodel_cell_t cells[11] = {
+            RM_TEXT("interval", l->label),
+            RM_NUM("compliance_met", met),
+            RM_NUM("compliance_intervals", all),
+            RM_NUM("interval_compliance", has_target && l->intervals > 0 ? met / all : NAN),
+        };
+        for (int w = 0; w < 7; w++)
+            cells[4 + w] = (rmodel_cell_t)RM_NUM(
+                wkeys[w], l->den[w] > 0 ? (double)l->num[w] / (double)l->den[w] : NAN);
+        rc = rmodel_row(t, RM_CELLS(cells));
+    }
+    free(labels);
+    return rc;
+}
+
+/* Data quality: the month's ingest batches (see the top of this file). */
+int rmodel_table_data_quality(rmodel_ctx_t *x)
+{
+    xl_table_t *t = xl_model_table(x->m, "data_quality");
+    int64_t start_us = x->month->start_utc * 1000000, end_us = x->month->end_utc * 1000000;
+    uint64_t tid = x->req->tenant->id;
+    /* One pass over the month's contacts: how many each batch last wrote,
+     * then those batches' receipts.  The session's time zone is UTC (db.c),
+     * so UNIX_TIMESTAMP reads received_at right. */
+    db_val_t v[] = {db_i64(x->month->end_utc), db_u64(tid), db_i64(start_us), db_i64(end_us),
+                    db_u64(tid)};
+    db_res_t *res = NULL;
+    int64_t received = 0, rejected = 0, duplicates = 0, late = 0;
+    int rc = db_exec(x->db,
+                     "SELECT COALESCE(SUM(b.rows_total), 0), COALESCE(SUM(b.rejected), 0), "
+                     "COALESCE(SUM(b.unchanged), 0), "
+                     "COALESCE(SUM(IF(UNIX_TIMESTAMP(b.received_at) >= ?, m.n, 0)), 0) "
+                     "FROM (SELECT batch_id, COUNT(*) AS n FROM contacts WHERE tenant_id = ? "
+                     "AND offered_us >= ? AND offered_us < ? GROUP BY batch_id) m "
+                     "JOIN ingest_batches b ON b.tenant_id = ? AND b.id = m.batch_id "
+                     "AND b.status = 'committed'",
+                     v, 5, &res);
+    if (rc == ST_OK && db_res_next(res)) {
+        received = db_res_i64(res, 0);
+        rejected = db_res_i64(res, 1);
+        duplicates = db_res_i64(res, 2);
+        late = db_res_i64(res, 3);
+    }
+    db_res_free(res);
+    if (rc != ST_OK)
+        return rc;
+    const rmodel_cell_t cells[] = {
+        RM_NUM("rows_received", received),
+        RM_NUM("rows_rejected", rejected),
+        RM_NUM("duplicates", duplicates),
+        RM_NUM("late_arrivals", late),
+        RM_NUM("fcr_provisional", x->month->fcr_provisional ? 1 : 0),
+    };
+    return rmodel_row(t, RM_CELLS(cells));
+}
+
+/* Minutes after midnight of an "HH:MM" label. */
+static int label_minutes(const char *label)
+{
+    if (strlen(label) != 5)
+        return 0;
+    return ((label[0] - '0') * 10 + (label[1] - '0')) * 60 + (label[3] - '0') * 10 +
+           (label[4] - '0');
+}
+
+/* Staffing: every local interval of the month, Erlang C against the agents
+ * who actually handled contacts in it. */
+int rmodel_table_staffing(rmodel_ctx_t *x)
+{
+    xl_table_t *t = xl_model_table(x->m, "staffing");
+    if (!t)
+        return ST_ERR_INTERNAL;
+    const sla_result_t *iv = x->res[G_INTERVAL];
+    int rc = ST_OK;
+    for (size_t i = 0; rc == ST_OK && i < sla_result_count(iv); i++) {
+        const sla_row_t *r = sla_result_row(iv, i);
+        double start =
+            xl_excel_date(r->year, r->month, r->day) + (double)label_minutes(r->label) / 1440.0;
+        /* The agents who handled contacts come with the interval rows
+         * (computed from the contacts the metrics read: no second query). */
+        double agents = r->agents >= 0 ? (double)r->agents : NAN;
+        const rmodel_cell_t cells[] = {
+            RM_NUM("start", start),
+            RM_TEXT("interval", r->label),
+            RM_NUM("business", r->business ? 1 : 0),
+            RM_NUM("offered", r->offered),
+            RM_NUM("answered", r->answered),
+            RM_NUM("aht_s", r->aht_s),
+            RM_NUM("service_level", r->service_level),
+            RM_NUM("required_agents", r->required_agents),
+            RM_NUM("agents", agents),
+            RM_NUM("agent_gap", agents - r->required_agents),
+        };
+        rc = rmodel_row(t, RM_CELLS(cells));
+    }
+    return rc;
+}
