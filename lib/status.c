@@ -37,6 +37,8 @@ const char *st_strerror(int code)
         return "internal error";
     case ST_ERR_AUTH:
         return "authentication failed";
+    case ST_ERR_RETRY:
+        return "transaction conflict, try again";
     }
     return "unknown error";
 }

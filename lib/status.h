@@ -26,6 +26,8 @@ typedef enum st_code {
     ST_ERR_UNAVAILABLE = -12, /* a dependency (the database) is down */
     ST_ERR_INTERNAL = -13,    /* a bug: an invariant did not hold */
     ST_ERR_AUTH = -14,        /* missing or invalid credentials */
+    ST_ERR_RETRY = -15,       /* a transaction lost a conflict (deadlock, cluster
+                                 certification) or the node was not ready: run it again */
 } st_code;
 
 /* A short, static, human-readable name for a status code. Thread-safe. */

@@ -61,6 +61,11 @@ static const cfg_option_t config_table[] = {
     B("database", "tls", db_tls, "false", "require TLS to the database and verify its certificate"),
     S("database", "tls_ca", db_tls_ca, "", "CA certificate (PEM) for the database's TLS"),
     I("database", "connect_timeout_s", db_connect_timeout_s, "3", 1, 600, "connect timeout"),
+    B("database", "galera", db_galera, "false",
+      "the database is a MariaDB Galera cluster: every session reads causally "
+      "(wsrep_sync_wait), large batches replicate in fragments"),
+    I("database", "fragment_rows", db_fragment_rows, "10000", 100, 1000000,
+      "Galera: a batch's transaction replicates every this many rows (streaming replication)"),
     S("signing", "key", signing_key, "${var}/certs/signing.key",
       "report-signing private key (PEM, not group/world readable)"),
     S("signing", "cert", signing_cert, "${var}/certs/signing.pem",

@@ -33,6 +33,8 @@ typedef struct config {
     long long db_port;
     char *db_socket, *db_user, *db_password, *db_name;
     bool db_tls;
+    bool db_galera;             /* a Galera cluster: causal reads, fragmented big batches */
+    long long db_fragment_rows; /* streaming replication fragment size (rows) */
     char *db_tls_ca;
     long long db_connect_timeout_s;
     long long reports_stale_s; /* a running job with an older heartbeat is taken over */

@@ -4,10 +4,12 @@
 #include <errmsg.h>
 #include <mysql.h>
 #include <mysqld_error.h>
+#include <errno.h>
 #include <math.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "dbsrv.h"
 #include "status.h"
@@ -18,6 +20,8 @@ struct db {
     bool broken;
     unsigned last_errno;
     char error[512];
+    bool galera;             /* the server is a Galera node ([database] galera) */
+    long long fragment_rows; /* its streaming replication fragment for big transactions */
     uint64_t affected;
     uint64_t insert_id;
 };
@@ -33,10 +37,16 @@ struct db_res {
 };
 
 static atomic_uint_fast64_t db_error_count;
+static atomic_uint_fast64_t db_tx_retry_count;
 
 uint64_t db_errors_total(void)
 {
     return atomic_load(&db_error_count);
+}
+
+uint64_t db_tx_retries_total(void)
+{
+    return atomic_load(&db_tx_retry_count);
 }
 
 int db_library_init(void)
@@ -67,6 +77,18 @@ static bool db_errno_is_connection(unsigned e)
            e == ER_SERVER_SHUTDOWN || e == CR_COMMANDS_OUT_OF_SYNC;
 }
 
+/*
+ * True for the errors after which the whole transaction may simply run
+ * again: a deadlock, which on a Galera cluster is also how a transaction
+ * that lost certification to a conflicting one on another node fails, and
+ * "WSREP has not yet prepared node for application use" (a node that is
+ * joining or lost its quorum; ER_UNKNOWN_COM_ERROR is that error's number).
+ */
+static bool db_errno_is_retryable(unsigned e)
+{
+    return e == ER_LOCK_DEADLOCK || e == ER_UNKNOWN_COM_ERROR;
+}
+
 /* Records an error from the connection or a statement and maps it to a status. */
 static int db_fail(db_t *db, unsigned e, const char *msg)
 {
@@ -79,6 +101,8 @@ static int db_fail(db_t *db, unsigned e, const char *msg)
     }
     if (e == ER_DUP_ENTRY || e == ER_DUP_KEY)
         return ST_ERR_CONFLICT;
+    if (db_errno_is_retryable(e))
+        return ST_ERR_RETRY;
     return ST_ERR_DB;
 }
 
@@ -110,10 +134,18 @@ int db_connect(const config_t *cfg, bool with_database, db_t **out, char *err, s
     mysql_optionsv(db->my, MYSQL_OPT_RECONNECT, &off);
     mysql_optionsv(db->my, MYSQL_OPT_LOCAL_INFILE, &off);
     mysql_optionsv(db->my, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+    /* On a Galera cluster every read waits until this node has applied what
+     * the cluster committed before it (causal reads): a client that got a
+     * receipt from one instance sees its batch through any other. */
     mysql_optionsv(db->my, MYSQL_INIT_COMMAND,
-                   "SET time_zone = '+00:00', sql_mode = "
-                   "'STRICT_ALL_TABLES,NO_ZERO_DATE,NO_ZERO_IN_DATE,ERROR_FOR_DIVISION_BY_ZERO,"
-                   "NO_ENGINE_SUBSTITUTION'");
+                   cfg->db_galera ? "SET time_zone = '+00:00', wsrep_sync_wait = 1, sql_mode = "
+                                    "'STRICT_ALL_TABLES,NO_ZERO_DATE,NO_ZERO_IN_DATE,"
+                                    "ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION'"
+                                  : "SET time_zone = '+00:00', sql_mode = "
+                                    "'STRICT_ALL_TABLES,NO_ZERO_DATE,NO_ZERO_IN_DATE,"
+                                    "ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION'");
+    db->galera = cfg->db_galera;
+    db->fragment_rows = cfg->db_fragment_rows;
     if (cfg->db_tls) {
         mysql_optionsv(db->my, MYSQL_OPT_SSL_ENFORCE, &on);
         mysql_optionsv(db->my, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &on);
@@ -383,6 +415,49 @@ void db_rollback(db_t *db)
 {
     if (db && db->my && !db->broken)
         mysql_rollback(db->my);
+}
+
+int db_big_tx(db_t *db, bool on)
+{
+    if (!db->galera)
+        return ST_OK;
+    db_val_t v[] = {db_i64(on ? db->fragment_rows : 0)};
+    int rc = db_exec(db, "SET SESSION wsrep_trx_fragment_unit = 'rows'", NULL, 0, NULL);
+    return rc == ST_OK ? db_exec(db, "SET SESSION wsrep_trx_fragment_size = ?", v, 1, NULL) : rc;
+}
+
+/* Sleeps before attempt `attempt` (2, 3, ...): 10 ms doubling to 640 ms,
+ * with up to half again at random so that two losers do not meet again. */
+static void db_tx_backoff(int attempt)
+{
+    long ms = 10L << (attempt - 2 < 6 ? attempt - 2 : 6);
+    unsigned seed = (unsigned)((uintptr_t)&attempt ^ (uintptr_t)time(NULL));
+    ms += (long)(rand_r(&seed) % (unsigned)(ms / 2 + 1));
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        ;
+}
+
+int db_tx(db_t *db, db_tx_fn fn, void *arg)
+{
+    int rc = ST_OK;
+    for (int attempt = 1; attempt <= DB_TX_TRIES; attempt++) {
+        if (attempt > 1) {
+            atomic_fetch_add(&db_tx_retry_count, 1);
+            db_tx_backoff(attempt);
+        }
+        rc = db_begin(db);
+        if (rc == ST_OK)
+            rc = fn(db, arg);
+        if (rc == ST_OK)
+            rc = db_commit(db);
+        if (rc == ST_OK)
+            return ST_OK;
+        db_rollback(db);
+        if (rc != ST_ERR_RETRY)
+            return rc;
+    }
+    return rc;
 }
 
 bool db_res_next(db_res_t *res)

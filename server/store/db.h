@@ -112,6 +112,33 @@ int db_commit(db_t *db);
 void db_rollback(db_t *db);
 
 /*
+ * The transaction runner: every write transaction goes through it.  Runs
+ * fn(db, arg) between START TRANSACTION and COMMIT; when fn or the COMMIT
+ * fails with ST_ERR_RETRY (a deadlock, a Galera certification failure, a
+ * node not ready), rolls back and runs the whole of it again after a short
+ * growing backoff, up to DB_TX_TRIES times.  Any other failure rolls back
+ * and is returned.  fn must not begin, commit or roll back itself, and must
+ * do all of its work again on each call (state it keeps in arg is reset by
+ * fn at its start).  Mutual exclusion across instances comes from a write
+ * that conflicts (a row every contender updates), never from a lock alone:
+ * on a Galera cluster row locks are local to a node.  Caller's thread.
+ */
+#define DB_TX_TRIES 8
+typedef int (*db_tx_fn)(db_t *db, void *arg);
+int db_tx(db_t *db, db_tx_fn fn, void *arg);
+/*
+ * Before (on = true) and after (false) a transaction that may write very
+ * many rows (an ingest batch): on a Galera cluster, the transaction then
+ * replicates in fragments of [database] fragment_rows rows as it goes
+ * (streaming replication), so no node holds a whole million-row write set
+ * at commit, and it still commits whole or not at all, seen by every node
+ * at once.  Does nothing on a single server.
+ */
+int db_big_tx(db_t *db, bool on);
+/* Transactions run again by db_tx() since start (for /metrics). */
+uint64_t db_tx_retries_total(void);
+
+/*
  * Bulk execution with row-wise array binding (MariaDB Connector/C
  * STMT_ATTR_ROW_SIZE): one prepared statement sent for many rows of a
  * caller-defined struct in one round trip.  Each column names a field by
