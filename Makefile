@@ -41,7 +41,7 @@ TESTS  := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c)
 FUZZERS := $(patsubst fuzz/%.c,build/fuzz/%,$(wildcard fuzz/fuzz_*.c))
 
 # Fuzz targets relink against a freshly built library every time (FORCE).
-.PHONY: all release asan test unit run deps dev-certs lint format format-check fuzz clean FORCE \
+.PHONY: all release asan test test-cluster unit run deps dev-certs lint format format-check fuzz clean FORCE \
         bench bench-ingest bench-metrics bench-report
 
 all: $(B)/slattest $(TESTS)
@@ -90,6 +90,12 @@ test:
 	@$(MAKE) --no-print-directory lint
 	@$(MAKE) --no-print-directory format-check
 	@scripts/test.sh
+
+# The cluster suite: three Galera nodes, two instances, HAProxy (docs/DEPLOY.md).
+test-cluster:
+	@scripts/deps.sh
+	@$(MAKE) --no-print-directory release
+	@scripts/test-cluster.sh
 
 # Dependencies, build, embedded database, migrations, then serve on :8443.
 run:

@@ -13,7 +13,8 @@
 # Environment: INSTANCES (default 2; instance i talks to node ((i-1) % 3) + 1),
 # CLUSTER_BASE (default 36000: node N listens on BASE+10N for SQL, +1 Galera,
 # +2 IST, +3 SST; instance i on BASE+100+i; the balancer on BASE+100),
-# SLATTEST_BIN (default build/release/slattest).
+# SLATTEST_BIN (default build/release/slattest), STALE_S (the instances'
+# [reports] stale_s, default 60; the fault tests use a few seconds).
 #
 # `up` writes var/cluster/slattest.ini: `slattest --config
 # var/cluster/slattest.ini ...` (migrate, token issue, check, audit verify)
@@ -162,6 +163,8 @@ user = $db_user
 password = $pw
 name = $db_name
 galera = true
+[reports]
+stale_s = ${STALE_S:-60}
 [paths]
 var = $dir
 migrations = $root/migrations

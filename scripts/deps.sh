@@ -10,6 +10,8 @@ PKGS=(
   mariadb-server mariadb-client tzdata curl ca-certificates
   python3-pytest python3-requests python3-openpyxl
   libreoffice-calc poppler-utils
+  # the cluster suite (make test-cluster): Galera, HAProxy, rsync for state transfers
+  galera-4 haproxy rsync
 )
 [ -n "${SLATTEST_EXTRA_PKGS:-}" ] && PKGS+=(${SLATTEST_EXTRA_PKGS})
 
