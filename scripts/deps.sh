@@ -10,7 +10,11 @@ PKGS=(
   mariadb-server mariadb-client tzdata curl ca-certificates
   python3-pytest python3-requests python3-openpyxl
   libreoffice-calc poppler-utils
+  nodejs  # tests/e2e/test_openapi.py: npm installs the OpenAPI validator into build/npm
 )
+# npm: Debian's package, unless the installed node brings its own (NodeSource's nodejs
+# provides npm and conflicts with Debian's).
+command -v npm >/dev/null 2>&1 || PKGS+=(npm)
 [ -n "${SLATTEST_EXTRA_PKGS:-}" ] && PKGS+=(${SLATTEST_EXTRA_PKGS})
 
 missing=()
