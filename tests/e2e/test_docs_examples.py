@@ -316,7 +316,7 @@ PUT_TWINS = [
      "sl_formula", ["offered", "answered", "abandon_neutral", "abandon_positive"]),
     ("contract.json", "contract", lambda t: replace_once(t, '"2026-10-01"', '"2026-10-32"'),
      "effective_from", ["YYYY-MM-DD"]),
-    ("scorecard.json", "qa/forms/calls", lambda t: replace_once(t, '"pass_mark": 80,\n', ""),
+    ("scorecard.json", "qa/forms/calls", lambda t: replace_once(t, '"pass_mark": 90,\n', ""),
      "pass_mark", ["required"]),
     ("scorecard.json", "qa/forms/calls",
      lambda t: replace_once(t, '"critical": true', '"critical": "yes"'),
@@ -415,3 +415,52 @@ def test_unknown_inspector_member_lists_the_members(tenant, loaded):
     text = replace_once(example("inspectors.json"), '"monthly_quota": 120', '"quota": 120')
     msg = invalid(put_json(api, f"/v1/tenants/{slug}/qa/inspectors", text), "inspectors[1]")
     assert "monthly_quota" in msg and "inspector_id" in msg, msg
+
+
+# ---- the documentation's own references ----
+
+def test_help_points_at_the_documentation():
+    """`slattest ingest --help` and `slattest contract --help` name docs that exist."""
+    from conftest import cli
+    for command, must in (("ingest", ["docs/formats/", "contacts.md", "queue_log.md",
+                                      "evaluations.md", "calibrations.md", "appeals.md"]),
+                          ("contract", ["docs/contract.md", "docs/examples/contract.json"])):
+        text = cli(command, "--help").stdout
+        for m in must:
+            assert m in text, (command, text)
+        for path in re.findall(r"docs/[\w/.-]+\.(?:md|json)", text):
+            assert os.path.exists(os.path.join(ROOT, path)), path
+        for name in re.findall(r"\b(\w+\.md)\b", text):
+            assert os.path.exists(os.path.join(ROOT, "docs", "formats", name)) or \
+                os.path.exists(os.path.join(ROOT, "docs", name)), name
+
+
+# docs/errors.md is written on the branch of "errors that teach"; drop this once merged.
+NOT_HERE_YET = {os.path.join(ROOT, "docs", "errors.md")}
+
+
+def test_every_link_of_the_docs_resolves():
+    pages = [os.path.join(ROOT, "README.md")]
+    for d, _, files in os.walk(os.path.join(ROOT, "docs")):
+        pages += [os.path.join(d, f) for f in files if f.endswith(".md")]
+    checked = 0
+    for page in pages:
+        with open(page, encoding="utf-8") as f:
+            text = f.read()
+        for target in re.findall(r"\]\(([^)\s]+)\)", text):
+            if re.match(r"[a-z]+:", target) or target.startswith("#"):
+                continue
+            file, _, anchor = target.partition("#")
+            path = os.path.normpath(os.path.join(os.path.dirname(page), file))
+            checked += 1
+            assert os.path.exists(path) or path in NOT_HERE_YET, f"{page}: {target}"
+            if anchor:
+                assert anchor in anchors(path), f"{page}: {target}: no such heading"
+    assert checked > 50
+
+
+def anchors(path):
+    """The anchors GitHub makes of a page's headings."""
+    with open(path, encoding="utf-8") as f:
+        heads = re.findall(r"^#+ (.+)$", f.read(), re.M)
+    return {re.sub(r"[^\w\- ]", "", h.strip().lower()).replace(" ", "-") for h in heads}
