@@ -661,6 +661,16 @@ static json_t *path_params(const char *pattern)
     return list;
 }
 
+/* The route's method in lower case (an OpenAPI path item's key) in out; returns out. */
+static char *method_lower(const route_t *r, char *out, size_t len)
+{
+    size_t k = 0;
+    for (; r->method[k] && k + 1 < len; k++)
+        out[k] = (char)(r->method[k] | 0x20);
+    out[k] = '\0';
+    return out;
+}
+
 /* "Roles: a, b." or "No token needed." for a description. */
 static void roles_text(const route_t *r, char *out, size_t len)
 {
@@ -693,10 +703,8 @@ static int operation(const route_t *r, const openapi_op_t *d, json_t **out)
     char id[96];
     if (d) {
         snprintf(id, sizeof id, "%s", d->operation_id);
-    } else {
-        size_t k = 0;
-        for (const char *p = r->method; *p && k + 1 < sizeof id; p++)
-            id[k++] = (char)(*p | 0x20);
+    } else { /* "get_v1_things__id_": unique, as method and pattern are */
+        size_t k = strlen(method_lower(r, id, sizeof id));
         for (const char *p = r->pattern; *p && k + 1 < sizeof id; p++)
             id[k++] = (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ? *p : '_';
         id[k] = '\0';
@@ -771,11 +779,7 @@ json_t *api_openapi_document(void)
             json_object_set_new(paths, r->pattern, item);
         }
         char method[16];
-        size_t k = 0;
-        for (; r->method[k] && k + 1 < sizeof method; k++)
-            method[k] = (char)(r->method[k] | 0x20);
-        method[k] = '\0';
-        json_object_set_new(item, method, op);
+        json_object_set_new(item, method_lower(r, method, sizeof method), op);
     }
     json_t *doc = json_pack(
         "{s:s, s:{s:s, s:s, s:s, s:{s:s, s:s}}, s:[{s:s}], s:o, s:{s:{s:{s:s, s:s, s:s}}, s:o, "
