@@ -12,7 +12,11 @@ PKGS=(
   libreoffice-calc poppler-utils
   # the cluster suite (make test-cluster): Galera, HAProxy, rsync for state transfers
   galera-4 haproxy rsync
+  nodejs  # tests/e2e/test_openapi.py: npm installs the OpenAPI validator into build/npm
 )
+# npm: Debian's package, unless the installed node brings its own (NodeSource's nodejs
+# provides npm and conflicts with Debian's).
+command -v npm >/dev/null 2>&1 || PKGS+=(npm)
 [ -n "${SLATTEST_EXTRA_PKGS:-}" ] && PKGS+=(${SLATTEST_EXTRA_PKGS})
 
 missing=()

@@ -98,5 +98,6 @@ void api_qa_inspectors_put(api_ctx_t *ctx, db_t *db);
 void api_qa_evaluations(api_ctx_t *ctx, db_t *db);
 void api_qa_calibrations(api_ctx_t *ctx, db_t *db);
 void api_qa_appeals(api_ctx_t *ctx, db_t *db);
+void api_openapi_get(api_ctx_t *ctx, db_t *db); /* api_openapi.c */
 
 #endif

@@ -58,6 +58,7 @@ static const route_t routes[] = {
      api_qa_calibrations, "/v1/tenants/{t}/qa/calibrations"},
     {"POST", "/v1/tenants/{t}/qa/appeals", ROLE_MANAGER | ROLE_INGEST, BODY_UPLOAD, api_qa_appeals,
      "/v1/tenants/{t}/qa/appeals"},
+    {"GET", "/v1/openapi.json", 0, BODY_NONE, api_openapi_get, "/v1/openapi.json"},
 };
 
 #define BODY_PIPE_BYTES (4u << 20) /* upload bytes queued for a worker before reading pauses */
@@ -66,8 +67,7 @@ static const route_t routes[] = {
 
 static void router_start_upload(server_t *srv, httpd_req_t *req, const route_t *r);
 
-/* True when a route's path is under /v1/tenants/{t}. */
-static bool route_is_tenant_scoped(const route_t *r)
+bool router_tenant_scoped(const route_t *r)
 {
     return strncmp(r->pattern, "/v1/tenants/{t}", 15) == 0;
 }
@@ -196,7 +196,7 @@ static void router_work(db_t *db, void *arg)
         api_db_error(ctx, rc, db);
         return;
     }
-    bool scoped = route_is_tenant_scoped(r);
+    bool scoped = router_tenant_scoped(r);
     if (scoped) {
         rc = tenant_resolve(db, &ctx->who, ctx->params[0], &ctx->tenant);
         if (rc == ST_OK && !(r->roles & ctx->who.role))
@@ -396,19 +396,34 @@ void router_on_response(void *arg, const httpd_req_t *req, int status, size_t by
     json_decref(f);
 }
 
+size_t router_route_count(void)
+{
+    return NROUTES;
+}
+
+const route_t *router_route(size_t i)
+{
+    return i < NROUTES ? &routes[i] : NULL;
+}
+
+json_t *router_roles_json(unsigned roles)
+{
+    static const role_t all[] = {ROLE_ADMIN, ROLE_MANAGER, ROLE_INGEST, ROLE_CLIENT, ROLE_AUDITOR};
+    json_t *list = json_array();
+    for (size_t k = 0; k < sizeof all / sizeof all[0]; k++)
+        if (roles & all[k])
+            json_array_append_new(list, json_string(auth_role_name(all[k])));
+    return list;
+}
+
 void router_print(FILE *out)
 {
     for (size_t i = 0; i < NROUTES; i++) {
-        json_t *roles = json_array();
-        static const role_t all[] = {ROLE_ADMIN, ROLE_MANAGER, ROLE_INGEST, ROLE_CLIENT,
-                                     ROLE_AUDITOR};
-        for (size_t k = 0; k < 5; k++)
-            if (routes[i].roles & all[k])
-                json_array_append_new(roles, json_string(auth_role_name(all[k])));
+        json_t *roles = router_roles_json(routes[i].roles);
         json_t *o =
             json_pack("{s:s, s:s, s:o, s:b, s:b}", "method", routes[i].method, "pattern",
                       routes[i].pattern, "roles", roles, "tenant_scoped",
-                      route_is_tenant_scoped(&routes[i]), "authenticated", routes[i].roles != 0);
+                      router_tenant_scoped(&routes[i]), "authenticated", routes[i].roles != 0);
         char *t = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
         fprintf(out, "%s\n", t);
         free(t);

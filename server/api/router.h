@@ -44,4 +44,13 @@ void router_on_body_end(void *srv, httpd_req_t *req, int status, const char *cod
 /* Prints every route as JSON lines: method, pattern, roles, tenant-scoped. */
 void router_print(FILE *out);
 
+/* The route table, for the API document (api_openapi.c): its size, and
+ * entry i (NULL past the end).  Static storage. */
+size_t router_route_count(void);
+const route_t *router_route(size_t i);
+/* True when a route's path is under /v1/tenants/{t} (the tenancy gate applies). */
+bool router_tenant_scoped(const route_t *r);
+/* The names of the roles in a role set, as a JSON array (new reference). */
+json_t *router_roles_json(unsigned roles);
+
 #endif

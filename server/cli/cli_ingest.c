@@ -104,7 +104,10 @@ int cli_ingest(config_t *cfg, int argc, char **argv)
              "       [--format csv|json|ndjson|queue_log] [--mode strict|lenient]\n"
              "Loads contacts (default) or QA data into a tenant; prints the receipt (JSON).\n"
              "Exit 0 when committed, 1 when the batch was rejected (strict mode: nothing is\n"
-             "kept).  QA data is csv, json or ndjson.");
+             "kept).  QA data is csv, json or ndjson.\n"
+             "Formats, every column and an example file of each: docs/formats/ in the\n"
+             "repository (contacts.md, queue_log.md, evaluations.md, calibrations.md,\n"
+             "appeals.md); the examples are in docs/examples/.");
         return cli_wants_help(argc, argv) ? 0 : 2;
     }
     FILE *f = fopen(path, "rb");

@@ -211,7 +211,9 @@ int cli_contract(config_t *cfg, int argc, char **argv)
 {
     if (argc != 3 || cli_wants_help(argc, argv)) {
         puts("usage: slattest contract SLUG FILE.json\n"
-             "Stores a new contract version (the JSON of PUT /v1/tenants/{t}/contract).");
+             "Stores a new contract version (the JSON of PUT /v1/tenants/{t}/contract).\n"
+             "Every key, its range and default: docs/contract.md in the repository; an\n"
+             "example with every key: docs/examples/contract.json.");
         return cli_wants_help(argc, argv) ? 0 : 2;
     }
     FILE *f = fopen(argv[2], "rb");
