@@ -438,26 +438,45 @@ static void db_tx_backoff(int attempt)
         ;
 }
 
-int db_tx(db_t *db, db_tx_fn fn, void *arg)
+int db_retry(db_t *db, db_tx_fn attempt, void *arg)
 {
     int rc = ST_OK;
-    for (int attempt = 1; attempt <= DB_TX_TRIES; attempt++) {
-        if (attempt > 1) {
+    for (int n = 1; n <= DB_TX_TRIES; n++) {
+        if (n > 1) {
             atomic_fetch_add(&db_tx_retry_count, 1);
-            db_tx_backoff(attempt);
+            db_tx_backoff(n);
         }
-        rc = db_begin(db);
-        if (rc == ST_OK)
-            rc = fn(db, arg);
-        if (rc == ST_OK)
-            rc = db_commit(db);
-        if (rc == ST_OK)
-            return ST_OK;
-        db_rollback(db);
+        rc = attempt(db, arg);
         if (rc != ST_ERR_RETRY)
             return rc;
     }
     return rc;
+}
+
+/* What db_tx() runs through db_retry(). */
+typedef struct db_tx_call {
+    db_tx_fn fn;
+    void *arg;
+} db_tx_call_t;
+
+/* One attempt of db_tx(): the caller's function between BEGIN and COMMIT. */
+static int db_tx_attempt(db_t *db, void *arg)
+{
+    const db_tx_call_t *call = arg;
+    int rc = db_begin(db);
+    if (rc == ST_OK)
+        rc = call->fn(db, call->arg);
+    if (rc == ST_OK)
+        rc = db_commit(db);
+    if (rc != ST_OK)
+        db_rollback(db);
+    return rc;
+}
+
+int db_tx(db_t *db, db_tx_fn fn, void *arg)
+{
+    db_tx_call_t call = {fn, arg};
+    return db_retry(db, db_tx_attempt, &call);
 }
 
 bool db_res_next(db_res_t *res)

@@ -135,7 +135,15 @@ int db_tx(db_t *db, db_tx_fn fn, void *arg);
  * at once.  Does nothing on a single server.
  */
 int db_big_tx(db_t *db, bool on);
-/* Transactions run again by db_tx() since start (for /metrics). */
+/*
+ * The retry rule of db_tx() for work that runs its own transaction (a
+ * streamed batch, which begins and commits inside the ingest machinery):
+ * runs attempt(db, arg) again, after the same backoff, while it returns
+ * ST_ERR_RETRY, up to DB_TX_TRIES times.  attempt must leave no
+ * transaction open when it fails.
+ */
+int db_retry(db_t *db, db_tx_fn attempt, void *arg);
+/* Attempts run again by db_tx() and db_retry() since start (for /metrics). */
 uint64_t db_tx_retries_total(void);
 
 /*
