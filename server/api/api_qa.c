@@ -13,6 +13,7 @@
 #include "api.h"
 #include "audit.h"
 #include "hash.h"
+#include "jsonutil.h"
 #include "qa_form.h"
 #include "qa_ingest.h"
 #include "status.h"
@@ -53,7 +54,7 @@ void api_qa_form_put(api_ctx_t *ctx, db_t *db)
         invalid(ctx, "form_id", "form_id: must equal the form named in the path");
         goto done;
     }
-    text = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
+    text = jsonutil_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
     int version = qa_form_version(form);
     if ((rc = lock_tenant(db, ctx->tenant.id)) != ST_OK)
         goto done;
@@ -65,7 +66,12 @@ void api_qa_form_put(api_ctx_t *ctx, db_t *db)
         goto done;
     if (db_res_next(res)) {
         db_rollback(db);
-        if (strcmp(db_res_str(res, 0, NULL), text) == 0) {
+        size_t blen = 0;
+        const char *body = db_res_str(res, 0, &blen);
+        json_t *stored = json_loadb(body, blen, 0, NULL);
+        bool same = stored && json_equal(stored, doc); /* by value: not by how numbers were written */
+        json_decref(stored);
+        if (same) {
             api_json(ctx, 200,
                      json_pack("{s:s, s:i, s:b}", "form_id", qa_form_id(form), "version", version,
                                "created", 0));
@@ -82,7 +88,7 @@ void api_qa_form_put(api_ctx_t *ctx, db_t *db)
     hash_sha256_hex(text, strlen(text), sha);
     json_t *d = json_pack("{s:s, s:i, s:s}", "form_id", qa_form_id(form), "version", version,
                           "sha256", sha);
-    char *dtext = json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS);
+    char *dtext = jsonutil_dumps(d, JSON_COMPACT | JSON_SORT_KEYS);
     json_decref(d);
     snprintf(object, sizeof object, "form:%s:%d", qa_form_id(form), version);
     db_val_t v[] = {
@@ -254,7 +260,7 @@ void api_qa_inspectors_put(api_ctx_t *ctx, db_t *db)
     }
     if (rc == ST_OK) {
         json_t *d = json_pack("{s:s, s:O}", "month", month, "inspectors", list);
-        char *dtext = json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS);
+        char *dtext = jsonutil_dumps(d, JSON_COMPACT | JSON_SORT_KEYS);
         json_decref(d);
         char object[32];
         snprintf(object, sizeof object, "inspectors:%s", month);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "chan.h"
+#include "jsonutil.h"
 #include "log.h"
 #include "server.h"
 #include "status.h"
@@ -131,7 +132,7 @@ void router_on_headers(void *arg, httpd_req_t *req, size_t *max_body)
                  allow);
         json_t *doc =
             json_pack("{s:{s:s, s:s}}", "error", "code", "method_not_allowed", "message", msg);
-        char *text = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        char *text = jsonutil_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
         httpd_respond(req, 405, "application/json", hdr, text, text ? strlen(text) : 0);
         free(text);
         json_decref(doc);
@@ -243,7 +244,7 @@ static void router_done(void *arg)
         if (ctx->err_details)
             json_object_set(e, "details", ctx->err_details);
         json_t *doc = json_pack("{s:o}", "error", e);
-        char *text = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        char *text = jsonutil_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
         httpd_respond(req, ctx->status, "application/json", ctx->extra_headers, text,
                       text ? strlen(text) : 0);
         free(text);
@@ -252,8 +253,8 @@ static void router_done(void *arg)
         httpd_respond(req, ctx->status, ctx->content_type, ctx->extra_headers, ctx->raw.data,
                       ctx->raw.len);
     } else {
-        char *text = json_dumps(ctx->json ? ctx->json : json_null(),
-                                JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
+        char *text = jsonutil_dumps(ctx->json ? ctx->json : json_null(),
+                                    JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
         httpd_respond(req, ctx->status, "application/json", ctx->extra_headers, text,
                       text ? strlen(text) : 0);
         free(text);
@@ -409,7 +410,7 @@ void router_print(FILE *out)
             json_pack("{s:s, s:s, s:o, s:b, s:b}", "method", routes[i].method, "pattern",
                       routes[i].pattern, "roles", roles, "tenant_scoped",
                       route_is_tenant_scoped(&routes[i]), "authenticated", routes[i].roles != 0);
-        char *t = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        char *t = jsonutil_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
         fprintf(out, "%s\n", t);
         free(t);
         json_decref(o);

@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "httpd.h"
 #include "ingest.h"
+#include "jsonutil.h"
 #include "qa_ingest.h"
 #include "rollup.h"
 #include "status.h"
@@ -158,7 +159,7 @@ int cli_ingest(config_t *cfg, int argc, char **argv)
         goto done;
     }
     json_t *receipt = ld.qa ? qa_ingest_receipt(ld.qa) : ingest_receipt(ld.cdrs);
-    char *text = json_dumps(receipt, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    char *text = jsonutil_dumps(receipt, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     printf("%s\n", text ? text : "{}");
     free(text);
     json_decref(receipt);

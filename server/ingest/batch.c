@@ -9,6 +9,7 @@
 
 #include "audit.h"
 #include "hash.h"
+#include "jsonutil.h"
 #include "status.h"
 #include "xmem.h"
 
@@ -160,7 +161,7 @@ static int audit_row(batch_t *b, const char *verb, json_t *extra)
                   b->sha_hex, "bytes", (json_int_t)b->bytes);
     if (extra)
         json_object_update(d, extra);
-    char *text = json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS);
+    char *text = jsonutil_dumps(d, JSON_COMPACT | JSON_SORT_KEYS);
     json_decref(d);
     char action[48], object[48];
     snprintf(action, sizeof action, "%s.%s", b->kind, verb);

@@ -11,6 +11,7 @@
 
 #include "audit.h"
 #include "hash.h"
+#include "jsonutil.h"
 #include "status.h"
 #include "tenant.h"
 #include "xmem.h"
@@ -206,7 +207,7 @@ int auth_token_issue(db_t *db, const char *actor, role_t role, const char *const
     }
     char object[32];
     snprintf(object, sizeof object, "token:%" PRIu64, *id);
-    char *dtext = json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS);
+    char *dtext = jsonutil_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS);
     rc = audit_append(db, actor, audit_tenant, "token.issue", object, dtext ? dtext : "{}");
     free(dtext);
     if (rc != ST_OK)

@@ -9,6 +9,7 @@
 
 #include "audit.h"
 #include "hash.h"
+#include "jsonutil.h"
 #include "rollup.h"
 #include "status.h"
 #include "xmem.h"
@@ -30,7 +31,7 @@ int cstore_put(db_t *db, const tenant_t *t, const char *actor, const char *body,
         goto fail;
     }
     json_t *doc = contract_to_json(c);
-    text = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
+    text = jsonutil_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
     int y, m, d;
     contract_effective_from(c, &y, &m, &d);
     char date[16];

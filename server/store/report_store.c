@@ -8,6 +8,7 @@
 
 #include "audit.h"
 #include "hash.h"
+#include "jsonutil.h"
 #include "rfc3339.h"
 #include "status.h"
 #include "xmem.h"
@@ -81,7 +82,7 @@ static char *request_detail(const char *period, const char *template_name, int64
             json_array_append_new(slugs, json_string(covers[i].slug));
         json_object_set_new(d, "tenants", slugs);
     }
-    char *text = json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS);
+    char *text = jsonutil_dumps(d, JSON_COMPACT | JSON_SORT_KEYS);
     json_decref(d);
     return text;
 }
