@@ -174,6 +174,35 @@ static void ctx_free(api_ctx_t *ctx)
     free(ctx);
 }
 
+/* The names of the roles a route allows, as a JSON array (new reference). */
+static json_t *route_roles_json(const route_t *r)
+{
+    static const role_t all[] = {ROLE_ADMIN, ROLE_MANAGER, ROLE_INGEST, ROLE_CLIENT, ROLE_AUDITOR};
+    json_t *roles = json_array();
+    for (size_t k = 0; k < sizeof all / sizeof all[0]; k++)
+        if (r->roles & all[k])
+            json_array_append_new(roles, json_string(auth_role_name(all[k])));
+    return roles;
+}
+
+/* 403 for an admin token on a tenant route of other roles, naming the roles that may. */
+static void route_forbid_admin(api_ctx_t *ctx, const route_t *r)
+{
+    json_t *roles = route_roles_json(r);
+    char list[96] = "", msg[320];
+    for (size_t i = 0; i < json_array_size(roles); i++) {
+        size_t used = strlen(list);
+        snprintf(list + used, sizeof list - used, "%s%s",
+                 i == 0 ? "" : i + 1 == json_array_size(roles) ? " or " : ", ",
+                 json_string_value(json_array_get(roles, i)));
+    }
+    snprintf(msg, sizeof msg,
+             "an admin token may not %s %s; this route is for a %s token (admin creates tenants "
+             "and tokens: issue one with POST /v1/tokens)",
+             ctx->req->method, r->pattern, list);
+    api_error(ctx, 403, "forbidden", msg, json_pack("{s:o}", "roles", roles));
+}
+
 /* On a worker: authenticate, apply the tenancy gate and roles, run the handler. */
 static void router_work(db_t *db, void *arg)
 {
@@ -200,6 +229,10 @@ static void router_work(db_t *db, void *arg)
     bool scoped = route_is_tenant_scoped(r);
     if (scoped) {
         rc = tenant_resolve(db, &ctx->who, ctx->params[0], &ctx->tenant);
+        if (rc == ST_OK && !(r->roles & ctx->who.role) && ctx->who.role == ROLE_ADMIN) {
+            route_forbid_admin(ctx, r); /* admin sees every tenant: saying why reveals nothing */
+            return;
+        }
         if (rc == ST_OK && !(r->roles & ctx->who.role))
             rc = ST_ERR_NOT_FOUND; /* a role that may not use the route sees nothing there */
         if (rc == ST_ERR_NOT_FOUND) {
@@ -400,12 +433,7 @@ void router_on_response(void *arg, const httpd_req_t *req, int status, size_t by
 void router_print(FILE *out)
 {
     for (size_t i = 0; i < NROUTES; i++) {
-        json_t *roles = json_array();
-        static const role_t all[] = {ROLE_ADMIN, ROLE_MANAGER, ROLE_INGEST, ROLE_CLIENT,
-                                     ROLE_AUDITOR};
-        for (size_t k = 0; k < 5; k++)
-            if (routes[i].roles & all[k])
-                json_array_append_new(roles, json_string(auth_role_name(all[k])));
+        json_t *roles = route_roles_json(&routes[i]);
         json_t *o =
             json_pack("{s:s, s:s, s:o, s:b, s:b}", "method", routes[i].method, "pattern",
                       routes[i].pattern, "roles", roles, "tenant_scoped",
