@@ -9,15 +9,19 @@
 
 bool api_ingest_mode(api_ctx_t *ctx, bool *lenient)
 {
+    static const char *const valid[] = {"strict", "lenient", NULL};
     char mode[16];
     *lenient = false;
-    if (!api_query(ctx, "mode", mode, sizeof mode))
-        return !(ctx->req->query && strstr(ctx->req->query, "mode=")) ||
-               (api_error(ctx, 400, "invalid", "mode: strict or lenient", NULL), false);
+    if (!api_query(ctx, "mode", mode, sizeof mode)) {
+        if (!ctx->req->query || !strstr(ctx->req->query, "mode="))
+            return true;
+        api_invalid_choice(ctx, "mode", NULL, valid);
+        return false;
+    }
     if (strcmp(mode, "lenient") == 0)
         *lenient = true;
     else if (strcmp(mode, "strict") != 0) {
-        api_error(ctx, 400, "invalid", "mode: strict or lenient", NULL);
+        api_invalid_choice(ctx, "mode", mode, valid);
         return false;
     }
     return true;

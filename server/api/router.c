@@ -193,7 +193,9 @@ static void route_forbid_admin(api_ctx_t *ctx, const route_t *r)
     for (size_t i = 0; i < json_array_size(roles); i++) {
         size_t used = strlen(list);
         snprintf(list + used, sizeof list - used, "%s%s",
-                 i == 0 ? "" : i + 1 == json_array_size(roles) ? " or " : ", ",
+                 i == 0                            ? ""
+                 : i + 1 == json_array_size(roles) ? " or "
+                                                   : ", ",
                  json_string_value(json_array_get(roles, i)));
     }
     snprintf(msg, sizeof msg,
