@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "audit.h"
+#include "faults.h"
 #include "hash.h"
 #include "jsonutil.h"
 #include "status.h"
@@ -98,7 +99,8 @@ void batch_hash_done(batch_t *b)
     hash_hex(digest, 32, b->sha_hex);
 }
 
-void batch_note_error(batch_t *b, uint64_t line, const char *field, const char *message)
+void batch_note_error_valid(batch_t *b, uint64_t line, const char *field, const char *message,
+                            const char *const *valid)
 {
     if (json_array_size(b->errors) >= BATCH_MAX_ERRORS) {
         b->errors_truncated = true;
@@ -106,15 +108,28 @@ void batch_note_error(batch_t *b, uint64_t line, const char *field, const char *
     }
     json_t *e =
         json_pack("{s:I, s:s, s:s}", "line", (json_int_t)line, "field", field, "message", message);
+    if (e && valid)
+        json_object_set_new(e, "valid", faults_names_json(valid));
     if (e)
         json_array_append_new(b->errors, e);
 }
 
-void batch_reject_row(batch_t *b, uint64_t line, const char *field, const char *message)
+void batch_note_error(batch_t *b, uint64_t line, const char *field, const char *message)
+{
+    batch_note_error_valid(b, line, field, message, NULL);
+}
+
+void batch_reject_row_valid(batch_t *b, uint64_t line, const char *field, const char *message,
+                            const char *const *valid)
 {
     b->counts.rows++;
     b->counts.rejected++;
-    batch_note_error(b, line, field, message);
+    batch_note_error_valid(b, line, field, message, valid);
+}
+
+void batch_reject_row(batch_t *b, uint64_t line, const char *field, const char *message)
+{
+    batch_reject_row_valid(b, line, field, message, NULL);
 }
 
 batch_counts_t *batch_counts(batch_t *b)

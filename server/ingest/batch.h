@@ -56,6 +56,15 @@ void batch_hash_done(batch_t *b);
 void batch_note_error(batch_t *b, uint64_t line, const char *field, const char *message);
 /* Counts a refused record and lists its error. */
 void batch_reject_row(batch_t *b, uint64_t line, const char *field, const char *message);
+/*
+ * The same for an error about a name or value outside a fixed set (an
+ * unknown column, key or enum value, a missing required column): the
+ * receipt's error gets "valid": [...] (valid is NULL-ended; only read).
+ */
+void batch_note_error_valid(batch_t *b, uint64_t line, const char *field, const char *message,
+                            const char *const *valid);
+void batch_reject_row_valid(batch_t *b, uint64_t line, const char *field, const char *message,
+                            const char *const *valid);
 
 /* The counts (mutable by the kind). */
 batch_counts_t *batch_counts(batch_t *b);

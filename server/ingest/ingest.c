@@ -171,7 +171,7 @@ static int on_record(void *ctx, const cdr_t *rec, uint64_t line)
 static int on_reject(void *ctx, const cdr_error_t *err)
 {
     ingest_t *g = ctx;
-    batch_reject_row(g->batch, err->line, err->field, err->message);
+    batch_reject_row_valid(g->batch, err->line, err->field, err->message, err->valid);
     return ST_OK;
 }
 
@@ -324,10 +324,12 @@ static void note_fatal(ingest_t *g)
         batch_note_error(g->batch, 0, "", qlog_errmsg(g->qlog));
         return;
     }
-    const cdr_error_t *e = cdr_reader_error(g->reader);
-    if (e)
-        batch_note_error(g->batch, e->line, e->field, e->message);
-    else
+    size_t n = cdr_reader_error_count(g->reader);
+    for (size_t i = 0; i < n; i++) { /* a header names all its faults */
+        const cdr_error_t *e = cdr_reader_error_at(g->reader, i);
+        batch_note_error_valid(g->batch, e->line, e->field, e->message, e->valid);
+    }
+    if (n == 0)
         batch_note_error(g->batch, 0, "", "the body could not be read");
 }
 

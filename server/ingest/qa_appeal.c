@@ -49,7 +49,8 @@ static int appeal_row(qa_ingest_t *g, const char *const *v, const double *num_sc
         !qa_ingest_check_instant(g, line, "decided_at", v[AP_DECIDED], &a.decided_at))
         return g->db_rc;
     if (qa_rec_outcome_parse(v[AP_OUTCOME], &a.outcome, err, sizeof err) != ST_OK) {
-        qa_ingest_reject(g, line, "outcome", err);
+        static const char *const outcomes[] = {"upheld", "overturned", NULL};
+        batch_reject_row_valid(g->batch, line, "outcome", err, outcomes);
         return ST_OK;
     }
     if (num_score) {

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "faults.h"
 #include "qa_ingest_int.h"
 #include "status.h"
 #include "xmem.h"
@@ -24,11 +25,27 @@
 
 /* ---- CSV ---- */
 
-/* Maps the header to the kind's columns; every problem is fatal. */
+/* The kind's column names, and its required ones, NULL-ended, for messages. */
+static void spec_names(const qa_kind_ops_t *ops, const char **all, const char **required)
+{
+    size_t n = 0, r = 0;
+    for (size_t j = 0; j < ops->nspec; j++) {
+        all[n++] = ops->spec[j].name;
+        if (ops->spec[j].required)
+            required[r++] = ops->spec[j].name;
+    }
+    all[n] = required[r] = NULL;
+}
+
+/* Maps the header to the kind's columns; every problem is fatal, and all are named. */
 static int csv_header(qa_ingest_t *g, const csv_field_t *f, size_t n, uint64_t line)
 {
     bool seen[QA_MAX_COLS] = {false};
-    char msg[200];
+    const char *all[QA_MAX_COLS + 1], *required[QA_MAX_COLS + 1];
+    char msg[600], known[300], need[300];
+    spec_names(g->ops, all, required);
+    faults_join(all, known, sizeof known);
+    faults_join(required, need, sizeof need);
     g->col_of = xcalloc(n, sizeof *g->col_of);
     for (size_t i = 0; i < n; i++) {
         char shown[QA_ID_MAX + 4];
@@ -38,30 +55,31 @@ static int csv_header(qa_ingest_t *g, const csv_field_t *f, size_t n, uint64_t l
             if (strlen(g->ops->spec[j].name) == f[i].len &&
                 memcmp(g->ops->spec[j].name, f[i].ptr, f[i].len) == 0)
                 k = (int)j;
+        g->col_of[i] = k;
         if (k < 0 && !(f[i].len > 2 && memcmp(f[i].ptr, "x_", 2) == 0)) {
             snprintf(msg, sizeof msg,
-                     "unknown column \"%s\" (prefix it with x_ to have it ignored)", shown);
-            batch_note_error(g->batch, line, shown, msg);
+                     "unknown column \"%s\" (prefix it with x_ to have it ignored; known "
+                     "columns: %s)",
+                     shown, known);
+            batch_note_error_valid(g->batch, line, shown, msg, all);
             g->header_failed = true;
-            return ST_ERR_INVALID;
-        }
-        if (k >= 0 && seen[k]) {
+        } else if (k >= 0 && seen[k]) {
             snprintf(msg, sizeof msg, "duplicate column \"%s\"", shown);
             batch_note_error(g->batch, line, shown, msg);
             g->header_failed = true;
-            return ST_ERR_INVALID;
-        }
-        if (k >= 0)
+        } else if (k >= 0) {
             seen[k] = true;
-        g->col_of[i] = k;
+        }
     }
     for (size_t j = 0; j < g->ops->nspec; j++)
         if (g->ops->spec[j].required && !seen[j]) {
-            snprintf(msg, sizeof msg, "required column \"%s\" is missing", g->ops->spec[j].name);
-            batch_note_error(g->batch, line, g->ops->spec[j].name, msg);
+            snprintf(msg, sizeof msg, "required column \"%s\" is missing (required: %s)",
+                     g->ops->spec[j].name, need);
+            batch_note_error_valid(g->batch, line, g->ops->spec[j].name, msg, required);
             g->header_failed = true;
-            return ST_ERR_INVALID;
         }
+    if (g->header_failed)
+        return ST_ERR_INVALID;
     g->ncols = n;
     return ST_OK;
 }
