@@ -323,8 +323,8 @@ done:
 /* A streaming QA upload of one kind (the contacts endpoint's flow, api_ingest.c). */
 static void qa_upload(api_ctx_t *ctx, db_t *db, qa_kind kind)
 {
-    bool lenient;
-    if (!api_ingest_mode(ctx, &lenient))
+    batch_mode_t mode;
+    if (!api_batch_mode(ctx, &mode))
         return;
     ingest_format fmt;
     if (ingest_format_from_content_type(httpd_header(ctx->req, "content-type"), &fmt) != ST_OK ||
@@ -336,7 +336,7 @@ static void qa_upload(api_ctx_t *ctx, db_t *db, qa_kind kind)
     qa_ingest_t *g = NULL;
     char err[512] = "";
     int rc =
-        qa_ingest_begin(db, &ctx->tenant, ctx->who.actor, kind, fmt, lenient, &g, err, sizeof err);
+        qa_ingest_begin(db, &ctx->tenant, ctx->who.actor, kind, fmt, mode, &g, err, sizeof err);
     if (rc != ST_OK) {
         api_db_error(ctx, rc, db);
         return;

@@ -80,6 +80,7 @@ int cli_ingest(config_t *cfg, int argc, char **argv)
 {
     const char *slug = NULL, *path = NULL, *fmt_name = NULL, *mode = "strict";
     const char *kind_name = "contacts";
+    bool dry_run = false;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--format") == 0 && i + 1 < argc)
             fmt_name = argv[++i];
@@ -87,6 +88,8 @@ int cli_ingest(config_t *cfg, int argc, char **argv)
             kind_name = argv[++i];
         else if (strcmp(argv[i], "--mode") == 0 && i + 1 < argc)
             mode = argv[++i];
+        else if (strcmp(argv[i], "--dry-run") == 0)
+            dry_run = true;
         else if (!slug && argv[i][0] != '-')
             slug = argv[i];
         else if (!path && argv[i][0] != '-')
@@ -106,6 +109,8 @@ int cli_ingest(config_t *cfg, int argc, char **argv)
              "Loads contacts (default) or QA data into a tenant; prints the receipt (JSON).\n"
              "Exit 0 when committed, 1 when the batch was rejected (strict mode: nothing is\n"
              "kept).  QA data is csv, json or ndjson.");
+        puts("       --dry-run: validate and count completely, keep nothing (the receipt says\n"
+             "       \"dry_run\": true and \"would_commit\"; the exit code is the verdict)");
         return cli_wants_help(argc, argv) ? 0 : 2;
     }
     FILE *f = fopen(path, "rb");
@@ -127,10 +132,9 @@ int cli_ingest(config_t *cfg, int argc, char **argv)
         fprintf(stderr, "slattest: no tenant '%s'\n", slug);
         goto done;
     }
-    bool lenient = strcmp(mode, "lenient") == 0;
-    if ((is_qa ? qa_ingest_begin(db, &t, cli_actor(), kind, fmt, lenient, &ld.qa, err, sizeof err)
-               : ingest_begin(db, &t, cli_actor(), fmt, lenient, &ld.cdrs, err, sizeof err)) !=
-        ST_OK) {
+    batch_mode_t bm = {.lenient = strcmp(mode, "lenient") == 0, .dry_run = dry_run};
+    if ((is_qa ? qa_ingest_begin(db, &t, cli_actor(), kind, fmt, bm, &ld.qa, err, sizeof err)
+               : ingest_begin(db, &t, cli_actor(), fmt, bm, &ld.cdrs, err, sizeof err)) != ST_OK) {
         fprintf(stderr, "slattest: %s\n", err);
         goto done;
     }

@@ -241,8 +241,8 @@ static int qlog_store_open(ingest_t *g)
     return rc;
 }
 
-int ingest_begin(db_t *db, const tenant_t *t, const char *actor, ingest_format fmt, bool lenient,
-                 ingest_t **out, char *err, size_t errlen)
+int ingest_begin(db_t *db, const tenant_t *t, const char *actor, ingest_format fmt,
+                 batch_mode_t mode, ingest_t **out, char *err, size_t errlen)
 {
     ingest_t *g = xcalloc(1, sizeof *g);
     g->db = db;
@@ -279,8 +279,8 @@ int ingest_begin(db_t *db, const tenant_t *t, const char *actor, ingest_format f
                               stage_cols, sizeof stage_cols / sizeof stage_cols[0],
                               sizeof(stage_row_t), &g->stage)) != ST_OK)
         goto fail;
-    if ((rc = batch_begin(db, t->id, actor, "cdrs", ingest_format_name(fmt), lenient, &g->batch,
-                          err, errlen)) != ST_OK) {
+    if ((rc = batch_begin(db, t, actor, "cdrs", ingest_format_name(fmt), mode, &g->batch, err,
+                          errlen)) != ST_OK) {
         ingest_free(g);
         return rc;
     }
@@ -478,6 +478,10 @@ int ingest_finish(ingest_t *g)
     int rc = flush_rows(g);
     if (rc == ST_OK && !g->fatal)
         rc = batch_dedupe(g->batch, g->db, &stage_dedupe);
+    if (rc == ST_OK && !g->fatal)
+        rc = batch_periods(g->batch,
+                           "SELECT offered_us DIV 900000000, COUNT(*) FROM ingest_stage GROUP BY 1",
+                           false);
     if (rc != ST_OK)
         return rc;
     /* A body that cannot be parsed is refused whole; so is any bad row in strict mode. */
@@ -494,7 +498,7 @@ int ingest_finish(ingest_t *g)
 
 bool ingest_committed(const ingest_t *g)
 {
-    return batch_committed(g->batch);
+    return batch_accepted(g->batch);
 }
 
 json_t *ingest_receipt(const ingest_t *g)

@@ -194,4 +194,11 @@ const qa_kind_ops_t qa_appeal_ops = {
     .end = NULL,
     .dedupe = dedupe_appeals,
     .apply = apply_appeals,
+    /* An appeal counts in the month of the evaluation it changes. */
+    .periods_sql = "SELECT e.evaluated_us DIV 900000000, COUNT(*) FROM qa_stage_appeal a JOIN "
+                   "evaluations e ON e.tenant_id = ? AND e.evaluation_id = a.evaluation_id "
+                   "GROUP BY 1",
+    .periods_tenant = true,
+    .inspectors_sql = NULL,
+    .records_name = "appeals",
 };
