@@ -185,8 +185,8 @@ static json_t *route_roles_json(const route_t *r)
     return roles;
 }
 
-/* 403 for an admin token on a tenant route of other roles, naming the roles that may. */
-static void route_forbid_admin(api_ctx_t *ctx, const route_t *r)
+/* 403 naming the roles that may use the route (a global route, or admin on a tenant route). */
+static void route_forbid(api_ctx_t *ctx, const route_t *r)
 {
     json_t *roles = route_roles_json(r);
     char list[96] = "", msg[320];
@@ -198,10 +198,13 @@ static void route_forbid_admin(api_ctx_t *ctx, const route_t *r)
                                                    : ", ",
                  json_string_value(json_array_get(roles, i)));
     }
-    snprintf(msg, sizeof msg,
-             "an admin token may not %s %s; this route is for a %s token (admin creates tenants "
-             "and tokens: issue one with POST /v1/tokens)",
-             ctx->req->method, r->pattern, list);
+    bool admin = ctx->who.role == ROLE_ADMIN;
+    const char *role = auth_role_name(ctx->who.role);
+    snprintf(msg, sizeof msg, "a%s %s token may not %s %s; this route is for a%s %s token (%s)",
+             strchr("aeiou", role[0]) ? "n" : "", role, ctx->req->method, r->pattern,
+             strchr("aeiou", list[0]) ? "n" : "", list,
+             admin ? "admin creates tenants and tokens: issue one with POST /v1/tokens"
+                   : "an admin issues tokens");
     api_error(ctx, 403, "forbidden", msg, json_pack("{s:o}", "roles", roles));
 }
 
@@ -232,7 +235,7 @@ static void router_work(db_t *db, void *arg)
     if (scoped) {
         rc = tenant_resolve(db, &ctx->who, ctx->params[0], &ctx->tenant);
         if (rc == ST_OK && !(r->roles & ctx->who.role) && ctx->who.role == ROLE_ADMIN) {
-            route_forbid_admin(ctx, r); /* admin sees every tenant: saying why reveals nothing */
+            route_forbid(ctx, r); /* admin sees every tenant: saying why reveals nothing */
             return;
         }
         if (rc == ST_OK && !(r->roles & ctx->who.role))
@@ -250,7 +253,7 @@ static void router_work(db_t *db, void *arg)
         memmove(ctx->params, ctx->params + 1, (ctx->nparams - 1) * sizeof *ctx->params);
         ctx->nparams--;
     } else if (!(r->roles & ctx->who.role)) {
-        api_error(ctx, 403, "forbidden", "this token's role may not do that", NULL);
+        route_forbid(ctx, r); /* a global route reveals no tenant */
         return;
     }
     r->handler(ctx, db);

@@ -509,13 +509,19 @@ json_t *ingest_receipt(const ingest_t *g)
     if (g->qlog) {
         qlog_stats_t st;
         qlog_stats(g->qlog, &st);
+        const uint64_t *dl;
+        size_t ndl = qlog_damaged_lines(g->qlog, &dl);
+        json_t *damaged = json_array();
+        for (size_t i = 0; i < ndl; i++)
+            json_array_append_new(damaged, json_integer((json_int_t)dl[i]));
         json_object_set_new(r, "queue_log",
-                            json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "lines",
+                            json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}", "lines",
                                       (json_int_t)st.lines, "contacts", (json_int_t)st.emitted,
                                       "skipped", (json_int_t)st.skipped, "unmatched",
                                       (json_int_t)st.unmatched, "duplicates",
                                       (json_int_t)st.duplicates, "orphaned",
-                                      (json_int_t)st.orphaned, "open", (json_int_t)st.open));
+                                      (json_int_t)st.orphaned, "open", (json_int_t)st.open,
+                                      "damaged", (json_int_t)st.damaged, "damaged_lines", damaged));
     }
     return r;
 }

@@ -344,12 +344,12 @@ static int inspector_warning(qa_ingest_t *g, const char *inspector, int y, int m
     db_res_free(res);
     char msg[600];
     snprintf(msg, sizeof msg,
-             "inspector \"%s\" is not on the inspector list %s %s (%" PRId64 " %s, first on line "
-             "%" PRId64 "); the records are kept, and the inspector's metrics for %s show "
+             "inspector \"%s\" is not on the inspector list %s %s (%s: %" PRId64 ", the first "
+             "on line %" PRId64 "); they are kept, and the inspector's metrics for %s show "
              "listed: false and no quota; PUT /v1/tenants/{t}/qa/inspectors with month %s to "
-             "list them",
-             inspector, no_list ? "(there is none) for" : "in force for", month, records,
-             g->ops->records_name, line, month, month);
+             "list the inspector",
+             inspector, no_list ? "(there is none) for" : "in force for", month,
+             g->ops->records_name, records, line, month, month);
     batch_warn(g->batch, json_pack("{s:s, s:s, s:s, s:I, s:I, s:s}", "code", "inspector_not_listed",
                                    "inspector_id", inspector, "month", month, "records",
                                    (json_int_t)records, "line", (json_int_t)line, "message", msg));

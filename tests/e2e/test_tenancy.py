@@ -84,6 +84,10 @@ def test_roles_on_global_routes(admin):
     manager = Api(admin.server, issue_token("manager", slug))
     r = manager.post("/v1/tenants", json={"slug": unique_slug(), "name": "x", "timezone": "UTC"})
     assert_json_error(r, 403, "forbidden")
+    # A global route reveals no tenant: the answer names the roles that may.
+    assert r.json()["error"]["details"] == {"roles": ["admin"]}
+    assert r.json()["error"]["message"].startswith(
+        "a manager token may not POST /v1/tenants; this route is for an admin token")
     assert_json_error(manager.post("/v1/tokens", json={"role": "admin"}), 403, "forbidden")
     # A manager sees exactly its granted tenants.
     assert [t["slug"] for t in manager.get("/v1/tenants").json()["tenants"]] == [slug]
