@@ -364,3 +364,24 @@ def test_json_echoes_numbers_as_written(manager, tenant):
     stored = sql("SELECT body FROM contracts WHERE tenant_id = "
                  f"{tid(tenant)} ORDER BY version DESC LIMIT 1")[0][0]
     assert '"target":0.8' in stored
+
+
+# ---------------------------------------------------------------- the reference keeps up
+
+def test_every_error_code_in_the_source_is_in_docs_errors():
+    """docs/errors.md documents every code the server can answer with: a new code
+    without its entry fails here."""
+    import glob
+    import re
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    codes = set()
+    pattern = re.compile(r'(?:api_error|conn_fail|httpd_respond_error)\([^,]+,\s*\d+,\s*"([a-z_]+)"')
+    for path in glob.glob(os.path.join(root, "server", "*", "*.c")):
+        with open(path) as f:
+            codes.update(pattern.findall(f.read()))
+    codes.add("method_not_allowed")  # built by the router with its Allow list
+    assert {"invalid", "not_found", "forbidden", "unavailable"} <= codes, codes
+    with open(os.path.join(root, "docs", "errors.md")) as f:
+        doc = f.read()
+    missing = sorted(c for c in codes if f"`{c}`" not in doc)
+    assert not missing, f"error codes missing from docs/errors.md: {missing}"
