@@ -89,7 +89,7 @@ static bool query_period(api_ctx_t *ctx, sla_period_t *p, char *from, char *to)
 static bool query_by(api_ctx_t *ctx, sla_by_t *by, char *name)
 {
     if (!api_query(ctx, "by", name, 16))
-        snprintf(name, 16, "month");
+        snprintf(name, 16, "%s", ctx->req->query && strstr(ctx->req->query, "by=") ? "?" : "month");
     if (strcmp(name, "inspector") == 0) {
         *by = BY_INSPECTOR;
         return true;

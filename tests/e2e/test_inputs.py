@@ -112,6 +112,9 @@ def test_unknown_parameters_list_the_valid_values(manager, admin, tenant):
     assert d == {"field": "by", "valid": ["month", "day", "interval", "queue", "agent",
                                           "inspector"]}
     assert "week" in r.json()["error"]["message"]
+    # A value too long to be any grouping is refused too, not read as the default.
+    r = manager.get(f"/v1/tenants/{tenant}/metrics?from=2026-10&by=interval_of_fifteen_minutes")
+    assert_json_error(r, 400, "invalid")
     r = upload(manager, tenant, b"x", query="?mode=relaxed")
     assert_json_error(r, 400, "invalid")
     assert r.json()["error"]["details"]["valid"] == ["strict", "lenient"]
