@@ -114,6 +114,10 @@ lint:
 	@bad=$$(grep -nE 'printf\(.*"[^"]*\b(SELECT|INSERT|UPDATE|DELETE)\b' \
 	    lib/*.c server/*/*.c reports/*.c 2>/dev/null); \
 	if [ -n "$$bad" ]; then echo "lint: SQL built with printf:"; echo "$$bad"; exit 1; fi
+	@bad=$$(grep -nE '\bjson_dump(s|b|f|fd|_file|_callback)[[:space:]]*\(' \
+	    lib/*.c server/*/*.c reports/*.c 2>/dev/null | grep -v '^lib/jsonutil.c:'); \
+	if [ -n "$$bad" ]; then echo "lint: JSON written past jsonutil_dumps (numbers in shortest form):"; \
+	    echo "$$bad"; exit 1; fi
 	@scripts/check-layers.sh
 	@scripts/check-layers-selftest.sh
 	@echo "lint: ok"

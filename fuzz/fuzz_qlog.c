@@ -195,6 +195,7 @@ static void stats_add(qlog_stats_t *acc, const qlog_stats_t *b)
     acc->unmatched += b->unmatched;
     acc->duplicates += b->duplicates;
     acc->malformed += b->malformed;
+    acc->damaged += b->damaged;
     acc->inconsistent += b->inconsistent;
     acc->orphaned += b->orphaned;
     acc->expired += b->expired;

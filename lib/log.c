@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "jsonutil.h"
+
 /* Formats the current UTC time with milliseconds. */
 static void log_now(char *out, size_t len)
 {
@@ -27,7 +29,7 @@ void log_json(const char *level, const char *msg, json_t *fields)
     json_object_set_new(o, "msg", json_string(msg ? msg : ""));
     if (fields)
         json_object_update_missing(o, fields);
-    char *line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    char *line = jsonutil_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(o);
     if (!line)
         return;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "faults.h"
 #include "jsonutil.h"
 #include "status.h"
 #include "tz.h"
@@ -138,19 +139,6 @@ static void path_key(char *dst, size_t n, const char *path, const char *key)
         snprintf(dst, n, "%s", key);
 }
 
-/* Formats "path: message" into err and returns ST_ERR_INVALID. */
-__attribute__((format(printf, 4, 5))) static int fail_at(char *err, size_t errlen, const char *path,
-                                                         const char *fmt, ...)
-{
-    char msg[160];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    st_errf(err, errlen, "%s: %s", path, msg);
-    return ST_ERR_INVALID;
-}
-
 /* Index of s in a NULL-terminated name list, or -1. */
 static int name_index(const char *const *names, const char *s)
 {
@@ -161,12 +149,12 @@ static int name_index(const char *const *names, const char *s)
     return -1;
 }
 
-/* Refuses any key of obj not in `allowed`, naming the first one. */
-static int keys_check(const json_t *obj, const char *path, const char *const *allowed, char *err,
-                      size_t errlen)
+/* Records every key of obj not in `allowed`, naming the valid ones. */
+static int keys_check(const json_t *obj, const char *path, const char *const *allowed, faults_t *fl)
 {
     const char *key;
     json_t *val;
+    int rc = ST_OK;
     /* json_object_foreach wants a non-const object; iterating does not modify it. */
     json_t *o = (json_t *)(uintptr_t)obj;
     json_object_foreach(o, key, val)
@@ -176,89 +164,86 @@ static int keys_check(const json_t *obj, const char *path, const char *const *al
             char q[QUOTE_MAX + 4], p[PATH_MAX_LEN];
             text_quote(q, sizeof q, key);
             path_key(p, sizeof p, path, q);
-            return fail_at(err, errlen, p, "unknown key");
+            rc = faults_add_valid(fl, p, allowed, "unknown key");
         }
     }
-    return ST_OK;
+    return rc;
 }
 
-/* Reads string `key` (*s borrowed; NULL when absent and optional). */
+/* Reads string `key` (*s borrowed; NULL when absent and optional, or wrong). */
 static int get_string(const json_t *obj, const char *path, const char *key, bool required,
-                      const char **s, char *err, size_t errlen)
+                      const char **s, faults_t *fl)
 {
     char p[PATH_MAX_LEN];
     path_key(p, sizeof p, path, key);
     const json_t *v = json_object_get(obj, key);
     *s = NULL;
     if (!v)
-        return required ? fail_at(err, errlen, p, "required") : ST_OK;
+        return required ? faults_add(fl, p, "required") : ST_OK;
     if (!json_is_string(v))
-        return fail_at(err, errlen, p, "must be a string");
+        return faults_add(fl, p, "must be a string");
     if (strlen(json_string_value(v)) != json_string_length(v))
-        return fail_at(err, errlen, p, "contains a NUL character");
+        return faults_add(fl, p, "contains a NUL character");
     *s = json_string_value(v);
     return ST_OK;
 }
 
 /* Reads an optional choice among `names` into *idx (left alone when absent). */
 static int get_choice(const json_t *obj, const char *path, const char *key,
-                      const char *const *names, int *idx, char *err, size_t errlen)
+                      const char *const *names, int *idx, faults_t *fl)
 {
     const char *s;
-    int rc = get_string(obj, path, key, false, &s, err, errlen);
+    int rc = get_string(obj, path, key, false, &s, fl);
     if (rc != ST_OK || !s)
         return rc;
     int i = name_index(names, s);
     if (i < 0) {
-        char p[PATH_MAX_LEN], q[QUOTE_MAX + 4], list[128] = "";
-        size_t o = 0;
-        for (int k = 0; names[k] && o < sizeof list; k++)
-            o += (size_t)snprintf(list + o, sizeof list - o, "%s%s", k ? ", " : "", names[k]);
+        char p[PATH_MAX_LEN], q[QUOTE_MAX + 4];
         path_key(p, sizeof p, path, key);
         text_quote(q, sizeof q, s);
-        return fail_at(err, errlen, p, "unknown value '%s' (one of: %s)", q, list);
+        return faults_add_valid(fl, p, names, "unknown value '%s'", q);
     }
     *idx = i;
     return ST_OK;
 }
 
-/* Reads integer `key` within lo..hi; *val is left alone when absent and optional. */
+/* Reads integer `key` within lo..hi; *val is left alone when absent or wrong. */
 static int get_int(const json_t *obj, const char *path, const char *key, bool required,
-                   json_int_t lo, json_int_t hi, int *val, char *err, size_t errlen)
+                   json_int_t lo, json_int_t hi, int *val, faults_t *fl)
 {
     char p[PATH_MAX_LEN];
     path_key(p, sizeof p, path, key);
     const json_t *v = json_object_get(obj, key);
     if (!v)
-        return required ? fail_at(err, errlen, p, "required") : ST_OK;
+        return required ? faults_add(fl, p, "required") : ST_OK;
     if (!json_is_integer(v))
-        return fail_at(err, errlen, p, "must be an integer");
+        return faults_add(fl, p, "must be an integer");
     json_int_t x = json_integer_value(v);
     if (x < lo || x > hi)
-        return fail_at(err, errlen, p, "must be %lld..%lld", (long long)lo, (long long)hi);
+        return faults_add(fl, p, "must be %lld..%lld", (long long)lo, (long long)hi);
     *val = (int)x;
     return ST_OK;
 }
 
 /*
  * Reads number `key` with lo <= x <= hi (lo excluded when lo_open); *val is
- * left alone when absent and optional.  jansson never yields NaN or inf.
+ * left alone when absent or wrong.  jansson never yields NaN or inf.
  */
 static int get_number(const json_t *obj, const char *path, const char *key, bool required,
-                      double lo, bool lo_open, double hi, double *val, char *err, size_t errlen)
+                      double lo, bool lo_open, double hi, double *val, faults_t *fl)
 {
     char p[PATH_MAX_LEN];
     path_key(p, sizeof p, path, key);
     const json_t *v = json_object_get(obj, key);
     if (!v)
-        return required ? fail_at(err, errlen, p, "required") : ST_OK;
+        return required ? faults_add(fl, p, "required") : ST_OK;
     if (!json_is_number(v))
-        return fail_at(err, errlen, p, "must be a number");
+        return faults_add(fl, p, "must be a number");
     double x = json_number_value(v);
     if (lo_open ? !(x > lo) : !(x >= lo))
-        return fail_at(err, errlen, p, "must be %s %g", lo_open ? ">" : ">=", lo);
+        return faults_add(fl, p, "must be %s %g", lo_open ? ">" : ">=", lo);
     if (!(x <= hi))
-        return fail_at(err, errlen, p, "must be <= %g", hi);
+        return faults_add(fl, p, "must be <= %g", hi);
     *val = x;
     return ST_OK;
 }
@@ -321,15 +306,13 @@ static bool hhmm_parse(const char *s, bool allow_24, int *minutes)
     return true;
 }
 
-/* Parses the business_hours object into c->bh_*. */
-static int business_hours_parse(contract_t *c, const json_t *bh, char *err, size_t errlen)
+/* Parses the business_hours object into c->bh_*; every day is checked. */
+static int business_hours_parse(contract_t *c, const json_t *bh, faults_t *fl)
 {
     const char *path = "business_hours";
     if (!json_is_object(bh))
-        return fail_at(err, errlen, path, "must be an object");
-    int rc = keys_check(bh, path, day_names, err, errlen);
-    if (rc != ST_OK)
-        return rc;
+        return faults_add(fl, path, "must be an object");
+    int rc = keys_check(bh, path, day_names, fl);
     c->has_business_hours = true;
     for (int i = 0; i < 7; i++) {
         int wday = (i + 1) % 7;
@@ -338,87 +321,115 @@ static int business_hours_parse(contract_t *c, const json_t *bh, char *err, size
         const json_t *v = json_object_get(bh, day_names[i]);
         if (!v)
             continue;
-        if (!json_is_array(v) || json_array_size(v) != 2)
-            return fail_at(err, errlen, p, "must be [\"HH:MM\", \"HH:MM\"]");
-        int mins[2];
-        for (size_t k = 0; k < 2; k++) {
+        if (!json_is_array(v) || json_array_size(v) != 2) {
+            rc = faults_add(fl, p, "must be [\"HH:MM\", \"HH:MM\"]");
+            continue;
+        }
+        int mins[2] = {0, 0};
+        bool ok = true;
+        for (size_t k = 0; k < 2 && ok; k++) {
             const json_t *t = json_array_get(v, k);
             char q[QUOTE_MAX + 4];
-            if (!json_is_string(t))
-                return fail_at(err, errlen, p, "must be [\"HH:MM\", \"HH:MM\"]");
+            if (!json_is_string(t)) {
+                rc = faults_add(fl, p, "must be [\"HH:MM\", \"HH:MM\"]");
+                ok = false;
+                break;
+            }
             text_quote(q, sizeof q, json_string_value(t));
             if (strlen(json_string_value(t)) != json_string_length(t) ||
-                !hhmm_parse(json_string_value(t), k == 1, &mins[k]))
-                return fail_at(err, errlen, p, "bad %s time '%s' (HH:MM, 00:00-%s)",
-                               k ? "end" : "start", q, k ? "24:00" : "23:59");
+                !hhmm_parse(json_string_value(t), k == 1, &mins[k])) {
+                rc = faults_add(fl, p, "bad %s time '%s' (HH:MM, 00:00-%s)", k ? "end" : "start", q,
+                                k ? "24:00" : "23:59");
+                ok = false;
+            }
         }
-        if (mins[0] >= mins[1])
-            return fail_at(err, errlen, p, "start must be before end");
+        if (!ok)
+            continue;
+        if (mins[0] >= mins[1]) {
+            rc = faults_add(fl, p, "start must be before end");
+            continue;
+        }
         c->bh_start[wday] = mins[0];
         c->bh_end[wday] = mins[1];
     }
-    return ST_OK;
+    return rc;
 }
 
 /* Parses inspector_weights into c->weights (missing keys keep 1). */
-static int weights_parse(contract_t *c, const json_t *w, char *err, size_t errlen)
+static int weights_parse(contract_t *c, const json_t *w, faults_t *fl)
 {
     const char *path = "inspector_weights";
     if (!json_is_object(w))
-        return fail_at(err, errlen, path, "must be an object");
-    int rc = keys_check(w, path, weight_names, err, errlen);
-    if (rc != ST_OK)
-        return rc;
+        return faults_add(fl, path, "must be an object");
+    int rc = keys_check(w, path, weight_names, fl);
     double sum = 0;
     for (int i = 0; i < CONTRACT_W_COUNT; i++) {
-        rc = get_number(w, path, weight_names[i], false, 0, false, WEIGHT_MAX, &c->weights[i], err,
-                        errlen);
-        if (rc != ST_OK)
-            return rc;
+        if (get_number(w, path, weight_names[i], false, 0, false, WEIGHT_MAX, &c->weights[i], fl) !=
+            ST_OK)
+            rc = ST_ERR_INVALID;
         sum += c->weights[i];
     }
-    if (!(sum > 0))
-        return fail_at(err, errlen, path, "weights not positive (at least one must be > 0)");
-    return ST_OK;
+    if (rc == ST_OK && !(sum > 0))
+        return faults_add(fl, path, "weights not positive (at least one must be > 0)");
+    return rc;
 }
 
-/* Parses items[i] into c->items[c->n_items]. */
-static int item_parse(contract_t *c, const json_t *ij, size_t i, char *err, size_t errlen)
+/* The metric names, NULL-ended, for messages and details. */
+static void metric_names(const char *names[CM_COUNT + 1])
+{
+    for (int m = 0; m < CM_COUNT; m++)
+        names[m] = metric_table[m].name;
+    names[CM_COUNT] = NULL;
+}
+
+/* Parses items[i] into c->items[c->n_items] (added only when it has no fault). */
+static int item_parse(contract_t *c, const json_t *ij, size_t i, faults_t *fl)
 {
     char path[PATH_MAX_LEN], p[PATH_MAX_LEN];
     snprintf(path, sizeof path, "items[%zu]", i);
     if (!json_is_object(ij))
-        return fail_at(err, errlen, path, "must be an object");
-    int rc = keys_check(ij, path, item_keys, err, errlen);
-    if (rc != ST_OK)
-        return rc;
+        return faults_add(fl, path, "must be an object");
+    int rc = keys_check(ij, path, item_keys, fl);
     contract_item_t *it = &c->items[c->n_items];
+    memset(it, 0, sizeof *it);
 
     const char *s;
-    if ((rc = get_string(ij, path, "metric", true, &s, err, errlen)) != ST_OK)
-        return rc;
-    path_key(p, sizeof p, path, "metric");
-    if (contract_metric_from_name(s, &it->metric) != 0) {
+    bool metric_ok = false;
+    if (get_string(ij, path, "metric", true, &s, fl) != ST_OK) {
+        rc = ST_ERR_INVALID;
+    } else if (contract_metric_from_name(s, &it->metric) != 0) {
         char q[QUOTE_MAX + 4];
+        const char *names[CM_COUNT + 1];
+        metric_names(names);
         text_quote(q, sizeof q, s);
-        return fail_at(err, errlen, p, "unknown metric '%s'", q);
-    }
-    for (size_t k = 0; k < c->n_items; k++) {
-        if (c->items[k].metric == it->metric)
-            return fail_at(err, errlen, p, "metric '%s' already in items[%zu]", s, k);
+        path_key(p, sizeof p, path, "metric");
+        rc = faults_add_valid(fl, p, names, "unknown metric '%s'", q);
+    } else {
+        metric_ok = true;
+        for (size_t k = 0; k < c->n_items; k++) {
+            if (c->items[k].metric == it->metric) {
+                path_key(p, sizeof p, path, "metric");
+                rc = faults_add(fl, p, "metric '%s' already in items[%zu]", s, k);
+                metric_ok = false;
+                break;
+            }
+        }
     }
 
-    if ((rc = get_string(ij, path, "comparator", true, &s, err, errlen)) != ST_OK)
-        return rc;
-    int ci = name_index(cmp_names, s);
-    if (ci < 0) {
-        path_key(p, sizeof p, path, "comparator");
-        return fail_at(err, errlen, p, "must be \">=\" or \"<=\"");
+    if (get_string(ij, path, "comparator", true, &s, fl) != ST_OK) {
+        rc = ST_ERR_INVALID;
+    } else {
+        int ci = name_index(cmp_names, s);
+        if (ci < 0) {
+            path_key(p, sizeof p, path, "comparator");
+            rc = faults_add(fl, p, "must be \">=\" or \"<=\"");
+        } else {
+            it->comparator = (contract_cmp_t)ci;
+        }
     }
-    it->comparator = (contract_cmp_t)ci;
 
     double lo = 0, hi = 1;
-    switch (contract_metric_kind(it->metric)) {
+    switch (metric_ok ? contract_metric_kind(it->metric) : CM_KIND_RATE) {
     case CM_KIND_RATE:
         break;
     case CM_KIND_SECONDS:
@@ -432,137 +443,151 @@ static int item_parse(contract_t *c, const json_t *ij, size_t i, char *err, size
         hi = 5;
         break;
     }
-    if ((rc = get_number(ij, path, "target", true, -INFINITY, false, INFINITY, &it->target, err,
-                         errlen)) != ST_OK)
-        return rc;
-    if (!(it->target >= lo && it->target <= hi)) {
+    if (get_number(ij, path, "target", true, -INFINITY, false, INFINITY, &it->target, fl) !=
+        ST_OK) {
+        rc = ST_ERR_INVALID;
+    } else if (metric_ok && !(it->target >= lo && it->target <= hi)) {
         path_key(p, sizeof p, path, "target");
-        return fail_at(err, errlen, p, "%s takes targets %g..%g", contract_metric_name(it->metric),
-                       lo, hi);
+        rc = faults_add(fl, p, "%s takes targets %g..%g", contract_metric_name(it->metric), lo, hi);
     }
 
-    if ((rc = get_number(ij, path, "credit_pct", true, 0, false, 100, &it->credit_pct, err,
-                         errlen)) != ST_OK)
-        return rc;
-    int64_t centi = hundredths_exact(it->credit_pct);
-    if (centi < 0) {
-        path_key(p, sizeof p, path, "credit_pct");
-        return fail_at(err, errlen, p, "at most 2 decimals");
+    if (get_number(ij, path, "credit_pct", true, 0, false, 100, &it->credit_pct, fl) != ST_OK) {
+        rc = ST_ERR_INVALID;
+    } else {
+        int64_t centi = hundredths_exact(it->credit_pct);
+        if (centi < 0) {
+            path_key(p, sizeof p, path, "credit_pct");
+            rc = faults_add(fl, p, "at most 2 decimals");
+        }
+        it->credit_pct_centi = (int32_t)centi;
     }
-    it->credit_pct_centi = (int32_t)centi;
-    c->n_items++;
-    return ST_OK;
+    if (rc == ST_OK && metric_ok)
+        c->n_items++;
+    return metric_ok ? rc : ST_ERR_INVALID;
 }
 
 /* Reads the required keys that are not thresholds: dates, zone, money, items. */
-static int terms_parse(contract_t *c, const json_t *root, char *err, size_t errlen)
+static int terms_parse(contract_t *c, const json_t *root, faults_t *fl)
 {
     const char *s;
     char q[QUOTE_MAX + 4];
-    int rc;
+    int rc = ST_OK;
 
-    if ((rc = get_string(root, "", "effective_from", true, &s, err, errlen)) != ST_OK)
-        return rc;
-    if (!date_parse(s, &c->eff_year, &c->eff_month, &c->eff_day)) {
+    if (get_string(root, "", "effective_from", true, &s, fl) != ST_OK) {
+        rc = ST_ERR_INVALID;
+    } else if (!date_parse(s, &c->eff_year, &c->eff_month, &c->eff_day)) {
         text_quote(q, sizeof q, s);
-        return fail_at(err, errlen, "effective_from", "'%s' is not a date YYYY-MM-DD", q);
+        rc = faults_add(fl, "effective_from", "'%s' is not a date YYYY-MM-DD", q);
+    } else {
+        c->eff_days = tz_days_from_civil(c->eff_year, c->eff_month, c->eff_day);
     }
-    c->eff_days = tz_days_from_civil(c->eff_year, c->eff_month, c->eff_day);
 
-    if ((rc = get_string(root, "", "timezone", true, &s, err, errlen)) != ST_OK)
-        return rc;
-    if (!tz_name_valid(s)) {
+    if (get_string(root, "", "timezone", true, &s, fl) != ST_OK) {
+        rc = ST_ERR_INVALID;
+    } else if (!tz_name_valid(s)) {
         text_quote(q, sizeof q, s);
-        return fail_at(err, errlen, "timezone", "'%s' is not a time zone name", q);
+        rc = faults_add(fl, "timezone", "'%s' is not a time zone name", q);
+    } else {
+        snprintf(c->timezone, sizeof c->timezone, "%s", s);
     }
-    snprintf(c->timezone, sizeof c->timezone, "%s", s);
 
-    if ((rc = get_number(root, "", "monthly_fee", true, 0, false, CONTRACT_FEE_MAX, &c->monthly_fee,
-                         err, errlen)) != ST_OK)
-        return rc;
-    if ((c->monthly_fee_cents = hundredths_exact(c->monthly_fee)) < 0)
-        return fail_at(err, errlen, "monthly_fee", "at most 2 decimals");
+    if (get_number(root, "", "monthly_fee", true, 0, false, CONTRACT_FEE_MAX, &c->monthly_fee,
+                   fl) != ST_OK)
+        rc = ST_ERR_INVALID;
+    else if ((c->monthly_fee_cents = hundredths_exact(c->monthly_fee)) < 0)
+        rc = faults_add(fl, "monthly_fee", "at most 2 decimals");
 
-    if ((rc = get_string(root, "", "currency", true, &s, err, errlen)) != ST_OK)
-        return rc;
-    if (strlen(s) != 3 || strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != 3) {
+    if (get_string(root, "", "currency", true, &s, fl) != ST_OK) {
+        rc = ST_ERR_INVALID;
+    } else if (strlen(s) != 3 || strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != 3) {
         text_quote(q, sizeof q, s);
-        return fail_at(err, errlen, "currency", "'%s' is not 3 letters A-Z (ISO 4217)", q);
+        rc = faults_add(fl, "currency", "'%s' is not 3 letters A-Z (ISO 4217)", q);
+    } else {
+        memcpy(c->currency, s, 4);
     }
-    memcpy(c->currency, s, 4);
 
-    if ((rc = get_number(root, "", "credit_cap_pct", true, 0, false, 100, &c->credit_cap_pct, err,
-                         errlen)) != ST_OK)
-        return rc;
-    int64_t cap = hundredths_exact(c->credit_cap_pct);
-    if (cap < 0)
-        return fail_at(err, errlen, "credit_cap_pct", "at most 2 decimals");
-    c->credit_cap_centi = (int32_t)cap;
+    if (get_number(root, "", "credit_cap_pct", true, 0, false, 100, &c->credit_cap_pct, fl) !=
+        ST_OK) {
+        rc = ST_ERR_INVALID;
+    } else {
+        int64_t cap = hundredths_exact(c->credit_cap_pct);
+        if (cap < 0)
+            rc = faults_add(fl, "credit_cap_pct", "at most 2 decimals");
+        c->credit_cap_centi = (int32_t)cap;
+    }
 
     const json_t *items = json_object_get(root, "items");
     if (!items)
-        return fail_at(err, errlen, "items", "required");
+        return faults_add(fl, "items", "required");
     if (!json_is_array(items))
-        return fail_at(err, errlen, "items", "must be an array");
+        return faults_add(fl, "items", "must be an array");
     if (json_array_size(items) > CM_COUNT)
-        return fail_at(err, errlen, "items", "more than %d items (one per metric)", CM_COUNT);
+        return faults_add(fl, "items", "more than %d items (one per metric)", CM_COUNT);
     for (size_t i = 0; i < json_array_size(items); i++) {
-        if ((rc = item_parse(c, json_array_get(items, i), i, err, errlen)) != ST_OK)
-            return rc;
+        if (item_parse(c, json_array_get(items, i), i, fl) != ST_OK)
+            rc = ST_ERR_INVALID;
     }
-    return ST_OK;
+    return rc;
 }
 
 /* Reads the optional thresholds and variants, keeping the defaults when absent. */
-static int options_parse(contract_t *c, const json_t *root, char *err, size_t errlen)
+static int options_parse(contract_t *c, const json_t *root, faults_t *fl)
 {
-    int rc;
-    if ((rc = get_int(root, "", "interval_min", false, 15, 60, &c->interval_min, err, errlen)) !=
-        ST_OK)
-        return rc;
-    if (c->interval_min != 15 && c->interval_min != 30 && c->interval_min != 60)
-        return fail_at(err, errlen, "interval_min", "must be 15, 30 or 60");
+    int rc = ST_OK;
+    if (get_int(root, "", "interval_min", false, 15, 60, &c->interval_min, fl) != ST_OK)
+        rc = ST_ERR_INVALID;
+    else if (c->interval_min != 15 && c->interval_min != 30 && c->interval_min != 60)
+        rc = faults_add(fl, "interval_min", "must be 15, 30 or 60");
     int i = (int)c->sl_formula;
-    if ((rc = get_choice(root, "", "sl_formula", sl_formula_names, &i, err, errlen)) != ST_OK)
-        return rc;
+    if (get_choice(root, "", "sl_formula", sl_formula_names, &i, fl) != ST_OK)
+        rc = ST_ERR_INVALID;
     c->sl_formula = (contract_sl_formula_t)i;
     i = (int)c->fcr_method;
-    if ((rc = get_choice(root, "", "fcr_method", fcr_method_names, &i, err, errlen)) != ST_OK)
-        return rc;
+    if (get_choice(root, "", "fcr_method", fcr_method_names, &i, fl) != ST_OK)
+        rc = ST_ERR_INVALID;
     c->fcr_method = (contract_fcr_method_t)i;
     i = 0;
-    if ((rc = get_choice(root, "", "language", language_names, &i, err, errlen)) != ST_OK)
-        return rc;
+    if (get_choice(root, "", "language", language_names, &i, fl) != ST_OK)
+        rc = ST_ERR_INVALID;
     memcpy(c->language, language_names[i], 3);
 
-    if ((rc = get_int(root, "", "sl_threshold_s", false, 0, 65535, &c->sl_threshold_s, err,
-                      errlen)) != ST_OK ||
-        (rc = get_int(root, "", "short_abandon_s", false, 0, 65535, &c->short_abandon_s, err,
-                      errlen)) != ST_OK ||
-        (rc = get_int(root, "", "fcr_window_h", false, 1, 8760, &c->fcr_window_h, err, errlen)) !=
-            ST_OK ||
-        (rc = get_int(root, "", "csat_good_min", false, 1, 5, &c->csat_good_min, err, errlen)) !=
-            ST_OK ||
-        (rc = get_int(root, "", "earn_back_months", false, 0, 12, &c->earn_back_months, err,
-                      errlen)) != ST_OK)
-        return rc;
-    if ((rc = get_number(root, "", "qa_pass_mark", false, 0, false, 100, &c->qa_pass_mark, err,
-                         errlen)) != ST_OK ||
-        (rc = get_number(root, "", "qa_precision_pts", false, 0, true, 100, &c->qa_precision_pts,
-                         err, errlen)) != ST_OK ||
-        (rc = get_number(root, "", "qa_lag_target_h", false, 0, true, 8760, &c->qa_lag_target_h,
-                         err, errlen)) != ST_OK ||
-        (rc = get_number(root, "", "calibration_tolerance_pts", false, 0, false, 100,
-                         &c->calibration_tolerance_pts, err, errlen)) != ST_OK)
-        return rc;
+    const struct {
+        const char *key;
+        json_int_t lo, hi;
+        int *val;
+    } ints[] = {
+        {"sl_threshold_s", 0, 65535, &c->sl_threshold_s},
+        {"short_abandon_s", 0, 65535, &c->short_abandon_s},
+        {"fcr_window_h", 1, 8760, &c->fcr_window_h},
+        {"csat_good_min", 1, 5, &c->csat_good_min},
+        {"earn_back_months", 0, 12, &c->earn_back_months},
+    };
+    for (size_t k = 0; k < sizeof ints / sizeof ints[0]; k++)
+        if (get_int(root, "", ints[k].key, false, ints[k].lo, ints[k].hi, ints[k].val, fl) != ST_OK)
+            rc = ST_ERR_INVALID;
+    const struct {
+        const char *key;
+        bool lo_open;
+        double hi;
+        double *val;
+    } nums[] = {
+        {"qa_pass_mark", false, 100, &c->qa_pass_mark},
+        {"qa_precision_pts", true, 100, &c->qa_precision_pts},
+        {"qa_lag_target_h", true, 8760, &c->qa_lag_target_h},
+        {"calibration_tolerance_pts", false, 100, &c->calibration_tolerance_pts},
+    };
+    for (size_t k = 0; k < sizeof nums / sizeof nums[0]; k++)
+        if (get_number(root, "", nums[k].key, false, 0, nums[k].lo_open, nums[k].hi, nums[k].val,
+                       fl) != ST_OK)
+            rc = ST_ERR_INVALID;
 
     const json_t *bh = json_object_get(root, "business_hours");
-    if (bh && (rc = business_hours_parse(c, bh, err, errlen)) != ST_OK)
-        return rc;
+    if (bh && business_hours_parse(c, bh, fl) != ST_OK)
+        rc = ST_ERR_INVALID;
     const json_t *w = json_object_get(root, "inspector_weights");
-    if (w && (rc = weights_parse(c, w, err, errlen)) != ST_OK)
-        return rc;
-    return ST_OK;
+    if (w && weights_parse(c, w, fl) != ST_OK)
+        rc = ST_ERR_INVALID;
+    return rc;
 }
 
 /* A contract with every METRICS.md default, before the document is read. */
@@ -589,27 +614,38 @@ static contract_t *contract_new_defaults(void)
     return c;
 }
 
-int contract_from_json(const json_t *root, contract_t **out, char *err, size_t errlen)
+/* Validates root into *out, recording every fault; new_version refuses what only old versions may
+ * hold. */
+static int contract_build(const json_t *root, bool new_version, contract_t **out, faults_t *fl)
 {
     *out = NULL;
-    contract_t *c = NULL;
-    int rc;
-    if (!json_is_object(root)) {
-        rc = fail_at(err, errlen, "contract", "must be a JSON object");
-        goto fail;
+    if (!json_is_object(root))
+        return faults_add(fl, "contract", "must be a JSON object");
+    contract_t *c = contract_new_defaults();
+    keys_check(root, "", top_keys, fl);
+    terms_parse(c, root, fl);
+    options_parse(c, root, fl);
+    const json_t *items = json_object_get(root, "items");
+    if (new_version && json_is_array(items) && json_array_size(items) == 0) {
+        const char *names[CM_COUNT + 1];
+        metric_names(names);
+        faults_add_valid(fl, "items", names,
+                         "a contract needs at least one item: the metrics it commits to, each "
+                         "{\"metric\", \"comparator\", \"target\", \"credit_pct\"}");
     }
-    if ((rc = keys_check(root, "", top_keys, err, errlen)) != ST_OK)
-        goto fail;
-    c = contract_new_defaults();
-    if ((rc = terms_parse(c, root, err, errlen)) != ST_OK)
-        goto fail;
-    if ((rc = options_parse(c, root, err, errlen)) != ST_OK)
-        goto fail;
+    if (fl->count > 0) {
+        contract_free(c);
+        return ST_ERR_INVALID;
+    }
     *out = c;
     return ST_OK;
-fail:
-    contract_free(c);
-    return rc;
+}
+
+int contract_from_json(const json_t *root, contract_t **out, char *err, size_t errlen)
+{
+    faults_t fl;
+    faults_init(&fl, err, errlen, NULL);
+    return contract_build(root, false, out, &fl);
 }
 
 int contract_parse(const char *text, size_t len, contract_t **out, char *err, size_t errlen)
@@ -620,6 +656,21 @@ int contract_parse(const char *text, size_t len, contract_t **out, char *err, si
     if (rc != ST_OK)
         return rc;
     rc = contract_from_json(root, out, err, errlen);
+    json_decref(root);
+    return rc;
+}
+
+int contract_check_new(const char *text, size_t len, contract_t **out, faults_t *fl)
+{
+    *out = NULL;
+    json_t *root = NULL;
+    char err[512];
+    int rc = jsonutil_load(text, len, CONTRACT_MAX_BYTES, "contract", &root, err, sizeof err);
+    if (rc != ST_OK) {
+        faults_add(fl, "", "%s", err);
+        return rc;
+    }
+    rc = contract_build(root, true, out, fl);
     json_decref(root);
     return rc;
 }

@@ -2,8 +2,11 @@
  * contract.h - client contracts: parsing, validation, version selection.
  *
  * A contract is the JSON of INTERFACES.md "Contract JSON".  This module
- * turns it into an immutable contract_t or refuses it with the JSON path of
- * the first fault ("items[2].metric: unknown metric 'servce_level'").
+ * turns it into an immutable contract_t or refuses it naming every fault
+ * with its JSON path ("items[2].metric: unknown metric 'servce_level' (one
+ * of: service_level, ...)"): the first as text, all of them (up to
+ * FAULTS_CAP) through a faults_t (lib/faults.h), so one answer lists what a
+ * user must fix.  An unknown key or value lists the valid ones.
  *
  * Keys (anything else, at any level, is refused; duplicate keys too):
  *
@@ -13,7 +16,9 @@
  *   monthly_fee                number 0..1e12, <= 2 decimals      REQUIRED
  *   currency                   3 letters A-Z                      REQUIRED
  *   credit_cap_pct             number 0..100, <= 2 decimals       REQUIRED
- *   items                      array (may be empty), see below    REQUIRED
+ *   items                      array, see below (a NEW version    REQUIRED
+ *                              needs at least one item; stored
+ *                              versions without any still load)
  *   interval_min               15 | 30 | 60                       30
  *   sl_threshold_s             integer 0..65535                   20
  *   sl_formula                 offered | answered |               offered
@@ -63,6 +68,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "faults.h"
 
 #define CONTRACT_MAX_BYTES   65536 /* largest contract text contract_parse reads */
 #define CONTRACT_FEE_MAX     1e12  /* largest monthly_fee, in currency units */
@@ -151,6 +158,14 @@ int contract_from_json(const json_t *root, contract_t **out, char *err, size_t e
  * CONTRACT_MAX_BYTES is ST_ERR_TOO_LARGE.  Any thread.
  */
 int contract_parse(const char *text, size_t len, contract_t **out, char *err, size_t errlen);
+
+/*
+ * Validates contract text that is to become a new version: the rules of
+ * contract_parse() plus those only new versions must meet (at least one
+ * item).  Every fault is recorded in fl (faults.h); ST_OK with *out, or
+ * ST_ERR_INVALID / ST_ERR_TOO_LARGE with *out NULL.  Any thread.
+ */
+int contract_check_new(const char *text, size_t len, contract_t **out, faults_t *fl);
 
 /* Releases a contract; contract_free(NULL) does nothing. */
 void contract_free(contract_t *c);

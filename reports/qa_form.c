@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "faults.h"
 #include "jsonutil.h"
 #include "status.h"
 #include "xmem.h"
@@ -101,12 +102,12 @@ static char *form_strdup(qa_form_t *f, const char *s)
     return c;
 }
 
-/* Refuses any key of obj not in `allowed`, naming the first one found. */
-static int keys_check(const json_t *obj, const char *path, const char *const *allowed, char *err,
-                      size_t errlen)
+/* Records every key of obj not in `allowed`, naming the valid ones. */
+static int keys_check(const json_t *obj, const char *path, const char *const *allowed, faults_t *fl)
 {
     const char *key;
     json_t *val;
+    int rc = ST_OK;
     /* json_object_foreach wants a non-const object; iteration does not modify it. */
     json_t *o = (json_t *)(uintptr_t)obj;
     json_object_foreach(o, key, val)
@@ -124,83 +125,69 @@ static int keys_check(const json_t *obj, const char *path, const char *const *al
             char p[PATH_MAX_LEN];
             qa_form_quote(q, sizeof q, key);
             path_key(p, sizeof p, path, q);
-            st_errf(err, errlen, "%s: unknown key", p);
-            return ST_ERR_INVALID;
+            rc = faults_add_valid(fl, p, allowed, "unknown key");
         }
     }
-    return ST_OK;
+    return rc;
 }
 
 /* Finds the required string `key` of obj; p gets its JSON path for messages. */
 static int field_string(const json_t *obj, const char *path, const char *key, char *p,
-                        const json_t **v, char *err, size_t errlen)
+                        const json_t **v, faults_t *fl)
 {
     path_key(p, PATH_MAX_LEN, path, key);
     *v = json_object_get(obj, key);
-    if (!*v) {
-        st_errf(err, errlen, "%s: required", p);
-        return ST_ERR_INVALID;
-    }
-    if (!json_is_string(*v)) {
-        st_errf(err, errlen, "%s: must be a string", p);
-        return ST_ERR_INVALID;
-    }
+    if (!*v)
+        return faults_add(fl, p, "required");
+    if (!json_is_string(*v))
+        return faults_add(fl, p, "must be a string");
     return ST_OK;
 }
 
-/* Reads the required id `key` of obj; *val is borrowed from the JSON. */
+/* Reads the required id `key` of obj; *val is borrowed from the JSON (NULL when wrong). */
 static int field_id(const json_t *obj, const char *path, const char *key, const char **val,
-                    char *err, size_t errlen)
+                    faults_t *fl)
 {
     char p[PATH_MAX_LEN];
     const json_t *v;
-    if (field_string(obj, path, key, p, &v, err, errlen) != ST_OK)
+    *val = NULL;
+    if (field_string(obj, path, key, p, &v, fl) != ST_OK)
         return ST_ERR_INVALID;
     const char *s = json_string_value(v);
-    if (json_string_length(v) > QA_ID_MAX) {
-        st_errf(err, errlen, "%s: longer than %d bytes", p, QA_ID_MAX);
-        return ST_ERR_INVALID;
-    }
-    if (strlen(s) != json_string_length(v) || !qa_form_id_valid(s)) {
-        st_errf(err, errlen, "%s: must be 1-%d visible ASCII characters (no spaces)", p, QA_ID_MAX);
-        return ST_ERR_INVALID;
-    }
+    if (json_string_length(v) > QA_ID_MAX)
+        return faults_add(fl, p, "longer than %d bytes", QA_ID_MAX);
+    if (strlen(s) != json_string_length(v) || !qa_form_id_valid(s))
+        return faults_add(fl, p, "must be 1-%d visible ASCII characters (no spaces)", QA_ID_MAX);
     *val = s;
     return ST_OK;
 }
 
-/* Reads the required display name `key` of obj; *val is borrowed. */
+/* Reads the required display name `key` of obj; *val is borrowed (NULL when wrong). */
 static int field_name(const json_t *obj, const char *path, const char *key, const char **val,
-                      char *err, size_t errlen)
+                      faults_t *fl)
 {
     char p[PATH_MAX_LEN];
     const json_t *v;
-    if (field_string(obj, path, key, p, &v, err, errlen) != ST_OK)
+    *val = NULL;
+    if (field_string(obj, path, key, p, &v, fl) != ST_OK)
         return ST_ERR_INVALID;
     const char *s = json_string_value(v);
     size_t n = json_string_length(v);
-    if (n == 0) {
-        st_errf(err, errlen, "%s: must not be empty", p);
-        return ST_ERR_INVALID;
-    }
-    if (n > QA_NAME_MAX) {
-        st_errf(err, errlen, "%s: longer than %d bytes", p, QA_NAME_MAX);
-        return ST_ERR_INVALID;
-    }
+    if (n == 0)
+        return faults_add(fl, p, "must not be empty");
+    if (n > QA_NAME_MAX)
+        return faults_add(fl, p, "longer than %d bytes", QA_NAME_MAX);
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (c < 0x20 || c == 0x7f) {
-            st_errf(err, errlen, "%s: contains a control character", p);
-            return ST_ERR_INVALID;
-        }
+        if (c < 0x20 || c == 0x7f)
+            return faults_add(fl, p, "contains a control character");
     }
     *val = s;
     return ST_OK;
 }
 
-/* Reads the optional boolean `key` of obj, leaving *val alone when absent. */
-static int field_bool(const json_t *obj, const char *path, const char *key, bool *val, char *err,
-                      size_t errlen)
+/* Reads the optional boolean `key` of obj, leaving *val alone when absent or wrong. */
+static int field_bool(const json_t *obj, const char *path, const char *key, bool *val, faults_t *fl)
 {
     const json_t *v = json_object_get(obj, key);
     if (!v)
@@ -208,136 +195,125 @@ static int field_bool(const json_t *obj, const char *path, const char *key, bool
     if (!json_is_boolean(v)) {
         char p[PATH_MAX_LEN];
         path_key(p, sizeof p, path, key);
-        st_errf(err, errlen, "%s: must be true or false", p);
-        return ST_ERR_INVALID;
+        return faults_add(fl, p, "must be true or false");
     }
     *val = json_is_true(v);
     return ST_OK;
 }
 
-/* Reads the required integer `key` of obj within lo..hi. */
+/* Reads the required integer `key` of obj within lo..hi (*val left alone when wrong). */
 static int field_int(const json_t *obj, const char *path, const char *key, json_int_t lo,
-                     json_int_t hi, json_int_t *val, char *err, size_t errlen)
+                     json_int_t hi, json_int_t *val, faults_t *fl)
 {
     char p[PATH_MAX_LEN];
     path_key(p, sizeof p, path, key);
     const json_t *v = json_object_get(obj, key);
-    if (!v) {
-        st_errf(err, errlen, "%s: required", p);
-        return ST_ERR_INVALID;
-    }
-    if (!json_is_integer(v)) {
-        st_errf(err, errlen, "%s: must be an integer", p);
-        return ST_ERR_INVALID;
-    }
+    if (!v)
+        return faults_add(fl, p, "required");
+    if (!json_is_integer(v))
+        return faults_add(fl, p, "must be an integer");
     json_int_t x = json_integer_value(v);
-    if (x < lo) {
-        st_errf(err, errlen, "%s: must be >= %lld", p, (long long)lo);
-        return ST_ERR_INVALID;
-    }
-    if (x > hi) {
-        st_errf(err, errlen, "%s: must be <= %lld", p, (long long)hi);
-        return ST_ERR_INVALID;
-    }
+    if (x < lo)
+        return faults_add(fl, p, "must be >= %lld", (long long)lo);
+    if (x > hi)
+        return faults_add(fl, p, "must be <= %lld", (long long)hi);
     *val = x;
     return ST_OK;
 }
 
+/* Keeps a copy of s (NULL stays NULL: a field that had a fault). */
+static const char *form_strdup_opt(qa_form_t *f, const char *s)
+{
+    return s ? form_strdup(f, s) : NULL;
+}
+
+/* Parses one item of a section into f->items[f->n_items] (kept even with faults). */
+static int item_parse(qa_form_t *f, const json_t *ij, const char *ipath, size_t si, faults_t *fl)
+{
+    qa_item_t *it = &f->items[f->n_items];
+    it->index = f->n_items;
+    it->section = si;
+    it->max = 1;
+    f->n_items++;
+    if (!json_is_object(ij))
+        return faults_add(fl, ipath, "must be an object");
+    const char *id, *name;
+    json_int_t max = 1;
+    bool critical = false;
+    int rc = keys_check(ij, ipath, item_keys, fl);
+    if (field_id(ij, ipath, "id", &id, fl) != ST_OK)
+        rc = ST_ERR_INVALID;
+    if (field_name(ij, ipath, "name", &name, fl) != ST_OK)
+        rc = ST_ERR_INVALID;
+    if (field_int(ij, ipath, "max", 1, QA_FORM_MAX_POINTS, &max, fl) != ST_OK)
+        rc = ST_ERR_INVALID;
+    if (field_bool(ij, ipath, "critical", &critical, fl) != ST_OK)
+        rc = ST_ERR_INVALID;
+    it->id = form_strdup_opt(f, id);
+    it->name = form_strdup_opt(f, name);
+    it->max = (int)max;
+    it->critical = critical;
+    return rc;
+}
+
 /* Parses sections[si]: its fields, then its items appended to f->items. */
-static int section_parse(qa_form_t *f, const json_t *sj, size_t si, bool *has_weight, char *err,
-                         size_t errlen)
+static int section_parse(qa_form_t *f, const json_t *sj, size_t si, bool *has_weight, faults_t *fl)
 {
     char path[PATH_MAX_LEN];
     char ipath[PATH_MAX_LEN];
     const char *id;
     const char *name;
-    int rc;
-
-    path_set(path, sizeof path, "sections[%zu]", si);
-    if (!json_is_object(sj)) {
-        st_errf(err, errlen, "%s: must be an object", path);
-        return ST_ERR_INVALID;
-    }
-    if ((rc = keys_check(sj, path, section_keys, err, errlen)) != ST_OK)
-        return rc;
-    if ((rc = field_id(sj, path, "id", &id, err, errlen)) != ST_OK)
-        return rc;
-    if ((rc = field_name(sj, path, "name", &name, err, errlen)) != ST_OK)
-        return rc;
 
     qa_section_t *s = &f->sections[si];
-    s->id = form_strdup(f, id);
-    s->name = form_strdup(f, name);
     s->weight = 1.0;
+    s->first_item = f->n_items;
     *has_weight = false;
+    path_set(path, sizeof path, "sections[%zu]", si);
+    if (!json_is_object(sj))
+        return faults_add(fl, path, "must be an object");
+    int rc = keys_check(sj, path, section_keys, fl);
+    if (field_id(sj, path, "id", &id, fl) != ST_OK)
+        rc = ST_ERR_INVALID;
+    if (field_name(sj, path, "name", &name, fl) != ST_OK)
+        rc = ST_ERR_INVALID;
+    s->id = form_strdup_opt(f, id);
+    s->name = form_strdup_opt(f, name);
     const json_t *w = json_object_get(sj, "weight");
     if (w) {
-        if (!json_is_number(w)) {
-            st_errf(err, errlen, "%s.weight: must be a number", path);
-            return ST_ERR_INVALID;
-        }
-        double x = json_number_value(w);
-        if (!(x > 0)) {
-            st_errf(err, errlen, "%s.weight: must be > 0", path);
-            return ST_ERR_INVALID;
-        }
-        if (x > QA_WEIGHT_MAX) {
-            st_errf(err, errlen, "%s.weight: must be <= %.0f", path, QA_WEIGHT_MAX);
-            return ST_ERR_INVALID;
-        }
-        s->weight = x;
+        double x = json_is_number(w) ? json_number_value(w) : 0;
+        char wpath[PATH_MAX_LEN];
+        path_set(wpath, sizeof wpath, "%s.weight", path);
         *has_weight = true;
+        if (!json_is_number(w))
+            rc = faults_add(fl, wpath, "must be a number");
+        else if (!(x > 0))
+            rc = faults_add(fl, wpath, "must be > 0");
+        else if (x > QA_WEIGHT_MAX)
+            rc = faults_add(fl, wpath, "must be <= %.0f", QA_WEIGHT_MAX);
+        else
+            s->weight = x;
     }
 
     const json_t *items = json_object_get(sj, "items");
-    if (!items) {
-        st_errf(err, errlen, "%s.items: required", path);
-        return ST_ERR_INVALID;
-    }
-    if (!json_is_array(items)) {
-        st_errf(err, errlen, "%s.items: must be an array", path);
-        return ST_ERR_INVALID;
-    }
+    path_set(ipath, sizeof ipath, "%s.items", path);
+    if (!items)
+        return faults_add(fl, ipath, "required");
+    if (!json_is_array(items))
+        return faults_add(fl, ipath, "must be an array");
     size_t n = json_array_size(items);
-    if (n == 0) {
-        st_errf(err, errlen, "%s.items: a section needs at least one item", path);
-        return ST_ERR_INVALID;
-    }
+    if (n == 0)
+        return faults_add(fl, ipath, "a section needs at least one item");
     if (n > QA_FORM_MAX_ITEMS - f->n_items) {
-        st_errf(err, errlen, "%s.items: more than %d items in the form", path, QA_FORM_MAX_ITEMS);
+        faults_add(fl, ipath, "more than %d items in the form", QA_FORM_MAX_ITEMS);
         return ST_ERR_TOO_LARGE;
     }
-    s->first_item = f->n_items;
-    s->item_count = n;
     for (size_t k = 0; k < n; k++) {
-        const json_t *ij = json_array_get(items, k);
         path_set(ipath, sizeof ipath, "%s.items[%zu]", path, k);
-        if (!json_is_object(ij)) {
-            st_errf(err, errlen, "%s: must be an object", ipath);
-            return ST_ERR_INVALID;
-        }
-        if ((rc = keys_check(ij, ipath, item_keys, err, errlen)) != ST_OK)
-            return rc;
-        if ((rc = field_id(ij, ipath, "id", &id, err, errlen)) != ST_OK)
-            return rc;
-        if ((rc = field_name(ij, ipath, "name", &name, err, errlen)) != ST_OK)
-            return rc;
-        json_int_t max;
-        if ((rc = field_int(ij, ipath, "max", 1, QA_FORM_MAX_POINTS, &max, err, errlen)) != ST_OK)
-            return rc;
-        bool critical = false;
-        if ((rc = field_bool(ij, ipath, "critical", &critical, err, errlen)) != ST_OK)
-            return rc;
-        qa_item_t *it = &f->items[f->n_items];
-        it->id = form_strdup(f, id);
-        it->name = form_strdup(f, name);
-        it->max = (int)max;
-        it->critical = critical;
-        it->index = f->n_items;
-        it->section = si;
-        f->n_items++;
+        if (item_parse(f, json_array_get(items, k), ipath, si, fl) != ST_OK)
+            rc = ST_ERR_INVALID;
     }
-    return ST_OK;
+    s->item_count = n;
+    return rc;
 }
 
 /* qsort order for by_id: by id, then document order so duplicates sort stably. */
@@ -358,148 +334,153 @@ static int item_key_cmp(const void *key, const void *elem)
     return strcmp((const char *)key, y->id);
 }
 
-/* Refuses duplicate section ids, then duplicate item ids, in document order. */
-static int ids_check_unique(qa_form_t *f, char *err, size_t errlen)
+/* Records duplicate section ids, then duplicate item ids (each repeat), in document order. */
+static int ids_check_unique(qa_form_t *f, faults_t *fl)
 {
     char q[QA_ID_MAX + 4];
+    int rc = ST_OK;
     for (size_t j = 1; j < f->n_sections; j++) {
-        for (size_t i = 0; i < j; i++) {
-            if (strcmp(f->sections[i].id, f->sections[j].id) == 0) {
+        for (size_t i = 0; f->sections[j].id && i < j; i++) {
+            if (f->sections[i].id && strcmp(f->sections[i].id, f->sections[j].id) == 0) {
+                char p[PATH_MAX_LEN];
                 qa_form_quote(q, sizeof q, f->sections[j].id);
-                st_errf(err, errlen,
-                        "sections[%zu].id: duplicate section id \"%s\" (first at "
-                        "sections[%zu])",
-                        j, q, i);
-                return ST_ERR_INVALID;
+                path_set(p, sizeof p, "sections[%zu].id", j);
+                rc =
+                    faults_add(fl, p, "duplicate section id \"%s\" (first at sections[%zu])", q, i);
+                break;
             }
         }
     }
 
-    f->by_id = xmalloc(f->n_items * sizeof *f->by_id);
+    /* Items with a valid id, sorted by id then document order: a run of equal ids is
+     * a first use followed by its repeats. */
+    size_t m = 0;
+    f->by_id = xmalloc((f->n_items ? f->n_items : 1) * sizeof *f->by_id);
+    for (size_t i = 0; i < f->n_items; i++)
+        if (f->items[i].id)
+            f->by_id[m++] = &f->items[i];
+    qsort(f->by_id, m, sizeof *f->by_id, item_cmp);
+    const qa_item_t **dups = xcalloc(m + 1, sizeof *dups);
+    const qa_item_t **firsts = xcalloc(m + 1, sizeof *firsts);
+    const qa_item_t *run = NULL; /* the first use of the id of the current run */
+    size_t nd = 0;
+    for (size_t k = 0; k < m; k++) {
+        if (run && strcmp(run->id, f->by_id[k]->id) == 0) {
+            dups[nd] = f->by_id[k];
+            firsts[nd++] = run;
+        } else {
+            run = f->by_id[k];
+        }
+    }
+    /* Report in document order. */
+    for (size_t i = 0; i < f->n_items; i++) {
+        for (size_t d = 0; d < nd; d++) {
+            if (dups[d] != &f->items[i])
+                continue;
+            const qa_item_t *dup = dups[d], *first = firsts[d];
+            const qa_section_t *ds = &f->sections[dup->section];
+            const qa_section_t *fs = &f->sections[first->section];
+            char p[PATH_MAX_LEN];
+            qa_form_quote(q, sizeof q, dup->id);
+            path_set(p, sizeof p, "sections[%zu].items[%zu].id", dup->section,
+                     dup->index - ds->first_item);
+            rc = faults_add(fl, p, "duplicate item id \"%s\" (first at sections[%zu].items[%zu])",
+                            q, first->section, first->index - fs->first_item);
+        }
+    }
+    free(dups);
+    free(firsts);
+    return rc;
+}
+
+/* Validates root into *out, recording every fault in fl. */
+static int form_build(const json_t *root, qa_form_t **out, faults_t *fl)
+{
+    qa_form_t *f = NULL;
+    const char *id;
+    json_int_t version = 1;
+    int rc = ST_OK;
+
+    *out = NULL;
+    if (!json_is_object(root))
+        return faults_add(fl, "form", "must be a JSON object");
+    keys_check(root, "", form_keys, fl);
+    f = xcalloc(1, sizeof *f);
+    field_id(root, "", "form_id", &id, fl);
+    f->form_id = id ? form_strdup(f, id) : NULL;
+    field_int(root, "", "version", 1, INT32_MAX, &version, fl);
+    f->version = (int)version;
+
+    const json_t *pm = json_object_get(root, "pass_mark");
+    if (!pm)
+        faults_add(fl, "pass_mark", "required");
+    else if (!json_is_number(pm) || json_number_value(pm) < 0 || json_number_value(pm) > 100)
+        faults_add(fl, "pass_mark", "must be a number 0..100");
+    else
+        f->pass_mark = json_number_value(pm);
+    f->critical_zeroes = true;
+    field_bool(root, "", "critical_zeroes", &f->critical_zeroes, fl);
+
+    const json_t *secs = json_object_get(root, "sections");
+    size_t ns = json_array_size(secs);
+    if (!secs)
+        faults_add(fl, "sections", "required");
+    else if (!json_is_array(secs))
+        faults_add(fl, "sections", "must be an array");
+    else if (ns == 0)
+        faults_add(fl, "sections", "a form needs at least one section");
+    else if (ns > QA_FORM_MAX_SECTIONS) {
+        faults_add(fl, "sections", "more than %d sections", QA_FORM_MAX_SECTIONS);
+        rc = ST_ERR_TOO_LARGE;
+    }
+    if (rc == ST_OK && json_is_array(secs) && ns > 0) {
+        f->sections = xcalloc(ns, sizeof *f->sections);
+        f->items = xcalloc(QA_FORM_MAX_ITEMS, sizeof *f->items);
+        size_t n_weighted = 0, n_unweighted = 0, first_weighted = 0, first_unweighted = 0;
+        for (size_t si = 0; si < ns && rc == ST_OK; si++) {
+            bool has_weight;
+            if (section_parse(f, json_array_get(secs, si), si, &has_weight, fl) == ST_ERR_TOO_LARGE)
+                rc = ST_ERR_TOO_LARGE;
+            f->n_sections++;
+            if (has_weight && n_weighted++ == 0)
+                first_weighted = si;
+            if (!has_weight && n_unweighted++ == 0)
+                first_unweighted = si;
+        }
+        if (rc == ST_OK && n_weighted != 0 && n_weighted != ns) {
+            char p[PATH_MAX_LEN];
+            path_set(p, sizeof p, "sections[%zu].weight", first_unweighted);
+            faults_add(fl, p,
+                       "missing, but sections[%zu] gives one (give every section a weight or none)",
+                       first_weighted);
+        }
+        f->weights_given = n_weighted == ns;
+        if (rc == ST_OK)
+            ids_check_unique(f, fl);
+    }
+    if (fl->count > 0) {
+        qa_form_free(f);
+        return rc != ST_OK ? rc : ST_ERR_INVALID;
+    }
+    f->items = xrealloc(f->items, (f->n_items ? f->n_items : 1) * sizeof *f->items);
+    /* by_id points into items: the realloc moved them, so sort again. */
     for (size_t i = 0; i < f->n_items; i++)
         f->by_id[i] = &f->items[i];
     qsort(f->by_id, f->n_items, sizeof *f->by_id, item_cmp);
-    /* In a run of equal ids the second entry is the first repeat; report
-     * the repeat that comes earliest in the document. */
-    const qa_item_t *dup = NULL;
-    const qa_item_t *first = NULL;
-    for (size_t k = 0; k + 1 < f->n_items; k++) {
-        if (strcmp(f->by_id[k]->id, f->by_id[k + 1]->id) == 0 &&
-            (!dup || f->by_id[k + 1]->index < dup->index)) {
-            dup = f->by_id[k + 1];
-            first = f->by_id[k];
-        }
-    }
-    if (dup) {
-        const qa_section_t *ds = &f->sections[dup->section];
-        const qa_section_t *fs = &f->sections[first->section];
-        qa_form_quote(q, sizeof q, dup->id);
-        st_errf(err, errlen,
-                "sections[%zu].items[%zu].id: duplicate item id \"%s\" (first at "
-                "sections[%zu].items[%zu])",
-                dup->section, dup->index - ds->first_item, q, first->section,
-                first->index - fs->first_item);
-        return ST_ERR_INVALID;
-    }
+    *out = f;
     return ST_OK;
 }
 
 int qa_form_from_json(const json_t *root, qa_form_t **out, char *err, size_t errlen)
 {
-    qa_form_t *f = NULL;
-    const char *id;
-    json_int_t version;
-    int rc;
+    faults_t fl;
+    faults_init(&fl, err, errlen, NULL);
+    return form_build(root, out, &fl);
+}
 
-    *out = NULL;
-    if (!json_is_object(root)) {
-        st_errf(err, errlen, "form: must be a JSON object");
-        rc = ST_ERR_INVALID;
-        goto fail;
-    }
-    if ((rc = keys_check(root, "", form_keys, err, errlen)) != ST_OK)
-        goto fail;
-    f = xcalloc(1, sizeof *f);
-    if ((rc = field_id(root, "", "form_id", &id, err, errlen)) != ST_OK)
-        goto fail;
-    f->form_id = form_strdup(f, id);
-    if ((rc = field_int(root, "", "version", 1, INT32_MAX, &version, err, errlen)) != ST_OK)
-        goto fail;
-    f->version = (int)version;
-
-    const json_t *pm = json_object_get(root, "pass_mark");
-    if (!pm) {
-        st_errf(err, errlen, "pass_mark: required");
-        rc = ST_ERR_INVALID;
-        goto fail;
-    }
-    if (!json_is_number(pm) || json_number_value(pm) < 0 || json_number_value(pm) > 100) {
-        st_errf(err, errlen, "pass_mark: must be a number 0..100");
-        rc = ST_ERR_INVALID;
-        goto fail;
-    }
-    f->pass_mark = json_number_value(pm);
-    f->critical_zeroes = true;
-    if ((rc = field_bool(root, "", "critical_zeroes", &f->critical_zeroes, err, errlen)) != ST_OK)
-        goto fail;
-
-    const json_t *secs = json_object_get(root, "sections");
-    if (!secs) {
-        st_errf(err, errlen, "sections: required");
-        rc = ST_ERR_INVALID;
-        goto fail;
-    }
-    if (!json_is_array(secs)) {
-        st_errf(err, errlen, "sections: must be an array");
-        rc = ST_ERR_INVALID;
-        goto fail;
-    }
-    size_t ns = json_array_size(secs);
-    if (ns == 0) {
-        st_errf(err, errlen, "sections: a form needs at least one section");
-        rc = ST_ERR_INVALID;
-        goto fail;
-    }
-    if (ns > QA_FORM_MAX_SECTIONS) {
-        st_errf(err, errlen, "sections: more than %d sections", QA_FORM_MAX_SECTIONS);
-        rc = ST_ERR_TOO_LARGE;
-        goto fail;
-    }
-    f->sections = xcalloc(ns, sizeof *f->sections);
-    f->items = xcalloc(QA_FORM_MAX_ITEMS, sizeof *f->items);
-    size_t n_weighted = 0;
-    size_t n_unweighted = 0;
-    size_t first_weighted = 0;
-    size_t first_unweighted = 0;
-    for (size_t si = 0; si < ns; si++) {
-        bool has_weight;
-        rc = section_parse(f, json_array_get(secs, si), si, &has_weight, err, errlen);
-        if (rc != ST_OK)
-            goto fail;
-        f->n_sections++;
-        if (has_weight && n_weighted++ == 0)
-            first_weighted = si;
-        if (!has_weight && n_unweighted++ == 0)
-            first_unweighted = si;
-    }
-    if (n_weighted != 0 && n_weighted != ns) {
-        st_errf(err, errlen,
-                "sections[%zu].weight: missing, but sections[%zu] gives one (give every "
-                "section a weight or none)",
-                first_unweighted, first_weighted);
-        rc = ST_ERR_INVALID;
-        goto fail;
-    }
-    f->weights_given = n_weighted == ns;
-    f->items = xrealloc(f->items, f->n_items * sizeof *f->items);
-    if ((rc = ids_check_unique(f, err, errlen)) != ST_OK)
-        goto fail;
-    *out = f;
-    return ST_OK;
-
-fail:
-    qa_form_free(f);
-    return rc;
+int qa_form_check(const json_t *root, qa_form_t **out, faults_t *fl)
+{
+    return form_build(root, out, fl);
 }
 
 int qa_form_parse(const char *text, size_t len, qa_form_t **out, char *err, size_t errlen)

@@ -7,8 +7,10 @@
  *    "sections": [{"id", "name", "weight",
  *                  "items": [{"id", "name", "max": 1, "critical": false}]}]}
  *
- * Rules (anything else is refused with the JSON path of the first fault,
- * e.g. "sections[1].items[0].max: must be >= 1"):
+ * Rules (anything else is refused naming every fault with its JSON path,
+ * e.g. "sections[1].items[0].max: must be >= 1": the first as text, all of
+ * them, up to FAULTS_CAP, through qa_form_check(); an unknown key lists the
+ * valid ones):
  *   - form_id: an id (see qa_form_id_valid); version: integer 1..2^31-1;
  *     pass_mark: number 0..100; critical_zeroes: boolean, default true.
  *   - sections: 1..QA_FORM_MAX_SECTIONS, each with an id, a name and
@@ -34,6 +36,8 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+
+#include "faults.h"
 
 #define QA_ID_MAX            64      /* bytes in an id */
 #define QA_NAME_MAX          256     /* bytes in a section or item name */
@@ -71,6 +75,12 @@ typedef struct qa_section {
  * section/item limits) and err holds "path: reason".  Any thread.
  */
 int qa_form_from_json(const json_t *root, qa_form_t **out, char *err, size_t errlen);
+
+/*
+ * Same as qa_form_from_json(), recording every fault (with its JSON path)
+ * in fl (lib/faults.h) instead of the first one only.  Any thread.
+ */
+int qa_form_check(const json_t *root, qa_form_t **out, faults_t *fl);
 
 /*
  * Same as qa_form_from_json() from scorecard text (UTF-8 JSON, `len`

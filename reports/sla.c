@@ -103,19 +103,26 @@ int sla_period_parse(const char *from, const char *to, sla_period_t *out, char *
     return ST_OK;
 }
 
+/* The groupings' names, indexed by sla_by_t. */
+static const char *const by_names[] = {[SLA_BY_MONTH] = "month",
+                                       [SLA_BY_DAY] = "day",
+                                       [SLA_BY_INTERVAL] = "interval",
+                                       [SLA_BY_QUEUE] = "queue",
+                                       [SLA_BY_AGENT] = "agent"};
+
 int sla_by_parse(const char *s, size_t len, sla_by_t *out)
 {
-    static const char *const names[] = {[SLA_BY_MONTH] = "month",
-                                        [SLA_BY_DAY] = "day",
-                                        [SLA_BY_INTERVAL] = "interval",
-                                        [SLA_BY_QUEUE] = "queue",
-                                        [SLA_BY_AGENT] = "agent"};
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-        if (strlen(names[i]) == len && strncmp(s, names[i], len) == 0) {
+    for (size_t i = 0; i < sizeof by_names / sizeof by_names[0]; i++)
+        if (strlen(by_names[i]) == len && strncmp(s, by_names[i], len) == 0) {
             *out = (sla_by_t)i;
             return ST_OK;
         }
     return ST_ERR_INVALID;
+}
+
+const char *sla_by_name(sla_by_t by)
+{
+    return (size_t)by < sizeof by_names / sizeof by_names[0] ? by_names[by] : NULL;
 }
 
 /* Checks the parameters against the ranges in sla.h. */

@@ -205,6 +205,9 @@ int sla_period_parse(const char *from, const char *to, sla_period_t *out, char *
 /* The grouping named by the len bytes at s ("month", "day", "interval",
  * "queue", "agent"); ST_ERR_INVALID when none.  Pure; any thread. */
 int sla_by_parse(const char *s, size_t len, sla_by_t *out);
+/* The name of a grouping ("month"...); NULL past SLA_BY_AGENT, so a loop
+ * from SLA_BY_MONTH lists them all.  Pure; any thread. */
+const char *sla_by_name(sla_by_t by);
 
 /*
  * Computes every metric for the period, grouped by `by`, from contacts.

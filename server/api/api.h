@@ -15,6 +15,7 @@
 #include <jansson.h>
 
 #include "auth.h"
+#include "batch.h"
 #include "config.h"
 #include "db.h"
 #include "httpd.h"
@@ -70,8 +71,23 @@ void api_db_error(api_ctx_t *ctx, int rc, db_t *db);
 /* The configuration the server runs with. */
 const config_t *api_config(const api_ctx_t *ctx);
 
-/* Reads ?mode=strict|lenient (default strict) for uploads; answers 400 itself when wrong. */
-bool api_ingest_mode(api_ctx_t *ctx, bool *lenient);
+/*
+ * Reads an upload's ?mode=strict|lenient (default strict) and
+ * ?dry_run=true|false; answers 400 itself (naming the valid values) when wrong.
+ */
+bool api_batch_mode(api_ctx_t *ctx, batch_mode_t *mode);
+/*
+ * Reads ?dry_run=true|false (also 1|0; default false): validate completely,
+ * commit nothing.  Answers 400 itself (naming the valid values) when wrong.
+ */
+bool api_dry_run(api_ctx_t *ctx, bool *dry_run);
+/*
+ * Answers 400 "invalid" for a parameter or member whose value is not one of
+ * `valid` (NULL-ended): the message names them, details are {"field",
+ * "valid": [...]}.  what: "by", "role", ...
+ */
+void api_invalid_choice(api_ctx_t *ctx, const char *what, const char *given,
+                        const char *const *valid);
 
 /* Handlers (api_*.c). */
 void api_tenants_create(api_ctx_t *ctx, db_t *db);

@@ -5,6 +5,7 @@
 
 #include "api.h"
 #include "chan.h"
+#include "faults.h"
 #include "log.h"
 #include "pct.h"
 #include "server.h"
@@ -106,4 +107,37 @@ bool api_query(const api_ctx_t *ctx, const char *name, char *out, size_t outlen)
         q = end ? end + 1 : NULL;
     }
     return false;
+}
+
+void api_invalid_choice(api_ctx_t *ctx, const char *what, const char *given,
+                        const char *const *valid)
+{
+    char list[400], msg[640];
+    faults_join(valid, list, sizeof list);
+    if (given)
+        snprintf(msg, sizeof msg, "%s: unknown value '%.64s' (one of: %s)", what, given, list);
+    else
+        snprintf(msg, sizeof msg, "%s: one of %s", what, list);
+    api_error(ctx, 400, "invalid", msg,
+              json_pack("{s:s, s:o}", "field", what, "valid", faults_names_json(valid)));
+}
+
+bool api_dry_run(api_ctx_t *ctx, bool *dry_run)
+{
+    static const char *const valid[] = {"true", "false", "1", "0", NULL};
+    char v[16];
+    *dry_run = false;
+    if (!api_query(ctx, "dry_run", v, sizeof v)) {
+        if (!ctx->req->query || !strstr(ctx->req->query, "dry_run="))
+            return true;
+        api_invalid_choice(ctx, "dry_run", NULL, valid);
+        return false;
+    }
+    if (strcmp(v, "true") == 0 || strcmp(v, "1") == 0)
+        *dry_run = true;
+    else if (strcmp(v, "false") != 0 && strcmp(v, "0") != 0) {
+        api_invalid_choice(ctx, "dry_run", v, valid);
+        return false;
+    }
+    return true;
 }

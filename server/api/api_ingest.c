@@ -7,17 +7,23 @@
 #include "log.h"
 #include "status.h"
 
-bool api_ingest_mode(api_ctx_t *ctx, bool *lenient)
+bool api_batch_mode(api_ctx_t *ctx, batch_mode_t *out)
 {
+    static const char *const valid[] = {"strict", "lenient", NULL};
     char mode[16];
-    *lenient = false;
-    if (!api_query(ctx, "mode", mode, sizeof mode))
-        return !(ctx->req->query && strstr(ctx->req->query, "mode=")) ||
-               (api_error(ctx, 400, "invalid", "mode: strict or lenient", NULL), false);
+    out->lenient = false;
+    if (!api_dry_run(ctx, &out->dry_run))
+        return false;
+    if (!api_query(ctx, "mode", mode, sizeof mode)) {
+        if (!ctx->req->query || !strstr(ctx->req->query, "mode="))
+            return true;
+        api_invalid_choice(ctx, "mode", NULL, valid);
+        return false;
+    }
     if (strcmp(mode, "lenient") == 0)
-        *lenient = true;
+        out->lenient = true;
     else if (strcmp(mode, "strict") != 0) {
-        api_error(ctx, 400, "invalid", "mode: strict or lenient", NULL);
+        api_invalid_choice(ctx, "mode", mode, valid);
         return false;
     }
     return true;
@@ -25,8 +31,8 @@ bool api_ingest_mode(api_ctx_t *ctx, bool *lenient)
 
 void api_cdrs_ingest(api_ctx_t *ctx, db_t *db)
 {
-    bool lenient;
-    if (!api_ingest_mode(ctx, &lenient))
+    batch_mode_t mode;
+    if (!api_batch_mode(ctx, &mode))
         return;
     ingest_format fmt;
     if (ingest_format_from_content_type(httpd_header(ctx->req, "content-type"), &fmt) != ST_OK) {
@@ -38,7 +44,7 @@ void api_cdrs_ingest(api_ctx_t *ctx, db_t *db)
     }
     ingest_t *g = NULL;
     char err[512] = "";
-    int rc = ingest_begin(db, &ctx->tenant, ctx->who.actor, fmt, lenient, &g, err, sizeof err);
+    int rc = ingest_begin(db, &ctx->tenant, ctx->who.actor, fmt, mode, &g, err, sizeof err);
     if (rc != ST_OK) {
         api_db_error(ctx, rc, db);
         return;

@@ -27,23 +27,34 @@
 void api_contract_put(api_ctx_t *ctx, db_t *db)
 {
     const char *ct = httpd_header(ctx->req, "content-type");
+    bool dry_run;
+    if (!api_dry_run(ctx, &dry_run))
+        return;
     if (!ct || strncasecmp(ct, "application/json", 16) != 0) {
         api_error(ctx, 415, "unsupported_media_type", "send the contract as application/json",
                   NULL);
         return;
     }
-    int version = 0;
-    json_t *doc = NULL;
-    char err[512] = "";
+    cstore_put_result_t res;
+    json_t *details = NULL;
+    char err[640] = "";
     int rc =
         cstore_put(db, &ctx->tenant, ctx->who.actor, ctx->req->body.data ? ctx->req->body.data : "",
-                   ctx->req->body.len, &version, &doc, err, sizeof err);
-    if (rc == ST_ERR_INVALID)
-        api_error(ctx, 400, "invalid", err, NULL);
-    else if (rc != ST_OK)
+                   ctx->req->body.len, dry_run, &res, err, sizeof err, &details);
+    if (rc == ST_ERR_INVALID || rc == ST_ERR_TOO_LARGE) {
+        api_error(ctx, 400, "invalid", err, details);
+        return;
+    }
+    json_decref(details);
+    if (rc != ST_OK) {
         api_db_error(ctx, rc, db);
-    else
-        api_json(ctx, 201, json_pack("{s:i, s:o}", "version", version, "contract", doc));
+        return;
+    }
+    json_t *out = json_pack("{s:i, s:o, s:b}", "version", res.version, "contract", res.normalised,
+                            "rollups_rebuilt", res.rollups_rebuilt);
+    if (dry_run)
+        json_object_set_new(out, "dry_run", json_true());
+    api_json(ctx, dry_run ? 200 : 201, out);
 }
 
 void api_contract_get(api_ctx_t *ctx, db_t *db)
@@ -78,14 +89,20 @@ static bool query_period(api_ctx_t *ctx, sla_period_t *p, char *from, char *to)
 static bool query_by(api_ctx_t *ctx, sla_by_t *by, char *name)
 {
     if (!api_query(ctx, "by", name, 16))
-        snprintf(name, 16, "month");
+        snprintf(name, 16, "%s", ctx->req->query && strstr(ctx->req->query, "by=") ? "?" : "month");
     if (strcmp(name, "inspector") == 0) {
         *by = BY_INSPECTOR;
         return true;
     }
     if (sla_by_parse(name, strlen(name), by) == ST_OK)
         return true;
-    api_error(ctx, 400, "invalid", "by: month, day, interval, queue, agent or inspector", NULL);
+    const char *names[8];
+    size_t n = 0;
+    for (sla_by_t b = SLA_BY_MONTH; sla_by_name(b) && n < 6; b++)
+        names[n++] = sla_by_name(b);
+    names[n++] = "inspector";
+    names[n] = NULL;
+    api_invalid_choice(ctx, "by", name, names);
     return false;
 }
 

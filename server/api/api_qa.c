@@ -12,7 +12,9 @@
 
 #include "api.h"
 #include "audit.h"
+#include "faults.h"
 #include "hash.h"
+#include "jsonutil.h"
 #include "qa_form.h"
 #include "qa_ingest.h"
 #include "status.h"
@@ -22,7 +24,20 @@
 /* Answers 400 with a message and the field it is about. */
 static void invalid(api_ctx_t *ctx, const char *field, const char *msg)
 {
-    api_error(ctx, 400, "invalid", msg, json_pack("[{s:s}]", "field", field));
+    api_error(ctx, 400, "invalid", msg, json_pack("{s:s}", "field", field));
+}
+
+/* Answers 400 for an unknown member at `where` ("" for the body), naming the valid ones. */
+static void unknown_member(api_ctx_t *ctx, const char *where, const char *key,
+                           const char *const *valid)
+{
+    char q[QA_ID_MAX + 4], list[200], msg[400], field[120];
+    qa_form_quote(q, sizeof q, key);
+    snprintf(field, sizeof field, "%s%s%s", where, where[0] ? "." : "", q);
+    snprintf(msg, sizeof msg, "%s: unknown member (one of: %s)", field,
+             faults_join(valid, list, sizeof list));
+    api_error(ctx, 400, "invalid", msg,
+              json_pack("{s:s, s:o}", "field", field, "valid", faults_names_json(valid)));
 }
 
 /* Locks the tenant row: changes of one tenant's QA set-up apply one at a time. */
@@ -37,23 +52,29 @@ static int lock_tenant(db_t *db, uint64_t tenant_id)
 
 void api_qa_form_put(api_ctx_t *ctx, db_t *db)
 {
+    bool dry_run;
+    if (!api_dry_run(ctx, &dry_run))
+        return;
     json_t *doc = api_body_json(ctx);
     if (!doc)
         return;
     qa_form_t *form = NULL;
     char *text = NULL;
     db_res_t *res = NULL;
-    char err[300];
+    char err[640];
+    json_t *list = json_array();
+    faults_t fl;
+    faults_init(&fl, err, sizeof err, list);
     int rc = ST_OK;
-    if (qa_form_from_json(doc, &form, err, sizeof err) != ST_OK) {
-        api_error(ctx, 400, "invalid", err, NULL);
+    if (qa_form_check(doc, &form, &fl) != ST_OK) {
+        api_error(ctx, 400, "invalid", err, faults_details(&fl));
         goto done;
     }
     if (strcmp(qa_form_id(form), ctx->params[0]) != 0) {
         invalid(ctx, "form_id", "form_id: must equal the form named in the path");
         goto done;
     }
-    text = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
+    text = jsonutil_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
     int version = qa_form_version(form);
     if ((rc = lock_tenant(db, ctx->tenant.id)) != ST_OK)
         goto done;
@@ -65,10 +86,18 @@ void api_qa_form_put(api_ctx_t *ctx, db_t *db)
         goto done;
     if (db_res_next(res)) {
         db_rollback(db);
-        if (strcmp(db_res_str(res, 0, NULL), text) == 0) {
-            api_json(ctx, 200,
-                     json_pack("{s:s, s:i, s:b}", "form_id", qa_form_id(form), "version", version,
-                               "created", 0));
+        size_t blen = 0;
+        const char *body = db_res_str(res, 0, &blen);
+        json_t *stored = json_loadb(body, blen, 0, NULL);
+        bool same =
+            stored && json_equal(stored, doc); /* by value: not by how numbers were written */
+        json_decref(stored);
+        if (same) {
+            json_t *out = json_pack("{s:s, s:i, s:b}", "form_id", qa_form_id(form), "version",
+                                    version, "created", 0);
+            if (dry_run)
+                json_object_set_new(out, "dry_run", json_true());
+            api_json(ctx, 200, out);
         } else {
             snprintf(err, sizeof err,
                      "form \"%s\" version %d exists with other content; a stored version never "
@@ -78,11 +107,18 @@ void api_qa_form_put(api_ctx_t *ctx, db_t *db)
         }
         goto done;
     }
+    if (dry_run) { /* valid, and new: a real PUT would create it (201) */
+        db_rollback(db);
+        api_json(ctx, 200,
+                 json_pack("{s:s, s:i, s:b, s:b}", "form_id", qa_form_id(form), "version", version,
+                           "created", 0, "dry_run", 1));
+        goto done;
+    }
     char sha[HASH_SHA256_HEX_LEN + 1], object[120];
     hash_sha256_hex(text, strlen(text), sha);
     json_t *d = json_pack("{s:s, s:i, s:s}", "form_id", qa_form_id(form), "version", version,
                           "sha256", sha);
-    char *dtext = json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS);
+    char *dtext = jsonutil_dumps(d, JSON_COMPACT | JSON_SORT_KEYS);
     json_decref(d);
     snprintf(object, sizeof object, "form:%s:%d", qa_form_id(form), version);
     db_val_t v[] = {
@@ -108,6 +144,7 @@ done:
     db_res_free(res);
     free(text);
     qa_form_free(form);
+    json_decref(list);
     json_decref(doc);
 }
 
@@ -161,16 +198,14 @@ static bool inspector_valid(api_ctx_t *ctx, json_t *list, size_t i)
         invalid(ctx, field, msg);
         return false;
     }
+    static const char *const members[] = {"inspector_id", "name", "monthly_quota", NULL};
     const char *key;
     json_t *val;
     json_object_foreach(o, key, val)
     {
         (void)val;
         if (strcmp(key, "inspector_id") && strcmp(key, "name") && strcmp(key, "monthly_quota")) {
-            char q[QA_ID_MAX + 4];
-            qa_form_quote(q, sizeof q, key);
-            snprintf(msg, sizeof msg, "%s: unknown member \"%s\"", field, q);
-            invalid(ctx, field, msg);
+            unknown_member(ctx, field, key, members);
             return false;
         }
     }
@@ -200,6 +235,10 @@ static bool inspector_valid(api_ctx_t *ctx, json_t *list, size_t i)
 
 void api_qa_inspectors_put(api_ctx_t *ctx, db_t *db)
 {
+    static const char *const members[] = {"month", "inspectors", NULL};
+    bool dry_run;
+    if (!api_dry_run(ctx, &dry_run))
+        return;
     json_t *doc = api_body_json(ctx);
     if (!doc)
         return;
@@ -213,7 +252,7 @@ void api_qa_inspectors_put(api_ctx_t *ctx, db_t *db)
     {
         (void)val;
         if (strcmp(key, "month") && strcmp(key, "inspectors")) {
-            invalid(ctx, key, "unknown member; the body is {\"month\", \"inspectors\"}");
+            unknown_member(ctx, "", key, members);
             goto done;
         }
     }
@@ -252,9 +291,9 @@ void api_qa_inspectors_put(api_ctx_t *ctx, db_t *db)
                      "monthly_quota) VALUES (?, ?, ?, ?, ?)",
                      v, 5, NULL);
     }
-    if (rc == ST_OK) {
+    if (rc == ST_OK && !dry_run) {
         json_t *d = json_pack("{s:s, s:O}", "month", month, "inspectors", list);
-        char *dtext = json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS);
+        char *dtext = jsonutil_dumps(d, JSON_COMPACT | JSON_SORT_KEYS);
         json_decref(d);
         char object[32];
         snprintf(object, sizeof object, "inspectors:%s", month);
@@ -262,12 +301,17 @@ void api_qa_inspectors_put(api_ctx_t *ctx, db_t *db)
                           dtext ? dtext : "{}");
         free(dtext);
     }
-    if (rc == ST_OK)
+    if (rc == ST_OK && dry_run)
+        db_rollback(db); /* a dry run keeps nothing */
+    else if (rc == ST_OK)
         rc = db_commit(db);
-    if (rc == ST_OK)
-        api_json(ctx, 200,
-                 json_pack("{s:s, s:I}", "month", month, "inspectors",
-                           (json_int_t)json_array_size(list)));
+    if (rc == ST_OK) {
+        json_t *out = json_pack("{s:s, s:I}", "month", month, "inspectors",
+                                (json_int_t)json_array_size(list));
+        if (dry_run)
+            json_object_set_new(out, "dry_run", json_true());
+        api_json(ctx, 200, out);
+    }
 done:
     if (rc != ST_OK) {
         db_rollback(db);
@@ -279,8 +323,8 @@ done:
 /* A streaming QA upload of one kind (the contacts endpoint's flow, api_ingest.c). */
 static void qa_upload(api_ctx_t *ctx, db_t *db, qa_kind kind)
 {
-    bool lenient;
-    if (!api_ingest_mode(ctx, &lenient))
+    batch_mode_t mode;
+    if (!api_batch_mode(ctx, &mode))
         return;
     ingest_format fmt;
     if (ingest_format_from_content_type(httpd_header(ctx->req, "content-type"), &fmt) != ST_OK ||
@@ -292,7 +336,7 @@ static void qa_upload(api_ctx_t *ctx, db_t *db, qa_kind kind)
     qa_ingest_t *g = NULL;
     char err[512] = "";
     int rc =
-        qa_ingest_begin(db, &ctx->tenant, ctx->who.actor, kind, fmt, lenient, &g, err, sizeof err);
+        qa_ingest_begin(db, &ctx->tenant, ctx->who.actor, kind, fmt, mode, &g, err, sizeof err);
     if (rc != ST_OK) {
         api_db_error(ctx, rc, db);
         return;

@@ -17,6 +17,7 @@
 
 #include "api.h"
 #include "audit.h"
+#include "faults.h"
 #include "report_store.h"
 #include "rfc3339.h"
 #include "server.h"
@@ -44,17 +45,29 @@ void api_reports_create(api_ctx_t *ctx, db_t *db)
     json_t *gen = json_object_get(body, "generated_at");
     int64_t generated_at = (int64_t)time(NULL);
     char err[512] = "";
+    json_t *details = NULL;
     const char *key;
     json_t *v;
     json_object_foreach(body, key, v)
     {
         if (strcmp(key, "period") && strcmp(key, "template") && strcmp(key, "generated_at")) {
-            snprintf(err, sizeof err, "unknown member '%.64s'", key);
+            static const char *const members[] = {"period", "template", "generated_at", NULL};
+            char list[80];
+            snprintf(err, sizeof err, "unknown member '%.64s' (one of: %s)", key,
+                     faults_join(members, list, sizeof list));
+            details = json_pack("{s:s, s:o}", "field", key, "valid", faults_names_json(members));
             break;
         }
     }
     if (!err[0] && (!period || !tpl))
         snprintf(err, sizeof err, "period and template are required strings");
+    if (!err[0] && !rstore_template_audience(tpl)) {
+        const char *names[RSTORE_TEMPLATES + 1];
+        rstore_template_names(names);
+        api_invalid_choice(ctx, "template", tpl, names);
+        json_decref(body);
+        return;
+    }
     if (!err[0] && gen) {
         int64_t us = 0;
         const char *s = json_string_value(gen);
@@ -74,10 +87,12 @@ void api_reports_create(api_ctx_t *ctx, db_t *db)
                            "status_url", url));
         jobs_wake(ctx->srv->jobs);
     } else if (rc == ST_ERR_INVALID) {
-        api_error(ctx, 400, "invalid", err, NULL);
+        api_error(ctx, 400, "invalid", err, details);
+        details = NULL;
     } else {
         api_db_error(ctx, rc, db);
     }
+    json_decref(details);
     json_decref(body);
 }
 

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "faults.h"
 #include "status.h"
 
 /* A tenant as JSON. */
@@ -20,7 +21,7 @@ static const char *body_string(api_ctx_t *ctx, json_t *body, const char *key)
     if (!json_is_string(v)) {
         char msg[128];
         snprintf(msg, sizeof msg, "%s: a string is required", key);
-        api_error(ctx, 400, "invalid", msg, json_pack("[{s:s}]", "field", key));
+        api_error(ctx, 400, "invalid", msg, json_pack("{s:s}", "field", key));
         return NULL;
     }
     return json_string_value(v);
@@ -37,9 +38,11 @@ static bool body_only(api_ctx_t *ctx, json_t *body, const char *const *allowed)
         for (const char *const *a = allowed; *a && !ok; a++)
             ok = strcmp(*a, key) == 0;
         if (!ok) {
-            char msg[160];
-            snprintf(msg, sizeof msg, "unknown member '%.100s'", key);
-            api_error(ctx, 400, "invalid", msg, json_pack("[{s:s}]", "field", key));
+            char list[160], msg[320];
+            snprintf(msg, sizeof msg, "unknown member '%.100s' (one of: %s)", key,
+                     faults_join(allowed, list, sizeof list));
+            api_error(ctx, 400, "invalid", msg,
+                      json_pack("{s:s, s:o}", "field", key, "valid", faults_names_json(allowed)));
             return false;
         }
     }
@@ -105,14 +108,15 @@ void api_tokens_create(api_ctx_t *ctx, db_t *db)
         goto done;
     role_t role;
     if (auth_role_parse(role_name, &role) != ST_OK) {
-        api_error(ctx, 400, "invalid", "role: one of admin, manager, ingest, client, auditor",
-                  json_pack("[{s:s}]", "field", "role"));
+        const char *roles[AUTH_ROLES + 1];
+        auth_role_names(roles);
+        api_invalid_choice(ctx, "role", role_name, roles);
         goto done;
     }
     json_t *tenants = json_object_get(body, "tenants");
     if (tenants && !json_is_array(tenants)) {
         api_error(ctx, 400, "invalid", "tenants: an array of tenant slugs",
-                  json_pack("[{s:s}]", "field", "tenants"));
+                  json_pack("{s:s}", "field", "tenants"));
         goto done;
     }
     size_t n = json_array_size(tenants);
@@ -121,13 +125,13 @@ void api_tokens_create(api_ctx_t *ctx, db_t *db)
         slugs[i] = json_string_value(json_array_get(tenants, i));
         if (!slugs[i]) {
             api_error(ctx, 400, "invalid", "tenants: an array of tenant slugs",
-                      json_pack("[{s:s}]", "field", "tenants"));
+                      json_pack("{s:s}", "field", "tenants"));
             goto done;
         }
     }
     json_t *lv = json_object_get(body, "label");
     if (lv && !json_is_string(lv)) {
-        api_error(ctx, 400, "invalid", "label: a string", json_pack("[{s:s}]", "field", "label"));
+        api_error(ctx, 400, "invalid", "label: a string", json_pack("{s:s}", "field", "label"));
         goto done;
     }
     const char *label = lv ? json_string_value(lv) : "";

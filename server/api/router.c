@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "chan.h"
+#include "jsonutil.h"
 #include "log.h"
 #include "server.h"
 #include "status.h"
@@ -131,7 +132,7 @@ void router_on_headers(void *arg, httpd_req_t *req, size_t *max_body)
                  allow);
         json_t *doc =
             json_pack("{s:{s:s, s:s}}", "error", "code", "method_not_allowed", "message", msg);
-        char *text = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        char *text = jsonutil_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
         httpd_respond(req, 405, "application/json", hdr, text, text ? strlen(text) : 0);
         free(text);
         json_decref(doc);
@@ -173,6 +174,29 @@ static void ctx_free(api_ctx_t *ctx)
     free(ctx);
 }
 
+/* 403 naming the roles that may use the route (a global route, or admin on a tenant route). */
+static void route_forbid(api_ctx_t *ctx, const route_t *r)
+{
+    json_t *roles = router_roles_json(r->roles);
+    char list[96] = "", msg[320];
+    for (size_t i = 0; i < json_array_size(roles); i++) {
+        size_t used = strlen(list);
+        snprintf(list + used, sizeof list - used, "%s%s",
+                 i == 0                            ? ""
+                 : i + 1 == json_array_size(roles) ? " or "
+                                                   : ", ",
+                 json_string_value(json_array_get(roles, i)));
+    }
+    bool admin = ctx->who.role == ROLE_ADMIN;
+    const char *role = auth_role_name(ctx->who.role);
+    snprintf(msg, sizeof msg, "a%s %s token may not %s %s; this route is for a%s %s token (%s)",
+             strchr("aeiou", role[0]) ? "n" : "", role, ctx->req->method, r->pattern,
+             strchr("aeiou", list[0]) ? "n" : "", list,
+             admin ? "admin creates tenants and tokens: issue one with POST /v1/tokens"
+                   : "an admin issues tokens");
+    api_error(ctx, 403, "forbidden", msg, json_pack("{s:o}", "roles", roles));
+}
+
 /* On a worker: authenticate, apply the tenancy gate and roles, run the handler. */
 static void router_work(db_t *db, void *arg)
 {
@@ -199,6 +223,10 @@ static void router_work(db_t *db, void *arg)
     bool scoped = router_tenant_scoped(r);
     if (scoped) {
         rc = tenant_resolve(db, &ctx->who, ctx->params[0], &ctx->tenant);
+        if (rc == ST_OK && !(r->roles & ctx->who.role) && ctx->who.role == ROLE_ADMIN) {
+            route_forbid(ctx, r); /* admin sees every tenant: saying why reveals nothing */
+            return;
+        }
         if (rc == ST_OK && !(r->roles & ctx->who.role))
             rc = ST_ERR_NOT_FOUND; /* a role that may not use the route sees nothing there */
         if (rc == ST_ERR_NOT_FOUND) {
@@ -214,7 +242,7 @@ static void router_work(db_t *db, void *arg)
         memmove(ctx->params, ctx->params + 1, (ctx->nparams - 1) * sizeof *ctx->params);
         ctx->nparams--;
     } else if (!(r->roles & ctx->who.role)) {
-        api_error(ctx, 403, "forbidden", "this token's role may not do that", NULL);
+        route_forbid(ctx, r); /* a global route reveals no tenant */
         return;
     }
     r->handler(ctx, db);
@@ -243,7 +271,7 @@ static void router_done(void *arg)
         if (ctx->err_details)
             json_object_set(e, "details", ctx->err_details);
         json_t *doc = json_pack("{s:o}", "error", e);
-        char *text = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        char *text = jsonutil_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
         httpd_respond(req, ctx->status, "application/json", ctx->extra_headers, text,
                       text ? strlen(text) : 0);
         free(text);
@@ -252,8 +280,8 @@ static void router_done(void *arg)
         httpd_respond(req, ctx->status, ctx->content_type, ctx->extra_headers, ctx->raw.data,
                       ctx->raw.len);
     } else {
-        char *text = json_dumps(ctx->json ? ctx->json : json_null(),
-                                JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
+        char *text = jsonutil_dumps(ctx->json ? ctx->json : json_null(),
+                                    JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
         httpd_respond(req, ctx->status, "application/json", ctx->extra_headers, text,
                       text ? strlen(text) : 0);
         free(text);
@@ -424,7 +452,7 @@ void router_print(FILE *out)
             json_pack("{s:s, s:s, s:o, s:b, s:b}", "method", routes[i].method, "pattern",
                       routes[i].pattern, "roles", roles, "tenant_scoped",
                       router_tenant_scoped(&routes[i]), "authenticated", routes[i].roles != 0);
-        char *t = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        char *t = jsonutil_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
         fprintf(out, "%s\n", t);
         free(t);
         json_decref(o);

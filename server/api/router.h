@@ -6,8 +6,11 @@
  * Order of checks, identical for every route: unknown path -> 404; known
  * path, other method -> 405; then on a worker: missing or bad token -> 401;
  * tenant-scoped route whose role or tenant the caller may not see -> 404
- * (never 403, which would reveal that the tenant exists); global route the
- * role may not use -> 403; then the handler.
+ * (never 403, which would reveal that the tenant exists), except an admin
+ * token on a tenant route of other roles (ingest, contract, metrics,
+ * reports, QA) -> 403 naming the roles that may (admin sees every tenant,
+ * so this reveals nothing); global route the role may not use -> 403; then
+ * the handler.
  *
  * router_on_headers()/router_on_request() are the httpd callbacks; they run
  * on the loop thread.

@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "httpd.h"
 #include "ingest.h"
+#include "jsonutil.h"
 #include "qa_ingest.h"
 #include "rollup.h"
 #include "status.h"
@@ -79,6 +80,7 @@ int cli_ingest(config_t *cfg, int argc, char **argv)
 {
     const char *slug = NULL, *path = NULL, *fmt_name = NULL, *mode = "strict";
     const char *kind_name = "contacts";
+    bool dry_run = false;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--format") == 0 && i + 1 < argc)
             fmt_name = argv[++i];
@@ -86,6 +88,8 @@ int cli_ingest(config_t *cfg, int argc, char **argv)
             kind_name = argv[++i];
         else if (strcmp(argv[i], "--mode") == 0 && i + 1 < argc)
             mode = argv[++i];
+        else if (strcmp(argv[i], "--dry-run") == 0)
+            dry_run = true;
         else if (!slug && argv[i][0] != '-')
             slug = argv[i];
         else if (!path && argv[i][0] != '-')
@@ -108,6 +112,8 @@ int cli_ingest(config_t *cfg, int argc, char **argv)
              "Formats, every column and an example file of each: docs/formats/ in the\n"
              "repository (contacts.md, queue_log.md, evaluations.md, calibrations.md,\n"
              "appeals.md); the examples are in docs/examples/.");
+        puts("       --dry-run: validate and count completely, keep nothing (the receipt says\n"
+             "       \"dry_run\": true and \"would_commit\"; the exit code is the verdict)");
         return cli_wants_help(argc, argv) ? 0 : 2;
     }
     FILE *f = fopen(path, "rb");
@@ -129,10 +135,9 @@ int cli_ingest(config_t *cfg, int argc, char **argv)
         fprintf(stderr, "slattest: no tenant '%s'\n", slug);
         goto done;
     }
-    bool lenient = strcmp(mode, "lenient") == 0;
-    if ((is_qa ? qa_ingest_begin(db, &t, cli_actor(), kind, fmt, lenient, &ld.qa, err, sizeof err)
-               : ingest_begin(db, &t, cli_actor(), fmt, lenient, &ld.cdrs, err, sizeof err)) !=
-        ST_OK) {
+    batch_mode_t bm = {.lenient = strcmp(mode, "lenient") == 0, .dry_run = dry_run};
+    if ((is_qa ? qa_ingest_begin(db, &t, cli_actor(), kind, fmt, bm, &ld.qa, err, sizeof err)
+               : ingest_begin(db, &t, cli_actor(), fmt, bm, &ld.cdrs, err, sizeof err)) != ST_OK) {
         fprintf(stderr, "slattest: %s\n", err);
         goto done;
     }
@@ -161,7 +166,7 @@ int cli_ingest(config_t *cfg, int argc, char **argv)
         goto done;
     }
     json_t *receipt = ld.qa ? qa_ingest_receipt(ld.qa) : ingest_receipt(ld.cdrs);
-    char *text = json_dumps(receipt, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    char *text = jsonutil_dumps(receipt, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     printf("%s\n", text ? text : "{}");
     free(text);
     json_decref(receipt);

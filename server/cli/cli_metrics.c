@@ -227,7 +227,7 @@ int cli_metrics(config_t *cfg, int argc, char **argv)
     }
     json_object_set_new(out, "source", json_string(info.source ? info.source : ""));
     json_object_set_new(out, "total", total_json(sla_result_total(res)));
-    char *text = json_dumps(out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    char *text = jsonutil_dumps(out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     printf("%s\n", text ? text : "{}");
     free(text);
     code = 0;

@@ -206,19 +206,31 @@ done:
     return code;
 }
 
-/* `slattest contract SLUG FILE`: stores a contract version from a JSON file. */
+/* `slattest contract SLUG FILE [--dry-run]`: stores a contract version from a JSON file. */
 int cli_contract(config_t *cfg, int argc, char **argv)
 {
-    if (argc != 3 || cli_wants_help(argc, argv)) {
+    const char *args[2] = {NULL, NULL};
+    bool dry_run = false, bad = false;
+    size_t nargs = 0;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--dry-run") == 0)
+            dry_run = true;
+        else if (argv[i][0] != '-' && nargs < 2)
+            args[nargs++] = argv[i];
+        else
+            bad = true;
+    }
+    if (bad || nargs != 2 || cli_wants_help(argc, argv)) {
         puts("usage: slattest contract SLUG FILE.json\n"
              "Stores a new contract version (the JSON of PUT /v1/tenants/{t}/contract).\n"
              "Every key, its range and default: docs/contract.md in the repository; an\n"
              "example with every key: docs/examples/contract.json.");
+        puts("       --dry-run: validate completely and say what would be stored; store nothing");
         return cli_wants_help(argc, argv) ? 0 : 2;
     }
-    FILE *f = fopen(argv[2], "rb");
+    FILE *f = fopen(args[1], "rb");
     if (!f) {
-        fprintf(stderr, "slattest: cannot open %s\n", argv[2]);
+        fprintf(stderr, "slattest: cannot open %s\n", args[1]);
         return 1;
     }
     char text[CONTRACT_MAX_BYTES + 1];
@@ -228,18 +240,34 @@ int cli_contract(config_t *cfg, int argc, char **argv)
     if (!db)
         return 1;
     tenant_t t;
-    char err[512] = "";
-    int version = 0, code = 1;
-    json_t *doc = NULL;
-    if (tenant_by_slug(db, argv[1], &t) != ST_OK)
-        fprintf(stderr, "slattest: no tenant '%s'\n", argv[1]);
-    else if (cstore_put(db, &t, cli_actor(), text, n, &version, &doc, err, sizeof err) != ST_OK)
-        fprintf(stderr, "slattest: %s: %s\n", argv[2], err);
-    else {
-        printf("contract version %d stored for %s\n", version, t.slug);
+    char err[640] = "";
+    int code = 1;
+    json_t *details = NULL;
+    cstore_put_result_t res = {0};
+    if (tenant_by_slug(db, args[0], &t) != ST_OK) {
+        fprintf(stderr, "slattest: no tenant '%s'\n", args[0]);
+    } else if (cstore_put(db, &t, cli_actor(), text, n, dry_run, &res, err, sizeof err, &details) !=
+               ST_OK) {
+        json_t *list = json_object_get(details, "errors");
+        if (json_array_size(list) <= 1)
+            fprintf(stderr, "slattest: %s: %s\n", args[1], err);
+        for (size_t i = 0; json_array_size(list) > 1 && i < json_array_size(list); i++) {
+            json_t *e = json_array_get(list, i);
+            const char *path = json_string_value(json_object_get(e, "path"));
+            fprintf(stderr, "slattest: %s: %s%s%s\n", args[1], path, path[0] ? ": " : "",
+                    json_string_value(json_object_get(e, "message")));
+        }
+    } else if (dry_run) {
+        printf("dry run: contract version %d would be stored for %s%s; nothing was stored\n",
+               res.version, t.slug,
+               res.rollups_rebuilt ? " (its thresholds rebuild the rollups)" : "");
+        code = 0;
+    } else {
+        printf("contract version %d stored for %s\n", res.version, t.slug);
         code = 0;
     }
-    json_decref(doc);
+    json_decref(details);
+    json_decref(res.normalised);
     db_close(db);
     return code;
 }

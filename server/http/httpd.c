@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "hash.h"
+#include "jsonutil.h"
 #include "pct.h"
 #include "utf8.h"
 #include "xmem.h"
@@ -268,7 +269,7 @@ void httpd_respond(httpd_req_t *req, int status, const char *content_type,
 
 void httpd_respond_json(httpd_req_t *req, int status, const json_t *doc)
 {
-    char *text = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    char *text = jsonutil_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
     if (!text) {
         httpd_respond(req, 500, "application/json", NULL,
                       "{\"error\":{\"code\":\"internal\",\"message\":\"cannot encode\"}}", 55);

@@ -8,11 +8,16 @@
 #include <string.h>
 
 #include "audit.h"
+#include "faults.h"
 #include "hash.h"
+#include "jsonutil.h"
 #include "status.h"
+#include "tz.h"
 #include "xmem.h"
 
 static const uint8_t zero_digest[32]; /* until the body's digest is known */
+
+#define SLOT_S 900 /* seconds in the UTC slots batch_periods groups by */
 
 struct batch {
     db_t *db;
@@ -22,9 +27,14 @@ struct batch {
     char kind[32];
     char format[32];
     bool lenient;
+    bool dry_run;
     bool in_txn;
     bool committed;
+    bool would_commit; /* a dry run's verdict */
     bool hashed;
+    tz_t *tz;         /* the tenant's zone (NULL: UTC) */
+    json_t *periods;  /* {"YYYY-MM": n} */
+    json_t *warnings; /* [...] */
     EVP_MD_CTX *sha;
     uint64_t bytes;
     batch_counts_t counts;
@@ -49,17 +59,23 @@ static int insert_row(batch_t *b, const char *status)
     return rc;
 }
 
-int batch_begin(db_t *db, uint64_t tenant_id, const char *actor, const char *kind,
-                const char *format, bool lenient, batch_t **out, char *err, size_t errlen)
+int batch_begin(db_t *db, const tenant_t *t, const char *actor, const char *kind,
+                const char *format, batch_mode_t mode, batch_t **out, char *err, size_t errlen)
 {
     batch_t *b = xcalloc(1, sizeof *b);
+    uint64_t tenant_id = t->id;
     b->db = db;
     b->tenant_id = tenant_id;
     snprintf(b->actor, sizeof b->actor, "%s", actor);
     snprintf(b->kind, sizeof b->kind, "%s", kind);
     snprintf(b->format, sizeof b->format, "%s", format);
-    b->lenient = lenient;
+    b->lenient = mode.lenient;
+    b->dry_run = mode.dry_run;
     b->errors = json_array();
+    b->periods = json_object();
+    b->warnings = json_array();
+    if (tz_load(t->timezone, &b->tz, NULL, 0) != ST_OK)
+        b->tz = NULL; /* a tenant's zone was checked when it was created; UTC otherwise */
     b->sha = EVP_MD_CTX_new();
     EVP_DigestInit_ex(b->sha, EVP_sha256(), NULL);
     int rc = db_begin(db);
@@ -97,7 +113,8 @@ void batch_hash_done(batch_t *b)
     hash_hex(digest, 32, b->sha_hex);
 }
 
-void batch_note_error(batch_t *b, uint64_t line, const char *field, const char *message)
+void batch_note_error_valid(batch_t *b, uint64_t line, const char *field, const char *message,
+                            const char *const *valid)
 {
     if (json_array_size(b->errors) >= BATCH_MAX_ERRORS) {
         b->errors_truncated = true;
@@ -105,15 +122,28 @@ void batch_note_error(batch_t *b, uint64_t line, const char *field, const char *
     }
     json_t *e =
         json_pack("{s:I, s:s, s:s}", "line", (json_int_t)line, "field", field, "message", message);
+    if (e && valid)
+        json_object_set_new(e, "valid", faults_names_json(valid));
     if (e)
         json_array_append_new(b->errors, e);
 }
 
-void batch_reject_row(batch_t *b, uint64_t line, const char *field, const char *message)
+void batch_note_error(batch_t *b, uint64_t line, const char *field, const char *message)
+{
+    batch_note_error_valid(b, line, field, message, NULL);
+}
+
+void batch_reject_row_valid(batch_t *b, uint64_t line, const char *field, const char *message,
+                            const char *const *valid)
 {
     b->counts.rows++;
     b->counts.rejected++;
-    batch_note_error(b, line, field, message);
+    batch_note_error_valid(b, line, field, message, valid);
+}
+
+void batch_reject_row(batch_t *b, uint64_t line, const char *field, const char *message)
+{
+    batch_reject_row_valid(b, line, field, message, NULL);
 }
 
 batch_counts_t *batch_counts(batch_t *b)
@@ -160,7 +190,7 @@ static int audit_row(batch_t *b, const char *verb, json_t *extra)
                   b->sha_hex, "bytes", (json_int_t)b->bytes);
     if (extra)
         json_object_update(d, extra);
-    char *text = json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS);
+    char *text = jsonutil_dumps(d, JSON_COMPACT | JSON_SORT_KEYS);
     json_decref(d);
     char action[48], object[48];
     snprintf(action, sizeof action, "%s.%s", b->kind, verb);
@@ -174,6 +204,12 @@ int batch_commit(batch_t *b, json_t *extra)
 {
     batch_hash_done(b);
     int rc;
+    if (b->dry_run) { /* everything was applied and counted: keep none of it */
+        db_rollback(b->db);
+        b->in_txn = false;
+        b->would_commit = true;
+        return ST_OK;
+    }
     if ((rc = record_row(b, "committed")) != ST_OK ||
         (rc = audit_row(b, "ingest", extra)) != ST_OK || (rc = db_commit(b->db)) != ST_OK)
         return rc;
@@ -188,6 +224,8 @@ int batch_reject(batch_t *b, json_t *extra)
     db_rollback(b->db);
     b->in_txn = false;
     b->counts.inserted = b->counts.updated = b->counts.unchanged = 0;
+    if (b->dry_run)
+        return ST_OK; /* a dry run records no refusal either */
     int rc = db_begin(b->db);
     if (rc != ST_OK)
         return rc;
@@ -202,17 +240,82 @@ int batch_reject(batch_t *b, json_t *extra)
 json_t *batch_receipt(const batch_t *b, json_t *extra)
 {
     const batch_counts_t *c = &b->counts;
-    json_t *r =
-        json_pack("{s:I, s:s, s:s, s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:O, s:b, s:s, s:I}",
-                  "batch_id", (json_int_t)b->id, "kind", b->kind, "format", b->format, "mode",
-                  b->lenient ? "lenient" : "strict", "committed", b->committed, "rows",
-                  (json_int_t)c->rows, "inserted", (json_int_t)c->inserted, "updated",
-                  (json_int_t)c->updated, "unchanged", (json_int_t)c->unchanged, "rejected",
-                  (json_int_t)c->rejected, "errors", b->errors, "errors_truncated",
-                  b->errors_truncated, "sha256", b->sha_hex, "bytes", (json_int_t)b->bytes);
+    json_t *r = json_pack(
+        "{s:o, s:s, s:s, s:s, s:b, s:b, s:I, s:I, s:I, s:I, s:I, s:O, s:b, s:s, s:I}", "batch_id",
+        b->dry_run ? json_null() : json_integer((json_int_t)b->id), "kind", b->kind, "format",
+        b->format, "mode", b->lenient ? "lenient" : "strict", "dry_run", b->dry_run, "committed",
+        b->committed, "rows", (json_int_t)c->rows, "inserted", (json_int_t)c->inserted, "updated",
+        (json_int_t)c->updated, "unchanged", (json_int_t)c->unchanged, "rejected",
+        (json_int_t)c->rejected, "errors", b->errors, "errors_truncated", b->errors_truncated,
+        "sha256", b->sha_hex, "bytes", (json_int_t)b->bytes);
+    if (b->dry_run)
+        json_object_set_new(r, "would_commit", json_boolean(b->would_commit));
+    json_object_set(r, "periods", b->periods);
+    json_object_set(r, "warnings", b->warnings);
     if (extra)
         json_object_update(r, extra);
     return r;
+}
+
+void batch_local_month(const batch_t *b, int64_t utc_s, int *year, int *month)
+{
+    tz_civil_t c;
+    if (b->tz) {
+        tz_to_local(b->tz, utc_s, &c);
+        *year = c.year;
+        *month = c.month;
+        return;
+    }
+    int d;
+    int64_t days = utc_s >= 0 ? utc_s / 86400 : -((-utc_s + 86399) / 86400);
+    tz_civil_from_days(days, year, month, &d);
+}
+
+int batch_periods(batch_t *b, const char *slots_sql, bool tenant_param)
+{
+    db_res_t *res = NULL;
+    db_val_t v[] = {db_u64(b->tenant_id)};
+    int rc = db_exec(b->db, slots_sql, v, tenant_param ? 1 : 0, &res);
+    if (rc != ST_OK)
+        return rc;
+    /* Months as year * 12 + month - 1, with their counts, kept sorted. */
+    size_t n = 0, cap = 4;
+    int64_t(*months)[2] = xcalloc(cap, sizeof *months);
+    while (db_res_next(res)) {
+        int y, m;
+        batch_local_month(b, db_res_i64(res, 0) * SLOT_S, &y, &m);
+        int64_t key = (int64_t)y * 12 + m - 1, count = db_res_i64(res, 1);
+        size_t i = 0;
+        while (i < n && months[i][0] < key)
+            i++;
+        if (i < n && months[i][0] == key) {
+            months[i][1] += count;
+            continue;
+        }
+        if (n == cap)
+            months = xrealloc(months, (cap *= 2) * sizeof *months);
+        memmove(months + i + 1, months + i, (n - i) * sizeof *months);
+        months[i][0] = key;
+        months[i][1] = count;
+        n++;
+    }
+    db_res_free(res);
+    json_object_clear(b->periods);
+    for (size_t i = 0; i < n; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "%04d-%02d", (int)(months[i][0] / 12),
+                 (int)(months[i][0] % 12) + 1);
+        json_object_set_new(b->periods, name, json_integer((json_int_t)months[i][1]));
+    }
+    free(months);
+    return ST_OK;
+}
+
+void batch_warn(batch_t *b, json_t *warning)
+{
+    if (json_array_size(b->warnings) < BATCH_MAX_WARNINGS)
+        json_array_append(b->warnings, warning);
+    json_decref(warning);
 }
 
 uint64_t batch_id(const batch_t *b)
@@ -235,9 +338,19 @@ bool batch_lenient(const batch_t *b)
     return b->lenient;
 }
 
+bool batch_dry_run(const batch_t *b)
+{
+    return b->dry_run;
+}
+
 bool batch_committed(const batch_t *b)
 {
     return b->committed;
+}
+
+bool batch_accepted(const batch_t *b)
+{
+    return b->committed || b->would_commit;
 }
 
 uint64_t batch_bytes(const batch_t *b)
@@ -253,6 +366,9 @@ void batch_free(batch_t *b)
         db_rollback(b->db);
     EVP_MD_CTX_free(b->sha);
     json_decref(b->errors);
+    json_decref(b->periods);
+    json_decref(b->warnings);
+    tz_free(b->tz);
     free(b);
 }
 

@@ -50,11 +50,16 @@ typedef struct cdr {
 } cdr_t;
 
 /* A rejected row: the 1-based line of the input it started on, the field
- * (column name, or "" for the row as a whole) and a message for people. */
+ * (column name, or "" for the row as a whole) and a message for people.
+ * valid: when the error is about a name or value that is not one of a
+ * fixed set (an unknown column or key, a wrong outcome or channel, a
+ * missing required column), that set (static strings, NULL-ended); else
+ * NULL. */
 typedef struct cdr_error {
     uint64_t line;
     char field[48];
-    char message[200];
+    char message[512];
+    const char *const *valid;
 } cdr_error_t;
 
 /* Where a reader delivers rows.  Either callback may return a negative

@@ -1,61 +1,84 @@
 /* cdr_csv.c - contacts as CSV with a header row (see cdr_reader.h). */
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cdr_reader_int.h"
+#include "faults.h"
 #include "status.h"
 #include "xmem.h"
 
-/* Records a fatal error about a header column, named in the field and the
- * message: `what "name"why`. */
-static int header_fail(cdr_reader_t *r, uint64_t line, const csv_field_t *name, const char *what,
-                       const char *why)
+/* Records one fault of the header: the first as the reader's fatal error,
+ * the others after it, so that every fault is named at once. */
+__attribute__((format(printf, 6, 7))) static void header_fault(cdr_reader_t *r, size_t *nfaults,
+                                                               uint64_t line, const char *field,
+                                                               const char *const *valid,
+                                                               const char *fmt, ...)
 {
-    char shown[CDR_NAME_MAX];
-    cdr_reader_copy_name(shown, sizeof shown, name->ptr, name->len);
-    return cdr_reader_fail(r, ST_ERR_INVALID, line, shown, "%s \"%s\"%s", what, shown, why);
+    char msg[sizeof r->error.message];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if ((*nfaults)++ == 0) {
+        cdr_reader_fail(r, ST_ERR_INVALID, line, field, "%s", msg);
+        r->error.valid = valid;
+    } else {
+        cdr_reader_also(r, line, field, valid, "%s", msg);
+    }
 }
 
-/* Maps the header's columns to fields; every problem is fatal. */
+/* Maps the header's columns to fields; every problem is fatal, and all of them are named. */
 static int csv_header(cdr_reader_t *r, const csv_field_t *f, size_t n, uint64_t line)
 {
     cdr_csv_state_t *s = &r->csv;
     int seen[CDR_F_COUNT] = {0};
+    size_t nfaults = 0;
+    char known[400];
+    faults_join(cdr_field_names(), known, sizeof known);
     s->col_field = xcalloc(n, sizeof *s->col_field);
     s->col_name = xcalloc(n, sizeof *s->col_name);
     s->ncols = n;
     for (size_t i = 0; i < n; i++) {
-        if (f[i].len == 0)
-            return cdr_reader_fail(r, ST_ERR_INVALID, line, "", "column %zu has an empty name",
-                                   i + 1);
-        if (cdr_validate_text(f[i].ptr, f[i].len) != CDR_TEXT_OK)
-            return cdr_reader_fail(r, ST_ERR_INVALID, line, "",
-                                   "the name of column %zu is not valid UTF-8 or has a NUL byte",
-                                   i + 1);
-        cdr_reader_copy_name(s->col_name[i], CDR_NAME_MAX, f[i].ptr, f[i].len);
-        int fld = cdr_field_lookup(f[i].ptr, f[i].len);
-        if (fld >= 0) {
-            if (seen[fld])
-                return header_fail(r, line, &f[i], "duplicate column", "");
-            seen[fld] = 1;
-            s->col_field[i] = fld;
+        s->col_field[i] = -1;
+        if (f[i].len == 0) {
+            header_fault(r, &nfaults, line, "", NULL, "column %zu has an empty name", i + 1);
             continue;
         }
-        if (f[i].len < 2 || memcmp(f[i].ptr, "x_", 2) != 0)
-            return header_fail(r, line, &f[i], "unknown column",
-                               " (names are exact and case-sensitive; prefix a column with x_ "
-                               "to have it ignored)");
+        if (cdr_validate_text(f[i].ptr, f[i].len) != CDR_TEXT_OK) {
+            header_fault(r, &nfaults, line, "", NULL,
+                         "the name of column %zu is not valid UTF-8 or has a NUL byte", i + 1);
+            continue;
+        }
+        char *shown = s->col_name[i];
+        cdr_reader_copy_name(shown, CDR_NAME_MAX, f[i].ptr, f[i].len);
+        int fld = cdr_field_lookup(f[i].ptr, f[i].len);
+        bool dup = false;
         for (size_t j = 0; j < i; j++)
-            if (s->col_field[j] < 0 && f[j].len == f[i].len &&
-                memcmp(f[j].ptr, f[i].ptr, f[i].len) == 0)
-                return header_fail(r, line, &f[i], "duplicate column", "");
-        s->col_field[i] = -1;
+            dup = dup || (f[j].len == f[i].len && memcmp(f[j].ptr, f[i].ptr, f[i].len) == 0);
+        if (dup) {
+            header_fault(r, &nfaults, line, shown, NULL, "duplicate column \"%s\"", shown);
+        } else if (fld >= 0) {
+            seen[fld] = 1;
+            s->col_field[i] = fld;
+        } else if (f[i].len < 2 || memcmp(f[i].ptr, "x_", 2) != 0) {
+            header_fault(r, &nfaults, line, shown, cdr_field_names(),
+                         "unknown column \"%s\" (names are exact and case-sensitive; prefix a "
+                         "column with x_ to have it ignored; known columns: %s)",
+                         shown, known);
+        }
     }
+    char required[120];
+    faults_join(cdr_required_names(), required, sizeof required);
     for (int fld = 0; fld < CDR_F_COUNT; fld++)
         if (cdr_field_required((cdr_field)fld) && !seen[fld])
-            return cdr_reader_fail(r, ST_ERR_INVALID, line, cdr_field_name((cdr_field)fld),
-                                   "required column \"%s\" is missing",
-                                   cdr_field_name((cdr_field)fld));
+            header_fault(r, &nfaults, line, cdr_field_name((cdr_field)fld), cdr_required_names(),
+                         "required column \"%s\" is missing (required: %s)",
+                         cdr_field_name((cdr_field)fld), required);
+    if (nfaults)
+        return ST_ERR_INVALID;
     s->header_done = 1;
     return ST_OK;
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cdr_reader_int.h"
+#include "faults.h"
 #include "status.h"
 
 enum json_state {
@@ -288,11 +289,13 @@ static int object_row(cdr_reader_t *r, json_t *obj, uint64_t line)
         if (f < 0) {
             if (klen >= 2 && key[0] == 'x' && key[1] == '_')
                 continue;
+            char known[400];
             cdr_reader_copy_name(name, sizeof name, key, klen);
-            return cdr_reader_reject(r, line, name,
-                                     "unknown key \"%s\" (names are exact and case-sensitive; "
-                                     "prefix a key with x_ to have it ignored)",
-                                     name);
+            return cdr_reader_reject_valid(
+                r, line, name, cdr_field_names(),
+                "unknown key \"%s\" (names are exact and case-sensitive; prefix a key with x_ "
+                "to have it ignored; known keys: %s)",
+                name, faults_join(cdr_field_names(), known, sizeof known));
         }
         const char *why = value_text(&r->json, (cdr_field)f, val, &row.v[f]);
         if (why)

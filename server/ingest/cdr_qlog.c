@@ -22,6 +22,7 @@
 #define QLOG_FNV_OFFSET 14695981039346656037ULL
 #define QLOG_FNV_PRIME  1099511628211ULL
 #define QLOG_HASH_HEX   16 /* hex digits of the call_id fallback hash */
+#define QLOG_SLACK_S    1  /* how far Asterisk's logged waits and the line epochs may disagree */
 
 typedef struct qlog_span {
     const char *p;
@@ -35,8 +36,9 @@ typedef enum qlog_ev {
     EV_COMPLETE, /* answered end, calltime in data2 */
     EV_TRANSFER, /* answered + transferred, calltime in data4 */
     EV_ATXFER,   /* answered + transferred, calltime next-to-last */
-    EV_ABANDON,
-    EV_EXIT, /* overflow */
+    EV_ABANDON,  /* wait time in data3 */
+    EV_EXIT,     /* overflow, wait time in data3 */
+    EV_EXIT_KEY, /* overflow, wait time in data4 (data1 is the key) */
     EV_SKIP,
 } qlog_ev;
 
@@ -47,7 +49,7 @@ static const struct {
     {"ENTERQUEUE", EV_ENTER},        {"CONNECT", EV_CONNECT},   {"COMPLETEAGENT", EV_COMPLETE},
     {"COMPLETECALLER", EV_COMPLETE}, {"TRANSFER", EV_TRANSFER}, {"BLINDTRANSFER", EV_TRANSFER},
     {"ATTENDEDTRANSFER", EV_ATXFER}, {"ABANDON", EV_ABANDON},   {"EXITWITHTIMEOUT", EV_EXIT},
-    {"EXITWITHKEY", EV_EXIT},        {"EXITEMPTY", EV_EXIT},
+    {"EXITWITHKEY", EV_EXIT_KEY},    {"EXITEMPTY", EV_EXIT},
 };
 
 static const char *const kind_names[QLOG_K_COUNT] = {
@@ -89,6 +91,7 @@ struct qlog {
     int finished;
     int failed;      /* sticky negative code, or 0 */
     uint64_t lineno; /* 1-based number of the line being read */
+    uint64_t damaged_lines[QLOG_DAMAGED_LISTED];
     char errmsg[200];
     qlog_entry_t **buckets;
     size_t nbuckets; /* a power of two */
@@ -383,6 +386,10 @@ static int qlog_emit(qlog_t *q, qlog_entry_t *e, int64_t ended, cdr_outcome outc
     if (outcome == CDR_ANSWERED) {
         memcpy(r.agent_id, e->o.agent, sizeof r.agent_id);
         r.answered_us = e->o.connected * 1000000;
+        /* The logged hold time may put answered_at a second past the end event's epoch
+         * (Asterisk's clock and the lines' epochs differ by that much); more is an error. */
+        if (r.ended_us < r.answered_us && r.answered_us - r.ended_us <= QLOG_SLACK_S * 1000000)
+            r.ended_us = r.answered_us;
         r.talk_s = (int32_t)talk;
         r.transferred = (int8_t)transferred;
     } else {
@@ -434,20 +441,23 @@ static int qlog_on_enter(qlog_t *q, qlog_span_t *f, size_t nf, int64_t epoch, ql
     return ST_OK;
 }
 
-/* CONNECT: the agent who answered; a repeat is a duplicate or a conflict. */
-static int qlog_on_connect(qlog_t *q, const qlog_span_t *agent, int64_t epoch, qlog_entry_t *e,
-                           const cdr_sink_t *sink)
+/* CONNECT: the agent who answered, at `answered` (ENTERQUEUE + the logged
+ * hold time, or the line's epoch when none was logged); a repeat is a
+ * duplicate or a conflict. */
+static int qlog_on_connect(qlog_t *q, const qlog_span_t *agent, int64_t epoch, int64_t answered,
+                           qlog_entry_t *e, const cdr_sink_t *sink)
 {
     if (e->o.connected != QLOG_NOT_CONNECTED) {
-        if (e->o.connected == epoch && strlen(e->o.agent) == agent->n &&
-            memcmp(e->o.agent, agent->p, agent->n) == 0) {
+        /* An open contact stored before hold times were read kept the epoch. */
+        if ((e->o.connected == answered || e->o.connected == epoch) &&
+            strlen(e->o.agent) == agent->n && memcmp(e->o.agent, agent->p, agent->n) == 0) {
             q->st.duplicates++;
             return ST_OK;
         }
         return qlog_reject(q, sink, 1, e, "event", "second CONNECT for a contact answered by %s",
                            e->o.agent);
     }
-    e->o.connected = epoch;
+    e->o.connected = answered;
     qlog_copy_id(e->o.agent, agent->p, agent->n);
     return ST_OK;
 }
@@ -472,6 +482,23 @@ static qlog_ev qlog_classify(const qlog_span_t *ev, int *kind, const char **name
     return EV_SKIP;
 }
 
+/* The field index of the wait Asterisk logged for an event (CONNECT's hold
+ * time, the wait time of an abandon or an exit), or 0 when it logs none. */
+static size_t qlog_wait_field(qlog_ev ev)
+{
+    switch (ev) {
+    case EV_CONNECT:
+        return 5; /* data1 */
+    case EV_ABANDON:
+    case EV_EXIT:
+        return 7; /* data3 */
+    case EV_EXIT_KEY:
+        return 8; /* data4 */
+    default:
+        return 0;
+    }
+}
+
 /* One complete line (without LF): the whole state machine. */
 static int qlog_line(qlog_t *q, const char *p, size_t n, const cdr_sink_t *sink)
 {
@@ -482,6 +509,16 @@ static int qlog_line(qlog_t *q, const char *p, size_t n, const cdr_sink_t *sink)
         return ST_OK;
     if (n > q->lim.max_line)
         return qlog_reject(q, sink, 0, NULL, "", "line is longer than %zu bytes", q->lim.max_line);
+    if (memchr(p, '\0', n)) { /* what a crash leaves: zeroed blocks where lines were */
+        q->st.damaged++;
+        if (q->st.damaged <= QLOG_DAMAGED_LISTED)
+            q->damaged_lines[q->st.damaged - 1] = q->lineno;
+        return qlog_reject(
+            q, sink, 0, NULL, "",
+            "the line contains NUL bytes: the log was damaged (a crash while "
+            "Asterisk wrote it?); strict mode refuses the upload, lenient mode "
+            "(?mode=lenient, --mode lenient) skips damaged lines and loads the rest");
+    }
 
     qlog_span_t f[QLOG_MAX_FIELDS];
     size_t nf = 0;
@@ -561,6 +598,17 @@ static int qlog_line(qlog_t *q, const char *p, size_t n, const cdr_sink_t *sink)
         if (why)
             return qlog_reject(q, sink, 0, drop, "agent", "%s", why);
     }
+    /* The wait Asterisk logged (whole seconds since its own ENTERQUEUE time);
+     * absent in some versions' lines: then the epochs are used. */
+    size_t wi = qlog_wait_field(ev);
+    int64_t logged = -1;
+    if (wi > 0 && wi < nf && wi < QLOG_MAX_FIELDS && f[wi].n > 0 &&
+        !qlog_parse_uint(f[wi].p, f[wi].n, INT32_MAX, &logged)) {
+        char fname[32];
+        snprintf(fname, sizeof fname, "data%zu", wi - 4);
+        return qlog_reject(q, sink, 0, drop, fname, "%s %s is not whole seconds >= 0", evname,
+                           ev == EV_CONNECT ? "hold time" : "wait time");
+    }
 
     if (ev == EV_ENTER)
         return qlog_on_enter(q, f, nf, epoch, e);
@@ -571,7 +619,8 @@ static int qlog_line(qlog_t *q, const char *p, size_t n, const cdr_sink_t *sink)
     int connected = e->o.connected != QLOG_NOT_CONNECTED;
     switch (ev) {
     case EV_CONNECT:
-        return qlog_on_connect(q, &f[3], epoch, e, sink);
+        return qlog_on_connect(q, &f[3], epoch, logged >= 0 ? e->o.entered + logged : epoch, e,
+                               sink);
     case EV_COMPLETE:
     case EV_TRANSFER:
     case EV_ATXFER:
@@ -581,9 +630,12 @@ static int qlog_line(qlog_t *q, const char *p, size_t n, const cdr_sink_t *sink)
         return qlog_emit(q, e, epoch, CDR_ANSWERED, talk, ev != EV_COMPLETE, sink);
     case EV_ABANDON:
     case EV_EXIT:
+    case EV_EXIT_KEY:
         if (connected)
             return qlog_reject(q, sink, 1, e, "event", "%s after CONNECT", evname);
-        return qlog_emit(q, e, epoch, ev == EV_ABANDON ? CDR_ABANDONED : CDR_OVERFLOW, 0, 0, sink);
+        /* It left the queue after the wait Asterisk logged. */
+        return qlog_emit(q, e, logged >= 0 ? e->o.entered + logged : epoch,
+                         ev == EV_ABANDON ? CDR_ABANDONED : CDR_OVERFLOW, 0, 0, sink);
     default:
         return ST_ERR_INTERNAL;
     }
@@ -687,6 +739,12 @@ int qlog_finish(qlog_t *q, const cdr_sink_t *sink)
 void qlog_stats(const qlog_t *q, qlog_stats_t *out)
 {
     *out = q->st;
+}
+
+size_t qlog_damaged_lines(const qlog_t *q, const uint64_t **lines)
+{
+    *lines = q->damaged_lines;
+    return q->st.damaged < QLOG_DAMAGED_LISTED ? (size_t)q->st.damaged : QLOG_DAMAGED_LISTED;
 }
 
 const char *qlog_kind_name(int kind)

@@ -7,23 +7,46 @@
  * "Contact outcomes":
  *
  *   ENTERQUEUE                      opens a contact (offered_at = its epoch)
- *   CONNECT                         answers it: answered_at = its epoch,
- *                                   agent_id = its agent field
+ *   CONNECT|holdtime|bridged|ring   answers it: answered_at = offered_at +
+ *                                   holdtime (data1, the wait Asterisk
+ *                                   logged), agent_id = its agent field
  *   COMPLETEAGENT, COMPLETECALLER   end it answered, talk_s = data2 (calltime)
+ *     |holdtime|calltime|origpos
  *   TRANSFER, BLINDTRANSFER         end it answered, transferred = 1,
- *                                   talk_s = data4 (calltime)
- *   ATTENDEDTRANSFER                the same; its method data has 1 or 2
- *                                   fields, so calltime is the next-to-last
- *   ABANDON                         ends it `abandoned`
- *   EXITWITHTIMEOUT, EXITWITHKEY,
- *   EXITEMPTY                       end it `overflow`
+ *     |exten|context|holdtime|      talk_s = data4 (calltime).  BLINDTRANSFER
+ *      calltime|origpos             is what Asterisk 12 and later write for a
+ *                                   blind transfer instead of TRANSFER, with
+ *                                   the same fields
+ *   ATTENDEDTRANSFER                the same for an attended transfer (newer
+ *     |method|method data...|       Asterisk): method is BRIDGE|bridge id,
+ *      holdtime|calltime|origpos    APP|application or LINK|chan1|chan2, so
+ *                                   calltime is the next-to-last field
+ *   ABANDON|pos|origpos|waittime    ends it `abandoned`
+ *   EXITWITHTIMEOUT|pos|origpos|wait,
+ *   EXITEMPTY|pos|origpos|wait,
+ *   EXITWITHKEY|key|pos|origpos|wait end it `overflow`
  *   anything else                   skipped, counted by kind (RINGNOANSWER
  *                                   only counts; the agent stays the one who
  *                                   connects)
  *
- * ended_at is the end event's epoch; hold_s and acw_s are 0 (queue_log has
- * no customer-hold data: CONNECT's "holdtime" is the queue wait, which is
- * answered_at - offered_at); channel is voice; resolved -1; csat 0.
+ * The wait is the one Asterisk logged, not the difference of two lines'
+ * epochs (INTERFACES.md): Asterisk measures it from its own queue-entry
+ * time, and the epoch of the ENTERQUEUE line is now and then a second off
+ * it, which moves service level at the threshold.  So answered_at =
+ * offered_at + CONNECT's holdtime, and an abandon's or exit's ended_at =
+ * offered_at + its waittime (the contact left the queue then).  A line
+ * that logs no wait (the field absent or empty, as in some older versions)
+ * falls back to its epoch; a wait that is not whole seconds is a row error.
+ * An answered contact's ended_at is its end event's epoch, or answered_at
+ * when the logged hold time puts answered_at up to a second past it (the
+ * disagreement this is about); further past is a row error as before.  hold_s and acw_s
+ * are 0 (queue_log has no customer-hold data: CONNECT's holdtime is the
+ * queue wait); channel is voice; resolved -1; csat 0.
+ *
+ * A line with a NUL byte is what a crash leaves (blocks of zeros where
+ * lines were being written): it is a row error ("damaged"), counted, and
+ * the first QLOG_DAMAGED_LISTED such line numbers are kept
+ * (qlog_damaged_lines) so a refusal can name them; lenient mode skips them.
  *
  * call_id: one Asterisk call (one uniqueid) may enter several queues, or the
  * same queue twice (a timeout loop in the dialplan), so the uniqueid alone
@@ -71,6 +94,7 @@
 #define QLOG_DEFAULT_MAX_LINE 8192
 #define QLOG_HARD_MAX_LINE    (1024 * 1024)
 #define QLOG_NOT_CONNECTED    INT64_MIN /* qlog_open_t.connected before CONNECT */
+#define QLOG_DAMAGED_LISTED   100       /* damaged line numbers kept for a receipt */
 
 /* Limits and options; a zero field takes its default. */
 typedef struct qlog_limits {
@@ -86,7 +110,8 @@ typedef struct qlog_open {
     char agent[CDR_ID_MAX + 1];       /* "" until CONNECT */
     char customer_id[CDR_ID_MAX + 1]; /* "" unless customer_from_callerid */
     int64_t entered;                  /* ENTERQUEUE epoch, UTC seconds */
-    int64_t connected;                /* CONNECT epoch, or QLOG_NOT_CONNECTED */
+    int64_t connected;                /* answered_at in epoch seconds (entered +
+                                         CONNECT's holdtime), or QLOG_NOT_CONNECTED */
     uint32_t ring_no_answer;          /* RINGNOANSWER lines seen so far */
 } qlog_open_t;
 
@@ -125,7 +150,8 @@ typedef struct qlog_stats {
     uint64_t skipped_by_kind[QLOG_K_COUNT];
     uint64_t unmatched;    /* contact events with no open contact to apply to */
     uint64_t duplicates;   /* ENTERQUEUE / CONNECT repeated verbatim */
-    uint64_t malformed;    /* row errors: unreadable lines */
+    uint64_t malformed;    /* row errors: unreadable lines (damaged ones included) */
+    uint64_t damaged;      /* lines with a NUL byte (a log damaged by a crash) */
     uint64_t inconsistent; /* row errors: lines contradicting their contact */
     uint64_t orphaned;     /* open contacts replaced by a new ENTERQUEUE */
     uint64_t expired;      /* open contacts dropped by qlog_open_expire */
@@ -156,6 +182,10 @@ int qlog_finish(qlog_t *q, const cdr_sink_t *sink);
 
 /* The counters so far, copied into *out. */
 void qlog_stats(const qlog_t *q, qlog_stats_t *out);
+
+/* The numbers of the first damaged lines (at most QLOG_DAMAGED_LISTED;
+ * st.damaged counts them all): how many, into *lines (owned by q). */
+size_t qlog_damaged_lines(const qlog_t *q, const uint64_t **lines);
 
 /* The event name counted under `kind` ("OTHER" for QLOG_K_OTHER), or "" out
  * of range.  Static storage. */

@@ -32,6 +32,7 @@ void cdr_reader_free(cdr_reader_t *r)
         cdr_csv_free(r);
     else
         cdr_json_free(r);
+    free(r->more);
     free(r);
 }
 
@@ -69,6 +70,33 @@ const cdr_error_t *cdr_reader_error(const cdr_reader_t *r)
     return r->have_error ? &r->error : NULL;
 }
 
+size_t cdr_reader_error_count(const cdr_reader_t *r)
+{
+    return r->have_error ? 1 + r->nmore : 0;
+}
+
+const cdr_error_t *cdr_reader_error_at(const cdr_reader_t *r, size_t i)
+{
+    if (!r->have_error || i > r->nmore)
+        return NULL;
+    return i == 0 ? &r->error : &r->more[i - 1];
+}
+
+void cdr_reader_also(cdr_reader_t *r, uint64_t line, const char *field, const char *const *valid,
+                     const char *fmt, ...)
+{
+    r->more = xrealloc(r->more, (r->nmore + 1) * sizeof *r->more);
+    cdr_error_t *e = &r->more[r->nmore++];
+    memset(e, 0, sizeof *e);
+    e->line = line;
+    e->valid = valid;
+    snprintf(e->field, sizeof e->field, "%s", field ? field : "");
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(e->message, sizeof e->message, fmt, ap);
+    va_end(ap);
+}
+
 uint64_t cdr_reader_rows(const cdr_reader_t *r)
 {
     return r->rows;
@@ -93,6 +121,7 @@ void cdr_reader_copy_name(char *dst, size_t cap, const char *p, size_t len)
 int cdr_reader_fail(cdr_reader_t *r, int rc, uint64_t line, const char *field, const char *fmt, ...)
 {
     r->error.line = line;
+    r->error.valid = NULL;
     snprintf(r->error.field, sizeof r->error.field, "%s", field ? field : "");
     va_list ap;
     va_start(ap, fmt);
@@ -112,16 +141,37 @@ static int reject_row(cdr_reader_t *r, const cdr_error_t *err)
     return ST_OK;
 }
 
-int cdr_reader_reject(cdr_reader_t *r, uint64_t line, const char *field, const char *fmt, ...)
+/* Fills a row error and hands it to the sink. */
+static int reject_v(cdr_reader_t *r, uint64_t line, const char *field, const char *const *valid,
+                    const char *fmt, va_list ap) __attribute__((format(printf, 5, 0)));
+static int reject_v(cdr_reader_t *r, uint64_t line, const char *field, const char *const *valid,
+                    const char *fmt, va_list ap)
 {
     cdr_error_t err;
     err.line = line;
+    err.valid = valid;
     snprintf(err.field, sizeof err.field, "%s", field ? field : "");
+    vsnprintf(err.message, sizeof err.message, fmt, ap);
+    return reject_row(r, &err);
+}
+
+int cdr_reader_reject(cdr_reader_t *r, uint64_t line, const char *field, const char *fmt, ...)
+{
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(err.message, sizeof err.message, fmt, ap);
+    int rc = reject_v(r, line, field, NULL, fmt, ap);
     va_end(ap);
-    return reject_row(r, &err);
+    return rc;
+}
+
+int cdr_reader_reject_valid(cdr_reader_t *r, uint64_t line, const char *field,
+                            const char *const *valid, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = reject_v(r, line, field, valid, fmt, ap);
+    va_end(ap);
+    return rc;
 }
 
 int cdr_reader_deliver(cdr_reader_t *r, const cdr_row_t *row, uint64_t line)

@@ -24,7 +24,9 @@
  * - Column order is free.  call_id, queue, offered_at and ended_at must be
  *   present; an unknown column is fatal unless it starts with "x_" (then it
  *   is ignored, though its values must still be UTF-8); a repeated name,
- *   an empty name or a name that is not UTF-8 is fatal.
+ *   an empty name or a name that is not UTF-8 is fatal.  Every fault of the
+ *   header is named at once (cdr_reader_error_at): each unknown column with
+ *   the known ones (error.valid), each missing required column.
  * - A row with a different number of fields than the header is a row error
  *   (this is how a body cut off mid-row shows up, unless it is cut inside
  *   quotes, which is the fatal "quoted field not closed").
@@ -97,6 +99,11 @@ int cdr_reader_finish(cdr_reader_t *r, const cdr_sink_t *sink);
 /* The fatal error (line, field or "", message), or NULL when there was none
  * (also when a sink callback stopped parsing).  Owned by the reader. */
 const cdr_error_t *cdr_reader_error(const cdr_reader_t *r);
+/* How many fatal errors were found together (a CSV header names all its
+ * faults: each unknown column, each missing required one), and each of
+ * them (0 is cdr_reader_error()); NULL out of range.  Owned by the reader. */
+size_t cdr_reader_error_count(const cdr_reader_t *r);
+const cdr_error_t *cdr_reader_error_at(const cdr_reader_t *r, size_t i);
 
 /* Rows delivered so far, valid and rejected (the CSV header is not a row). */
 uint64_t cdr_reader_rows(const cdr_reader_t *r);

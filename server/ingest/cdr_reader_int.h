@@ -50,6 +50,8 @@ struct cdr_reader {
     int finished; /* cdr_reader_finish was called */
     int have_error;
     cdr_error_t error; /* the fatal error when have_error */
+    cdr_error_t *more; /* further fatal errors found with it (a CSV header's), in order */
+    size_t nmore;
     uint64_t rows;
     const cdr_sink_t *sink; /* valid during feed / finish only */
     cdr_csv_state_t csv;
@@ -60,10 +62,19 @@ struct cdr_reader {
 int cdr_reader_fail(cdr_reader_t *r, int rc, uint64_t line, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 
+/* Records one more fatal error found together with the first (a header's
+ * faults are all listed); the first is still set with cdr_reader_fail. */
+void cdr_reader_also(cdr_reader_t *r, uint64_t line, const char *field, const char *const *valid,
+                     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
 /* Reports a row error to the sink, counting the row.  Returns the sink's
  * code (ST_OK to go on). */
 int cdr_reader_reject(cdr_reader_t *r, uint64_t line, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/* The same, naming the valid names (static, NULL-ended) the error is about. */
+int cdr_reader_reject_valid(cdr_reader_t *r, uint64_t line, const char *field,
+                            const char *const *valid, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
 
 /* Validates one row and hands the record or the error to the sink. */
 int cdr_reader_deliver(cdr_reader_t *r, const cdr_row_t *row, uint64_t line);

@@ -9,7 +9,7 @@
 #include "rfc3339.h"
 #include "status.h"
 
-static const char *const field_names[CDR_F_COUNT] = {
+static const char *const field_names[CDR_F_COUNT + 1] = {
     [CDR_F_CALL_ID] = "call_id",
     [CDR_F_QUEUE] = "queue",
     [CDR_F_OFFERED_AT] = "offered_at",
@@ -25,7 +25,21 @@ static const char *const field_names[CDR_F_COUNT] = {
     [CDR_F_TRANSFERRED] = "transferred",
     [CDR_F_RESOLVED] = "resolved",
     [CDR_F_CSAT] = "csat",
+    [CDR_F_COUNT] = NULL,
 };
+static const char *const required_names[] = {"call_id", "queue", "offered_at", "ended_at", NULL};
+static const char *const outcome_names[] = {"answered", "abandoned", "overflow", NULL};
+static const char *const channel_names[] = {"voice", "chat", "email", "callback", NULL};
+
+const char *const *cdr_field_names(void)
+{
+    return field_names;
+}
+
+const char *const *cdr_required_names(void)
+{
+    return required_names;
+}
 
 const char *cdr_field_name(cdr_field f)
 {
@@ -42,7 +56,10 @@ int cdr_field_lookup(const char *name, size_t len)
 
 int cdr_field_required(cdr_field f)
 {
-    return f == CDR_F_CALL_ID || f == CDR_F_QUEUE || f == CDR_F_OFFERED_AT || f == CDR_F_ENDED_AT;
+    for (size_t i = 0; required_names[i]; i++)
+        if ((unsigned)f < CDR_F_COUNT && strcmp(field_names[f], required_names[i]) == 0)
+            return 1;
+    return 0;
 }
 
 int cdr_validate_text(const char *s, size_t len)
@@ -98,6 +115,7 @@ static int reject(cdr_error_t *err, cdr_field f, const char *fmt, ...)
 static int reject(cdr_error_t *err, cdr_field f, const char *fmt, ...)
 {
     err->line = 0;
+    err->valid = NULL;
     snprintf(err->field, sizeof err->field, "%s", cdr_field_name(f));
     va_list ap;
     va_start(ap, fmt);
@@ -332,14 +350,20 @@ int cdr_validate_row(const cdr_row_t *row, cdr_t *out, cdr_error_t *err)
         return rc;
 
     out->outcome = out->answered_us != CDR_NONE ? CDR_ANSWERED : CDR_ABANDONED;
-    if (parse_outcome(&row->v[CDR_F_OUTCOME], &out->outcome) != 0)
-        return reject(err, CDR_F_OUTCOME, "outcome must be answered, abandoned or overflow");
+    if (parse_outcome(&row->v[CDR_F_OUTCOME], &out->outcome) != 0) {
+        reject(err, CDR_F_OUTCOME, "outcome must be answered, abandoned or overflow");
+        err->valid = outcome_names;
+        return ST_ERR_INVALID;
+    }
     if ((rc = parse_seconds(row, CDR_F_TALK_S, &out->talk_s, err)) != ST_OK ||
         (rc = parse_seconds(row, CDR_F_HOLD_S, &out->hold_s, err)) != ST_OK ||
         (rc = parse_seconds(row, CDR_F_ACW_S, &out->acw_s, err)) != ST_OK)
         return rc;
-    if (parse_channel(&row->v[CDR_F_CHANNEL], &out->channel) != 0)
-        return reject(err, CDR_F_CHANNEL, "channel must be voice, chat, email or callback");
+    if (parse_channel(&row->v[CDR_F_CHANNEL], &out->channel) != 0) {
+        reject(err, CDR_F_CHANNEL, "channel must be voice, chat, email or callback");
+        err->valid = channel_names;
+        return ST_ERR_INVALID;
+    }
     if ((rc = parse_flag(row, CDR_F_TRANSFERRED, &out->transferred, err)) != ST_OK ||
         (rc = parse_flag(row, CDR_F_RESOLVED, &out->resolved, err)) != ST_OK)
         return rc;

@@ -79,6 +79,11 @@ enum { CDR_TEXT_OK = 0, CDR_TEXT_NUL = 1, CDR_TEXT_BAD_UTF8 = 2 };
 /* The column name of a field ("call_id"), a static string. */
 const char *cdr_field_name(cdr_field f);
 
+/* Every column name in field order, NULL-ended (static). */
+const char *const *cdr_field_names(void);
+/* The columns a CSV header must have, NULL-ended (static). */
+const char *const *cdr_required_names(void);
+
 /* The field called exactly name[0..len) (case-sensitive), or -1. */
 int cdr_field_lookup(const char *name, size_t len);
 

@@ -171,7 +171,7 @@ static int on_record(void *ctx, const cdr_t *rec, uint64_t line)
 static int on_reject(void *ctx, const cdr_error_t *err)
 {
     ingest_t *g = ctx;
-    batch_reject_row(g->batch, err->line, err->field, err->message);
+    batch_reject_row_valid(g->batch, err->line, err->field, err->message, err->valid);
     return ST_OK;
 }
 
@@ -241,8 +241,8 @@ static int qlog_store_open(ingest_t *g)
     return rc;
 }
 
-int ingest_begin(db_t *db, const tenant_t *t, const char *actor, ingest_format fmt, bool lenient,
-                 ingest_t **out, char *err, size_t errlen)
+int ingest_begin(db_t *db, const tenant_t *t, const char *actor, ingest_format fmt,
+                 batch_mode_t mode, ingest_t **out, char *err, size_t errlen)
 {
     ingest_t *g = xcalloc(1, sizeof *g);
     g->db = db;
@@ -279,8 +279,8 @@ int ingest_begin(db_t *db, const tenant_t *t, const char *actor, ingest_format f
                               stage_cols, sizeof stage_cols / sizeof stage_cols[0],
                               sizeof(stage_row_t), &g->stage)) != ST_OK)
         goto fail;
-    if ((rc = batch_begin(db, t->id, actor, "cdrs", ingest_format_name(fmt), lenient, &g->batch,
-                          err, errlen)) != ST_OK) {
+    if ((rc = batch_begin(db, t, actor, "cdrs", ingest_format_name(fmt), mode, &g->batch, err,
+                          errlen)) != ST_OK) {
         ingest_free(g);
         return rc;
     }
@@ -324,10 +324,12 @@ static void note_fatal(ingest_t *g)
         batch_note_error(g->batch, 0, "", qlog_errmsg(g->qlog));
         return;
     }
-    const cdr_error_t *e = cdr_reader_error(g->reader);
-    if (e)
-        batch_note_error(g->batch, e->line, e->field, e->message);
-    else
+    size_t n = cdr_reader_error_count(g->reader);
+    for (size_t i = 0; i < n; i++) { /* a header names all its faults */
+        const cdr_error_t *e = cdr_reader_error_at(g->reader, i);
+        batch_note_error_valid(g->batch, e->line, e->field, e->message, e->valid);
+    }
+    if (n == 0)
         batch_note_error(g->batch, 0, "", "the body could not be read");
 }
 
@@ -476,6 +478,10 @@ int ingest_finish(ingest_t *g)
     int rc = flush_rows(g);
     if (rc == ST_OK && !g->fatal)
         rc = batch_dedupe(g->batch, g->db, &stage_dedupe);
+    if (rc == ST_OK && !g->fatal)
+        rc = batch_periods(g->batch,
+                           "SELECT offered_us DIV 900000000, COUNT(*) FROM ingest_stage GROUP BY 1",
+                           false);
     if (rc != ST_OK)
         return rc;
     /* A body that cannot be parsed is refused whole; so is any bad row in strict mode. */
@@ -492,7 +498,7 @@ int ingest_finish(ingest_t *g)
 
 bool ingest_committed(const ingest_t *g)
 {
-    return batch_committed(g->batch);
+    return batch_accepted(g->batch);
 }
 
 json_t *ingest_receipt(const ingest_t *g)
@@ -503,13 +509,19 @@ json_t *ingest_receipt(const ingest_t *g)
     if (g->qlog) {
         qlog_stats_t st;
         qlog_stats(g->qlog, &st);
+        const uint64_t *dl;
+        size_t ndl = qlog_damaged_lines(g->qlog, &dl);
+        json_t *damaged = json_array();
+        for (size_t i = 0; i < ndl; i++)
+            json_array_append_new(damaged, json_integer((json_int_t)dl[i]));
         json_object_set_new(r, "queue_log",
-                            json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "lines",
+                            json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}", "lines",
                                       (json_int_t)st.lines, "contacts", (json_int_t)st.emitted,
                                       "skipped", (json_int_t)st.skipped, "unmatched",
                                       (json_int_t)st.unmatched, "duplicates",
                                       (json_int_t)st.duplicates, "orphaned",
-                                      (json_int_t)st.orphaned, "open", (json_int_t)st.open));
+                                      (json_int_t)st.orphaned, "open", (json_int_t)st.open,
+                                      "damaged", (json_int_t)st.damaged, "damaged_lines", damaged));
     }
     return r;
 }

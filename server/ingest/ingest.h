@@ -22,6 +22,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "batch.h"
 #include "db.h"
 #include "tenant.h"
 
@@ -42,11 +43,12 @@ const char *ingest_format_name(ingest_format fmt);
 
 /*
  * Opens a batch: staging table, transaction, tenant lock, batch row, and
- * for queue_log the tenant's open contacts.  actor is copied.  On failure
- * the database status is returned with a message in err.
+ * for queue_log the tenant's open contacts.  mode: strict or lenient, and
+ * dry run (batch.h: everything but keeping it).  actor is copied.  On
+ * failure the database status is returned with a message in err.
  */
-int ingest_begin(db_t *db, const tenant_t *t, const char *actor, ingest_format fmt, bool lenient,
-                 ingest_t **out, char *err, size_t errlen);
+int ingest_begin(db_t *db, const tenant_t *t, const char *actor, ingest_format fmt,
+                 batch_mode_t mode, ingest_t **out, char *err, size_t errlen);
 /* Parses and stages more of the body.  A database failure is returned (the batch is lost). */
 int ingest_feed(ingest_t *g, const char *data, size_t len);
 /*
@@ -55,8 +57,10 @@ int ingest_feed(ingest_t *g, const char *data, size_t len);
  * either way (see ingest_committed); a database status otherwise.
  */
 int ingest_finish(ingest_t *g);
+/* Whether the batch was committed (a dry run: would have been). */
 bool ingest_committed(const ingest_t *g);
-/* The receipt of INTERFACES.md (new reference). */
+/* The receipt of INTERFACES.md (new reference), with the local months its
+ * contacts fall in ("periods", batch.h) and, for a dry run, "dry_run". */
 json_t *ingest_receipt(const ingest_t *g);
 /* Body bytes and rows seen so far (for progress). */
 uint64_t ingest_bytes(const ingest_t *g);

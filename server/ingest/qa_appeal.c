@@ -49,7 +49,8 @@ static int appeal_row(qa_ingest_t *g, const char *const *v, const double *num_sc
         !qa_ingest_check_instant(g, line, "decided_at", v[AP_DECIDED], &a.decided_at))
         return g->db_rc;
     if (qa_rec_outcome_parse(v[AP_OUTCOME], &a.outcome, err, sizeof err) != ST_OK) {
-        qa_ingest_reject(g, line, "outcome", err);
+        static const char *const outcomes[] = {"upheld", "overturned", NULL};
+        batch_reject_row_valid(g->batch, line, "outcome", err, outcomes);
         return ST_OK;
     }
     if (num_score) {
@@ -193,4 +194,11 @@ const qa_kind_ops_t qa_appeal_ops = {
     .end = NULL,
     .dedupe = dedupe_appeals,
     .apply = apply_appeals,
+    /* An appeal counts in the month of the evaluation it changes. */
+    .periods_sql = "SELECT e.evaluated_us DIV 900000000, COUNT(*) FROM qa_stage_appeal a JOIN "
+                   "evaluations e ON e.tenant_id = ? AND e.evaluation_id = a.evaluation_id "
+                   "GROUP BY 1",
+    .periods_tenant = true,
+    .inspectors_sql = NULL,
+    .records_name = "appeals",
 };

@@ -368,4 +368,12 @@ const qa_kind_ops_t qa_cal_ops = {
     .end = cal_end,
     .dedupe = cal_dedupe_staged,
     .apply = apply_calibrations,
+    /* A session counts in the month of its earliest evaluated_at (as the metrics read it). */
+    .periods_sql = "SELECT t DIV 900000000, COUNT(*) FROM (SELECT MIN(evaluated_us) AS t FROM "
+                   "qa_stage_cal GROUP BY grp) s GROUP BY 1",
+    .periods_tenant = false,
+    .inspectors_sql = "SELECT inspector_id, t DIV 900000000, COUNT(*), MIN(line) FROM (SELECT "
+                      "inspector_id, line, MIN(evaluated_us) OVER (PARTITION BY grp) AS t FROM "
+                      "qa_stage_cal) s GROUP BY 1, 2 ORDER BY 1, 2",
+    .records_name = "calibration sessions",
 };

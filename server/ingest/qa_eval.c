@@ -360,4 +360,9 @@ const qa_kind_ops_t qa_eval_ops = {
     .end = eval_end,
     .dedupe = eval_dedupe_staged,
     .apply = apply_evaluations,
+    .periods_sql = "SELECT evaluated_us DIV 900000000, COUNT(*) FROM qa_stage_eval GROUP BY 1",
+    .periods_tenant = false,
+    .inspectors_sql = "SELECT inspector_id, evaluated_us DIV 900000000, COUNT(*), MIN(line) "
+                      "FROM qa_stage_eval GROUP BY 1, 2 ORDER BY 1, 2",
+    .records_name = "evaluations",
 };

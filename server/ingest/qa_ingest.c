@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "faults.h"
 #include "qa_ingest_int.h"
 #include "status.h"
 #include "xmem.h"
@@ -24,11 +25,27 @@
 
 /* ---- CSV ---- */
 
-/* Maps the header to the kind's columns; every problem is fatal. */
+/* The kind's column names, and its required ones, NULL-ended, for messages. */
+static void spec_names(const qa_kind_ops_t *ops, const char **all, const char **required)
+{
+    size_t n = 0, r = 0;
+    for (size_t j = 0; j < ops->nspec; j++) {
+        all[n++] = ops->spec[j].name;
+        if (ops->spec[j].required)
+            required[r++] = ops->spec[j].name;
+    }
+    all[n] = required[r] = NULL;
+}
+
+/* Maps the header to the kind's columns; every problem is fatal, and all are named. */
 static int csv_header(qa_ingest_t *g, const csv_field_t *f, size_t n, uint64_t line)
 {
     bool seen[QA_MAX_COLS] = {false};
-    char msg[200];
+    const char *all[QA_MAX_COLS + 1], *required[QA_MAX_COLS + 1];
+    char msg[600], known[300], need[300];
+    spec_names(g->ops, all, required);
+    faults_join(all, known, sizeof known);
+    faults_join(required, need, sizeof need);
     g->col_of = xcalloc(n, sizeof *g->col_of);
     for (size_t i = 0; i < n; i++) {
         char shown[QA_ID_MAX + 4];
@@ -38,30 +55,31 @@ static int csv_header(qa_ingest_t *g, const csv_field_t *f, size_t n, uint64_t l
             if (strlen(g->ops->spec[j].name) == f[i].len &&
                 memcmp(g->ops->spec[j].name, f[i].ptr, f[i].len) == 0)
                 k = (int)j;
+        g->col_of[i] = k;
         if (k < 0 && !(f[i].len > 2 && memcmp(f[i].ptr, "x_", 2) == 0)) {
             snprintf(msg, sizeof msg,
-                     "unknown column \"%s\" (prefix it with x_ to have it ignored)", shown);
-            batch_note_error(g->batch, line, shown, msg);
+                     "unknown column \"%s\" (prefix it with x_ to have it ignored; known "
+                     "columns: %s)",
+                     shown, known);
+            batch_note_error_valid(g->batch, line, shown, msg, all);
             g->header_failed = true;
-            return ST_ERR_INVALID;
-        }
-        if (k >= 0 && seen[k]) {
+        } else if (k >= 0 && seen[k]) {
             snprintf(msg, sizeof msg, "duplicate column \"%s\"", shown);
             batch_note_error(g->batch, line, shown, msg);
             g->header_failed = true;
-            return ST_ERR_INVALID;
-        }
-        if (k >= 0)
+        } else if (k >= 0) {
             seen[k] = true;
-        g->col_of[i] = k;
+        }
     }
     for (size_t j = 0; j < g->ops->nspec; j++)
         if (g->ops->spec[j].required && !seen[j]) {
-            snprintf(msg, sizeof msg, "required column \"%s\" is missing", g->ops->spec[j].name);
-            batch_note_error(g->batch, line, g->ops->spec[j].name, msg);
+            snprintf(msg, sizeof msg, "required column \"%s\" is missing (required: %s)",
+                     g->ops->spec[j].name, need);
+            batch_note_error_valid(g->batch, line, g->ops->spec[j].name, msg, required);
             g->header_failed = true;
-            return ST_ERR_INVALID;
         }
+    if (g->header_failed)
+        return ST_ERR_INVALID;
     g->ncols = n;
     return ST_OK;
 }
@@ -184,7 +202,7 @@ static int stage_open(qa_ingest_t *g)
 }
 
 int qa_ingest_begin(db_t *db, const tenant_t *t, const char *actor, qa_kind kind, ingest_format fmt,
-                    bool lenient, qa_ingest_t **out, char *err, size_t errlen)
+                    batch_mode_t mode, qa_ingest_t **out, char *err, size_t errlen)
 {
     if (fmt != INGEST_CSV && fmt != INGEST_JSON && fmt != INGEST_NDJSON) {
         snprintf(err, errlen, "QA data is CSV, JSON or NDJSON");
@@ -216,7 +234,7 @@ int qa_ingest_begin(db_t *db, const tenant_t *t, const char *actor, qa_kind kind
         qa_ingest_free(g);
         return rc;
     }
-    if ((rc = batch_begin(db, t->id, actor, qa_kind_name(kind), ingest_format_name(fmt), lenient,
+    if ((rc = batch_begin(db, t, actor, qa_kind_name(kind), ingest_format_name(fmt), mode,
                           &g->batch, err, errlen)) != ST_OK) {
         qa_ingest_free(g);
         return rc;
@@ -303,6 +321,77 @@ int qa_ingest_run_all(qa_ingest_t *g, const char *const *sql, const int *nparams
     return ST_OK;
 }
 
+/* Warns (in the receipt) about one inspector of a month who is not on that month's list. */
+static int inspector_warning(qa_ingest_t *g, const char *inspector, int y, int m, int64_t records,
+                             int64_t line)
+{
+    char month[8];
+    snprintf(month, sizeof month, "%04d-%02d", y % 10000, m % 100);
+    db_val_t v[] = {db_u64(g->tenant_id), db_str(month),        db_u64(g->tenant_id),
+                    db_str(inspector),    db_u64(g->tenant_id), db_str(month)};
+    db_res_t *res = NULL;
+    int rc = db_exec(g->db,
+                     "SELECT (SELECT MAX(effective_month) FROM inspectors WHERE tenant_id = ? AND "
+                     "effective_month <= ?), (SELECT COUNT(*) FROM inspectors WHERE tenant_id = ? "
+                     "AND inspector_id = ? AND effective_month = (SELECT MAX(effective_month) "
+                     "FROM inspectors WHERE tenant_id = ? AND effective_month <= ?))",
+                     v, 6, &res);
+    if (rc != ST_OK || !db_res_next(res) || db_res_i64(res, 1) > 0) {
+        db_res_free(res);
+        return rc;
+    }
+    bool no_list = db_res_is_null(res, 0);
+    db_res_free(res);
+    char msg[600];
+    snprintf(msg, sizeof msg,
+             "inspector \"%s\" is not on the inspector list %s %s (%s: %" PRId64 ", the first "
+             "on line %" PRId64 "); they are kept, and the inspector's metrics for %s show "
+             "listed: false and no quota; PUT /v1/tenants/{t}/qa/inspectors with month %s to "
+             "list the inspector",
+             inspector, no_list ? "(there is none) for" : "in force for", month,
+             g->ops->records_name, records, line, month, month);
+    batch_warn(g->batch, json_pack("{s:s, s:s, s:s, s:I, s:I, s:s}", "code", "inspector_not_listed",
+                                   "inspector_id", inspector, "month", month, "records",
+                                   (json_int_t)records, "line", (json_int_t)line, "message", msg));
+    return ST_OK;
+}
+
+/* Warns about records by inspectors who are not on their month's inspector list. */
+static int inspector_warnings(qa_ingest_t *g)
+{
+    if (!g->ops->inspectors_sql)
+        return ST_OK;
+    db_res_t *res = NULL;
+    int rc = db_exec(g->db, g->ops->inspectors_sql, NULL, 0, &res);
+    char cur[QA_ID_BUF] = "";
+    int cy = 0, cm = 0;
+    int64_t count = 0, line = 0;
+    bool open = false;
+    /* Rows come by inspector and slot: consecutive rows of one month merge. */
+    while (rc == ST_OK) {
+        bool more = db_res_next(res);
+        const char *id = more ? db_res_str(res, 0, NULL) : "";
+        int y = 0, m = 0;
+        if (more)
+            batch_local_month(g->batch, db_res_i64(res, 1) * 900, &y, &m);
+        if (open && (!more || strcmp(id, cur) != 0 || y != cy || m != cm)) {
+            rc = inspector_warning(g, cur, cy, cm, count, line);
+            open = false;
+        }
+        if (!more)
+            break;
+        if (!open) {
+            qa_ingest_copy_id(cur, id);
+            cy = y, cm = m, count = 0, line = INT64_MAX, open = true;
+        }
+        count += db_res_i64(res, 2);
+        if (db_res_i64(res, 3) < line)
+            line = db_res_i64(res, 3);
+    }
+    db_res_free(res);
+    return rc;
+}
+
 /* The receipt's and audit entry's extra members. */
 static json_t *extra_members(const qa_ingest_t *g)
 {
@@ -338,6 +427,10 @@ int qa_ingest_finish(qa_ingest_t *g)
         rc = qa_stager_flush(g, &g->items);
     if (rc == ST_OK && !g->fatal)
         rc = g->ops->dedupe(g);
+    if (rc == ST_OK && !g->fatal)
+        rc = batch_periods(g->batch, g->ops->periods_sql, g->ops->periods_tenant);
+    if (rc == ST_OK && !g->fatal)
+        rc = inspector_warnings(g);
     if (rc != ST_OK)
         return rc;
     json_t *extra = NULL;
@@ -359,7 +452,7 @@ int qa_ingest_finish(qa_ingest_t *g)
 
 bool qa_ingest_committed(const qa_ingest_t *g)
 {
-    return batch_committed(g->batch);
+    return batch_accepted(g->batch);
 }
 
 json_t *qa_ingest_receipt(const qa_ingest_t *g)

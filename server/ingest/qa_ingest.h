@@ -64,7 +64,7 @@ const char *qa_kind_name(qa_kind kind);
  * message in err.
  */
 int qa_ingest_begin(db_t *db, const tenant_t *t, const char *actor, qa_kind kind, ingest_format fmt,
-                    bool lenient, qa_ingest_t **out, char *err, size_t errlen);
+                    batch_mode_t mode, qa_ingest_t **out, char *err, size_t errlen);
 /* Parses and stages more of the body.  A database failure is returned (the batch is lost). */
 int qa_ingest_feed(qa_ingest_t *g, const char *data, size_t len);
 /*
@@ -72,6 +72,7 @@ int qa_ingest_feed(qa_ingest_t *g, const char *data, size_t len);
  * reached either way (see qa_ingest_committed); a database status otherwise.
  */
 int qa_ingest_finish(qa_ingest_t *g);
+/* Whether the batch was committed (a dry run: would have been). */
 bool qa_ingest_committed(const qa_ingest_t *g);
 /* The receipt (new reference): batch.h's, plus updated_ids and, for evaluations, unknown_contacts.
  */

@@ -96,6 +96,15 @@ typedef struct qa_kind_ops {
     int (*dedupe)(qa_ingest_t *g);
     /* Writes the new and changed records and fills the counts. */
     int (*apply)(qa_ingest_t *g);
+    /* The receipt's periods (batch_periods: rows of UTC slot, count); with
+     * periods_tenant its one parameter is the tenant id. */
+    const char *periods_sql;
+    bool periods_tenant;
+    /* Records by inspector and UTC slot: rows (inspector_id, slot, count,
+     * first line) ordered by inspector and slot; NULL for a kind without
+     * inspectors.  What the records are called in a warning. */
+    const char *inspectors_sql;
+    const char *records_name;
 } qa_kind_ops_t;
 
 extern const qa_kind_ops_t qa_eval_ops;   /* qa_eval.c */

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "faults.h"
 #include "hash.h"
 #include "qa_ingest_int.h"
 #include "rfc3339.h"
@@ -295,10 +296,13 @@ bool qa_ingest_json_known(qa_ingest_t *g, uint64_t line, json_t *o, const char *
         for (size_t i = 0; !ok && allowed[i]; i++)
             ok = strcmp(key, allowed[i]) == 0;
         if (!ok) {
-            char shown[QA_ID_MAX + 4], msg[160];
+            char shown[QA_ID_MAX + 4], known[300], msg[480];
             qa_form_quote(shown, sizeof shown, key);
-            snprintf(msg, sizeof msg, "unknown member \"%s\"", shown);
-            qa_ingest_reject(g, line, shown, msg);
+            snprintf(msg, sizeof msg,
+                     "unknown member \"%s\" (prefix it with x_ to have it ignored; known "
+                     "members: %s)",
+                     shown, faults_join(allowed, known, sizeof known));
+            batch_reject_row_valid(g->batch, line, shown, msg, allowed);
             return false;
         }
     }

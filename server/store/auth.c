@@ -11,6 +11,7 @@
 
 #include "audit.h"
 #include "hash.h"
+#include "jsonutil.h"
 #include "status.h"
 #include "tenant.h"
 #include "xmem.h"
@@ -22,6 +23,7 @@ static const struct {
     {ROLE_ADMIN, "admin"},   {ROLE_MANAGER, "manager"}, {ROLE_INGEST, "ingest"},
     {ROLE_CLIENT, "client"}, {ROLE_AUDITOR, "auditor"},
 };
+_Static_assert(sizeof role_names / sizeof role_names[0] == AUTH_ROLES, "every role is named");
 
 int auth_role_parse(const char *name, role_t *out)
 {
@@ -32,6 +34,13 @@ int auth_role_parse(const char *name, role_t *out)
         }
     }
     return ST_ERR_INVALID;
+}
+
+void auth_role_names(const char *out[AUTH_ROLES + 1])
+{
+    for (size_t i = 0; i < AUTH_ROLES; i++)
+        out[i] = role_names[i].name;
+    out[AUTH_ROLES] = NULL;
 }
 
 const char *auth_role_name(role_t role)
@@ -206,7 +215,7 @@ int auth_token_issue(db_t *db, const char *actor, role_t role, const char *const
     }
     char object[32];
     snprintf(object, sizeof object, "token:%" PRIu64, *id);
-    char *dtext = json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS);
+    char *dtext = jsonutil_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS);
     rc = audit_append(db, actor, audit_tenant, "token.issue", object, dtext ? dtext : "{}");
     free(dtext);
     if (rc != ST_OK)

@@ -42,6 +42,9 @@ typedef struct principal {
 /* Parses "admin", "manager", ...; ST_ERR_INVALID for anything else. */
 int auth_role_parse(const char *name, role_t *out);
 const char *auth_role_name(role_t role);
+/* Every role's name, NULL-ended (static strings), for messages that list them. */
+#define AUTH_ROLES 5
+void auth_role_names(const char *out[AUTH_ROLES + 1]);
 
 /*
  * Checks an Authorization header value ("Bearer slt_...").  ST_ERR_AUTH when

@@ -8,71 +8,86 @@
 #include <string.h>
 
 #include "audit.h"
+#include "faults.h"
 #include "hash.h"
+#include "jsonutil.h"
 #include "rollup.h"
 #include "status.h"
 #include "xmem.h"
 
 int cstore_put(db_t *db, const tenant_t *t, const char *actor, const char *body, size_t len,
-               int *version, json_t **normalised, char *err, size_t errlen)
+               bool dry_run, cstore_put_result_t *res_out, char *err, size_t errlen,
+               json_t **details)
 {
     contract_t *c = NULL;
     tz_t *tz = NULL;
     char *text = NULL;
     db_res_t *res = NULL;
-    int rc = contract_parse(body, len, &c, err, errlen);
-    if (rc != ST_OK)
-        return ST_ERR_INVALID;
-    if (tz_load(contract_timezone(c), &tz, err, errlen) != ST_OK) {
-        snprintf(err, errlen, "timezone: '%s' is not in the system's time zone database",
-                 contract_timezone(c));
+    json_t *list = json_array(), *doc = NULL;
+    faults_t fl;
+    faults_init(&fl, err, errlen, list);
+    memset(res_out, 0, sizeof *res_out);
+    if (details)
+        *details = NULL;
+    int rc = contract_check_new(body, len, &c, &fl);
+    if (rc == ST_OK && tz_load(contract_timezone(c), &tz, NULL, 0) != ST_OK)
+        rc = faults_add(&fl, "timezone", "'%s' is not in the system's time zone database",
+                        contract_timezone(c));
+    if (rc != ST_OK) {
+        if (details)
+            *details = faults_details(&fl);
         rc = ST_ERR_INVALID;
         goto fail;
     }
-    json_t *doc = contract_to_json(c);
-    text = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
+    doc = contract_to_json(c);
+    text = jsonutil_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
     int y, m, d;
     contract_effective_from(c, &y, &m, &d);
     char date[16];
     snprintf(date, sizeof date, "%04d-%02d-%02d", y, m, d);
     if ((rc = db_begin(db)) != ST_OK)
-        goto fail_doc;
+        goto fail_db;
     db_val_t lock[] = {db_u64(t->id)};
     if ((rc = db_exec(db, "SELECT id FROM tenants WHERE id = ? FOR UPDATE", lock, 1, NULL)) !=
             ST_OK ||
         (rc = db_exec(db, "SELECT COALESCE(MAX(version), 0) + 1 FROM contracts WHERE tenant_id = ?",
                       lock, 1, &res)) != ST_OK)
-        goto fail_doc;
-    *version = db_res_next(res) ? (int)db_res_i64(res, 0) : 1;
-    db_val_t v[] = {db_u64(t->id), db_i64(*version), db_str(date), db_str(text), db_str(actor)};
+        goto fail_db;
+    res_out->version = db_res_next(res) ? (int)db_res_i64(res, 0) : 1;
+    db_val_t v[] = {db_u64(t->id), db_i64(res_out->version), db_str(date), db_str(text),
+                    db_str(actor)};
     if ((rc = db_exec(db,
                       "INSERT INTO contracts (tenant_id, version, effective_from, body, actor) "
                       "VALUES (?, ?, ?, ?, ?)",
                       v, 5, NULL)) != ST_OK)
-        goto fail_doc;
+        goto fail_db;
     /* Thresholds by month may have changed: the rollups follow in this transaction. */
-    bool rebuilt = false;
-    if ((rc = rollup_segments_store(db, t, &rebuilt, err, errlen)) != ST_OK)
-        goto fail_doc;
-    char sha[HASH_SHA256_HEX_LEN + 1], object[48], detail[240];
-    hash_sha256_hex(text, strlen(text), sha);
-    snprintf(object, sizeof object, "contract:v%d", *version);
-    snprintf(detail, sizeof detail,
-             "{\"effective_from\":\"%s\",\"rollups_rebuilt\":%s,\"sha256\":\"%s\","
-             "\"version\":%d}",
-             date, rebuilt ? "true" : "false", sha, *version);
-    if ((rc = audit_append(db, actor, t->id, "contract.put", object, detail)) != ST_OK ||
-        (rc = db_commit(db)) != ST_OK)
-        goto fail_doc;
-    *normalised = doc;
+    if ((rc = rollup_segments_store(db, t, &res_out->rollups_rebuilt, err, errlen)) != ST_OK)
+        goto fail_db;
+    if (dry_run) { /* everything was tried; nothing is kept, and no audit entry says otherwise */
+        db_rollback(db);
+    } else {
+        char sha[HASH_SHA256_HEX_LEN + 1], object[48], detail[240];
+        hash_sha256_hex(text, strlen(text), sha);
+        snprintf(object, sizeof object, "contract:v%d", res_out->version);
+        snprintf(detail, sizeof detail,
+                 "{\"effective_from\":\"%s\",\"rollups_rebuilt\":%s,\"sha256\":\"%s\","
+                 "\"version\":%d}",
+                 date, res_out->rollups_rebuilt ? "true" : "false", sha, res_out->version);
+        if ((rc = audit_append(db, actor, t->id, "contract.put", object, detail)) != ST_OK ||
+            (rc = db_commit(db)) != ST_OK)
+            goto fail_db;
+    }
+    res_out->normalised = doc;
     doc = NULL;
-fail_doc:
-    json_decref(doc);
-    if (rc != ST_OK && rc != ST_ERR_INVALID) {
+fail_db:
+    if (rc != ST_OK) {
         db_rollback(db);
         snprintf(err, errlen, "%s", db_error(db));
     }
 fail:
+    json_decref(doc);
+    json_decref(list);
     db_res_free(res);
     free(text);
     tz_free(tz);

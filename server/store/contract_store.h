@@ -14,6 +14,7 @@
 #define SLT_CONTRACT_STORE_H
 
 #include <jansson.h>
+#include <stdbool.h>
 
 #include "contract.h"
 #include "db.h"
@@ -28,12 +29,24 @@ typedef struct cstore_versions {
     size_t n;
 } cstore_versions_t;
 
+/* What a contract PUT did (or, dry, would do). */
+typedef struct cstore_put_result {
+    int version;          /* the version number it got (would get) */
+    bool rollups_rebuilt; /* its thresholds changed the rollups */
+    json_t *normalised;   /* the contract with every default (new reference; caller decrefs) */
+} cstore_put_result_t;
+
 /*
- * Stores a new version.  ST_ERR_INVALID with the reason (naming the JSON
- * path) in err; *version and *normalised (new reference) on success.
+ * Stores a new version (contract_check_new(): every fault named) with its
+ * audit entry and the rollups it changes, in one transaction.  dry_run:
+ * the same, rolled back at the end (no version, no audit entry), so the
+ * result says what a real PUT would do.  ST_ERR_INVALID with the first
+ * fault in err and, when details is not NULL, {"errors": [{path, message,
+ * valid?}], "count"} in *details (new reference); another status with the
+ * database's message in err.
  */
 int cstore_put(db_t *db, const tenant_t *t, const char *actor, const char *body, size_t len,
-               int *version, json_t **normalised, char *err, size_t errlen);
+               bool dry_run, cstore_put_result_t *res, char *err, size_t errlen, json_t **details);
 /* Every version as JSON: [{"version", "effective_from", "created_at", "contract"}]. */
 int cstore_list(db_t *db, const tenant_t *t, json_t **out);
 int cstore_load(db_t *db, const tenant_t *t, cstore_versions_t *out);

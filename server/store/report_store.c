@@ -7,7 +7,9 @@
 #include <string.h>
 
 #include "audit.h"
+#include "faults.h"
 #include "hash.h"
+#include "jsonutil.h"
 #include "rfc3339.h"
 #include "status.h"
 #include "xmem.h"
@@ -20,6 +22,7 @@ static const struct {
     {"internal-monthly", "internal"},
     {"portfolio-monthly", "portfolio"},
 };
+_Static_assert(sizeof templates / sizeof templates[0] == RSTORE_TEMPLATES, "every template");
 
 const char *rstore_template_audience(const char *template_name)
 {
@@ -27,6 +30,13 @@ const char *rstore_template_audience(const char *template_name)
         if (strcmp(template_name, templates[i].name) == 0)
             return templates[i].audience;
     return NULL;
+}
+
+void rstore_template_names(const char *out[RSTORE_TEMPLATES + 1])
+{
+    for (size_t i = 0; i < RSTORE_TEMPLATES; i++)
+        out[i] = templates[i].name;
+    out[RSTORE_TEMPLATES] = NULL;
 }
 
 /* True for YYYY-MM with a month 01-12 and a year 1970-2199. */
@@ -81,7 +91,7 @@ static char *request_detail(const char *period, const char *template_name, int64
             json_array_append_new(slugs, json_string(covers[i].slug));
         json_object_set_new(d, "tenants", slugs);
     }
-    char *text = json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS);
+    char *text = jsonutil_dumps(d, JSON_COMPACT | JSON_SORT_KEYS);
     json_decref(d);
     return text;
 }
@@ -96,8 +106,11 @@ int rstore_create(db_t *db, const tenant_t *t, const char *actor, const principa
         return ST_ERR_INVALID;
     }
     if (!audience) {
-        snprintf(err, errlen,
-                 "template: one of client-monthly, internal-monthly, portfolio-monthly");
+        const char *names[RSTORE_TEMPLATES + 1];
+        char list[120];
+        rstore_template_names(names);
+        snprintf(err, errlen, "template: unknown template '%.64s' (one of: %s)", template_name,
+                 faults_join(names, list, sizeof list));
         return ST_ERR_INVALID;
     }
     bool portfolio = strcmp(audience, "portfolio") == 0;

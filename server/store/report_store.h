@@ -47,6 +47,9 @@ typedef struct rstore_job {
 
 /* The audience of a known template name, or NULL for an unknown one. */
 const char *rstore_template_audience(const char *template_name);
+/* Every template's name, NULL-ended (static strings), for messages that list them. */
+#define RSTORE_TEMPLATES 3
+void rstore_template_names(const char *out[RSTORE_TEMPLATES + 1]);
 
 /*
  * Queues a report (period YYYY-MM, a known template, generated_at epoch

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "audit.h"
+#include "jsonutil.h"
 #include "status.h"
 #include "tz.h"
 #include "xmem.h"
@@ -110,7 +111,7 @@ int tenant_create(db_t *db, const char *actor, const char *slug, const char *nam
         goto fail;
     uint64_t id = db_insert_id(db);
     json_t *d = json_pack("{s:s, s:s, s:s}", "slug", slug, "name", name, "timezone", timezone);
-    char *dtext = d ? json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    char *dtext = d ? jsonutil_dumps(d, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     json_decref(d);
     char object[80];
     snprintf(object, sizeof object, "tenant:%s", slug);

@@ -84,6 +84,10 @@ def test_roles_on_global_routes(admin):
     manager = Api(admin.server, issue_token("manager", slug))
     r = manager.post("/v1/tenants", json={"slug": unique_slug(), "name": "x", "timezone": "UTC"})
     assert_json_error(r, 403, "forbidden")
+    # A global route reveals no tenant: the answer names the roles that may.
+    assert r.json()["error"]["details"] == {"roles": ["admin"]}
+    assert r.json()["error"]["message"].startswith(
+        "a manager token may not POST /v1/tenants; this route is for an admin token")
     assert_json_error(manager.post("/v1/tokens", json={"role": "admin"}), 403, "forbidden")
     # A manager sees exactly its granted tenants.
     assert [t["slug"] for t in manager.get("/v1/tenants").json()["tenants"]] == [slug]
@@ -143,6 +147,29 @@ def test_every_tenant_scoped_route_hides_foreign_tenants(admin):
             else:
                 assert_json_error(r_own, 404)
                 assert r_own.json() == r_missing.json()
+
+
+def test_admin_on_tenant_data_routes_gets_403_naming_the_roles(admin):
+    """Admin sees every tenant, so a tenant data route it may not use says why
+    (403 and the roles that may) instead of pretending the tenant is missing;
+    a tenant that does not exist is still 404."""
+    slug = make_tenant(admin)
+    routes = [r for r in _routes() if r["tenant_scoped"]]
+    data_routes = [r for r in routes if "admin" not in r["roles"]]
+    assert {"/v1/tenants/{t}/cdrs", "/v1/tenants/{t}/contract", "/v1/tenants/{t}/metrics",
+            "/v1/tenants/{t}/reports"} <= {r["pattern"] for r in data_routes}
+    for route in data_routes:
+        label = f"{route['method']} {route['pattern']}"
+        r = _call(admin, route, slug)
+        assert_json_error(r, 403, "forbidden")
+        err = r.json()["error"]
+        assert err["details"]["roles"] == route["roles"], label
+        for role in route["roles"]:
+            assert role in err["message"], (label, err["message"])
+        assert "admin" in err["message"], label
+        assert_json_error(_call(admin, route, "no-such-tenant"), 404, "not_found")
+    # The routes admin may use still answer it.
+    assert admin.get(f"/v1/tenants/{slug}").status_code == 200
 
 
 def test_cli_tenant_and_token(admin):

@@ -79,7 +79,8 @@ static int on_record(void *ctx, const cdr_t *c, uint64_t line)
 static int on_reject(void *ctx, const cdr_error_t *e)
 {
     transcript_t *t = ctx;
-    buf_printf(&t->out, "E%" PRIu64 " %s: %s\n", e->line, e->field, e->message);
+    buf_printf(&t->out, "E%" PRIu64 " %s: %s%s\n", e->line, e->field, e->message,
+               e->valid ? " [valid]" : "");
     return ST_OK;
 }
 
@@ -104,7 +105,14 @@ static char *run(cdr_format fmt, const char *in, size_t len, size_t chunk, int s
         assert_null(e);
         buf_printf(&t.out, "OK rows=%" PRIu64 "\n", cdr_reader_rows(r));
     } else if (e) {
-        buf_printf(&t.out, "F%" PRIu64 " %s: %s\n", e->line, e->field, e->message);
+        /* Every fatal error found together (a header names all its faults). */
+        assert_ptr_equal(cdr_reader_error_at(r, 0), e);
+        for (size_t i = 0; i < cdr_reader_error_count(r); i++) {
+            const cdr_error_t *x = cdr_reader_error_at(r, i);
+            buf_printf(&t.out, "F%" PRIu64 " %s: %s%s\n", x->line, x->field, x->message,
+                       x->valid ? " [valid]" : "");
+        }
+        assert_null(cdr_reader_error_at(r, cdr_reader_error_count(r)));
         /* A fatal error is sticky. */
         assert_int_equal(cdr_reader_feed(r, "x", 1, &sink), rc);
         assert_int_equal(cdr_reader_finish(r, &sink), rc);
@@ -193,18 +201,32 @@ static void test_csv_line_endings_bom_and_ends(void **state)
     CSV("\r\n\n", "F1 : the body is empty (expected a header row)\n");
 }
 
+#define KNOWN                                                                                      \
+    "call_id, queue, offered_at, answered_at, ended_at, outcome, agent_id, talk_s, hold_s, "       \
+    "acw_s, channel, customer_id, transferred, resolved, csat"
+#define REQUIRED "(required: call_id, queue, offered_at, ended_at) [valid]"
+
 static void test_csv_header_errors(void **state)
 {
     (void)state;
     CSV("call_id,queue,offered_at\n" ROW_MIN,
-        "F1 ended_at: required column \"ended_at\" is missing\n");
-    CSV("queue,offered_at,ended_at\n", "F1 call_id: required column \"call_id\" is missing\n");
+        "F1 ended_at: required column \"ended_at\" is missing " REQUIRED "\n");
+    CSV("queue,offered_at,ended_at\n",
+        "F1 call_id: required column \"call_id\" is missing " REQUIRED "\n");
+    /* Every fault of a header at once: the misspelt name and the column it stands for. */
     CSV("Call_ID,queue,offered_at,ended_at\n",
         "F1 Call_ID: unknown column \"Call_ID\" (names are exact and case-sensitive; prefix a "
-        "column with x_ to have it ignored)\n");
+        "column with x_ to have it ignored; known columns: " KNOWN ") [valid]\n"
+        "F1 call_id: required column \"call_id\" is missing " REQUIRED "\n");
     CSV("call_id, queue,offered_at,ended_at\n",
         "F1  queue: unknown column \" queue\" (names are exact and case-sensitive; prefix a "
-        "column with x_ to have it ignored)\n");
+        "column with x_ to have it ignored; known columns: " KNOWN ") [valid]\n"
+        "F1 queue: required column \"queue\" is missing " REQUIRED "\n");
+    /* Three required columns missing: all three named in one answer. */
+    CSV("call_id,agent_id\n",
+        "F1 queue: required column \"queue\" is missing " REQUIRED "\n"
+        "F1 offered_at: required column \"offered_at\" is missing " REQUIRED "\n"
+        "F1 ended_at: required column \"ended_at\" is missing " REQUIRED "\n");
     CSV("call_id,queue,offered_at,ended_at,queue\n", "F1 queue: duplicate column \"queue\"\n");
     CSV("x_a,call_id,queue,offered_at,ended_at,x_a\n", "F1 x_a: duplicate column \"x_a\"\n");
     CSV("call_id,,queue,offered_at,ended_at\n", "F1 : column 2 has an empty name\n");
@@ -329,7 +351,7 @@ static void test_csv_order_and_outcome(void **state)
               "E7 outcome: outcome is abandoned but answered_at is set\n"
               "E8 outcome: outcome is overflow but answered_at is set\n"
               "E9 agent_id: agent_id is required when answered_at is set\n"
-              "E10 outcome: outcome must be answered, abandoned or overflow\n"
+              "E10 outcome: outcome must be answered, abandoned or overflow [valid]\n"
               /* all three instants equal: fine */
               "R11 c10|q|1791162843|1791162843|1791162843|answered|a1|0/0/0|voice||0|-1|0\n"
               "OK rows=10\n");
@@ -339,9 +361,9 @@ static void test_csv_enums_flags_csat(void **state)
 {
     (void)state;
     csv_value(",channel", "c1,q," T0 "," T1 ",phone",
-              "E2 channel: channel must be voice, chat, email or callback\n");
+              "E2 channel: channel must be voice, chat, email or callback [valid]\n");
     csv_value(",channel", "c1,q," T0 "," T1 ",Voice",
-              "E2 channel: channel must be voice, chat, email or callback\n");
+              "E2 channel: channel must be voice, chat, email or callback [valid]\n");
     csv_value(",transferred", "c1,q," T0 "," T1 ",2",
               "E2 transferred: transferred must be 0 or 1\n");
     csv_value(",transferred", "c1,q," T0 "," T1 ",01",
@@ -552,7 +574,7 @@ static void test_json_values(void **state)
     (void)state;
     JSON("[" OBJ_MIN ",\"Call_ID\":\"x\"}," OBJ_MIN "}]",
          "E1 Call_ID: unknown key \"Call_ID\" (names are exact and case-sensitive; prefix a key "
-         "with x_ to have it ignored)\n" REC_MIN(1) "OK rows=2\n");
+         "with x_ to have it ignored; known keys: " KNOWN ") [valid]\n" REC_MIN(1) "OK rows=2\n");
     JSON("[" OBJ_MIN ",\"talk_s\":5.0}]",
          "E1 talk_s: talk_s must be a whole number (got a fraction or an exponent)\nOK rows=1\n");
     JSON("[" OBJ_MIN ",\"talk_s\":1e3}]",

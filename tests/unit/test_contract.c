@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "contract.h"
+#include "faults.h"
 #include "status.h"
 #include "xmem.h"
 
@@ -307,9 +308,10 @@ static void test_bad_contracts_name_the_path(void **state)
     (void)state;
     for (size_t i = 0; i < sizeof bad_cases / sizeof bad_cases[0]; i++) {
         contract_t *c = (contract_t *)1;
-        char err[256] = "";
+        char err[640] = "";
         int rc = parse_q(bad_cases[i].doc, &c, err, sizeof err);
-        if (rc != ST_ERR_INVALID || strcmp(err, bad_cases[i].err) != 0)
+        /* The message starts with the path and reason (an unknown name adds the valid ones). */
+        if (rc != ST_ERR_INVALID || strncmp(err, bad_cases[i].err, strlen(bad_cases[i].err)) != 0)
             fail_msg("case %zu: rc %d err '%s', want '%s'", i, rc, err, bad_cases[i].err);
         assert_null(c);
     }
@@ -444,6 +446,115 @@ static void test_metric_table(void **state)
     assert_string_equal(contract_cmp_name(CONTRACT_CMP_LE), "<=");
 }
 
+/* contract_check_new() of a ' -quoted document, collecting faults into a list. */
+static int check_new_q(const char *q, json_t *list, char *err, size_t errlen, size_t *count)
+{
+    char *s = xstrdup(q);
+    for (char *p = s; *p; p++) {
+        if (*p == '\'')
+            *p = '"';
+    }
+    faults_t fl;
+    faults_init(&fl, err, errlen, list);
+    contract_t *c = NULL;
+    int rc = contract_check_new(s, strlen(s), &c, &fl);
+    if (rc == ST_OK)
+        contract_free(c);
+    *count = fl.count;
+    free(s);
+    return rc;
+}
+
+static const char *fault_path(json_t *list, size_t i)
+{
+    return json_string_value(json_object_get(json_array_get(list, i), "path"));
+}
+
+static void test_every_fault_is_named_in_one_answer(void **state)
+{
+    (void)state;
+    /* Five faults in three places: a top-level key, a value, two items, a day. */
+    const char *doc =
+        "{'effective_from':'2026-10-01','timezone':'Asia/Shanghai','monthly_fee':1000,"
+        "'currency':'cny','credit_cap_pct':10,'colour':'red',"
+        "'business_hours':{'mon':['20:00','08:00']},"
+        "'items':[{'metric':'servce_level','comparator':'>=','target':0.8,"
+        "'credit_pct':3},{'metric':'fcr','comparator':'>','target':0.7,"
+        "'credit_pct':1}]}";
+    json_t *list = json_array();
+    char err[640];
+    size_t count = 0;
+    assert_int_equal(check_new_q(doc, list, err, sizeof err, &count), ST_ERR_INVALID);
+    assert_int_equal(count, 5);
+    assert_int_equal(json_array_size(list), 5);
+    /* Document order of the checks: unknown keys, terms (currency, items), options. */
+    assert_string_equal(fault_path(list, 0), "colour");
+    assert_string_equal(fault_path(list, 1), "currency");
+    assert_string_equal(fault_path(list, 2), "items[0].metric");
+    assert_string_equal(fault_path(list, 3), "items[1].comparator");
+    assert_string_equal(fault_path(list, 4), "business_hours.mon");
+    /* The first fault is also the message; an unknown name lists the valid ones. */
+    assert_memory_equal(err, "colour: unknown key (one of: effective_from, timezone,", 54);
+    json_t *metric = json_array_get(list, 2);
+    const char *msg = json_string_value(json_object_get(metric, "message"));
+    assert_memory_equal(msg, "unknown metric 'servce_level' (one of: service_level, abandon_rate,",
+                        66);
+    json_t *valid = json_object_get(metric, "valid");
+    assert_int_equal(json_array_size(valid), CM_COUNT);
+    assert_string_equal(json_string_value(json_array_get(valid, 0)), "service_level");
+    assert_null(json_object_get(json_array_get(list, 1), "valid"));
+    json_decref(list);
+}
+
+static void test_faults_are_capped_but_counted(void **state)
+{
+    (void)state;
+    /* 17 items, each wrong in four places: 68 faults, 50 listed. */
+    char doc[8192] = "{" MIN_KEYS ",'items':[";
+    for (int i = 0; i < CM_COUNT; i++)
+        snprintf(doc + strlen(doc), sizeof doc - strlen(doc),
+                 "%s{'metric':'m%d','comparator':'=','target':'x','credit_pct':200}", i ? "," : "",
+                 i);
+    snprintf(doc + strlen(doc), sizeof doc - strlen(doc), "]}");
+    json_t *list = json_array();
+    char err[640];
+    size_t count = 0;
+    assert_int_equal(check_new_q(doc, list, err, sizeof err, &count), ST_ERR_INVALID);
+    assert_int_equal(count, 4 * CM_COUNT);
+    assert_int_equal(json_array_size(list), FAULTS_CAP);
+    /* Item k holds faults 4k..4k+3 (metric, comparator, target, credit_pct): 48 and 49 are
+     * the first two of items[12]. */
+    assert_string_equal(fault_path(list, 48), "items[12].metric");
+    assert_string_equal(fault_path(list, 49), "items[12].comparator");
+    json_decref(list);
+}
+
+static void test_a_new_version_needs_an_item(void **state)
+{
+    (void)state;
+    json_t *list = json_array();
+    char err[640];
+    size_t count = 0;
+    assert_int_equal(check_new_q("{" MIN_KEYS ",'items':[]}", list, err, sizeof err, &count),
+                     ST_ERR_INVALID);
+    assert_int_equal(count, 1);
+    assert_string_equal(fault_path(list, 0), "items");
+    assert_memory_equal(err, "items: a contract needs at least one item", 41);
+    json_decref(list);
+    /* A stored version without items (older rules) still loads. */
+    contract_t *c = NULL;
+    assert_int_equal(parse_q("{" MIN_KEYS ",'items':[]}", &c, err, sizeof err), ST_OK);
+    contract_free(c);
+    /* And a syntax error is one fault about the document. */
+    list = json_array();
+    assert_int_equal(check_new_q("{'effective_from':", list, err, sizeof err, &count),
+                     ST_ERR_INVALID);
+    assert_int_equal(count, 1);
+    assert_string_equal(fault_path(list, 0), "");
+    assert_memory_equal(err, "contract: line 1", 16);
+    json_decref(list);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -455,6 +566,9 @@ int main(void)
         cmocka_unit_test(test_version_for_month),
         cmocka_unit_test(test_to_json_round_trip),
         cmocka_unit_test(test_metric_table),
+        cmocka_unit_test(test_every_fault_is_named_in_one_answer),
+        cmocka_unit_test(test_faults_are_capped_but_counted),
+        cmocka_unit_test(test_a_new_version_needs_an_item),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

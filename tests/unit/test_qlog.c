@@ -1,7 +1,9 @@
 /* Unit tests for server/ingest/cdr_qlog.c: contacts assembled from hand-written
  * Asterisk queue_log excerpts.  Every expected record below was worked out
  * by hand from the lines above it (offered = ENTERQUEUE epoch, answered =
- * CONNECT epoch, ended = end event epoch, talk = the event's calltime), and
+ * offered + CONNECT's logged hold time, ended = end event epoch or, for an
+ * abandon or exit, offered + its logged wait time, talk = the event's
+ * calltime), and
  * every log is run fed whole, in 1, 2, 3, 7 and 64-byte chunks, and with
  * CRLF line ends: all must give exactly the same records and errors. */
 #include <setjmp.h>
@@ -820,6 +822,127 @@ static void test_realistic_excerpt(void **state)
     free(g);
 }
 
+/* Asterisk's own waits: the hold and wait times it logged, not the difference of the
+ * epochs, which here is a second off on every contact. */
+static void test_logged_waits_win_over_epochs(void **state)
+{
+    (void)state;
+    const char *log =
+        /* Epochs 21 s apart, hold logged 20: answered at 020020, within a 20 s threshold. */
+        "1760020000|c1|support|NONE|ENTERQUEUE||5550001|1\n"
+        "1760020021|c1|support|SIP/1|CONNECT|20|c1.2|3\n"
+        "1760020081|c1|support|SIP/1|COMPLETECALLER|20|60|1\n"
+        /* Epochs 20 s apart, hold logged 21: answered at 020121, a second after the
+         * CONNECT line and after the COMPLETEAGENT line of the same second, which
+         * then ends it at answered_at (talk 0). */
+        "1760020100|c2|support|NONE|ENTERQUEUE||5550002|1\n"
+        "1760020120|c2|support|SIP/2|CONNECT|21|c2.2|2\n"
+        "1760020120|c2|support|SIP/2|COMPLETEAGENT|21|0|1\n"
+        /* Abandon: epochs 6 s apart, wait logged 5 -> ended 020205. */
+        "1760020200|c3|sales|NONE|ENTERQUEUE||5550003|1\n"
+        "1760020206|c3|sales|NONE|ABANDON|1|1|5\n"
+        /* Exits: timeout 29 vs 30 -> 020330; key (data4) 11 vs 10 -> 020410; empty 8 vs
+         * 7 -> 020507. */
+        "1760020300|c4|sales|NONE|ENTERQUEUE||5550004|1\n"
+        "1760020329|c4|sales|NONE|EXITWITHTIMEOUT|1|1|30\n"
+        "1760020400|c5|sales|NONE|ENTERQUEUE||5550005|1\n"
+        "1760020411|c5|sales|NONE|EXITWITHKEY|5|1|1|10\n"
+        "1760020500|c6|sales|NONE|ENTERQUEUE||5550006|1\n"
+        "1760020508|c6|sales|NONE|EXITEMPTY|1|1|7\n"
+        /* An older line that logs no wait: the epoch is all there is -> 020609. */
+        "1760020600|c7|sales|NONE|ENTERQUEUE||5550007|1\n"
+        "1760020609|c7|sales|NONE|EXITWITHTIMEOUT|1\n"
+        /* A BLINDTRANSFER after a CONNECT whose hold (9) is a second under the epochs
+         * (10): answered 020709, talk = data4 = 50, transferred. */
+        "1760020700|c8|support|NONE|ENTERQUEUE||5550008|1\n"
+        "1760020710|c8|support|SIP/3|CONNECT|9|c8.2|1\n"
+        "1760020760|c8|support|SIP/3|BLINDTRANSFER|2000|from-internal|9|50|1\n";
+    const char *const recs[] = {
+        "c1@support@1760020000|support|SIP/1|1760020000|1760020020|1760020081|answered|talk=60|"
+        "xfer=0|cust=|L3",
+        "c2@support@1760020100|support|SIP/2|1760020100|1760020121|1760020121|answered|talk=0|"
+        "xfer=0|cust=|L6",
+        "c3@sales@1760020200|sales||1760020200|-|1760020205|abandoned|talk=0|xfer=0|cust=|L8",
+        "c4@sales@1760020300|sales||1760020300|-|1760020330|overflow|talk=0|xfer=0|cust=|L10",
+        "c5@sales@1760020400|sales||1760020400|-|1760020410|overflow|talk=0|xfer=0|cust=|L12",
+        "c6@sales@1760020500|sales||1760020500|-|1760020507|overflow|talk=0|xfer=0|cust=|L14",
+        "c7@sales@1760020600|sales||1760020600|-|1760020609|overflow|talk=0|xfer=0|cust=|L16",
+        "c8@support@1760020700|support|SIP/3|1760020700|1760020709|1760020760|answered|talk=50|"
+        "xfer=1|cust=|L19",
+    };
+    check_log(log, NULL, recs, 8, NULL, 0, NULL);
+}
+
+/* A logged wait that is not whole seconds is a row error naming its field; a hold
+ * time that puts answered_at more than a second past the end is still refused. */
+static void test_bad_logged_waits(void **state)
+{
+    (void)state;
+    const char *log = "1760021000|d1|q|NONE|ENTERQUEUE||1|1\n"
+                      "1760021010|d1|q|SIP/1|CONNECT|x9|d1.2|1\n"
+                      "1760021100|d2|q|NONE|ENTERQUEUE||1|1\n"
+                      "1760021106|d2|q|NONE|ABANDON|1|1|-5\n"
+                      "1760021200|d3|q|NONE|ENTERQUEUE||1|1\n"
+                      "1760021210|d3|q|SIP/1|CONNECT|12|d3.2|1\n"
+                      "1760021210|d3|q|SIP/1|COMPLETEAGENT|12|0|1\n";
+    /* d3: answered 021212, ended 021210: two seconds, past the one-second slack. */
+    const char *const errs[] = {
+        "L2|data1|CONNECT hold time is not whole seconds >= 0",
+        "L4|data3|ABANDON wait time is not whole seconds >= 0",
+        "L7|ended_at|ended_at is before answered_at",
+    };
+    qlog_stats_t st;
+    check_log(log, NULL, NULL, 0, errs, 3, &st);
+    assert_int_equal(st.malformed, 2);
+    assert_int_equal(st.inconsistent, 1);
+}
+
+/* A log damaged by a crash: NUL bytes in lines.  Each damaged line is a row error that
+ * says lenient mode skips it, is counted and its number kept; the rest is read. */
+static void test_nul_damaged_lines(void **state)
+{
+    (void)state;
+    static const char log[] = "1760022000|n1|q|NONE|ENTERQUEUE||1|1\n"
+                              "\0\0\0\0\0\0\0\0" /* zeros before the next line: line 2 */
+                              "1760022005|n1|q|SIP/1|CONNECT|5|n1.2|1\n"
+                              "1760022100|n2|q|NONE|ENTERQUEUE||1|1\n"
+                              "1760022104|n2|q|NONE|ABANDON|1|1|4\n"
+                              "1760022200|n3|q|NONE|ENTER\0QUEUE||1|1\n" /* line 5 */
+                              "\0\0\0\0"; /* a last line of zeros, no LF: line 6 */
+    for (size_t chunk = 1; chunk <= sizeof log; chunk += 7) {
+        got_t *g = calloc(1, sizeof *g);
+        assert_non_null(g);
+        qlog_t *q = qlog_new(NULL);
+        assert_int_equal(feed_text(q, log, sizeof log - 1, chunk, g), ST_OK);
+        assert_int_equal(g->nrec, 1);
+        assert_string_equal(g->rec[0],
+                            "n2@q@1760022100|q||1760022100|-|1760022104|abandoned|talk=0|xfer=0|"
+                            "cust=|L4");
+        assert_int_equal(g->nerr, 3);
+        const char *why = "the line contains NUL bytes: the log was damaged (a crash while "
+                          "Asterisk wrote it?); strict mode refuses the upload, lenient mode "
+                          "(?mode=lenient, --mode lenient) skips damaged lines and loads the rest";
+        char want[ROWLEN];
+        static const int lines[] = {2, 5, 6};
+        for (int i = 0; i < 3; i++) {
+            snprintf(want, sizeof want, "L%d||%s", lines[i], why);
+            assert_string_equal(g->err[i], want);
+        }
+        qlog_stats_t st;
+        qlog_stats(q, &st);
+        assert_int_equal(st.damaged, 3);
+        assert_int_equal(st.malformed, 3);
+        assert_int_equal(st.open, 1); /* n1: its CONNECT was on the damaged line */
+        const uint64_t *dl;
+        assert_int_equal(qlog_damaged_lines(q, &dl), 3);
+        assert_int_equal(dl[0], 2);
+        assert_int_equal(dl[1], 5);
+        assert_int_equal(dl[2], 6);
+        qlog_free(q);
+        free(g);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -842,6 +965,9 @@ int main(void)
         cmocka_unit_test(test_long_ids_hash_fallback),
         cmocka_unit_test(test_sink_stop_is_sticky),
         cmocka_unit_test(test_realistic_excerpt),
+        cmocka_unit_test(test_logged_waits_win_over_epochs),
+        cmocka_unit_test(test_bad_logged_waits),
+        cmocka_unit_test(test_nul_damaged_lines),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
