@@ -76,6 +76,29 @@ const config_t *api_config(const api_ctx_t *ctx);
  * ?dry_run=true|false; answers 400 itself (naming the valid values) when wrong.
  */
 bool api_batch_mode(api_ctx_t *ctx, batch_mode_t *mode);
+
+/*
+ * A streamed batch kind, for api_upload_run(): begin a batch on db for the
+ * request (arg is the handler's: format, mode, kind), feed it pieces of
+ * the body, finish it (commit or refuse), then its verdict and receipt
+ * (a new reference), and free it (rolling back what is not committed).
+ */
+typedef struct api_upload_ops {
+    int (*begin)(db_t *db, api_ctx_t *ctx, void *arg, void **batch, char *err, size_t errlen);
+    int (*feed)(void *batch, const char *data, size_t len);
+    int (*finish)(void *batch);
+    bool (*committed)(const void *batch);
+    json_t *(*receipt)(const void *batch);
+    void (*free)(void *batch);
+} api_upload_ops_t;
+/*
+ * Runs a streamed upload to its answer (api_upload.c): the body feeds the
+ * batch and a spool file at once; a batch that loses a conflict
+ * (ST_ERR_RETRY) runs again whole from the spool (db_retry()).  Answers
+ * 200 with the receipt when committed, 422 when refused, the body's own
+ * error (413, 408, ...) or a database error otherwise.
+ */
+void api_upload_run(api_ctx_t *ctx, db_t *db, const api_upload_ops_t *ops, void *arg);
 /*
  * Reads ?dry_run=true|false (also 1|0; default false): validate completely,
  * commit nothing.  Answers 400 itself (naming the valid values) when wrong.

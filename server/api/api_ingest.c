@@ -29,43 +29,54 @@ bool api_batch_mode(api_ctx_t *ctx, batch_mode_t *out)
     return true;
 }
 
+/* What a contacts upload needs to begin its batch (api_upload_ops_t arg). */
+typedef struct cdrs_arg {
+    ingest_format fmt;
+    batch_mode_t mode;
+} cdrs_arg_t;
+
+/* api_upload_ops_t for contacts: ingest.h behind void pointers. */
+static int cdrs_begin(db_t *db, api_ctx_t *ctx, void *arg, void **batch, char *err, size_t errlen)
+{
+    const cdrs_arg_t *a = arg;
+    return ingest_begin(db, &ctx->tenant, ctx->who.actor, a->fmt, a->mode, (ingest_t **)batch, err,
+                        errlen);
+}
+static int cdrs_feed(void *batch, const char *data, size_t len)
+{
+    return ingest_feed(batch, data, len);
+}
+static int cdrs_finish(void *batch)
+{
+    return ingest_finish(batch);
+}
+static bool cdrs_committed(const void *batch)
+{
+    return ingest_committed(batch);
+}
+static json_t *cdrs_receipt(const void *batch)
+{
+    return ingest_receipt(batch);
+}
+static void cdrs_free(void *batch)
+{
+    ingest_free(batch);
+}
+
 void api_cdrs_ingest(api_ctx_t *ctx, db_t *db)
 {
-    batch_mode_t mode;
-    if (!api_batch_mode(ctx, &mode))
+    static const api_upload_ops_t ops = {cdrs_begin,     cdrs_feed,    cdrs_finish,
+                                         cdrs_committed, cdrs_receipt, cdrs_free};
+    cdrs_arg_t arg;
+    if (!api_batch_mode(ctx, &arg.mode))
         return;
-    ingest_format fmt;
-    if (ingest_format_from_content_type(httpd_header(ctx->req, "content-type"), &fmt) != ST_OK) {
+    if (ingest_format_from_content_type(httpd_header(ctx->req, "content-type"), &arg.fmt) !=
+        ST_OK) {
         api_error(ctx, 415, "unsupported_media_type",
                   "send contacts as text/csv, application/json, application/x-ndjson or "
                   "text/x-asterisk-queue-log",
                   NULL);
         return;
     }
-    ingest_t *g = NULL;
-    char err[512] = "";
-    int rc = ingest_begin(db, &ctx->tenant, ctx->who.actor, fmt, mode, &g, err, sizeof err);
-    if (rc != ST_OK) {
-        api_db_error(ctx, rc, db);
-        return;
-    }
-    const char *data;
-    long n;
-    while ((n = api_body_next(ctx, &data)) > 0) {
-        if ((rc = ingest_feed(g, data, (size_t)n)) != ST_OK)
-            break;
-    }
-    if (n < 0) { /* the body failed: api_body_next answered; nothing is kept */
-        ingest_free(g);
-        return;
-    }
-    if (rc == ST_OK)
-        rc = ingest_finish(g);
-    if (rc != ST_OK) {
-        api_db_error(ctx, rc, db);
-        ingest_free(g);
-        return;
-    }
-    api_json(ctx, ingest_committed(g) ? 200 : 422, ingest_receipt(g));
-    ingest_free(g);
+    api_upload_run(ctx, db, &ops, &arg);
 }

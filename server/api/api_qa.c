@@ -320,43 +320,57 @@ done:
     json_decref(doc);
 }
 
-/* A streaming QA upload of one kind (the contacts endpoint's flow, api_ingest.c). */
+/* What a QA upload needs to begin its batch (api_upload_ops_t arg). */
+typedef struct qa_arg {
+    qa_kind kind;
+    ingest_format fmt;
+    batch_mode_t mode;
+} qa_arg_t;
+
+/* api_upload_ops_t for the QA kinds: qa_ingest.h behind void pointers. */
+static int qa_begin(db_t *db, api_ctx_t *ctx, void *arg, void **batch, char *err, size_t errlen)
+{
+    const qa_arg_t *a = arg;
+    return qa_ingest_begin(db, &ctx->tenant, ctx->who.actor, a->kind, a->fmt, a->mode,
+                           (qa_ingest_t **)batch, err, errlen);
+}
+static int qa_feed(void *batch, const char *data, size_t len)
+{
+    return qa_ingest_feed(batch, data, len);
+}
+static int qa_finish(void *batch)
+{
+    return qa_ingest_finish(batch);
+}
+static bool qa_committed(const void *batch)
+{
+    return qa_ingest_committed(batch);
+}
+static json_t *qa_receipt(const void *batch)
+{
+    return qa_ingest_receipt(batch);
+}
+static void qa_free(void *batch)
+{
+    qa_ingest_free(batch);
+}
+
+/* A streaming QA upload of one kind (api_upload_run(), as contacts). */
 static void qa_upload(api_ctx_t *ctx, db_t *db, qa_kind kind)
 {
-    batch_mode_t mode;
-    if (!api_batch_mode(ctx, &mode))
+    static const api_upload_ops_t ops = {qa_begin,     qa_feed,    qa_finish,
+                                         qa_committed, qa_receipt, qa_free};
+    qa_arg_t arg = {.kind = kind};
+    if (!api_batch_mode(ctx, &arg.mode))
         return;
-    ingest_format fmt;
-    if (ingest_format_from_content_type(httpd_header(ctx->req, "content-type"), &fmt) != ST_OK ||
-        fmt == INGEST_QLOG) {
+    if (ingest_format_from_content_type(httpd_header(ctx->req, "content-type"), &arg.fmt) !=
+            ST_OK ||
+        arg.fmt == INGEST_QLOG) {
         api_error(ctx, 415, "unsupported_media_type",
                   "send QA data as text/csv, application/json or application/x-ndjson", NULL);
         return;
     }
-    qa_ingest_t *g = NULL;
-    char err[512] = "";
-    int rc =
-        qa_ingest_begin(db, &ctx->tenant, ctx->who.actor, kind, fmt, mode, &g, err, sizeof err);
-    if (rc != ST_OK) {
-        api_db_error(ctx, rc, db);
-        return;
-    }
-    const char *data;
-    long n;
-    while ((n = api_body_next(ctx, &data)) > 0)
-        if ((rc = qa_ingest_feed(g, data, (size_t)n)) != ST_OK)
-            break;
-    if (n < 0) { /* the body failed: api_body_next answered; nothing is kept */
-        qa_ingest_free(g);
-        return;
-    }
-    if (rc == ST_OK)
-        rc = qa_ingest_finish(g);
-    if (rc != ST_OK)
-        api_db_error(ctx, rc, db);
-    else
-        api_json(ctx, qa_ingest_committed(g) ? 200 : 422, qa_ingest_receipt(g));
-    qa_ingest_free(g);
+    api_upload_run(ctx, db, &ops, &arg);
 }
 
 void api_qa_evaluations(api_ctx_t *ctx, db_t *db)

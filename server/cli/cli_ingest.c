@@ -5,6 +5,7 @@
  * on a terminal) and `slattest check rollups SLUG`.
  */
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include "jsonutil.h"
 #include "qa_ingest.h"
 #include "rollup.h"
+#include "spool.h"
 #include "status.h"
 #include "tenant.h"
 
@@ -74,6 +76,82 @@ static void progress(const loader_t *g, uint64_t total, double t0, bool final)
     fprintf(stderr, "\r%12" PRIu64 " rows  %10.0f rows/s  %5.1f%%%s", rows,
             dt > 0 ? (double)rows / dt : 0.0, pct, final ? "\n" : "");
     fflush(stderr);
+}
+
+/* One run of `slattest ingest` over its file, for db_retry(). */
+typedef struct load {
+    FILE *f;
+    char *chunk;
+    uint64_t total;
+    const tenant_t *tenant;
+    bool is_qa;
+    qa_kind kind;
+    ingest_format fmt;
+    batch_mode_t mode;
+    bool tty;
+    loader_t *ld;
+    spool_t *spool; /* a copy of a file that cannot seek (a pipe), for replays */
+    bool replay;
+    char *err;
+    size_t errlen;
+} load_t;
+
+/* The next piece of the file: from the file itself (keeping a copy when it
+ * cannot be read again), or on a replay from that copy.  0 at the end. */
+static long load_next(load_t *r, const char **data)
+{
+    if (r->replay && r->spool)
+        return spool_read(r->spool, data);
+    size_t n = fread(r->chunk, 1, READ_CHUNK, r->f);
+    if (n == 0 && ferror(r->f))
+        return -1;
+    if (n > 0 && r->spool && spool_write(r->spool, r->chunk, n) != ST_OK)
+        return -1;
+    *data = r->chunk;
+    return (long)n;
+}
+
+/*
+ * One attempt: a new batch over the whole file from its first byte, to its
+ * verdict.  A batch that loses a conflict (ST_ERR_RETRY: a deadlock, a
+ * Galera certification failure) is freed, which rolls it back, and
+ * db_retry() runs the next attempt.
+ */
+static int load_attempt(db_t *db, void *arg)
+{
+    load_t *r = arg;
+    loader_t *g = r->ld;
+    ingest_free(g->cdrs);
+    qa_ingest_free(g->qa);
+    g->cdrs = NULL;
+    g->qa = NULL;
+    r->err[0] = '\0';
+    if (r->replay && (r->spool ? spool_rewind(r->spool) : fseek(r->f, 0, SEEK_SET)) != 0)
+        return ST_ERR_IO;
+    int rc = r->is_qa ? qa_ingest_begin(db, r->tenant, cli_actor(), r->kind, r->fmt, r->mode,
+                                        &g->qa, r->err, r->errlen)
+                      : ingest_begin(db, r->tenant, cli_actor(), r->fmt, r->mode, &g->cdrs, r->err,
+                                     r->errlen);
+    if (rc != ST_OK)
+        return rc;
+    double t0 = httpd_now(), last = t0;
+    const char *data;
+    long n = 0;
+    while (rc == ST_OK && (n = load_next(r, &data)) > 0) {
+        rc = ld_feed(g, data, (size_t)n);
+        if (r->tty && httpd_now() - last > 0.2) {
+            progress(g, r->total, t0, false);
+            last = httpd_now();
+        }
+    }
+    r->replay = true;
+    if (rc == ST_OK && n < 0)
+        rc = ST_ERR_IO;
+    if (rc == ST_OK)
+        rc = ld_finish(g);
+    if (r->tty)
+        progress(g, r->total, t0, true);
+    return rc;
 }
 
 int cli_ingest(config_t *cfg, int argc, char **argv)
@@ -135,34 +213,37 @@ int cli_ingest(config_t *cfg, int argc, char **argv)
         fprintf(stderr, "slattest: no tenant '%s'\n", slug);
         goto done;
     }
-    batch_mode_t bm = {.lenient = strcmp(mode, "lenient") == 0, .dry_run = dry_run};
-    if ((is_qa ? qa_ingest_begin(db, &t, cli_actor(), kind, fmt, bm, &ld.qa, err, sizeof err)
-               : ingest_begin(db, &t, cli_actor(), fmt, bm, &ld.cdrs, err, sizeof err)) != ST_OK) {
-        fprintf(stderr, "slattest: %s\n", err);
+    load_t run = {.f = f,
+                  .chunk = chunk,
+                  .total = total,
+                  .tenant = &t,
+                  .is_qa = is_qa,
+                  .kind = kind,
+                  .fmt = fmt,
+                  .mode = {.lenient = strcmp(mode, "lenient") == 0, .dry_run = dry_run},
+                  .tty = isatty(2),
+                  .ld = g,
+                  .err = err,
+                  .errlen = sizeof err};
+    /* A pipe cannot be read twice: keep a copy for a replay. */
+    char spool_dir[PATH_MAX];
+    snprintf(spool_dir, sizeof spool_dir, "%s/tmp", cfg->var);
+    if (fseek(f, 0, SEEK_SET) != 0 && spool_new(spool_dir, &run.spool) != ST_OK) {
+        fprintf(stderr, "slattest: cannot keep a copy of %s in %s\n", path, spool_dir);
         goto done;
     }
-    bool tty = isatty(2);
-    double t0 = httpd_now(), last = t0;
-    size_t n;
-    int rc = ST_OK;
-    while (rc == ST_OK && (n = fread(chunk, 1, READ_CHUNK, f)) > 0) {
-        rc = ld_feed(g, chunk, n);
-        if (tty && httpd_now() - last > 0.2) {
-            progress(g, total, t0, false);
-            last = httpd_now();
-        }
-    }
-    if (rc == ST_OK && ferror(f)) {
+    int rc = db_retry(db, load_attempt, &run);
+    spool_free(run.spool);
+    if (rc == ST_ERR_IO) {
         fprintf(stderr, "slattest: error reading %s\n", path);
         goto done;
     }
-    if (rc == ST_OK)
-        rc = ld_finish(g);
-    if (tty)
-        progress(g, total, t0, true);
     if (rc != ST_OK) {
-        fprintf(stderr, "slattest: database: %s\n",
-                ld.qa ? qa_ingest_db_error(ld.qa) : ingest_db_error(ld.cdrs));
+        fprintf(stderr, "slattest: %s\n",
+                err[0]    ? err
+                : ld.qa   ? qa_ingest_db_error(ld.qa)
+                : ld.cdrs ? ingest_db_error(ld.cdrs)
+                          : db_error(db));
         goto done;
     }
     json_t *receipt = ld.qa ? qa_ingest_receipt(ld.qa) : ingest_receipt(ld.cdrs);

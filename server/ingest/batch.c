@@ -78,11 +78,19 @@ int batch_begin(db_t *db, const tenant_t *t, const char *actor, const char *kind
         b->tz = NULL; /* a tenant's zone was checked when it was created; UTC otherwise */
     b->sha = EVP_MD_CTX_new();
     EVP_DigestInit_ex(b->sha, EVP_sha256(), NULL);
-    int rc = db_begin(db);
+    /* A batch may be a million rows: on a Galera cluster it replicates in
+     * fragments as it goes (db.h); undone in batch_free(). */
+    int rc = db_big_tx(db, true);
+    if (rc == ST_OK)
+        rc = db_begin(db);
     if (rc != ST_OK)
         goto fail;
     b->in_txn = true;
-    /* One batch per tenant at a time: duplicate checks and rollups stay exact. */
+    /* One batch per tenant at a time: duplicate checks and rollups stay
+     * exact.  The lock orders batches on one server; on a Galera cluster,
+     * where locks are local to a node, every batch's audit entry updates
+     * the chain's head row, so two concurrent batches conflict at commit
+     * and the loser runs again (db_retry(), api_upload.c). */
     db_val_t v[] = {db_u64(tenant_id)};
     if ((rc = db_exec(db, "SELECT id FROM tenants WHERE id = ? FOR UPDATE", v, 1, NULL)) != ST_OK ||
         (rc = insert_row(b, "committed")) != ST_OK)
@@ -364,6 +372,7 @@ void batch_free(batch_t *b)
         return;
     if (b->in_txn)
         db_rollback(b->db);
+    db_big_tx(b->db, false);
     EVP_MD_CTX_free(b->sha);
     json_decref(b->errors);
     json_decref(b->periods);
