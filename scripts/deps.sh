@@ -10,6 +10,8 @@ PKGS=(
   mariadb-server mariadb-client tzdata curl ca-certificates
   python3-pytest python3-requests python3-openpyxl
   libreoffice-calc poppler-utils
+  libcurl4-openssl-dev # schedules: e-mail (SMTP) and webhook delivery
+  python3-aiosmtpd # schedules: the e2e tests' SMTP server on loopback
 )
 [ -n "${SLATTEST_EXTRA_PKGS:-}" ] && PKGS+=(${SLATTEST_EXTRA_PKGS})
 

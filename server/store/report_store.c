@@ -29,6 +29,11 @@ const char *rstore_template_audience(const char *template_name)
     return NULL;
 }
 
+const char *rstore_template_names(void)
+{
+    return "client-monthly, internal-monthly, portfolio-monthly";
+}
+
 /* True for YYYY-MM with a month 01-12 and a year 1970-2199. */
 static bool period_valid(const char *p)
 {
@@ -96,8 +101,7 @@ int rstore_create(db_t *db, const tenant_t *t, const char *actor, const principa
         return ST_ERR_INVALID;
     }
     if (!audience) {
-        snprintf(err, errlen,
-                 "template: one of client-monthly, internal-monthly, portfolio-monthly");
+        snprintf(err, errlen, "template: one of %s", rstore_template_names());
         return ST_ERR_INVALID;
     }
     bool portfolio = strcmp(audience, "portfolio") == 0;

@@ -47,6 +47,8 @@ typedef struct rstore_job {
 
 /* The audience of a known template name, or NULL for an unknown one. */
 const char *rstore_template_audience(const char *template_name);
+/* The known template names, "a, b, c" (static text), for messages. */
+const char *rstore_template_names(void);
 
 /*
  * Queues a report (period YYYY-MM, a known template, generated_at epoch
