@@ -49,6 +49,7 @@ CREATE TABLE schedule_runs (
   runner       VARCHAR(128) NOT NULL,
   error        TEXT         NULL,
   PRIMARY KEY (tenant_id, id),
+  KEY schedule_runs_id (id),
   UNIQUE KEY schedule_runs_key (tenant_id, schedule, period),
   KEY schedule_runs_status (status, id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
@@ -79,12 +80,14 @@ CREATE TABLE deliveries (
   lang             CHAR(2)      NOT NULL,
   status           ENUM('pending','sending','sent','dead') NOT NULL,
   attempts         INT UNSIGNED NOT NULL DEFAULT 0,
+  retried_at_attempt INT UNSIGNED NOT NULL DEFAULT 0, -- attempts before the last retry by hand
   next_attempt_at  BIGINT       NOT NULL,
   lease_until      BIGINT       NULL,
   last_error       TEXT         NULL,
   sent_at          BIGINT       NULL,
   created_at       BIGINT       NOT NULL,
   PRIMARY KEY (tenant_id, id),
+  KEY deliveries_id (id),
   UNIQUE KEY deliveries_key (tenant_id, run_id, report_id, channel, seq),
   KEY deliveries_due (status, next_attempt_at)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;

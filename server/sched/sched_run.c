@@ -436,7 +436,8 @@ int sched_advance(db_t *db, sched_look_t *look)
 typedef struct claim {
     uint64_t tenant_id, id, run_id, report_id;
     char schedule[65], channel[8], target[2049], lang[3];
-    int attempt;
+    int attempt; /* this attempt's number, over the delivery's life */
+    int round;   /* its number since the delivery was queued or retried by hand */
 } claim_t;
 
 /* Sends one claimed delivery; err says why it failed. */
@@ -508,9 +509,8 @@ static int record(db_t *db, const claim_t *c, int outcome, const char *err, sche
 {
     const config_t *cfg = look->cfg;
     bool sent = outcome == ST_OK;
-    bool dead = !sent && c->attempt >= cfg->sched_max_attempts;
-    int64_t next =
-        look->now + (cfg->sched_retry_base_s << (c->attempt - 1 < 20 ? c->attempt - 1 : 20));
+    bool dead = !sent && c->round >= cfg->sched_max_attempts;
+    int64_t next = look->now + (cfg->sched_retry_base_s << (c->round - 1 < 20 ? c->round - 1 : 20));
     const char *status = sent ? "sent" : dead ? "dead" : "pending";
     int rc = db_begin(db);
     if (rc != ST_OK)
@@ -590,6 +590,9 @@ static int record(db_t *db, const claim_t *c, int outcome, const char *err, sche
     if (rc != ST_OK) {
         db_rollback(db);
         json_decref(event);
+        /* A conflict: the lease ran out mid-attempt and another look took it over. */
+        log_warn("delivery attempt not recorded", "delivery", object, "error",
+                 rc == ST_ERR_CONFLICT ? "taken over by another scheduler" : db_error(db), NULL);
         return rc == ST_ERR_CONFLICT ? ST_OK : rc;
     }
     bool email = strcmp(c->channel, "email") == 0;
@@ -609,7 +612,8 @@ int sched_deliver_due(db_t *db, sched_look_t *look)
                     db_u64(look->tenant_id), db_i64(BATCH)};
     int rc = db_exec(db,
                      "SELECT tenant_id, id, run_id, report_id, schedule, channel, target, lang, "
-                     "status, attempts FROM deliveries WHERE ((status = 'pending' AND "
+                     "status, attempts, attempts - retried_at_attempt FROM deliveries WHERE "
+                     "((status = 'pending' AND "
                      "next_attempt_at <= ?) OR (status = 'sending' AND lease_until < ?)) AND "
                      "(? = 0 OR tenant_id = ?) ORDER BY next_attempt_at, id LIMIT ?",
                      p, 5, &res);
@@ -618,7 +622,8 @@ int sched_deliver_due(db_t *db, sched_look_t *look)
                      .id = (uint64_t)db_res_i64(res, 1),
                      .run_id = (uint64_t)db_res_i64(res, 2),
                      .report_id = (uint64_t)db_res_i64(res, 3),
-                     .attempt = (int)db_res_i64(res, 9) + 1};
+                     .attempt = (int)db_res_i64(res, 9) + 1,
+                     .round = (int)db_res_i64(res, 10) + 1};
         snprintf(c.schedule, sizeof c.schedule, "%s", db_res_str(res, 4, NULL));
         snprintf(c.channel, sizeof c.channel, "%s", db_res_str(res, 5, NULL));
         snprintf(c.target, sizeof c.target, "%s", db_res_str(res, 6, NULL));

@@ -710,7 +710,7 @@ int sstore_retry(db_t *db, const tenant_t *t, const char *actor, uint64_t id, in
         db_val_t u[] = {db_i64(now), db_u64(t->id), db_u64(id)};
         rc = db_exec(db,
                      "UPDATE deliveries SET status = 'pending', next_attempt_at = ?, "
-                     "attempts = 0 WHERE tenant_id = ? AND id = ?",
+                     "retried_at_attempt = attempts WHERE tenant_id = ? AND id = ?",
                      u, 3, NULL);
     }
     char object[48];
