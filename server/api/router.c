@@ -73,9 +73,9 @@ static const route_t routes[] = {
      api_schedules_deliveries, "/v1/tenants/{t}/schedules/{name}/deliveries"},
     {"GET", "/v1/tenants/{t}/deliveries", ROLE_MANAGER | ROLE_AUDITOR, BODY_NONE,
      api_schedules_deliveries, "/v1/tenants/{t}/deliveries"},
-    {"POST", "/v1/tenants/{t}/deliveries/{id}/retry", ROLE_MANAGER, BODY_NONE, api_deliveries_retry,
+    {"POST", "/v1/tenants/{t}/deliveries/{id}/retry", ROLE_MANAGER, BODY_JSON, api_deliveries_retry,
      "/v1/tenants/{t}/deliveries/{id}/retry"},
-    {"POST", "/v1/tenants/{t}/periods/{period}/close", ROLE_MANAGER, BODY_NONE, api_periods_close,
+    {"POST", "/v1/tenants/{t}/periods/{period}/close", ROLE_MANAGER, BODY_JSON, api_periods_close,
      "/v1/tenants/{t}/periods/{period}/close"},
 };
 

@@ -141,13 +141,7 @@ static int run_due(config_t *cfg, const char *now_text, const char *slug)
             rc = ST_ERR_UNAVAILABLE;
     }
     if (rc == ST_OK)
-        rc = sched_advance(db, &look);
-    if (rc == ST_OK)
-        rc = sched_deliver_due(db, &look);
-    if (rc == ST_OK)
-        rc = sched_advance(db, &look);
-    if (rc == ST_OK)
-        rc = sched_record_look(db, &look);
+        rc = sched_finish_look(db, &look);
     if (rc != ST_OK) {
         fprintf(stderr, "slattest: schedule run-due: %s\n", db_error(db));
         goto done;

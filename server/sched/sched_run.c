@@ -36,6 +36,18 @@ static void emit(sched_look_t *look, json_t *event)
     json_decref(event);
 }
 
+/* Appends an event to the audit log (inside the caller's transaction). */
+static int audit_event(db_t *db, const sched_look_t *look, uint64_t tenant_id, const char *action,
+                       const char *object, const json_t *event)
+{
+    char actor[160];
+    look_actor(look, actor, sizeof actor);
+    char *detail = json_dumps(event, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    int rc = audit_append(db, actor, tenant_id, action, object, detail ? detail : "{}");
+    free(detail);
+    return rc;
+}
+
 /* A run that starts later than this after it could have is late. */
 static int64_t tolerance(const config_t *cfg)
 {
@@ -136,9 +148,8 @@ static int try_start(db_t *db, const sstore_sched_t *s, const tz_t *tz, sched_pe
         return ST_OK;
     }
     bool late = look->now - ready > tolerance(look->cfg);
-    char reason[512] = "", period[8], actor[160];
+    char reason[512] = "", period[8];
     sched_period_format(p, period);
-    look_actor(look, actor, sizeof actor);
     if (late)
         late_reason(s, due, ready, looked, look, reason, sizeof reason);
     if ((rc = db_begin(db)) != ST_OK)
@@ -170,17 +181,18 @@ static int try_start(db_t *db, const sstore_sched_t *s, const tz_t *tz, sched_pe
                               "run_id", (json_int_t)run_id, "tenant", s->tenant_slug, "schedule",
                               s->name, "period", period, "due_at", due_s, "late", late,
                               "late_reason", reason, "close", close.note);
-    char *detail = json_dumps(event, JSON_COMPACT | JSON_PRESERVE_ORDER);
     snprintf(object, sizeof object, "schedule:%s/%s", s->name, period);
     if (rc == ST_OK)
-        rc = audit_append(db, actor, s->tenant_id, "schedule.run", object, detail);
-    free(detail);
+        rc = audit_event(db, look, s->tenant_id, "schedule.run", object, event);
     if (rc == ST_OK)
         rc = db_commit(db);
     if (rc != ST_OK) {
+        /* On Galera the loser of the key learns it at commit: a certification
+         * conflict (1213) instead of a duplicate key.  Either way it lost. */
+        bool lost = db_errno(db) == 1213;
         db_rollback(db);
         json_decref(event);
-        return rc;
+        return lost ? ST_OK : rc;
     }
     /* The run is ours: queue its reports. */
     sched_count(SCHED_RUN_STARTED);
@@ -376,16 +388,13 @@ static int end_run(db_t *db, uint64_t tenant_id, uint64_t run_id, const char *fr
         db_rollback(db);
         return rc;
     }
-    char actor[160], object[48];
-    look_actor(look, actor, sizeof actor);
+    char object[48];
     snprintf(object, sizeof object, "schedule_run:%" PRIu64, run_id);
     json_t *event = json_pack("{s:s, s:I, s:s, s:s?}", "event", "run_end", "run_id",
                               (json_int_t)run_id, "status", to, "error", error);
-    char *detail = json_dumps(event, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    rc = audit_append(db, actor, tenant_id,
-                      strcmp(to, "done") == 0 ? "schedule.run.done" : "schedule.run.failed", object,
-                      detail);
-    free(detail);
+    rc = audit_event(db, look, tenant_id,
+                     strcmp(to, "done") == 0 ? "schedule.run.done" : "schedule.run.failed", object,
+                     event);
     if (rc == ST_OK)
         rc = db_commit(db);
     if (rc != ST_OK) {
@@ -567,8 +576,7 @@ static int record(db_t *db, const claim_t *c, int outcome, const char *err, sche
         paused = rc == ST_OK && db_res_next(res) && db_res_i64(res, 0);
         db_res_free(res);
     }
-    char actor[160], object[48], next_s[33];
-    look_actor(look, actor, sizeof actor);
+    char object[48], next_s[33];
     snprintf(object, sizeof object, "delivery:%" PRIu64, c->id);
     sstore_time(next, next_s);
     json_t *event =
@@ -577,14 +585,13 @@ static int record(db_t *db, const claim_t *c, int outcome, const char *err, sche
                   (json_int_t)c->report_id, "channel", c->channel, "to", c->target, "schedule",
                   c->schedule, "attempt", c->attempt, "status", status, "error", sent ? NULL : err,
                   "next_attempt_at", sent || dead ? NULL : next_s);
-    char *detail = json_dumps(event, JSON_COMPACT | JSON_PRESERVE_ORDER);
     if (rc == ST_OK)
-        rc = audit_append(db, actor, c->tenant_id, "delivery.attempt", object, detail);
+        rc = audit_event(db, look, c->tenant_id, "delivery.attempt", object, event);
     if (rc == ST_OK && paused) {
-        snprintf(object, sizeof object, "schedule:%s", c->schedule);
-        rc = audit_append(db, actor, c->tenant_id, "schedule.pause", object, detail);
+        char sched_object[96];
+        snprintf(sched_object, sizeof sched_object, "schedule:%s", c->schedule);
+        rc = audit_event(db, look, c->tenant_id, "schedule.pause", sched_object, event);
     }
-    free(detail);
     if (rc == ST_OK)
         rc = db_commit(db);
     if (rc != ST_OK) {
@@ -646,5 +653,17 @@ int sched_deliver_due(db_t *db, sched_look_t *look)
         rc = record(db, &c, sent, err, look);
     }
     db_res_free(res);
+    return rc;
+}
+
+int sched_finish_look(db_t *db, sched_look_t *look)
+{
+    int rc = sched_advance(db, look);
+    if (rc == ST_OK)
+        rc = sched_deliver_due(db, look);
+    if (rc == ST_OK)
+        rc = sched_advance(db, look);
+    if (rc == ST_OK)
+        rc = sched_record_look(db, look);
     return rc;
 }

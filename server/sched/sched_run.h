@@ -52,6 +52,10 @@ int sched_queued_reports(db_t *db, const sched_look_t *look, uint64_t **ids, siz
 int sched_advance(db_t *db, sched_look_t *look);
 /* Makes every delivery attempt that is due, recording each. */
 int sched_deliver_due(db_t *db, sched_look_t *look);
+/* The rest of a look once its reports are queued (or built): sched_advance,
+ * sched_deliver_due, sched_advance again (runs whose deliveries ended), and
+ * sched_record_look. */
+int sched_finish_look(db_t *db, sched_look_t *look);
 /* Records a look by the clock (the last instant any scheduler looked). */
 int sched_record_look(db_t *db, const sched_look_t *look);
 

@@ -73,13 +73,7 @@ static void look_once(sched_t *s, db_t *db)
     if (look.runs_started && s->wake)
         s->wake(s->wake_arg);
     if (rc == ST_OK)
-        rc = sched_advance(db, &look);
-    if (rc == ST_OK)
-        rc = sched_deliver_due(db, &look);
-    if (rc == ST_OK)
-        rc = sched_advance(db, &look);
-    if (rc == ST_OK)
-        rc = sched_record_look(db, &look);
+        rc = sched_finish_look(db, &look);
     sched_set_overdue((uint64_t)look.overdue);
     if (rc != ST_OK)
         log_warn("scheduler look failed", "error", db_error(db), NULL);
