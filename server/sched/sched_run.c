@@ -98,7 +98,9 @@ static void late_reason(const sstore_sched_t *s, int64_t due, int64_t ready, int
     }
 }
 
-/* Creates the report jobs of run id. */
+/* Creates the report jobs of run id.  Note: how the period closed (explicit
+ * or grace) is recorded with the run (schedule_runs.close_kind/close_note),
+ * not yet with the report: the Cover could show it once report jobs carry it. */
 static int create_reports(db_t *db, const sstore_sched_t *s, uint64_t run_id, const char *period,
                           const sched_look_t *look)
 {

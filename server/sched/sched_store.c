@@ -188,6 +188,12 @@ static int parse_body(json_t *body, bool secret_stored, spec_in_t *in, sstore_er
                         rstore_template_names());
             goto fail;
         }
+        if (strcmp(rstore_template_audience(name), "portfolio") == 0) {
+            /* A portfolio covers the tenants its requester may see; a schedule
+             * has no requester's view to keep yet. */
+            rc = refuse(e, field, "%s cannot be scheduled yet: request it by hand", name);
+            goto fail;
+        }
         for (size_t j = 0; j < i; j++)
             if (strcmp(json_string_value(json_array_get(tpls, j)), name) == 0) {
                 rc = refuse(e, field, "'%s' is listed twice", name);

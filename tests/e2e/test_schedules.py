@@ -195,6 +195,7 @@ def test_put_get_delete_and_refusals(server, admin):
         ({"recipients": [{"email": "not-an-address"}]}, "recipients[0].email", "e-mail"),
         ({"recipients": [{"email": "a@b.example", "lang": "fr"}]}, "recipients[0].lang", "en, zh"),
         ({"templates": ["internal-monthly"]}, "recipients[0]", "may not see internal-monthly"),
+        ({"templates": ["portfolio-monthly"]}, "templates[0]", "cannot be scheduled yet"),
         ({"channels": ["webhook"]}, "webhook", "url"),
         ({"channels": ["webhook"], "webhook": {"url": "https://h.example/x"}}, "webhook.secret",
          "required"),
