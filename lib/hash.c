@@ -3,6 +3,7 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/rand.h>
 
 #include "status.h"
@@ -66,4 +67,12 @@ int hash_equal(const void *a, const void *b, size_t n)
 int hash_random(void *out, size_t n)
 {
     return RAND_bytes(out, (int)n) == 1 ? ST_OK : ST_ERR_CRYPTO;
+}
+
+void hash_hmac_sha256(const void *key, size_t klen, const void *data, size_t n,
+                      uint8_t out[HASH_SHA256_LEN])
+{
+    unsigned int len = HASH_SHA256_LEN;
+    static const uint8_t empty[1];
+    HMAC(EVP_sha256(), klen ? key : empty, (int)klen, n ? data : empty, n, out, &len);
 }

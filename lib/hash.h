@@ -26,6 +26,10 @@ int hash_hexdigit(char c);
 int hash_unhex(const char *hex, uint8_t *out, size_t n);
 /* 1 when the n bytes are equal, in time that does not depend on where they differ. */
 int hash_equal(const void *a, const void *b, size_t n);
+/* HMAC-SHA256 of n bytes under a key of klen bytes into out[32]. */
+void hash_hmac_sha256(const void *key, size_t klen, const void *data, size_t n,
+                      uint8_t out[HASH_SHA256_LEN]);
+
 /* Fills out with n cryptographically strong random bytes; ST_ERR_CRYPTO on failure. */
 int hash_random(void *out, size_t n);
 

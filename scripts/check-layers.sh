@@ -16,8 +16,9 @@ cd "$root"
 
 # folder: the folders it may include besides itself.  Top to bottom.
 rules='
-server/cli:     server/api server/http server/jobs server/ingest server/metrics server/store server/conf reports lib
-server/api:     server/http server/jobs server/ingest server/metrics server/store server/conf reports lib
+server/cli:     server/api server/sched server/http server/jobs server/ingest server/metrics server/store server/conf reports lib
+server/api:     server/sched server/http server/jobs server/ingest server/metrics server/store server/conf reports lib
+server/sched:   server/jobs server/metrics server/store server/conf reports lib
 server/http:    server/store server/conf lib
 server/jobs:    server/metrics server/store server/conf reports lib
 server/ingest:  server/store server/conf reports lib

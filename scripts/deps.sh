@@ -13,6 +13,8 @@ PKGS=(
   # the cluster suite (make test-cluster): Galera, HAProxy, rsync for state transfers
   galera-4 haproxy rsync
   nodejs  # tests/e2e/test_openapi.py: npm installs the OpenAPI validator into build/npm
+  libcurl4-openssl-dev # schedules: e-mail (SMTP) and webhook delivery
+  python3-aiosmtpd # schedules: the e2e tests' SMTP server on loopback
 )
 # npm: Debian's package, unless the installed node brings its own (NodeSource's nodejs
 # provides npm and conflicts with Debian's).

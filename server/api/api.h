@@ -138,5 +138,16 @@ void api_qa_evaluations(api_ctx_t *ctx, db_t *db);
 void api_qa_calibrations(api_ctx_t *ctx, db_t *db);
 void api_qa_appeals(api_ctx_t *ctx, db_t *db);
 void api_openapi_get(api_ctx_t *ctx, db_t *db); /* api_openapi.c */
+/* Scheduled reports (api_schedules.c). */
+void api_schedules_list(api_ctx_t *ctx, db_t *db);
+void api_schedules_put(api_ctx_t *ctx, db_t *db);
+void api_schedules_get(api_ctx_t *ctx, db_t *db);
+void api_schedules_delete(api_ctx_t *ctx, db_t *db);
+void api_schedules_runs(api_ctx_t *ctx, db_t *db);
+void api_schedules_deliveries(api_ctx_t *ctx, db_t *db);
+void api_deliveries_retry(api_ctx_t *ctx, db_t *db);
+void api_periods_close(api_ctx_t *ctx, db_t *db);
+/* Appends the scheduler's counters to a /metrics page (any thread). */
+void api_schedules_metrics(buf_t *out);
 
 #endif

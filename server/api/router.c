@@ -60,6 +60,25 @@ static const route_t routes[] = {
     {"POST", "/v1/tenants/{t}/qa/appeals", ROLE_MANAGER | ROLE_INGEST, BODY_UPLOAD, api_qa_appeals,
      "/v1/tenants/{t}/qa/appeals"},
     {"GET", "/v1/openapi.json", 0, BODY_NONE, api_openapi_get, "/v1/openapi.json"},
+    /* Scheduled reports (api_schedules.c, docs/schedules.md). */
+    {"GET", "/v1/tenants/{t}/schedules", ROLE_MANAGER, BODY_NONE, api_schedules_list,
+     "/v1/tenants/{t}/schedules"},
+    {"PUT", "/v1/tenants/{t}/schedules/{name}", ROLE_MANAGER, BODY_JSON, api_schedules_put,
+     "/v1/tenants/{t}/schedules/{name}"},
+    {"GET", "/v1/tenants/{t}/schedules/{name}", ROLE_MANAGER, BODY_NONE, api_schedules_get,
+     "/v1/tenants/{t}/schedules/{name}"},
+    {"DELETE", "/v1/tenants/{t}/schedules/{name}", ROLE_MANAGER, BODY_NONE, api_schedules_delete,
+     "/v1/tenants/{t}/schedules/{name}"},
+    {"GET", "/v1/tenants/{t}/schedules/{name}/runs", ROLE_MANAGER | ROLE_AUDITOR, BODY_NONE,
+     api_schedules_runs, "/v1/tenants/{t}/schedules/{name}/runs"},
+    {"GET", "/v1/tenants/{t}/schedules/{name}/deliveries", ROLE_MANAGER | ROLE_AUDITOR, BODY_NONE,
+     api_schedules_deliveries, "/v1/tenants/{t}/schedules/{name}/deliveries"},
+    {"GET", "/v1/tenants/{t}/deliveries", ROLE_MANAGER | ROLE_AUDITOR, BODY_NONE,
+     api_schedules_deliveries, "/v1/tenants/{t}/deliveries"},
+    {"POST", "/v1/tenants/{t}/deliveries/{id}/retry", ROLE_MANAGER, BODY_JSON, api_deliveries_retry,
+     "/v1/tenants/{t}/deliveries/{id}/retry"},
+    {"POST", "/v1/tenants/{t}/periods/{period}/close", ROLE_MANAGER, BODY_JSON, api_periods_close,
+     "/v1/tenants/{t}/periods/{period}/close"},
 };
 
 #define BODY_PIPE_BYTES (4u << 20) /* upload bytes queued for a worker before reading pauses */
@@ -300,6 +319,7 @@ static void router_metrics(server_t *srv, httpd_req_t *req)
     buf_t out;
     buf_init(&out, 16 << 20);
     prom_render(srv->prom, &g, &out);
+    api_schedules_metrics(&out);
     httpd_respond(req, 200, "text/plain; version=0.0.4; charset=utf-8", NULL, out.data, out.len);
     buf_free(&out);
 }

@@ -15,7 +15,9 @@
 #include "cli.h"
 #include "dbsrv.h"
 #include "log.h"
+#include "deliver.h"
 #include "router.h"
+#include "scheduler.h"
 #include "server.h"
 #include "status.h"
 #include "tls.h"
@@ -42,8 +44,21 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
     httpd_shutdown(srv->httpd, on_drained, srv);
 }
 
+/* The scheduler queued report jobs: the job runner looks now. */
+static void wake_jobs(void *arg)
+{
+    jobs_wake(arg);
+}
+
 int cli_serve(config_t *cfg, int argc, char **argv)
 {
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--now") == 0) {
+            fprintf(stderr, "slattest: serve has no --now: its scheduler always uses the clock "
+                            "(run what is due at another instant with `slattest schedule "
+                            "run-due --now INSTANT`)\n");
+            return 2;
+        }
     if (argc > 1) {
         puts("usage: slattest serve [--config FILE]\nServes HTTPS on [server] listen.");
         return cli_wants_help(argc, argv) ? 0 : 2;
@@ -52,6 +67,7 @@ int cli_serve(config_t *cfg, int argc, char **argv)
     char err[1024] = "";
     server_t srv = {.cfg = cfg};
     struct event *sigterm = NULL, *sigint = NULL;
+    sched_t *sched = NULL;
 
     signal(SIGPIPE, SIG_IGN);
     if (access(cfg->tls_cert, R_OK) != 0 || access(cfg->tls_key, R_OK) != 0) {
@@ -82,6 +98,9 @@ int cli_serve(config_t *cfg, int argc, char **argv)
     srv.prom = prom_new();
     srv.pool = pool_new(srv.base, cfg, (int)cfg->workers);
     srv.jobs = jobs_start(cfg, srv.signing);
+    /* The scheduler looks by the clock only: no --now here (see `schedule run-due`). */
+    dlv_init();
+    sched = sched_start(cfg, srv.signing, wake_jobs, srv.jobs);
     srv.probe = probe_start(cfg);
     httpd_limits_t limits = {
         .max_header_bytes = (size_t)cfg->max_header_kb * 1024,
@@ -117,11 +136,13 @@ fail:
     if (sigint)
         event_free(sigint);
     probe_stop(srv.probe);
+    sched_stop(sched);   /* a delivery in progress is finished first */
     jobs_stop(srv.jobs); /* a report being built is finished first */
     pool_free(srv.pool); /* finishes jobs; their answers go to closed requests */
     httpd_free(srv.httpd);
     prom_free(srv.prom);
     signing_free(srv.signing);
+    dlv_end();
     if (srv.tls)
         SSL_CTX_free(srv.tls);
     if (srv.base)

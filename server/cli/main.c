@@ -27,6 +27,8 @@ static const command_t commands[] = {
     {"contract", cli_contract, "contract SLUG FILE.json           store a contract version"},
     {"report", cli_report, "report SLUG --period P --template T [-o F] generate, sign, store"},
     {"metrics", cli_metrics, "metrics SLUG --from D [--by B] [--repeat K] time the metrics"},
+    {"schedule", cli_schedule,
+     "schedule list [SLUG] | run-due [--now T] [--tenant S] scheduled reports"},
     {"verify", cli_verify, "verify FILE.xlsx [FILE.p7s] [--ca CA] check a signed workbook offline"},
     {"audit", cli_audit, "audit verify                     check the audit log's hash chain"},
     {"routes", cli_routes, "routes                           list the HTTP routes (JSON)"},

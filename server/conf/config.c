@@ -78,6 +78,29 @@ static const cfg_option_t config_table[] = {
     I("reports", "stale_s", reports_stale_s, "60", 3, 3600,
       "a running report job whose heartbeat is older than this many seconds is taken over "
       "(its server died); a live job beats every stale_s / 6"),
+    I("schedules", "interval_s", sched_interval_s, "30", 0, 3600,
+      "how often each server's scheduler looks for due runs and deliveries (0: never)"),
+    I("schedules", "grace_h", sched_grace_h, "6", 0, 720,
+      "a period counts as closed this many hours after the last batch touching it"),
+    I("schedules", "max_attempts", sched_max_attempts, "5", 1, 100,
+      "delivery attempts before a delivery is dead-lettered"),
+    I("schedules", "retry_base_s", sched_retry_base_s, "60", 1, 86400,
+      "wait before the 2nd attempt; doubled for each one after"),
+    I("schedules", "pause_after", sched_pause_after, "3", 1, 1000,
+      "dead-lettered deliveries in a row after which a schedule is paused"),
+    S("schedules", "link_base", sched_link_base, "https://localhost:8443",
+      "the address users reach this server at, for links in e-mails and webhooks"),
+    S("smtp", "url", smtp_url, "",
+      "smtp://host:587 (STARTTLS) or smtps://host:465; empty: no e-mail"),
+    S("smtp", "from", smtp_from, "slattest@localhost", "sender address of report e-mails"),
+    S("smtp", "user", smtp_user, "", "SMTP user (empty: no authentication)"),
+    {"smtp", "password", CFG_STRING, "", 0, 0, offsetof(config_t, smtp_password), "SMTP password",
+     true},
+    B("smtp", "require_tls", smtp_require_tls, "true",
+      "require TLS to the relay; false is allowed only for a loopback relay"),
+    S("smtp", "ca", smtp_ca, "", "CA file (PEM) for the relay's certificate (empty: system CAs)"),
+    I("smtp", "timeout_s", smtp_timeout_s, "30", 1, 600, "time allowed for one message"),
+    I("webhook", "timeout_s", webhook_timeout_s, "10", 1, 300, "time allowed for one webhook POST"),
     S("paths", "var", var, "var", "state directory: embedded database, certificates"),
     S("paths", "migrations", migrations, "migrations", "directory of NNNN_name.sql migrations"),
     S("paths", "templates", templates, "templates", "directory of workbook templates"),
@@ -99,6 +122,26 @@ static void config_expand_var(char **s, const char *var)
     *s = buf_detach(&b, NULL);
 }
 
+/* [smtp] require_tls = false only for a relay on loopback (nothing leaves the machine). */
+static int config_check_smtp(const config_t *cfg, char *err, size_t errlen)
+{
+    if (cfg->smtp_require_tls || !cfg->smtp_url[0])
+        return ST_OK;
+    const char *u = cfg->smtp_url, *h = strstr(u, "://");
+    h = h ? h + 3 : u;
+    static const char *const loopback[] = {"127.0.0.1", "localhost", "[::1]"};
+    for (size_t i = 0; i < sizeof loopback / sizeof loopback[0]; i++) {
+        size_t n = strlen(loopback[i]);
+        if (strncmp(h, loopback[i], n) == 0 && (h[n] == '\0' || h[n] == ':' || h[n] == '/'))
+            return ST_OK;
+    }
+    st_errf(err, errlen,
+            "smtp.require_tls = false is allowed only for a loopback relay "
+            "(127.0.0.1, [::1] or localhost), not %s",
+            u);
+    return ST_ERR_CONFIG;
+}
+
 int config_load(const char *path, config_t *cfg, char *err, size_t errlen)
 {
     memset(cfg, 0, sizeof *cfg);
@@ -115,7 +158,7 @@ int config_load(const char *path, config_t *cfg, char *err, size_t errlen)
     for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++)
         config_expand_var(paths[i], cfg->var);
     cfg->db_embedded = cfg->db_host[0] == '\0' && cfg->db_socket[0] == '\0';
-    return ST_OK;
+    return config_check_smtp(cfg, err, errlen);
 }
 
 void config_free(config_t *cfg)

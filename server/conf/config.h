@@ -38,6 +38,13 @@ typedef struct config {
     char *db_tls_ca;
     long long db_connect_timeout_s;
     long long reports_stale_s; /* a running job with an older heartbeat is taken over */
+    /* [schedules] [smtp] [webhook] (issue 15, docs/schedules.md) */
+    long long sched_interval_s, sched_grace_h, sched_max_attempts, sched_retry_base_s;
+    long long sched_pause_after;
+    char *sched_link_base;
+    char *smtp_url, *smtp_from, *smtp_user, *smtp_password, *smtp_ca;
+    bool smtp_require_tls;
+    long long smtp_timeout_s, webhook_timeout_s;
     /* [signing] */
     char *signing_key, *signing_cert, *signing_ca, *signing_retired;
     /* [paths] */

@@ -119,3 +119,15 @@ int prom_render(const prom_t *p, const prom_gauges_t *g, buf_t *out)
                      (unsigned long long)g->db_errors_total, g->connections, g->jobs_pending);
     return rc ? ST_ERR_TOO_LARGE : ST_OK;
 }
+
+int prom_render_family(buf_t *out, const char *name, const char *type, const char *help,
+                       const prom_sample_t *samples, size_t n)
+{
+    int rc = buf_printf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+    for (size_t i = 0; i < n && rc == ST_OK; i++)
+        rc = samples[i].labels
+                 ? buf_printf(out, "%s{%s} %llu\n", name, samples[i].labels,
+                              (unsigned long long)samples[i].value)
+                 : buf_printf(out, "%s %llu\n", name, (unsigned long long)samples[i].value);
+    return rc;
+}

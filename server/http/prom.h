@@ -28,4 +28,15 @@ void prom_observe(prom_t *p, const char *route, const char *method, int status, 
 /* Appends the text exposition format to out. */
 int prom_render(const prom_t *p, const prom_gauges_t *g, buf_t *out);
 
+/* One labelled sample of a family rendered by prom_render_family(). */
+typedef struct prom_sample {
+    const char *labels; /* e.g. channel="email",outcome="sent" (static text), or NULL */
+    uint64_t value;
+} prom_sample_t;
+
+/* Appends a family of samples another module keeps (type "counter" or
+ * "gauge") in the text exposition format.  Any thread; out is the caller's. */
+int prom_render_family(buf_t *out, const char *name, const char *type, const char *help,
+                       const prom_sample_t *samples, size_t n);
+
 #endif

@@ -40,17 +40,18 @@ static void on_progress(void *arg, int pct)
     rstore_progress(p->db, p->job, pct);
 }
 
-/* Builds one claimed job and records the outcome. */
-static void run_job(jobs_t *j, db_t *db, const rstore_job_t *job)
+/* Builds one claimed job and records the outcome; ST_OK when it is done. */
+static int run_job(const config_t *cfg, const signing_t *signing, const char *who, db_t *db,
+                   const rstore_job_t *job)
 {
     buf_t wb, sig, vals;
     rstore_result_t r;
     char err[512] = "", id[32];
     snprintf(id, sizeof id, "%llu", (unsigned long long)job->id);
     progress_ctx_t pc = {db, job};
-    heartbeat_t *hb = heartbeat_start(j->cfg, job->tenant_id, job->id, j->who,
-                                      (int)(j->cfg->reports_stale_s * 1000 / 6));
-    int rc = report_build(db, j->cfg, j->signing, job, on_progress, &pc, &wb, &sig, &vals, &r, err,
+    heartbeat_t *hb =
+        heartbeat_start(cfg, job->tenant_id, job->id, who, (int)(cfg->reports_stale_s * 1000 / 6));
+    int rc = report_build(db, cfg, signing, job, on_progress, &pc, &wb, &sig, &vals, &r, err,
                           sizeof err);
     if (rc == ST_OK)
         rc = rstore_finish(db, job, &r);
@@ -68,6 +69,15 @@ static void run_job(jobs_t *j, db_t *db, const rstore_job_t *job)
     buf_free(&wb);
     buf_free(&sig);
     buf_free(&vals);
+    return rc;
+}
+
+int jobs_run_one(db_t *db, const config_t *cfg, const signing_t *signing, const char *who,
+                 uint64_t id)
+{
+    rstore_job_t job;
+    int rc = rstore_claim(db, who, id, (int)cfg->reports_stale_s, &job);
+    return rc == ST_OK ? run_job(cfg, signing, who, db, &job) : rc;
 }
 
 /* Waits for a wake-up or the next poll. */
@@ -108,7 +118,7 @@ static void *jobs_main(void *arg)
         rstore_job_t job;
         int rc = rstore_claim(db, j->who, 0, (int)j->cfg->reports_stale_s, &job);
         if (rc == ST_OK)
-            run_job(j, db, &job);
+            run_job(j->cfg, j->signing, j->who, db, &job);
         else
             wait_for_work(j);
     }

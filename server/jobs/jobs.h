@@ -10,7 +10,10 @@
 #ifndef SLT_JOBS_H
 #define SLT_JOBS_H
 
+#include <stdint.h>
+
 #include "config.h"
+#include "db.h"
 #include "signing.h"
 
 typedef struct jobs jobs_t;
@@ -21,5 +24,14 @@ jobs_t *jobs_start(const config_t *cfg, const signing_t *signing);
 void jobs_wake(jobs_t *j);
 /* Lets the job in progress finish, stops the thread and frees. */
 void jobs_stop(jobs_t *j);
+
+/*
+ * Claims report job `id` for `who` and builds it on the caller's thread and
+ * connection (the command line builds its own jobs).  ST_ERR_NOT_FOUND when
+ * another worker holds it; otherwise the build's status (a failed build is
+ * recorded as failed with its reason).
+ */
+int jobs_run_one(db_t *db, const config_t *cfg, const signing_t *signing, const char *who,
+                 uint64_t id);
 
 #endif

@@ -111,6 +111,9 @@ FAST_LIMITS = {
     "SLATTEST_SERVER_BODY_RATE_WINDOW_S": "2",
     "SLATTEST_SERVER_MIN_BODY_RATE": "100",
     "SLATTEST_SERVER_MAX_JSON_KB": "64",
+    # The session's server runs no scheduler: schedule tests drive their own
+    # looks (`schedule run-due --now`) or start a server with one.
+    "SLATTEST_SCHEDULES_INTERVAL_S": "0",
 }
 
 
