@@ -632,7 +632,8 @@ static int column_links_parse(const json_t *v, const char *path, xl_tpl_sheet_t 
 static int chart_parse(const json_t *v, const char *path, const xl_tpl_sheet_t *sh,
                        xl_tpl_chart_t *ch, char *err, size_t errlen)
 {
-    static const char *const keys[] = {"type", "title", "categories", "series", NULL};
+    static const char *const keys[] = {"type",    "title",   "categories", "series",
+                                       "x_title", "y_title", NULL};
     static const char *const skeys[] = {"column", "dash", NULL};
     static const char *const types[] = {"line", "column", NULL};
     char p[PATH_LEN], pi[PATH_LEN];
@@ -648,6 +649,9 @@ static int chart_parse(const json_t *v, const char *path, const xl_tpl_sheet_t *
         return rc;
     if ((rc = get_column_ref(v, path, "categories", true, sh, false, &ch->categories, err,
                              errlen)) != ST_OK)
+        return rc;
+    if ((rc = get_text(v, path, "x_title", false, false, &ch->x_title, err, errlen)) != ST_OK ||
+        (rc = get_text(v, path, "y_title", false, false, &ch->y_title, err, errlen)) != ST_OK)
         return rc;
     const json_t *ser = json_object_get(v, "series");
     path_key(p, sizeof p, path, "series");
@@ -964,6 +968,8 @@ void xl_tpl_free(xl_tpl_t *t)
         }
         for (size_t c = 0; c < sh->n_charts; c++) {
             text_free(&sh->charts[c].title);
+            text_free(&sh->charts[c].x_title);
+            text_free(&sh->charts[c].y_title);
             free(sh->charts[c].series);
         }
         free(sh->charts);

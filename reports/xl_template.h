@@ -156,6 +156,9 @@ typedef struct xl_tpl_series {
 typedef struct xl_tpl_chart {
     xl_tpl_chart_type_t type;
     xl_tpl_text_t title;
+    /* Axis titles; NULLs when absent (the writer then uses the label of
+     * the categories column and of the first series' column). */
+    xl_tpl_text_t x_title, y_title;
     int categories; /* index of the category column */
     xl_tpl_series_t *series;
     size_t n_series;

@@ -31,8 +31,10 @@
 #define WIDTH_MAX           50.0
 #define FACT_LABEL_MIN      18.0
 #define FACT_VALUE_W        72.0
-#define CHART_ROWS          17 /* rows a default-size chart covers, plus a gap */
+#define CHART_ROWS          22 /* rows a chart covers (288 px x 1.4 at 20 px a row), plus a gap */
 #define CHART_X_SCALE       1.6
+#define CHART_Y_SCALE       1.4
+#define MAX_BREAKS          16  /* page breaks of a sheet (one before each chart) */
 #define HEADER_MAX          255 /* Excel's page header limit */
 #define FORMULA_MAX         512
 #define COL_NAME_MAX        8
@@ -53,6 +55,10 @@ typedef struct wctx {
     size_t max_rows;     /* rows of a sheet (xl_write_opts_t) */
     lxw_format *f_header, *f_title, *f_label, *f_text, *f_wrap, *f_total_label;
     lxw_format *f_style[3]; /* conditional styles by xl_tpl_style_t */
+    /* Page-break lists handed to libxlsxwriter, which reads them when the
+     * workbook is closed: kept until then. */
+    lxw_row_t *breaks[XL_TPL_MAX_SHEETS];
+    size_t n_breaks;
     char *err;
     size_t errlen;
 } wctx_t;
@@ -426,11 +432,29 @@ static int conds_write(wctx_t *w, lxw_worksheet *ws, const xl_tpl_sheet_t *sh, s
     return ST_OK;
 }
 
-/* The charts of a table sheet, stacked below the table from row `at`. */
+/* The title of a chart's axis: the template's, else the label of column ci. */
+static const char *axis_title(const wctx_t *w, const xl_tpl_sheet_t *sh, const xl_tpl_text_t *t,
+                              int ci)
+{
+    return t->s[w->lang] ? t->s[w->lang] : sh->columns[ci].label.s[w->lang];
+}
+
+/*
+ * The charts of a table sheet, each on a printed page of its own below the
+ * table from row `at`: a page break before each (a chart is never cut by a
+ * page end), the axes titled, the category axis in its column's number
+ * format (dates read as dates, not as Excel serial numbers).
+ */
 static int charts_write(wctx_t *w, lxw_worksheet *ws, const xl_tpl_sheet_t *sh, size_t n,
                         lxw_row_t at)
 {
     const char *sname = sh->name.s[w->lang];
+    if (sh->n_charts > MAX_BREAKS - 1 || w->n_breaks == XL_TPL_MAX_SHEETS) {
+        st_errf(w->err, w->errlen, "sheet '%s': too many charts", sh->id);
+        return ST_ERR_INVALID;
+    }
+    lxw_row_t *breaks = xcalloc(sh->n_charts + 1, sizeof *breaks);
+    w->breaks[w->n_breaks++] = breaks;
     for (size_t i = 0; i < sh->n_charts; i++) {
         const xl_tpl_chart_t *ch = &sh->charts[i];
         lxw_chart *chart = workbook_add_chart(w->wb, ch->type == XL_CHART_LINE ? LXW_CHART_LINE
@@ -462,16 +486,21 @@ static int charts_write(wctx_t *w, lxw_worksheet *ws, const xl_tpl_sheet_t *sh, 
                 }
             }
         }
+        const xl_tpl_column_t *cat = &sh->columns[ch->categories];
+        if (cat->type == XL_TPL_NUMBER)
+            chart_axis_set_num_format(chart->x_axis, cat->format.s[w->lang]);
         const xl_tpl_column_t *first = &sh->columns[ch->series[0].column];
         chart_axis_set_num_format(chart->y_axis, first->format.s[w->lang]);
-        lxw_chart_options o = {.x_scale = CHART_X_SCALE, .y_scale = 1.0};
-        int rc = lxw_check(
-            w, worksheet_insert_chart_opt(ws, at + (lxw_row_t)(i * CHART_ROWS), 0, chart, &o),
-            "chart");
+        chart_axis_set_name(chart->x_axis, axis_title(w, sh, &ch->x_title, ch->categories));
+        chart_axis_set_name(chart->y_axis, axis_title(w, sh, &ch->y_title, ch->series[0].column));
+        lxw_row_t row = at + (lxw_row_t)(i * CHART_ROWS);
+        breaks[i] = row;
+        lxw_chart_options o = {.x_scale = CHART_X_SCALE, .y_scale = CHART_Y_SCALE};
+        int rc = lxw_check(w, worksheet_insert_chart_opt(ws, row, 0, chart, &o), "chart");
         if (rc != ST_OK)
             return rc;
     }
-    return ST_OK;
+    return lxw_check(w, worksheet_set_h_pagebreaks(ws, breaks), "page breaks");
 }
 
 /* Column widths of a table sheet: the template's, or from the contents
@@ -929,12 +958,14 @@ static int write_locked(const char *path, const xl_tpl_t *t, const xl_model_t *m
         goto fail;
     lxw_error e = workbook_close(w.wb);
     w.wb = NULL;
-    return lxw_check(&w, e, path);
+    rc = lxw_check(&w, e, path);
 fail:
     /* workbook_close() also frees; the half-written file is the caller's to remove. */
     xl_digest_free(w.dg);
     if (w.wb)
         workbook_close(w.wb);
+    for (size_t i = 0; i < w.n_breaks; i++)
+        free(w.breaks[i]);
     return rc;
 }
 

@@ -10,8 +10,10 @@ XL_BUILD selects the build (default build/release).
 """
 import datetime
 import os
+import re
 import shutil
 import subprocess
+import zipfile
 
 import openpyxl
 import pytest
@@ -157,6 +159,36 @@ def test_print_setup(wb):
     assert ws.page_setup.paperSize == 9  # A4
     assert "Acme && Co" in ws.oddHeader.left.text
     assert ws.oddHeader.right.text == "2026-11"
+
+
+def chart_xml(book_path):
+    """The chart parts of the workbook, in order (chart1.xml, chart2.xml ...)."""
+    with zipfile.ZipFile(book_path) as z:
+        names = sorted(n for n in z.namelist() if re.fullmatch(r"xl/charts/chart\d+\.xml", n))
+        return [z.read(n).decode() for n in names]
+
+
+def test_daily_charts_read_as_dates_with_axis_titles(book_path):
+    """The category axis of the daily charts is a date (its number format, not Excel's serial
+    46327 ...), and every axis has a title."""
+    charts = chart_xml(book_path)
+    assert len(charts) == 2  # service level against target, volume
+    for xml, y_title in zip(charts, ("Service level", "Contacts")):
+        cat = re.search(r"<c:catAx>.*?</c:catAx>", xml, re.S).group(0)
+        assert '<c:numFmt formatCode="yyyy-mm-dd" sourceLinked="0"/>' in cat
+        assert "<a:t>Day</a:t>" in cat
+        val = re.search(r"<c:valAx>.*?</c:valAx>", xml, re.S).group(0)
+        assert f"<a:t>{y_title}</a:t>" in val
+
+
+def test_each_chart_starts_a_printed_page(wb):
+    """No chart is cut by a page end: a manual page break before each chart, which starts on
+    the row the break names (the daily table: header, 3 days, totals, then a gap)."""
+    ws = wb["Daily"]
+    breaks = [b.id for b in ws.row_breaks.brk]
+    anchors = sorted(c.anchor._from.row for c in ws._charts)
+    assert breaks == anchors == [6, 6 + 22]
+    assert ws.page_setup.fitToHeight == 0  # fit to the width only: the breaks stay
 
 
 def test_chinese_workbook(tmp_path):
