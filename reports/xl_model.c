@@ -31,10 +31,11 @@ struct xl_table {
     size_t n_keys;
     row_t *rows;
     size_t n_rows, cap_rows;
-    bool fixed;      /* no rows may be added: a stream, or a cursor's one-row table */
-    bool stream;     /* rows come from src (n_rows stays 0) */
-    xl_source_t src; /* when stream */
-    void *arg;       /* src's state, owned */
+    bool fixed;        /* no rows may be added: a stream, or a cursor's one-row table */
+    bool stream;       /* rows come from src (n_rows stays 0) */
+    xl_source_t src;   /* when stream */
+    void *arg;         /* src's state, owned */
+    xl_table_t *given; /* the "given" totals (row 0), or NULL; owned */
 };
 
 /* A running total of one column (see total_add). */
@@ -103,6 +104,8 @@ static void row_clear(row_t *r)
 /* Releases one table (and a stream's state). */
 static void table_free(xl_table_t *t)
 {
+    if (t->given)
+        table_free(t->given);
     if (t->stream && t->src.release)
         t->src.release(t->arg);
     for (size_t r = 0; r < t->n_rows; r++) {
@@ -259,6 +262,16 @@ int xl_table_set_number(xl_table_t *t, size_t row, const char *key, double v)
     return ST_OK;
 }
 
+int xl_table_set_given_total(xl_table_t *t, const char *key, double v)
+{
+    size_t row;
+    if (!t->given) {
+        t->given = table_new(t->name);
+        xl_table_add_row(t->given, &row);
+    }
+    return xl_table_set_number(t->given, 0, key, v);
+}
+
 int xl_table_set_text(xl_table_t *t, size_t row, const char *key, const char *text)
 {
     size_t n = text ? strlen(text) : 0;
@@ -369,6 +382,14 @@ static double cell_number(xl_cell_t c)
     return c.kind == XL_CELL_NUMBER ? c.num : NAN;
 }
 
+/* The "given" total of column ci of sh in table tb (NAN when not given). */
+static double given_total(const xl_table_t *tb, const xl_tpl_sheet_t *sh, size_t ci)
+{
+    if (!tb || !tb->given)
+        return NAN;
+    return cell_number(xl_table_get(tb->given, 0, sh->columns[ci].key));
+}
+
 /*
  * Adds one row to the running total of column ci; v holds the row's
  * numbers by column.  The one definition of what a totals formula
@@ -411,6 +432,7 @@ static void total_add(total_acc_t *a, const xl_tpl_sheet_t *sh, size_t ci, const
             a->sum2 += d;
         return;
     }
+    case XL_TOTAL_GIVEN: /* not from the rows: given_total() */
     case XL_TOTAL_NONE:
         break;
     }
@@ -430,6 +452,7 @@ static double total_value(const total_acc_t *a, const xl_tpl_sheet_t *sh, size_t
     case XL_TOTAL_WEIGHTED:
     case XL_TOTAL_RATIO:
         return a->sum2 == 0 ? NAN : a->sum / a->sum2;
+    case XL_TOTAL_GIVEN:
     case XL_TOTAL_NONE:
         break;
     }
@@ -451,6 +474,8 @@ double xl_model_total(const xl_table_t *tb, const xl_tpl_sheet_t *sh, size_t ci)
     size_t rows = tb ? tb->n_rows : 0;
     for (size_t c = 0; c < sh->n_columns; c++)
         ids[c] = tb ? xl_table_key_id(tb, sh->columns[c].key) : -1;
+    if (sh->columns[ci].total.fn == XL_TOTAL_GIVEN)
+        return given_total(tb, sh, ci);
     for (size_t r = 0; r < rows; r++) {
         for (size_t c = 0; c < sh->n_columns; c++)
             v[c] = cell_number(xl_table_cell(tb, r, ids[c]));
@@ -542,7 +567,11 @@ xl_cell_t xl_cursor_cell(const xl_cursor_t *c, size_t ci)
 
 double xl_cursor_total(const xl_cursor_t *c, size_t ci)
 {
-    return ci < c->sh->n_columns ? total_value(&c->tot[ci], c->sh, ci) : NAN;
+    if (ci >= c->sh->n_columns)
+        return NAN;
+    if (c->sh->columns[ci].total.fn == XL_TOTAL_GIVEN)
+        return given_total(c->tb, c->sh, ci);
+    return total_value(&c->tot[ci], c->sh, ci);
 }
 
 void xl_cursor_free(xl_cursor_t *c)

@@ -105,6 +105,14 @@ int xl_table_add_row(xl_table_t *t, size_t *row);
 int xl_table_set_number(xl_table_t *t, size_t row, const char *key, double v);
 int xl_table_set_text(xl_table_t *t, size_t row, const char *key, const char *text);
 
+/*
+ * Sets the total of column `key` of table t for a template total "given"
+ * (templates/README.md "Totals"): a value the engine computed over the
+ * contacts of all the rows, which no formula over the rows gives (a
+ * percentile).  v finite or NAN; ST_ERR_INVALID for an infinity or a bad key.
+ */
+int xl_table_set_given_total(xl_table_t *t, const char *key, double v);
+
 /* Sets a fact of the Cover (row 0 of table "cover", added when missing). */
 int xl_model_cover_text(xl_model_t *m, const char *key, const char *text);
 

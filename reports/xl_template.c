@@ -413,8 +413,8 @@ static int cond_parse(const json_t *v, const char *path, const xl_tpl_sheet_t *s
 static int total_parse(const json_t *v, const char *path, const xl_tpl_sheet_t *sh,
                        xl_tpl_total_t *t, char *err, size_t errlen)
 {
-    static const char *const fns[] = {"none", "sum",      "average", "min",
-                                      "max",  "weighted", "ratio",   NULL};
+    static const char *const fns[] = {"none",     "sum",   "average", "min", "max",
+                                      "weighted", "ratio", "given",   NULL};
     static const char *const keys[] = {"fn", "weight", "num", "den", NULL};
     int fn, rc;
     char p[PATH_LEN];

@@ -66,6 +66,7 @@ typedef enum xl_tpl_total_fn {
     XL_TOTAL_MAX,      /* MAX(col) over the non-empty cells */
     XL_TOTAL_WEIGHTED, /* SUMPRODUCT(col, weight) / SUMIF(col, "<>", weight) */
     XL_TOTAL_RATIO,    /* SUM(num) / SUM(den) */
+    XL_TOTAL_GIVEN,    /* a number the model gives (xl_table_set_given_total), no formula */
 } xl_tpl_total_fn_t;
 
 typedef struct xl_tpl_total {

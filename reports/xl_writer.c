@@ -363,6 +363,7 @@ static int total_formula(const tsheet_t *ts, size_t ci, buf_t *f)
             rc = buf_printf(f, "=IF(SUM(%s)=0,\"\",SUM(%s)/SUM(%s))", buf_cstr(&b), buf_cstr(&a),
                             buf_cstr(&b));
         break;
+    case XL_TOTAL_GIVEN: /* written as a number by totals_write() */
     case XL_TOTAL_NONE:
     default:
         rc = buf_puts(f, "=\"\"");
@@ -639,6 +640,15 @@ static int totals_write(wctx_t *w, tsheet_t *ts, const xl_cursor_t *cur, size_t 
             continue;
         }
         double v = xl_cursor_total(cur, c);
+        if (sh->columns[c].total.fn == XL_TOTAL_GIVEN) {
+            /* A value the engine computed over the contacts (a percentile): no formula. */
+            rc = lxw_check(w,
+                           isnan(v)
+                               ? worksheet_write_blank(ts->ws, tr, (lxw_col_t)c, ts->totf[c])
+                               : worksheet_write_number(ts->ws, tr, (lxw_col_t)c, v, ts->totf[c]),
+                           "given total");
+            continue;
+        }
         buf_reset(&f);
         if (n == 0)
             rc = buf_puts(&f, isnan(v) ? "=\"\"" : "=0");

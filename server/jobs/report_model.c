@@ -65,10 +65,16 @@ int rmodel_queue_cells(const rmodel_ctx_t *x, xl_table_t *t, size_t row, const s
 {
     int64_t num, den;
     rmodel_sl_parts(x->info.params.sl_formula, r, &num, &den);
+    /* Offered = answered + abandoned + overflow; short abandons are not
+     * offered (empty when the contract turns them off). */
+    double short_ab = x->info.params.short_abandon_s > 0 ? (double)r->short_abandoned : NAN;
     const rmodel_cell_t cells[] = {
         RM_NUM("offered", r->offered),
         RM_NUM("answered", r->answered),
         RM_NUM("abandoned", r->abandoned),
+        RM_NUM("overflow", r->overflow),
+        RM_NUM("short_abandoned", short_ab),
+        RM_NUM("transferred", r->transferred),
         RM_NUM("sl_num", num),
         RM_NUM("sl_den", den),
         RM_NUM("service_level", r->service_level),

@@ -72,7 +72,8 @@ int rmodel_row(xl_table_t *t, const rmodel_cell_t *cells, size_t n);
 
 /* The service level's numerator and denominator by formula f (METRICS.md). */
 void rmodel_sl_parts(sla_formula_t f, const sla_row_t *r, int64_t *num, int64_t *den);
-/* Sets the cells shared by daily, queue and agent rows: the counts, the SL
+/* Sets the cells shared by daily, queue and agent rows: the counts (offered,
+ * answered, abandoned, overflow, short abandons, transferred), the SL
  * ratio's parts by the contract's formula, service level, ASA and AHT. */
 int rmodel_queue_cells(const rmodel_ctx_t *x, xl_table_t *t, size_t row, const sla_row_t *r);
 /* Sets the FCR and CSAT cells (counts and ratios) of a daily or agent row. */

@@ -110,10 +110,13 @@ static int set_agent_queue(rmodel_ctx_t *x, xl_table_t *t, size_t row, const sla
         r = &none;
     }
     const rmodel_cell_t cells[] = {
-        RM_NUM("overflow", r->overflow),           RM_NUM("answered_within", r->answered_within),
-        RM_NUM("abandon_rate", r->abandon_rate),   RM_NUM("avg_abandon_s", r->avg_abandon_s),
-        RM_NUM("transfer_rate", r->transfer_rate), RM_NUM("wait_p90_s", r->wait_p90_s),
-        RM_NUM("max_wait_s", r->max_wait_s),       RM_NUM("csat_mean", r->csat_mean),
+        RM_NUM("answered_within", r->answered_within),
+        RM_NUM("abandon_rate", r->abandon_rate),
+        RM_NUM("avg_abandon_s", r->avg_abandon_s),
+        RM_NUM("transfer_rate", r->transfer_rate),
+        RM_NUM("wait_p90_s", r->wait_p90_s),
+        RM_NUM("max_wait_s", r->max_wait_s),
+        RM_NUM("csat_mean", r->csat_mean),
     };
     int rc = rmodel_queue_cells(x, t, row, r);
     if (rc == ST_OK)
@@ -161,6 +164,9 @@ int rmodel_table_agents(rmodel_ctx_t *x)
         if (!seen)
             rc = agent_row(x, t, a->agent_id, NULL, a);
     }
+    /* The 90th percentile of every contact's wait: not a formula over the rows. */
+    if (rc == ST_OK)
+        rc = xl_table_set_given_total(t, "wait_p90_s", sla_result_total(ag)->wait_p90_s);
     return rc;
 }
 

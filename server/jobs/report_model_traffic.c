@@ -48,6 +48,9 @@ static int sla_rows(rmodel_ctx_t *x, const char *table, const sla_result_t *res,
         if (rc == ST_OK)
             rc = more_cells(x, t, row, r);
     }
+    /* The 90th percentile of all the rows' waits: not a formula over the rows. */
+    if (rc == ST_OK)
+        rc = xl_table_set_given_total(t, "wait_p90_s", sla_result_total(res)->wait_p90_s);
     return rc;
 }
 

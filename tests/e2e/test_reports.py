@@ -110,11 +110,17 @@ def test_generate_download_read_back_and_verify(server, setup):
     # offered formula: the hidden numerator and denominator are within and offered
     assert (oct5[col["SL numerator"]].value, oct5[col["SL denominator"]].value) == (2, 6)
     assert oct5[col["SL target"]].value == pytest.approx(0.80)
+    # Every row adds up: 5 Oct offered 6 = answered m1 m2 m3 (3) + abandoned m5 m6 (2) +
+    # overflow m7 (1); m4, abandoned after 3 s, is a short abandon, not offered.
+    assert [oct5[col[k]].value for k in ("Answered", "Abandoned", "Overflow",
+                                         "Short abandons (not offered)")] == [3, 2, 1, 1]
     assert rows[datetime.datetime(2026, 10, 1)][col["Service level"]].value is None  # undefined: empty
     assert len(rows) == 31 + 1  # every local day of October and the month's totals row
     total = rows["Month"]
     assert total[col["Offered"]].value == "=SUM(B2:B32)"
     assert vrows["Month"][col["Offered"]].value == 7
+    # the month: 7 = answered m1 m2 m3 m8 (4) + abandoned m5 m6 (2) + overflow m7 (1)
+    assert [vrows["Month"][col[k]].value for k in ("Answered", "Abandoned", "Overflow")] == [4, 2, 1]
     # month: within 3 (m1 m2 m8) / offered 7, the ratio of the hidden column sums
     assert vrows["Month"][col["Service level"]].value == pytest.approx(3 / 7)
     assert vrows["Month"][col["ASA (s)"]].value == pytest.approx((10 + 20 + 21 + 5) / 4)
@@ -167,6 +173,14 @@ def test_generate_download_read_back_and_verify(server, setup):
     assert rows["sales"][col["Offered"]].value == 7
     assert rows["sales"][col["Service level"]].value == pytest.approx(3 / 7)
     assert rows["sales"][col["Longest wait (s)"]].value == 60  # m7, overflow
+    # All queues: abandon rate 2/7 (m5 m6 of 7 offered), transfer rate 0 of 4 answered, p90
+    # of the answered waits 5 10 20 21 (nearest rank: the 4th) = 21 s, given with no formula.
+    every = rows["All queues"]
+    assert every[col["Abandon rate"]].value == pytest.approx(2 / 7)
+    assert every[col["Transfer rate"]].value == 0
+    assert every[col["Wait p90 (s)"]].value == 21 and every[col["Overflow"]].value == 1
+    qbook = table(book["Queues"])[1]["All queues"]
+    assert qbook[col["Abandon rate"]].value.startswith("=IF(SUM(")
 
     # Quality: one agent (ag1: m1 m2 m3 m8 answered), pseudonymised, no evaluations.
     header, rows = table(values["Quality"])

@@ -120,7 +120,8 @@ static xl_model_t *client_model(xl_lang_t lang)
                  days[i][5], "service_level", days[i][6], "sl_target", days[i][7], "asa_s",
                  days[i][8], "aht_s", days[i][9], "fcr_resolved", days[i][10], "fcr_base",
                  days[i][11], "fcr", days[i][12], "csat_good", days[i][13], "csat_n", days[i][14],
-                 "csat", days[i][15], "max_wait_s", 100.0 + (double)i, NULL);
+                 "csat", days[i][15], "max_wait_s", 100.0 + (double)i, "overflow", 0.0,
+                 "short_abandoned", i == 1 ? NAN : 2.0, NULL);
     }
 
     xl_table_t *iv = xl_model_table(m, "intervals");
@@ -143,8 +144,11 @@ static xl_model_t *client_model(xl_lang_t lang)
                  "abandoned", 10.0 - 5 * (double)i, "sl_num", 80.0 - 45 * (double)i, "sl_den",
                  100.0 - 50 * (double)i, "service_level", i ? 0.7 : 0.8, "asa_s", i ? 20.0 : 12.5,
                  "abandon_rate", 0.1, "aht_s", i ? 240.0 : 300.0, "transfer_rate", 0.05,
-                 "wait_p90_s", 30.0, "max_wait_s", i ? 95.0 : 120.0, NULL);
+                 "wait_p90_s", 30.0, "max_wait_s", i ? 95.0 : 120.0, "overflow", 0.0,
+                 "short_abandoned", 1.0, "transferred", 4.0 - 2 * (double)i, NULL);
     }
+    /* The p90 of both queues' waits together: given, not a formula over the rows. */
+    assert_int_equal(xl_table_set_given_total(q, "wait_p90_s", 33.0), ST_OK);
 
     xl_table_t *qa = xl_model_table(m, "quality_agents");
     for (size_t i = 0; i < 2; i++) {

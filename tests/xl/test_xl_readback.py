@@ -86,7 +86,8 @@ def test_daily_header_numbers_and_blanks(wb):
     assert ws.cell(3, sl).value is None
     assert ws.cell(3, 2).value == 0
     # Hidden helper columns (numerator / denominator) exist but are hidden.
-    assert ws.column_dimensions["E"].hidden
+    assert header[6:8] == ["SL numerator", "SL denominator"]
+    assert ws.column_dimensions["G"].hidden and ws.column_dimensions["H"].hidden
 
 
 def test_daily_totals_are_formulas_with_values(wb, wbv):
@@ -102,6 +103,37 @@ def test_daily_totals_are_formulas_with_values(wb, wbv):
         assert isinstance(c.value, str) and c.value.startswith("="), (name, c.value)
         assert wv.cell(5, col[name]).value == pytest.approx(value), name
         assert c.number_format == ws.cell(2, col[name]).number_format
+
+
+def test_daily_rows_add_up(wb, wbv):
+    """Offered = Answered + Abandoned + Overflow on every row, visibly: the columns side by
+    side, and the short abandons (not offered) next to them.  The model's days: 100 = 90 + 10
+    + 0 with 2 short abandons; 0; 50 = 45 + 5 + 0 with 2; the month 150 = 135 + 15 + 0, 4."""
+    ws = wbv["Daily"]
+    header = [c.value for c in ws[1]]
+    assert header[1:6] == ["Offered", "Answered", "Abandoned", "Overflow",
+                           "Short abandons (not offered)"]
+    rows = [[c.value for c in r[1:6]] for r in ws.iter_rows(min_row=2, max_row=5)]
+    assert rows == [[100, 90, 10, 0, 2], [0, 0, 0, 0, None], [50, 45, 5, 0, 2],
+                    [150, 135, 15, 0, 4]]
+    for offered, answered, abandoned, overflow, _ in rows:
+        assert offered == answered + abandoned + overflow
+    assert wb["Daily"].cell(5, 5).value == "=SUM(E2:E4)"
+
+
+def test_queue_totals_fill_every_rate(wb, wbv):
+    """The "All queues" row: abandon rate = abandoned / offered (15 / 150), transfer rate =
+    transferred / answered ((4 + 2) / 135), each a formula with its value; p90 is the
+    engine's over both queues' waits (33, given: no formula gives a percentile)."""
+    ws, wv = wb["Queues"], wbv["Queues"]
+    header = [c.value for c in ws[1]]
+    col = {h: i + 1 for i, h in enumerate(header)}
+    assert ws.cell(4, 1).value == "All queues"
+    assert ws.cell(4, col["Abandon rate"]).value.startswith("=IF(SUM(")
+    assert wv.cell(4, col["Abandon rate"]).value == pytest.approx(15 / 150)
+    assert wv.cell(4, col["Transfer rate"]).value == pytest.approx(6 / 135)
+    assert ws.cell(4, col["Wait p90 (s)"]).value == 33
+    assert wv.cell(4, col["Overflow"]).value == 0
 
 
 def test_scorecard_met_and_cap(wb, wbv):
