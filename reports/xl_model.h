@@ -55,6 +55,7 @@
 #define XL_FACT_CERT_FP      "cert_fingerprint"
 #define XL_FACT_DATA_DIGEST  "data_digest" /* filled by the writer, see xl_writer.h */
 #define XL_FACT_VERIFY       "how_to_verify"
+#define XL_FACT_CURRENCY     "currency" /* "{currency}" in number formats (xl_writer.h) */
 
 typedef enum xl_cell_kind {
     XL_CELL_UNSET = 0, /* the row has no value for the key */

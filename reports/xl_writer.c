@@ -29,6 +29,7 @@
 #define WIDTH_MIN           8.0  /* auto widths, in characters */
 #define WIDTH_NUMBER        11.0 /* room for a formatted number */
 #define WIDTH_MAX           50.0
+#define TEXT_INDENT_W       1.5 /* characters a one-step indent takes */
 #define FACT_LABEL_MIN      18.0
 #define FACT_VALUE_W        72.0
 #define CHART_ROWS          22 /* rows a chart covers (288 px x 1.4 at 20 px a row), plus a gap */
@@ -53,7 +54,12 @@ typedef struct wctx {
     const char *digest;  /* once known (facts sheets showing it are written last) */
     xl_digest_run_t *dg; /* fed as the sheets are written */
     size_t max_rows;     /* rows of a sheet (xl_write_opts_t) */
-    lxw_format *f_header, *f_title, *f_label, *f_text, *f_wrap, *f_total_label;
+    /* Table cells: a text indented one step, so it never reads as one value
+     * with a right-aligned number before it ("74.5% missed"); headers
+     * aligned as their column's cells (numbers right, texts indented). */
+    lxw_format *f_header, *f_header_num, *f_title, *f_label, *f_text, *f_wrap, *f_total_label;
+    lxw_format *f_fact;     /* a facts sheet's text value */
+    char currency[16];      /* the Cover's currency fact, for "{currency}" in number formats */
     lxw_format *f_style[3]; /* conditional styles by xl_tpl_style_t */
     /* Page-break lists handed to libxlsxwriter, which reads them when the
      * workbook is closed: kept until then. */
@@ -128,12 +134,18 @@ static double longest_word(const char *s)
 /* Creates the workbook-wide formats. */
 static void formats_make(wctx_t *w)
 {
-    w->f_header = workbook_add_format(w->wb);
-    format_set_bold(w->f_header);
-    format_set_text_wrap(w->f_header);
-    format_set_align(w->f_header, LXW_ALIGN_VERTICAL_TOP);
-    format_set_bg_color(w->f_header, COLOR_HEADER_BG);
-    format_set_bottom(w->f_header, LXW_BORDER_THIN);
+    for (int k = 0; k < 2; k++) {
+        lxw_format *f = workbook_add_format(w->wb);
+        format_set_bold(f);
+        format_set_text_wrap(f);
+        format_set_align(f, LXW_ALIGN_VERTICAL_TOP);
+        format_set_align(f, k ? LXW_ALIGN_RIGHT : LXW_ALIGN_LEFT);
+        if (!k)
+            format_set_indent(f, 1);
+        format_set_bg_color(f, COLOR_HEADER_BG);
+        format_set_bottom(f, LXW_BORDER_THIN);
+        *(k ? &w->f_header_num : &w->f_header) = f;
+    }
     w->f_title = workbook_add_format(w->wb);
     format_set_bold(w->f_title);
     format_set_font_size(w->f_title, 14);
@@ -142,11 +154,17 @@ static void formats_make(wctx_t *w)
     format_set_align(w->f_label, LXW_ALIGN_VERTICAL_TOP);
     w->f_text = workbook_add_format(w->wb);
     format_set_align(w->f_text, LXW_ALIGN_VERTICAL_TOP);
+    format_set_indent(w->f_text, 1);
     w->f_wrap = workbook_add_format(w->wb);
     format_set_text_wrap(w->f_wrap);
     format_set_align(w->f_wrap, LXW_ALIGN_VERTICAL_TOP);
+    format_set_indent(w->f_wrap, 1);
+    w->f_fact = workbook_add_format(w->wb);
+    format_set_text_wrap(w->f_fact);
+    format_set_align(w->f_fact, LXW_ALIGN_VERTICAL_TOP);
     w->f_total_label = workbook_add_format(w->wb);
     format_set_bold(w->f_total_label);
+    format_set_indent(w->f_total_label, 1);
     format_set_top(w->f_total_label, LXW_BORDER_THIN);
     static const lxw_color_t bg[3] = {COLOR_GOOD_BG, COLOR_BAD_BG, COLOR_WARN_BG};
     static const lxw_color_t fg[3] = {COLOR_GOOD_FG, COLOR_BAD_FG, COLOR_WARN_FG};
@@ -157,11 +175,30 @@ static void formats_make(wctx_t *w)
     }
 }
 
+/*
+ * Number format num with "{currency}" replaced by the workbook's currency
+ * (the Cover's XL_FACT_CURRENCY; nothing without one), into out.  A money
+ * column's format in a template reads #,##0.00 "{currency}".
+ */
+static void currency_format(const wctx_t *w, const char *num, char out[XL_TPL_FORMAT_MAX + 1])
+{
+    static const char mark[] = "{currency}";
+    const char *at = strstr(num, mark);
+    if (!at) {
+        snprintf(out, XL_TPL_FORMAT_MAX + 1, "%s", num);
+        return;
+    }
+    snprintf(out, XL_TPL_FORMAT_MAX + 1, "%.*s%s%s", (int)(at - num), num, w->currency,
+             at + sizeof mark - 1);
+}
+
 /* A cell format with number format num (bold with a top rule for totals). */
 static lxw_format *number_format_of(wctx_t *w, const char *num, bool total)
 {
+    char fmt[XL_TPL_FORMAT_MAX + 1];
     lxw_format *f = workbook_add_format(w->wb);
-    format_set_num_format(f, num);
+    currency_format(w, num, fmt);
+    format_set_num_format(f, fmt);
     format_set_align(f, LXW_ALIGN_VERTICAL_TOP);
     if (total) {
         format_set_bold(f);
@@ -534,6 +571,8 @@ static void widths_compute(wctx_t *w, tsheet_t *ts)
             wd = wd < WIDTH_MIN ? WIDTH_MIN : wd > WIDTH_MAX ? WIDTH_MAX : wd;
             wd += 2;
         }
+        if (col->type == XL_TPL_TEXT)
+            wd += TEXT_INDENT_W; /* the indent of its cells and header */
         ts->widths[c] = wd;
     }
     /* The header row is tall enough for the longest wrapped label. */
@@ -608,8 +647,9 @@ static int part_start(wctx_t *w, tsheet_t *ts)
                    "header row");
     for (size_t c = 0; c < sh->n_columns && rc == ST_OK; c++)
         rc = lxw_check(w,
-                       worksheet_write_string(ts->ws, 0, (lxw_col_t)c,
-                                              sh->columns[c].label.s[w->lang], w->f_header),
+                       worksheet_write_string(
+                           ts->ws, 0, (lxw_col_t)c, sh->columns[c].label.s[w->lang],
+                           sh->columns[c].type == XL_TPL_NUMBER ? w->f_header_num : w->f_header),
                        "header");
     if (rc == ST_OK && (sh->freeze_rows || sh->freeze_cols))
         worksheet_freeze_panes(ts->ws, (lxw_row_t)sh->freeze_rows, (lxw_col_t)sh->freeze_cols);
@@ -689,7 +729,7 @@ static double wrapped_lines(const wctx_t *w, const tsheet_t *ts, const xl_cursor
         if (col->type != XL_TPL_TEXT || !col->wrap || ts->widths[c] < 2)
             continue;
         const char *s = xl_tpl_column_label(col, w->lang, xl_cursor_cell(cur, c).text);
-        double lines = 1, used = 0, room = ts->widths[c] - 1;
+        double lines = 1, used = 0, room = ts->widths[c] - 3; /* the indent and a margin */
         for (const char *p = s; p && *p;) {
             size_t n = strcspn(p, " ");
             char word[256];
@@ -842,7 +882,7 @@ static int facts_write(wctx_t *w, lxw_worksheet *ws, const xl_tpl_sheet_t *sh)
             v = xl_table_get(tb, 0, col->key);
         }
         if (v.kind == XL_CELL_TEXT)
-            rc = lxw_check(w, worksheet_write_string(ws, row, 1, v.text, w->f_wrap), "fact");
+            rc = lxw_check(w, worksheet_write_string(ws, row, 1, v.text, w->f_fact), "fact");
         else
             rc = cell_write(w, ws, row, 1, col, v, number_format(w, col, false));
         if (rc != ST_OK)
@@ -936,6 +976,22 @@ static int sheets_write(wctx_t *w, char *digest)
     return rc;
 }
 
+/* The workbook's currency from the Cover (letters, digits and spaces only:
+ * it goes inside a quoted literal of a number format). */
+static void currency_set(wctx_t *w)
+{
+    const xl_table_t *cover = xl_model_find(w->m, XL_TABLE_COVER);
+    xl_cell_t c = cover ? xl_table_get(cover, 0, XL_FACT_CURRENCY) : (xl_cell_t){0, NAN, NULL};
+    size_t n = 0;
+    for (const char *p = c.kind == XL_CELL_TEXT ? c.text : ""; *p && n + 1 < sizeof w->currency;
+         p++) {
+        if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+            *p == ' ')
+            w->currency[n++] = *p;
+    }
+    w->currency[n] = '\0';
+}
+
 /* Writes the workbook; the caller holds xl_lock. */
 static int write_locked(const char *path, const xl_tpl_t *t, const xl_model_t *m,
                         const xl_write_opts_t *opts, char *digest, char *err, size_t errlen)
@@ -963,6 +1019,7 @@ static int write_locked(const char *path, const xl_tpl_t *t, const xl_model_t *m
     if ((rc = lxw_check(&w, workbook_set_properties(w.wb, &props), "properties")) != ST_OK)
         goto fail;
     formats_make(&w);
+    currency_set(&w);
     w.dg = xl_digest_new(NULL);
     if ((rc = sheets_write(&w, digest)) != ST_OK)
         goto fail;

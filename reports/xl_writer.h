@@ -3,9 +3,13 @@
  * with libxlsxwriter (REPORTS.md "Properties every workbook has").
  *
  * What it writes: the template's sheets in order, named in the model's
- * language; table sheets with a bold header row (frozen), one row per
- * model row, every number stored as a number with the column's number
- * format, NAN as an empty cell, text as text; a totals row of Excel
+ * language; table sheets with a bold header row (frozen; a number column's
+ * label right-aligned over its numbers), one row per model row, every
+ * number stored as a number with the column's number format ("{currency}"
+ * in a format becomes the Cover's XL_FACT_CURRENCY, so a money column
+ * shows its currency), NAN as an empty cell, text as text indented one
+ * step (so it never runs into a right-aligned number before it, "74.5%
+ * missed"); a totals row of Excel
  * formulas written together with their value (xl_model_total()), so a
  * viewer that does not recalculate shows the right number; conditional
  * formats (rules as formulas that never colour an empty cell; heat maps as

@@ -186,8 +186,10 @@ int report_model_build(db_t *db, const rmodel_req_t *req, xl_model_t **out, char
         snprintf(err, errlen, "bad generated_at");
         goto fail;
     }
-    if ((rc = rmodel_cover(x.m, req, x.info.timezone)) == ST_OK &&
-        (rc = rmodel_table_scorecard(&x, err, errlen)) == ST_OK &&
+    /* The money columns' currency ("{currency}" in their number formats). */
+    if ((rc = rmodel_cover(x.m, req, x.info.timezone)) == ST_OK && x.contract)
+        rc = xl_model_cover_text(x.m, XL_FACT_CURRENCY, contract_currency(x.contract));
+    if (rc == ST_OK && (rc = rmodel_table_scorecard(&x, err, errlen)) == ST_OK &&
         (rc = rmodel_table_daily(&x)) == ST_OK && (rc = rmodel_table_intervals(&x)) == ST_OK &&
         (rc = rmodel_table_queues(&x)) == ST_OK && (rc = rmodel_table_quality(&x)) == ST_OK &&
         (rc = rmodel_table_qa_csat(&x)) == ST_OK && (rc = rmodel_table_data_quality(&x)) == ST_OK)

@@ -158,6 +158,27 @@ def test_scorecard_met_and_cap(wb, wbv):
     assert len(ws.conditional_formatting) >= 2
 
 
+def test_numbers_right_text_indented_money_with_currency(wb):
+    """Numbers are right-aligned under right-aligned headers; a text is indented one step so
+    a result never runs into the number before it ("76.7% missed"); every money column shows
+    its currency (the Cover's, EUR in the model)."""
+    ws = wb["Scorecard"]
+    header = [c.value for c in ws[1]]
+    col = {h: i + 1 for i, h in enumerate(header)}
+    for name in ("Target", "Actual", "Credit", "Credit after cap"):
+        assert ws.cell(1, col[name]).alignment.horizontal == "right", name
+    assert ws.cell(1, col["Result"]).alignment.horizontal in (None, "general", "left")
+    assert ws.cell(1, col["Result"]).alignment.indent == 1
+    actual, result = ws.cell(2, col["Actual"]), ws.cell(2, col["Result"])
+    assert actual.data_type == "n" and actual.alignment.horizontal in (None, "general")
+    assert result.value == "missed" and result.alignment.indent == 1
+    for name in ("Credit", "Credit after cap"):
+        assert ws.cell(2, col[name]).number_format == '#,##0.00 "EUR"', name
+        assert ws.cell(5, col[name]).number_format == '#,##0.00 "EUR"', name  # the total too
+    ev = wb["Daily"]
+    assert ev.cell(1, 2).alignment.horizontal == "right"  # Offered
+
+
 def test_intervals_heat_map(wb):
     ws = wb["Intervals"]
     assert [c.value for c in ws[1]][:8] == ["Interval", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat",
