@@ -96,6 +96,8 @@ typedef struct label_sums {
     char label[6];
     int64_t num[7], den[7];
     int64_t intervals, met;
+    bool business;   /* a business interval on some weekday */
+    int64_t offered; /* contacts offered in it over the month */
 } label_sums_t;
 
 /* Adds the interval rows of the month into labels (sorted by label after). */
@@ -122,6 +124,8 @@ static size_t intervals_collect(const rmodel_ctx_t *x, label_sums_t *labels)
         labels[k].den[wday] += den;
         labels[k].intervals += r->compliance_intervals;
         labels[k].met += r->compliance_met;
+        labels[k].business |= r->business;
+        labels[k].offered += r->offered;
     }
     return n;
 }
@@ -132,7 +136,9 @@ static int label_cmp(const void *a, const void *b)
     return strcmp(((const label_sums_t *)a)->label, ((const label_sums_t *)b)->label);
 }
 
-/* Intervals: service level by interval label x weekday, and compliance. */
+/* Intervals: service level by interval label x weekday, and compliance,
+ * for the business intervals and any other interval that had contacts (not
+ * the empty night). */
 int rmodel_table_intervals(rmodel_ctx_t *x)
 {
     static const char *const wkeys[7] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
@@ -146,6 +152,8 @@ int rmodel_table_intervals(rmodel_ctx_t *x)
     int rc = ST_OK;
     for (size_t i = 0; rc == ST_OK && i < n; i++) {
         const label_sums_t *l = &labels[i];
+        if (!l->business && l->offered == 0)
+            continue;
         double met = has_target ? (double)l->met : NAN;
         double all = has_target ? (double)l->intervals : NAN;
         rmodel_cell_t cells[11] = {
@@ -213,8 +221,10 @@ static int label_minutes(const char *label)
            (label[4] - '0');
 }
 
-/* Staffing: every local interval of the month, Erlang C against the agents
- * who actually handled contacts in it. */
+/* Staffing: the business intervals of the month and any other that had
+ * contacts, Erlang C against the agents who actually handled contacts in
+ * it, and how many agents short of (or above) the requirement that was:
+ * counts, never negative. */
 int rmodel_table_staffing(rmodel_ctx_t *x)
 {
     xl_table_t *t = xl_model_table(x->m, "staffing");
@@ -224,11 +234,14 @@ int rmodel_table_staffing(rmodel_ctx_t *x)
     int rc = ST_OK;
     for (size_t i = 0; rc == ST_OK && i < sla_result_count(iv); i++) {
         const sla_row_t *r = sla_result_row(iv, i);
+        if (!r->business && r->offered == 0)
+            continue;
         double start =
             xl_excel_date(r->year, r->month, r->day) + (double)label_minutes(r->label) / 1440.0;
         /* The agents who handled contacts come with the interval rows
          * (computed from the contacts the metrics read: no second query). */
         double agents = r->agents >= 0 ? (double)r->agents : NAN;
+        double gap = agents - r->required_agents; /* NAN when either is */
         const rmodel_cell_t cells[] = {
             RM_NUM("start", start),
             RM_TEXT("interval", r->label),
@@ -239,7 +252,12 @@ int rmodel_table_staffing(rmodel_ctx_t *x)
             RM_NUM("service_level", r->service_level),
             RM_NUM("required_agents", r->required_agents),
             RM_NUM("agents", agents),
-            RM_NUM("agent_gap", agents - r->required_agents),
+            RM_NUM("agents_short", gap < 0      ? -gap
+                                   : isnan(gap) ? NAN
+                                                : 0),
+            RM_NUM("agents_above", gap > 0      ? gap
+                                   : isnan(gap) ? NAN
+                                                : 0),
         };
         rc = rmodel_row(t, RM_CELLS(cells));
     }

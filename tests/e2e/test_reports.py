@@ -164,6 +164,9 @@ def test_generate_download_read_back_and_verify(server, setup):
     assert rows["09:00"][col["Mon"]].value == pytest.approx(2 / 3)
     assert rows["09:00"][col["Tue"]].value == pytest.approx(1.0)
     assert rows["09:30"][col["Mon"]].value == 0 and rows["09:30"][col["Tue"]].value is None
+    # Only the business intervals (Monday 08:00-20:00: 24 half-hours) and those with contacts
+    # (all of them within it) are printed, not the empty night.
+    assert list(rows) == [f"{h:02d}:{m:02d}" for h in range(8, 20) for m in (0, 30)] + ["All intervals"]
     assert rows["All intervals"][col["Intervals"]].value == 3
     assert rows["All intervals"][col["Intervals met"]].value == 0
     assert rows["All intervals"][col["Interval compliance"]].value == 0
@@ -280,30 +283,45 @@ def test_internal_workbook_read_back(setup):
     assert "Composite" in header and "Quota attainment" in header
     assert table(book["Calibration"])[1] == {} and table(book["Appeals"])[1] == {}
 
-    # Staffing: every local interval of October (31 days x 48 half-hours in Asia/Shanghai).
+    # Staffing: the business intervals of October (Mondays 08:00-20:00: 5, 12, 19 and 26 Oct x
+    # 24 half-hours = 96) and the one other interval with contacts (6 Oct 09:00, m8, a
+    # Tuesday), not the empty night: 97 rows and the month.
     # 5 Oct 09:00: offered m1 m2 m3 = 3 in 1800 s, AHT 120 s: A = 3 x 120 / 1800 = 0.2 E;
     #   N = 1: C(1, 0.2) = 0.2, SL = 1 - 0.2 x exp(-(1 - 0.2) x 20 / 120) = 0.825 >= 0.80,
-    #   so 1 agent required; ag1 handled them: 1 agent, gap 0.
+    #   so 1 agent required; ag1 handled them: 1 agent, none short, none above.
     # 5 Oct 09:30: m5 m6 offered, none answered: h = the month's AHT 120 s, A = 2 x 120 /
     #   1800 = 0.133 E; N = 1: SL = 1 - 0.133 x exp(-(0.867) x 20 / 120) = 0.885 -> 1
-    #   required; no agent handled a contact: 0 agents, gap -1.
+    #   required; no agent handled a contact: 0 agents, 1 short (a count, not -1).
     header, rows = table(values["Staffing"])
     col = {name: i for i, name in enumerate(header)}
-    assert len(rows) == 31 * 48 + 1
+    assert len(rows) == 96 + 1 + 1
+    assert "Agents - required" not in col
     at9 = rows[datetime.datetime(2026, 10, 5, 9, 0)]
     assert at9[col["Offered"]].value == 3 and at9[col["Business hours"]].value == 1
     assert at9[col["Required agents (Erlang C)"]].value == 1
     assert at9[col["Agents who handled contacts"]].value == 1
-    assert at9[col["Agents - required"]].value == 0
+    assert (at9[col["Agents short of required"]].value, at9[col["Agents above required"]].value) == (0, 0)
     at930 = rows[datetime.datetime(2026, 10, 5, 9, 30)]
     assert at930[col["Offered"]].value == 2 and at930[col["Answered"]].value == 0
     assert at930[col["Required agents (Erlang C)"]].value == 1
     assert at930[col["Agents who handled contacts"]].value == 0
-    assert at930[col["Agents - required"]].value == -1
-    at6 = rows[datetime.datetime(2026, 10, 6, 9, 0)]  # m8, ag1
-    assert at6[col["Agents who handled contacts"]].value == 1
-    assert rows[datetime.datetime(2026, 10, 7, 9, 0)][col["Agents who handled contacts"]].value == 0
+    assert at930[col["Agents short of required"]].value == 1
+    assert at930[col["Agents above required"]].value == 0
+    at6 = rows[datetime.datetime(2026, 10, 6, 9, 0)]  # m8, ag1, outside business hours
+    assert at6[col["Agents who handled contacts"]].value == 1 and at6[col["Business hours"]].value == 0
+    # 6 Oct 09:30 (a Tuesday, closed, empty) is not printed; 12 Oct 09:00 (Monday) is, empty.
+    assert datetime.datetime(2026, 10, 6, 9, 30) not in rows
+    assert rows[datetime.datetime(2026, 10, 12, 9, 0)][col["Agents who handled contacts"]].value == 0
     assert rows["Month"][col["Offered"]].value == 7
+    # Agent counts are whole numbers: no decimals in their formats.
+    staffing_book = table(book["Staffing"])[1]
+    at9b = staffing_book[datetime.datetime(2026, 10, 5, 9, 0)]
+    for name in ("Required agents (Erlang C)", "Agents who handled contacts",
+                 "Agents short of required", "Agents above required"):
+        assert at9b[col[name]].number_format == "#,##0", name
+    for r in values["Staffing"].iter_rows(min_row=2):
+        for name in ("Agents short of required", "Agents above required"):
+            assert r[col[name]].value is None or r[col[name]].value >= 0
 
     # Evidence: exactly the contacts that counted against the service level (offered
     # formula, T = 20 s): m3 answered at 21 s > 20, m5 and m6 abandoned (offered, never
