@@ -79,7 +79,10 @@ static xl_model_t *client_model(xl_lang_t lang)
     xl_table_t *ch = xl_model_table(m, "changes");
     size_t cr = add_row(ch);
     static const char *const ch_texts[][2] = {
-        {"sheet", ""}, {"row", ""}, {"metric", ""}, {"note", "First version: no earlier version."}};
+        {"sheet", ""},
+        {"row", ""},
+        {"metric", ""},
+        {"note", "First version: nothing changed (no earlier version)."}};
     for (size_t i = 0; i < sizeof ch_texts / sizeof ch_texts[0]; i++)
         assert_int_equal(xl_table_set_text(ch, cr, ch_texts[i][0], ch_texts[i][1]), ST_OK);
     set_nums(ch, cr, "previous", NAN, "new", NAN, "difference", NAN, NULL);
