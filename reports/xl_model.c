@@ -339,39 +339,58 @@ static int cell_check(const xl_tpl_sheet_t *sh, const xl_tpl_column_t *col, xl_c
     return ST_ERR_INVALID;
 }
 
+/* Checks one sheet, or one block of a facts sheet (see xl_model_check). */
+static int sheet_check(const xl_model_t *m, const xl_tpl_sheet_t *sh, char *err, size_t errlen)
+{
+    const xl_table_t *tb = xl_model_find(m, sh->table);
+    if (tb && tb->stream && sh->kind == XL_TPL_FACTS) {
+        st_errf(err, errlen, "sheet '%s': a facts sheet cannot read the streamed table '%s'",
+                sh->id, sh->table);
+        return ST_ERR_INVALID;
+    }
+    if (!tb || (sh->kind == XL_TPL_FACTS && tb->n_rows == 0)) {
+        st_errf(err, errlen, "sheet '%s': the model has no %stable '%s'", sh->id,
+                tb ? "row in " : "", sh->table);
+        return ST_ERR_INVALID;
+    }
+    size_t rows = sh->kind == XL_TPL_FACTS ? 1 : tb->n_rows;
+    for (size_t c = 0; c < sh->n_columns; c++) {
+        const xl_tpl_column_t *col = &sh->columns[c];
+        bool is_digest = strcmp(col->key, XL_FACT_DATA_DIGEST) == 0;
+        if (is_digest && sh->digest) {
+            st_errf(err, errlen, "sheet '%s': shows '%s' but is part of the digest", sh->id,
+                    XL_FACT_DATA_DIGEST);
+            return ST_ERR_INVALID;
+        }
+        if ((is_digest && sh->kind == XL_TPL_FACTS) || col->type == XL_TPL_HEADING)
+            continue;
+        int id = xl_table_key_id(tb, col->key);
+        for (size_t r = 0; r < rows; r++) {
+            int rc = cell_check(sh, col, xl_table_cell(tb, r, id), r, err, errlen);
+            if (rc != ST_OK)
+                return rc;
+        }
+    }
+    for (size_t b = 0; b < sh->n_blocks; b++) {
+        const xl_table_t *bt = xl_model_find(m, sh->blocks[b].table);
+        if (bt && bt->stream) {
+            st_errf(err, errlen, "sheet '%s': a block cannot read the streamed table '%s'", sh->id,
+                    bt->name);
+            return ST_ERR_INVALID;
+        }
+        int rc = sheet_check(m, &sh->blocks[b], err, errlen);
+        if (rc != ST_OK)
+            return rc;
+    }
+    return ST_OK;
+}
+
 int xl_model_check(const xl_model_t *m, const xl_tpl_t *t, char *err, size_t errlen)
 {
     for (size_t s = 0; s < xl_tpl_sheet_count(t); s++) {
-        const xl_tpl_sheet_t *sh = xl_tpl_sheet(t, s);
-        const xl_table_t *tb = xl_model_find(m, sh->table);
-        if (tb && tb->stream && sh->kind == XL_TPL_FACTS) {
-            st_errf(err, errlen, "sheet '%s': a facts sheet cannot read the streamed table '%s'",
-                    sh->id, sh->table);
-            return ST_ERR_INVALID;
-        }
-        if (!tb || (sh->kind == XL_TPL_FACTS && tb->n_rows == 0)) {
-            st_errf(err, errlen, "sheet '%s': the model has no %stable '%s'", sh->id,
-                    tb ? "row in " : "", sh->table);
-            return ST_ERR_INVALID;
-        }
-        size_t rows = sh->kind == XL_TPL_FACTS ? 1 : tb->n_rows;
-        for (size_t c = 0; c < sh->n_columns; c++) {
-            const xl_tpl_column_t *col = &sh->columns[c];
-            bool is_digest = strcmp(col->key, XL_FACT_DATA_DIGEST) == 0;
-            if (is_digest && sh->digest) {
-                st_errf(err, errlen, "sheet '%s': shows '%s' but is part of the digest", sh->id,
-                        XL_FACT_DATA_DIGEST);
-                return ST_ERR_INVALID;
-            }
-            if (is_digest && sh->kind == XL_TPL_FACTS)
-                continue;
-            int id = xl_table_key_id(tb, col->key);
-            for (size_t r = 0; r < rows; r++) {
-                int rc = cell_check(sh, col, xl_table_cell(tb, r, id), r, err, errlen);
-                if (rc != ST_OK)
-                    return rc;
-            }
-        }
+        int rc = sheet_check(m, xl_tpl_sheet(t, s), err, errlen);
+        if (rc != ST_OK)
+            return rc;
     }
     return ST_OK;
 }

@@ -32,6 +32,8 @@
 #define TEXT_INDENT_W       1.5 /* characters a one-step indent takes */
 #define FACT_LABEL_MIN      18.0
 #define FACT_VALUE_W        72.0
+#define FACT_VALUE_MIN      14.0
+#define FACT_NOTE_W         80.0
 #define CHART_ROWS          22 /* rows a chart covers (288 px x 1.4 at 20 px a row), plus a gap */
 #define CHART_X_SCALE       1.6
 #define CHART_Y_SCALE       1.4
@@ -59,6 +61,8 @@ typedef struct wctx {
      * aligned as their column's cells (numbers right, texts indented). */
     lxw_format *f_header, *f_header_num, *f_title, *f_label, *f_text, *f_wrap, *f_total_label;
     lxw_format *f_fact;     /* a facts sheet's text value */
+    lxw_format *f_heading;  /* a facts sheet's section heading */
+    lxw_format *f_strong;   /* a facts sheet's value in bold ("strong") */
     char currency[16];      /* the Cover's currency fact, for "{currency}" in number formats */
     lxw_format *f_style[3]; /* conditional styles by xl_tpl_style_t */
     /* Page-break lists handed to libxlsxwriter, which reads them when the
@@ -159,6 +163,15 @@ static void formats_make(wctx_t *w)
     format_set_text_wrap(w->f_wrap);
     format_set_align(w->f_wrap, LXW_ALIGN_VERTICAL_TOP);
     format_set_indent(w->f_wrap, 1);
+    w->f_heading = workbook_add_format(w->wb);
+    format_set_bold(w->f_heading);
+    format_set_font_size(w->f_heading, 12);
+    format_set_bottom(w->f_heading, LXW_BORDER_THIN);
+    w->f_strong = workbook_add_format(w->wb);
+    format_set_bold(w->f_strong);
+    format_set_font_size(w->f_strong, 12);
+    format_set_text_wrap(w->f_strong);
+    format_set_align(w->f_strong, LXW_ALIGN_VERTICAL_TOP);
     w->f_fact = workbook_add_format(w->wb);
     format_set_text_wrap(w->f_fact);
     format_set_align(w->f_fact, LXW_ALIGN_VERTICAL_TOP);
@@ -412,8 +425,10 @@ static int total_formula(const tsheet_t *ts, size_t ci, buf_t *f)
 }
 
 /* Conditional formats of a table sheet over data rows 1..n (0-based). */
-static int conds_write(wctx_t *w, lxw_worksheet *ws, const xl_tpl_sheet_t *sh, size_t n)
+static int conds_write(wctx_t *w, lxw_worksheet *ws, const xl_tpl_sheet_t *sh, lxw_row_t first,
+                       size_t n)
 {
+    lxw_row_t last = first + (lxw_row_t)n - 1;
     static const char *const ops[] = {">=", "<=", ">", "<", "=", "<>"};
     char f[FORMULA_MAX], a[COL_NAME_MAX], b[COL_NAME_MAX], num[40];
     int rc;
@@ -438,7 +453,7 @@ static int conds_write(wctx_t *w, lxw_worksheet *ws, const xl_tpl_sheet_t *sh, s
                 cf.mid_color = COLOR_HEAT_MID;
                 cf.max_color = cd->reverse ? COLOR_HEAT_LOW : COLOR_HEAT_HIGH;
                 rc = lxw_check(w,
-                               worksheet_conditional_format_range(ws, 1, (lxw_col_t)c, (lxw_row_t)n,
+                               worksheet_conditional_format_range(ws, first, (lxw_col_t)c, last,
                                                                   (lxw_col_t)e, &cf),
                                "heat map");
                 if (rc != ST_OK)
@@ -450,17 +465,18 @@ static int conds_write(wctx_t *w, lxw_worksheet *ws, const xl_tpl_sheet_t *sh, s
             col_name(a, cd->of >= 0 ? (size_t)cd->of : c);
             if (cd->column >= 0) {
                 col_name(b, (size_t)cd->column);
-                snprintf(f, sizeof f, "=AND(ISNUMBER($%s2),ISNUMBER($%s2),$%s2%s$%s2)", a, b, a,
-                         ops[cd->op], b);
+                snprintf(f, sizeof f, "=AND(ISNUMBER($%s%u),ISNUMBER($%s%u),$%s%u%s$%s%u)", a,
+                         first + 1, b, first + 1, a, first + 1, ops[cd->op], b, first + 1);
             } else {
                 snprintf(num, sizeof num, "%.17g", cd->value);
-                snprintf(f, sizeof f, "=AND(ISNUMBER($%s2),$%s2%s%s)", a, a, ops[cd->op], num);
+                snprintf(f, sizeof f, "=AND(ISNUMBER($%s%u),$%s%u%s%s)", a, first + 1, a, first + 1,
+                         ops[cd->op], num);
             }
             cf.type = LXW_CONDITIONAL_TYPE_FORMULA;
             cf.value_string = f;
             cf.format = w->f_style[cd->style];
             rc = lxw_check(w,
-                           worksheet_conditional_format_range(ws, 1, (lxw_col_t)c, (lxw_row_t)n,
+                           worksheet_conditional_format_range(ws, first, (lxw_col_t)c, last,
                                                               (lxw_col_t)c, &cf),
                            "conditional format");
             if (rc != ST_OK)
@@ -614,6 +630,22 @@ static int part_name(wctx_t *w, const xl_tpl_sheet_t *sh, size_t k, char *out)
     return ST_OK;
 }
 
+/* The header row of a table (or a block) at row `row`: the labels, a number
+ * column's right-aligned over its numbers. */
+static int header_write(wctx_t *w, const tsheet_t *ts, lxw_row_t row)
+{
+    const xl_tpl_sheet_t *sh = ts->sh;
+    int rc = lxw_check(w, worksheet_set_row(ts->ws, row, ROW_HEIGHT * ts->header_lines, NULL),
+                       "header row");
+    for (size_t c = 0; c < sh->n_columns && rc == ST_OK; c++)
+        rc = lxw_check(w,
+                       worksheet_write_string(
+                           ts->ws, row, (lxw_col_t)c, sh->columns[c].label.s[w->lang],
+                           sh->columns[c].type == XL_TPL_NUMBER ? w->f_header_num : w->f_header),
+                       "header");
+    return rc;
+}
+
 /* Starts the next part of a table sheet: a new worksheet with the print
  * setup, column widths, the header row and the frozen panes. */
 static int part_start(wctx_t *w, tsheet_t *ts)
@@ -643,14 +675,7 @@ static int part_start(wctx_t *w, tsheet_t *ts)
         if (rc != ST_OK)
             return rc;
     }
-    rc = lxw_check(w, worksheet_set_row(ts->ws, 0, ROW_HEIGHT * ts->header_lines, NULL),
-                   "header row");
-    for (size_t c = 0; c < sh->n_columns && rc == ST_OK; c++)
-        rc = lxw_check(w,
-                       worksheet_write_string(
-                           ts->ws, 0, (lxw_col_t)c, sh->columns[c].label.s[w->lang],
-                           sh->columns[c].type == XL_TPL_NUMBER ? w->f_header_num : w->f_header),
-                       "header");
+    rc = header_write(w, ts, 0);
     if (rc == ST_OK && (sh->freeze_rows || sh->freeze_cols))
         worksheet_freeze_panes(ts->ws, (lxw_row_t)sh->freeze_rows, (lxw_col_t)sh->freeze_cols);
     return rc;
@@ -660,7 +685,7 @@ static int part_start(wctx_t *w, tsheet_t *ts)
 static int part_end(wctx_t *w, tsheet_t *ts)
 {
     size_t n = ts->parts[ts->n_parts - 1].rows;
-    return n == 0 ? ST_OK : conds_write(w, ts->ws, ts->sh, n);
+    return n == 0 ? ST_OK : conds_write(w, ts->ws, ts->sh, 1, n);
 }
 
 /* The totals row after the last part's rows, each formula with its value. */
@@ -787,6 +812,32 @@ static int rows_write(wctx_t *w, tsheet_t *ts, xl_cursor_t *cur, size_t *n)
     return rc;
 }
 
+/* The number formats of a table's columns: each column's own, its totals',
+ * and one per "formats" entry (freed by tsheet_formats_free()). */
+static void tsheet_formats(wctx_t *w, tsheet_t *ts)
+{
+    const xl_tpl_sheet_t *sh = ts->sh;
+    for (size_t c = 0; c < sh->n_columns; c++) {
+        const xl_tpl_column_t *col = &sh->columns[c];
+        if (col->type == XL_TPL_NUMBER) {
+            ts->numf[c] = number_format(w, col, false);
+            ts->totf[c] = number_format(w, col, true);
+        }
+        if (col->n_formats > 0) {
+            ts->rowf[c] = xcalloc(col->n_formats, sizeof *ts->rowf[c]);
+            for (size_t i = 0; i < col->n_formats; i++)
+                ts->rowf[c][i] = number_format_of(w, col->format_values[i].s[w->lang], false);
+        }
+    }
+}
+
+/* Releases what tsheet_formats() allocated (the formats are the workbook's). */
+static void tsheet_formats_free(tsheet_t *ts)
+{
+    for (size_t c = 0; c < ts->sh->n_columns; c++)
+        free(ts->rowf[c]);
+}
+
 /* A table sheet: its parts (header, rows), totals, conditional formats,
  * charts; the rows and totals go to the digest too. */
 static int table_write(wctx_t *w, const xl_tpl_sheet_t *sh)
@@ -797,18 +848,7 @@ static int table_write(wctx_t *w, const xl_tpl_sheet_t *sh)
     memset(&ts, 0, sizeof ts);
     ts.sh = sh;
     widths_compute(w, &ts);
-    for (size_t c = 0; c < sh->n_columns; c++) {
-        const xl_tpl_column_t *col = &sh->columns[c];
-        if (col->type == XL_TPL_NUMBER) {
-            ts.numf[c] = number_format(w, col, false);
-            ts.totf[c] = number_format(w, col, true);
-        }
-        if (col->n_formats > 0) {
-            ts.rowf[c] = xcalloc(col->n_formats, sizeof *ts.rowf[c]);
-            for (size_t i = 0; i < col->n_formats; i++)
-                ts.rowf[c][i] = number_format_of(w, col->format_values[i].s[w->lang], false);
-        }
-    }
+    tsheet_formats(w, &ts);
     int rc = part_start(w, &ts);
     if (rc == ST_OK)
         rc = xl_cursor_open(w->m, sh, &cur, w->err, w->errlen);
@@ -838,59 +878,230 @@ static int table_write(wctx_t *w, const xl_tpl_sheet_t *sh)
     }
 fail:
     xl_cursor_free(cur);
-    for (size_t c = 0; c < sh->n_columns; c++)
-        free(ts.rowf[c]);
+    tsheet_formats_free(&ts);
     free(ts.parts);
     return rc;
 }
 
-/* A facts sheet: an optional title, then "label | value" rows. */
+/* How a facts sheet is laid out: its columns' widths, how many columns a
+ * value spans from B (its blocks' columns), and whether notes follow. */
+typedef struct flayout {
+    double widths[XL_TPL_MAX_COLUMNS];
+    bool hidden[XL_TPL_MAX_COLUMNS];
+    size_t n_cols, span;
+    bool notes;
+} flayout_t;
+
+/* The value of item c of a facts sheet (the data digest from the writer). */
+static xl_cell_t fact_value(const wctx_t *w, const xl_tpl_sheet_t *sh, const xl_table_t *tb,
+                            size_t c)
+{
+    if (strcmp(sh->columns[c].key, XL_FACT_DATA_DIGEST) == 0)
+        return (xl_cell_t){XL_CELL_TEXT, NAN, w->digest ? w->digest : ""};
+    return xl_table_get(tb, 0, sh->columns[c].key);
+}
+
+/*
+ * Lays a facts sheet out: column A its labels (and its blocks' first
+ * column); without blocks, B as wide as its values (up to FACT_VALUE_W) and
+ * C its notes; with blocks, their columns by position, a value spanning
+ * them all (merged) and the notes after.
+ */
+static void facts_layout(wctx_t *w, const xl_tpl_sheet_t *sh, const xl_table_t *tb, flayout_t *l)
+{
+    memset(l, 0, sizeof *l);
+    l->widths[0] = FACT_LABEL_MIN;
+    double vw = FACT_VALUE_MIN, nw = 0;
+    for (size_t c = 0; c < sh->n_columns; c++) {
+        const xl_tpl_column_t *col = &sh->columns[c];
+        double lw = text_width(col->label.s[w->lang]) + 2;
+        if (col->type == XL_TPL_HEADING)
+            continue;
+        l->widths[0] = lw > l->widths[0] ? lw : l->widths[0];
+        xl_cell_t v = fact_value(w, sh, tb, c);
+        double tw = v.kind == XL_CELL_TEXT ? text_width(v.text) + 2 : WIDTH_NUMBER + 4;
+        vw = tw > vw ? tw : vw;
+        if (col->note.s[w->lang]) {
+            double n = text_width(col->note.s[w->lang]) + 2;
+            nw = n > nw ? n : nw;
+        }
+    }
+    l->n_cols = 2;
+    l->span = 1;
+    l->widths[1] = vw < FACT_VALUE_W ? vw : FACT_VALUE_W;
+    for (size_t b = 0; b < sh->n_blocks; b++) {
+        tsheet_t ts;
+        memset(&ts, 0, sizeof ts);
+        ts.sh = &sh->blocks[b];
+        widths_compute(w, &ts);
+        if (b == 0) {
+            for (size_t c = 1; c < XL_TPL_MAX_COLUMNS; c++)
+                l->widths[c] = 0;
+        }
+        for (size_t c = 0; c < ts.sh->n_columns; c++) {
+            l->widths[c] = ts.widths[c] > l->widths[c] ? ts.widths[c] : l->widths[c];
+            l->hidden[c] |= ts.sh->columns[c].hidden;
+        }
+        if (ts.sh->n_columns > l->n_cols)
+            l->n_cols = ts.sh->n_columns;
+        l->span = l->n_cols - 1;
+    }
+    if (nw > 0) {
+        l->notes = true;
+        l->widths[l->n_cols++] = nw < FACT_NOTE_W ? nw : FACT_NOTE_W;
+    }
+}
+
+/* The lines text needs in a cell `width` characters wide (wrapped by words,
+ * roughly: a viewer does not grow a row for wrapped text by itself). */
+static double text_lines(const char *text, double width)
+{
+    double room = width > 3 ? width - 2 : 1;
+    double lines = ceil(text_width(text) / room);
+    return lines < 1 ? 1 : lines > 15 ? 15 : lines;
+}
+
+/* A block of a facts sheet from row *row: its title, header and rows, with
+ * its conditional formats; *row is left after it. */
+static int block_write(wctx_t *w, lxw_worksheet *ws, const xl_tpl_sheet_t *b, const flayout_t *l,
+                       lxw_row_t *row)
+{
+    tsheet_t ts;
+    xl_cursor_t *cur = NULL;
+    memset(&ts, 0, sizeof ts);
+    ts.sh = b;
+    ts.ws = ws;
+    ts.header_lines = 1;
+    for (size_t c = 0; c < b->n_columns; c++) {
+        ts.widths[c] = l->widths[c];
+        double h = ceil(text_width(b->columns[c].label.s[w->lang]) / (l->widths[c] - 1));
+        ts.header_lines = h > ts.header_lines ? h : ts.header_lines;
+    }
+    ts.header_lines = ts.header_lines > HEADER_LINES ? HEADER_LINES : ts.header_lines;
+    tsheet_formats(w, &ts);
+    int rc = ST_OK;
+    if (b->title.s[w->lang]) {
+        rc = lxw_check(w, worksheet_write_string(ws, *row, 0, b->title.s[w->lang], w->f_label),
+                       "block title");
+        (*row)++;
+    }
+    if (rc == ST_OK)
+        rc = header_write(w, &ts, (*row)++);
+    lxw_row_t first = *row;
+    if (rc == ST_OK)
+        rc = xl_cursor_open(w->m, b, &cur, w->err, w->errlen);
+    while (rc == ST_OK && (rc = xl_cursor_next(cur, w->err, w->errlen)) == 1) {
+        double lines = wrapped_lines(w, &ts, cur);
+        rc = ST_OK;
+        if (lines > 1)
+            rc = lxw_check(w, worksheet_set_row(ws, *row, ROW_HEIGHT * lines, NULL), "row height");
+        for (size_t c = 0; rc == ST_OK && c < b->n_columns; c++)
+            rc = cell_write(w, ws, *row, (lxw_col_t)c, &b->columns[c], xl_cursor_cell(cur, c),
+                            row_format(&ts, c, cur));
+        (*row)++;
+    }
+    if (rc == ST_OK && *row > first)
+        rc = conds_write(w, ws, b, first, *row - first);
+    xl_cursor_free(cur);
+    tsheet_formats_free(&ts);
+    return rc;
+}
+
+/* Writes the blocks of facts sheet sh placed after item `after` (-1: the last). */
+static int blocks_after(wctx_t *w, lxw_worksheet *ws, const xl_tpl_sheet_t *sh, int after,
+                        const flayout_t *l, lxw_row_t *row)
+{
+    int rc = ST_OK;
+    for (size_t b = 0; rc == ST_OK && b < sh->n_blocks; b++) {
+        if (sh->blocks[b].after != after)
+            continue;
+        (*row)++; /* a blank row before it */
+        rc = block_write(w, ws, &sh->blocks[b], l, row);
+        (*row)++; /* and after */
+    }
+    return rc;
+}
+
+/* Item c of a facts sheet at row `row`: label, value (merged over the
+ * value columns) and note; a heading is its label alone, in bold. */
+static int fact_write(wctx_t *w, lxw_worksheet *ws, const xl_tpl_sheet_t *sh, const xl_table_t *tb,
+                      const flayout_t *l, size_t c, lxw_row_t row)
+{
+    const xl_tpl_column_t *col = &sh->columns[c];
+    if (col->type == XL_TPL_HEADING)
+        return lxw_check(w, worksheet_write_string(ws, row, 0, col->label.s[w->lang], w->f_heading),
+                         "heading");
+    int rc = lxw_check(w, worksheet_write_string(ws, row, 0, col->label.s[w->lang], w->f_label),
+                       "fact label");
+    xl_cell_t v = fact_value(w, sh, tb, c);
+    lxw_format *f = col->strong ? w->f_strong : w->f_fact;
+    if (v.kind != XL_CELL_TEXT) {
+        f = number_format(w, col, false);
+        format_set_align(f, LXW_ALIGN_LEFT); /* next to its label, as a text value is */
+    }
+    double vw = 0, lines = 1;
+    for (size_t k = 1; k <= l->span; k++)
+        vw += l->widths[k];
+    if (v.kind == XL_CELL_TEXT)
+        lines = text_lines(v.text, vw);
+    if (rc == ST_OK && l->span > 1)
+        rc = lxw_check(w,
+                       worksheet_merge_range(ws, row, 1, row, (lxw_col_t)l->span,
+                                             v.kind == XL_CELL_TEXT ? v.text : "", f),
+                       "fact");
+    if (rc == ST_OK && (l->span == 1 || v.kind != XL_CELL_TEXT))
+        rc = v.kind == XL_CELL_TEXT
+                 ? lxw_check(w, worksheet_write_string(ws, row, 1, v.text, f), "fact")
+                 : cell_write(w, ws, row, 1, col, v, f);
+    const char *note = col->note.s[w->lang];
+    if (rc == ST_OK && note && l->notes) {
+        double nl = text_lines(note, l->widths[l->span + 1]);
+        lines = nl > lines ? nl : lines;
+        rc = lxw_check(
+            w, worksheet_write_string(ws, row, (lxw_col_t)(l->span + 1), note, w->f_fact), "note");
+    }
+    if (rc == ST_OK && lines > 1)
+        rc = lxw_check(w, worksheet_set_row(ws, row, ROW_HEIGHT * lines, NULL), "row height");
+    return rc;
+}
+
+/*
+ * A facts sheet: an optional title, then "label | value | note" rows,
+ * headings, and blocks (small tables) after the items they follow; printed
+ * on one page.
+ */
 static int facts_write(wctx_t *w, lxw_worksheet *ws, const xl_tpl_sheet_t *sh)
 {
     const xl_table_t *tb = xl_model_find(w->m, sh->table);
-    double lw = FACT_LABEL_MIN;
+    flayout_t l;
     lxw_row_t row = 0;
-    int rc;
-    for (size_t c = 0; c < sh->n_columns; c++) {
-        double tw = text_width(sh->columns[c].label.s[w->lang]) + 2;
-        lw = tw > lw ? tw : lw;
+    int rc = ST_OK;
+    facts_layout(w, sh, tb, &l);
+    for (size_t c = 0; rc == ST_OK && c < l.n_cols; c++) {
+        lxw_row_col_options o = {.hidden = l.hidden[c]};
+        rc = lxw_check(
+            w, worksheet_set_column_opt(ws, (lxw_col_t)c, (lxw_col_t)c, l.widths[c], NULL, &o),
+            "column width");
     }
-    if ((rc = lxw_check(w, worksheet_set_column(ws, 0, 0, lw, NULL), "column width")) != ST_OK ||
-        (rc = lxw_check(w, worksheet_set_column(ws, 1, 1, FACT_VALUE_W, NULL), "column width")) !=
-            ST_OK)
-        return rc;
-    if (sh->title.s[w->lang]) {
+    if (rc == ST_OK && sh->title.s[w->lang]) {
         rc = lxw_check(w, worksheet_set_row(ws, 0, ROW_HEIGHT * 1.5, NULL), "title row");
         if (rc == ST_OK)
             rc = lxw_check(w, worksheet_write_string(ws, 0, 0, sh->title.s[w->lang], w->f_title),
                            "title");
-        if (rc != ST_OK)
-            return rc;
         row = 2;
     }
-    for (size_t c = 0; c < sh->n_columns; c++, row++) {
-        const xl_tpl_column_t *col = &sh->columns[c];
-        xl_cell_t v;
-        rc = lxw_check(w, worksheet_write_string(ws, row, 0, col->label.s[w->lang], w->f_label),
-                       "fact label");
-        if (rc != ST_OK)
-            return rc;
-        if (strcmp(col->key, XL_FACT_DATA_DIGEST) == 0) {
-            v.kind = XL_CELL_TEXT;
-            v.text = w->digest;
-        } else {
-            v = xl_table_get(tb, 0, col->key);
-        }
-        if (v.kind == XL_CELL_TEXT)
-            rc = lxw_check(w, worksheet_write_string(ws, row, 1, v.text, w->f_fact), "fact");
-        else
-            rc = cell_write(w, ws, row, 1, col, v, number_format(w, col, false));
-        if (rc != ST_OK)
-            return rc;
+    for (size_t c = 0; rc == ST_OK && c < sh->n_columns; c++) {
+        if (sh->columns[c].type == XL_TPL_HEADING && c > 0)
+            row++; /* a blank row before a section */
+        rc = fact_write(w, ws, sh, tb, &l, c, row++);
+        if (rc == ST_OK)
+            rc = blocks_after(w, ws, sh, (int)c, &l, &row);
     }
-    if (sh->freeze_rows || sh->freeze_cols)
+    if (rc == ST_OK)
+        rc = blocks_after(w, ws, sh, -1, &l, &row);
+    if (rc == ST_OK && (sh->freeze_rows || sh->freeze_cols))
         worksheet_freeze_panes(ws, (lxw_row_t)sh->freeze_rows, (lxw_col_t)sh->freeze_cols);
-    return ST_OK;
+    return rc;
 }
 
 /* The model may carry the digest (XL_FACT_DATA_DIGEST): it must be the computed one. */
@@ -952,6 +1163,7 @@ static int sheets_write(wctx_t *w, char *digest)
         }
         if ((rc = print_setup(w, ws, false, 1)) != ST_OK)
             break;
+        worksheet_fit_to_pages(ws, 1, 1); /* a facts sheet reads on one page */
         if (shows_digest(sh)) {
             later[s] = ws;
             continue;

@@ -3,7 +3,10 @@
  * month, filled from the database and the engines (sla, credits,
  * qa_metrics) for the tables the workbook templates read:
  *
- *   cover           the Cover facts (the writer adds the data digest)
+ *   cover           the Cover facts (the writer adds the data digest), with
+ *                   the summary's: verdict, credits, earn-back, QA score
+ *   cover_items     the Cover's contract items: target, actual, result,
+ *                   credit and the values of the three months before
  *   scorecard       one row per contract item: target, actual, met, credit,
  *                   credit after the cap (no rows without a contract)
  *   daily           sla by local day (sl_num / sl_den by the contract's
@@ -14,7 +17,9 @@
  *   quality_agents  qa_metrics per agent (pseudonymised on request)
  *   qa_csat         the QA-CSAT agreement facts
  *   data_quality    rows received / rejected / duplicates / late arrivals of
- *                   the month's ingest batches, and the FCR provisional flag
+ *                   the month's ingest batches (late: received after the
+ *                   period's first report was requested), when the period
+ *                   closed, and the FCR provisional flag
  *   methodology     the METRICS.md definitions in force, with the contract's
  *                   parameters
  *

@@ -43,17 +43,47 @@ int rmodel_table_quality(rmodel_ctx_t *x)
     return rc;
 }
 
+/* How to read the two coefficients, with a warning on each that rests on
+ * too few pairs, in the workbook's language. */
+static void qa_csat_reading(const rmodel_ctx_t *x, char *out, size_t len)
+{
+    const qa_metrics_result_t *q = &x->qa->qa;
+    bool zh = xl_model_lang(x->m) == XL_LANG_ZH;
+    size_t o = (size_t)snprintf(
+        out, len, "%s",
+        zh ? "皮尔逊系数逐通话比较（同一通话的质检得分与满意度），斯皮尔曼系数逐坐席比较排名，"
+             "二者回答的问题不同，数值可以不同，甚至方向相反。"
+           : "Pearson compares contacts (a contact's QA score with its own survey), Spearman "
+             "compares agents (their ranks by QA score and by CSAT): they answer different "
+             "questions and can differ, even in sign.");
+    if (q->pearson.too_few && o < len)
+        o +=
+            (size_t)snprintf(out + o, len - o,
+                             zh ? "皮尔逊系数仅基于 %zu 通通话（少于 10），仅供参考。"
+                                : " Pearson rests on %zu contacts, fewer than 10: indicative only.",
+                             q->pearson.n);
+    if (q->spearman.too_few && o < len)
+        snprintf(out + o, len - o,
+                 zh ? "斯皮尔曼系数仅基于 %zu 名坐席（少于 10），仅供参考。"
+                    : " Spearman rests on %zu agents, fewer than 10: indicative only.",
+                 q->spearman.n);
+}
+
 /* QA-CSAT: the agreement facts (row 0). */
 int rmodel_table_qa_csat(rmodel_ctx_t *x)
 {
     const qa_metrics_result_t *q = &x->qa->qa;
+    char reading[640];
+    qa_csat_reading(x, reading, sizeof reading);
     const rmodel_cell_t cells[] = {
         RM_NUM("pearson_r", q->pearson.r),
         RM_NUM("pearson_n", q->pearson.n),
-        /* METRICS.md: an r from fewer than 10 pairs is marked */
+        /* METRICS.md: an r from fewer than 10 pairs is marked, Spearman's too */
         RM_NUM("too_few_pairs", q->pearson.too_few ? 1 : 0),
         RM_NUM("spearman_rho", q->spearman.r),
         RM_NUM("spearman_n", q->spearman.n),
+        RM_NUM("spearman_too_few", q->spearman.too_few ? 1 : 0),
+        RM_TEXT("reading", reading),
     };
     return rmodel_row(xl_model_table(x->m, "qa_csat"), RM_CELLS(cells));
 }

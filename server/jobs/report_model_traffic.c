@@ -7,14 +7,19 @@
  *   - "The month's batches" are the committed contact batches that last
  *     wrote a contact offered in the month (contacts.batch_id): their rows
  *     received, rejected, and unchanged rows (a row sent again as it was)
- *     as duplicates.  Late arrivals are the month's contacts whose batch
- *     was received at or after the month's end.
+ *     as duplicates.  The period closes when its first report is
+ *     requested (the earliest done report of the tenant and period before
+ *     this one, by its created_at); late arrivals are the month's contacts
+ *     whose batch was received after that.  A period's first report has
+ *     none: data loaded after the month's end for its first report is the
+ *     month's data, not late.
  *   - The interval heat map sums the numerator and denominator of the
  *     service level over every interval with the same local start label
  *     on the same weekday, so each cell is an exact ratio, not a mean of
  *     ratios.  Its compliance counts are NAN without a service_level target
  *     (interval compliance is undefined then).
  */
+#include <inttypes.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -180,19 +185,37 @@ int rmodel_table_data_quality(rmodel_ctx_t *x)
     /* One pass over the month's contacts: how many each batch last wrote,
      * then those batches' receipts.  The session's time zone is UTC (db.c),
      * so UNIX_TIMESTAMP reads received_at right. */
-    db_val_t v[] = {db_i64(x->month->end_utc), db_u64(tid), db_i64(start_us), db_i64(end_us),
-                    db_u64(tid)};
+    char period[8], closed[160] = "";
+    snprintf(period, sizeof period, "%04d-%02d", x->req->year, x->req->month);
+    db_val_t pv[] = {db_u64(tid), db_str(period), db_u64(x->req->report_id)};
     db_res_t *res = NULL;
-    int64_t received = 0, rejected = 0, duplicates = 0, late = 0;
+    /* The period's first report before this one: when the period closed. */
     int rc = db_exec(x->db,
-                     "SELECT COALESCE(SUM(b.rows_total), 0), COALESCE(SUM(b.rejected), 0), "
-                     "COALESCE(SUM(b.unchanged), 0), "
-                     "COALESCE(SUM(IF(UNIX_TIMESTAMP(b.received_at) >= ?, m.n, 0)), 0) "
-                     "FROM (SELECT batch_id, COUNT(*) AS n FROM contacts WHERE tenant_id = ? "
-                     "AND offered_us >= ? AND offered_us < ? GROUP BY batch_id) m "
-                     "JOIN ingest_batches b ON b.tenant_id = ? AND b.id = m.batch_id "
-                     "AND b.status = 'committed'",
-                     v, 5, &res);
+                     "SELECT id, DATE_FORMAT(created_at, '%Y-%m-%dT%H:%i:%sZ') FROM reports "
+                     "WHERE tenant_id = ? AND period = ? AND id < ? AND status = 'done' "
+                     "ORDER BY id LIMIT 1",
+                     pv, 3, &res);
+    uint64_t first_id = 0;
+    if (rc == ST_OK && db_res_next(res)) {
+        first_id = (uint64_t)db_res_i64(res, 0);
+        snprintf(closed, sizeof closed, "%s", db_res_str(res, 1, NULL));
+    }
+    db_res_free(res);
+    res = NULL;
+    if (rc != ST_OK)
+        return rc;
+    db_val_t v[] = {db_u64(tid),      db_u64(first_id), db_u64(tid),
+                    db_i64(start_us), db_i64(end_us),   db_u64(tid)};
+    int64_t received = 0, rejected = 0, duplicates = 0, late = 0;
+    rc = db_exec(x->db,
+                 "SELECT COALESCE(SUM(b.rows_total), 0), COALESCE(SUM(b.rejected), 0), "
+                 "COALESCE(SUM(b.unchanged), 0), COALESCE(SUM(IF(b.received_at > "
+                 "(SELECT created_at FROM reports WHERE tenant_id = ? AND id = ?), m.n, 0)), 0) "
+                 "FROM (SELECT batch_id, COUNT(*) AS n FROM contacts WHERE tenant_id = ? "
+                 "AND offered_us >= ? AND offered_us < ? GROUP BY batch_id) m "
+                 "JOIN ingest_batches b ON b.tenant_id = ? AND b.id = m.batch_id "
+                 "AND b.status = 'committed'",
+                 v, 6, &res);
     if (rc == ST_OK && db_res_next(res)) {
         received = db_res_i64(res, 0);
         rejected = db_res_i64(res, 1);
@@ -202,11 +225,22 @@ int rmodel_table_data_quality(rmodel_ctx_t *x)
     db_res_free(res);
     if (rc != ST_OK)
         return rc;
+    char closed_text[240];
+    bool zh = xl_model_lang(x->m) == XL_LANG_ZH;
+    if (first_id)
+        snprintf(closed_text, sizeof closed_text,
+                 zh ? "%s（本期首份报告 %" PRIu64 "）"
+                    : "%s (report %" PRIu64 ", the period's first)",
+                 closed, first_id);
+    else
+        snprintf(closed_text, sizeof closed_text, "%s",
+                 zh ? "尚未关闭：这是本期首份报告" : "not yet: this is the period's first report");
     const rmodel_cell_t cells[] = {
         RM_NUM("rows_received", received),
         RM_NUM("rows_rejected", rejected),
         RM_NUM("duplicates", duplicates),
         RM_NUM("late_arrivals", late),
+        RM_TEXT("period_closed", closed_text),
         RM_NUM("fcr_provisional", x->month->fcr_provisional ? 1 : 0),
     };
     return rmodel_row(t, RM_CELLS(cells));

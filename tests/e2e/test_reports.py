@@ -194,12 +194,43 @@ def test_generate_download_read_back_and_verify(server, setup):
     assert rows["Agent 001"][col["QA score"]].value is None
     assert "ag1" not in str([[c.value for c in r] for r in values["Quality"].iter_rows()])
 
-    # Data quality: the one batch of ROWS (10 rows, none rejected, none repeated); it was
-    # received after October ended, so the month's 8 contacts (m1..m8) arrived late.  FCR is
-    # final: the report is made after 31 Oct + 72 h.
+    # Data quality: the one batch of ROWS (10 rows, none rejected, none repeated).  It was
+    # received after October ended but before October's first report (this one) was
+    # requested: the period had not closed, so none of the month's 8 contacts (m1..m8) is a
+    # late arrival.  FCR is final: the report is made after 31 Oct + 72 h.
     facts = {r[0].value: r[1].value for r in values["Data quality"].iter_rows() if r[0].value}
     assert (facts["Rows received"], facts["Rows rejected"], facts["Duplicates"]) == (10, 0, 0)
-    assert facts["Late arrivals"] == 8 and facts["FCR provisional"] == 0
+    assert facts["Late arrivals"] == 0 and facts["FCR provisional"] == 0
+    assert facts["Period closed"] == "not yet: this is the period's first report"
+
+    # The Cover is the answer, on one page.  From the Scorecard above: service level and
+    # abandon rate missed, QA score not measurable: 0 of 3 met; credit 3600.00 + 2400.00 =
+    # 6000.00 CNY (under the cap of 14400.00).  The months before: September has no contract,
+    # so it is measured with the defaults in the tenant's zone (UTC): m9 (23:59:59 +08:00 on
+    # 30 Sep is 15:59:59Z) answered in 10 s: SL 1/1 = 1.0, abandon rate 0/1 = 0; August and
+    # July have no contact (empty).  So both rates are worse than the month before.
+    rows = [[c.value for c in r] for r in values["Cover"].iter_rows()
+            if any(c.value is not None for c in r)]
+    cover = {r[0]: r[1] for r in rows}
+    assert cover["In one line"] == "0 of 3 targets met, 1 not measurable; credit 6,000.00 CNY"
+    labels = [r[0] for r in rows]
+    at = labels.index("The contract's targets this month")
+    assert rows[at + 1][:10] == ["Contract item", "Comparator", "Target", "Actual", "Result",
+                                 "Credit after cap", "3 months before", "2 months before",
+                                 "Previous month", "Against the previous month"]
+    sl, ab, qa = rows[at + 2:at + 5]
+    assert sl[:10] == ["Service level", ">=", pytest.approx(0.8), pytest.approx(3 / 7), "missed",
+                       3600, None, None, 1, "worse"]
+    assert ab[:10] == ["Abandon rate", "<=", pytest.approx(0.05), pytest.approx(2 / 7), "missed",
+                       2400, None, None, 0, "worse"]
+    assert qa[:10] == ["QA score", ">=", 90, None, "not measurable", 0, None, None, None, None]
+    assert (cover["Credit before the cap"], cover["Cap on the month's credit"],
+            cover["Credit after the cap"]) == (6000, 14400, 6000)
+    assert cover["Net credit this month (the Scorecard's total)"] == 6000
+    assert cover["Earn-back"] == "none: the contract has no earn-back"
+    assert cover["QA score"] is None and cover["QA sample"] == "no evaluations this month: no QA score"
+    money = next(r for r in book["Cover"].iter_rows() if r[0].value == "Credit after the cap")
+    assert money[1].number_format == '#,##0.00 "CNY"' 
 
     cover = {row[0].value: row[1].value for row in book["Cover"].iter_rows()}
     assert cover["Report id"] == str(rid) and cover["Data digest (SHA-256)"] == meta["data_digest"]

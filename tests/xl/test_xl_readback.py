@@ -55,7 +55,7 @@ def test_sheet_names_and_order(wb):
 
 def test_cover_facts(wb, book_path):
     ws = wb["Cover"]
-    facts = {ws.cell(r, 1).value: ws.cell(r, 2).value for r in range(3, 12)}
+    facts = {r[0].value: r[1].value for r in ws.iter_rows() if r[0].value}
     assert facts["Tenant"] == "Acme & Co"
     assert facts["Period"] == "2026-11"
     digest = facts["Data digest (SHA-256)"]
@@ -65,6 +65,60 @@ def test_cover_facts(wb, book_path):
     assert "digest " + digest in r.stdout
     assert wb.properties.created.isoformat() == "2026-12-01T00:00:00"
     assert wb.properties.creator == "slattest"
+
+
+def cover_rows(ws):
+    """The Cover's rows as lists of values (empty rows left out)."""
+    return [[c.value for c in r] for r in ws.iter_rows() if any(c.value is not None for c in r)]
+
+
+def test_cover_is_a_one_page_summary(wb, wbv):
+    """The first page is the answer: the verdict, each contract item with target, actual,
+    result, credit and its values in the three months before, the credits with the cap and
+    earn-back, the QA score with its interval; then the metadata.  One printed page."""
+    ws, wv = wb["Cover"], wbv["Cover"]
+    # Fit to one page wide and one tall (1 is the default, which the file leaves out).
+    assert ws.sheet_properties.pageSetUpPr.fitToPage
+    assert ws.page_setup.fitToHeight in (1, None) and ws.page_setup.fitToWidth in (1, None)
+    rows = cover_rows(wv)
+    labels = [r[0] for r in rows]
+    facts = {r[0]: r[1] for r in rows}
+    assert labels[:4] == ["Monthly service report", "Tenant", "Period", "In one line"]
+    assert facts["In one line"] == "1 of 3 targets met, 1 not measurable; credit 300.00 EUR"
+    # The items: a table under the verdict, its header right-aligned over numbers.
+    at = labels.index("The contract's targets this month")
+    header = rows[at + 1]
+    assert header[:10] == ["Contract item", "Comparator", "Target", "Actual", "Result",
+                           "Credit after cap", "3 months before", "2 months before",
+                           "Previous month", "Against the previous month"]
+    sl, asa, fcr = rows[at + 2:at + 5]
+    assert sl[:10] == ["Service level", ">=", 0.8, pytest.approx(115 / 150), "missed", 300, 0.7,
+                       None, 0.75, "better"]
+    assert asa[:10] == ["Average speed of answer (s)", "<=", 20, 15, "met", 0, 25, 19, 18, "better"]
+    assert fcr[:10] == ["First contact resolution", ">=", 0.7, None, "not measurable", 0, None,
+                        None, None, None]
+    item_row = next(i for i, row in enumerate(ws.iter_rows(), 1) if row[0].value == "Service level")
+    assert ws.cell(item_row, 3).number_format == "0.0%"
+    assert ws.cell(item_row, 6).number_format == '#,##0.00 "EUR"'
+    assert ws.cell(item_row + 1, 3).number_format == "0.0"  # seconds
+    assert ws.cell(item_row - 1, 3).alignment.horizontal == "right"  # "Target" over numbers
+    # The credits and QA facts: numbers with formats, the money in its currency.
+    assert facts["Credit before the cap"] == 500 and facts["Credit after the cap"] == 300
+    assert facts["Cap on the month's credit"] == 300
+    assert facts["Net credit this month (the Scorecard's total)"] == 300
+    assert facts["Earn-back"].startswith("300.00 EUR of this month's credit at risk")
+    assert facts["QA score"] == 85 and facts["QA score, 95% interval from"] == pytest.approx(80.3)
+    money = next(i for i, row in enumerate(ws.iter_rows(), 1)
+                 if row[0].value == "Credit after the cap")
+    assert ws.cell(money, 2).number_format == '#,##0.00 "EUR"' and ws.cell(money, 2).data_type == "n"
+    # A value spans the items' columns (merged), so a long one reads on one line.
+    assert any(str(m).startswith(f"B{money}:") for m in ws.merged_cells.ranges)
+    # Then the metadata, below its own heading.
+    assert labels.index("This report, its signature and how to verify it") > labels.index("QA sample")
+    assert labels.index("Report id") > labels.index("This report, its signature and how to verify it")
+    # The result is coloured by met (conditional formats over the block's rows only).
+    ranges = [str(c.sqref) for c in ws.conditional_formatting]
+    assert f"E{item_row}:E{item_row + 2}" in ranges
 
 
 def test_daily_header_numbers_and_blanks(wb):
@@ -193,12 +247,24 @@ def test_intervals_heat_map(wb):
 
 def test_facts_sheets_and_methodology(wb):
     ws = wb["Data quality"]
-    facts = {ws.cell(r, 1).value: ws.cell(r, 2) for r in range(3, 8)}
+    facts = {ws.cell(r, 1).value: ws.cell(r, 2) for r in range(3, 9)}
     assert facts["Rows received"].value == 1000 and facts["Rows received"].data_type == "n"
     assert facts["FCR provisional"].value == 1
+    assert facts["Period closed"].value == "2026-12-01T00:00:00Z (report 7)"
+    # Every count says what it counts and where it comes from, in the column beside it.
+    notes = {ws.cell(r, 1).value: ws.cell(r, 3).value for r in range(3, 9)}
+    assert notes["Late arrivals"].startswith("The month's contacts last written by a batch "
+                                             "received after the period closed")
+    assert "refused by validation" in notes["Rows rejected"]
+    assert all(notes[k] for k in ("Rows received", "Duplicates", "FCR provisional"))
     ws = wb["QA-CSAT"]
     assert ws.cell(3, 2).value is None  # Pearson r undefined
     assert ws.cell(4, 2).value == 4
+    qc = {ws.cell(r, 1).value: (ws.cell(r, 2).value, ws.cell(r, 3).value) for r in range(3, 10)}
+    assert qc["Pearson r (contacts)"][1].startswith("Contact by contact")
+    assert qc["Spearman rho (agents)"][1].startswith("Agent by agent")
+    assert qc["Too few agents (under 10): rho is indicative only"][0] == 1
+    assert qc["How to read them"][0] == "Pearson compares contacts."
     ws = wb["Methodology"]
     assert ws.cell(2, 1).value == "service_level"
     assert ws.cell(3, 3).value in ("", None)
