@@ -19,7 +19,7 @@ import pytest
 
 from conftest import Api, issue_token, unique_slug
 from test_metrics import H
-from test_reports import QA_CDRS, QA_FORM, qa_eval, request, table, wait_done
+from test_reports import QA_CDRS, QA_FORM, qa_cal, qa_eval, request, table, wait_done
 
 CONTRACT = {"effective_from": "2026-10-01", "timezone": "Asia/Shanghai", "monthly_fee": 1000,
             "currency": "USD", "credit_cap_pct": 10, "qa_precision_pts": 5,
@@ -109,3 +109,47 @@ def test_qa_csat_explains_pearson_and_spearman(workbook):
                               "survey), Spearman compares agents")
     assert "Pearson rests on 0 contacts, fewer than 10: indicative only." in reading
     assert "Spearman rests on 0 agents, fewer than 10: indicative only." in reading
+
+
+@pytest.fixture(scope="module")
+def internal(tenant):
+    """The internal workbook after a calibration session S9 on c1 (8 Oct) whose reference is
+    "ref9", who is not on October's inspector list (only i1 is) and evaluated nothing."""
+    slug, manager = tenant
+    r = manager.post(f"/v1/tenants/{slug}/qa/calibrations",
+                     data=("session_id,call_id,inspector_id,is_reference,evaluated_at,item_id,"
+                           "result,form_id,form_version\n" + "\n".join(
+                               qa_cal("S9", "ref9", 1, "2026-10-08T09:00:00Z", 4) +
+                               qa_cal("S9", "i1", 0, "2026-10-08T09:00:00Z", 3)) + "\n").encode(),
+                     headers={"Content-Type": "text/csv"})
+    assert r.status_code == 200 and r.json().get("rejected", 0) == 0, r.text
+    r = manager.put(f"/v1/tenants/{slug}/qa/inspectors", json={"month": "2026-10", "inspectors": [
+        {"inspector_id": "i1", "name": "Li Wei", "monthly_quota": 6}]})
+    assert r.status_code == 200, r.text
+    meta = wait_done(manager, slug, request(manager, slug, template="internal-monthly"))
+    assert meta["status"] == "done", meta
+    path = os.path.join(tempfile.mkdtemp(), "I.xlsx")
+    with open(path, "wb") as f:
+        f.write(manager.get(f"/v1/tenants/{slug}/reports/{meta['id']}/workbook").content)
+    return openpyxl.load_workbook(path), openpyxl.load_workbook(path, data_only=True)
+
+
+def test_a_calibration_reference_only_is_shown_as_the_reference(internal):
+    """ref9 is only S9's reference: shown as such, with no metric, not as an inspector with no
+    evaluations; i1 (E1 E2 E3, quota 6) is an inspector as usual: 3 evaluations, attainment
+    0.5, and S9 compared with ref9's 100: 75 - 100 = -25 points."""
+    book, values = internal
+    header, rows = table(values["Inspectors"])
+    col = {name: i for i, name in enumerate(header)}
+    ref = rows["ref9"]
+    assert ref[col["Name"]].value == "calibration reference only (not on the month's list)"
+    assert ref[col["Listed"]].value == 0
+    for label in ("Evaluations", "Quota attainment", "Calibrations compared", "Composite"):
+        assert ref[col[label]].value is None, label
+    i1 = rows["i1"]
+    assert i1[col["Name"]].value == "Li Wei" and i1[col["Evaluations"]].value == 3
+    assert i1[col["Quota attainment"]].value == pytest.approx(0.5)
+    assert i1[col["Calibration MAD (pts)"]].value == pytest.approx(25)
+    # i2 evaluated E4 but is not on the list: an inspector with an evaluation, not a reference.
+    assert rows["i2"][col["Name"]].value in (None, "") and rows["i2"][col["Evaluations"]].value == 1
+

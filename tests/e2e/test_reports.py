@@ -277,7 +277,8 @@ def test_internal_workbook_read_back(setup):
     # Agents.  ag1 handled every answered contact of October: m1 (wait 10 s), m2 (20 s),
     # m3 (21 s), m8 (5 s); m9 is September.  offered 4, answered 4, within 20 s m1 m2 m8 = 3,
     # service level 3/4, ASA (10 + 20 + 21 + 5) / 4 = 14.0 s, AHT 100 + 0 + 20 = 120 s each.
-    # The abandons m5 m6 and the overflow m7 have no agent: offered 3, abandoned 2, SL 0/3.
+    # The abandons m5 m6 and the overflow m7 have no agent: one labelled row last, offered 3
+    # = abandoned 2 + overflow 1, with no service level of its own (not an agent at 0 %).
     # No evaluations: QA score, interval and "sample too small" are empty, evaluations 0.
     header, rows = table(book["Agents"])
     _, vrows = table(values["Agents"])
@@ -285,7 +286,8 @@ def test_internal_workbook_read_back(setup):
     assert book["Agents"].page_setup.fitToWidth == 3 and book["Agents"].print_title_cols == "$A:$A"
     assert book["Daily"].page_setup.fitToWidth in (1, None)
     col = {name: i for i, name in enumerate(header)}
-    assert list(rows) == ["(no agent)", "ag1", "All agents"]
+    unassigned = "unassigned (abandoned or overflowed in queue)"
+    assert list(rows) == ["ag1", unassigned, "All agents"]
     ag1 = rows["ag1"]
     assert (ag1[col["Offered"]].value, ag1[col["Answered"]].value, ag1[col["Abandoned"]].value) == (4, 4, 0)
     assert ag1[col["Offered"]].data_type == "n"
@@ -296,9 +298,11 @@ def test_internal_workbook_read_back(setup):
     assert ag1[col["Longest wait (s)"]].value == 21
     assert ag1[col["Evaluations"]].value == 0 and ag1[col["QA score"]].value is None
     assert ag1[col["Sample too small"]].value is None and ag1[col["95% CI low"]].value is None
-    none = rows["(no agent)"]
+    none = rows[unassigned]
     assert (none[col["Offered"]].value, none[col["Abandoned"]].value) == (3, 2)
-    assert none[col["Service level"]].value == 0
+    assert none[col["Overflow"]].value == 1
+    for label in ("Service level", "ASA (s)", "AHT (s)", "Evaluations", "QA score", "Abandon rate"):
+        assert none[col[label]].value is None, label
     # Totals: the month again, 7 offered, SL 3/7 as the ratio of the hidden sums.
     assert rows["All agents"][col["Offered"]].value == "=SUM(B2:B3)"
     assert vrows["All agents"][col["Offered"]].value == 7
@@ -368,6 +372,11 @@ def test_internal_workbook_read_back(setup):
                    "m5": ("sales", datetime.datetime(2026, 10, 5, 9, 40), 15, "abandoned"),
                    "m6": ("sales", datetime.datetime(2026, 10, 5, 9, 50), 40, "abandoned"),
                    "m7": ("sales", datetime.datetime(2026, 10, 5, 10, 0), 60, "overflow")}
+    # In print the wait and the class read apart ("86answered" before): the number is
+    # right-aligned under a right-aligned header, the text after it indented.
+    ev = book["Evidence"]
+    assert ev.cell(1, col["Wait (s)"] + 1).alignment.horizontal == "right"
+    assert all(ev.cell(r, col["Class"] + 1).alignment.indent == 1 for r in range(2, 6))
     reason = {k: r[col["Reason it counted"]].value for k, r in rows.items()}
     assert reason["m3"] == "answered after the threshold: 21 s > 20 s"
     assert reason["m5"] == "abandoned (offered, not answered): 15 s"
