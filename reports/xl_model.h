@@ -53,7 +53,9 @@
 #define XL_FACT_TEMPLATE     "template"
 #define XL_FACT_REPORT_ID    "report_id"
 #define XL_FACT_CERT_FP      "cert_fingerprint"
-#define XL_FACT_DATA_DIGEST  "data_digest" /* filled by the writer, see xl_writer.h */
+#define XL_FACT_CA_FP        "ca_fingerprint" /* the CA certificate's SHA-256 */
+#define XL_FACT_CA_CHECK     "ca_check"       /* compare it with one obtained independently */
+#define XL_FACT_DATA_DIGEST  "data_digest"    /* filled by the writer, see xl_writer.h */
 #define XL_FACT_VERIFY       "how_to_verify"
 #define XL_FACT_CURRENCY     "currency" /* "{currency}" in number formats (xl_writer.h) */
 

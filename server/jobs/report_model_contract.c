@@ -28,6 +28,14 @@ int rmodel_cover(xl_model_t *m, const rmodel_req_t *q, const char *time_zone)
     /* Short enough for one printed line; the auditor bundle's VERIFY.txt says more. */
     const char *verify = "openssl cms -verify -binary -inform DER -in R.p7s -content R.xlsx "
                          "-CAfile ca.pem -out /dev/null";
+    bool zh = xl_model_lang(m) == XL_LANG_ZH;
+    const char *ca_check =
+        zh ? "信任 ca.pem 之前，请将上面的 CA 指纹与独立获得的指纹比对（GET /v1/certificates 的 "
+             "\"ca\"，或外包方公布的指纹）：签名只能证明工作簿来自该 CA 签发的证书。"
+           : "Before trusting ca.pem, compare the CA fingerprint above with one you obtain "
+             "yourself (GET /v1/certificates, member \"ca\", or the outsourcer's published "
+             "fingerprint): a valid signature only proves the workbook comes from a certificate "
+             "that CA issued.";
     const char *facts[][2] = {
         {XL_FACT_TENANT, q->tenant->name},
         {XL_FACT_PERIOD, period},
@@ -36,6 +44,8 @@ int rmodel_cover(xl_model_t *m, const rmodel_req_t *q, const char *time_zone)
         {XL_FACT_TEMPLATE, q->template_name},
         {XL_FACT_REPORT_ID, id},
         {XL_FACT_CERT_FP, q->cert_fingerprint ? q->cert_fingerprint : ""},
+        {XL_FACT_CA_FP, q->ca_fingerprint ? q->ca_fingerprint : ""},
+        {XL_FACT_CA_CHECK, ca_check},
         {XL_FACT_VERIFY, verify},
     };
     int rc = ST_OK;
@@ -338,6 +348,16 @@ int rmodel_table_methodology(rmodel_ctx_t *x)
          "an item with no value is not measurable and credits nothing.",
          credit},
         {"Undefined values", "A ratio with a zero denominator is shown empty, never as 0.", ""},
+        {"What the signature proves",
+         "A valid signature (openssl cms -verify, or POST /v1/verify) proves integrity and "
+         "signer: this workbook is byte for byte the one signed with the key of the signing "
+         "certificate, which chains to the CA (compare the CA's fingerprint on the Cover with "
+         "one obtained independently).  The signing time is the signer's own claim, not a "
+         "third party's timestamp.  The data digest on the Cover covers the values the sheets "
+         "show: anyone holding the data can rebuild the workbook (slattest report --rebuild) "
+         "and compare.  Whether this version is current: GET /v1/tenants/{t}/reports/{id} says "
+         "current and superseded_by; a later version's Changes sheet lists what moved.",
+         ""},
     };
     int rc = ST_OK;
     for (size_t i = 0; rc == ST_OK && i < sizeof rows / sizeof rows[0]; i++) {

@@ -632,7 +632,8 @@ def test_audiences(server, setup):
     assert client.get(f"/v1/tenants/{slug}/reports/{client_report['id']}/workbook").status_code == 200
     auditor = Api(server, issue_token("auditor", slug))
     assert auditor.get(f"/v1/tenants/{slug}/reports/{internal['id']}/signature").status_code == 200
-    assert_json_error(auditor.get(f"/v1/tenants/{slug}/reports/{internal['id']}/workbook"), 404)
+    # An auditor gets the workbook itself (it already had it inside the bundle).
+    assert auditor.get(f"/v1/tenants/{slug}/reports/{internal['id']}/workbook").status_code == 200
     assert_json_error(client.post(f"/v1/tenants/{slug}/reports",
                                   json={"period": "2026-10", "template": "client-monthly"}), 404)
 

@@ -70,6 +70,8 @@ static xl_model_t *client_model(xl_lang_t lang)
         {XL_FACT_REPORT_ID, "r-0001"},
         {XL_FACT_CERT_FP, "ab:cd:ef"},
         {XL_FACT_CURRENCY, "EUR"},
+        {XL_FACT_CA_FP, "0123456789abcdef"},
+        {XL_FACT_CA_CHECK, "Before trusting ca.pem, compare the CA fingerprint above."},
         {XL_FACT_VERIFY, "openssl cms -verify -binary -inform DER -in R.p7s -content R.xlsx "
                          "-CAfile ca.pem -out /dev/null"},
     };
