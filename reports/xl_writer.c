@@ -549,8 +549,10 @@ static int charts_write(wctx_t *w, lxw_worksheet *ws, const xl_tpl_sheet_t *sh, 
         chart_axis_set_name(chart->y_axis, axis_title(w, sh, &ch->y_title, ch->series[0].column));
         lxw_row_t row = at + (lxw_row_t)(i * CHART_ROWS);
         breaks[i] = row;
+        /* A row below the break: a viewer rounding row heights then never draws
+         * the chart's top edge on the page before. */
         lxw_chart_options o = {.x_scale = CHART_X_SCALE, .y_scale = CHART_Y_SCALE};
-        int rc = lxw_check(w, worksheet_insert_chart_opt(ws, row, 0, chart, &o), "chart");
+        int rc = lxw_check(w, worksheet_insert_chart_opt(ws, row + 1, 0, chart, &o), "chart");
         if (rc != ST_OK)
             return rc;
     }

@@ -732,9 +732,34 @@ def test_verify_refuses_a_2gb_upload_before_reading_it(server, setup):
     assert time.time() - t0 < 5
 
 
-@pytest.mark.parametrize("template,min_pages", [("client-monthly", 5), ("internal-monthly", 10)])
-def test_workbook_converts_to_pdf(setup, template, min_pages):
-    """LibreOffice opens the workbook without a repair and prints it (REPORTS.md)."""
+def pdf_pages(pdf):
+    """The sheet printed on each page of a LibreOffice PDF (the page header's middle), and
+    each page's text."""
+    info = subprocess.run(["pdfinfo", pdf], capture_output=True, text=True).stdout
+    texts = []
+    for page in range(1, int(re.search(r"Pages:\s+(\d+)", info).group(1)) + 1):
+        texts.append(subprocess.run(["pdftotext", "-f", str(page), "-l", str(page), "-layout",
+                                     pdf, "-"], capture_output=True, text=True).stdout)
+    sheets = [re.split(r"\s{2,}", t.strip().splitlines()[0].strip())[1] for t in texts]
+    return sheets, texts
+
+
+# Pages of a 31-day month with this tenant's data (October 2026, business hours Monday
+# 08:00-20:00): each facts sheet and the Cover on one page; Daily's 31 rows on one page and
+# each of its two charts on a page of its own (3); Intervals' 24 business half-hours on one
+# page; Agents 3 pages wide; Staffing's 97 printed intervals (not 31 x 48 = 1,488) on a few
+# pages.  Sensible: the client workbook within 16 pages, the internal within 30.
+CLIENT_PAGES = {"Cover": 1, "Changes": 1, "Changes - batches": 1, "Scorecard": 1, "Daily": 3,
+                "Intervals": 1, "Queues": 1, "Quality": 1, "QA-CSAT": 1, "Data quality": 1}
+INTERNAL_PAGES = dict(CLIENT_PAGES, Agents=3, Calibration=1, Appeals=1, Evidence=1)
+
+
+@pytest.mark.parametrize("template,max_pages,per_sheet", [("client-monthly", 16, CLIENT_PAGES),
+                                                          ("internal-monthly", 30, INTERNAL_PAGES)])
+def test_workbook_converts_to_pdf(setup, template, max_pages, per_sheet):
+    """LibreOffice opens the workbook without a repair and prints it (REPORTS.md) on a
+    sensible number of pages for a 31-day month (see CLIENT_PAGES), the Cover on one, and
+    each chart whole on a page of its own (its title, axes, dates and legend together)."""
     slug, manager = setup
     meta = wait_done(manager, slug, request(manager, slug, template=template))
     assert meta["status"] == "done", meta
@@ -747,9 +772,21 @@ def test_workbook_converts_to_pdf(setup, template, min_pages):
                          capture_output=True, text=True, timeout=300)
     pdf = os.path.join(tmp, "report.pdf")
     assert run.returncode == 0 and os.path.exists(pdf), run.stdout + run.stderr
-    info = subprocess.run(["pdfinfo", pdf], capture_output=True, text=True).stdout
-    pages = int(re.search(r"Pages:\s+(\d+)", info).group(1))
-    # client: Cover, Scorecard, Daily, Intervals, Queues at least; internal adds its six sheets
-    assert pages >= min_pages
-    if os.environ.get("KEEP_PDF"):
+    if os.environ.get("KEEP_PDF"):  # to look at the pages (pdftoppm -png)
         shutil.copy(pdf, os.path.join(os.environ["KEEP_PDF"], template + ".pdf"))
+    sheets, texts = pdf_pages(pdf)
+    counts = {name: sheets.count(name) for name in sheets}
+    assert len(sheets) <= max_pages, counts
+    for name, n in per_sheet.items():
+        assert counts.get(name) == n, (name, counts)
+    # The Cover's one page has the verdict and the metadata both.
+    cover = texts[sheets.index("Cover")]
+    assert "0 of 3 targets met" in cover and "Data digest (SHA-256)" in cover
+    # Each chart whole on one page: its title with both axes' titles, the first and last day
+    # as dates (not 46296 ...) and its legend.
+    for title, legend in (("Daily service level against target", ("Service level", "SL target")),
+                          ("Daily volume", ("Offered", "Answered", "Abandoned"))):
+        [page] = [t for t in texts if title in t]
+        assert "2026-10-01" in page and "Day" in page, title
+        assert all(word in page for word in legend), title
+        assert not re.search(r"\b46[23]\d\d\b", page), title  # no Excel serial days
