@@ -54,8 +54,7 @@ int rmodel_cover(xl_model_t *m, const rmodel_req_t *q, const char *time_zone)
     return rc;
 }
 
-/* The unit code of a metric (the template's "formats" pick the number format). */
-static const char *metric_unit(contract_metric_t m)
+const char *rmodel_metric_unit(contract_metric_t m)
 {
     switch (contract_metric_kind(m)) {
     case CM_KIND_RATE:
@@ -146,7 +145,7 @@ static int scorecard_row(rmodel_ctx_t *x, xl_table_t *t, const credits_row_t *c)
     const rmodel_cell_t cells[] = {
         RM_TEXT("item", contract_metric_name(c->metric)),
         RM_TEXT("comparator", item ? contract_cmp_name(c->comparator) : ""),
-        RM_TEXT("unit", metric_unit(c->metric)),
+        RM_TEXT("unit", rmodel_metric_unit(c->metric)),
         RM_NUM("target", item ? c->target : NAN),
         RM_NUM("value", item ? c->value : NAN),
         RM_TEXT("status", credit_status_code(c)),

@@ -55,25 +55,8 @@ static const char *trend_code(contract_cmp_t cmp, double now, double before)
     return up == (cmp == CONTRACT_CMP_GE) ? "better" : "worse";
 }
 
-/* The unit code of a metric (the template's "formats" pick the number format). */
-static const char *unit_code(contract_metric_t m)
-{
-    switch (contract_metric_kind(m)) {
-    case CM_KIND_RATE:
-        return "rate";
-    case CM_KIND_SECONDS:
-        return "seconds";
-    case CM_KIND_SCORE:
-        return "score";
-    case CM_KIND_CSAT_MEAN:
-        break;
-    }
-    return "mean";
-}
-
 /* One row of "cover_items": an item of the month and its trend. */
-static int item_row(rmodel_ctx_t *x, xl_table_t *t, const credits_row_t *c,
-                    const rmodel_month_t *prev)
+static int item_row(xl_table_t *t, const credits_row_t *c, const rmodel_month_t *prev)
 {
     static const char *const prev_keys[RMODEL_TREND_MONTHS] = {"prev_1", "prev_2", "prev_3"};
     double before[RMODEL_TREND_MONTHS];
@@ -84,7 +67,7 @@ static int item_row(rmodel_ctx_t *x, xl_table_t *t, const credits_row_t *c,
                                                        : "not_measurable";
     const rmodel_cell_t cells[] = {
         RM_TEXT("item", contract_metric_name(c->metric)),
-        RM_TEXT("unit", unit_code(c->metric)),
+        RM_TEXT("unit", rmodel_metric_unit(c->metric)),
         RM_TEXT("comparator", contract_cmp_name(c->comparator)),
         RM_NUM("target", c->target),
         RM_NUM("value", c->value),
@@ -98,7 +81,6 @@ static int item_row(rmodel_ctx_t *x, xl_table_t *t, const credits_row_t *c,
         RM_NUM(prev_keys[0], before[0]),
         RM_TEXT("trend", trend_code(c->comparator, c->value, before[0])),
     };
-    (void)x;
     return rmodel_row(t, RM_CELLS(cells));
 }
 
@@ -234,7 +216,7 @@ int rmodel_cover_summary(rmodel_ctx_t *x, const credits_result_t *cr, const rmod
     for (size_t i = 0; m && rc == ST_OK && i < cr->n_rows; i++) {
         const credits_row_t *r = &cr->rows[i];
         if (r->year == m->year && r->month == m->month && r->kind == CREDITS_ROW_ITEM)
-            rc = item_row(x, items, r, prev);
+            rc = item_row(items, r, prev);
     }
     char verdict[320], earn[512], sample[320];
     verdict_text(x, m, verdict, sizeof verdict);

@@ -72,6 +72,9 @@ int rmodel_cells(xl_table_t *t, size_t row, const rmodel_cell_t *cells, size_t n
 /* Adds a row to t (NULL t: ST_ERR_INVALID) and sets its cells. */
 int rmodel_row(xl_table_t *t, const rmodel_cell_t *cells, size_t n);
 
+/* The unit code of a contract metric ("rate", "seconds", "score", "mean"):
+ * the templates' "formats" pick a number format by it. */
+const char *rmodel_metric_unit(contract_metric_t m);
 /* The service level's numerator and denominator by formula f (METRICS.md). */
 void rmodel_sl_parts(sla_formula_t f, const sla_row_t *r, int64_t *num, int64_t *den);
 /* Sets the cells shared by daily, queue and agent rows: the counts (offered,

@@ -51,15 +51,20 @@ def tenant(server, admin):
     return slug, manager
 
 
-@pytest.fixture(scope="module")
-def workbook(tenant):
-    slug, manager = tenant
-    meta = wait_done(manager, slug, request(manager, slug))
+def generate(manager, slug, template):
+    """A new report of October: the workbook with its formulas, and with their values."""
+    meta = wait_done(manager, slug, request(manager, slug, template=template))
     assert meta["status"] == "done", meta
-    path = os.path.join(tempfile.mkdtemp(), "C.xlsx")
+    path = os.path.join(tempfile.mkdtemp(), "W.xlsx")
     with open(path, "wb") as f:
         f.write(manager.get(f"/v1/tenants/{slug}/reports/{meta['id']}/workbook").content)
     return openpyxl.load_workbook(path), openpyxl.load_workbook(path, data_only=True)
+
+
+@pytest.fixture(scope="module")
+def workbook(tenant):
+    slug, manager = tenant
+    return generate(manager, slug, "client-monthly")
 
 
 def facts_of(ws):
@@ -126,12 +131,7 @@ def internal(tenant):
     r = manager.put(f"/v1/tenants/{slug}/qa/inspectors", json={"month": "2026-10", "inspectors": [
         {"inspector_id": "i1", "name": "Li Wei", "monthly_quota": 6}]})
     assert r.status_code == 200, r.text
-    meta = wait_done(manager, slug, request(manager, slug, template="internal-monthly"))
-    assert meta["status"] == "done", meta
-    path = os.path.join(tempfile.mkdtemp(), "I.xlsx")
-    with open(path, "wb") as f:
-        f.write(manager.get(f"/v1/tenants/{slug}/reports/{meta['id']}/workbook").content)
-    return openpyxl.load_workbook(path), openpyxl.load_workbook(path, data_only=True)
+    return generate(manager, slug, "internal-monthly")
 
 
 def test_a_calibration_reference_only_is_shown_as_the_reference(internal):
