@@ -14,7 +14,11 @@
  * viewer that does not recalculate shows the right number; conditional
  * formats (rules as formulas that never colour an empty cell; heat maps as
  * one 3-colour scale over adjacent heat columns); charts below the table;
- * facts sheets as "label | value".  Every sheet prints landscape, A4, fit
+ * facts sheets as "label | value | note", with headings and blocks (small
+ * tables among the items, whose columns the values span merged), each
+ * printed on one page; each chart on a printed page of its own (a page
+ * break before it), its axes titled, the category axis in its column's
+ * number format.  Every sheet prints landscape, A4, fit
  * to one page wide, with the tenant on the left of the page header, the
  * sheet name in the middle and the period on the right.  The Cover's
  * XL_FACT_DATA_DIGEST is the digest xl_digest() computes, fed row by row
