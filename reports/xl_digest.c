@@ -166,8 +166,10 @@ void xl_digest_facts(xl_digest_run_t *d, const xl_tpl_sheet_t *sh, const xl_tabl
 {
     if (!sh->digest)
         return;
-    for (size_t k = 0; k < sh->n_columns; k++)
-        sink_line(d, sh->id, 1, sh->columns[k].key, xl_table_get(tb, 0, sh->columns[k].key));
+    for (size_t k = 0; k < sh->n_columns; k++) {
+        if (sh->columns[k].type != XL_TPL_HEADING) /* a title, not a value */
+            sink_line(d, sh->id, 1, sh->columns[k].key, xl_table_get(tb, 0, sh->columns[k].key));
+    }
 }
 
 int xl_digest_finish(xl_digest_run_t *d, char hex[XL_DIGEST_HEX_LEN + 1], char *err, size_t errlen)

@@ -15,7 +15,7 @@
  *         <sheet id> TAB <r> TAB <column key> TAB <value>
  *       then, when the sheet has totals, for each column with a total:
  *         <sheet id> TAB total TAB <column key> TAB <value>
- *     facts sheets: for each item in order:
+ *     facts sheets: for each item in order (headings are not values):
  *         <sheet id> TAB 1 TAB <key> TAB <value>
  *
  *   <value> is "null" for an undefined number (NAN, an empty cell); a

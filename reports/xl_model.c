@@ -31,10 +31,11 @@ struct xl_table {
     size_t n_keys;
     row_t *rows;
     size_t n_rows, cap_rows;
-    bool fixed;      /* no rows may be added: a stream, or a cursor's one-row table */
-    bool stream;     /* rows come from src (n_rows stays 0) */
-    xl_source_t src; /* when stream */
-    void *arg;       /* src's state, owned */
+    bool fixed;        /* no rows may be added: a stream, or a cursor's one-row table */
+    bool stream;       /* rows come from src (n_rows stays 0) */
+    xl_source_t src;   /* when stream */
+    void *arg;         /* src's state, owned */
+    xl_table_t *given; /* the "given" totals (row 0), or NULL; owned */
 };
 
 /* A running total of one column (see total_add). */
@@ -103,6 +104,8 @@ static void row_clear(row_t *r)
 /* Releases one table (and a stream's state). */
 static void table_free(xl_table_t *t)
 {
+    if (t->given)
+        table_free(t->given);
     if (t->stream && t->src.release)
         t->src.release(t->arg);
     for (size_t r = 0; r < t->n_rows; r++) {
@@ -259,6 +262,16 @@ int xl_table_set_number(xl_table_t *t, size_t row, const char *key, double v)
     return ST_OK;
 }
 
+int xl_table_set_given_total(xl_table_t *t, const char *key, double v)
+{
+    size_t row;
+    if (!t->given) {
+        t->given = table_new(t->name);
+        xl_table_add_row(t->given, &row);
+    }
+    return xl_table_set_number(t->given, 0, key, v);
+}
+
 int xl_table_set_text(xl_table_t *t, size_t row, const char *key, const char *text)
 {
     size_t n = text ? strlen(text) : 0;
@@ -326,39 +339,58 @@ static int cell_check(const xl_tpl_sheet_t *sh, const xl_tpl_column_t *col, xl_c
     return ST_ERR_INVALID;
 }
 
+/* Checks one sheet, or one block of a facts sheet (see xl_model_check). */
+static int sheet_check(const xl_model_t *m, const xl_tpl_sheet_t *sh, char *err, size_t errlen)
+{
+    const xl_table_t *tb = xl_model_find(m, sh->table);
+    if (tb && tb->stream && sh->kind == XL_TPL_FACTS) {
+        st_errf(err, errlen, "sheet '%s': a facts sheet cannot read the streamed table '%s'",
+                sh->id, sh->table);
+        return ST_ERR_INVALID;
+    }
+    if (!tb || (sh->kind == XL_TPL_FACTS && tb->n_rows == 0)) {
+        st_errf(err, errlen, "sheet '%s': the model has no %stable '%s'", sh->id,
+                tb ? "row in " : "", sh->table);
+        return ST_ERR_INVALID;
+    }
+    size_t rows = sh->kind == XL_TPL_FACTS ? 1 : tb->n_rows;
+    for (size_t c = 0; c < sh->n_columns; c++) {
+        const xl_tpl_column_t *col = &sh->columns[c];
+        bool is_digest = strcmp(col->key, XL_FACT_DATA_DIGEST) == 0;
+        if (is_digest && sh->digest) {
+            st_errf(err, errlen, "sheet '%s': shows '%s' but is part of the digest", sh->id,
+                    XL_FACT_DATA_DIGEST);
+            return ST_ERR_INVALID;
+        }
+        if ((is_digest && sh->kind == XL_TPL_FACTS) || col->type == XL_TPL_HEADING)
+            continue;
+        int id = xl_table_key_id(tb, col->key);
+        for (size_t r = 0; r < rows; r++) {
+            int rc = cell_check(sh, col, xl_table_cell(tb, r, id), r, err, errlen);
+            if (rc != ST_OK)
+                return rc;
+        }
+    }
+    for (size_t b = 0; b < sh->n_blocks; b++) {
+        const xl_table_t *bt = xl_model_find(m, sh->blocks[b].table);
+        if (bt && bt->stream) {
+            st_errf(err, errlen, "sheet '%s': a block cannot read the streamed table '%s'", sh->id,
+                    bt->name);
+            return ST_ERR_INVALID;
+        }
+        int rc = sheet_check(m, &sh->blocks[b], err, errlen);
+        if (rc != ST_OK)
+            return rc;
+    }
+    return ST_OK;
+}
+
 int xl_model_check(const xl_model_t *m, const xl_tpl_t *t, char *err, size_t errlen)
 {
     for (size_t s = 0; s < xl_tpl_sheet_count(t); s++) {
-        const xl_tpl_sheet_t *sh = xl_tpl_sheet(t, s);
-        const xl_table_t *tb = xl_model_find(m, sh->table);
-        if (tb && tb->stream && sh->kind == XL_TPL_FACTS) {
-            st_errf(err, errlen, "sheet '%s': a facts sheet cannot read the streamed table '%s'",
-                    sh->id, sh->table);
-            return ST_ERR_INVALID;
-        }
-        if (!tb || (sh->kind == XL_TPL_FACTS && tb->n_rows == 0)) {
-            st_errf(err, errlen, "sheet '%s': the model has no %stable '%s'", sh->id,
-                    tb ? "row in " : "", sh->table);
-            return ST_ERR_INVALID;
-        }
-        size_t rows = sh->kind == XL_TPL_FACTS ? 1 : tb->n_rows;
-        for (size_t c = 0; c < sh->n_columns; c++) {
-            const xl_tpl_column_t *col = &sh->columns[c];
-            bool is_digest = strcmp(col->key, XL_FACT_DATA_DIGEST) == 0;
-            if (is_digest && sh->digest) {
-                st_errf(err, errlen, "sheet '%s': shows '%s' but is part of the digest", sh->id,
-                        XL_FACT_DATA_DIGEST);
-                return ST_ERR_INVALID;
-            }
-            if (is_digest && sh->kind == XL_TPL_FACTS)
-                continue;
-            int id = xl_table_key_id(tb, col->key);
-            for (size_t r = 0; r < rows; r++) {
-                int rc = cell_check(sh, col, xl_table_cell(tb, r, id), r, err, errlen);
-                if (rc != ST_OK)
-                    return rc;
-            }
-        }
+        int rc = sheet_check(m, xl_tpl_sheet(t, s), err, errlen);
+        if (rc != ST_OK)
+            return rc;
     }
     return ST_OK;
 }
@@ -367,6 +399,14 @@ int xl_model_check(const xl_model_t *m, const xl_tpl_t *t, char *err, size_t err
 static double cell_number(xl_cell_t c)
 {
     return c.kind == XL_CELL_NUMBER ? c.num : NAN;
+}
+
+/* The "given" total of column ci of sh in table tb (NAN when not given). */
+static double given_total(const xl_table_t *tb, const xl_tpl_sheet_t *sh, size_t ci)
+{
+    if (!tb || !tb->given)
+        return NAN;
+    return cell_number(xl_table_get(tb->given, 0, sh->columns[ci].key));
 }
 
 /*
@@ -411,6 +451,7 @@ static void total_add(total_acc_t *a, const xl_tpl_sheet_t *sh, size_t ci, const
             a->sum2 += d;
         return;
     }
+    case XL_TOTAL_GIVEN: /* not from the rows: given_total() */
     case XL_TOTAL_NONE:
         break;
     }
@@ -430,6 +471,7 @@ static double total_value(const total_acc_t *a, const xl_tpl_sheet_t *sh, size_t
     case XL_TOTAL_WEIGHTED:
     case XL_TOTAL_RATIO:
         return a->sum2 == 0 ? NAN : a->sum / a->sum2;
+    case XL_TOTAL_GIVEN:
     case XL_TOTAL_NONE:
         break;
     }
@@ -451,6 +493,8 @@ double xl_model_total(const xl_table_t *tb, const xl_tpl_sheet_t *sh, size_t ci)
     size_t rows = tb ? tb->n_rows : 0;
     for (size_t c = 0; c < sh->n_columns; c++)
         ids[c] = tb ? xl_table_key_id(tb, sh->columns[c].key) : -1;
+    if (sh->columns[ci].total.fn == XL_TOTAL_GIVEN)
+        return given_total(tb, sh, ci);
     for (size_t r = 0; r < rows; r++) {
         for (size_t c = 0; c < sh->n_columns; c++)
             v[c] = cell_number(xl_table_cell(tb, r, ids[c]));
@@ -542,7 +586,11 @@ xl_cell_t xl_cursor_cell(const xl_cursor_t *c, size_t ci)
 
 double xl_cursor_total(const xl_cursor_t *c, size_t ci)
 {
-    return ci < c->sh->n_columns ? total_value(&c->tot[ci], c->sh, ci) : NAN;
+    if (ci >= c->sh->n_columns)
+        return NAN;
+    if (c->sh->columns[ci].total.fn == XL_TOTAL_GIVEN)
+        return given_total(c->tb, c->sh, ci);
+    return total_value(&c->tot[ci], c->sh, ci);
 }
 
 void xl_cursor_free(xl_cursor_t *c)

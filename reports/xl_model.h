@@ -53,8 +53,11 @@
 #define XL_FACT_TEMPLATE     "template"
 #define XL_FACT_REPORT_ID    "report_id"
 #define XL_FACT_CERT_FP      "cert_fingerprint"
-#define XL_FACT_DATA_DIGEST  "data_digest" /* filled by the writer, see xl_writer.h */
+#define XL_FACT_CA_FP        "ca_fingerprint" /* the CA certificate's SHA-256 */
+#define XL_FACT_CA_CHECK     "ca_check"       /* compare it with one obtained independently */
+#define XL_FACT_DATA_DIGEST  "data_digest"    /* filled by the writer, see xl_writer.h */
 #define XL_FACT_VERIFY       "how_to_verify"
+#define XL_FACT_CURRENCY     "currency" /* "{currency}" in number formats (xl_writer.h) */
 
 typedef enum xl_cell_kind {
     XL_CELL_UNSET = 0, /* the row has no value for the key */
@@ -104,6 +107,14 @@ int xl_table_add_row(xl_table_t *t, size_t *row);
  */
 int xl_table_set_number(xl_table_t *t, size_t row, const char *key, double v);
 int xl_table_set_text(xl_table_t *t, size_t row, const char *key, const char *text);
+
+/*
+ * Sets the total of column `key` of table t for a template total "given"
+ * (templates/README.md "Totals"): a value the engine computed over the
+ * contacts of all the rows, which no formula over the rows gives (a
+ * percentile).  v finite or NAN; ST_ERR_INVALID for an infinity or a bad key.
+ */
+int xl_table_set_given_total(xl_table_t *t, const char *key, double v);
 
 /* Sets a fact of the Cover (row 0 of table "cover", added when missing). */
 int xl_model_cover_text(xl_model_t *m, const char *key, const char *text);

@@ -19,6 +19,7 @@
 #define MAX_CHARTS 8
 #define MAX_SERIES 8
 #define MAX_FREEZE 10
+#define MAX_BLOCKS 4
 #define TEXT_MAX   1024 /* bytes of a label or title */
 
 struct xl_tpl {
@@ -413,8 +414,8 @@ static int cond_parse(const json_t *v, const char *path, const xl_tpl_sheet_t *s
 static int total_parse(const json_t *v, const char *path, const xl_tpl_sheet_t *sh,
                        xl_tpl_total_t *t, char *err, size_t errlen)
 {
-    static const char *const fns[] = {"none", "sum",      "average", "min",
-                                      "max",  "weighted", "ratio",   NULL};
+    static const char *const fns[] = {"none",     "sum",   "average", "min", "max",
+                                      "weighted", "ratio", "given",   NULL};
     static const char *const keys[] = {"fn", "weight", "num", "den", NULL};
     int fn, rc;
     char p[PATH_LEN];
@@ -450,8 +451,9 @@ static int column_parse(const json_t *v, const char *path, xl_tpl_kind_t kind, x
     static const char *const table_keys[] = {"key",     "label",  "type",        "format",
                                              "width",   "wrap",   "total",       "hidden",
                                              "formats", "labels", "conditional", NULL};
-    static const char *const facts_keys[] = {"key", "label", "type", "format", NULL};
-    static const char *const types[] = {"number", "text", NULL};
+    static const char *const facts_keys[] = {"key",  "label",  "type", "format",
+                                             "note", "strong", NULL};
+    static const char *const types[] = {"number", "text", "heading", NULL};
     const char *key;
     char p[PATH_LEN];
     int rc, type;
@@ -470,10 +472,16 @@ static int column_parse(const json_t *v, const char *path, xl_tpl_kind_t kind, x
     if ((rc = get_choice(v, path, "type", types, XL_TPL_NUMBER, &type, err, errlen)) != ST_OK)
         return rc;
     c->type = (xl_tpl_type_t)type;
+    if (c->type == XL_TPL_HEADING && kind != XL_TPL_FACTS) {
+        path_key(p, sizeof p, path, "type");
+        return fail_at(err, errlen, p, "a heading is an item of a facts sheet");
+    }
+    if ((rc = get_text(v, path, "note", false, false, &c->note, err, errlen)) != ST_OK)
+        return rc;
     path_key(p, sizeof p, path, "format");
     const json_t *fmt = json_object_get(v, "format");
-    if (c->type == XL_TPL_TEXT && fmt)
-        return fail_at(err, errlen, p, "a text column has no number format");
+    if (c->type != XL_TPL_NUMBER && fmt)
+        return fail_at(err, errlen, p, "only a number has a number format");
     if (c->type == XL_TPL_NUMBER) {
         if ((rc = get_text(v, path, "format", true, true, &c->format, err, errlen)) != ST_OK)
             return rc;
@@ -490,7 +498,8 @@ static int column_parse(const json_t *v, const char *path, xl_tpl_kind_t kind, x
     if ((rc = get_number(v, path, "width", 1, XL_TPL_WIDTH_MAX, 0, &c->width, err, errlen)) !=
         ST_OK)
         return rc;
-    if ((rc = get_bool(v, path, "wrap", false, &c->wrap, err, errlen)) != ST_OK)
+    if ((rc = get_bool(v, path, "wrap", false, &c->wrap, err, errlen)) != ST_OK ||
+        (rc = get_bool(v, path, "strong", false, &c->strong, err, errlen)) != ST_OK)
         return rc;
     return get_bool(v, path, "hidden", false, &c->hidden, err, errlen);
 }
@@ -632,7 +641,8 @@ static int column_links_parse(const json_t *v, const char *path, xl_tpl_sheet_t 
 static int chart_parse(const json_t *v, const char *path, const xl_tpl_sheet_t *sh,
                        xl_tpl_chart_t *ch, char *err, size_t errlen)
 {
-    static const char *const keys[] = {"type", "title", "categories", "series", NULL};
+    static const char *const keys[] = {"type",    "title",   "categories", "series",
+                                       "x_title", "y_title", NULL};
     static const char *const skeys[] = {"column", "dash", NULL};
     static const char *const types[] = {"line", "column", NULL};
     char p[PATH_LEN], pi[PATH_LEN];
@@ -648,6 +658,9 @@ static int chart_parse(const json_t *v, const char *path, const xl_tpl_sheet_t *
         return rc;
     if ((rc = get_column_ref(v, path, "categories", true, sh, false, &ch->categories, err,
                              errlen)) != ST_OK)
+        return rc;
+    if ((rc = get_text(v, path, "x_title", false, false, &ch->x_title, err, errlen)) != ST_OK ||
+        (rc = get_text(v, path, "y_title", false, false, &ch->y_title, err, errlen)) != ST_OK)
         return rc;
     const json_t *ser = json_object_get(v, "series");
     path_key(p, sizeof p, path, "series");
@@ -698,6 +711,111 @@ static int freeze_parse(const json_t *obj, const char *path, xl_tpl_sheet_t *sh,
     return ST_OK;
 }
 
+/* Parses the columns (a facts sheet's items) of sheet sh from object v,
+ * each column's references to others once all are read. */
+static int columns_parse(const json_t *v, const char *path, xl_tpl_sheet_t *sh, char *err,
+                         size_t errlen)
+{
+    const char *ckey = sh->kind == XL_TPL_TABLE ? "columns" : "items";
+    const json_t *cols = json_object_get(v, ckey);
+    char p[PATH_LEN], pi[PATH_LEN];
+    int rc;
+    path_key(p, sizeof p, path, ckey);
+    if (!json_is_array(cols) || json_array_size(cols) == 0 ||
+        json_array_size(cols) > XL_TPL_MAX_COLUMNS)
+        return fail_at(err, errlen, p, "must be an array of 1..%d", XL_TPL_MAX_COLUMNS);
+    sh->n_columns = json_array_size(cols);
+    sh->columns = xcalloc(sh->n_columns, sizeof *sh->columns);
+    for (size_t i = 0; i < sh->n_columns; i++) {
+        path_index(pi, sizeof pi, p, i);
+        if ((rc = column_parse(json_array_get(cols, i), pi, sh->kind, &sh->columns[i], err,
+                               errlen)) != ST_OK)
+            return rc;
+        for (size_t k = 0; k < i; k++) {
+            if (strcmp(sh->columns[k].key, sh->columns[i].key) == 0) {
+                char pk[PATH_LEN];
+                path_key(pk, sizeof pk, pi, "key");
+                return fail_at(err, errlen, pk, "'%s' appears twice in this sheet",
+                               sh->columns[i].key);
+            }
+        }
+    }
+    for (size_t i = 0; sh->kind == XL_TPL_TABLE && i < sh->n_columns; i++) {
+        path_index(pi, sizeof pi, p, i);
+        if ((rc = column_links_parse(json_array_get(cols, i), pi, sh, (int)i, err, errlen)) !=
+            ST_OK)
+            return rc;
+    }
+    return ST_OK;
+}
+
+/* Copies a text (both languages; NULLs stay NULL). */
+static void text_copy(xl_tpl_text_t *dst, const xl_tpl_text_t *src)
+{
+    for (int l = 0; l < XL_LANG_COUNT; l++)
+        dst->s[l] = src->s[l] ? xstrdup(src->s[l]) : NULL;
+}
+
+/* Parses one block of facts sheet fs: a small table among its items. */
+static int block_parse(const json_t *v, const char *path, const xl_tpl_sheet_t *fs,
+                       xl_tpl_sheet_t *b, char *err, size_t errlen)
+{
+    static const char *const keys[] = {"table", "title", "after", "columns", "comment", NULL};
+    const char *s;
+    char p[PATH_LEN];
+    int rc;
+    if (!json_is_object(v))
+        return fail_at(err, errlen, path, "must be an object");
+    if ((rc = keys_check(v, path, keys, err, errlen)) != ST_OK)
+        return rc;
+    b->kind = XL_TPL_TABLE;
+    b->pages_wide = 1;
+    b->after = -1;
+    text_copy(&b->name, &fs->name);
+    if ((rc = get_key(v, path, "table", true, &s, err, errlen)) != ST_OK)
+        return rc;
+    b->table = xstrdup(s);
+    b->id = xstrdup(s);
+    if ((rc = get_text(v, path, "title", false, false, &b->title, err, errlen)) != ST_OK ||
+        (rc = get_key(v, path, "after", false, &s, err, errlen)) != ST_OK)
+        return rc;
+    if (s && (b->after = xl_tpl_column_find(fs, s)) < 0) {
+        path_key(p, sizeof p, path, "after");
+        return fail_at(err, errlen, p, "no item '%s' in this sheet", s);
+    }
+    if ((rc = columns_parse(v, path, b, err, errlen)) != ST_OK)
+        return rc;
+    if (b->has_totals)
+        return fail_at(err, errlen, path, "a block has no totals");
+    return ST_OK;
+}
+
+/* Parses the "blocks" of a facts sheet (none when absent). */
+static int blocks_parse(const json_t *v, const char *path, xl_tpl_sheet_t *sh, char *err,
+                        size_t errlen)
+{
+    const json_t *blocks = json_object_get(v, "blocks");
+    char p[PATH_LEN], pi[PATH_LEN];
+    int rc;
+    if (!blocks)
+        return ST_OK;
+    path_key(p, sizeof p, path, "blocks");
+    if (!json_is_array(blocks) || json_array_size(blocks) == 0 ||
+        json_array_size(blocks) > MAX_BLOCKS)
+        return fail_at(err, errlen, p, "must be an array of 1..%d", MAX_BLOCKS);
+    if (sh->digest)
+        return fail_at(err, errlen, p, "only in a sheet with \"digest\": false");
+    sh->n_blocks = json_array_size(blocks);
+    sh->blocks = xcalloc(sh->n_blocks, sizeof *sh->blocks);
+    for (size_t i = 0; i < sh->n_blocks; i++) {
+        path_index(pi, sizeof pi, p, i);
+        if ((rc = block_parse(json_array_get(blocks, i), pi, sh, &sh->blocks[i], err, errlen)) !=
+            ST_OK)
+            return rc;
+    }
+    return ST_OK;
+}
+
 /* Parses one sheet. */
 static int sheet_parse(const json_t *v, const char *path, xl_tpl_sheet_t *sh, char *err,
                        size_t errlen)
@@ -706,8 +824,9 @@ static int sheet_parse(const json_t *v, const char *path, xl_tpl_sheet_t *sh, ch
     static const char *const table_keys[] = {"id",     "kind",       "name",    "table",
                                              "digest", "freeze",     "columns", "total_label",
                                              "charts", "pages_wide", "comment", NULL};
-    static const char *const facts_keys[] = {"id",     "kind",   "name",  "title",   "table",
-                                             "digest", "freeze", "items", "comment", NULL};
+    static const char *const facts_keys[] = {"id",     "kind",    "name",   "title",
+                                             "table",  "digest",  "freeze", "items",
+                                             "blocks", "comment", NULL};
     const char *s;
     char p[PATH_LEN], pi[PATH_LEN];
     int rc, kind;
@@ -753,36 +872,10 @@ static int sheet_parse(const json_t *v, const char *path, xl_tpl_sheet_t *sh, ch
         return fail_at(err, errlen, p, "must be a string");
     }
 
-    const char *ckey = sh->kind == XL_TPL_TABLE ? "columns" : "items";
-    const json_t *cols = json_object_get(v, ckey);
-    path_key(p, sizeof p, path, ckey);
-    if (!json_is_array(cols) || json_array_size(cols) == 0 ||
-        json_array_size(cols) > XL_TPL_MAX_COLUMNS)
-        return fail_at(err, errlen, p, "must be an array of 1..%d", XL_TPL_MAX_COLUMNS);
-    sh->n_columns = json_array_size(cols);
-    sh->columns = xcalloc(sh->n_columns, sizeof *sh->columns);
-    for (size_t i = 0; i < sh->n_columns; i++) {
-        path_index(pi, sizeof pi, p, i);
-        if ((rc = column_parse(json_array_get(cols, i), pi, sh->kind, &sh->columns[i], err,
-                               errlen)) != ST_OK)
-            return rc;
-        for (size_t k = 0; k < i; k++) {
-            if (strcmp(sh->columns[k].key, sh->columns[i].key) == 0) {
-                char pk[PATH_LEN];
-                path_key(pk, sizeof pk, pi, "key");
-                return fail_at(err, errlen, pk, "'%s' appears twice in this sheet",
-                               sh->columns[i].key);
-            }
-        }
-    }
+    if ((rc = columns_parse(v, path, sh, err, errlen)) != ST_OK)
+        return rc;
     if (sh->kind == XL_TPL_FACTS)
-        return ST_OK;
-    for (size_t i = 0; i < sh->n_columns; i++) {
-        path_index(pi, sizeof pi, p, i);
-        if ((rc = column_links_parse(json_array_get(cols, i), pi, sh, (int)i, err, errlen)) !=
-            ST_OK)
-            return rc;
-    }
+        return blocks_parse(v, path, sh, err, errlen);
     if (sh->has_totals) {
         if ((rc = get_text(v, path, "total_label", true, false, &sh->total_label, err, errlen)) !=
             ST_OK)
@@ -937,43 +1030,53 @@ static void text_free(xl_tpl_text_t *t)
         free(t->s[l]);
 }
 
+/* Releases what a sheet (and its blocks) holds, not the sheet itself. */
+static void sheet_free(xl_tpl_sheet_t *sh)
+{
+    for (size_t b = 0; b < sh->n_blocks; b++)
+        sheet_free(&sh->blocks[b]);
+    free(sh->blocks);
+    for (size_t c = 0; c < sh->n_columns; c++) {
+        xl_tpl_column_t *col = &sh->columns[c];
+        free(col->key);
+        text_free(&col->label);
+        text_free(&col->format);
+        text_free(&col->note);
+        free(col->conds);
+        for (size_t f = 0; f < col->n_formats; f++) {
+            free(col->format_keys[f]);
+            text_free(&col->format_values[f]);
+        }
+        free(col->format_keys);
+        free(col->format_values);
+        for (size_t f = 0; f < col->n_labels; f++) {
+            free(col->label_keys[f]);
+            text_free(&col->label_values[f]);
+        }
+        free(col->label_keys);
+        free(col->label_values);
+    }
+    for (size_t c = 0; c < sh->n_charts; c++) {
+        text_free(&sh->charts[c].title);
+        text_free(&sh->charts[c].x_title);
+        text_free(&sh->charts[c].y_title);
+        free(sh->charts[c].series);
+    }
+    free(sh->charts);
+    free(sh->columns);
+    free(sh->id);
+    free(sh->table);
+    text_free(&sh->name);
+    text_free(&sh->title);
+    text_free(&sh->total_label);
+}
+
 void xl_tpl_free(xl_tpl_t *t)
 {
     if (!t)
         return;
-    for (size_t i = 0; i < t->n_sheets; i++) {
-        xl_tpl_sheet_t *sh = &t->sheets[i];
-        for (size_t c = 0; c < sh->n_columns; c++) {
-            xl_tpl_column_t *col = &sh->columns[c];
-            free(col->key);
-            text_free(&col->label);
-            text_free(&col->format);
-            free(col->conds);
-            for (size_t f = 0; f < col->n_formats; f++) {
-                free(col->format_keys[f]);
-                text_free(&col->format_values[f]);
-            }
-            free(col->format_keys);
-            free(col->format_values);
-            for (size_t f = 0; f < col->n_labels; f++) {
-                free(col->label_keys[f]);
-                text_free(&col->label_values[f]);
-            }
-            free(col->label_keys);
-            free(col->label_values);
-        }
-        for (size_t c = 0; c < sh->n_charts; c++) {
-            text_free(&sh->charts[c].title);
-            free(sh->charts[c].series);
-        }
-        free(sh->charts);
-        free(sh->columns);
-        free(sh->id);
-        free(sh->table);
-        text_free(&sh->name);
-        text_free(&sh->title);
-        text_free(&sh->total_label);
-    }
+    for (size_t i = 0; i < t->n_sheets; i++)
+        sheet_free(&t->sheets[i]);
     free(t->sheets);
     text_free(&t->title);
     free(t->name);

@@ -14,9 +14,11 @@
  *   - "table": one row per row of a model table (xl_model.h) and one column
  *     per template column, under a frozen header row; optional totals row
  *     (Excel formulas), conditional formats and charts.
- *   - "facts": a vertical list "label | value" read from row 0 of a model
- *     table (the Cover reads table "cover"; Quality and Data quality read
- *     one-row tables of key/value metrics).
+ *   - "facts": a vertical list "label | value [| note]" read from row 0 of
+ *     a model table (the Cover reads table "cover"; QA-CSAT and Data
+ *     quality read one-row tables of key/value metrics), with section
+ *     headings and small tables ("blocks") among the items: the client
+ *     Cover's summary of the contract items.
  *
  * What it owns: an xl_tpl_t and every string and array reachable from it,
  * released by xl_tpl_free().  The structs below are exposed read-only so
@@ -55,6 +57,7 @@ typedef enum xl_tpl_kind {
 typedef enum xl_tpl_type {
     XL_TPL_NUMBER,
     XL_TPL_TEXT,
+    XL_TPL_HEADING, /* facts sheets: a section title (its label), no value */
 } xl_tpl_type_t;
 
 /* How a column's total is computed; see templates/README.md. */
@@ -66,6 +69,7 @@ typedef enum xl_tpl_total_fn {
     XL_TOTAL_MAX,      /* MAX(col) over the non-empty cells */
     XL_TOTAL_WEIGHTED, /* SUMPRODUCT(col, weight) / SUMIF(col, "<>", weight) */
     XL_TOTAL_RATIO,    /* SUM(num) / SUM(den) */
+    XL_TOTAL_GIVEN,    /* a number the model gives (xl_table_set_given_total), no formula */
 } xl_tpl_total_fn_t;
 
 typedef struct xl_tpl_total {
@@ -118,9 +122,12 @@ typedef struct xl_tpl_column {
     xl_tpl_text_t label;
     xl_tpl_type_t type;
     xl_tpl_text_t format; /* NUMBER: Excel number format; TEXT: NULLs */
+    xl_tpl_text_t note;   /* facts items: a text shown beside the value (what it
+                           * counts, where it comes from); NULLs when none */
     double width;         /* characters; 0 = from the contents */
     bool wrap;            /* wrap long text */
     bool hidden;          /* a helper column (e.g. a weight) not shown */
+    bool strong;          /* facts items: the value in bold, larger (the Cover's verdict) */
     xl_tpl_total_t total;
     xl_tpl_cond_t *conds;
     size_t n_conds;
@@ -156,6 +163,9 @@ typedef struct xl_tpl_series {
 typedef struct xl_tpl_chart {
     xl_tpl_chart_type_t type;
     xl_tpl_text_t title;
+    /* Axis titles; NULLs when absent (the writer then uses the label of
+     * the categories column and of the first series' column). */
+    xl_tpl_text_t x_title, y_title;
     int categories; /* index of the category column */
     xl_tpl_series_t *series;
     size_t n_series;
@@ -176,6 +186,14 @@ typedef struct xl_tpl_sheet {
     xl_tpl_text_t total_label; /* shown in column 0 of the totals row */
     xl_tpl_chart_t *charts;
     size_t n_charts;
+    /* Facts sheets: small tables among the items ("blocks"), each a table
+     * sheet without totals or charts whose `after` is the index of the item
+     * it follows (-1: after the last); their columns share the sheet's
+     * columns by position, the first under the items' labels.  Only in a
+     * sheet with "digest": false (a block repeats values other sheets show). */
+    struct xl_tpl_sheet *blocks;
+    size_t n_blocks;
+    int after;
 } xl_tpl_sheet_t;
 
 typedef struct xl_tpl xl_tpl_t;

@@ -29,10 +29,15 @@
 #define WIDTH_MIN           8.0  /* auto widths, in characters */
 #define WIDTH_NUMBER        11.0 /* room for a formatted number */
 #define WIDTH_MAX           50.0
+#define TEXT_INDENT_W       1.5 /* characters a one-step indent takes */
 #define FACT_LABEL_MIN      18.0
 #define FACT_VALUE_W        72.0
-#define CHART_ROWS          17 /* rows a default-size chart covers, plus a gap */
+#define FACT_VALUE_MIN      14.0
+#define FACT_NOTE_W         80.0
+#define CHART_ROWS          22 /* rows a chart covers (288 px x 1.4 at 20 px a row), plus a gap */
 #define CHART_X_SCALE       1.6
+#define CHART_Y_SCALE       1.4
+#define MAX_BREAKS          16  /* page breaks of a sheet (one before each chart) */
 #define HEADER_MAX          255 /* Excel's page header limit */
 #define FORMULA_MAX         512
 #define COL_NAME_MAX        8
@@ -51,8 +56,19 @@ typedef struct wctx {
     const char *digest;  /* once known (facts sheets showing it are written last) */
     xl_digest_run_t *dg; /* fed as the sheets are written */
     size_t max_rows;     /* rows of a sheet (xl_write_opts_t) */
-    lxw_format *f_header, *f_title, *f_label, *f_text, *f_wrap, *f_total_label;
+    /* Table cells: a text indented one step, so it never reads as one value
+     * with a right-aligned number before it ("74.5% missed"); headers
+     * aligned as their column's cells (numbers right, texts indented). */
+    lxw_format *f_header, *f_header_num, *f_title, *f_label, *f_text, *f_wrap, *f_total_label;
+    lxw_format *f_fact;     /* a facts sheet's text value */
+    lxw_format *f_heading;  /* a facts sheet's section heading */
+    lxw_format *f_strong;   /* a facts sheet's value in bold ("strong") */
+    char currency[16];      /* the Cover's currency fact, for "{currency}" in number formats */
     lxw_format *f_style[3]; /* conditional styles by xl_tpl_style_t */
+    /* Page-break lists handed to libxlsxwriter, which reads them when the
+     * workbook is closed: kept until then. */
+    lxw_row_t *breaks[XL_TPL_MAX_SHEETS];
+    size_t n_breaks;
     char *err;
     size_t errlen;
 } wctx_t;
@@ -122,12 +138,18 @@ static double longest_word(const char *s)
 /* Creates the workbook-wide formats. */
 static void formats_make(wctx_t *w)
 {
-    w->f_header = workbook_add_format(w->wb);
-    format_set_bold(w->f_header);
-    format_set_text_wrap(w->f_header);
-    format_set_align(w->f_header, LXW_ALIGN_VERTICAL_TOP);
-    format_set_bg_color(w->f_header, COLOR_HEADER_BG);
-    format_set_bottom(w->f_header, LXW_BORDER_THIN);
+    for (int k = 0; k < 2; k++) {
+        lxw_format *f = workbook_add_format(w->wb);
+        format_set_bold(f);
+        format_set_text_wrap(f);
+        format_set_align(f, LXW_ALIGN_VERTICAL_TOP);
+        format_set_align(f, k ? LXW_ALIGN_RIGHT : LXW_ALIGN_LEFT);
+        if (!k)
+            format_set_indent(f, 1);
+        format_set_bg_color(f, COLOR_HEADER_BG);
+        format_set_bottom(f, LXW_BORDER_THIN);
+        *(k ? &w->f_header_num : &w->f_header) = f;
+    }
     w->f_title = workbook_add_format(w->wb);
     format_set_bold(w->f_title);
     format_set_font_size(w->f_title, 14);
@@ -136,11 +158,26 @@ static void formats_make(wctx_t *w)
     format_set_align(w->f_label, LXW_ALIGN_VERTICAL_TOP);
     w->f_text = workbook_add_format(w->wb);
     format_set_align(w->f_text, LXW_ALIGN_VERTICAL_TOP);
+    format_set_indent(w->f_text, 1);
     w->f_wrap = workbook_add_format(w->wb);
     format_set_text_wrap(w->f_wrap);
     format_set_align(w->f_wrap, LXW_ALIGN_VERTICAL_TOP);
+    format_set_indent(w->f_wrap, 1);
+    w->f_heading = workbook_add_format(w->wb);
+    format_set_bold(w->f_heading);
+    format_set_font_size(w->f_heading, 12);
+    format_set_bottom(w->f_heading, LXW_BORDER_THIN);
+    w->f_strong = workbook_add_format(w->wb);
+    format_set_bold(w->f_strong);
+    format_set_font_size(w->f_strong, 12);
+    format_set_text_wrap(w->f_strong);
+    format_set_align(w->f_strong, LXW_ALIGN_VERTICAL_TOP);
+    w->f_fact = workbook_add_format(w->wb);
+    format_set_text_wrap(w->f_fact);
+    format_set_align(w->f_fact, LXW_ALIGN_VERTICAL_TOP);
     w->f_total_label = workbook_add_format(w->wb);
     format_set_bold(w->f_total_label);
+    format_set_indent(w->f_total_label, 1);
     format_set_top(w->f_total_label, LXW_BORDER_THIN);
     static const lxw_color_t bg[3] = {COLOR_GOOD_BG, COLOR_BAD_BG, COLOR_WARN_BG};
     static const lxw_color_t fg[3] = {COLOR_GOOD_FG, COLOR_BAD_FG, COLOR_WARN_FG};
@@ -151,11 +188,30 @@ static void formats_make(wctx_t *w)
     }
 }
 
+/*
+ * Number format num with "{currency}" replaced by the workbook's currency
+ * (the Cover's XL_FACT_CURRENCY; nothing without one), into out.  A money
+ * column's format in a template reads #,##0.00 "{currency}".
+ */
+static void currency_format(const wctx_t *w, const char *num, char out[XL_TPL_FORMAT_MAX + 1])
+{
+    static const char mark[] = "{currency}";
+    const char *at = strstr(num, mark);
+    if (!at) {
+        snprintf(out, XL_TPL_FORMAT_MAX + 1, "%s", num);
+        return;
+    }
+    snprintf(out, XL_TPL_FORMAT_MAX + 1, "%.*s%s%s", (int)(at - num), num, w->currency,
+             at + sizeof mark - 1);
+}
+
 /* A cell format with number format num (bold with a top rule for totals). */
 static lxw_format *number_format_of(wctx_t *w, const char *num, bool total)
 {
+    char fmt[XL_TPL_FORMAT_MAX + 1];
     lxw_format *f = workbook_add_format(w->wb);
-    format_set_num_format(f, num);
+    currency_format(w, num, fmt);
+    format_set_num_format(f, fmt);
     format_set_align(f, LXW_ALIGN_VERTICAL_TOP);
     if (total) {
         format_set_bold(f);
@@ -357,6 +413,7 @@ static int total_formula(const tsheet_t *ts, size_t ci, buf_t *f)
             rc = buf_printf(f, "=IF(SUM(%s)=0,\"\",SUM(%s)/SUM(%s))", buf_cstr(&b), buf_cstr(&a),
                             buf_cstr(&b));
         break;
+    case XL_TOTAL_GIVEN: /* written as a number by totals_write() */
     case XL_TOTAL_NONE:
     default:
         rc = buf_puts(f, "=\"\"");
@@ -368,8 +425,10 @@ static int total_formula(const tsheet_t *ts, size_t ci, buf_t *f)
 }
 
 /* Conditional formats of a table sheet over data rows 1..n (0-based). */
-static int conds_write(wctx_t *w, lxw_worksheet *ws, const xl_tpl_sheet_t *sh, size_t n)
+static int conds_write(wctx_t *w, lxw_worksheet *ws, const xl_tpl_sheet_t *sh, lxw_row_t first,
+                       size_t n)
 {
+    lxw_row_t last = first + (lxw_row_t)n - 1;
     static const char *const ops[] = {">=", "<=", ">", "<", "=", "<>"};
     char f[FORMULA_MAX], a[COL_NAME_MAX], b[COL_NAME_MAX], num[40];
     int rc;
@@ -394,7 +453,7 @@ static int conds_write(wctx_t *w, lxw_worksheet *ws, const xl_tpl_sheet_t *sh, s
                 cf.mid_color = COLOR_HEAT_MID;
                 cf.max_color = cd->reverse ? COLOR_HEAT_LOW : COLOR_HEAT_HIGH;
                 rc = lxw_check(w,
-                               worksheet_conditional_format_range(ws, 1, (lxw_col_t)c, (lxw_row_t)n,
+                               worksheet_conditional_format_range(ws, first, (lxw_col_t)c, last,
                                                                   (lxw_col_t)e, &cf),
                                "heat map");
                 if (rc != ST_OK)
@@ -406,17 +465,18 @@ static int conds_write(wctx_t *w, lxw_worksheet *ws, const xl_tpl_sheet_t *sh, s
             col_name(a, cd->of >= 0 ? (size_t)cd->of : c);
             if (cd->column >= 0) {
                 col_name(b, (size_t)cd->column);
-                snprintf(f, sizeof f, "=AND(ISNUMBER($%s2),ISNUMBER($%s2),$%s2%s$%s2)", a, b, a,
-                         ops[cd->op], b);
+                snprintf(f, sizeof f, "=AND(ISNUMBER($%s%u),ISNUMBER($%s%u),$%s%u%s$%s%u)", a,
+                         first + 1, b, first + 1, a, first + 1, ops[cd->op], b, first + 1);
             } else {
                 snprintf(num, sizeof num, "%.17g", cd->value);
-                snprintf(f, sizeof f, "=AND(ISNUMBER($%s2),$%s2%s%s)", a, a, ops[cd->op], num);
+                snprintf(f, sizeof f, "=AND(ISNUMBER($%s%u),$%s%u%s%s)", a, first + 1, a, first + 1,
+                         ops[cd->op], num);
             }
             cf.type = LXW_CONDITIONAL_TYPE_FORMULA;
             cf.value_string = f;
             cf.format = w->f_style[cd->style];
             rc = lxw_check(w,
-                           worksheet_conditional_format_range(ws, 1, (lxw_col_t)c, (lxw_row_t)n,
+                           worksheet_conditional_format_range(ws, first, (lxw_col_t)c, last,
                                                               (lxw_col_t)c, &cf),
                            "conditional format");
             if (rc != ST_OK)
@@ -426,11 +486,29 @@ static int conds_write(wctx_t *w, lxw_worksheet *ws, const xl_tpl_sheet_t *sh, s
     return ST_OK;
 }
 
-/* The charts of a table sheet, stacked below the table from row `at`. */
+/* The title of a chart's axis: the template's, else the label of column ci. */
+static const char *axis_title(const wctx_t *w, const xl_tpl_sheet_t *sh, const xl_tpl_text_t *t,
+                              int ci)
+{
+    return t->s[w->lang] ? t->s[w->lang] : sh->columns[ci].label.s[w->lang];
+}
+
+/*
+ * The charts of a table sheet, each on a printed page of its own below the
+ * table from row `at`: a page break before each (a chart is never cut by a
+ * page end), the axes titled, the category axis in its column's number
+ * format (dates read as dates, not as Excel serial numbers).
+ */
 static int charts_write(wctx_t *w, lxw_worksheet *ws, const xl_tpl_sheet_t *sh, size_t n,
                         lxw_row_t at)
 {
     const char *sname = sh->name.s[w->lang];
+    if (sh->n_charts > MAX_BREAKS - 1 || w->n_breaks == XL_TPL_MAX_SHEETS) {
+        st_errf(w->err, w->errlen, "sheet '%s': too many charts", sh->id);
+        return ST_ERR_INVALID;
+    }
+    lxw_row_t *breaks = xcalloc(sh->n_charts + 1, sizeof *breaks);
+    w->breaks[w->n_breaks++] = breaks;
     for (size_t i = 0; i < sh->n_charts; i++) {
         const xl_tpl_chart_t *ch = &sh->charts[i];
         lxw_chart *chart = workbook_add_chart(w->wb, ch->type == XL_CHART_LINE ? LXW_CHART_LINE
@@ -462,16 +540,23 @@ static int charts_write(wctx_t *w, lxw_worksheet *ws, const xl_tpl_sheet_t *sh, 
                 }
             }
         }
+        const xl_tpl_column_t *cat = &sh->columns[ch->categories];
+        if (cat->type == XL_TPL_NUMBER)
+            chart_axis_set_num_format(chart->x_axis, cat->format.s[w->lang]);
         const xl_tpl_column_t *first = &sh->columns[ch->series[0].column];
         chart_axis_set_num_format(chart->y_axis, first->format.s[w->lang]);
-        lxw_chart_options o = {.x_scale = CHART_X_SCALE, .y_scale = 1.0};
-        int rc = lxw_check(
-            w, worksheet_insert_chart_opt(ws, at + (lxw_row_t)(i * CHART_ROWS), 0, chart, &o),
-            "chart");
+        chart_axis_set_name(chart->x_axis, axis_title(w, sh, &ch->x_title, ch->categories));
+        chart_axis_set_name(chart->y_axis, axis_title(w, sh, &ch->y_title, ch->series[0].column));
+        lxw_row_t row = at + (lxw_row_t)(i * CHART_ROWS);
+        breaks[i] = row;
+        /* A row below the break: a viewer rounding row heights then never draws
+         * the chart's top edge on the page before. */
+        lxw_chart_options o = {.x_scale = CHART_X_SCALE, .y_scale = CHART_Y_SCALE};
+        int rc = lxw_check(w, worksheet_insert_chart_opt(ws, row + 1, 0, chart, &o), "chart");
         if (rc != ST_OK)
             return rc;
     }
-    return ST_OK;
+    return lxw_check(w, worksheet_set_h_pagebreaks(ws, breaks), "page breaks");
 }
 
 /* Column widths of a table sheet: the template's, or from the contents
@@ -504,6 +589,8 @@ static void widths_compute(wctx_t *w, tsheet_t *ts)
             wd = wd < WIDTH_MIN ? WIDTH_MIN : wd > WIDTH_MAX ? WIDTH_MAX : wd;
             wd += 2;
         }
+        if (col->type == XL_TPL_TEXT)
+            wd += TEXT_INDENT_W; /* the indent of its cells and header */
         ts->widths[c] = wd;
     }
     /* The header row is tall enough for the longest wrapped label. */
@@ -545,6 +632,22 @@ static int part_name(wctx_t *w, const xl_tpl_sheet_t *sh, size_t k, char *out)
     return ST_OK;
 }
 
+/* The header row of a table (or a block) at row `row`: the labels, a number
+ * column's right-aligned over its numbers. */
+static int header_write(wctx_t *w, const tsheet_t *ts, lxw_row_t row)
+{
+    const xl_tpl_sheet_t *sh = ts->sh;
+    int rc = lxw_check(w, worksheet_set_row(ts->ws, row, ROW_HEIGHT * ts->header_lines, NULL),
+                       "header row");
+    for (size_t c = 0; c < sh->n_columns && rc == ST_OK; c++)
+        rc = lxw_check(w,
+                       worksheet_write_string(
+                           ts->ws, row, (lxw_col_t)c, sh->columns[c].label.s[w->lang],
+                           sh->columns[c].type == XL_TPL_NUMBER ? w->f_header_num : w->f_header),
+                       "header");
+    return rc;
+}
+
 /* Starts the next part of a table sheet: a new worksheet with the print
  * setup, column widths, the header row and the frozen panes. */
 static int part_start(wctx_t *w, tsheet_t *ts)
@@ -574,13 +677,7 @@ static int part_start(wctx_t *w, tsheet_t *ts)
         if (rc != ST_OK)
             return rc;
     }
-    rc = lxw_check(w, worksheet_set_row(ts->ws, 0, ROW_HEIGHT * ts->header_lines, NULL),
-                   "header row");
-    for (size_t c = 0; c < sh->n_columns && rc == ST_OK; c++)
-        rc = lxw_check(w,
-                       worksheet_write_string(ts->ws, 0, (lxw_col_t)c,
-                                              sh->columns[c].label.s[w->lang], w->f_header),
-                       "header");
+    rc = header_write(w, ts, 0);
     if (rc == ST_OK && (sh->freeze_rows || sh->freeze_cols))
         worksheet_freeze_panes(ts->ws, (lxw_row_t)sh->freeze_rows, (lxw_col_t)sh->freeze_cols);
     return rc;
@@ -590,7 +687,7 @@ static int part_start(wctx_t *w, tsheet_t *ts)
 static int part_end(wctx_t *w, tsheet_t *ts)
 {
     size_t n = ts->parts[ts->n_parts - 1].rows;
-    return n == 0 ? ST_OK : conds_write(w, ts->ws, ts->sh, n);
+    return n == 0 ? ST_OK : conds_write(w, ts->ws, ts->sh, 1, n);
 }
 
 /* The totals row after the last part's rows, each formula with its value. */
@@ -610,6 +707,15 @@ static int totals_write(wctx_t *w, tsheet_t *ts, const xl_cursor_t *cur, size_t 
             continue;
         }
         double v = xl_cursor_total(cur, c);
+        if (sh->columns[c].total.fn == XL_TOTAL_GIVEN) {
+            /* A value the engine computed over the contacts (a percentile): no formula. */
+            rc = lxw_check(w,
+                           isnan(v)
+                               ? worksheet_write_blank(ts->ws, tr, (lxw_col_t)c, ts->totf[c])
+                               : worksheet_write_number(ts->ws, tr, (lxw_col_t)c, v, ts->totf[c]),
+                           "given total");
+            continue;
+        }
         buf_reset(&f);
         if (n == 0)
             rc = buf_puts(&f, isnan(v) ? "=\"\"" : "=0");
@@ -650,7 +756,7 @@ static double wrapped_lines(const wctx_t *w, const tsheet_t *ts, const xl_cursor
         if (col->type != XL_TPL_TEXT || !col->wrap || ts->widths[c] < 2)
             continue;
         const char *s = xl_tpl_column_label(col, w->lang, xl_cursor_cell(cur, c).text);
-        double lines = 1, used = 0, room = ts->widths[c] - 1;
+        double lines = 1, used = 0, room = ts->widths[c] - 3; /* the indent and a margin */
         for (const char *p = s; p && *p;) {
             size_t n = strcspn(p, " ");
             char word[256];
@@ -708,6 +814,32 @@ static int rows_write(wctx_t *w, tsheet_t *ts, xl_cursor_t *cur, size_t *n)
     return rc;
 }
 
+/* The number formats of a table's columns: each column's own, its totals',
+ * and one per "formats" entry (freed by tsheet_formats_free()). */
+static void tsheet_formats(wctx_t *w, tsheet_t *ts)
+{
+    const xl_tpl_sheet_t *sh = ts->sh;
+    for (size_t c = 0; c < sh->n_columns; c++) {
+        const xl_tpl_column_t *col = &sh->columns[c];
+        if (col->type == XL_TPL_NUMBER) {
+            ts->numf[c] = number_format(w, col, false);
+            ts->totf[c] = number_format(w, col, true);
+        }
+        if (col->n_formats > 0) {
+            ts->rowf[c] = xcalloc(col->n_formats, sizeof *ts->rowf[c]);
+            for (size_t i = 0; i < col->n_formats; i++)
+                ts->rowf[c][i] = number_format_of(w, col->format_values[i].s[w->lang], false);
+        }
+    }
+}
+
+/* Releases what tsheet_formats() allocated (the formats are the workbook's). */
+static void tsheet_formats_free(tsheet_t *ts)
+{
+    for (size_t c = 0; c < ts->sh->n_columns; c++)
+        free(ts->rowf[c]);
+}
+
 /* A table sheet: its parts (header, rows), totals, conditional formats,
  * charts; the rows and totals go to the digest too. */
 static int table_write(wctx_t *w, const xl_tpl_sheet_t *sh)
@@ -718,18 +850,7 @@ static int table_write(wctx_t *w, const xl_tpl_sheet_t *sh)
     memset(&ts, 0, sizeof ts);
     ts.sh = sh;
     widths_compute(w, &ts);
-    for (size_t c = 0; c < sh->n_columns; c++) {
-        const xl_tpl_column_t *col = &sh->columns[c];
-        if (col->type == XL_TPL_NUMBER) {
-            ts.numf[c] = number_format(w, col, false);
-            ts.totf[c] = number_format(w, col, true);
-        }
-        if (col->n_formats > 0) {
-            ts.rowf[c] = xcalloc(col->n_formats, sizeof *ts.rowf[c]);
-            for (size_t i = 0; i < col->n_formats; i++)
-                ts.rowf[c][i] = number_format_of(w, col->format_values[i].s[w->lang], false);
-        }
-    }
+    tsheet_formats(w, &ts);
     int rc = part_start(w, &ts);
     if (rc == ST_OK)
         rc = xl_cursor_open(w->m, sh, &cur, w->err, w->errlen);
@@ -759,59 +880,230 @@ static int table_write(wctx_t *w, const xl_tpl_sheet_t *sh)
     }
 fail:
     xl_cursor_free(cur);
-    for (size_t c = 0; c < sh->n_columns; c++)
-        free(ts.rowf[c]);
+    tsheet_formats_free(&ts);
     free(ts.parts);
     return rc;
 }
 
-/* A facts sheet: an optional title, then "label | value" rows. */
+/* How a facts sheet is laid out: its columns' widths, how many columns a
+ * value spans from B (its blocks' columns), and whether notes follow. */
+typedef struct flayout {
+    double widths[XL_TPL_MAX_COLUMNS];
+    bool hidden[XL_TPL_MAX_COLUMNS];
+    size_t n_cols, span;
+    bool notes;
+} flayout_t;
+
+/* The value of item c of a facts sheet (the data digest from the writer). */
+static xl_cell_t fact_value(const wctx_t *w, const xl_tpl_sheet_t *sh, const xl_table_t *tb,
+                            size_t c)
+{
+    if (strcmp(sh->columns[c].key, XL_FACT_DATA_DIGEST) == 0)
+        return (xl_cell_t){XL_CELL_TEXT, NAN, w->digest ? w->digest : ""};
+    return xl_table_get(tb, 0, sh->columns[c].key);
+}
+
+/*
+ * Lays a facts sheet out: column A its labels (and its blocks' first
+ * column); without blocks, B as wide as its values (up to FACT_VALUE_W) and
+ * C its notes; with blocks, their columns by position, a value spanning
+ * them all (merged) and the notes after.
+ */
+static void facts_layout(wctx_t *w, const xl_tpl_sheet_t *sh, const xl_table_t *tb, flayout_t *l)
+{
+    memset(l, 0, sizeof *l);
+    l->widths[0] = FACT_LABEL_MIN;
+    double vw = FACT_VALUE_MIN, nw = 0;
+    for (size_t c = 0; c < sh->n_columns; c++) {
+        const xl_tpl_column_t *col = &sh->columns[c];
+        double lw = text_width(col->label.s[w->lang]) + 2;
+        if (col->type == XL_TPL_HEADING)
+            continue;
+        l->widths[0] = lw > l->widths[0] ? lw : l->widths[0];
+        xl_cell_t v = fact_value(w, sh, tb, c);
+        double tw = v.kind == XL_CELL_TEXT ? text_width(v.text) + 2 : WIDTH_NUMBER + 4;
+        vw = tw > vw ? tw : vw;
+        if (col->note.s[w->lang]) {
+            double n = text_width(col->note.s[w->lang]) + 2;
+            nw = n > nw ? n : nw;
+        }
+    }
+    l->n_cols = 2;
+    l->span = 1;
+    l->widths[1] = vw < FACT_VALUE_W ? vw : FACT_VALUE_W;
+    for (size_t b = 0; b < sh->n_blocks; b++) {
+        tsheet_t ts;
+        memset(&ts, 0, sizeof ts);
+        ts.sh = &sh->blocks[b];
+        widths_compute(w, &ts);
+        if (b == 0) {
+            for (size_t c = 1; c < XL_TPL_MAX_COLUMNS; c++)
+                l->widths[c] = 0;
+        }
+        for (size_t c = 0; c < ts.sh->n_columns; c++) {
+            l->widths[c] = ts.widths[c] > l->widths[c] ? ts.widths[c] : l->widths[c];
+            l->hidden[c] |= ts.sh->columns[c].hidden;
+        }
+        if (ts.sh->n_columns > l->n_cols)
+            l->n_cols = ts.sh->n_columns;
+        l->span = l->n_cols - 1;
+    }
+    if (nw > 0) {
+        l->notes = true;
+        l->widths[l->n_cols++] = nw < FACT_NOTE_W ? nw : FACT_NOTE_W;
+    }
+}
+
+/* The lines text needs in a cell `width` characters wide (wrapped by words,
+ * roughly: a viewer does not grow a row for wrapped text by itself). */
+static double text_lines(const char *text, double width)
+{
+    double room = width > 3 ? width - 2 : 1;
+    double lines = ceil(text_width(text) / room);
+    return lines < 1 ? 1 : lines > 15 ? 15 : lines;
+}
+
+/* A block of a facts sheet from row *row: its title, header and rows, with
+ * its conditional formats; *row is left after it. */
+static int block_write(wctx_t *w, lxw_worksheet *ws, const xl_tpl_sheet_t *b, const flayout_t *l,
+                       lxw_row_t *row)
+{
+    tsheet_t ts;
+    xl_cursor_t *cur = NULL;
+    memset(&ts, 0, sizeof ts);
+    ts.sh = b;
+    ts.ws = ws;
+    ts.header_lines = 1;
+    for (size_t c = 0; c < b->n_columns; c++) {
+        ts.widths[c] = l->widths[c];
+        double h = ceil(text_width(b->columns[c].label.s[w->lang]) / (l->widths[c] - 1));
+        ts.header_lines = h > ts.header_lines ? h : ts.header_lines;
+    }
+    ts.header_lines = ts.header_lines > HEADER_LINES ? HEADER_LINES : ts.header_lines;
+    tsheet_formats(w, &ts);
+    int rc = ST_OK;
+    if (b->title.s[w->lang]) {
+        rc = lxw_check(w, worksheet_write_string(ws, *row, 0, b->title.s[w->lang], w->f_label),
+                       "block title");
+        (*row)++;
+    }
+    if (rc == ST_OK)
+        rc = header_write(w, &ts, (*row)++);
+    lxw_row_t first = *row;
+    if (rc == ST_OK)
+        rc = xl_cursor_open(w->m, b, &cur, w->err, w->errlen);
+    while (rc == ST_OK && (rc = xl_cursor_next(cur, w->err, w->errlen)) == 1) {
+        double lines = wrapped_lines(w, &ts, cur);
+        rc = ST_OK;
+        if (lines > 1)
+            rc = lxw_check(w, worksheet_set_row(ws, *row, ROW_HEIGHT * lines, NULL), "row height");
+        for (size_t c = 0; rc == ST_OK && c < b->n_columns; c++)
+            rc = cell_write(w, ws, *row, (lxw_col_t)c, &b->columns[c], xl_cursor_cell(cur, c),
+                            row_format(&ts, c, cur));
+        (*row)++;
+    }
+    if (rc == ST_OK && *row > first)
+        rc = conds_write(w, ws, b, first, *row - first);
+    xl_cursor_free(cur);
+    tsheet_formats_free(&ts);
+    return rc;
+}
+
+/* Writes the blocks of facts sheet sh placed after item `after` (-1: the last). */
+static int blocks_after(wctx_t *w, lxw_worksheet *ws, const xl_tpl_sheet_t *sh, int after,
+                        const flayout_t *l, lxw_row_t *row)
+{
+    int rc = ST_OK;
+    for (size_t b = 0; rc == ST_OK && b < sh->n_blocks; b++) {
+        if (sh->blocks[b].after != after)
+            continue;
+        (*row)++; /* a blank row before it */
+        rc = block_write(w, ws, &sh->blocks[b], l, row);
+        (*row)++; /* and after */
+    }
+    return rc;
+}
+
+/* Item c of a facts sheet at row `row`: label, value (merged over the
+ * value columns) and note; a heading is its label alone, in bold. */
+static int fact_write(wctx_t *w, lxw_worksheet *ws, const xl_tpl_sheet_t *sh, const xl_table_t *tb,
+                      const flayout_t *l, size_t c, lxw_row_t row)
+{
+    const xl_tpl_column_t *col = &sh->columns[c];
+    if (col->type == XL_TPL_HEADING)
+        return lxw_check(w, worksheet_write_string(ws, row, 0, col->label.s[w->lang], w->f_heading),
+                         "heading");
+    int rc = lxw_check(w, worksheet_write_string(ws, row, 0, col->label.s[w->lang], w->f_label),
+                       "fact label");
+    xl_cell_t v = fact_value(w, sh, tb, c);
+    lxw_format *f = col->strong ? w->f_strong : w->f_fact;
+    if (v.kind != XL_CELL_TEXT) {
+        f = number_format(w, col, false);
+        format_set_align(f, LXW_ALIGN_LEFT); /* next to its label, as a text value is */
+    }
+    double vw = 0, lines = 1;
+    for (size_t k = 1; k <= l->span; k++)
+        vw += l->widths[k];
+    if (v.kind == XL_CELL_TEXT)
+        lines = text_lines(v.text, vw);
+    if (rc == ST_OK && l->span > 1)
+        rc = lxw_check(w,
+                       worksheet_merge_range(ws, row, 1, row, (lxw_col_t)l->span,
+                                             v.kind == XL_CELL_TEXT ? v.text : "", f),
+                       "fact");
+    if (rc == ST_OK && (l->span == 1 || v.kind != XL_CELL_TEXT))
+        rc = v.kind == XL_CELL_TEXT
+                 ? lxw_check(w, worksheet_write_string(ws, row, 1, v.text, f), "fact")
+                 : cell_write(w, ws, row, 1, col, v, f);
+    const char *note = col->note.s[w->lang];
+    if (rc == ST_OK && note && l->notes) {
+        double nl = text_lines(note, l->widths[l->span + 1]);
+        lines = nl > lines ? nl : lines;
+        rc = lxw_check(
+            w, worksheet_write_string(ws, row, (lxw_col_t)(l->span + 1), note, w->f_fact), "note");
+    }
+    if (rc == ST_OK && lines > 1)
+        rc = lxw_check(w, worksheet_set_row(ws, row, ROW_HEIGHT * lines, NULL), "row height");
+    return rc;
+}
+
+/*
+ * A facts sheet: an optional title, then "label | value | note" rows,
+ * headings, and blocks (small tables) after the items they follow; printed
+ * on one page.
+ */
 static int facts_write(wctx_t *w, lxw_worksheet *ws, const xl_tpl_sheet_t *sh)
 {
     const xl_table_t *tb = xl_model_find(w->m, sh->table);
-    double lw = FACT_LABEL_MIN;
+    flayout_t l;
     lxw_row_t row = 0;
-    int rc;
-    for (size_t c = 0; c < sh->n_columns; c++) {
-        double tw = text_width(sh->columns[c].label.s[w->lang]) + 2;
-        lw = tw > lw ? tw : lw;
+    int rc = ST_OK;
+    facts_layout(w, sh, tb, &l);
+    for (size_t c = 0; rc == ST_OK && c < l.n_cols; c++) {
+        lxw_row_col_options o = {.hidden = l.hidden[c]};
+        rc = lxw_check(
+            w, worksheet_set_column_opt(ws, (lxw_col_t)c, (lxw_col_t)c, l.widths[c], NULL, &o),
+            "column width");
     }
-    if ((rc = lxw_check(w, worksheet_set_column(ws, 0, 0, lw, NULL), "column width")) != ST_OK ||
-        (rc = lxw_check(w, worksheet_set_column(ws, 1, 1, FACT_VALUE_W, NULL), "column width")) !=
-            ST_OK)
-        return rc;
-    if (sh->title.s[w->lang]) {
+    if (rc == ST_OK && sh->title.s[w->lang]) {
         rc = lxw_check(w, worksheet_set_row(ws, 0, ROW_HEIGHT * 1.5, NULL), "title row");
         if (rc == ST_OK)
             rc = lxw_check(w, worksheet_write_string(ws, 0, 0, sh->title.s[w->lang], w->f_title),
                            "title");
-        if (rc != ST_OK)
-            return rc;
         row = 2;
     }
-    for (size_t c = 0; c < sh->n_columns; c++, row++) {
-        const xl_tpl_column_t *col = &sh->columns[c];
-        xl_cell_t v;
-        rc = lxw_check(w, worksheet_write_string(ws, row, 0, col->label.s[w->lang], w->f_label),
-                       "fact label");
-        if (rc != ST_OK)
-            return rc;
-        if (strcmp(col->key, XL_FACT_DATA_DIGEST) == 0) {
-            v.kind = XL_CELL_TEXT;
-            v.text = w->digest;
-        } else {
-            v = xl_table_get(tb, 0, col->key);
-        }
-        if (v.kind == XL_CELL_TEXT)
-            rc = lxw_check(w, worksheet_write_string(ws, row, 1, v.text, w->f_wrap), "fact");
-        else
-            rc = cell_write(w, ws, row, 1, col, v, number_format(w, col, false));
-        if (rc != ST_OK)
-            return rc;
+    for (size_t c = 0; rc == ST_OK && c < sh->n_columns; c++) {
+        if (sh->columns[c].type == XL_TPL_HEADING && c > 0)
+            row++; /* a blank row before a section */
+        rc = fact_write(w, ws, sh, tb, &l, c, row++);
+        if (rc == ST_OK)
+            rc = blocks_after(w, ws, sh, (int)c, &l, &row);
     }
-    if (sh->freeze_rows || sh->freeze_cols)
+    if (rc == ST_OK)
+        rc = blocks_after(w, ws, sh, -1, &l, &row);
+    if (rc == ST_OK && (sh->freeze_rows || sh->freeze_cols))
         worksheet_freeze_panes(ws, (lxw_row_t)sh->freeze_rows, (lxw_col_t)sh->freeze_cols);
-    return ST_OK;
+    return rc;
 }
 
 /* The model may carry the digest (XL_FACT_DATA_DIGEST): it must be the computed one. */
@@ -873,6 +1165,7 @@ static int sheets_write(wctx_t *w, char *digest)
         }
         if ((rc = print_setup(w, ws, false, 1)) != ST_OK)
             break;
+        worksheet_fit_to_pages(ws, 1, 1); /* a facts sheet reads on one page */
         if (shows_digest(sh)) {
             later[s] = ws;
             continue;
@@ -895,6 +1188,22 @@ static int sheets_write(wctx_t *w, char *digest)
     }
     free(later);
     return rc;
+}
+
+/* The workbook's currency from the Cover (letters, digits and spaces only:
+ * it goes inside a quoted literal of a number format). */
+static void currency_set(wctx_t *w)
+{
+    const xl_table_t *cover = xl_model_find(w->m, XL_TABLE_COVER);
+    xl_cell_t c = cover ? xl_table_get(cover, 0, XL_FACT_CURRENCY) : (xl_cell_t){0, NAN, NULL};
+    size_t n = 0;
+    for (const char *p = c.kind == XL_CELL_TEXT ? c.text : ""; *p && n + 1 < sizeof w->currency;
+         p++) {
+        if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+            *p == ' ')
+            w->currency[n++] = *p;
+    }
+    w->currency[n] = '\0';
 }
 
 /* Writes the workbook; the caller holds xl_lock. */
@@ -924,17 +1233,20 @@ static int write_locked(const char *path, const xl_tpl_t *t, const xl_model_t *m
     if ((rc = lxw_check(&w, workbook_set_properties(w.wb, &props), "properties")) != ST_OK)
         goto fail;
     formats_make(&w);
+    currency_set(&w);
     w.dg = xl_digest_new(NULL);
     if ((rc = sheets_write(&w, digest)) != ST_OK)
         goto fail;
     lxw_error e = workbook_close(w.wb);
     w.wb = NULL;
-    return lxw_check(&w, e, path);
+    rc = lxw_check(&w, e, path);
 fail:
     /* workbook_close() also frees; the half-written file is the caller's to remove. */
     xl_digest_free(w.dg);
     if (w.wb)
         workbook_close(w.wb);
+    for (size_t i = 0; i < w.n_breaks; i++)
+        free(w.breaks[i]);
     return rc;
 }
 

@@ -3,14 +3,22 @@
  * with libxlsxwriter (REPORTS.md "Properties every workbook has").
  *
  * What it writes: the template's sheets in order, named in the model's
- * language; table sheets with a bold header row (frozen), one row per
- * model row, every number stored as a number with the column's number
- * format, NAN as an empty cell, text as text; a totals row of Excel
+ * language; table sheets with a bold header row (frozen; a number column's
+ * label right-aligned over its numbers), one row per model row, every
+ * number stored as a number with the column's number format ("{currency}"
+ * in a format becomes the Cover's XL_FACT_CURRENCY, so a money column
+ * shows its currency), NAN as an empty cell, text as text indented one
+ * step (so it never runs into a right-aligned number before it, "74.5%
+ * missed"); a totals row of Excel
  * formulas written together with their value (xl_model_total()), so a
  * viewer that does not recalculate shows the right number; conditional
  * formats (rules as formulas that never colour an empty cell; heat maps as
  * one 3-colour scale over adjacent heat columns); charts below the table;
- * facts sheets as "label | value".  Every sheet prints landscape, A4, fit
+ * facts sheets as "label | value | note", with headings and blocks (small
+ * tables among the items, whose columns the values span merged), each
+ * printed on one page; each chart on a printed page of its own (a page
+ * break before it), its axes titled, the category axis in its column's
+ * number format.  Every sheet prints landscape, A4, fit
  * to one page wide, with the tenant on the left of the page header, the
  * sheet name in the middle and the period on the right.  The Cover's
  * XL_FACT_DATA_DIGEST is the digest xl_digest() computes, fed row by row

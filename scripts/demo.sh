@@ -10,6 +10,40 @@ bin=build/release/slattest
 var="${SLATTEST_PATHS_VAR:-var}"
 dir="$var/demo"
 [ -f "$dir/.done" ] && { cat "$dir/README.txt"; exit 0; }
+
+# --- QA data and earlier months (issue 13: every sheet of the internal workbook
+# has content).  The QA form and the inspector list are set through the API, so
+# a server runs on a free loopback port for the two calls, then stops; the
+# evaluations, calibrations, appeals and the July-September contacts
+# (scripts/demo/qa.py, seeded) go in with `slattest ingest`.
+demo_qa_and_history() {
+  echo "demo: QA form, inspectors, evaluations, calibrations, appeals; July-September"
+  /usr/bin/python3 scripts/demo/qa.py "$dir/contacts-2026-10.csv" "$dir"
+  "$bin" ingest demo "$dir/history.csv" >/dev/null
+  local log="$dir/qa-serve.log" port="" pid tok i
+  tok=$("$bin" token issue --role manager --tenant demo --label "demo qa" 2>/dev/null)
+  : >"$log"
+  SLATTEST_SERVER_LISTEN=127.0.0.1:0 "$bin" serve >"$log" 2>&1 &
+  pid=$!
+  trap 'kill "$pid" 2>/dev/null || true' EXIT
+  for i in $(seq 1 300); do
+    port=$(grep -o '"msg":"listening".*"port":"[0-9]*"' "$log" | grep -o '[0-9]*"$' | tr -d '"' || true)
+    [ -n "$port" ] && break
+    kill -0 "$pid" 2>/dev/null || { cat "$log" >&2; return 1; }
+    sleep 0.1
+  done
+  [ -n "$port" ] || { echo "demo: the server did not start" >&2; cat "$log" >&2; return 1; }
+  local api="https://localhost:$port/v1/tenants/demo"
+  local curl_args=(-sS --fail-with-body --cacert "$var/certs/ca.pem" -H "Authorization: Bearer $tok"
+                   -H "Content-Type: application/json" -X PUT -o /dev/null)
+  curl "${curl_args[@]}" --data-binary @scripts/demo/qa-form.json "$api/qa/forms/demo-qa"
+  curl "${curl_args[@]}" --data-binary @scripts/demo/inspectors.json "$api/qa/inspectors"
+  kill "$pid" && wait "$pid" || true
+  trap - EXIT
+  for kind in evaluations calibrations appeals; do
+    "$bin" ingest demo "$dir/$kind.csv" --kind "$kind" | grep -E '"(rows|rejected)"'
+  done
+}
 mkdir -p "$dir"
 chmod 700 "$dir"
 
@@ -18,6 +52,7 @@ N="$DEMO_N" SEED=7 /usr/bin/python3 bench/ingest --csv-only "$dir/contacts-2026-
 "$bin" tenant add demo --name "Demo Insurance" --tz Asia/Shanghai >/dev/null 2>&1 || true
 "$bin" contract demo scripts/demo/contract.json
 "$bin" ingest demo "$dir/contacts-2026-10.csv" | grep -E '"(rows|inserted|rejected)"'
+demo_qa_and_history
 "$bin" report demo --period 2026-10 --template client-monthly -o "$dir/demo-client-2026-10.xlsx"
 "$bin" report demo --period 2026-10 --template internal-monthly -o "$dir/demo-internal-2026-10.xlsx"
 manager=$("$bin" token issue --role manager --tenant demo --label demo 2>/dev/null)

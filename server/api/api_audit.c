@@ -20,7 +20,9 @@
 void api_certificates(api_ctx_t *ctx, db_t *db)
 {
     (void)db;
-    api_json(ctx, 200, json_pack("{s:O}", "certificates", signing_certificates(ctx->srv->signing)));
+    api_json(ctx, 200,
+             json_pack("{s:O, s:O}", "certificates", signing_certificates(ctx->srv->signing), "ca",
+                       signing_ca(ctx->srv->signing)));
 }
 
 /* Reads a non-negative integer query parameter; false (400 answered) when malformed. */
@@ -132,6 +134,7 @@ void api_verify(api_ctx_t *ctx, db_t *db)
         return;
     }
     cms_verify_result r;
+    uint64_t tenant_id = 0, report_id = 0;
     cms_verify(signing_trust(ctx->srv->signing), wb->data, wb->len, sig->data, sig->len, &r);
     json_t *out =
         json_pack("{s:b, s:s, s:s, s:s}", "valid", r.valid, "verdict", cms_verdict_name(r.verdict),
@@ -146,9 +149,12 @@ void api_verify(api_ctx_t *ctx, db_t *db)
         json_object_set_new(out, "signed_at", json_string(at));
         json_t *meta = NULL;
         /* The stored report is named only to those who may see its tenant. */
-        if (rstore_find_by_sha256(db, r.content_sha256, &meta) == ST_OK &&
-            auth_may_see(&ctx->who,
-                         (uint64_t)json_integer_value(json_object_get(meta, "tenant_id")))) {
+        int found = rstore_find_by_sha256(db, r.content_sha256, &meta);
+        if (found == ST_OK) {
+            tenant_id = (uint64_t)json_integer_value(json_object_get(meta, "tenant_id"));
+            report_id = (uint64_t)json_integer_value(json_object_get(meta, "id"));
+        }
+        if (found == ST_OK && auth_may_see(&ctx->who, tenant_id)) {
             json_object_set(out, "report_id", json_object_get(meta, "id"));
             json_object_set(out, "tenant", json_object_get(meta, "tenant"));
             json_object_set(out, "period", json_object_get(meta, "period"));
@@ -159,10 +165,14 @@ void api_verify(api_ctx_t *ctx, db_t *db)
         }
         json_decref(meta);
     }
-    char detail[200];
+    char detail[200], object[48] = "verify";
     snprintf(detail, sizeof detail, "{\"sha256\":\"%s\",\"valid\":%s}", r.content_sha256,
              r.valid ? "true" : "false");
-    int rc = audit_append(db, ctx->who.actor, 0, "report.verify", "verify", detail);
+    /* Audited under the tenant of the report it identifies (whoever asked), so
+     * that tenant's auditor sees it in GET /v1/audit?tenant=; else no tenant. */
+    if (tenant_id)
+        snprintf(object, sizeof object, "report:%" PRIu64 "/verify", report_id);
+    int rc = audit_append(db, ctx->who.actor, tenant_id, "report.verify", object, detail);
     if (rc != ST_OK) {
         json_decref(out);
         api_db_error(ctx, rc, db);

@@ -22,6 +22,7 @@
 #include "rfc3339.h"
 #include "server.h"
 #include "status.h"
+#include "tz.h"
 #include "xmem.h"
 #include "ziparch.h"
 
@@ -208,6 +209,22 @@ void api_reports_signature(api_ctx_t *ctx, db_t *db)
     send_artifact(ctx, db, "signature");
 }
 
+/* An instant (Unix seconds) in words, "Monday 7 December 2026, 16:17:14 UTC",
+ * shown next to the epoch that openssl's -attime takes. */
+static void when_in_words(int64_t s, char *out, size_t len)
+{
+    static const char *const days[7] = {"Sunday",   "Monday", "Tuesday", "Wednesday",
+                                        "Thursday", "Friday", "Saturday"};
+    static const char *const months[12] = {"January",   "February", "March",    "April",
+                                           "May",       "June",     "July",     "August",
+                                           "September", "October",  "November", "December"};
+    int64_t day = s >= 0 ? s / 86400 : -((-s + 86399) / 86400), sec = s - day * 86400;
+    int y, m, d;
+    tz_civil_from_days(day, &y, &m, &d);
+    snprintf(out, len, "%s %d %s %d, %02d:%02d:%02d UTC", days[tz_weekday(day)], d, months[m - 1],
+             y, (int)(sec / 3600), (int)(sec / 60 % 60), (int)(sec % 60));
+}
+
 /*
  * GET .../reports/{id}/bundle: everything an auditor needs in one zip — the
  * workbook, its signature, the signer's certificate and the CA, and
@@ -248,22 +265,44 @@ void api_reports_bundle(api_ctx_t *ctx, db_t *db)
     int64_t gen_us = 0;
     rfc3339_parse(gen, strlen(gen), &gen_us, NULL, 0);
     buf_t text;
+    char words[96];
+    const char *ca_fp = signing_ca_fingerprint(ctx->srv->signing);
+    when_in_words(gen_us / 1000000, words, sizeof words);
     buf_init(&text, 1 << 16);
-    buf_printf(&text,
-               "Report %" PRIu64 " of tenant %s, period %s, template %s.\n"
-               "Workbook SHA-256:            %s\n"
-               "Signing certificate SHA-256: %s\n"
-               "Signed (generated) at:       %s\n\n"
-               "Verify with nothing but OpenSSL:\n\n"
-               "  openssl cms -verify -binary -inform DER -in %s.p7s -content %s.xlsx \\\n"
-               "      -CAfile ca.pem -out /dev/null\n\n"
-               "Once the signing certificate (signer.pem) has expired, add\n"
-               "  -attime %lld\n"
-               "(the signing time): the signature was valid when it was made.\n",
-               id, ctx->tenant.slug, json_string_value(json_object_get(meta, "period")),
-               json_string_value(json_object_get(meta, "template")),
-               json_string_value(json_object_get(meta, "sha256")), fp, gen, base, base,
-               (long long)(gen_us / 1000000));
+    buf_printf(
+        &text,
+        "Report %" PRIu64 " of tenant %s, period %s, template %s, version %" JSON_INTEGER_FORMAT
+        ".\n"
+        "Workbook SHA-256:            %s\n"
+        "Signing certificate SHA-256: %s\n"
+        "CA certificate SHA-256:      %s\n"
+        "Signed (generated) at:       %s\n\n"
+        "First, the CA.  ca.pem comes in this bundle, from the same party as the workbook:\n"
+        "compare its SHA-256 fingerprint above (openssl x509 -in ca.pem -noout -fingerprint\n"
+        "-sha256) with one you obtain independently, from GET /v1/certificates (member\n"
+        "\"ca\") or the outsourcer's published fingerprint, before trusting it.\n\n"
+        "Verify with nothing but OpenSSL:\n\n"
+        "  openssl cms -verify -binary -inform DER -in %s.p7s -content %s.xlsx \\\n"
+        "      -CAfile ca.pem -out /dev/null\n\n"
+        "Once the signing certificate (signer.pem) has expired, add\n"
+        "  -attime %lld     (that is %s)\n"
+        "(the signing time): the signature was valid when it was made.\n\n"
+        "What a valid check proves:\n"
+        "  - Integrity and signer: the workbook is byte for byte the one signed with the\n"
+        "    key of signer.pem, a certificate the CA issued.\n"
+        "  - The signing time is the signer's own claim (a signed attribute), not a\n"
+        "    timestamp from a third party.\n"
+        "  - The data digest on the Cover is SHA-256 over the values the sheets show;\n"
+        "    anyone holding the data can rebuild the workbook byte for byte and compare:\n"
+        "      slattest report --rebuild %" PRIu64 " FILE.xlsx\n"
+        "  - Whether this version is current: GET /v1/tenants/%s/reports/%" PRIu64 "\n"
+        "    says \"current\" and \"superseded_by\"; a later version still leaves this one\n"
+        "    valid, and its Changes sheet lists the values that moved.\n",
+        id, ctx->tenant.slug, json_string_value(json_object_get(meta, "period")),
+        json_string_value(json_object_get(meta, "template")),
+        json_integer_value(json_object_get(meta, "version")),
+        json_string_value(json_object_get(meta, "sha256")), fp, ca_fp ? ca_fp : "", gen, base, base,
+        (long long)(gen_us / 1000000), words, id, ctx->tenant.slug, id);
     verify = buf_detach(&text, NULL);
     char wb_name[200], sig_name[200];
     snprintf(wb_name, sizeof wb_name, "%s.xlsx", base);

@@ -16,6 +16,7 @@ struct signing {
     cms_signer *signer;
     cms_trust *trust;
     json_t *certificates;
+    json_t *ca; /* the CA certificate as published (cert_json) */
     char *ca_pem;
 };
 
@@ -96,6 +97,11 @@ int signing_load(const config_t *cfg, signing_t **out, char *err, size_t errlen)
     if (f)
         fclose(f);
     s->ca_pem = buf_detach(&ca, NULL);
+    STACK_OF(X509) *cas = NULL;
+    if ((rc = pki_certs_load(cfg->signing_ca, &cas, err, errlen)) != ST_OK)
+        goto fail;
+    s->ca = cert_json(sk_X509_value(cas, 0), "ca");
+    pki_certs_free(cas);
     s->certificates = json_array();
     json_array_append_new(s->certificates, cert_json(cms_signer_cert(s->signer), "current"));
     if ((rc = load_retired(cfg->signing_retired, s->certificates, err, errlen)) != ST_OK)
@@ -116,6 +122,7 @@ void signing_free(signing_t *s)
     cms_signer_free(s->signer);
     cms_trust_free(s->trust);
     json_decref(s->certificates);
+    json_decref(s->ca);
     free(s->ca_pem);
     free(s);
 }
@@ -123,6 +130,16 @@ void signing_free(signing_t *s)
 const char *signing_ca_pem(const signing_t *s)
 {
     return s->ca_pem;
+}
+
+const json_t *signing_ca(const signing_t *s)
+{
+    return s->ca;
+}
+
+const char *signing_ca_fingerprint(const signing_t *s)
+{
+    return json_string_value(json_object_get(s->ca, "fingerprint"));
 }
 
 const char *signing_cert_pem(const signing_t *s, const char *fingerprint)

@@ -35,6 +35,12 @@ const json_t *signing_certificates(const signing_t *s);
 
 /* The CA certificate file's PEM text, as loaded at start (borrowed). */
 const char *signing_ca_pem(const signing_t *s);
+/* The CA certificate (the file's first) as GET /v1/certificates publishes it:
+ * {"status": "ca", "fingerprint", "subject", "not_before", "not_after", "pem"}
+ * (borrowed), and its SHA-256 fingerprint (64 lowercase hex, borrowed): what
+ * an auditor compares with one obtained independently before trusting ca.pem. */
+const json_t *signing_ca(const signing_t *s);
+const char *signing_ca_fingerprint(const signing_t *s);
 /* The PEM of a published certificate by SHA-256 fingerprint, or NULL (borrowed). */
 const char *signing_cert_pem(const signing_t *s, const char *fingerprint);
 

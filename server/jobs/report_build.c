@@ -34,6 +34,7 @@ typedef struct report_facts {
     tenant_t tenant; /* the report's tenant (a portfolio's: the one requested under) */
     char digest[65];
     char fingerprint[65];
+    char ca_fingerprint[65];
 } report_facts_t;
 
 /*
@@ -59,7 +60,8 @@ static int portfolio_model(db_t *db, const rstore_job_t *job, const report_facts
                             .template_name = job->template_name,
                             .report_id = job->id,
                             .generated_at = job->generated_at,
-                            .cert_fingerprint = x->fingerprint};
+                            .cert_fingerprint = x->fingerprint,
+                            .ca_fingerprint = x->ca_fingerprint};
     rc = rportfolio_build(db, &req, model, err, errlen);
     free(covers);
     return rc;
@@ -97,6 +99,7 @@ static int write_templated(db_t *db, const config_t *cfg, const rstore_job_t *jo
                             .report_id = job->id,
                             .generated_at = job->generated_at,
                             .cert_fingerprint = x->fingerprint,
+                            .ca_fingerprint = x->ca_fingerprint,
                             .pseudonymise = strcmp(job->audience, "client") == 0,
                             .internal = strcmp(job->audience, "internal") == 0};
         rc = report_model_build(db, &req, &model, err, errlen);
@@ -154,6 +157,8 @@ int report_build(db_t *db, const config_t *cfg, const signing_t *signing, const 
     sscanf(job->period, "%4d-%2d", &y, &m);
     snprintf(x.fingerprint, sizeof x.fingerprint, "%s",
              cms_signer_fingerprint(signing_signer(signing)));
+    snprintf(x.ca_fingerprint, sizeof x.ca_fingerprint, "%s",
+             signing_ca_fingerprint(signing) ? signing_ca_fingerprint(signing) : "");
     snprintf(path, sizeof path, "%s/tmp", cfg->var);
     mkdir(path, 0700);
     snprintf(path, sizeof path, "%s/tmp/report-%" PRIu64 "-%d.xlsx", cfg->var, job->id,

@@ -36,8 +36,9 @@
 /* A text in each language, indexed by xl_lang_t. */
 typedef const char *const lang_text_t[XL_LANG_COUNT];
 
-static const lang_text_t T_FIRST = {"First version: no earlier version.",
-                                    "第一版：没有更早的版本。"};
+static const lang_text_t T_FIRST = {"First version: nothing changed (no earlier version).",
+                                    "第一版：没有变更（没有更早的版本）。"};
+static const lang_text_t T_FIRST_BATCHES = {"First version: nothing changed", "第一版：没有变更"};
 static const lang_text_t T_COMPARED = {
     "Compared with version %d (report %" PRIu64 ", generated at %s): %zu values changed. "
     "The batches received since are on the next sheet.",
@@ -519,6 +520,24 @@ static int list_batches(db_t *db, const rchanges_req_t *req, const xl_model_t *m
     return rc;
 }
 
+/* The one row of a first version's batch list: the note in the kind column. */
+static int first_batches_row(xl_table_t *t, const char *note)
+{
+    size_t r;
+    int rc = xl_table_add_row(t, &r);
+    if (rc == ST_OK)
+        rc = xl_table_set_text(t, r, "kind", note);
+    if (rc == ST_OK)
+        rc = xl_table_set_number(t, r, "batch", NAN);
+    if (rc == ST_OK)
+        rc = xl_table_set_number(t, r, "received_at", NAN);
+    for (unsigned c = 0; rc == ST_OK && c < 5; c++)
+        rc = xl_table_set_number(t, r, BATCH_COUNTS[c], NAN);
+    if (rc == ST_OK)
+        rc = xl_table_set_number(t, r, "in_period", NAN);
+    return rc;
+}
+
 int rchanges_fill(db_t *db, const rchanges_req_t *req, rchanges_mark_t *mark, const xl_tpl_t *t,
                   xl_model_t *m, buf_t *canon, char *err, size_t errlen)
 {
@@ -537,7 +556,9 @@ int rchanges_fill(db_t *db, const rchanges_req_t *req, rchanges_mark_t *mark, co
     if (!mark->stored && (rc = last_batch(db, req->tenant_id, &mark->listed_batch_id)) != ST_OK)
         goto fail;
     if (!req->supersedes) {
-        rc = note_row(changes, T_FIRST[lang]);
+        /* Both sheets say so rather than show an empty table. */
+        if ((rc = note_row(changes, T_FIRST[lang])) == ST_OK)
+            rc = first_batches_row(batches, T_FIRST_BATCHES[lang]);
         goto fail;
     }
     if ((rc = prev_load(db, req, &p, err, errlen)) != ST_OK ||

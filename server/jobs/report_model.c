@@ -65,10 +65,16 @@ int rmodel_queue_cells(const rmodel_ctx_t *x, xl_table_t *t, size_t row, const s
 {
     int64_t num, den;
     rmodel_sl_parts(x->info.params.sl_formula, r, &num, &den);
+    /* Offered = answered + abandoned + overflow; short abandons are not
+     * offered (empty when the contract turns them off). */
+    double short_ab = x->info.params.short_abandon_s > 0 ? (double)r->short_abandoned : NAN;
     const rmodel_cell_t cells[] = {
         RM_NUM("offered", r->offered),
         RM_NUM("answered", r->answered),
         RM_NUM("abandoned", r->abandoned),
+        RM_NUM("overflow", r->overflow),
+        RM_NUM("short_abandoned", short_ab),
+        RM_NUM("transferred", r->transferred),
         RM_NUM("sl_num", num),
         RM_NUM("sl_den", den),
         RM_NUM("service_level", r->service_level),
@@ -180,8 +186,10 @@ int report_model_build(db_t *db, const rmodel_req_t *req, xl_model_t **out, char
         snprintf(err, errlen, "bad generated_at");
         goto fail;
     }
-    if ((rc = rmodel_cover(x.m, req, x.info.timezone)) == ST_OK &&
-        (rc = rmodel_table_scorecard(&x, err, errlen)) == ST_OK &&
+    /* The money columns' currency ("{currency}" in their number formats). */
+    if ((rc = rmodel_cover(x.m, req, x.info.timezone)) == ST_OK && x.contract)
+        rc = xl_model_cover_text(x.m, XL_FACT_CURRENCY, contract_currency(x.contract));
+    if (rc == ST_OK && (rc = rmodel_table_scorecard(&x, err, errlen)) == ST_OK &&
         (rc = rmodel_table_daily(&x)) == ST_OK && (rc = rmodel_table_intervals(&x)) == ST_OK &&
         (rc = rmodel_table_queues(&x)) == ST_OK && (rc = rmodel_table_quality(&x)) == ST_OK &&
         (rc = rmodel_table_qa_csat(&x)) == ST_OK && (rc = rmodel_table_data_quality(&x)) == ST_OK)

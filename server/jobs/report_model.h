@@ -3,7 +3,10 @@
  * month, filled from the database and the engines (sla, credits,
  * qa_metrics) for the tables the workbook templates read:
  *
- *   cover           the Cover facts (the writer adds the data digest)
+ *   cover           the Cover facts (the writer adds the data digest), with
+ *                   the summary's: verdict, credits, earn-back, QA score
+ *   cover_items     the Cover's contract items: target, actual, result,
+ *                   credit and the values of the three months before
  *   scorecard       one row per contract item: target, actual, met, credit,
  *                   credit after the cap (no rows without a contract)
  *   daily           sla by local day (sl_num / sl_den by the contract's
@@ -14,7 +17,9 @@
  *   quality_agents  qa_metrics per agent (pseudonymised on request)
  *   qa_csat         the QA-CSAT agreement facts
  *   data_quality    rows received / rejected / duplicates / late arrivals of
- *                   the month's ingest batches, and the FCR provisional flag
+ *                   the month's ingest batches (late: received after the
+ *                   period's first report was requested), when the period
+ *                   closed, and the FCR provisional flag
  *   methodology     the METRICS.md definitions in force, with the contract's
  *                   parameters
  *
@@ -66,6 +71,7 @@ typedef struct rmodel_req {
     uint64_t report_id;           /* shown on the Cover */
     int64_t generated_at;         /* Unix seconds UTC (> 0) */
     const char *cert_fingerprint; /* SHA-256 hex of the signing certificate */
+    const char *ca_fingerprint;   /* SHA-256 hex of the CA certificate, or NULL */
     bool pseudonymise;            /* agents as "Agent 001".. (client workbooks) */
     bool internal;                /* also the internal tables (see above) */
 } rmodel_req_t;
@@ -82,8 +88,9 @@ int report_model_build(db_t *db, const rmodel_req_t *req, xl_model_t **out, char
 /*
  * Sets the Cover facts of req (row 0 of table "cover"): req->tenant's name
  * as XL_FACT_TENANT (the subject the page header shows), the period,
- * time_zone, generated_at, template, report id, certificate fingerprint
- * and how to verify; the writer adds the data digest.  Texts are copied.
+ * time_zone, generated_at, template, report id, certificate fingerprint,
+ * the CA's fingerprint and the advice to compare it with one obtained
+ * independently, and how to verify; the writer adds the data digest.  Texts are copied.
  * No I/O; the caller's thread.
  */
 int rmodel_cover(xl_model_t *m, const rmodel_req_t *req, const char *time_zone);

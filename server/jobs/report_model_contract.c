@@ -28,6 +28,14 @@ int rmodel_cover(xl_model_t *m, const rmodel_req_t *q, const char *time_zone)
     /* Short enough for one printed line; the auditor bundle's VERIFY.txt says more. */
     const char *verify = "openssl cms -verify -binary -inform DER -in R.p7s -content R.xlsx "
                          "-CAfile ca.pem -out /dev/null";
+    bool zh = xl_model_lang(m) == XL_LANG_ZH;
+    const char *ca_check =
+        zh ? "信任 ca.pem 之前，请将上面的 CA 指纹与独立获得的指纹比对（GET /v1/certificates 的 "
+             "\"ca\"，或外包方公布的指纹）：签名只能证明工作簿来自该 CA 签发的证书。"
+           : "Before trusting ca.pem, compare the CA fingerprint above with one you obtain "
+             "yourself (GET /v1/certificates, member \"ca\", or the outsourcer's published "
+             "fingerprint): a valid signature only proves the workbook comes from a certificate "
+             "that CA issued.";
     const char *facts[][2] = {
         {XL_FACT_TENANT, q->tenant->name},
         {XL_FACT_PERIOD, period},
@@ -36,6 +44,8 @@ int rmodel_cover(xl_model_t *m, const rmodel_req_t *q, const char *time_zone)
         {XL_FACT_TEMPLATE, q->template_name},
         {XL_FACT_REPORT_ID, id},
         {XL_FACT_CERT_FP, q->cert_fingerprint ? q->cert_fingerprint : ""},
+        {XL_FACT_CA_FP, q->ca_fingerprint ? q->ca_fingerprint : ""},
+        {XL_FACT_CA_CHECK, ca_check},
         {XL_FACT_VERIFY, verify},
     };
     int rc = ST_OK;
@@ -44,8 +54,7 @@ int rmodel_cover(xl_model_t *m, const rmodel_req_t *q, const char *time_zone)
     return rc;
 }
 
-/* The unit code of a metric (the template's "formats" pick the number format). */
-static const char *metric_unit(contract_metric_t m)
+const char *rmodel_metric_unit(contract_metric_t m)
 {
     switch (contract_metric_kind(m)) {
     case CM_KIND_RATE:
@@ -89,6 +98,35 @@ static void credit_note(const credits_row_t *c, xl_lang_t lang, char *out, size_
                  c->from_year, c->from_month);
 }
 
+/* Whether a contract metric is judged on the month's QA sample. */
+static bool metric_sampled(contract_metric_t m)
+{
+    return m == CM_QA_SCORE || m == CM_QA_PASS_RATE || m == CM_FATAL_RATE;
+}
+
+/*
+ * The caution on a QA item judged on a sample too small for the contract's
+ * precision (METRICS.md "Sampling precision"), appended to out ("" when the
+ * sample is precise enough, or there is none).
+ */
+static void sample_note(const rmodel_ctx_t *x, contract_metric_t m, char *out, size_t len)
+{
+    const qa_metrics_row_t *q = &x->qa->qa.tenant;
+    size_t used = strlen(out);
+    if (!metric_sampled(m) || q->evaluations == 0 || !q->precision.flagged || used + 1 >= len)
+        return;
+    double prec = x->contract ? contract_qa_precision_pts(x->contract) : 5.0;
+    bool zh = xl_model_lang(x->m) == XL_LANG_ZH;
+    char needed[48] = "";
+    if (q->precision.needed_n > 0)
+        snprintf(needed, sizeof needed, zh ? "，需 %zu 份" : "; %zu needed", q->precision.needed_n);
+    snprintf(out + used, len - used,
+             zh ? "%s样本不足：仅 %zu 份质检，达不到 ±%.4g 分的精度%s"
+                : "%ssample too small: judged on %zu evaluations, short of the contract's "
+                  "+/-%.4g points%s",
+             used ? "; " : "", q->evaluations, prec, needed);
+}
+
 /* One Scorecard row from a credits row of the report's month. */
 static int scorecard_row(rmodel_ctx_t *x, xl_table_t *t, const credits_row_t *c)
 {
@@ -100,12 +138,14 @@ static int scorecard_row(rmodel_ctx_t *x, xl_table_t *t, const credits_row_t *c)
         applied = -applied;
     else if (c->kind == CREDITS_ROW_CONFIRMED)
         applied = 0; /* already credited in its own month */
-    char note[160];
+    char note[320];
     credit_note(c, xl_model_lang(x->m), note, sizeof note);
+    if (item)
+        sample_note(x, c->metric, note, sizeof note);
     const rmodel_cell_t cells[] = {
         RM_TEXT("item", contract_metric_name(c->metric)),
         RM_TEXT("comparator", item ? contract_cmp_name(c->comparator) : ""),
-        RM_TEXT("unit", metric_unit(c->metric)),
+        RM_TEXT("unit", rmodel_metric_unit(c->metric)),
         RM_NUM("target", item ? c->target : NAN),
         RM_NUM("value", item ? c->value : NAN),
         RM_TEXT("status", credit_status_code(c)),
@@ -119,59 +159,82 @@ static int scorecard_row(rmodel_ctx_t *x, xl_table_t *t, const credits_row_t *c)
 }
 
 /*
- * The months a Scorecard's credits are computed over: the report's month
- * and, with earn-back over N months, the N before it (whose credits this
- * month may settle, METRICS.md "Earn-back"), each with the contract in force
- * then and its own metrics (report_model_month()).  in[n-1] is the month.
+ * The n months before the report's: prev[j] is the month j + 1 months
+ * before, each with the contract in force then and its own metrics
+ * (report_model_month()).  The earn-back months (METRICS.md "Earn-back")
+ * and the Cover's trend read them.
  */
-static int scorecard_months(rmodel_ctx_t *x, compliance_input_t *in, rmodel_month_t *prev, size_t n,
-                            char *err, size_t errlen)
+static int months_before(rmodel_ctx_t *x, rmodel_month_t *prev, size_t n, char *err, size_t errlen)
 {
     int y = x->req->year, m = x->req->month;
-    for (size_t k = n; k-- > 0;) {
+    for (size_t j = 0; j < n; j++) {
+        if (--m == 0) {
+            m = 12;
+            y--;
+        }
+        int rc = report_model_month(x->db, x->req->tenant, y, m, x->req->generated_at, &prev[j],
+                                    err, errlen);
+        if (rc != ST_OK)
+            return rc;
+    }
+    return ST_OK;
+}
+
+/*
+ * The months a Scorecard's credits are computed over: the report's month
+ * and, with earn-back over N months, the N before it (prev[N-1] .. prev[0]),
+ * whose credits this month may settle.  in[N] is the month.
+ */
+static void scorecard_months(const rmodel_ctx_t *x, compliance_input_t *in, size_t n_eb,
+                             const rmodel_month_t *prev)
+{
+    int y = x->req->year, m = x->req->month;
+    for (size_t k = n_eb + 1; k-- > 0;) {
         in[k] = (compliance_input_t){y, m, NULL, NULL, NULL};
-        if (k == n - 1) {
+        if (k == n_eb) {
             in[k].contract = x->contract;
             in[k].total = x->month;
             in[k].qa = &x->qa->qa.tenant;
         } else {
-            int rc = report_model_month(x->db, x->req->tenant, y, m, x->req->generated_at, &prev[k],
-                                        err, errlen);
-            if (rc != ST_OK)
-                return rc;
+            const rmodel_month_t *p = &prev[n_eb - 1 - k];
             in[k].contract = contract_version_for_month(
                 (const contract_t *const *)x->versions.items, x->versions.n, y, m);
-            in[k].total = &prev[k].total;
-            in[k].qa = &prev[k].qa;
+            in[k].total = &p->total;
+            in[k].qa = &p->qa;
         }
         if (--m == 0) {
             m = 12;
             y--;
         }
     }
-    return ST_OK;
 }
 
 /* Scorecard: one row per contract item of the month, then the earn-back
- * outcomes this month settles (credits.h over the months they span). */
+ * outcomes this month settles (credits.h over the months they span); and
+ * the Cover's summary of the same (rmodel_cover_summary()). */
 int rmodel_table_scorecard(rmodel_ctx_t *x, char *err, size_t errlen)
 {
     xl_table_t *t = xl_model_table(x->m, "scorecard");
     if (!t)
         return ST_ERR_INTERNAL;
     if (!x->contract)
-        return ST_OK; /* no contract, no items: an empty scorecard */
-    size_t n = (size_t)contract_earn_back_months(x->contract) + 1;
-    compliance_input_t *in = xcalloc(n, sizeof *in);
-    rmodel_month_t *prev = xcalloc(n, sizeof *prev);
+        return rmodel_cover_summary(x, NULL, NULL, 0); /* no items: an empty scorecard */
+    size_t n_eb = (size_t)contract_earn_back_months(x->contract);
+    size_t n_prev = n_eb > RMODEL_TREND_MONTHS ? n_eb : RMODEL_TREND_MONTHS;
+    compliance_input_t *in = xcalloc(n_eb + 1, sizeof *in);
+    rmodel_month_t *prev = xcalloc(n_prev, sizeof *prev);
     credits_result_t cr;
     memset(&cr, 0, sizeof cr);
-    int rc = scorecard_months(x, in, prev, n, err, errlen);
-    if (rc == ST_OK)
-        rc = compliance_months(in, n, &cr, err, errlen);
+    int rc = months_before(x, prev, n_prev, err, errlen);
+    if (rc == ST_OK) {
+        scorecard_months(x, in, n_eb, prev);
+        rc = compliance_months(in, n_eb + 1, &cr, err, errlen);
+    }
     for (size_t i = 0; rc == ST_OK && i < cr.n_rows; i++)
         if (cr.rows[i].year == x->req->year && cr.rows[i].month == x->req->month)
             rc = scorecard_row(x, t, &cr.rows[i]);
+    if (rc == ST_OK)
+        rc = rmodel_cover_summary(x, &cr, prev, n_prev);
     credits_result_free(&cr);
     free(prev);
     free(in);
@@ -284,6 +347,16 @@ int rmodel_table_methodology(rmodel_ctx_t *x)
          "an item with no value is not measurable and credits nothing.",
          credit},
         {"Undefined values", "A ratio with a zero denominator is shown empty, never as 0.", ""},
+        {"What the signature proves",
+         "A valid signature (openssl cms -verify, or POST /v1/verify) proves integrity and "
+         "signer: this workbook is byte for byte the one signed with the key of the signing "
+         "certificate, which chains to the CA (compare the CA's fingerprint on the Cover with "
+         "one obtained independently).  The signing time is the signer's own claim, not a "
+         "third party's timestamp.  The data digest on the Cover covers the values the sheets "
+         "show: anyone holding the data can rebuild the workbook (slattest report --rebuild) "
+         "and compare.  Whether this version is current: GET /v1/tenants/{t}/reports/{id} says "
+         "current and superseded_by; a later version's Changes sheet lists what moved.",
+         ""},
     };
     int rc = ST_OK;
     for (size_t i = 0; rc == ST_OK && i < sizeof rows / sizeof rows[0]; i++) {

@@ -5,7 +5,8 @@
  * The model is built by report_model.c (gathering the month's metrics once
  * into rmodel_ctx_t) and filled by one file per sheet family:
  *
- *   report_model_contract.c  Cover, Scorecard (with earn-back), Methodology
+ *   report_model_contract.c  Cover facts, Scorecard (with earn-back), Methodology
+ *   report_model_cover.c     the Cover's summary (verdict, items, trend, QA)
  *   report_model_traffic.c   Daily, Intervals, Queues, Data quality, Staffing
  *   report_model_quality.c   Quality, QA-CSAT, Agents, Inspectors,
  *                            Calibration, Appeals
@@ -21,6 +22,7 @@
 #include <stdint.h>
 
 #include "contract.h"
+#include "credits.h"
 #include "contract_store.h"
 #include "metrics_run.h"
 #include "qa_run.h"
@@ -70,15 +72,33 @@ int rmodel_cells(xl_table_t *t, size_t row, const rmodel_cell_t *cells, size_t n
 /* Adds a row to t (NULL t: ST_ERR_INVALID) and sets its cells. */
 int rmodel_row(xl_table_t *t, const rmodel_cell_t *cells, size_t n);
 
+/* The unit code of a contract metric ("rate", "seconds", "score", "mean"):
+ * the templates' "formats" pick a number format by it. */
+const char *rmodel_metric_unit(contract_metric_t m);
 /* The service level's numerator and denominator by formula f (METRICS.md). */
 void rmodel_sl_parts(sla_formula_t f, const sla_row_t *r, int64_t *num, int64_t *den);
-/* Sets the cells shared by daily, queue and agent rows: the counts, the SL
+/* Sets the cells shared by daily, queue and agent rows: the counts (offered,
+ * answered, abandoned, overflow, short abandons, transferred), the SL
  * ratio's parts by the contract's formula, service level, ASA and AHT. */
 int rmodel_queue_cells(const rmodel_ctx_t *x, xl_table_t *t, size_t row, const sla_row_t *r);
 /* Sets the FCR and CSAT cells (counts and ratios) of a daily or agent row. */
 int rmodel_fcr_csat_cells(xl_table_t *t, size_t row, const sla_row_t *r);
 /* Excel's serial date-time of a UTC instant (microseconds) in zone tz. */
 double rmodel_serial_in(const tz_t *tz, int64_t utc_us);
+
+/* Months of the Cover's trend: each contract item's value in the months before. */
+#define RMODEL_TREND_MONTHS 3
+
+/*
+ * The Cover's summary (report_model_cover.c): the contract items of the
+ * month with target, actual, result, credit and their values in the
+ * RMODEL_TREND_MONTHS months before (table "cover_items"), and the facts
+ * of the verdict, the credits with the cap and earn-back, and the QA score
+ * with its interval.  cr: the Scorecard's credits (NULL without a
+ * contract); prev[j]: the month j + 1 months before (n >= the trend's).
+ */
+int rmodel_cover_summary(rmodel_ctx_t *x, const credits_result_t *cr, const rmodel_month_t *prev,
+                         size_t n);
 
 /* The sheet families: each fills its tables of x->m (report_model.h). */
 int rmodel_table_scorecard(rmodel_ctx_t *x, char *err, size_t errlen);

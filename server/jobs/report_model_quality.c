@@ -43,17 +43,47 @@ int rmodel_table_quality(rmodel_ctx_t *x)
     return rc;
 }
 
+/* How to read the two coefficients, with a warning on each that rests on
+ * too few pairs, in the workbook's language. */
+static void qa_csat_reading(const rmodel_ctx_t *x, char *out, size_t len)
+{
+    const qa_metrics_result_t *q = &x->qa->qa;
+    bool zh = xl_model_lang(x->m) == XL_LANG_ZH;
+    size_t o = (size_t)snprintf(
+        out, len, "%s",
+        zh ? "皮尔逊系数逐通话比较（同一通话的质检得分与满意度），斯皮尔曼系数逐坐席比较排名，"
+             "二者回答的问题不同，数值可以不同，甚至方向相反。"
+           : "Pearson compares contacts (a contact's QA score with its own survey), Spearman "
+             "compares agents (their ranks by QA score and by CSAT): they answer different "
+             "questions and can differ, even in sign.");
+    if (q->pearson.too_few && o < len)
+        o +=
+            (size_t)snprintf(out + o, len - o,
+                             zh ? "皮尔逊系数仅基于 %zu 通通话（少于 10），仅供参考。"
+                                : " Pearson rests on %zu contacts, fewer than 10: indicative only.",
+                             q->pearson.n);
+    if (q->spearman.too_few && o < len)
+        snprintf(out + o, len - o,
+                 zh ? "斯皮尔曼系数仅基于 %zu 名坐席（少于 10），仅供参考。"
+                    : " Spearman rests on %zu agents, fewer than 10: indicative only.",
+                 q->spearman.n);
+}
+
 /* QA-CSAT: the agreement facts (row 0). */
 int rmodel_table_qa_csat(rmodel_ctx_t *x)
 {
     const qa_metrics_result_t *q = &x->qa->qa;
+    char reading[640];
+    qa_csat_reading(x, reading, sizeof reading);
     const rmodel_cell_t cells[] = {
         RM_NUM("pearson_r", q->pearson.r),
         RM_NUM("pearson_n", q->pearson.n),
-        /* METRICS.md: an r from fewer than 10 pairs is marked */
+        /* METRICS.md: an r from fewer than 10 pairs is marked, Spearman's too */
         RM_NUM("too_few_pairs", q->pearson.too_few ? 1 : 0),
         RM_NUM("spearman_rho", q->spearman.r),
         RM_NUM("spearman_n", q->spearman.n),
+        RM_NUM("spearman_too_few", q->spearman.too_few ? 1 : 0),
+        RM_TEXT("reading", reading),
     };
     return rmodel_row(xl_model_table(x->m, "qa_csat"), RM_CELLS(cells));
 }
@@ -75,13 +105,15 @@ static const qa_metrics_row_t *qa_agent_find(const rmodel_ctx_t *x, const char *
     return NULL;
 }
 
-/* The QA cells of an agent row; NAN / 0 without a QA row. */
-static int set_agent_qa(xl_table_t *t, size_t row, const qa_metrics_row_t *a)
+/* The QA cells of an agent row; NAN / 0 without a QA row (NAN throughout
+ * for the unassigned contacts, which no agent could be evaluated on). */
+static int set_agent_qa(xl_table_t *t, size_t row, const qa_metrics_row_t *a, bool unassigned)
 {
     bool has = a != NULL && a->evaluations > 0;
+    double zero = unassigned ? NAN : 0;
     const rmodel_cell_t cells[] = {
-        RM_NUM("evaluations", a ? (int64_t)a->evaluations : 0),
-        RM_NUM("evaluated_contacts", a ? (int64_t)a->evaluated_contacts : 0),
+        RM_NUM("evaluations", a ? (double)a->evaluations : zero),
+        RM_NUM("evaluated_contacts", a ? (double)a->evaluated_contacts : zero),
         RM_NUM("qa_score", a ? a->qa_score : NAN),
         RM_NUM("qa_sd", a ? a->sd : NAN),
         RM_NUM("qa_ci_low", a ? a->ci_low : NAN),
@@ -110,10 +142,13 @@ static int set_agent_queue(rmodel_ctx_t *x, xl_table_t *t, size_t row, const sla
         r = &none;
     }
     const rmodel_cell_t cells[] = {
-        RM_NUM("overflow", r->overflow),           RM_NUM("answered_within", r->answered_within),
-        RM_NUM("abandon_rate", r->abandon_rate),   RM_NUM("avg_abandon_s", r->avg_abandon_s),
-        RM_NUM("transfer_rate", r->transfer_rate), RM_NUM("wait_p90_s", r->wait_p90_s),
-        RM_NUM("max_wait_s", r->max_wait_s),       RM_NUM("csat_mean", r->csat_mean),
+        RM_NUM("answered_within", r->answered_within),
+        RM_NUM("abandon_rate", r->abandon_rate),
+        RM_NUM("avg_abandon_s", r->avg_abandon_s),
+        RM_NUM("transfer_rate", r->transfer_rate),
+        RM_NUM("wait_p90_s", r->wait_p90_s),
+        RM_NUM("max_wait_s", r->max_wait_s),
+        RM_NUM("csat_mean", r->csat_mean),
     };
     int rc = rmodel_queue_cells(x, t, row, r);
     if (rc == ST_OK)
@@ -134,24 +169,53 @@ static int agent_row(rmodel_ctx_t *x, xl_table_t *t, const char *agent, const sl
     if (rc == ST_OK)
         rc = set_agent_queue(x, t, row, r);
     if (rc == ST_OK)
-        rc = set_agent_qa(t, row, a);
+        rc = set_agent_qa(t, row, a, false);
     return rc;
 }
 
-/* Agents: sla by agent joined with the QA rows.  Contacts no agent handled
- * (abandons, overflows) are a row of their own, so the counts add up to the
- * month; agents with evaluations but no contact in the month come last. */
+/*
+ * The row of the contacts no agent handled (abandoned or overflowed before
+ * an answer): labelled as such, with its counts (so the column totals are
+ * the month's), the service level's hidden parts (so the total's ratio is
+ * the month's) and nothing an agent would be judged on: no service level,
+ * ASA, AHT or QA of its own, not "an agent at 0 %".
+ */
+static int unassigned_row(rmodel_ctx_t *x, xl_table_t *t, const sla_row_t *r)
+{
+    static const char *const label[2][XL_LANG_COUNT] = {
+        {"unassigned (abandoned in queue)", "未分配（排队中放弃）"},
+        {"unassigned (abandoned or overflowed in queue)", "未分配（排队中放弃或溢出）"}};
+    xl_lang_t l = xl_model_lang(x->m);
+    int rc = agent_row(x, t, label[r->overflow > 0][l], r, NULL);
+    size_t row = xl_table_row_count(t) - 1;
+    const rmodel_cell_t blank[] = {
+        RM_NUM("service_level", NAN), RM_NUM("asa_s", NAN),         RM_NUM("aht_s", NAN),
+        RM_NUM("abandon_rate", NAN),  RM_NUM("transfer_rate", NAN), RM_NUM("fcr", NAN),
+        RM_NUM("csat", NAN),          RM_NUM("csat_mean", NAN),
+    };
+    if (rc == ST_OK)
+        rc = rmodel_cells(t, row, RM_CELLS(blank));
+    return rc == ST_OK ? set_agent_qa(t, row, NULL, true) : rc;
+}
+
+/* Agents: sla by agent joined with the QA rows; agents with evaluations but
+ * no contact in the month next; last, the contacts no agent handled
+ * (abandons, overflows) as one labelled row, so the counts add up to the
+ * month. */
 int rmodel_table_agents(rmodel_ctx_t *x)
 {
     xl_table_t *t = xl_model_table(x->m, "agents");
     if (!t)
         return ST_ERR_INTERNAL;
     const sla_result_t *ag = x->res[G_AGENT];
+    const sla_row_t *none = NULL;
     int rc = ST_OK;
     for (size_t i = 0; rc == ST_OK && i < sla_result_count(ag); i++) {
         const sla_row_t *r = sla_result_row(ag, i);
-        rc = agent_row(x, t, r->key[0] ? r->key : "(no agent)", r,
-                       r->key[0] ? qa_agent_find(x, r->key) : NULL);
+        if (!r->key[0])
+            none = r;
+        else
+            rc = agent_row(x, t, r->key, r, qa_agent_find(x, r->key));
     }
     for (size_t i = 0; rc == ST_OK && i < x->qa->qa.n_agents; i++) {
         const qa_metrics_row_t *a = &x->qa->qa.agents[i];
@@ -161,19 +225,43 @@ int rmodel_table_agents(rmodel_ctx_t *x)
         if (!seen)
             rc = agent_row(x, t, a->agent_id, NULL, a);
     }
+    if (rc == ST_OK && none)
+        rc = unassigned_row(x, t, none);
+    /* The 90th percentile of every contact's wait: not a formula over the rows. */
+    if (rc == ST_OK)
+        rc = xl_table_set_given_total(t, "wait_p90_s", sla_result_total(ag)->wait_p90_s);
     return rc;
 }
 
-/* Inspectors: every inspector metric and the composite. */
+/* Whether an inspector is the reference of one of the month's calibration sessions. */
+static bool is_reference(const rmodel_ctx_t *x, const char *inspector_id)
+{
+    for (size_t s = 0; s < x->qa->n_sessions; s++) {
+        const inspector_session_t *se = &x->qa->sessions[s];
+        for (size_t i = 0; i < se->n; i++)
+            if (se->participants[i].is_reference &&
+                strcmp(se->participants[i].inspector_id, inspector_id) == 0)
+                return true;
+    }
+    return false;
+}
+
+/* Inspectors: every inspector metric and the composite.  Someone who is
+ * only a calibration reference (not on the month's list, no evaluation) is
+ * shown as that, with no metric, not as an inspector who did nothing. */
 int rmodel_table_inspectors(rmodel_ctx_t *x)
 {
+    static const char *const ref_only[XL_LANG_COUNT] = {
+        "calibration reference only (not on the month's list)", "仅为校准基准（不在本月名单中）"};
     xl_table_t *t = xl_model_table(x->m, "inspectors");
     if (!t)
         return ST_ERR_INTERNAL;
     int rc = ST_OK;
     for (size_t i = 0; rc == ST_OK && i < x->qa->insp.n; i++) {
         const inspector_row_t *r = &x->qa->insp.rows[i];
-        const char *name = qa_run_inspector_name(x->qa, r->inspector_id);
+        bool reference = !r->listed && r->evaluations == 0 && is_reference(x, r->inspector_id);
+        const char *name = reference ? ref_only[xl_model_lang(x->m)]
+                                     : qa_run_inspector_name(x->qa, r->inspector_id);
         inspector_value_t values[INSPECTOR_VALUES];
         size_t n_values = inspector_row_values(r, values);
         const rmodel_cell_t cells[] = {RM_TEXT("inspector", r->inspector_id),
@@ -182,8 +270,10 @@ int rmodel_table_inspectors(rmodel_ctx_t *x)
         if ((rc = xl_table_add_row(t, &row)) != ST_OK)
             break;
         rc = rmodel_cells(t, row, RM_CELLS(cells));
-        for (size_t k = 0; rc == ST_OK && k < n_values; k++)
-            rc = xl_table_set_number(t, row, values[k].name, values[k].value);
+        for (size_t k = 0; rc == ST_OK && k < n_values; k++) {
+            bool keep = !reference || strcmp(values[k].name, "listed") == 0;
+            rc = xl_table_set_number(t, row, values[k].name, keep ? values[k].value : NAN);
+        }
     }
     return rc;
 }

@@ -7,14 +7,19 @@
  *   - "The month's batches" are the committed contact batches that last
  *     wrote a contact offered in the month (contacts.batch_id): their rows
  *     received, rejected, and unchanged rows (a row sent again as it was)
- *     as duplicates.  Late arrivals are the month's contacts whose batch
- *     was received at or after the month's end.
+ *     as duplicates.  The period closes when its first report is
+ *     requested (the earliest done report of the tenant and period before
+ *     this one, by its created_at); late arrivals are the month's contacts
+ *     whose batch was received after that.  A period's first report has
+ *     none: data loaded after the month's end for its first report is the
+ *     month's data, not late.
  *   - The interval heat map sums the numerator and denominator of the
  *     service level over every interval with the same local start label
  *     on the same weekday, so each cell is an exact ratio, not a mean of
  *     ratios.  Its compliance counts are NAN without a service_level target
  *     (interval compliance is undefined then).
  */
+#include <inttypes.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -48,6 +53,9 @@ static int sla_rows(rmodel_ctx_t *x, const char *table, const sla_result_t *res,
         if (rc == ST_OK)
             rc = more_cells(x, t, row, r);
     }
+    /* The 90th percentile of all the rows' waits: not a formula over the rows. */
+    if (rc == ST_OK)
+        rc = xl_table_set_given_total(t, "wait_p90_s", sla_result_total(res)->wait_p90_s);
     return rc;
 }
 
@@ -93,6 +101,8 @@ typedef struct label_sums {
     char label[6];
     int64_t num[7], den[7];
     int64_t intervals, met;
+    bool business;   /* a business interval on some weekday */
+    int64_t offered; /* contacts offered in it over the month */
 } label_sums_t;
 
 /* Adds the interval rows of the month into labels (sorted by label after). */
@@ -119,6 +129,8 @@ static size_t intervals_collect(const rmodel_ctx_t *x, label_sums_t *labels)
         labels[k].den[wday] += den;
         labels[k].intervals += r->compliance_intervals;
         labels[k].met += r->compliance_met;
+        labels[k].business |= r->business;
+        labels[k].offered += r->offered;
     }
     return n;
 }
@@ -129,7 +141,9 @@ static int label_cmp(const void *a, const void *b)
     return strcmp(((const label_sums_t *)a)->label, ((const label_sums_t *)b)->label);
 }
 
-/* Intervals: service level by interval label x weekday, and compliance. */
+/* Intervals: service level by interval label x weekday, and compliance,
+ * for the business intervals and any other interval that had contacts (not
+ * the empty night). */
 int rmodel_table_intervals(rmodel_ctx_t *x)
 {
     static const char *const wkeys[7] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
@@ -143,6 +157,8 @@ int rmodel_table_intervals(rmodel_ctx_t *x)
     int rc = ST_OK;
     for (size_t i = 0; rc == ST_OK && i < n; i++) {
         const label_sums_t *l = &labels[i];
+        if (!l->business && l->offered == 0)
+            continue;
         double met = has_target ? (double)l->met : NAN;
         double all = has_target ? (double)l->intervals : NAN;
         rmodel_cell_t cells[11] = {
@@ -169,19 +185,37 @@ int rmodel_table_data_quality(rmodel_ctx_t *x)
     /* One pass over the month's contacts: how many each batch last wrote,
      * then those batches' receipts.  The session's time zone is UTC (db.c),
      * so UNIX_TIMESTAMP reads received_at right. */
-    db_val_t v[] = {db_i64(x->month->end_utc), db_u64(tid), db_i64(start_us), db_i64(end_us),
-                    db_u64(tid)};
+    char period[8], closed[160] = "";
+    snprintf(period, sizeof period, "%04d-%02d", x->req->year, x->req->month);
+    db_val_t pv[] = {db_u64(tid), db_str(period), db_u64(x->req->report_id)};
     db_res_t *res = NULL;
-    int64_t received = 0, rejected = 0, duplicates = 0, late = 0;
+    /* The period's first report before this one: when the period closed. */
     int rc = db_exec(x->db,
-                     "SELECT COALESCE(SUM(b.rows_total), 0), COALESCE(SUM(b.rejected), 0), "
-                     "COALESCE(SUM(b.unchanged), 0), "
-                     "COALESCE(SUM(IF(UNIX_TIMESTAMP(b.received_at) >= ?, m.n, 0)), 0) "
-                     "FROM (SELECT batch_id, COUNT(*) AS n FROM contacts WHERE tenant_id = ? "
-                     "AND offered_us >= ? AND offered_us < ? GROUP BY batch_id) m "
-                     "JOIN ingest_batches b ON b.tenant_id = ? AND b.id = m.batch_id "
-                     "AND b.status = 'committed'",
-                     v, 5, &res);
+                     "SELECT id, DATE_FORMAT(created_at, '%Y-%m-%dT%H:%i:%sZ') FROM reports "
+                     "WHERE tenant_id = ? AND period = ? AND id < ? AND status = 'done' "
+                     "ORDER BY id LIMIT 1",
+                     pv, 3, &res);
+    uint64_t first_id = 0;
+    if (rc == ST_OK && db_res_next(res)) {
+        first_id = (uint64_t)db_res_i64(res, 0);
+        snprintf(closed, sizeof closed, "%s", db_res_str(res, 1, NULL));
+    }
+    db_res_free(res);
+    res = NULL;
+    if (rc != ST_OK)
+        return rc;
+    db_val_t v[] = {db_u64(tid),      db_u64(first_id), db_u64(tid),
+                    db_i64(start_us), db_i64(end_us),   db_u64(tid)};
+    int64_t received = 0, rejected = 0, duplicates = 0, late = 0;
+    rc = db_exec(x->db,
+                 "SELECT COALESCE(SUM(b.rows_total), 0), COALESCE(SUM(b.rejected), 0), "
+                 "COALESCE(SUM(b.unchanged), 0), COALESCE(SUM(IF(b.received_at > "
+                 "(SELECT created_at FROM reports WHERE tenant_id = ? AND id = ?), m.n, 0)), 0) "
+                 "FROM (SELECT batch_id, COUNT(*) AS n FROM contacts WHERE tenant_id = ? "
+                 "AND offered_us >= ? AND offered_us < ? GROUP BY batch_id) m "
+                 "JOIN ingest_batches b ON b.tenant_id = ? AND b.id = m.batch_id "
+                 "AND b.status = 'committed'",
+                 v, 6, &res);
     if (rc == ST_OK && db_res_next(res)) {
         received = db_res_i64(res, 0);
         rejected = db_res_i64(res, 1);
@@ -191,11 +225,22 @@ int rmodel_table_data_quality(rmodel_ctx_t *x)
     db_res_free(res);
     if (rc != ST_OK)
         return rc;
+    char closed_text[240];
+    bool zh = xl_model_lang(x->m) == XL_LANG_ZH;
+    if (first_id)
+        snprintf(closed_text, sizeof closed_text,
+                 zh ? "%s（本期首份报告 %" PRIu64 "）"
+                    : "%s (report %" PRIu64 ", the period's first)",
+                 closed, first_id);
+    else
+        snprintf(closed_text, sizeof closed_text, "%s",
+                 zh ? "尚未关闭：这是本期首份报告" : "not yet: this is the period's first report");
     const rmodel_cell_t cells[] = {
         RM_NUM("rows_received", received),
         RM_NUM("rows_rejected", rejected),
         RM_NUM("duplicates", duplicates),
         RM_NUM("late_arrivals", late),
+        RM_TEXT("period_closed", closed_text),
         RM_NUM("fcr_provisional", x->month->fcr_provisional ? 1 : 0),
     };
     return rmodel_row(t, RM_CELLS(cells));
@@ -210,8 +255,10 @@ static int label_minutes(const char *label)
            (label[4] - '0');
 }
 
-/* Staffing: every local interval of the month, Erlang C against the agents
- * who actually handled contacts in it. */
+/* Staffing: the business intervals of the month and any other that had
+ * contacts, Erlang C against the agents who actually handled contacts in
+ * it, and how many agents short of (or above) the requirement that was:
+ * counts, never negative. */
 int rmodel_table_staffing(rmodel_ctx_t *x)
 {
     xl_table_t *t = xl_model_table(x->m, "staffing");
@@ -221,11 +268,14 @@ int rmodel_table_staffing(rmodel_ctx_t *x)
     int rc = ST_OK;
     for (size_t i = 0; rc == ST_OK && i < sla_result_count(iv); i++) {
         const sla_row_t *r = sla_result_row(iv, i);
+        if (!r->business && r->offered == 0)
+            continue;
         double start =
             xl_excel_date(r->year, r->month, r->day) + (double)label_minutes(r->label) / 1440.0;
         /* The agents who handled contacts come with the interval rows
          * (computed from the contacts the metrics read: no second query). */
         double agents = r->agents >= 0 ? (double)r->agents : NAN;
+        double gap = agents - r->required_agents; /* NAN when either is */
         const rmodel_cell_t cells[] = {
             RM_NUM("start", start),
             RM_TEXT("interval", r->label),
@@ -236,7 +286,12 @@ int rmodel_table_staffing(rmodel_ctx_t *x)
             RM_NUM("service_level", r->service_level),
             RM_NUM("required_agents", r->required_agents),
             RM_NUM("agents", agents),
-            RM_NUM("agent_gap", agents - r->required_agents),
+            RM_NUM("agents_short", gap < 0      ? -gap
+                                   : isnan(gap) ? NAN
+                                                : 0),
+            RM_NUM("agents_above", gap > 0      ? gap
+                                   : isnan(gap) ? NAN
+                                                : 0),
         };
         rc = rmodel_row(t, RM_CELLS(cells));
     }

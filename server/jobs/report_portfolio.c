@@ -62,7 +62,8 @@ static int table_cover(xl_model_t *m, const rportfolio_req_t *req)
                       .template_name = req->template_name,
                       .report_id = req->report_id,
                       .generated_at = req->generated_at,
-                      .cert_fingerprint = req->cert_fingerprint};
+                      .cert_fingerprint = req->cert_fingerprint,
+                      .ca_fingerprint = req->ca_fingerprint};
     int rc = rmodel_cover(m, &q, "");
     if (rc == ST_OK)
         rc = xl_table_set_number(xl_model_table(m, XL_TABLE_COVER), 0, "tenants",

@@ -55,6 +55,7 @@ typedef struct rportfolio_req {
     uint64_t report_id;           /* shown on the Cover */
     int64_t generated_at;         /* Unix seconds UTC (> 0) */
     const char *cert_fingerprint; /* SHA-256 hex of the signing certificate */
+    const char *ca_fingerprint;   /* SHA-256 hex of the CA certificate, or NULL */
 } rportfolio_req_t;
 
 /*

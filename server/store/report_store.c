@@ -249,7 +249,8 @@ int rstore_visible(db_t *db, const principal_t *p, uint64_t tenant_id, json_t *m
     "signer_fingerprint, signer, tenant_id, (SELECT r2.id FROM reports r2 WHERE "                  \
     "r2.tenant_id = reports.tenant_id AND r2.period = reports.period AND r2.template = "           \
     "reports.template AND r2.scope = reports.scope AND r2.status = 'done' "                        \
-    "ORDER BY r2.version DESC LIMIT 1)"
+    "ORDER BY r2.version DESC LIMIT 1), (SELECT MIN(r3.id) FROM reports r3 WHERE "                 \
+    "r3.tenant_id = reports.tenant_id AND r3.supersedes = reports.id AND r3.status = 'done')"
 
 /* One metadata row (REPORT_COLS) as JSON. */
 static json_t *report_json(const db_res_t *res)
@@ -268,6 +269,9 @@ static json_t *report_json(const db_res_t *res)
     json_object_set_new(
         o, "current",
         json_boolean(!db_res_is_null(res, 19) && (uint64_t)db_res_i64(res, 19) == id));
+    /* The version that replaced this one (done), so a reader of an old one finds the new. */
+    json_object_set_new(o, "superseded_by",
+                        db_res_is_null(res, 20) ? json_null() : json_integer(db_res_i64(res, 20)));
     static const struct {
         const char *key;
         unsigned col;
@@ -493,7 +497,7 @@ int rstore_find_by_sha256(db_t *db, const char *sha256_hex, json_t **out)
     if (rc == ST_OK) {
         if (db_res_next(res)) {
             *out = report_json(res);
-            json_object_set_new(*out, "tenant", json_string(db_res_str(res, 20, NULL)));
+            json_object_set_new(*out, "tenant", json_string(db_res_str(res, 21, NULL)));
             json_object_set_new(*out, "tenant_id", json_integer(db_res_i64(res, 18)));
         } else {
             rc = ST_ERR_NOT_FOUND;

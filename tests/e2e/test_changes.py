@@ -162,9 +162,11 @@ def test_version_2_lists_the_values_that_moved(tenant, versions):
     moved("Queues", "sales", "Longest wait (s)", 50, 30)  # c3's 30 s is the longest now
     moved("Quality", "Agent 001", "Answered", 5, 6)
     # Data quality (a facts sheet: no row): the batches that last wrote an October
-    # contact: 5 rows, then 5 + 1 + 1 = 7; every contact arrived after October: 5 -> 6.
+    # contact: 5 rows, then 5 + 1 + 1 = 7.  Version 1 was the period's first report: nothing
+    # late.  Version 2: the period closed when version 1 was requested, and the late batch
+    # (c6) and the correction (c5, last written by it) came after: 0 -> 2.
     moved("Data quality", None, "Rows received", 5, 7)
-    moved("Data quality", None, "Late arrivals", 5, 6)
+    moved("Data quality", None, "Late arrivals", 0, 2)
     # Unchanged values are not listed: AHT 120 s, abandons 0, the target, the method.
     for key in (("Daily", "2026-10-03", "AHT (s)"), ("Daily", "2026-10-03", "Abandoned"),
                 ("Daily", "2026-10-03", "SL target"), ("Daily", "2026-10-05", "Offered"),
@@ -175,8 +177,12 @@ def test_version_2_lists_the_values_that_moved(tenant, versions):
     # A text that changed is worded in the note: the item's result went from missed to met.
     status = listed[("Scorecard", "service_level", "Result")]
     assert "missed" in status[3] and "met" in status[3], status
+    # So did when the period closed: version 1 was its first report.
+    closed = listed[("Data quality", None, "Period closed")]
+    assert "not yet" in closed[3] and "the period's first" in closed[3], closed
     # Every listed number moved.
-    assert all(p != n for key, (p, n, _, _) in listed.items() if key[2] != "Result")
+    texts = ("Result", "Period closed")
+    assert all(p != n for key, (p, n, _, _) in listed.items() if key[2] not in texts)
 
     # Why: the two batches after version 1, in order, with their receipts' counts; each
     # wrote one October contact that stands now (c6; c5 again).
@@ -202,8 +208,11 @@ def test_version_1_stays_verifiable_and_says_first_version(tenant, versions):
     assert subprocess.run(cmd, capture_output=True).returncode == 0
     assert cli("verify", wb, sig, "--ca", CA).returncode == 0
     first, listed = changes(wb)
-    assert first == "First version: no earlier version." and listed == {}
-    assert batches(wb) == []
+    assert first == "First version: nothing changed (no earlier version)." and listed == {}
+    # Not an empty table: the batch list says so too.
+    [only] = batches(wb)
+    assert only["Kind"] == "First version: nothing changed" and only["Batch"] is None
+    assert only["Rows"] is None
     listing = {r["id"]: r for r in manager.get(f"/v1/tenants/{slug}/reports").json()["reports"]}
     assert not listing[v1["id"]]["current"] and listing[versions["v2"]["id"]]["current"]
 

@@ -4,6 +4,8 @@ import os
 import re
 import subprocess
 
+import openpyxl
+
 from conftest import ROOT, VAR, sql
 
 
@@ -23,7 +25,30 @@ def test_demo_builds_signed_workbooks_once():
         assert check.returncode == 0, check.stderr
     assert re.search(r"client\s+slt_[A-Za-z0-9_-]{43}", run.stdout)
     assert sql("SELECT COUNT(*) FROM contacts c JOIN tenants t ON t.id = c.tenant_id "
-               "WHERE t.slug = 'demo'") == [["3000"]]
+               "WHERE t.slug = 'demo' AND c.call_id LIKE 'c%'") == [["3000"]]
+    # The earlier months (July to September) are the rows of history.csv.
+    with open(os.path.join(demo, "history.csv")) as f:
+        history = sum(1 for _ in f) - 1
+    assert history > 0 and sql(
+        "SELECT COUNT(*) FROM contacts c JOIN tenants t ON t.id = c.tenant_id "
+        "WHERE t.slug = 'demo' AND c.call_id LIKE 'h%'") == [[str(history)]]
+    # Every sheet of the internal workbook has content, QA included (issue 13).
+    book = openpyxl.load_workbook(os.path.join(demo, "demo-internal-2026-10.xlsx"), data_only=True)
+    for ws in book.worksheets:
+        data_rows = [r for r in ws.iter_rows(min_row=2) if any(c.value is not None for c in r)]
+        assert data_rows, ws.title
+    insp = [[c.value for c in r] for r in book["Inspectors"].iter_rows(min_row=2)]
+    assert {r[0] for r in insp} >= {"qa-chen", "qa-garcia", "qa-okafor", "qa-lead"}
+    appeals = [r[6].value for r in book["Appeals"].iter_rows(min_row=2)]
+    assert appeals.count("overturned") == 1 and appeals.count("upheld") == 2
+    sessions = {r[0].value for r in book["Calibration"].iter_rows(min_row=2)}
+    assert sessions == {"CAL-1", "CAL-2"}
+    qa = {r[0].value: r[1].value for r in book["QA-CSAT"].iter_rows() if r[0].value}
+    assert qa["Contacts compared"] > 0 and qa["Agents compared"] > 0
+    # The Cover answers the month: its verdict names the four targets and the credit.
+    cover = {r[0].value: r[1].value for r in book["Cover"].iter_rows() if r[0].value}
+    assert re.fullmatch(r"\d of 4 targets met.*; (credit [\d,.]+ CNY|no credit)", cover["In one line"])
+    assert cover["QA score"] is not None
     # A second run changes nothing and prints the same guide.
     again = subprocess.run(["bash", "scripts/demo.sh"], cwd=ROOT, env=env, capture_output=True,
                            text=True, timeout=600)

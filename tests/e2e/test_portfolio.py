@@ -282,7 +282,9 @@ def test_only_tokens_that_see_every_covered_tenant_see_it(server, tenants, portf
     assert_json_error(auditor_a.get(f"/v1/tenants/{a}/reports/{meta['id']}/signature"), 404)
     auditor_all = Api(server, issue_token("auditor", *slugs))
     assert auditor_all.get(f"/v1/tenants/{a}/reports/{meta['id']}/signature").status_code == 200
-    assert_json_error(auditor_all.get(f"/v1/tenants/{a}/reports/{meta['id']}/workbook"), 404)
+    # ... and its workbook too (it has it in the bundle anyway); auditor_a still not.
+    assert auditor_all.get(f"/v1/tenants/{a}/reports/{meta['id']}/workbook").status_code == 200
+    assert_json_error(auditor_a.get(f"/v1/tenants/{a}/reports/{meta['id']}/workbook"), 404)
     # The request's audit entry names the covered tenants.
     detail = sql(f"SELECT detail FROM audit_log WHERE action = 'report.request' "
                  f"AND object = 'report:{meta['id']}'")[0][0]

@@ -110,11 +110,17 @@ def test_generate_download_read_back_and_verify(server, setup):
     # offered formula: the hidden numerator and denominator are within and offered
     assert (oct5[col["SL numerator"]].value, oct5[col["SL denominator"]].value) == (2, 6)
     assert oct5[col["SL target"]].value == pytest.approx(0.80)
+    # Every row adds up: 5 Oct offered 6 = answered m1 m2 m3 (3) + abandoned m5 m6 (2) +
+    # overflow m7 (1); m4, abandoned after 3 s, is a short abandon, not offered.
+    assert [oct5[col[k]].value for k in ("Answered", "Abandoned", "Overflow",
+                                         "Short abandons (not offered)")] == [3, 2, 1, 1]
     assert rows[datetime.datetime(2026, 10, 1)][col["Service level"]].value is None  # undefined: empty
     assert len(rows) == 31 + 1  # every local day of October and the month's totals row
     total = rows["Month"]
     assert total[col["Offered"]].value == "=SUM(B2:B32)"
     assert vrows["Month"][col["Offered"]].value == 7
+    # the month: 7 = answered m1 m2 m3 m8 (4) + abandoned m5 m6 (2) + overflow m7 (1)
+    assert [vrows["Month"][col[k]].value for k in ("Answered", "Abandoned", "Overflow")] == [4, 2, 1]
     # month: within 3 (m1 m2 m8) / offered 7, the ratio of the hidden column sums
     assert vrows["Month"][col["Service level"]].value == pytest.approx(3 / 7)
     assert vrows["Month"][col["ASA (s)"]].value == pytest.approx((10 + 20 + 21 + 5) / 4)
@@ -158,6 +164,9 @@ def test_generate_download_read_back_and_verify(server, setup):
     assert rows["09:00"][col["Mon"]].value == pytest.approx(2 / 3)
     assert rows["09:00"][col["Tue"]].value == pytest.approx(1.0)
     assert rows["09:30"][col["Mon"]].value == 0 and rows["09:30"][col["Tue"]].value is None
+    # Only the business intervals (Monday 08:00-20:00: 24 half-hours) and those with contacts
+    # (all of them within it) are printed, not the empty night.
+    assert list(rows) == [f"{h:02d}:{m:02d}" for h in range(8, 20) for m in (0, 30)] + ["All intervals"]
     assert rows["All intervals"][col["Intervals"]].value == 3
     assert rows["All intervals"][col["Intervals met"]].value == 0
     assert rows["All intervals"][col["Interval compliance"]].value == 0
@@ -167,6 +176,14 @@ def test_generate_download_read_back_and_verify(server, setup):
     assert rows["sales"][col["Offered"]].value == 7
     assert rows["sales"][col["Service level"]].value == pytest.approx(3 / 7)
     assert rows["sales"][col["Longest wait (s)"]].value == 60  # m7, overflow
+    # All queues: abandon rate 2/7 (m5 m6 of 7 offered), transfer rate 0 of 4 answered, p90
+    # of the answered waits 5 10 20 21 (nearest rank: the 4th) = 21 s, given with no formula.
+    every = rows["All queues"]
+    assert every[col["Abandon rate"]].value == pytest.approx(2 / 7)
+    assert every[col["Transfer rate"]].value == 0
+    assert every[col["Wait p90 (s)"]].value == 21 and every[col["Overflow"]].value == 1
+    qbook = table(book["Queues"])[1]["All queues"]
+    assert qbook[col["Abandon rate"]].value.startswith("=IF(SUM(")
 
     # Quality: one agent (ag1: m1 m2 m3 m8 answered), pseudonymised, no evaluations.
     header, rows = table(values["Quality"])
@@ -177,12 +194,43 @@ def test_generate_download_read_back_and_verify(server, setup):
     assert rows["Agent 001"][col["QA score"]].value is None
     assert "ag1" not in str([[c.value for c in r] for r in values["Quality"].iter_rows()])
 
-    # Data quality: the one batch of ROWS (10 rows, none rejected, none repeated); it was
-    # received after October ended, so the month's 8 contacts (m1..m8) arrived late.  FCR is
-    # final: the report is made after 31 Oct + 72 h.
+    # Data quality: the one batch of ROWS (10 rows, none rejected, none repeated).  It was
+    # received after October ended but before October's first report (this one) was
+    # requested: the period had not closed, so none of the month's 8 contacts (m1..m8) is a
+    # late arrival.  FCR is final: the report is made after 31 Oct + 72 h.
     facts = {r[0].value: r[1].value for r in values["Data quality"].iter_rows() if r[0].value}
     assert (facts["Rows received"], facts["Rows rejected"], facts["Duplicates"]) == (10, 0, 0)
-    assert facts["Late arrivals"] == 8 and facts["FCR provisional"] == 0
+    assert facts["Late arrivals"] == 0 and facts["FCR provisional"] == 0
+    assert facts["Period closed"] == "not yet: this is the period's first report"
+
+    # The Cover is the answer, on one page.  From the Scorecard above: service level and
+    # abandon rate missed, QA score not measurable: 0 of 3 met; credit 3600.00 + 2400.00 =
+    # 6000.00 CNY (under the cap of 14400.00).  The months before: September has no contract,
+    # so it is measured with the defaults in the tenant's zone (UTC): m9 (23:59:59 +08:00 on
+    # 30 Sep is 15:59:59Z) answered in 10 s: SL 1/1 = 1.0, abandon rate 0/1 = 0; August and
+    # July have no contact (empty).  So both rates are worse than the month before.
+    rows = [[c.value for c in r] for r in values["Cover"].iter_rows()
+            if any(c.value is not None for c in r)]
+    cover = {r[0]: r[1] for r in rows}
+    assert cover["In one line"] == "0 of 3 targets met, 1 not measurable; credit 6,000.00 CNY"
+    labels = [r[0] for r in rows]
+    at = labels.index("The contract's targets this month")
+    assert rows[at + 1][:10] == ["Contract item", "Comparator", "Target", "Actual", "Result",
+                                 "Credit after cap", "3 months before", "2 months before",
+                                 "Previous month", "Against the previous month"]
+    sl, ab, qa = rows[at + 2:at + 5]
+    assert sl[:10] == ["Service level", ">=", pytest.approx(0.8), pytest.approx(3 / 7), "missed",
+                       3600, None, None, 1, "worse"]
+    assert ab[:10] == ["Abandon rate", "<=", pytest.approx(0.05), pytest.approx(2 / 7), "missed",
+                       2400, None, None, 0, "worse"]
+    assert qa[:10] == ["QA score", ">=", 90, None, "not measurable", 0, None, None, None, None]
+    assert (cover["Credit before the cap"], cover["Cap on the month's credit"],
+            cover["Credit after the cap"]) == (6000, 14400, 6000)
+    assert cover["Net credit this month (the Scorecard's total)"] == 6000
+    assert cover["Earn-back"] == "none: the contract has no earn-back"
+    assert cover["QA score"] is None and cover["QA sample"] == "no evaluations this month: no QA score"
+    money = next(r for r in book["Cover"].iter_rows() if r[0].value == "Credit after the cap")
+    assert money[1].number_format == '#,##0.00 "CNY"' 
 
     cover = {row[0].value: row[1].value for row in book["Cover"].iter_rows()}
     assert cover["Report id"] == str(rid) and cover["Data digest (SHA-256)"] == meta["data_digest"]
@@ -229,7 +277,8 @@ def test_internal_workbook_read_back(setup):
     # Agents.  ag1 handled every answered contact of October: m1 (wait 10 s), m2 (20 s),
     # m3 (21 s), m8 (5 s); m9 is September.  offered 4, answered 4, within 20 s m1 m2 m8 = 3,
     # service level 3/4, ASA (10 + 20 + 21 + 5) / 4 = 14.0 s, AHT 100 + 0 + 20 = 120 s each.
-    # The abandons m5 m6 and the overflow m7 have no agent: offered 3, abandoned 2, SL 0/3.
+    # The abandons m5 m6 and the overflow m7 have no agent: one labelled row last, offered 3
+    # = abandoned 2 + overflow 1, with no service level of its own (not an agent at 0 %).
     # No evaluations: QA score, interval and "sample too small" are empty, evaluations 0.
     header, rows = table(book["Agents"])
     _, vrows = table(values["Agents"])
@@ -237,7 +286,8 @@ def test_internal_workbook_read_back(setup):
     assert book["Agents"].page_setup.fitToWidth == 3 and book["Agents"].print_title_cols == "$A:$A"
     assert book["Daily"].page_setup.fitToWidth in (1, None)
     col = {name: i for i, name in enumerate(header)}
-    assert list(rows) == ["(no agent)", "ag1", "All agents"]
+    unassigned = "unassigned (abandoned or overflowed in queue)"
+    assert list(rows) == ["ag1", unassigned, "All agents"]
     ag1 = rows["ag1"]
     assert (ag1[col["Offered"]].value, ag1[col["Answered"]].value, ag1[col["Abandoned"]].value) == (4, 4, 0)
     assert ag1[col["Offered"]].data_type == "n"
@@ -248,9 +298,11 @@ def test_internal_workbook_read_back(setup):
     assert ag1[col["Longest wait (s)"]].value == 21
     assert ag1[col["Evaluations"]].value == 0 and ag1[col["QA score"]].value is None
     assert ag1[col["Sample too small"]].value is None and ag1[col["95% CI low"]].value is None
-    none = rows["(no agent)"]
+    none = rows[unassigned]
     assert (none[col["Offered"]].value, none[col["Abandoned"]].value) == (3, 2)
-    assert none[col["Service level"]].value == 0
+    assert none[col["Overflow"]].value == 1
+    for label in ("Service level", "ASA (s)", "AHT (s)", "Evaluations", "QA score", "Abandon rate"):
+        assert none[col[label]].value is None, label
     # Totals: the month again, 7 offered, SL 3/7 as the ratio of the hidden sums.
     assert rows["All agents"][col["Offered"]].value == "=SUM(B2:B3)"
     assert vrows["All agents"][col["Offered"]].value == 7
@@ -266,30 +318,45 @@ def test_internal_workbook_read_back(setup):
     assert "Composite" in header and "Quota attainment" in header
     assert table(book["Calibration"])[1] == {} and table(book["Appeals"])[1] == {}
 
-    # Staffing: every local interval of October (31 days x 48 half-hours in Asia/Shanghai).
+    # Staffing: the business intervals of October (Mondays 08:00-20:00: 5, 12, 19 and 26 Oct x
+    # 24 half-hours = 96) and the one other interval with contacts (6 Oct 09:00, m8, a
+    # Tuesday), not the empty night: 97 rows and the month.
     # 5 Oct 09:00: offered m1 m2 m3 = 3 in 1800 s, AHT 120 s: A = 3 x 120 / 1800 = 0.2 E;
     #   N = 1: C(1, 0.2) = 0.2, SL = 1 - 0.2 x exp(-(1 - 0.2) x 20 / 120) = 0.825 >= 0.80,
-    #   so 1 agent required; ag1 handled them: 1 agent, gap 0.
+    #   so 1 agent required; ag1 handled them: 1 agent, none short, none above.
     # 5 Oct 09:30: m5 m6 offered, none answered: h = the month's AHT 120 s, A = 2 x 120 /
     #   1800 = 0.133 E; N = 1: SL = 1 - 0.133 x exp(-(0.867) x 20 / 120) = 0.885 -> 1
-    #   required; no agent handled a contact: 0 agents, gap -1.
+    #   required; no agent handled a contact: 0 agents, 1 short (a count, not -1).
     header, rows = table(values["Staffing"])
     col = {name: i for i, name in enumerate(header)}
-    assert len(rows) == 31 * 48 + 1
+    assert len(rows) == 96 + 1 + 1
+    assert "Agents - required" not in col
     at9 = rows[datetime.datetime(2026, 10, 5, 9, 0)]
     assert at9[col["Offered"]].value == 3 and at9[col["Business hours"]].value == 1
     assert at9[col["Required agents (Erlang C)"]].value == 1
     assert at9[col["Agents who handled contacts"]].value == 1
-    assert at9[col["Agents - required"]].value == 0
+    assert (at9[col["Agents short of required"]].value, at9[col["Agents above required"]].value) == (0, 0)
     at930 = rows[datetime.datetime(2026, 10, 5, 9, 30)]
     assert at930[col["Offered"]].value == 2 and at930[col["Answered"]].value == 0
     assert at930[col["Required agents (Erlang C)"]].value == 1
     assert at930[col["Agents who handled contacts"]].value == 0
-    assert at930[col["Agents - required"]].value == -1
-    at6 = rows[datetime.datetime(2026, 10, 6, 9, 0)]  # m8, ag1
-    assert at6[col["Agents who handled contacts"]].value == 1
-    assert rows[datetime.datetime(2026, 10, 7, 9, 0)][col["Agents who handled contacts"]].value == 0
+    assert at930[col["Agents short of required"]].value == 1
+    assert at930[col["Agents above required"]].value == 0
+    at6 = rows[datetime.datetime(2026, 10, 6, 9, 0)]  # m8, ag1, outside business hours
+    assert at6[col["Agents who handled contacts"]].value == 1 and at6[col["Business hours"]].value == 0
+    # 6 Oct 09:30 (a Tuesday, closed, empty) is not printed; 12 Oct 09:00 (Monday) is, empty.
+    assert datetime.datetime(2026, 10, 6, 9, 30) not in rows
+    assert rows[datetime.datetime(2026, 10, 12, 9, 0)][col["Agents who handled contacts"]].value == 0
     assert rows["Month"][col["Offered"]].value == 7
+    # Agent counts are whole numbers: no decimals in their formats.
+    staffing_book = table(book["Staffing"])[1]
+    at9b = staffing_book[datetime.datetime(2026, 10, 5, 9, 0)]
+    for name in ("Required agents (Erlang C)", "Agents who handled contacts",
+                 "Agents short of required", "Agents above required"):
+        assert at9b[col[name]].number_format == "#,##0", name
+    for r in values["Staffing"].iter_rows(min_row=2):
+        for name in ("Agents short of required", "Agents above required"):
+            assert r[col[name]].value is None or r[col[name]].value >= 0
 
     # Evidence: exactly the contacts that counted against the service level (offered
     # formula, T = 20 s): m3 answered at 21 s > 20, m5 and m6 abandoned (offered, never
@@ -305,6 +372,11 @@ def test_internal_workbook_read_back(setup):
                    "m5": ("sales", datetime.datetime(2026, 10, 5, 9, 40), 15, "abandoned"),
                    "m6": ("sales", datetime.datetime(2026, 10, 5, 9, 50), 40, "abandoned"),
                    "m7": ("sales", datetime.datetime(2026, 10, 5, 10, 0), 60, "overflow")}
+    # In print the wait and the class read apart ("86answered" before): the number is
+    # right-aligned under a right-aligned header, the text after it indented.
+    ev = book["Evidence"]
+    assert ev.cell(1, col["Wait (s)"] + 1).alignment.horizontal == "right"
+    assert all(ev.cell(r, col["Class"] + 1).alignment.indent == 1 for r in range(2, 6))
     reason = {k: r[col["Reason it counted"]].value for k, r in rows.items()}
     assert reason["m3"] == "answered after the threshold: 21 s > 20 s"
     assert reason["m5"] == "abandoned (offered, not answered): 15 s"
@@ -560,7 +632,8 @@ def test_audiences(server, setup):
     assert client.get(f"/v1/tenants/{slug}/reports/{client_report['id']}/workbook").status_code == 200
     auditor = Api(server, issue_token("auditor", slug))
     assert auditor.get(f"/v1/tenants/{slug}/reports/{internal['id']}/signature").status_code == 200
-    assert_json_error(auditor.get(f"/v1/tenants/{slug}/reports/{internal['id']}/workbook"), 404)
+    # An auditor gets the workbook itself (it already had it inside the bundle).
+    assert auditor.get(f"/v1/tenants/{slug}/reports/{internal['id']}/workbook").status_code == 200
     assert_json_error(client.post(f"/v1/tenants/{slug}/reports",
                                   json={"period": "2026-10", "template": "client-monthly"}), 404)
 
@@ -659,9 +732,34 @@ def test_verify_refuses_a_2gb_upload_before_reading_it(server, setup):
     assert time.time() - t0 < 5
 
 
-@pytest.mark.parametrize("template,min_pages", [("client-monthly", 5), ("internal-monthly", 10)])
-def test_workbook_converts_to_pdf(setup, template, min_pages):
-    """LibreOffice opens the workbook without a repair and prints it (REPORTS.md)."""
+def pdf_pages(pdf):
+    """The sheet printed on each page of a LibreOffice PDF (the page header's middle), and
+    each page's text."""
+    info = subprocess.run(["pdfinfo", pdf], capture_output=True, text=True).stdout
+    texts = []
+    for page in range(1, int(re.search(r"Pages:\s+(\d+)", info).group(1)) + 1):
+        texts.append(subprocess.run(["pdftotext", "-f", str(page), "-l", str(page), "-layout",
+                                     pdf, "-"], capture_output=True, text=True).stdout)
+    sheets = [re.split(r"\s{2,}", t.strip().splitlines()[0].strip())[1] for t in texts]
+    return sheets, texts
+
+
+# Pages of a 31-day month with this tenant's data (October 2026, business hours Monday
+# 08:00-20:00): each facts sheet and the Cover on one page; Daily's 31 rows on one page and
+# each of its two charts on a page of its own (3); Intervals' 24 business half-hours on one
+# page; Agents 3 pages wide; Staffing's 97 printed intervals (not 31 x 48 = 1,488) on a few
+# pages.  Sensible: the client workbook within 16 pages, the internal within 30.
+CLIENT_PAGES = {"Cover": 1, "Changes": 1, "Changes - batches": 1, "Scorecard": 1, "Daily": 3,
+                "Intervals": 1, "Queues": 1, "Quality": 1, "QA-CSAT": 1, "Data quality": 1}
+INTERNAL_PAGES = dict(CLIENT_PAGES, Agents=3, Calibration=1, Appeals=1, Evidence=1)
+
+
+@pytest.mark.parametrize("template,max_pages,per_sheet", [("client-monthly", 16, CLIENT_PAGES),
+                                                          ("internal-monthly", 30, INTERNAL_PAGES)])
+def test_workbook_converts_to_pdf(setup, template, max_pages, per_sheet):
+    """LibreOffice opens the workbook without a repair and prints it (REPORTS.md) on a
+    sensible number of pages for a 31-day month (see CLIENT_PAGES), the Cover on one, and
+    each chart whole on a page of its own (its title, axes, dates and legend together)."""
     slug, manager = setup
     meta = wait_done(manager, slug, request(manager, slug, template=template))
     assert meta["status"] == "done", meta
@@ -674,9 +772,21 @@ def test_workbook_converts_to_pdf(setup, template, min_pages):
                          capture_output=True, text=True, timeout=300)
     pdf = os.path.join(tmp, "report.pdf")
     assert run.returncode == 0 and os.path.exists(pdf), run.stdout + run.stderr
-    info = subprocess.run(["pdfinfo", pdf], capture_output=True, text=True).stdout
-    pages = int(re.search(r"Pages:\s+(\d+)", info).group(1))
-    # client: Cover, Scorecard, Daily, Intervals, Queues at least; internal adds its six sheets
-    assert pages >= min_pages
-    if os.environ.get("KEEP_PDF"):
+    if os.environ.get("KEEP_PDF"):  # to look at the pages (pdftoppm -png)
         shutil.copy(pdf, os.path.join(os.environ["KEEP_PDF"], template + ".pdf"))
+    sheets, texts = pdf_pages(pdf)
+    counts = {name: sheets.count(name) for name in sheets}
+    assert len(sheets) <= max_pages, counts
+    for name, n in per_sheet.items():
+        assert counts.get(name) == n, (name, counts)
+    # The Cover's one page has the verdict and the metadata both.
+    cover = texts[sheets.index("Cover")]
+    assert "0 of 3 targets met" in cover and "Data digest (SHA-256)" in cover
+    # Each chart whole on one page: its title with both axes' titles, the first and last day
+    # as dates (not 46296 ...) and its legend.
+    for title, legend in (("Daily service level against target", ("Service level", "SL target")),
+                          ("Daily volume", ("Offered", "Answered", "Abandoned"))):
+        [page] = [t for t in texts if title in t]
+        assert "2026-10-01" in page and "Day" in page, title
+        assert all(word in page for word in legend), title
+        assert not re.search(r"\b46[23]\d\d\b", page), title  # no Excel serial days

@@ -17,7 +17,9 @@
 #define SHEET1                                                                                     \
     "{\"id\":\"s\",\"kind\":\"table\",\"name\":{\"en\":\"S\",\"zh\":\"表\"},\"table\":\"s\","
 #define NAME_C "{\"key\":\"name\"," LBL ",\"type\":\"text\"}"
-#define N_C    "{\"key\":\"n\"," LBL ",\"format\":\"#,##0\"}"
+#define FACTS1                                                                                     \
+    "{\"id\":\"f\",\"kind\":\"facts\",\"name\":{\"en\":\"F\",\"zh\":\"F\"},\"table\":\"f\","
+#define N_C "{\"key\":\"n\"," LBL ",\"format\":\"#,##0\"}"
 
 /* Parses BASE with `sheets` spliced in; returns the status, error in err. */
 static int parse_sheets(const char *sheets, xl_tpl_t **t, char *err, size_t errlen)
@@ -182,6 +184,24 @@ static const struct {
     {SHEET1 "\"columns\":[" NAME_C "],\"pages_wide\":1.5}",
      "sheets[0].pages_wide: must be a whole number of pages"},
     {"", "sheets: must be an array of 1..64 sheets"},
+    /* facts items, headings and blocks (the Cover's summary) */
+    {SHEET1 "\"columns\":[{\"key\":\"h\"," LBL ",\"type\":\"heading\"}]}",
+     "sheets[0].columns[0].type: a heading is an item of a facts sheet"},
+    {FACTS1 "\"items\":[{\"key\":\"h\"," LBL ",\"type\":\"heading\",\"format\":\"0\"}]}",
+     "sheets[0].items[0].format: only a number has a number format"},
+    {FACTS1 "\"items\":[" N_C "],\"blocks\":[{\"table\":\"b\",\"columns\":[" NAME_C "]}]}",
+     "sheets[0].blocks: only in a sheet with \"digest\": false"},
+    {FACTS1 "\"digest\":false,\"items\":[" N_C "],\"blocks\":[{\"table\":\"b\","
+            "\"after\":\"zz\",\"columns\":[" NAME_C "]}]}",
+     "sheets[0].blocks[0].after: no item 'zz' in this sheet"},
+    {FACTS1 "\"digest\":false,\"items\":[" N_C "],\"blocks\":[{\"table\":\"b\",\"columns\":[" NAME_C
+            ",{\"key\":\"n\"," LBL ",\"format\":\"0\",\"total\":{\"fn\":\"sum\"}}]}]}",
+     "sheets[0].blocks[0]: a block has no totals"},
+    {FACTS1 "\"digest\":false,\"items\":[" N_C "],\"blocks\":[{\"table\":\"b\","
+            "\"charts\":[],\"columns\":[" NAME_C "]}]}",
+     "sheets[0].blocks[0].charts: unknown key"},
+    {SHEET1 "\"columns\":[{\"key\":\"n\"," LBL ",\"format\":\"0\",\"note\":\"x\"}]}",
+     "sheets[0].columns[0].note: unknown key"},
 };
 
 static void test_refusals_name_the_path(void **state)
@@ -218,6 +238,45 @@ static void test_refusals_top_level(void **state)
     }
 }
 
+/* A facts sheet with a note, a strong item, a heading and a block after an
+ * item; a chart's axis titles; a "given" total. */
+static void test_facts_blocks_and_axis_titles(void **state)
+{
+    (void)state;
+    xl_tpl_t *t = NULL;
+    char err[256] = "";
+    int rc = parse_sheets(
+        FACTS1 "\"digest\":false,\"items\":[{\"key\":\"v\"," LBL ",\"type\":\"text\","
+               "\"strong\":true},{\"key\":\"h\"," LBL ",\"type\":\"heading\"},"
+               "{\"key\":\"n\"," LBL ",\"format\":\"0\",\"note\":{\"en\":\"N\",\"zh\":\"注\"}}],"
+               "\"blocks\":[{\"table\":\"b\",\"after\":\"v\",\"title\":{\"en\":\"B\",\"zh\":\"B\"},"
+               "\"columns\":[" NAME_C "," N_C "]},{\"table\":\"c\",\"columns\":[" NAME_C
+               "]}]}," SHEET1 "\"total_label\":{\"en\":\"T\",\"zh\":\"T\"},\"columns\":[" NAME_C
+               ",{\"key\":\"p\"," LBL ",\"format\":\"0\",\"total\":{\"fn\":\"given\"}}],"
+               "\"charts\":[{\"type\":\"line\",\"title\":{\"en\":\"C\",\"zh\":\"C\"},"
+               "\"categories\":\"name\",\"y_title\":{\"en\":\"Y\",\"zh\":\"纵\"},"
+               "\"series\":[{\"column\":\"p\"}]}]}",
+        &t, err, sizeof err);
+    assert_int_equal(rc, ST_OK);
+    const xl_tpl_sheet_t *f = xl_tpl_sheet(t, 0);
+    assert_true(f->columns[0].strong);
+    assert_int_equal(f->columns[1].type, XL_TPL_HEADING);
+    assert_string_equal(f->columns[2].note.s[XL_LANG_ZH], "注");
+    assert_null(f->columns[0].note.s[XL_LANG_EN]);
+    assert_int_equal(f->n_blocks, 2);
+    assert_int_equal(f->blocks[0].kind, XL_TPL_TABLE);
+    assert_string_equal(f->blocks[0].table, "b");
+    assert_int_equal(f->blocks[0].after, 0);  /* after item "v" */
+    assert_int_equal(f->blocks[1].after, -1); /* after the last item */
+    assert_false(f->blocks[0].digest);
+    assert_string_equal(f->blocks[0].title.s[XL_LANG_EN], "B");
+    const xl_tpl_sheet_t *s = xl_tpl_sheet(t, 1);
+    assert_int_equal(s->columns[1].total.fn, XL_TOTAL_GIVEN);
+    assert_null(s->charts[0].x_title.s[XL_LANG_EN]); /* the writer uses the column's label */
+    assert_string_equal(s->charts[0].y_title.s[XL_LANG_ZH], "纵");
+    xl_tpl_free(t);
+}
+
 static void test_lang_parse(void **state)
 {
     (void)state;
@@ -230,9 +289,13 @@ static void test_lang_parse(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_valid_table_sheet),  cmocka_unit_test(test_client_monthly_loads),
-        cmocka_unit_test(test_load_missing_file),  cmocka_unit_test(test_refusals_name_the_path),
-        cmocka_unit_test(test_refusals_top_level), cmocka_unit_test(test_lang_parse),
+        cmocka_unit_test(test_valid_table_sheet),
+        cmocka_unit_test(test_client_monthly_loads),
+        cmocka_unit_test(test_load_missing_file),
+        cmocka_unit_test(test_refusals_name_the_path),
+        cmocka_unit_test(test_refusals_top_level),
+        cmocka_unit_test(test_lang_parse),
+        cmocka_unit_test(test_facts_blocks_and_axis_titles),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -69,16 +69,67 @@ static xl_model_t *client_model(xl_lang_t lang)
         {XL_FACT_TEMPLATE, "client-monthly"},
         {XL_FACT_REPORT_ID, "r-0001"},
         {XL_FACT_CERT_FP, "ab:cd:ef"},
+        {XL_FACT_CURRENCY, "EUR"},
+        {XL_FACT_CA_FP, "0123456789abcdef"},
+        {XL_FACT_CA_CHECK, "Before trusting ca.pem, compare the CA fingerprint above."},
         {XL_FACT_VERIFY, "openssl cms -verify -binary -inform DER -in R.p7s -content R.xlsx "
                          "-CAfile ca.pem -out /dev/null"},
     };
     for (size_t i = 0; i < sizeof cover / sizeof cover[0]; i++)
         assert_int_equal(xl_model_cover_text(m, cover[i][0], cover[i][1]), ST_OK);
+    /* The Cover's summary: the verdict, credits and QA facts, and the items
+     * with their values in the three months before (report_model_cover.c). */
+    xl_table_t *cv = xl_model_table(m, XL_TABLE_COVER);
+    assert_int_equal(xl_table_set_text(cv, 0, "verdict",
+                                       "1 of 3 targets met, 1 not measurable; credit 300.00 EUR"),
+                     ST_OK);
+    assert_int_equal(xl_table_set_text(cv, 0, "earn_back",
+                                       "300.00 EUR of this month's credit at risk: returned if "
+                                       "each missed item is met in every month until 2026-12"),
+                     ST_OK);
+    assert_int_equal(xl_table_set_text(cv, 0, "qa_sample",
+                                       "20 evaluations: precise to +/-4.7 points (the contract "
+                                       "asks +/-5)"),
+                     ST_OK);
+    set_nums(cv, 0, "credit_uncapped", 500.0, "credit_cap", 300.0, "credit_owed", 300.0,
+             "net_credit", 300.0, "qa_score", 85.0, "qa_ci_low", 80.3, "qa_ci_high", 89.7, NULL);
+    xl_table_t *ci = xl_model_table(m, "cover_items");
+    static const struct {
+        const char *item, *cmp, *unit, *status, *trend;
+        double target, value, met, credit, prev[3];
+    } citems[] = {
+        {"service_level",
+         ">=",
+         "rate",
+         "missed",
+         "better",
+         0.8,
+         115.0 / 150.0,
+         0,
+         300,
+         {0.75, NAN, 0.7}},
+        {"asa_s", "<=", "seconds", "met", "better", 20, 15, 1, 0, {18, 19, 25}},
+        {"fcr", ">=", "rate", "not_measurable", "", 0.7, NAN, NAN, 0, {NAN, NAN, NAN}},
+    };
+    for (size_t i = 0; i < 3; i++) {
+        size_t r = add_row(ci);
+        xl_table_set_text(ci, r, "item", citems[i].item);
+        xl_table_set_text(ci, r, "comparator", citems[i].cmp);
+        xl_table_set_text(ci, r, "unit", citems[i].unit);
+        xl_table_set_text(ci, r, "status", citems[i].status);
+        xl_table_set_text(ci, r, "trend", citems[i].trend);
+        set_nums(ci, r, "target", citems[i].target, "value", citems[i].value, "met", citems[i].met,
+                 "credit", citems[i].credit, "prev_1", citems[i].prev[0], "prev_2",
+                 citems[i].prev[1], "prev_3", citems[i].prev[2], NULL);
+    }
     /* The Changes sheets of a first version: a note, no batches (report_changes.h). */
     xl_table_t *ch = xl_model_table(m, "changes");
     size_t cr = add_row(ch);
     static const char *const ch_texts[][2] = {
-        {"sheet", ""}, {"row", ""}, {"metric", ""}, {"note", "First version: no earlier version."}};
+        {"sheet", ""},
+        {"row", ""},
+        {"metric", ""},
+        {"note", "First version: nothing changed (no earlier version)."}};
     for (size_t i = 0; i < sizeof ch_texts / sizeof ch_texts[0]; i++)
         assert_int_equal(xl_table_set_text(ch, cr, ch_texts[i][0], ch_texts[i][1]), ST_OK);
     set_nums(ch, cr, "previous", NAN, "new", NAN, "difference", NAN, NULL);
@@ -120,7 +171,8 @@ static xl_model_t *client_model(xl_lang_t lang)
                  days[i][5], "service_level", days[i][6], "sl_target", days[i][7], "asa_s",
                  days[i][8], "aht_s", days[i][9], "fcr_resolved", days[i][10], "fcr_base",
                  days[i][11], "fcr", days[i][12], "csat_good", days[i][13], "csat_n", days[i][14],
-                 "csat", days[i][15], "max_wait_s", 100.0 + (double)i, NULL);
+                 "csat", days[i][15], "max_wait_s", 100.0 + (double)i, "overflow", 0.0,
+                 "short_abandoned", i == 1 ? NAN : 2.0, NULL);
     }
 
     xl_table_t *iv = xl_model_table(m, "intervals");
@@ -143,8 +195,11 @@ static xl_model_t *client_model(xl_lang_t lang)
                  "abandoned", 10.0 - 5 * (double)i, "sl_num", 80.0 - 45 * (double)i, "sl_den",
                  100.0 - 50 * (double)i, "service_level", i ? 0.7 : 0.8, "asa_s", i ? 20.0 : 12.5,
                  "abandon_rate", 0.1, "aht_s", i ? 240.0 : 300.0, "transfer_rate", 0.05,
-                 "wait_p90_s", 30.0, "max_wait_s", i ? 95.0 : 120.0, NULL);
+                 "wait_p90_s", 30.0, "max_wait_s", i ? 95.0 : 120.0, "overflow", 0.0,
+                 "short_abandoned", 1.0, "transferred", 4.0 - 2 * (double)i, NULL);
     }
+    /* The p90 of both queues' waits together: given, not a formula over the rows. */
+    assert_int_equal(xl_table_set_given_total(q, "wait_p90_s", 33.0), ST_OK);
 
     xl_table_t *qa = xl_model_table(m, "quality_agents");
     for (size_t i = 0; i < 2; i++) {
@@ -156,10 +211,13 @@ static xl_model_t *client_model(xl_lang_t lang)
     }
     xl_table_t *qc = xl_model_table(m, "qa_csat");
     set_nums(qc, add_row(qc), "pearson_r", NAN, "pearson_n", 4.0, "too_few_pairs", 1.0,
-             "spearman_rho", NAN, "spearman_n", 2.0, NULL);
+             "spearman_rho", NAN, "spearman_n", 2.0, "spearman_too_few", 1.0, NULL);
+    assert_int_equal(xl_table_set_text(qc, 0, "reading", "Pearson compares contacts."), ST_OK);
     xl_table_t *dq = xl_model_table(m, "data_quality");
     set_nums(dq, add_row(dq), "rows_received", 1000.0, "rows_rejected", 3.0, "duplicates", 2.0,
              "late_arrivals", 1.0, "fcr_provisional", 1.0, NULL);
+    assert_int_equal(xl_table_set_text(dq, 0, "period_closed", "2026-12-01T00:00:00Z (report 7)"),
+                     ST_OK);
     xl_table_t *me = xl_model_table(m, "methodology");
     size_t r = add_row(me);
     xl_table_set_text(me, r, "term", "service_level");

@@ -10,8 +10,10 @@ XL_BUILD selects the build (default build/release).
 """
 import datetime
 import os
+import re
 import shutil
 import subprocess
+import zipfile
 
 import openpyxl
 import pytest
@@ -53,7 +55,7 @@ def test_sheet_names_and_order(wb):
 
 def test_cover_facts(wb, book_path):
     ws = wb["Cover"]
-    facts = {ws.cell(r, 1).value: ws.cell(r, 2).value for r in range(3, 12)}
+    facts = {r[0].value: r[1].value for r in ws.iter_rows() if r[0].value}
     assert facts["Tenant"] == "Acme & Co"
     assert facts["Period"] == "2026-11"
     digest = facts["Data digest (SHA-256)"]
@@ -63,6 +65,60 @@ def test_cover_facts(wb, book_path):
     assert "digest " + digest in r.stdout
     assert wb.properties.created.isoformat() == "2026-12-01T00:00:00"
     assert wb.properties.creator == "slattest"
+
+
+def cover_rows(ws):
+    """The Cover's rows as lists of values (empty rows left out)."""
+    return [[c.value for c in r] for r in ws.iter_rows() if any(c.value is not None for c in r)]
+
+
+def test_cover_is_a_one_page_summary(wb, wbv):
+    """The first page is the answer: the verdict, each contract item with target, actual,
+    result, credit and its values in the three months before, the credits with the cap and
+    earn-back, the QA score with its interval; then the metadata.  One printed page."""
+    ws, wv = wb["Cover"], wbv["Cover"]
+    # Fit to one page wide and one tall (1 is the default, which the file leaves out).
+    assert ws.sheet_properties.pageSetUpPr.fitToPage
+    assert ws.page_setup.fitToHeight in (1, None) and ws.page_setup.fitToWidth in (1, None)
+    rows = cover_rows(wv)
+    labels = [r[0] for r in rows]
+    facts = {r[0]: r[1] for r in rows}
+    assert labels[:4] == ["Monthly service report", "Tenant", "Period", "In one line"]
+    assert facts["In one line"] == "1 of 3 targets met, 1 not measurable; credit 300.00 EUR"
+    # The items: a table under the verdict, its header right-aligned over numbers.
+    at = labels.index("The contract's targets this month")
+    header = rows[at + 1]
+    assert header[:10] == ["Contract item", "Comparator", "Target", "Actual", "Result",
+                           "Credit after cap", "3 months before", "2 months before",
+                           "Previous month", "Against the previous month"]
+    sl, asa, fcr = rows[at + 2:at + 5]
+    assert sl[:10] == ["Service level", ">=", 0.8, pytest.approx(115 / 150), "missed", 300, 0.7,
+                       None, 0.75, "better"]
+    assert asa[:10] == ["Average speed of answer (s)", "<=", 20, 15, "met", 0, 25, 19, 18, "better"]
+    assert fcr[:10] == ["First contact resolution", ">=", 0.7, None, "not measurable", 0, None,
+                        None, None, None]
+    item_row = next(i for i, row in enumerate(ws.iter_rows(), 1) if row[0].value == "Service level")
+    assert ws.cell(item_row, 3).number_format == "0.0%"
+    assert ws.cell(item_row, 6).number_format == '#,##0.00 "EUR"'
+    assert ws.cell(item_row + 1, 3).number_format == "0.0"  # seconds
+    assert ws.cell(item_row - 1, 3).alignment.horizontal == "right"  # "Target" over numbers
+    # The credits and QA facts: numbers with formats, the money in its currency.
+    assert facts["Credit before the cap"] == 500 and facts["Credit after the cap"] == 300
+    assert facts["Cap on the month's credit"] == 300
+    assert facts["Net credit this month (the Scorecard's total)"] == 300
+    assert facts["Earn-back"].startswith("300.00 EUR of this month's credit at risk")
+    assert facts["QA score"] == 85 and facts["QA score, 95% interval from"] == pytest.approx(80.3)
+    money = next(i for i, row in enumerate(ws.iter_rows(), 1)
+                 if row[0].value == "Credit after the cap")
+    assert ws.cell(money, 2).number_format == '#,##0.00 "EUR"' and ws.cell(money, 2).data_type == "n"
+    # A value spans the items' columns (merged), so a long one reads on one line.
+    assert any(str(m).startswith(f"B{money}:") for m in ws.merged_cells.ranges)
+    # Then the metadata, below its own heading.
+    assert labels.index("This report, its signature and how to verify it") > labels.index("QA sample")
+    assert labels.index("Report id") > labels.index("This report, its signature and how to verify it")
+    # The result is coloured by met (conditional formats over the block's rows only).
+    ranges = [str(c.sqref) for c in ws.conditional_formatting]
+    assert f"E{item_row}:E{item_row + 2}" in ranges
 
 
 def test_daily_header_numbers_and_blanks(wb):
@@ -84,7 +140,8 @@ def test_daily_header_numbers_and_blanks(wb):
     assert ws.cell(3, sl).value is None
     assert ws.cell(3, 2).value == 0
     # Hidden helper columns (numerator / denominator) exist but are hidden.
-    assert ws.column_dimensions["E"].hidden
+    assert header[6:8] == ["SL numerator", "SL denominator"]
+    assert ws.column_dimensions["G"].hidden and ws.column_dimensions["H"].hidden
 
 
 def test_daily_totals_are_formulas_with_values(wb, wbv):
@@ -100,6 +157,37 @@ def test_daily_totals_are_formulas_with_values(wb, wbv):
         assert isinstance(c.value, str) and c.value.startswith("="), (name, c.value)
         assert wv.cell(5, col[name]).value == pytest.approx(value), name
         assert c.number_format == ws.cell(2, col[name]).number_format
+
+
+def test_daily_rows_add_up(wb, wbv):
+    """Offered = Answered + Abandoned + Overflow on every row, visibly: the columns side by
+    side, and the short abandons (not offered) next to them.  The model's days: 100 = 90 + 10
+    + 0 with 2 short abandons; 0; 50 = 45 + 5 + 0 with 2; the month 150 = 135 + 15 + 0, 4."""
+    ws = wbv["Daily"]
+    header = [c.value for c in ws[1]]
+    assert header[1:6] == ["Offered", "Answered", "Abandoned", "Overflow",
+                           "Short abandons (not offered)"]
+    rows = [[c.value for c in r[1:6]] for r in ws.iter_rows(min_row=2, max_row=5)]
+    assert rows == [[100, 90, 10, 0, 2], [0, 0, 0, 0, None], [50, 45, 5, 0, 2],
+                    [150, 135, 15, 0, 4]]
+    for offered, answered, abandoned, overflow, _ in rows:
+        assert offered == answered + abandoned + overflow
+    assert wb["Daily"].cell(5, 5).value == "=SUM(E2:E4)"
+
+
+def test_queue_totals_fill_every_rate(wb, wbv):
+    """The "All queues" row: abandon rate = abandoned / offered (15 / 150), transfer rate =
+    transferred / answered ((4 + 2) / 135), each a formula with its value; p90 is the
+    engine's over both queues' waits (33, given: no formula gives a percentile)."""
+    ws, wv = wb["Queues"], wbv["Queues"]
+    header = [c.value for c in ws[1]]
+    col = {h: i + 1 for i, h in enumerate(header)}
+    assert ws.cell(4, 1).value == "All queues"
+    assert ws.cell(4, col["Abandon rate"]).value.startswith("=IF(SUM(")
+    assert wv.cell(4, col["Abandon rate"]).value == pytest.approx(15 / 150)
+    assert wv.cell(4, col["Transfer rate"]).value == pytest.approx(6 / 135)
+    assert ws.cell(4, col["Wait p90 (s)"]).value == 33
+    assert wv.cell(4, col["Overflow"]).value == 0
 
 
 def test_scorecard_met_and_cap(wb, wbv):
@@ -124,6 +212,27 @@ def test_scorecard_met_and_cap(wb, wbv):
     assert len(ws.conditional_formatting) >= 2
 
 
+def test_numbers_right_text_indented_money_with_currency(wb):
+    """Numbers are right-aligned under right-aligned headers; a text is indented one step so
+    a result never runs into the number before it ("76.7% missed"); every money column shows
+    its currency (the Cover's, EUR in the model)."""
+    ws = wb["Scorecard"]
+    header = [c.value for c in ws[1]]
+    col = {h: i + 1 for i, h in enumerate(header)}
+    for name in ("Target", "Actual", "Credit", "Credit after cap"):
+        assert ws.cell(1, col[name]).alignment.horizontal == "right", name
+    assert ws.cell(1, col["Result"]).alignment.horizontal in (None, "general", "left")
+    assert ws.cell(1, col["Result"]).alignment.indent == 1
+    actual, result = ws.cell(2, col["Actual"]), ws.cell(2, col["Result"])
+    assert actual.data_type == "n" and actual.alignment.horizontal in (None, "general")
+    assert result.value == "missed" and result.alignment.indent == 1
+    for name in ("Credit", "Credit after cap"):
+        assert ws.cell(2, col[name]).number_format == '#,##0.00 "EUR"', name
+        assert ws.cell(5, col[name]).number_format == '#,##0.00 "EUR"', name  # the total too
+    ev = wb["Daily"]
+    assert ev.cell(1, 2).alignment.horizontal == "right"  # Offered
+
+
 def test_intervals_heat_map(wb):
     ws = wb["Intervals"]
     assert [c.value for c in ws[1]][:8] == ["Interval", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat",
@@ -138,12 +247,24 @@ def test_intervals_heat_map(wb):
 
 def test_facts_sheets_and_methodology(wb):
     ws = wb["Data quality"]
-    facts = {ws.cell(r, 1).value: ws.cell(r, 2) for r in range(3, 8)}
+    facts = {ws.cell(r, 1).value: ws.cell(r, 2) for r in range(3, 9)}
     assert facts["Rows received"].value == 1000 and facts["Rows received"].data_type == "n"
     assert facts["FCR provisional"].value == 1
+    assert facts["Period closed"].value == "2026-12-01T00:00:00Z (report 7)"
+    # Every count says what it counts and where it comes from, in the column beside it.
+    notes = {ws.cell(r, 1).value: ws.cell(r, 3).value for r in range(3, 9)}
+    assert notes["Late arrivals"].startswith("The month's contacts last written by a batch "
+                                             "received after the period closed")
+    assert "refused by validation" in notes["Rows rejected"]
+    assert all(notes[k] for k in ("Rows received", "Duplicates", "FCR provisional"))
     ws = wb["QA-CSAT"]
     assert ws.cell(3, 2).value is None  # Pearson r undefined
     assert ws.cell(4, 2).value == 4
+    qc = {ws.cell(r, 1).value: (ws.cell(r, 2).value, ws.cell(r, 3).value) for r in range(3, 10)}
+    assert qc["Pearson r (contacts)"][1].startswith("Contact by contact")
+    assert qc["Spearman rho (agents)"][1].startswith("Agent by agent")
+    assert qc["Too few agents (under 10): rho is indicative only"][0] == 1
+    assert qc["How to read them"][0] == "Pearson compares contacts."
     ws = wb["Methodology"]
     assert ws.cell(2, 1).value == "service_level"
     assert ws.cell(3, 3).value in ("", None)
@@ -157,6 +278,36 @@ def test_print_setup(wb):
     assert ws.page_setup.paperSize == 9  # A4
     assert "Acme && Co" in ws.oddHeader.left.text
     assert ws.oddHeader.right.text == "2026-11"
+
+
+def chart_xml(book_path):
+    """The chart parts of the workbook, in order (chart1.xml, chart2.xml ...)."""
+    with zipfile.ZipFile(book_path) as z:
+        names = sorted(n for n in z.namelist() if re.fullmatch(r"xl/charts/chart\d+\.xml", n))
+        return [z.read(n).decode() for n in names]
+
+
+def test_daily_charts_read_as_dates_with_axis_titles(book_path):
+    """The category axis of the daily charts is a date (its number format, not Excel's serial
+    46327 ...), and every axis has a title."""
+    charts = chart_xml(book_path)
+    assert len(charts) == 2  # service level against target, volume
+    for xml, y_title in zip(charts, ("Service level", "Contacts")):
+        cat = re.search(r"<c:catAx>.*?</c:catAx>", xml, re.S).group(0)
+        assert '<c:numFmt formatCode="yyyy-mm-dd" sourceLinked="0"/>' in cat
+        assert "<a:t>Day</a:t>" in cat
+        val = re.search(r"<c:valAx>.*?</c:valAx>", xml, re.S).group(0)
+        assert f"<a:t>{y_title}</a:t>" in val
+
+
+def test_each_chart_starts_a_printed_page(wb):
+    """No chart is cut by a page end: a manual page break before each chart, which starts on
+    the row after the break (the daily table: header, 3 days, totals, then a gap)."""
+    ws = wb["Daily"]
+    breaks = [b.id for b in ws.row_breaks.brk]
+    anchors = sorted(c.anchor._from.row for c in ws._charts)
+    assert breaks == [6, 6 + 22] and anchors == [7, 7 + 22]
+    assert ws.page_setup.fitToHeight == 0  # fit to the width only: the breaks stay
 
 
 def test_chinese_workbook(tmp_path):
