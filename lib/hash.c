@@ -67,3 +67,19 @@ int hash_random(void *out, size_t n)
 {
     return RAND_bytes(out, (int)n) == 1 ? ST_OK : ST_ERR_CRYPTO;
 }
+
+int hash_random_token(char out[HASH_TOKEN_LEN + 1])
+{
+    static const char b64url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    uint8_t raw[33] = {0}; /* 32 random bytes and a zero pad: 11 groups of 3 */
+    if (hash_random(raw, 32) != ST_OK)
+        return ST_ERR_CRYPTO;
+    size_t o = 0;
+    for (size_t i = 0; i < 33; i += 3) {
+        uint32_t v = (uint32_t)raw[i] << 16 | (uint32_t)raw[i + 1] << 8 | raw[i + 2];
+        for (int k = 3; k >= 0 && o < HASH_TOKEN_LEN; k--)
+            out[o++] = b64url[(v >> (6 * k)) & 63];
+    }
+    out[HASH_TOKEN_LEN] = '\0';
+    return ST_OK;
+}

@@ -10,6 +10,10 @@ PKGS=(
   mariadb-server mariadb-client tzdata curl ca-certificates
   python3-pytest python3-requests python3-openpyxl
   libreoffice-calc poppler-utils
+  libargon2-dev # portal passwords (Argon2id)
+  chromium # portal browser tests (tests/browser)
+  chromium-driver # portal browser tests: WebDriver for Selenium
+  python3-selenium # portal browser tests
 )
 [ -n "${SLATTEST_EXTRA_PKGS:-}" ] && PKGS+=(${SLATTEST_EXTRA_PKGS})
 

@@ -28,6 +28,8 @@ static const command_t commands[] = {
     {"report", cli_report, "report SLUG --period P --template T [-o F] generate, sign, store"},
     {"metrics", cli_metrics, "metrics SLUG --from D [--by B] [--repeat K] time the metrics"},
     {"verify", cli_verify, "verify FILE.xlsx [FILE.p7s] [--ca CA] check a signed workbook offline"},
+    {"user", cli_user,
+     "user add EMAIL --role R [--tenant S]... [--password-stdin] | disable | list"},
     {"audit", cli_audit, "audit verify                     check the audit log's hash chain"},
     {"routes", cli_routes, "routes                           list the HTTP routes (JSON)"},
     {"config", NULL, "config                           print the effective configuration"},

@@ -3,7 +3,6 @@
 
 #include <inttypes.h>
 #include <jansson.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -132,31 +131,22 @@ bool auth_may_see(const principal_t *p, uint64_t tenant_id)
 /* Makes a new random token text. */
 static int token_generate(char out[AUTH_TOKEN_LEN + 1])
 {
-    uint8_t raw[32];
-    unsigned char b64[48];
-    if (hash_random(raw, sizeof raw) != ST_OK)
-        return ST_ERR_CRYPTO;
-    EVP_EncodeBlock(b64, raw, sizeof raw); /* 44 chars, the last is '=' */
     memcpy(out, "slt_", 4);
-    for (int i = 0; i < 43; i++)
-        out[4 + i] = b64[i] == '+' ? '-' : b64[i] == '/' ? '_' : (char)b64[i];
-    out[AUTH_TOKEN_LEN] = '\0';
-    return ST_OK;
+    return hash_random_token(out + 4); /* 43 base64url characters */
 }
 
-/* Checks the number of tenants a role takes. */
-static int auth_check_grants(role_t role, size_t n, char *err, size_t errlen)
+int auth_grants_check(role_t role, size_t n, char *err, size_t errlen)
 {
     if (role == ROLE_ADMIN && n != 0) {
-        snprintf(err, errlen, "an admin token sees every tenant: give no tenants");
+        snprintf(err, errlen, "an admin sees every tenant: give no tenants");
         return ST_ERR_INVALID;
     }
     if ((role == ROLE_INGEST || role == ROLE_CLIENT) && n != 1) {
-        snprintf(err, errlen, "a %s token belongs to exactly one tenant", auth_role_name(role));
+        snprintf(err, errlen, "a %s belongs to exactly one tenant", auth_role_name(role));
         return ST_ERR_INVALID;
     }
     if ((role == ROLE_MANAGER || role == ROLE_AUDITOR) && n == 0) {
-        snprintf(err, errlen, "a %s token needs at least one tenant", auth_role_name(role));
+        snprintf(err, errlen, "a %s needs at least one tenant", auth_role_name(role));
         return ST_ERR_INVALID;
     }
     return ST_OK;
@@ -168,7 +158,7 @@ int auth_token_issue(db_t *db, const char *actor, role_t role, const char *const
 {
     uint64_t audit_tenant = 0;
     err[0] = '\0';
-    int rc = auth_check_grants(role, nslugs, err, errlen);
+    int rc = auth_grants_check(role, nslugs, err, errlen);
     if (rc != ST_OK)
         return rc;
     if (strlen(label) > 255) {

@@ -36,7 +36,11 @@ typedef struct principal {
     role_t role;
     uint64_t *tenants; /* granted tenant ids (owned; admin: none, sees all) */
     size_t ntenants;
-    char actor[32]; /* "token:<id>" for the audit log */
+    char actor[32]; /* "token:<id>" or "person:<id>" for the audit log */
+    /* A person signed in to the portal (session.h); 0 and "" for a token. */
+    uint64_t person_id;
+    char email[255];
+    char csrf[44]; /* the session's form token */
 } principal_t;
 
 /* Parses "admin", "manager", ...; ST_ERR_INVALID for anything else. */
@@ -54,6 +58,13 @@ void principal_clear(principal_t *p);
 
 /* The one tenancy rule: admin sees every tenant, others their grants. */
 bool auth_may_see(const principal_t *p, uint64_t tenant_id);
+
+/*
+ * The number of tenants a role takes, for tokens and people alike: admin
+ * none; ingest and client exactly one; manager and auditor at least one.
+ * ST_ERR_INVALID with the rule in err.
+ */
+int auth_grants_check(role_t role, size_t ntenants, char *err, size_t errlen);
 
 /*
  * Issues a token for a role and tenant slugs (validated: admin takes none;
