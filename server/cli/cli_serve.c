@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "dbsrv.h"
 #include "log.h"
+#include "portal.h"
 #include "router.h"
 #include "server.h"
 #include "status.h"
@@ -61,6 +62,11 @@ int cli_serve(config_t *cfg, int argc, char **argv)
                 cfg->tls_cert, cfg->tls_key);
         return 1;
     }
+    if (portal_load(cfg, &srv.portal, err, sizeof err) != ST_OK) {
+        fprintf(stderr, "slattest: %s\n", err);
+        return 1;
+    }
+    srv.pages = portal_pages();
     if (signing_load(cfg, &srv.signing, err, sizeof err) != ST_OK) {
         fprintf(stderr, "slattest: report signing: %s\n", err);
         goto fail;
@@ -122,6 +128,7 @@ fail:
     httpd_free(srv.httpd);
     prom_free(srv.prom);
     signing_free(srv.signing);
+    portal_free(srv.portal);
     if (srv.tls)
         SSL_CTX_free(srv.tls);
     if (srv.base)
