@@ -14,6 +14,7 @@ PKGS=(
   chromium # portal browser tests (tests/browser)
   chromium-driver # portal browser tests: WebDriver for Selenium
   python3-selenium # portal browser tests
+  fonts-wqy-microhei # portal browser tests: Chinese glyphs in screenshots
 )
 [ -n "${SLATTEST_EXTRA_PKGS:-}" ] && PKGS+=(${SLATTEST_EXTRA_PKGS})
 

@@ -13,7 +13,7 @@
 #define W      720
 #define H      320
 #define LEFT   60
-#define RIGHT  20
+#define RIGHT  40
 #define TOP    48
 #define BOTTOM 56
 
