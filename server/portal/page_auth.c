@@ -14,7 +14,6 @@
 #include "server.h"
 #include "session.h"
 #include "status.h"
-#include "tenant.h"
 
 #define SESSION_COOKIE_ATTRS "Path=/; Secure; HttpOnly; SameSite=Strict"
 
@@ -30,24 +29,26 @@ void page_home(api_ctx_t *ctx, db_t *db)
         page_redirect(ctx, "/login", NULL);
         return;
     }
-    tenant_t *list = NULL;
-    size_t n = 0;
-    int rc = tenant_list(db, &ctx->who, &list, &n);
-    if (rc != ST_OK) {
-        api_db_error(ctx, rc, db);
+    api_tenants_list(ctx, db); /* the API's list: the tenants this principal may see */
+    if (ctx->err_code)
         return;
-    }
+    json_t *doc = ctx->json;
+    ctx->json = NULL;
+    ctx->status = 0;
     page_t pg;
     page_begin(&pg, ctx);
-    json_t *ts = json_array();
+    json_t *ts = json_object_get(doc, "tenants");
     bool overview = ctx->who.role & (ROLE_MANAGER | ROLE_CLIENT);
     bool reports = ctx->who.role & (ROLE_MANAGER | ROLE_CLIENT | ROLE_AUDITOR);
-    for (size_t i = 0; i < n; i++)
-        json_array_append_new(ts, json_pack("{s:s, s:s, s:s, s:b, s:b}", "slug", list[i].slug,
-                                            "name", list[i].name, "timezone", list[i].timezone,
-                                            "overview", overview, "reports", reports));
-    free(list);
-    json_object_set_new(pg.data, "tenants", ts);
+    size_t i;
+    json_t *t;
+    json_array_foreach(ts, i, t)
+    {
+        json_object_set_new(t, "overview", json_boolean(overview));
+        json_object_set_new(t, "reports", json_boolean(reports));
+    }
+    json_object_set(pg.data, "tenants", ts);
+    json_decref(doc);
     page_render(&pg, 200, "home");
 }
 

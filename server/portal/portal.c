@@ -45,19 +45,13 @@ static const route_t page_routes[] = {
 /* Reads a whole file (at most FILE_MAX_BYTES) into *out (free it); ST_ERR_IO when it cannot. */
 static int read_file(const char *path, char **out, size_t *len)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return ST_ERR_IO;
     buf_t b;
     buf_init(&b, FILE_MAX_BYTES);
-    char chunk[8192];
-    size_t n;
-    int rc = ST_OK;
-    while (rc == ST_OK && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        rc = buf_append(&b, chunk, n);
-    fclose(f);
-    if (rc != ST_OK)
+    int rc = buf_read_file(&b, path);
+    if (rc != ST_OK) {
+        buf_free(&b);
         return rc;
+    }
     *out = buf_detach(&b, len);
     if (!*out)
         *out = xstrdup(""), *len = 0;

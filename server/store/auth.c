@@ -152,6 +152,31 @@ int auth_grants_check(role_t role, size_t n, char *err, size_t errlen)
     return ST_OK;
 }
 
+int auth_grants_insert(db_t *db, bool person, uint64_t id, const char *const *slugs, size_t n,
+                       json_t *names, uint64_t *audit_tenant, char *err, size_t errlen)
+{
+    *audit_tenant = 0;
+    for (size_t i = 0; i < n; i++) {
+        tenant_t t;
+        int rc = tenant_by_slug(db, slugs[i], &t);
+        if (rc == ST_ERR_NOT_FOUND)
+            snprintf(err, errlen, "tenant '%s' does not exist", slugs[i]);
+        if (rc != ST_OK)
+            return rc;
+        db_val_t g[] = {db_u64(t.id), db_u64(id)};
+        rc =
+            db_exec(db,
+                    person ? "INSERT IGNORE INTO person_grants (tenant_id, person_id) VALUES (?, ?)"
+                           : "INSERT IGNORE INTO token_grants (tenant_id, token_id) VALUES (?, ?)",
+                    g, 2, NULL);
+        if (rc != ST_OK)
+            return rc;
+        json_array_append_new(names, json_string(t.slug));
+        *audit_tenant = n == 1 ? t.id : 0;
+    }
+    return ST_OK;
+}
+
 int auth_token_issue(db_t *db, const char *actor, role_t role, const char *const *slugs,
                      size_t nslugs, const char *label, char token[AUTH_TOKEN_LEN + 1], uint64_t *id,
                      char *err, size_t errlen)
@@ -180,20 +205,9 @@ int auth_token_issue(db_t *db, const char *actor, role_t role, const char *const
                       NULL)) != ST_OK)
         goto fail;
     *id = db_insert_id(db);
-    for (size_t i = 0; i < nslugs; i++) {
-        tenant_t t;
-        if ((rc = tenant_by_slug(db, slugs[i], &t)) != ST_OK) {
-            if (rc == ST_ERR_NOT_FOUND)
-                snprintf(err, errlen, "tenant '%s' does not exist", slugs[i]);
-            goto fail;
-        }
-        db_val_t g[] = {db_u64(t.id), db_u64(*id)};
-        if ((rc = db_exec(db, "INSERT IGNORE INTO token_grants (tenant_id, token_id) VALUES (?, ?)",
-                          g, 2, NULL)) != ST_OK)
-            goto fail;
-        json_array_append_new(json_object_get(detail, "tenants"), json_string(t.slug));
-        audit_tenant = nslugs == 1 ? t.id : 0;
-    }
+    if ((rc = auth_grants_insert(db, false, *id, slugs, nslugs, json_object_get(detail, "tenants"),
+                                 &audit_tenant, err, errlen)) != ST_OK)
+        goto fail;
     char object[32];
     snprintf(object, sizeof object, "token:%" PRIu64, *id);
     char *dtext = json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS);

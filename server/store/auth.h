@@ -17,6 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "db.h"
 
 /* Roles as bits, so a route can allow a set of them. */
@@ -65,6 +67,16 @@ bool auth_may_see(const principal_t *p, uint64_t tenant_id);
  * ST_ERR_INVALID with the rule in err.
  */
 int auth_grants_check(role_t role, size_t ntenants, char *err, size_t errlen);
+
+/*
+ * Grants the tenants named by slugs to token or person (person) `id`,
+ * appending each slug to the JSON array names; *audit_tenant is the tenant
+ * when there is exactly one (for the audit entry), else 0.  Inside the
+ * caller's transaction.  ST_ERR_NOT_FOUND (err names the slug) or a db
+ * status.
+ */
+int auth_grants_insert(db_t *db, bool person, uint64_t id, const char *const *slugs, size_t n,
+                       json_t *names, uint64_t *audit_tenant, char *err, size_t errlen);
 
 /*
  * Issues a token for a role and tenant slugs (validated: admin takes none;

@@ -10,7 +10,6 @@
 #include "audit.h"
 #include "pwpolicy.h"
 #include "status.h"
-#include "tenant.h"
 
 int people_email_normalise(const char *email, char out[PEOPLE_EMAIL_MAX + 1])
 {
@@ -110,21 +109,9 @@ int people_add(db_t *db, const char *actor, const char *email, role_t role,
     if (rc != ST_OK)
         goto fail;
     *id = db_insert_id(db);
-    for (size_t i = 0; i < nslugs; i++) {
-        tenant_t t;
-        if ((rc = tenant_by_slug(db, slugs[i], &t)) != ST_OK) {
-            if (rc == ST_ERR_NOT_FOUND)
-                snprintf(err, errlen, "tenant '%s' does not exist", slugs[i]);
-            goto fail;
-        }
-        db_val_t g[] = {db_u64(t.id), db_u64(*id)};
-        if ((rc = db_exec(db,
-                          "INSERT IGNORE INTO person_grants (tenant_id, person_id) VALUES (?, ?)",
-                          g, 2, NULL)) != ST_OK)
-            goto fail;
-        json_array_append_new(json_object_get(detail, "tenants"), json_string(t.slug));
-        audit_tenant = nslugs == 1 ? t.id : 0;
-    }
+    if ((rc = auth_grants_insert(db, true, *id, slugs, nslugs, json_object_get(detail, "tenants"),
+                                 &audit_tenant, err, errlen)) != ST_OK)
+        goto fail;
     if (!password && (rc = people_link_new(db, *id, link)) != ST_OK)
         goto fail;
     char object[40];

@@ -24,6 +24,9 @@ def portal():
     s = Server({"SLATTEST_PORTAL_LOGIN_DELAY_AFTER": "3", "SLATTEST_PORTAL_LOGIN_LOCK_AFTER": "5",
                 "SLATTEST_PORTAL_LOGIN_LOCK_S": "60"})
     yield s
+    # Every test logs in from 127.0.0.1: leave no failures that would throttle
+    # that address for the tests after these.
+    sql("DELETE FROM login_failures")
     code = s.stop()
     assert code == 0, f"server exit code {code}\n{s.read_log()[-5000:]}"
 
@@ -191,6 +194,29 @@ def test_login_throttling_delays_then_locks(portal):
     # Another account from elsewhere is not affected by this one's lock.
     other = new_person("client", slug)
     assert logged_in(portal, other).get("/").status_code == 200
+
+
+def test_login_throttling_per_address():
+    """Failures with many emails from one address throttle that address."""
+    s = Server({"SLATTEST_PORTAL_ADDRESS_LOCK_AFTER": "10", "SLATTEST_PORTAL_LOGIN_LOCK_S": "60"})
+    try:
+        sql("DELETE FROM login_failures")
+        slug = new_tenant()
+        email = new_person("client", slug)
+        b = Browser(s)
+        # Delays start at a fifth of the lock: two failures, each with another email.
+        for i in range(2):
+            r = b.post("/login", {"email": f"guess{i}-{uuid.uuid4().hex[:4]}@example.com",
+                                  "password": "guessing 12345", "csrf": b.csrf()})
+            assert r.status_code == 401
+        r = b.post("/login", {"email": email, "password": PASSWORD, "csrf": b.csrf()})
+        assert r.status_code == 429, "the right password waits too, from this address"
+        time.sleep(1.2)
+        assert b.post("/login", {"email": email, "password": PASSWORD,
+                                 "csrf": b.csrf()}).status_code == 303
+    finally:
+        sql("DELETE FROM login_failures")
+        assert s.stop() == 0
 
 
 def test_unknown_email_and_wrong_password_read_the_same(portal):
