@@ -11,8 +11,17 @@ import pytest
 import requests
 from selenium.common.exceptions import NoAlertPresentException
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
 
 from conftest import PASSWORD, SHOTS, e2e
+
+
+def click_and_wait(driver, element):
+    """Clicks a link or submit button and waits until the next page has replaced this one."""
+    old = driver.find_element(By.TAG_NAME, "html")
+    element.click()
+    WebDriverWait(driver, 30).until(EC.staleness_of(old))
 
 
 def shot(driver, name):
@@ -31,21 +40,21 @@ def login(driver, server, email):
     driver.get(server.url + "/login")
     driver.find_element(By.ID, "email").send_keys(email)
     driver.find_element(By.ID, "password").send_keys(PASSWORD)
-    driver.find_element(By.ID, "login-submit").click()
+    click_and_wait(driver, driver.find_element(By.ID, "login-submit"))
     assert driver.current_url == server.url + "/", driver.current_url
     cookie = driver.get_cookie("slattest_session")
     assert cookie["httpOnly"] and cookie["secure"] and cookie["sameSite"] == "Strict"
 
 
 def switch(driver, lang):
-    driver.find_element(By.ID, "lang-" + lang).click()
+    click_and_wait(driver, driver.find_element(By.ID, "lang-" + lang))
     assert driver.find_element(By.TAG_NAME, "html").get_attribute("lang") == lang
 
 
 def test_client_walks_overview_and_reports_in_both_languages(server, world, browser):
     d, slug = browser, world["slug"]
     login(d, server, world["people"]["client"])
-    d.find_element(By.LINK_TEXT, "Overview").click()
+    click_and_wait(d, d.find_element(By.LINK_TEXT, "Overview"))
     assert d.find_element(By.ID, "tenant-name").text == "Browser Insurance"
     svg = d.find_element(By.CSS_SELECTOR, "svg.chart")
     assert "Daily service level" in svg.find_element(By.TAG_NAME, "title").get_attribute(
@@ -58,7 +67,7 @@ def test_client_walks_overview_and_reports_in_both_languages(server, world, brow
     month = d.find_element(By.ID, "month-2026-10")
     assert "2026年10月" in month.text and "服务水平" in month.text
     shot(d, "client-overview-zh")
-    d.find_element(By.LINK_TEXT, "报告").click()
+    click_and_wait(d, d.find_element(By.LINK_TEXT, "报告"))
     assert "报告" in d.find_element(By.TAG_NAME, "h1").text
     shot(d, "client-reports-zh")
     switch(d, "en")
@@ -96,19 +105,19 @@ def test_manager_sees_hostile_name_as_text(server, world, browser):
 def verify_files(d, world):
     d.find_element(By.ID, "workbook").send_keys(world["xlsx"])
     d.find_element(By.ID, "signature").send_keys(world["p7s"])
-    d.find_element(By.ID, "verify-submit").click()
+    click_and_wait(d, d.find_element(By.ID, "verify-submit"))
     return d.find_element(By.ID, "verify-result")
 
 
 def test_auditor_reports_and_verify(server, world, browser):
     d = browser
     login(d, server, world["people"]["auditor"])
-    d.find_element(By.LINK_TEXT, "Reports").click()
+    click_and_wait(d, d.find_element(By.LINK_TEXT, "Reports"))
     rows = d.find_elements(By.CSS_SELECTOR, "#reports tbody tr")
     assert rows and d.find_elements(By.CSS_SELECTOR, "a.dl-signature")
     assert not d.find_elements(By.CSS_SELECTOR, "a.dl-workbook"), "auditors get no workbook link"
     shot(d, "auditor-reports-en")
-    d.find_element(By.LINK_TEXT, "Verify a report").click()
+    click_and_wait(d, d.find_element(By.LINK_TEXT, "Verify a report"))
     result = verify_files(d, world)
     assert "valid" in result.get_attribute("class").split()
     assert d.find_element(By.ID, "verify-verdict").text == "Valid signature"
@@ -140,7 +149,7 @@ def test_verify_without_login_hides_the_report(server, world, browser):
     d.get(server.url + "/verify")
     d.find_element(By.ID, "workbook").send_keys(changed)
     d.find_element(By.ID, "signature").send_keys(world["p7s"])
-    d.find_element(By.ID, "verify-submit").click()
+    click_and_wait(d, d.find_element(By.ID, "verify-submit"))
     assert "invalid" in d.find_element(By.ID, "verify-result").get_attribute("class").split()
     shot(d, "verify-invalid-en")
 
@@ -151,6 +160,6 @@ def test_login_page_in_chinese(server, browser):
     assert d.find_element(By.TAG_NAME, "h1").text == "登录"
     d.find_element(By.ID, "email").send_keys("nobody@example.com")
     d.find_element(By.ID, "password").send_keys("wrong password!!")
-    d.find_element(By.ID, "login-submit").click()
+    click_and_wait(d, d.find_element(By.ID, "login-submit"))
     assert d.find_element(By.ID, "login-message").text == "电子邮箱或密码错误。"
     shot(d, "login-zh")
