@@ -112,3 +112,19 @@ char *buf_detach(buf_t *b, size_t *len)
     b->alloc = 0;
     return p;
 }
+
+int buf_read_file(buf_t *b, const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return ST_ERR_IO;
+    char chunk[8192];
+    size_t n;
+    int rc = ST_OK;
+    while (rc == ST_OK && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        rc = buf_append(b, chunk, n);
+    if (rc == ST_OK && ferror(f))
+        rc = ST_ERR_IO;
+    fclose(f);
+    return rc;
+}

@@ -38,6 +38,11 @@ const char *buf_cstr(const buf_t *b);
 void buf_reset(buf_t *b);
 /* Releases the storage. */
 void buf_free(buf_t *b);
+/*
+ * Appends the whole file at path.  ST_ERR_IO when it cannot be read,
+ * ST_ERR_TOO_LARGE (contents freed) past the cap.
+ */
+int buf_read_file(buf_t *b, const char *path);
 /* Hands the storage to the caller (free() it); the buffer becomes empty. */
 char *buf_detach(buf_t *b, size_t *len);
 

@@ -76,3 +76,19 @@ void hash_hmac_sha256(const void *key, size_t klen, const void *data, size_t n,
     static const uint8_t empty[1];
     HMAC(EVP_sha256(), klen ? key : empty, (int)klen, n ? data : empty, n, out, &len);
 }
+
+int hash_random_token(char out[HASH_TOKEN_LEN + 1])
+{
+    static const char b64url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    uint8_t raw[33] = {0}; /* 32 random bytes and a zero pad: 11 groups of 3 */
+    if (hash_random(raw, 32) != ST_OK)
+        return ST_ERR_CRYPTO;
+    size_t o = 0;
+    for (size_t i = 0; i < 33; i += 3) {
+        uint32_t v = (uint32_t)raw[i] << 16 | (uint32_t)raw[i + 1] << 8 | raw[i + 2];
+        for (int k = 3; k >= 0 && o < HASH_TOKEN_LEN; k--)
+            out[o++] = b64url[(v >> (6 * k)) & 63];
+    }
+    out[HASH_TOKEN_LEN] = '\0';
+    return ST_OK;
+}

@@ -33,4 +33,8 @@ void hash_hmac_sha256(const void *key, size_t klen, const void *data, size_t n,
 /* Fills out with n cryptographically strong random bytes; ST_ERR_CRYPTO on failure. */
 int hash_random(void *out, size_t n);
 
+#define HASH_TOKEN_LEN 43 /* 256 random bits as base64url, no padding */
+/* 256 random bits as 43 base64url characters into out[44]; ST_ERR_CRYPTO on failure. */
+int hash_random_token(char out[HASH_TOKEN_LEN + 1]);
+
 #endif

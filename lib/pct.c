@@ -34,3 +34,23 @@ fail:
     free(out);
     return NULL;
 }
+
+bool pct_field(const char *text, size_t n, const char *name, char *out, size_t outlen)
+{
+    size_t nl = strlen(name);
+    const char *q = text, *end_all = text ? text + n : NULL;
+    while (q && q < end_all) {
+        const char *end = memchr(q, '&', (size_t)(end_all - q));
+        size_t len = end ? (size_t)(end - q) : (size_t)(end_all - q);
+        if (len > nl && strncmp(q, name, nl) == 0 && q[nl] == '=') {
+            char *v = pct_decode(q + nl + 1, len - nl - 1, true);
+            bool ok = v && strlen(v) < outlen;
+            if (ok)
+                memcpy(out, v, strlen(v) + 1);
+            free(v);
+            return ok;
+        }
+        q = end ? end + 1 : NULL;
+    }
+    return false;
+}

@@ -15,4 +15,12 @@
  */
 char *pct_decode(const char *s, size_t n, bool plus_is_space);
 
+/*
+ * Finds name=value in n bytes of "a=1&b=2" text (a query string or an
+ * application/x-www-form-urlencoded body) and copies the decoded value of
+ * the first one into out; false when absent, malformed or not shorter
+ * than outlen.
+ */
+bool pct_field(const char *text, size_t n, const char *name, char *out, size_t outlen);
+
 #endif

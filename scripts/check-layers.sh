@@ -16,7 +16,8 @@ cd "$root"
 
 # folder: the folders it may include besides itself.  Top to bottom.
 rules='
-server/cli:     server/api server/sched server/http server/jobs server/ingest server/metrics server/store server/conf reports lib
+server/cli:     server/portal server/api server/sched server/http server/jobs server/ingest server/metrics server/store server/conf reports lib
+server/portal:  server/api server/sched server/http server/jobs server/ingest server/metrics server/store server/conf reports lib
 server/api:     server/sched server/http server/jobs server/ingest server/metrics server/store server/conf reports lib
 server/sched:   server/jobs server/metrics server/store server/conf reports lib
 server/http:    server/store server/conf lib

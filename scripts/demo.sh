@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The demo: a tenant with a generated month of contacts (seeded, so every run
 # makes the same data), a contract, and its signed client and internal
-# workbooks; then the tokens, download URLs and the openssl command that
-# verifies them.  Runs once per var directory (make run calls it on its first
-# run; DEMO=0 skips it).  Needs the database running and migrated.
+# workbooks; then the tokens, the portal's demo people and their passwords,
+# download URLs and the openssl command that verifies them.  Runs once per
+# var directory (make run calls it on its first run; DEMO=0 skips it).  Needs the database running and migrated.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=build/release/slattest
@@ -58,6 +58,14 @@ demo_qa_and_history
 manager=$("$bin" token issue --role manager --tenant demo --label demo 2>/dev/null)
 client=$("$bin" token issue --role client --tenant demo --label demo 2>/dev/null)
 auditor=$("$bin" token issue --role auditor --tenant demo --label demo 2>/dev/null)
+# Demo people for the portal (docs/portal.md), each with a random password.
+newpw() { openssl rand -base64 18 | tr -d '/+=' | cut -c1-20; }
+pw_manager=$(newpw) pw_client=$(newpw) pw_auditor=$(newpw)
+for who in manager client auditor; do
+  pw_var="pw_$who"
+  printf '%s\n' "${!pw_var}" | "$bin" user add "$who@demo.example" --role "$who" --tenant demo \
+    --password-stdin >/dev/null
+done
 
 umask 077
 cat > "$dir/README.txt" <<MSG
@@ -67,6 +75,11 @@ Tokens (kept in $dir/README.txt, mode 0600):
   manager  $manager
   client   $client
   auditor  $auditor
+Portal (https://localhost:8443/login), people of tenant "demo":
+  manager@demo.example  $pw_manager
+  client@demo.example   $pw_client
+  auditor@demo.example  $pw_auditor
+Verify a workbook without logging in: https://localhost:8443/verify
 Workbooks and signatures:
   $dir/demo-client-2026-10.xlsx (+ .p7s)
   $dir/demo-internal-2026-10.xlsx (+ .p7s)

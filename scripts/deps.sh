@@ -15,6 +15,11 @@ PKGS=(
   nodejs  # tests/e2e/test_openapi.py: npm installs the OpenAPI validator into build/npm
   libcurl4-openssl-dev # schedules: e-mail (SMTP) and webhook delivery
   python3-aiosmtpd # schedules: the e2e tests' SMTP server on loopback
+  libargon2-dev # portal passwords (Argon2id)
+  chromium # portal browser tests (tests/browser)
+  chromium-driver # portal browser tests: WebDriver for Selenium
+  python3-selenium # portal browser tests
+  fonts-wqy-microhei # portal browser tests: Chinese glyphs in screenshots
 )
 # npm: Debian's package, unless the installed node brings its own (NodeSource's nodejs
 # provides npm and conflicts with Debian's).

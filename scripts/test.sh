@@ -3,7 +3,9 @@
 #   1. C unit tests (cmocka), release and ASan+UBSan builds;
 #   2. workbook read-back (tests/xl, openpyxl), release and ASan+UBSan builds;
 #   3. end-to-end tests (pytest) against the real server over HTTPS and the
-#      real MariaDB, once with each build.
+#      real MariaDB, once with each build;
+#   4. browser tests of the portal (tests/browser: Selenium and headless
+#      Chromium), release build only, timed (BROWSER_TESTS=0 skips them).
 # Everything it starts (MariaDB, servers) is stopped on exit, pass or fail.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -66,6 +68,17 @@ for mode in ${E2E_MODES:-asan release}; do
   [ "${PIPESTATUS[0]}" -eq 0 ] || { fail=1; grep -qE '[0-9]+ (failed|error)' "$log" || failed_total=$((failed_total + 1)); }
   tally
 done
+
+# 4. The portal in a real headless Chromium (tests/browser), release build only.
+if [ "${BROWSER_TESTS:-1}" != 0 ] && [[ " ${E2E_MODES:-asan release} " == *" release "* ]]; then
+  echo "== browser tests (release build, headless Chromium)"
+  browser_start=$(date +%s)
+  SLATTEST_BIN="$root/build/release/slattest" \
+    /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/browser ${BROWSER_PYTEST_ARGS:-} 2>&1 | tee "$log"
+  [ "${PIPESTATUS[0]}" -eq 0 ] || { fail=1; grep -qE '[0-9]+ (failed|error)' "$log" || failed_total=$((failed_total + 1)); }
+  tally
+  echo "browser tests: $(( $(date +%s) - browser_start )) s (screenshots in $SLATTEST_PATHS_VAR/screenshots)"
+fi
 rm -f "$log"
 
 [ $fail -eq 0 ] || echo "test.sh: FAILURES"

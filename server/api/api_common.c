@@ -92,21 +92,7 @@ void api_body_failed(api_ctx_t *ctx)
 bool api_query(const api_ctx_t *ctx, const char *name, char *out, size_t outlen)
 {
     const char *q = ctx->req->query;
-    size_t nl = strlen(name);
-    while (q && *q) {
-        const char *end = strchr(q, '&');
-        size_t len = end ? (size_t)(end - q) : strlen(q);
-        if (len > nl && strncmp(q, name, nl) == 0 && q[nl] == '=') {
-            char *v = pct_decode(q + nl + 1, len - nl - 1, true);
-            bool ok = v && strlen(v) < outlen;
-            if (ok)
-                memcpy(out, v, strlen(v) + 1);
-            free(v);
-            return ok;
-        }
-        q = end ? end + 1 : NULL;
-    }
-    return false;
+    return q && pct_field(q, strlen(q), name, out, outlen);
 }
 
 void api_invalid_choice(api_ctx_t *ctx, const char *what, const char *given,

@@ -7,8 +7,10 @@
 
 #include "chan.h"
 #include "jsonutil.h"
+#include "cookie.h"
 #include "log.h"
 #include "server.h"
+#include "session.h"
 #include "status.h"
 #include "xmem.h"
 
@@ -87,9 +89,17 @@ static const route_t routes[] = {
 
 static void router_start_upload(server_t *srv, httpd_req_t *req, const route_t *r);
 
+/* True when a route's path is under /v1/tenants/{t} (or a page's /tenants/{t}). */
 bool router_tenant_scoped(const route_t *r)
 {
-    return strncmp(r->pattern, "/v1/tenants/{t}", 15) == 0;
+    return strncmp(r->pattern, "/v1/tenants/{t}", 15) == 0 ||
+           strncmp(r->pattern, "/tenants/{t}", 12) == 0;
+}
+
+/* True when r is one of the portal's page routes. */
+static bool route_is_page(const server_t *srv, const route_t *r)
+{
+    return srv->pages && r >= srv->pages->routes && r < srv->pages->routes + srv->pages->n;
 }
 
 /*
@@ -128,14 +138,16 @@ void router_on_headers(void *arg, httpd_req_t *req, size_t *max_body)
     const route_t *found = NULL;
     char allow[128] = "";
     bool path_known = false;
-    for (size_t i = 0; i < NROUTES; i++) {
-        if (!route_match(routes[i].pattern, req->path, NULL, NULL))
+    size_t npages = srv->pages ? srv->pages->n : 0;
+    for (size_t k = 0; k < NROUTES + npages; k++) {
+        const route_t *r = k < NROUTES ? &routes[k] : &srv->pages->routes[k - NROUTES];
+        if (!route_match(r->pattern, req->path, NULL, NULL))
             continue;
         path_known = true;
-        req->route = routes[i].label;
-        const char *m = routes[i].method;
+        req->route = r->label;
+        const char *m = r->method;
         if (strcmp(m, req->method) == 0 || (strcmp(m, "GET") == 0 && !strcmp(req->method, "HEAD")))
-            found = &routes[i];
+            found = r;
         else if (!strstr(allow, m))
             snprintf(allow + strlen(allow), sizeof allow - strlen(allow), "%s%s",
                      allow[0] ? ", " : "", m);
@@ -216,12 +228,30 @@ static void route_forbid(api_ctx_t *ctx, const route_t *r)
     api_error(ctx, 403, "forbidden", msg, json_pack("{s:o}", "roles", roles));
 }
 
+/*
+ * The caller's credentials: a bearer token, else the portal's session
+ * cookie (for pages, and for GET/HEAD of API routes: a cookie alone never
+ * changes anything through the API).
+ */
+static int router_authenticate(api_ctx_t *ctx, db_t *db, bool page)
+{
+    const char *authz = httpd_header(ctx->req, "authorization");
+    const char *m = ctx->req->method;
+    if (authz || (!page && strcmp(m, "GET") != 0 && strcmp(m, "HEAD") != 0))
+        return auth_authenticate(db, authz, &ctx->who);
+    char sid[64];
+    if (!cookie_get(httpd_header(ctx->req, "cookie"), SESSION_COOKIE, sid, sizeof sid))
+        return ST_ERR_AUTH;
+    return session_authenticate(db, ctx->srv->cfg, sid, &ctx->who);
+}
+
 /* On a worker: authenticate, apply the tenancy gate and roles, run the handler. */
 static void router_work(db_t *db, void *arg)
 {
     api_ctx_t *ctx = arg;
     const route_t *r = ctx->route;
-    if (r->roles == 0) {
+    bool page = route_is_page(ctx->srv, r);
+    if (r->roles == 0 && !page) {
         r->handler(ctx, db);
         return;
     }
@@ -229,7 +259,11 @@ static void router_work(db_t *db, void *arg)
         api_error(ctx, 503, "unavailable", "the database is unavailable; try again", NULL);
         return;
     }
-    int rc = auth_authenticate(db, httpd_header(ctx->req, "authorization"), &ctx->who);
+    int rc = router_authenticate(ctx, db, page);
+    if (rc == ST_ERR_AUTH && r->roles == 0) {
+        principal_clear(&ctx->who); /* an open page: anyone, signed in or not */
+        rc = ST_OK;
+    }
     if (rc == ST_ERR_AUTH) {
         api_error(ctx, 401, "unauthorized", "a valid bearer token is required", NULL);
         ctx->extra_headers = xstrdup("WWW-Authenticate: Bearer realm=\"slattest\"\r\n");
@@ -239,6 +273,8 @@ static void router_work(db_t *db, void *arg)
         api_db_error(ctx, rc, db);
         return;
     }
+    if (page && !ctx->srv->pages->admit(ctx, db))
+        return;
     bool scoped = router_tenant_scoped(r);
     if (scoped) {
         rc = tenant_resolve(db, &ctx->who, ctx->params[0], &ctx->tenant);
@@ -260,7 +296,7 @@ static void router_work(db_t *db, void *arg)
         free(ctx->params[0]);
         memmove(ctx->params, ctx->params + 1, (ctx->nparams - 1) * sizeof *ctx->params);
         ctx->nparams--;
-    } else if (!(r->roles & ctx->who.role)) {
+    } else if (r->roles && !(r->roles & ctx->who.role)) {
         route_forbid(ctx, r); /* a global route reveals no tenant */
         return;
     }
@@ -272,6 +308,8 @@ static void router_job(db_t *db, void *arg)
 {
     api_ctx_t *ctx = arg;
     router_work(db, ctx);
+    if (ctx->err_code && route_is_page(ctx->srv, ctx->route))
+        ctx->srv->pages->error(ctx, db);
     if (ctx->body) {
         chan_abandon(ctx->body);
         chan_release(ctx->body); /* the worker's (consumer's) reference */
@@ -436,7 +474,7 @@ void router_on_response(void *arg, const httpd_req_t *req, int status, size_t by
     json_object_set_new(f, "bytes_out", json_integer((json_int_t)bytes));
     json_object_set_new(f, "duration_ms", json_real(secs * 1000));
     json_object_set_new(f, "remote", json_string(req->remote));
-    if (ctx && ctx->who.token_id)
+    if (ctx && ctx->who.actor[0])
         json_object_set_new(f, "actor", json_string(ctx->who.actor));
     if (ctx && ctx->tenant.id)
         json_object_set_new(f, "tenant", json_string(ctx->tenant.slug));

@@ -37,6 +37,27 @@ typedef struct route {
     const char *label; /* for metrics: the pattern */
 } route_t;
 
+/*
+ * Pages (server/portal) are a second table beside the API's, handed in at
+ * start-up (server_t.pages), so the API's table (and what is generated
+ * from it) holds API routes only.  Page routes go through the same gate
+ * with these differences: the portal's session cookie authenticates
+ * (besides a bearer token); a page with roles 0 runs for anyone, with the
+ * session's principal when there is one; admit() runs after
+ * authentication (the portal checks CSRF and Origin there) and error()
+ * turns any error the gate or a handler set into the page's own answer (an
+ * HTML page, or a redirect to the login).  A tenant-scoped page
+ * ("/tenants/{t}...") answers 404 for a tenant the person may not see,
+ * exactly as for one that does not exist.  API routes accept the session
+ * cookie for GET and HEAD only (downloads from a page), never for a change.
+ */
+typedef struct router_pages {
+    const route_t *routes;
+    size_t n;
+    bool (*admit)(api_ctx_t *ctx, db_t *db); /* false: it has set the answer */
+    void (*error)(api_ctx_t *ctx, db_t *db); /* ctx->err_code is set; db may be NULL */
+} router_pages_t;
+
 void router_on_headers(void *srv, httpd_req_t *req, size_t *max_body);
 void router_on_request(void *srv, httpd_req_t *req);
 void router_on_response(void *srv, const httpd_req_t *req, int status, size_t bytes);

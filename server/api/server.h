@@ -26,6 +26,8 @@ struct server {
     signing_t *signing;
     jobs_t *jobs;
     probe_t *probe;
+    const struct router_pages *pages; /* the portal's page routes (router.h), or NULL */
+    struct portal *portal;            /* the portal's templates and catalogues (not owned) */
 };
 
 #endif

@@ -24,6 +24,7 @@ int cli_report(config_t *cfg, int argc, char **argv);
 int cli_contract(config_t *cfg, int argc, char **argv);
 int cli_metrics(config_t *cfg, int argc, char **argv);
 int cli_schedule(config_t *cfg, int argc, char **argv);
+int cli_user(config_t *cfg, int argc, char **argv);
 
 /*
  * Connects to the configured database; with the embedded default, starts

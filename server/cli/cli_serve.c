@@ -16,6 +16,7 @@
 #include "dbsrv.h"
 #include "log.h"
 #include "deliver.h"
+#include "portal.h"
 #include "router.h"
 #include "scheduler.h"
 #include "server.h"
@@ -77,6 +78,11 @@ int cli_serve(config_t *cfg, int argc, char **argv)
                 cfg->tls_cert, cfg->tls_key);
         return 1;
     }
+    if (portal_load(cfg, &srv.portal, err, sizeof err) != ST_OK) {
+        fprintf(stderr, "slattest: %s\n", err);
+        return 1;
+    }
+    srv.pages = portal_pages();
     if (signing_load(cfg, &srv.signing, err, sizeof err) != ST_OK) {
         fprintf(stderr, "slattest: report signing: %s\n", err);
         goto fail;
@@ -143,6 +149,7 @@ fail:
     prom_free(srv.prom);
     signing_free(srv.signing);
     dlv_end();
+    portal_free(srv.portal);
     if (srv.tls)
         SSL_CTX_free(srv.tls);
     if (srv.base)

@@ -30,6 +30,8 @@ static const command_t commands[] = {
     {"schedule", cli_schedule,
      "schedule list [SLUG] | run-due [--now T] [--tenant S] scheduled reports"},
     {"verify", cli_verify, "verify FILE.xlsx [FILE.p7s] [--ca CA] check a signed workbook offline"},
+    {"user", cli_user,
+     "user add EMAIL --role R [--tenant S]... [--password-stdin] | disable | list"},
     {"audit", cli_audit, "audit verify                     check the audit log's hash chain"},
     {"routes", cli_routes, "routes                           list the HTTP routes (JSON)"},
     {"config", NULL, "config                           print the effective configuration"},

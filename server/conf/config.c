@@ -101,9 +101,27 @@ static const cfg_option_t config_table[] = {
     S("smtp", "ca", smtp_ca, "", "CA file (PEM) for the relay's certificate (empty: system CAs)"),
     I("smtp", "timeout_s", smtp_timeout_s, "30", 1, 600, "time allowed for one message"),
     I("webhook", "timeout_s", webhook_timeout_s, "10", 1, 300, "time allowed for one webhook POST"),
+    I("portal", "idle_timeout_s", portal_idle_timeout_s, "1800", 60, 604800,
+      "a portal session unused for this many seconds ends"),
+    I("portal", "lifetime_s", portal_lifetime_s, "43200", 300, 2592000,
+      "a portal session ends this many seconds after its login, however much it is used"),
+    I("portal", "login_delay_after", portal_login_delay_after, "3", 1, 1000,
+      "failed logins of one email (in login_lock_s) after which each attempt waits 1, 2, 4... s"),
+    I("portal", "login_lock_after", portal_login_lock_after, "10", 2, 1000,
+      "failed logins of one email in login_lock_s seconds that lock it for that long"),
+    I("portal", "login_lock_s", portal_login_lock_s, "900", 10, 86400,
+      "the window in which failed logins are counted, and the length of a lock"),
+    I("portal", "address_lock_after", portal_address_lock_after, "50", 5, 100000,
+      "failed logins from one client address in login_lock_s seconds that lock the address "
+      "(delays start at a fifth of it)"),
+    B("portal", "verify_public", portal_verify_public, "true",
+      "the verify page works without logging in (valid or not, signer, signing time)"),
+    S("portal", "base_url", portal_base_url, "https://localhost:8443",
+      "the portal's address, for the one-time links `slattest user add` prints"),
     S("paths", "var", var, "var", "state directory: embedded database, certificates"),
     S("paths", "migrations", migrations, "migrations", "directory of NNNN_name.sql migrations"),
-    S("paths", "templates", templates, "templates", "directory of workbook templates"),
+    S("paths", "templates", templates, "templates",
+      "directory of workbook templates, and of the portal's pages/, i18n/ and static/"),
 };
 
 #define NOPTS (sizeof config_table / sizeof config_table[0])

@@ -47,6 +47,13 @@ typedef struct config {
     long long smtp_timeout_s, webhook_timeout_s;
     /* [signing] */
     char *signing_key, *signing_cert, *signing_ca, *signing_retired;
+    /* [portal] (docs/portal.md) */
+    long long portal_idle_timeout_s; /* a session unused this long ends */
+    long long portal_lifetime_s;     /* a session ends this long after its login */
+    long long portal_login_delay_after, portal_login_lock_after, portal_login_lock_s;
+    long long portal_address_lock_after;
+    bool portal_verify_public; /* the verify page works without logging in */
+    char *portal_base_url;     /* for links the command line prints */
     /* [paths] */
     char *var;
     char *migrations;

@@ -10,6 +10,7 @@
 #include <http_parser.h>
 #include <limits.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,6 +103,8 @@ static const char *reason_phrase(int status)
         return "Accepted";
     case 204:
         return "No Content";
+    case 303:
+        return "See Other";
     case 304:
         return "Not Modified";
     case 400:
@@ -682,6 +685,11 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
     (void)l;
     (void)salen;
     httpd_t *h = arg;
+    /* A response is written as TLS records of headers and body: without
+     * TCP_NODELAY the last small segment waits for the client's delayed
+     * ACK (about 40 ms on Linux) on every request answered by a worker. */
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     SSL *ssl = SSL_new(h->tls);
     if (!ssl) {
         evutil_closesocket(fd);

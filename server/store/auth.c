@@ -3,7 +3,6 @@
 
 #include <inttypes.h>
 #include <jansson.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -141,32 +140,48 @@ bool auth_may_see(const principal_t *p, uint64_t tenant_id)
 /* Makes a new random token text. */
 static int token_generate(char out[AUTH_TOKEN_LEN + 1])
 {
-    uint8_t raw[32];
-    unsigned char b64[48];
-    if (hash_random(raw, sizeof raw) != ST_OK)
-        return ST_ERR_CRYPTO;
-    EVP_EncodeBlock(b64, raw, sizeof raw); /* 44 chars, the last is '=' */
     memcpy(out, "slt_", 4);
-    for (int i = 0; i < 43; i++)
-        out[4 + i] = b64[i] == '+' ? '-' : b64[i] == '/' ? '_' : (char)b64[i];
-    out[AUTH_TOKEN_LEN] = '\0';
-    return ST_OK;
+    return hash_random_token(out + 4); /* 43 base64url characters */
 }
 
-/* Checks the number of tenants a role takes. */
-static int auth_check_grants(role_t role, size_t n, char *err, size_t errlen)
+int auth_grants_check(role_t role, size_t n, char *err, size_t errlen)
 {
     if (role == ROLE_ADMIN && n != 0) {
-        snprintf(err, errlen, "an admin token sees every tenant: give no tenants");
+        snprintf(err, errlen, "an admin sees every tenant: give no tenants");
         return ST_ERR_INVALID;
     }
     if ((role == ROLE_INGEST || role == ROLE_CLIENT) && n != 1) {
-        snprintf(err, errlen, "a %s token belongs to exactly one tenant", auth_role_name(role));
+        snprintf(err, errlen, "a %s belongs to exactly one tenant", auth_role_name(role));
         return ST_ERR_INVALID;
     }
     if ((role == ROLE_MANAGER || role == ROLE_AUDITOR) && n == 0) {
-        snprintf(err, errlen, "a %s token needs at least one tenant", auth_role_name(role));
+        snprintf(err, errlen, "a %s needs at least one tenant", auth_role_name(role));
         return ST_ERR_INVALID;
+    }
+    return ST_OK;
+}
+
+int auth_grants_insert(db_t *db, bool person, uint64_t id, const char *const *slugs, size_t n,
+                       json_t *names, uint64_t *audit_tenant, char *err, size_t errlen)
+{
+    *audit_tenant = 0;
+    for (size_t i = 0; i < n; i++) {
+        tenant_t t;
+        int rc = tenant_by_slug(db, slugs[i], &t);
+        if (rc == ST_ERR_NOT_FOUND)
+            snprintf(err, errlen, "tenant '%s' does not exist", slugs[i]);
+        if (rc != ST_OK)
+            return rc;
+        db_val_t g[] = {db_u64(t.id), db_u64(id)};
+        rc =
+            db_exec(db,
+                    person ? "INSERT IGNORE INTO person_grants (tenant_id, person_id) VALUES (?, ?)"
+                           : "INSERT IGNORE INTO token_grants (tenant_id, token_id) VALUES (?, ?)",
+                    g, 2, NULL);
+        if (rc != ST_OK)
+            return rc;
+        json_array_append_new(names, json_string(t.slug));
+        *audit_tenant = n == 1 ? t.id : 0;
     }
     return ST_OK;
 }
@@ -177,7 +192,7 @@ int auth_token_issue(db_t *db, const char *actor, role_t role, const char *const
 {
     uint64_t audit_tenant = 0;
     err[0] = '\0';
-    int rc = auth_check_grants(role, nslugs, err, errlen);
+    int rc = auth_grants_check(role, nslugs, err, errlen);
     if (rc != ST_OK)
         return rc;
     if (strlen(label) > 255) {
@@ -199,20 +214,9 @@ int auth_token_issue(db_t *db, const char *actor, role_t role, const char *const
                       NULL)) != ST_OK)
         goto fail;
     *id = db_insert_id(db);
-    for (size_t i = 0; i < nslugs; i++) {
-        tenant_t t;
-        if ((rc = tenant_by_slug(db, slugs[i], &t)) != ST_OK) {
-            if (rc == ST_ERR_NOT_FOUND)
-                snprintf(err, errlen, "tenant '%s' does not exist", slugs[i]);
-            goto fail;
-        }
-        db_val_t g[] = {db_u64(t.id), db_u64(*id)};
-        if ((rc = db_exec(db, "INSERT IGNORE INTO token_grants (tenant_id, token_id) VALUES (?, ?)",
-                          g, 2, NULL)) != ST_OK)
-            goto fail;
-        json_array_append_new(json_object_get(detail, "tenants"), json_string(t.slug));
-        audit_tenant = nslugs == 1 ? t.id : 0;
-    }
+    if ((rc = auth_grants_insert(db, false, *id, slugs, nslugs, json_object_get(detail, "tenants"),
+                                 &audit_tenant, err, errlen)) != ST_OK)
+        goto fail;
     char object[32];
     snprintf(object, sizeof object, "token:%" PRIu64, *id);
     char *dtext = jsonutil_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS);

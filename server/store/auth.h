@@ -17,6 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "db.h"
 
 /* Roles as bits, so a route can allow a set of them. */
@@ -36,7 +38,11 @@ typedef struct principal {
     role_t role;
     uint64_t *tenants; /* granted tenant ids (owned; admin: none, sees all) */
     size_t ntenants;
-    char actor[32]; /* "token:<id>" for the audit log */
+    char actor[32]; /* "token:<id>" or "person:<id>" for the audit log */
+    /* A person signed in to the portal (session.h); 0 and "" for a token. */
+    uint64_t person_id;
+    char email[255];
+    char csrf[44]; /* the session's form token */
 } principal_t;
 
 /* Parses "admin", "manager", ...; ST_ERR_INVALID for anything else. */
@@ -57,6 +63,23 @@ void principal_clear(principal_t *p);
 
 /* The one tenancy rule: admin sees every tenant, others their grants. */
 bool auth_may_see(const principal_t *p, uint64_t tenant_id);
+
+/*
+ * The number of tenants a role takes, for tokens and people alike: admin
+ * none; ingest and client exactly one; manager and auditor at least one.
+ * ST_ERR_INVALID with the rule in err.
+ */
+int auth_grants_check(role_t role, size_t ntenants, char *err, size_t errlen);
+
+/*
+ * Grants the tenants named by slugs to token or person (person) `id`,
+ * appending each slug to the JSON array names; *audit_tenant is the tenant
+ * when there is exactly one (for the audit entry), else 0.  Inside the
+ * caller's transaction.  ST_ERR_NOT_FOUND (err names the slug) or a db
+ * status.
+ */
+int auth_grants_insert(db_t *db, bool person, uint64_t id, const char *const *slugs, size_t n,
+                       json_t *names, uint64_t *audit_tenant, char *err, size_t errlen);
 
 /*
  * Issues a token for a role and tenant slugs (validated: admin takes none;

@@ -1,0 +1,317 @@
+/*
+ * page_tenant.c - a tenant's pages: the overview (the latest issued months
+ * with their contract items met or missed and the credit, and the daily
+ * service level of the latest month as a chart), read from the values the
+ * issued reports stored (report_values.h), never from contacts; and the
+ * list of issued reports with their version chain and downloads, which
+ * is the API's own list (api_reports_list) and links to the API's own
+ * download routes.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "contract.h"
+#include "contract_store.h"
+#include "hash.h"
+#include "portal_int.h"
+#include "report_values.h"
+#include "rfc3339.h"
+#include "status.h"
+#include "tz.h"
+
+#define OVERVIEW_MONTHS   12
+#define OVERVIEW_TEMPLATE "client-monthly"
+#define SC_MAX            40 /* scorecard rows read from one report */
+#define DAYS_MAX          31
+#define EXCEL_EPOCH_DAYS  25569 /* the serial of 1970-01-01 (1900 date system) */
+
+/* One scorecard row of a stored report. */
+typedef struct sc_row {
+    char item[64], comparator[8], unit[16], status[24];
+    double target, value, credit;
+} sc_row_t;
+
+/* What the overview reads from one report's canonical text. */
+typedef struct values {
+    sc_row_t sc[SC_MAX];
+    size_t nsc;
+    double credit_total, applied_total;
+    chart_point_t days[DAYS_MAX];
+    size_t ndays;
+} values_t;
+
+/* Decodes a canonical value (xl_digest.h): a number, null (NAN), or quoted text into text. */
+static double canon_value(const char *v, size_t n, char *text, size_t textlen)
+{
+    if (text && textlen)
+        text[0] = '\0';
+    if (n >= 2 && v[0] == '"') {
+        size_t o = 0;
+        for (size_t i = 1; i + 1 < n && text && o + 1 < textlen; i++) {
+            char c = v[i];
+            if (c == '\\' && i + 2 < n) {
+                c = v[++i];
+                if (c == 'u' && i + 4 < n) { /* \u00XX */
+                    c = (char)(hash_hexdigit(v[i + 3]) << 4 | hash_hexdigit(v[i + 4]));
+                    i += 4;
+                }
+            }
+            text[o++] = c;
+        }
+        if (text && textlen)
+            text[o < textlen ? o : textlen - 1] = '\0';
+        return NAN;
+    }
+    if (n == 4 && memcmp(v, "null", 4) == 0)
+        return NAN;
+    char num[64];
+    snprintf(num, sizeof num, "%.*s", (int)(n < 63 ? n : 63), v);
+    return strtod(num, NULL);
+}
+
+/* Reads the scorecard and daily tables out of a canonical text. */
+static void values_parse(const char *canon, values_t *out)
+{
+    memset(out, 0, sizeof *out);
+    out->credit_total = out->applied_total = NAN;
+    for (size_t i = 0; i < DAYS_MAX; i++)
+        out->days[i].value = out->days[i].target = NAN;
+    for (const char *line = canon; line && *line;) {
+        const char *nl = strchr(line, '\n');
+        size_t len = nl ? (size_t)(nl - line) : strlen(line);
+        const char *f[4];
+        size_t fl[4], k = 0;
+        const char *p = line, *end = line + len;
+        while (k < 4 && p <= end) {
+            const char *tab = k < 3 ? memchr(p, '\t', (size_t)(end - p)) : NULL;
+            f[k] = p;
+            fl[k] = (tab ? tab : end) - p;
+            k++;
+            if (!tab)
+                break;
+            p = tab + 1;
+        }
+        line = nl ? nl + 1 : NULL;
+        if (k != 4)
+            continue;
+        bool sc = fl[0] == 9 && memcmp(f[0], "scorecard", 9) == 0;
+        bool daily = fl[0] == 5 && memcmp(f[0], "daily", 5) == 0;
+        if (!sc && !daily)
+            continue;
+        char key[32], text[128];
+        snprintf(key, sizeof key, "%.*s", (int)(fl[2] < 31 ? fl[2] : 31), f[2]);
+        if (fl[1] == 5 && memcmp(f[1], "total", 5) == 0) {
+            if (sc && strcmp(key, "credit") == 0)
+                out->credit_total = canon_value(f[3], fl[3], NULL, 0);
+            if (sc && strcmp(key, "applied") == 0)
+                out->applied_total = canon_value(f[3], fl[3], NULL, 0);
+            continue;
+        }
+        char rn[16];
+        snprintf(rn, sizeof rn, "%.*s", (int)(fl[1] < 15 ? fl[1] : 15), f[1]);
+        long r = strtol(rn, NULL, 10);
+        if (r < 1)
+            continue;
+        double v = canon_value(f[3], fl[3], text, sizeof text);
+        if (sc && r <= SC_MAX) {
+            sc_row_t *row = &out->sc[r - 1];
+            if ((size_t)r > out->nsc)
+                out->nsc = (size_t)r;
+            if (strcmp(key, "item") == 0)
+                snprintf(row->item, sizeof row->item, "%s", text);
+            else if (strcmp(key, "comparator") == 0)
+                snprintf(row->comparator, sizeof row->comparator, "%s", text);
+            else if (strcmp(key, "unit") == 0)
+                snprintf(row->unit, sizeof row->unit, "%s", text);
+            else if (strcmp(key, "status") == 0)
+                snprintf(row->status, sizeof row->status, "%s", text);
+            else if (strcmp(key, "target") == 0)
+                row->target = v;
+            else if (strcmp(key, "value") == 0)
+                row->value = v;
+            else if (strcmp(key, "credit") == 0)
+                row->credit = v;
+        } else if (daily && r <= DAYS_MAX) {
+            chart_point_t *d = &out->days[r - 1];
+            if ((size_t)r > out->ndays)
+                out->ndays = (size_t)r;
+            if (strcmp(key, "day") == 0 && isfinite(v))
+                tz_civil_from_days((int64_t)v - EXCEL_EPOCH_DAYS, &d->y, &d->m, &d->d);
+            else if (strcmp(key, "service_level") == 0)
+                d->value = v;
+            else if (strcmp(key, "sl_target") == 0)
+                d->target = v;
+        }
+    }
+}
+
+/* One month of the overview as JSON for the template. */
+static json_t *month_json(const page_t *pg, const json_t *rep, const values_t *v,
+                          const char *currency, const char *slug)
+{
+    char label[64], buf[96];
+    l10n_month(pg->cat, json_string_value(json_object_get(rep, "period")), label, sizeof label);
+    json_t *items = json_array();
+    size_t met = 0, missed = 0;
+    for (size_t i = 0; i < v->nsc; i++) {
+        const sc_row_t *r = &v->sc[i];
+        if (!r->item[0] || !r->status[0])
+            continue;
+        char key[96], status_key[64], target[64], value[64];
+        snprintf(key, sizeof key, "item.%s", r->item);
+        snprintf(status_key, sizeof status_key, "status.%s", r->status);
+        for (char *c = status_key; *c; c++)
+            if (*c == ' ')
+                *c = '_';
+        l10n_metric(pg->cat, r->unit, r->target, target, sizeof target);
+        l10n_metric(pg->cat, r->unit, r->value, value, sizeof value);
+        char goal[80];
+        snprintf(goal, sizeof goal, "%s %s", strcmp(r->comparator, ">=") == 0 ? "\u2265" : "\u2264",
+                 target);
+        bool is_met = strcmp(r->status, "met") == 0;
+        met += is_met;
+        missed += strcmp(r->status, "missed") == 0;
+        l10n_money(pg->cat, r->credit, currency, buf, sizeof buf);
+        json_array_append_new(items,
+                              json_pack("{s:s, s:s, s:s, s:s, s:b, s:s, s:s}", "item_key", key,
+                                        "target", goal, "value", value, "status_key", status_key,
+                                        "met", is_met, "status", r->status, "credit", buf));
+    }
+    l10n_money(pg->cat, isfinite(v->applied_total) ? v->applied_total : v->credit_total, currency,
+               buf, sizeof buf);
+    char reports[128];
+    snprintf(reports, sizeof reports, "/tenants/%s/reports", slug);
+    return json_pack("{s:O, s:s, s:O, s:o, s:I, s:I, s:s, s:b}", "period",
+                     json_object_get(rep, "period"), "label", label, "version",
+                     json_object_get(rep, "version"), "items", items, "met", (json_int_t)met,
+                     "missed", (json_int_t)missed, "credit", buf, "all_met", missed == 0);
+}
+
+void page_overview(api_ctx_t *ctx, db_t *db)
+{
+    json_t *reps = NULL;
+    cstore_versions_t versions = {0};
+    int rc = rvalues_latest(db, ctx->tenant.id, OVERVIEW_TEMPLATE, OVERVIEW_MONTHS, &reps);
+    if (rc == ST_OK)
+        rc = cstore_load(db, &ctx->tenant, &versions);
+    if (rc != ST_OK) {
+        json_decref(reps);
+        api_db_error(ctx, rc, db);
+        return;
+    }
+    page_t pg;
+    page_begin(&pg, ctx);
+    json_t *months = json_array();
+    values_t *v = malloc(sizeof *v);
+    size_t i;
+    json_t *rep;
+    json_array_foreach(reps, i, rep)
+    {
+        values_parse(json_string_value(json_object_get(rep, "canon")), v);
+        int y = 0, m = 0;
+        const contract_t *c = NULL;
+        if (sscanf(json_string_value(json_object_get(rep, "period")), "%4d-%2d", &y, &m) == 2)
+            cstore_version_for_month(&versions, y, m, &c);
+        const char *currency = c ? contract_currency(c) : "";
+        json_array_append_new(months, month_json(&pg, rep, v, currency, ctx->tenant.slug));
+        if (i == 0 && v->ndays) {
+            /* The latest month's days: the chart and its table (the text alternative). */
+            char title[160], label[64];
+            l10n_month(pg.cat, json_string_value(json_object_get(rep, "period")), label,
+                       sizeof label);
+            snprintf(title, sizeof title, "%s \u2014 %s", page_text(&pg, "chart.sl.title"), label);
+            buf_t svg;
+            buf_init(&svg, 1 << 20);
+            chart_daily_rate(pg.cat, title, v->days, v->ndays, &svg);
+            json_object_set_new(pg.data, "chart", json_string(buf_cstr(&svg)));
+            json_object_set_new(pg.data, "chart_title", json_string(title));
+            buf_free(&svg);
+            json_t *rows = json_array();
+            for (size_t d = 0; d < v->ndays; d++) {
+                char date[64], val[64], tgt[64];
+                l10n_date(pg.cat, v->days[d].y, v->days[d].m, v->days[d].d, date, sizeof date);
+                l10n_percent(pg.cat, v->days[d].value, val, sizeof val);
+                l10n_percent(pg.cat, v->days[d].target, tgt, sizeof tgt);
+                json_array_append_new(rows, json_pack("{s:s, s:s, s:s, s:b}", "date", date, "value",
+                                                      val, "target", tgt, "below",
+                                                      v->days[d].value < v->days[d].target));
+            }
+            json_object_set_new(pg.data, "chart_rows", rows);
+        }
+    }
+    free(v);
+    json_decref(reps);
+    cstore_versions_free(&versions);
+    json_object_set_new(pg.data, "months", months);
+    json_object_set_new(pg.data, "tenant",
+                        json_pack("{s:s, s:s, s:s}", "slug", ctx->tenant.slug, "name",
+                                  ctx->tenant.name, "timezone", ctx->tenant.timezone));
+    page_render(&pg, 200, "overview");
+}
+
+void page_reports(api_ctx_t *ctx, db_t *db)
+{
+    api_reports_list(ctx, db); /* the API's list: the same reports the same principal sees */
+    if (ctx->err_code)
+        return;
+    json_t *doc = ctx->json;
+    ctx->json = NULL;
+    ctx->status = 0;
+    page_t pg;
+    page_begin(&pg, ctx);
+    json_t *rows = json_array();
+    json_t *list = json_object_get(doc, "reports");
+    bool workbook = ctx->who.role & (ROLE_MANAGER | ROLE_CLIENT);
+    /* Newest first: the API lists by id. */
+    for (size_t i = json_array_size(list); i-- > 0;) {
+        json_t *r = json_array_get(list, i);
+        char month[64], at[128], base[200], status_key[48];
+        l10n_month(pg.cat, json_string_value(json_object_get(r, "period")), month, sizeof month);
+        const char *gen = json_string_value(json_object_get(r, "generated_at"));
+        int64_t us = 0;
+        at[0] = '\0';
+        if (gen && rfc3339_parse(gen, strlen(gen), &us, NULL, 0) == ST_OK)
+            l10n_instant(pg.cat, us / 1000000, ctx->tenant.timezone, at, sizeof at);
+        json_int_t id = json_integer_value(json_object_get(r, "id"));
+        snprintf(base, sizeof base, "/v1/tenants/%s/reports/%" JSON_INTEGER_FORMAT,
+                 ctx->tenant.slug, id);
+        const char *status = json_string_value(json_object_get(r, "status"));
+        snprintf(status_key, sizeof status_key, "report.status.%s", status ? status : "");
+        json_t *sup = json_object_get(r, "supersedes");
+        json_t *supv = json_null();
+        if (json_is_integer(sup)) { /* the version it supersedes, from the same list */
+            for (size_t k = 0; k < json_array_size(list); k++) {
+                json_t *o = json_array_get(list, k);
+                if (json_integer_value(json_object_get(o, "id")) == json_integer_value(sup))
+                    supv = json_incref(json_object_get(o, "version"));
+            }
+        }
+        bool done = status && strcmp(status, "done") == 0;
+        char wb[256], sig[256], bundle[256];
+        snprintf(wb, sizeof wb, "%s/workbook", base);
+        snprintf(sig, sizeof sig, "%s/signature", base);
+        snprintf(bundle, sizeof bundle, "%s/bundle", base);
+        json_t *row = json_pack("{s:I, s:s, s:O, s:O, s:b, s:o, s:s, s:s, s:b, s:O}", "id", id,
+                                "month", month, "template", json_object_get(r, "template"),
+                                "version", json_object_get(r, "version"), "current",
+                                json_is_true(json_object_get(r, "current")), "supersedes_version",
+                                supv, "generated", at, "status_key", status_key, "done", done,
+                                "signer", json_object_get(r, "signer"));
+        if (done) {
+            if (workbook)
+                json_object_set_new(row, "workbook_url", json_string(wb));
+            json_object_set_new(row, "signature_url", json_string(sig));
+            json_object_set_new(row, "bundle_url", json_string(bundle));
+        }
+        json_array_append_new(rows, row);
+    }
+    json_decref(doc);
+    json_object_set_new(pg.data, "reports", rows);
+    json_object_set_new(pg.data, "tenant",
+                        json_pack("{s:s, s:s, s:s, s:b}", "slug", ctx->tenant.slug, "name",
+                                  ctx->tenant.name, "timezone", ctx->tenant.timezone, "overview",
+                                  (ctx->who.role & (ROLE_MANAGER | ROLE_CLIENT)) != 0));
+    page_render(&pg, 200, "reports");
+}
