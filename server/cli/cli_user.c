@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "people.h"
+#include "jsonutil.h"
 #include "status.h"
 
 static const char user_usage[] =
@@ -126,7 +127,7 @@ int cli_user(config_t *cfg, int argc, char **argv)
             json_t *p;
             json_array_foreach(list, i, p)
             {
-                char *line = json_dumps(p, JSON_COMPACT | JSON_PRESERVE_ORDER);
+                char *line = jsonutil_dumps(p, JSON_COMPACT | JSON_PRESERVE_ORDER);
                 printf("%s\n", line);
                 free(line);
             }

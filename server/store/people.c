@@ -9,6 +9,7 @@
 
 #include "audit.h"
 #include "pwpolicy.h"
+#include "jsonutil.h"
 #include "status.h"
 
 int people_email_normalise(const char *email, char out[PEOPLE_EMAIL_MAX + 1])
@@ -116,7 +117,7 @@ int people_add(db_t *db, const char *actor, const char *email, role_t role,
         goto fail;
     char object[40];
     snprintf(object, sizeof object, "person:%" PRIu64, *id);
-    char *dtext = json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS);
+    char *dtext = jsonutil_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS);
     rc = audit_append(db, actor, audit_tenant, "person.add", object, dtext ? dtext : "{}");
     free(dtext);
     if (rc != ST_OK)
@@ -160,7 +161,7 @@ int people_disable(db_t *db, const char *actor, const char *email)
         char object[40];
         snprintf(object, sizeof object, "person:%" PRIu64, id);
         json_t *d = json_pack("{s:s}", "email", norm);
-        char *dtext = json_dumps(d, JSON_COMPACT);
+        char *dtext = jsonutil_dumps(d, JSON_COMPACT);
         rc = audit_append(db, actor, 0, "person.disable", object, dtext ? dtext : "{}");
         free(dtext);
         json_decref(d);
