@@ -74,7 +74,7 @@ static int cli_user_add(const config_t *cfg, int argc, char **argv)
         if (from_stdin) {
             printf("person %" PRIu64 " (%s) added with a password\n", id, role_name);
         } else {
-            printf("%s/set-password?token=%s\n", cfg->portal_base_url, link);
+            printf("%s/set-password?token=%s\n", cfg->public_url, link);
             fprintf(stderr,
                     "person %" PRIu64 " (%s) added: give them this link to set a password; it "
                     "works once, for %d hours, and is shown only this once\n",

@@ -28,6 +28,7 @@ typedef struct config {
     long long max_connections;
     long long shutdown_timeout_s;
     bool metrics_public;
+    char *public_url; /* links in e-mails, webhooks, one-time password links */
     /* [database] */
     char *db_host;
     long long db_port;
@@ -41,7 +42,6 @@ typedef struct config {
     /* [schedules] [smtp] [webhook] (issue 15, docs/schedules.md) */
     long long sched_interval_s, sched_grace_h, sched_max_attempts, sched_retry_base_s;
     long long sched_pause_after;
-    char *sched_link_base;
     char *smtp_url, *smtp_from, *smtp_user, *smtp_password, *smtp_ca;
     bool smtp_require_tls;
     long long smtp_timeout_s, webhook_timeout_s;
@@ -53,7 +53,6 @@ typedef struct config {
     long long portal_login_delay_after, portal_login_lock_after, portal_login_lock_s;
     long long portal_address_lock_after;
     bool portal_verify_public; /* the verify page works without logging in */
-    char *portal_base_url;     /* for links the command line prints */
     /* [paths] */
     char *var;
     char *migrations;

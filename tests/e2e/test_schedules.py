@@ -123,7 +123,7 @@ def env_for(smtp, **extra):
     e = {"SLATTEST_SMTP_URL": f"smtp://127.0.0.1:{smtp.port}",
          "SLATTEST_SMTP_REQUIRE_TLS": "false", "SLATTEST_SMTP_FROM": FROM,
          "SLATTEST_SMTP_TIMEOUT_S": "5", "SLATTEST_WEBHOOK_TIMEOUT_S": "5",
-         "SLATTEST_SCHEDULES_LINK_BASE": LINK_BASE, "SLATTEST_SCHEDULES_RETRY_BASE_S": "60"}
+         "SLATTEST_SERVER_PUBLIC_URL": LINK_BASE, "SLATTEST_SCHEDULES_RETRY_BASE_S": "60"}
     e.update({k: str(v) for k, v in extra.items()})
     return e
 
