@@ -41,6 +41,7 @@ typedef struct api_ctx {
     const char *content_type; /* raw body instead of JSON */
     buf_t raw;
     char *extra_headers;
+    int db_status; /* set by api_db_error(): ST_ERR_RETRY makes the router run the handler again */
     /* streaming uploads (BODY_UPLOAD routes) */
     struct chan *body;    /* the body as it arrives */
     struct event *resume; /* wakes the loop to read again */
@@ -66,8 +67,15 @@ long api_body_next(api_ctx_t *ctx, const char **data);
 void api_body_failed(api_ctx_t *ctx);
 /* A query parameter, percent-decoded, into out; false when absent or too long. */
 bool api_query(const api_ctx_t *ctx, const char *name, char *out, size_t outlen);
-/* Maps a failed db status to 503 or 500 with a request-id hint. */
+/*
+ * Maps a failed db status to 503 or 500 with a request-id hint.  A lost
+ * conflict (ST_ERR_RETRY: a deadlock, a Galera certification failure) is
+ * remembered: the router runs the whole handler again (router.c), and only
+ * when it keeps losing does the client get 503 "conflict".
+ */
 void api_db_error(api_ctx_t *ctx, int rc, db_t *db);
+/* Forgets the response set so far (before the router runs a handler again). */
+void api_reset_response(api_ctx_t *ctx);
 /* The configuration the server runs with. */
 const config_t *api_config(const api_ctx_t *ctx);
 

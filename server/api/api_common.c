@@ -58,6 +58,14 @@ json_t *api_body_json(api_ctx_t *ctx)
 
 void api_db_error(api_ctx_t *ctx, int rc, db_t *db)
 {
+    ctx->db_status = rc;
+    if (rc == ST_ERR_RETRY) {
+        api_error(ctx, 503, "conflict",
+                  "the change met a conflicting change made at the same time and could not be "
+                  "applied; try again",
+                  NULL);
+        return;
+    }
     if (rc == ST_ERR_UNAVAILABLE) {
         api_error(ctx, 503, "unavailable", "the database is unavailable; try again", NULL);
         return;
@@ -66,6 +74,21 @@ void api_db_error(api_ctx_t *ctx, int rc, db_t *db)
               db ? db_error(db) : st_strerror(rc), NULL);
     api_error(ctx, 500, "internal", "internal error; the log has details under this request id",
               NULL);
+}
+
+void api_reset_response(api_ctx_t *ctx)
+{
+    json_decref(ctx->json);
+    json_decref(ctx->err_details);
+    free(ctx->err_code);
+    free(ctx->err_message);
+    free(ctx->extra_headers);
+    ctx->json = ctx->err_details = NULL;
+    ctx->err_code = ctx->err_message = ctx->extra_headers = NULL;
+    ctx->content_type = NULL;
+    buf_reset(&ctx->raw);
+    ctx->status = 0;
+    ctx->db_status = ST_OK;
 }
 
 const config_t *api_config(const api_ctx_t *ctx)

@@ -245,6 +245,21 @@ static int router_authenticate(api_ctx_t *ctx, db_t *db, bool page)
     return session_authenticate(db, ctx->srv->cfg, sid, &ctx->who);
 }
 
+/*
+ * One run of a handler, for db_retry(): a handler whose transaction lost a
+ * conflict (a deadlock, a Galera certification failure; api_db_error()
+ * notes it) is run again whole, with its buffered body, after the runner's
+ * backoff.  Its transaction was rolled back, so nothing of the lost run
+ * stays; the last run's answer is the one sent.
+ */
+static int handler_attempt(db_t *db, void *arg)
+{
+    api_ctx_t *ctx = arg;
+    api_reset_response(ctx);
+    ctx->route->handler(ctx, db);
+    return ctx->db_status == ST_ERR_RETRY ? ST_ERR_RETRY : ST_OK;
+}
+
 /* On a worker: authenticate, apply the tenancy gate and roles, run the handler. */
 static void router_work(db_t *db, void *arg)
 {
@@ -300,7 +315,10 @@ static void router_work(db_t *db, void *arg)
         route_forbid(ctx, r); /* a global route reveals no tenant */
         return;
     }
-    r->handler(ctx, db);
+    if (r->body == BODY_UPLOAD)
+        r->handler(ctx, db); /* a streamed body is replayed by api_upload_run() itself */
+    else
+        db_retry(db, handler_attempt, ctx);
 }
 
 /* On a worker: the gate and the handler; an upload's pipe is let go after. */

@@ -471,8 +471,8 @@ static int send_one(db_t *db, const claim_t *c, sched_look_t *look, char *err, s
     const char *tpl = json_string_value(json_object_get(meta, "template"));
     int version = (int)json_integer_value(json_object_get(meta, "version"));
     char link[512];
-    snprintf(link, sizeof link, "%s/v1/tenants/%s/reports/%" PRIu64, look->cfg->public_url,
-             t.slug, c->report_id);
+    snprintf(link, sizeof link, "%s/v1/tenants/%s/reports/%" PRIu64, look->cfg->public_url, t.slug,
+             c->report_id);
     if (strcmp(c->channel, "email") == 0) {
         mail_report_t r = {t.name, period,     tpl, version, sha ? sha : "", look->ca_fingerprint,
                            link,   c->schedule};

@@ -355,7 +355,8 @@ static void job_from_row(const db_res_t *res, rstore_job_t *job)
     job->supersedes = db_res_is_null(res, 7) ? 0 : (uint64_t)db_res_i64(res, 7);
 }
 
-int rstore_claim(db_t *db, const char *who, uint64_t only_id, int stale_s, rstore_job_t *job)
+/* One claim in its own transaction (rstore_claim() retries it). */
+static int claim_once(db_t *db, const char *who, uint64_t only_id, int stale_s, rstore_job_t *job)
 {
     db_res_t *res = NULL;
     int rc = db_begin(db);
@@ -423,7 +424,8 @@ int rstore_progress(db_t *db, const rstore_job_t *job, int progress)
                    v, 3, NULL);
 }
 
-int rstore_finish(db_t *db, const rstore_job_t *job, const rstore_result_t *r)
+/* The finishing transaction (rstore_finish() retries it). */
+static int finish_once(db_t *db, const rstore_job_t *job, const rstore_result_t *r)
 {
     uint8_t sha[32];
     char sha_hex[65];
@@ -471,6 +473,46 @@ int rstore_finish(db_t *db, const rstore_job_t *job, const rstore_result_t *r)
         (rc = db_commit(db)) != ST_OK)
         db_rollback(db);
     return rc;
+}
+
+/* A claim or a finish, for db_retry(). */
+typedef struct job_call {
+    const char *who;
+    uint64_t only_id;
+    int stale_s;
+    rstore_job_t *job;        /* claim: filled */
+    const rstore_job_t *done; /* finish: the job finished */
+    const rstore_result_t *result;
+} job_call_t;
+
+static int claim_attempt(db_t *db, void *arg)
+{
+    job_call_t *c = arg;
+    return claim_once(db, c->who, c->only_id, c->stale_s, c->job);
+}
+
+static int finish_attempt(db_t *db, void *arg)
+{
+    job_call_t *c = arg;
+    return finish_once(db, c->done, c->result);
+}
+
+/*
+ * On a Galera cluster two instances may claim the same job at once on two
+ * nodes (SKIP LOCKED is local to a node): both update the job's row, one
+ * commits, the other fails certification and, run again, finds the job
+ * taken.  Same for the finishing transaction and its audit entry.
+ */
+int rstore_claim(db_t *db, const char *who, uint64_t only_id, int stale_s, rstore_job_t *job)
+{
+    job_call_t c = {.who = who, .only_id = only_id, .stale_s = stale_s, .job = job};
+    return db_retry(db, claim_attempt, &c);
+}
+
+int rstore_finish(db_t *db, const rstore_job_t *job, const rstore_result_t *r)
+{
+    job_call_t c = {.done = job, .result = r};
+    return db_retry(db, finish_attempt, &c);
 }
 
 int rstore_fail(db_t *db, const rstore_job_t *job, const char *reason)
