@@ -1,10 +1,8 @@
 """Every example file of docs/examples/ loads whole through the real API into a fresh tenant
 (so the documentation cannot drift from the code), the month they make up gives the metrics
 that docs/metrics.md works out by hand, and a broken twin of each example is refused with an
-error that names the line (or JSON path) and the field.
-
-Assertions that the error also lists the valid values are plain where the code lists them
-today, and xfail ("errors that teach: other branch") where it does not yet.
+error that names the line (or JSON path) and the field, and lists the valid values where
+the value or name must be one of a set.
 """
 import csv
 import io
@@ -17,7 +15,6 @@ import pytest
 from conftest import ROOT, Api, issue_token, sql, unique_slug
 
 EX = os.path.join(ROOT, "docs", "examples")
-TEACH = "errors that teach: other branch"
 
 CT = {"csv": "text/csv", "json": "application/json", "ndjson": "application/x-ndjson",
       "queue_log": "text/x-asterisk-queue-log"}
@@ -111,7 +108,7 @@ def test_queue_log_example_reads_as_documented(tenant, loaded):
     slug, _ = tenant
     q = loaded["queue_log"].json()["queue_log"]
     assert q == {"lines": 17, "contacts": 5, "skipped": 3, "unmatched": 0, "duplicates": 0,
-                 "orphaned": 0, "open": 1}
+                 "orphaned": 0, "open": 1, "damaged": 0, "damaged_lines": []}
     rows = sql("SELECT c.call_id, c.outcome, c.wait_s, c.talk_s, c.transferred, c.agent_id "
                "FROM contacts c JOIN tenants t ON t.id = c.tenant_id "
                f"WHERE t.slug = '{slug}' AND c.call_id LIKE '%@%' ORDER BY c.call_id")
@@ -338,7 +335,7 @@ def test_broken_put_names_the_json_path(tenant, loaded, name, route, mutate, pat
         assert w in msg, msg
 
 
-# ---- valid values not listed yet: switched on by the branch of "errors that teach" ----
+# ---- unknown names list the valid ones; missing columns are named at once ----
 
 CONTACT_COLUMNS = ["call_id", "queue", "offered_at", "answered_at", "ended_at", "outcome",
                    "agent_id", "talk_s", "hold_s", "acw_s", "channel", "customer_id",
@@ -346,14 +343,13 @@ CONTACT_COLUMNS = ["call_id", "queue", "offered_at", "answered_at", "ended_at", 
 
 
 def test_unknown_contacts_column_is_refused(tenant, loaded):
-    """Today: refused naming the column and the line (the list of valid names: below)."""
+    """Refused naming the column and the line (the list of valid names: below)."""
     slug, api = tenant
     text = replace_once(example("contacts.csv"), "call_id,queue,", "call_id,Queue,")
     msg = refused(upload(api, f"/v1/tenants/{slug}/cdrs", "csv", text), 1, "Queue")
     assert "unknown column" in msg
 
 
-@pytest.mark.xfail(reason=TEACH, strict=False)
 def test_unknown_contacts_column_lists_the_valid_names(tenant, loaded):
     slug, api = tenant
     text = replace_once(example("contacts.csv"), "call_id,queue,", "call_id,Queue,")
@@ -362,7 +358,6 @@ def test_unknown_contacts_column_lists_the_valid_names(tenant, loaded):
         assert re.search(rf"\b{c}\b", msg), msg
 
 
-@pytest.mark.xfail(reason=TEACH, strict=False)
 def test_three_missing_columns_are_named_at_once(tenant, loaded):
     slug, api = tenant
     text = example("contacts.csv")
@@ -375,7 +370,6 @@ def test_three_missing_columns_are_named_at_once(tenant, loaded):
         assert c in said, said
 
 
-@pytest.mark.xfail(reason=TEACH, strict=False)
 def test_unknown_evaluation_member_lists_the_valid_names(tenant, loaded):
     slug, api = tenant
     text = replace_once(example("evaluations.json"), '"form_version": "1"', '"version": "1"')
@@ -384,7 +378,6 @@ def test_unknown_evaluation_member_lists_the_valid_names(tenant, loaded):
     assert "form_version" in msg and "evaluated_at" in msg, msg
 
 
-@pytest.mark.xfail(reason=TEACH, strict=False)
 def test_unknown_contract_metric_lists_the_metrics(tenant, loaded):
     slug, api = tenant
     text = replace_once(example("contract.json"), '"asa_s"', '"asa"')
@@ -393,7 +386,6 @@ def test_unknown_contract_metric_lists_the_metrics(tenant, loaded):
         assert m in msg, msg
 
 
-@pytest.mark.xfail(reason=TEACH, strict=False)
 def test_unknown_contract_key_lists_the_keys(tenant, loaded):
     slug, api = tenant
     text = replace_once(example("contract.json"), '"sl_threshold_s"', '"sl_threshold"')
@@ -401,7 +393,6 @@ def test_unknown_contract_key_lists_the_keys(tenant, loaded):
     assert "sl_threshold_s" in msg and "short_abandon_s" in msg, msg
 
 
-@pytest.mark.xfail(reason=TEACH, strict=False)
 def test_unknown_scorecard_key_lists_the_keys(tenant, loaded):
     slug, api = tenant
     text = replace_once(example("scorecard.json"), '"pass_mark"', '"passmark"')
@@ -409,7 +400,6 @@ def test_unknown_scorecard_key_lists_the_keys(tenant, loaded):
     assert "pass_mark" in msg and "critical_zeroes" in msg, msg
 
 
-@pytest.mark.xfail(reason=TEACH, strict=False)
 def test_unknown_inspector_member_lists_the_members(tenant, loaded):
     slug, api = tenant
     text = replace_once(example("inspectors.json"), '"monthly_quota": 120', '"quota": 120')
@@ -435,10 +425,6 @@ def test_help_points_at_the_documentation():
                 os.path.exists(os.path.join(ROOT, "docs", name)), name
 
 
-# docs/errors.md is written on the branch of "errors that teach"; drop this once merged.
-NOT_HERE_YET = {os.path.join(ROOT, "docs", "errors.md")}
-
-
 def test_every_link_of_the_docs_resolves():
     pages = [os.path.join(ROOT, "README.md")]
     for d, _, files in os.walk(os.path.join(ROOT, "docs")):
@@ -453,7 +439,7 @@ def test_every_link_of_the_docs_resolves():
             file, _, anchor = target.partition("#")
             path = os.path.normpath(os.path.join(os.path.dirname(page), file))
             checked += 1
-            assert os.path.exists(path) or path in NOT_HERE_YET, f"{page}: {target}"
+            assert os.path.exists(path), f"{page}: {target}"
             if anchor:
                 assert anchor in anchors(path), f"{page}: {target}: no such heading"
     assert checked > 50
