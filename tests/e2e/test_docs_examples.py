@@ -304,6 +304,27 @@ def test_broken_twin_names_line_and_field(tenant, loaded, name, route, fmt, case
         assert w in msg, msg
 
 
+# The twins whose wrong value is one of a fixed set: the error carries the set in `valid`.
+ENUM_TWINS = [
+    ("contacts.csv", "cdrs", "csv", CONTACTS_CSV[1], ["answered", "abandoned", "overflow"]),
+    ("contacts.json", "cdrs", "json", CONTACTS_JSON[1], ["voice", "chat", "email", "callback"]),
+    ("contacts.ndjson", "cdrs", "ndjson", CONTACTS_NDJSON[1],
+     ["answered", "abandoned", "overflow"]),
+    ("appeals.csv", "qa/appeals", "csv", APPEALS_CSV[1], ["upheld", "overturned"]),
+    ("appeals.json", "qa/appeals", "json", APPEALS_JSON[1], ["upheld", "overturned"]),
+]
+
+
+@pytest.mark.parametrize("name,route,fmt,case,valid", ENUM_TWINS,
+                         ids=[f"{t[0]}: {t[3][3]}" for t in ENUM_TWINS])
+def test_broken_twin_lists_the_valid_values(tenant, loaded, name, route, fmt, case, valid):
+    slug, api = tenant
+    _, mutate, line, field, _ = case
+    r = upload(api, f"/v1/tenants/{slug}/{route}", fmt, mutate(example(name)))
+    refused(r, line, field)
+    assert r.json()["errors"][0]["valid"] == valid, r.json()["errors"]
+
+
 PUT_TWINS = [
     # (example, route, mutate, JSON path the message starts with, words it must hold)
     ("contract.json", "contract", lambda t: replace_once(t, '"currency": "CNY",\n', ""),
@@ -405,6 +426,39 @@ def test_unknown_inspector_member_lists_the_members(tenant, loaded):
     text = replace_once(example("inspectors.json"), '"monthly_quota": 120', '"quota": 120')
     msg = invalid(put_json(api, f"/v1/tenants/{slug}/qa/inspectors", text), "inspectors[1]")
     assert "monthly_quota" in msg and "inspector_id" in msg, msg
+
+
+# ---- the documents written out in the pages themselves ----
+
+def json_blocks(page):
+    """The ```json blocks of a docs page that are whole JSON objects."""
+    with open(os.path.join(ROOT, "docs", page), encoding="utf-8") as f:
+        text = f.read()
+    out = []
+    for block in re.findall(r"```json\n(.*?)```", text, re.S):
+        try:
+            doc = json.loads(block)
+        except ValueError:
+            continue  # a fragment ("errors": [...]) or an abridged answer
+        if isinstance(doc, dict):
+            out.append(doc)
+    return out
+
+
+@pytest.mark.parametrize("page,key,route", [
+    ("contract.md", "effective_from", "contract"),
+    ("scorecard.md", "form_id", "qa/forms/calls"),
+    ("formats/inspectors.md", "inspectors", "qa/inspectors"),
+])
+def test_documents_in_the_pages_are_accepted(tenant, page, key, route):
+    """Every contract, scorecard and inspector list written out in the docs (the minimal
+    contract too) is accepted as it stands, by a dry run that keeps nothing."""
+    slug, api = tenant
+    docs = [d for d in json_blocks(page) if key in d]
+    assert docs, page
+    for doc in docs:
+        r = api.put(f"/v1/tenants/{slug}/{route}?dry_run=true", json=doc)
+        assert r.status_code == 200 and r.json()["dry_run"] is True, (page, doc, r.text)
 
 
 # ---- the documentation's own references ----
