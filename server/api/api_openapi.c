@@ -49,12 +49,21 @@
     " 'description': 'strict (default): any bad record refuses the whole batch (422, nothing " \
     "kept); lenient: the good records are kept.', " \
     " 'schema': {'type': 'string', 'enum': ['strict', 'lenient'], 'default': 'strict'}}"
+/* The query parameter ?dry_run= of every upload and of the contract, scorecard and inspector
+ * PUTs. */
+#define DRY_RUN_PARAM \
+    "{'name': 'dry_run', 'in': 'query', " \
+    " 'description': 'true or 1: validate and apply completely inside the transaction, then " \
+    "roll it back: the same answer as a real request (with dry_run: true), nothing kept, no " \
+    "audit entry.  Any other value than true, false, 1 or 0 is refused (400).', " \
+    " 'schema': {'type': 'string', 'enum': ['true', 'false', '1', '0'], 'default': 'false'}}"
 /* The answers of an upload: the receipt, committed (200) or refused (422). */
 #define RECEIPT_RESPONSES(name) \
-    "{'200': " JSON_RESPONSE("Committed: the receipt.", name) ", " \
+    "{'200': " JSON_RESPONSE("Committed (a dry run: would be committed, nothing kept): the " \
+                             "receipt.", name) ", " \
     " '422': " JSON_RESPONSE("Refused (strict mode with a bad record, or a body that cannot be " \
-                             "read): the receipt with every error (the first 1,000 listed); " \
-                             "nothing was kept.", name) ", " \
+                             "read; a dry run: would be refused): the receipt with every error " \
+                             "(the first 1,000 listed); nothing was kept.", name) ", " \
     " '400': " SHARED("Invalid") "}"
 
 /* What the route table does not know about a route. */
@@ -160,11 +169,15 @@ static const openapi_op_t ops[] = {
      " '400': " SHARED("Invalid") "}"},
 
     {"PUT", "/v1/tenants/{t}/contract", false, "putContract", "Store a contract version",
-     "Validated whole; a fault is refused with its JSON path.  Versions are numbered 1, 2, ...; "
-     "a month uses the version in force at its first local instant.  Every key: "
+     "Validated whole: every fault is answered at once, each with its JSON path "
+     "(details.errors, at most 50).  A new version needs at least one item.  Versions are "
+     "numbered 1, 2, ...; a month uses the version in force at its first local instant.  "
+     "Numbers come back in the shortest form that reads as the same value (0.8).  Every key: "
      "docs/contract.md.",
-     NULL, JSON_BODY("Contract"),
+     "[" DRY_RUN_PARAM "]", JSON_BODY("ContractNew"),
      "{'201': " JSON_RESPONSE("Stored, with every default filled in.", "ContractStored") ", "
+     " '200': " JSON_RESPONSE("A dry run: what would be stored (version: the number it would "
+                              "get); nothing was kept.", "ContractStored") ", "
      " '400': " SHARED("Invalid") "}"},
 
     {"GET", "/v1/tenants/{t}/contract", false, "listContracts", "Contract versions",
@@ -233,7 +246,7 @@ static const openapi_op_t ops[] = {
     {"POST", "/v1/tenants/{t}/cdrs", false, "ingestContacts", "Load contacts",
      "One batch of contacts, streamed: CSV, a JSON array, NDJSON or an Asterisk queue_log (by "
      "Content-Type).  Formats: docs/formats/contacts.md and docs/formats/queue_log.md.",
-     "[" MODE_PARAM "]",
+     "[" MODE_PARAM ", " DRY_RUN_PARAM "]",
      "{'required': true, 'content': {"
      "  'text/csv': {'schema': {'type': 'string', "
      "    'description': 'A header row, then one contact per row (RFC 4180).'}}, "
@@ -247,11 +260,14 @@ static const openapi_op_t ops[] = {
 
     {"PUT", "/v1/tenants/{t}/qa/forms/{form}", false, "putScorecard", "Store a scorecard version",
      "A stored version never changes: the same version again with the same content answers "
-     "200, with other content 409.  form_id must equal {form}.  Every key: docs/scorecard.md.",
-     NULL, JSON_BODY("Scorecard"),
+     "200, with other content 409.  form_id must equal {form}.  Every fault is answered at "
+     "once, each with its JSON path (details.errors, at most 50).  Every key: "
+     "docs/scorecard.md.",
+     "[" DRY_RUN_PARAM "]", JSON_BODY("Scorecard"),
      "{'201': " JSON_RESPONSE("Stored.", "ScorecardStored") ", "
-     " '200': " JSON_RESPONSE("The same version with the same content was stored already.",
-                              "ScorecardStored") ", "
+     " '200': " JSON_RESPONSE("The same version with the same content was stored already; or "
+                              "a dry run of a valid version, new or identical (created: false, "
+                              "dry_run: true).", "ScorecardStored") ", "
      " '400': " SHARED("Invalid") ", '409': " SHARED("Conflict") "}"},
 
     {"GET", "/v1/tenants/{t}/qa/forms/{form}", false, "getScorecard", "Scorecard versions",
@@ -263,24 +279,28 @@ static const openapi_op_t ops[] = {
      "Replaces the inspector list of a month (default: the current UTC month); the list in "
      "force in month M is the latest with a month <= M.  Documented in "
      "docs/formats/inspectors.md.",
-     NULL, JSON_BODY("InspectorList"),
-     "{'200': " JSON_RESPONSE("Stored.", "InspectorsStored") ", '400': " SHARED("Invalid") "}"},
+     "[" DRY_RUN_PARAM "]", JSON_BODY("InspectorList"),
+     "{'200': " JSON_RESPONSE("Stored (a dry run: valid, nothing kept).", "InspectorsStored") ", "
+     " '400': " SHARED("Invalid") "}"},
 
     {"POST", "/v1/tenants/{t}/qa/evaluations", false, "ingestEvaluations", "Load evaluations",
      "One batch of QA evaluations, scored by the server with the scorecard version each names.  "
      "Format: docs/formats/evaluations.md.",
-     "[" MODE_PARAM "]", UPLOAD_BODY("Evaluation"), RECEIPT_RESPONSES("QaReceipt")},
+     "[" MODE_PARAM ", " DRY_RUN_PARAM "]", UPLOAD_BODY("Evaluation"),
+     RECEIPT_RESPONSES("QaReceipt")},
 
     {"POST", "/v1/tenants/{t}/qa/calibrations", false, "ingestCalibrations",
      "Load calibration sessions",
      "One batch of calibration sessions; a session is stored and replaced whole.  Format: "
      "docs/formats/calibrations.md.",
-     "[" MODE_PARAM "]", UPLOAD_BODY("CalibrationSession"), RECEIPT_RESPONSES("QaReceipt")},
+     "[" MODE_PARAM ", " DRY_RUN_PARAM "]", UPLOAD_BODY("CalibrationSession"),
+     RECEIPT_RESPONSES("QaReceipt")},
 
     {"POST", "/v1/tenants/{t}/qa/appeals", false, "ingestAppeals", "Load appeal outcomes",
      "One batch of appeal decisions (one per evaluation; a re-sent decision replaces it).  "
      "Format: docs/formats/appeals.md.",
-     "[" MODE_PARAM "]", UPLOAD_BODY("Appeal"), RECEIPT_RESPONSES("QaReceipt")},
+     "[" MODE_PARAM ", " DRY_RUN_PARAM "]", UPLOAD_BODY("Appeal"),
+     RECEIPT_RESPONSES("QaReceipt")},
 };
 
 #define NOPS (sizeof ops / sizeof ops[0])
@@ -288,14 +308,22 @@ static const openapi_op_t ops[] = {
 /* Shared answers, referenced by the operations. */
 static const char responses_json[] =
     "{"
-    "'Invalid': " JSON_RESPONSE("The request is not valid; the message names the field.",
+    "'Invalid': " JSON_RESPONSE("The request is not valid.  The message names the parameter, "
+                                "member or JSON path first; details name the field and the "
+                                "valid values, or (a contract or scorecard) list every fault.",
                                 "Error") ", "
     "'Unauthorized': " JSON_RESPONSE("No token, or a token that is unknown or revoked.",
                                      "Error") ", "
-    "'Forbidden': " JSON_RESPONSE("This token’s role may not use this route.", "Error") ", "
+    "'Forbidden': " JSON_RESPONSE("This token’s role may not use this route; details.roles "
+                                  "names the roles that may.", "Error") ", "
+    "'AdminForbidden': " JSON_RESPONSE("An admin token: admin sees every tenant but does not "
+                                       "use its data; the message and details.roles name the "
+                                       "roles that may (saying so reveals nothing).  Other "
+                                       "roles get 404 here.", "Error") ", "
     "'NotFound': " JSON_RESPONSE("No such resource; on a tenant route also a tenant this token "
-                                 "may not see, or a route its role may not use (never 403, "
-                                 "which would reveal that the tenant exists).", "Error") ", "
+                                 "may not see, or a route its role may not use (a role other "
+                                 "than admin: 404, never 403, which would reveal that the "
+                                 "tenant exists).", "Error") ", "
     "'Conflict': " JSON_RESPONSE("It exists already with other content.", "Error") ", "
     "'NotReady': " JSON_RESPONSE("The report is not done yet.", "Error") ", "
     "'TooLarge': " JSON_RESPONSE("The body (or the period) is over the limit.", "Error") ", "
@@ -326,13 +354,47 @@ static const char responses_json[] =
     "{'type': ['string', 'number'], " \
     " 'description': 'pass, fail, na (any case) or points 0..max with at most 2 decimals.'}"
 #define XMEMBERS "'patternProperties': {'^x_': {}}, 'additionalProperties': false"
+/* The members every batch receipt has (Receipt, QaReceipt). */
+#define RECEIPT_COMMON \
+    "'dry_run': " BOOL ", 'committed': " BOOL ", " \
+    "'would_commit': {'type': 'boolean', 'description': 'Dry runs only: whether a real run " \
+    "would commit (200) or be refused (422).'}, " \
+    "'rows': " INT ", 'inserted': " INT ", 'updated': " INT ", 'unchanged': " INT ", " \
+    "'rejected': " INT ", " \
+    "'errors': {'type': 'array', 'maxItems': 1000, 'items': " REF("BatchError") "}, " \
+    "'errors_truncated': " BOOL ", 'sha256': " STR ", 'bytes': " INT ", " \
+    "'periods': " REF("Periods") ", " \
+    "'warnings': {'type': 'array', 'maxItems': 100, 'items': " REF("BatchWarning") "}"
 
 static const char schemas_json[] =
     "{"
     "'Error': {'type': 'object', 'required': ['error'], 'properties': {"
     "  'error': {'type': 'object', 'required': ['code', 'message'], 'properties': {"
-    "    'code': " STR ", 'message': " STR ", "
-    "    'details': {'type': 'array', 'items': {'type': 'object'}}}}}}, "
+    "    'code': {'type': 'string', 'description': 'Stable: program against it (docs/errors.md)."
+    "'}, "
+    "    'message': {'type': 'string', 'description': 'For people: the parameter, member or "
+    "JSON path at fault first; the valid names when a name is unknown.'}, "
+    "    'details': " REF("ErrorDetails") "}}}}, "
+    "'ErrorDetails': {'type': 'object', 'description': 'Present when there is more to say; "
+    "members as they apply.', 'properties': {"
+    "  'field': {'type': 'string', 'description': 'The query parameter or body member at fault."
+    "'}, "
+    "  'valid': {'type': 'array', 'items': " STR ", "
+    "    'description': 'Every accepted value or member name.'}, "
+    "  'errors': {'type': 'array', 'maxItems': 50, 'items': " REF("Fault") ", "
+    "    'description': 'A contract or scorecard: every fault in document order, at most 50 (the "
+    "first is also the message).'}, "
+    "  'count': {'type': 'integer', 'description': 'How many faults there are, listed or not.'}, "
+    "  'truncated': {'const': true, 'description': 'Present when count is more than the 50 "
+    "listed.'}, "
+    "  'roles': {'type': 'array', 'items': {'enum': ['admin', 'manager', 'ingest', 'client', "
+    "    'auditor']}, 'description': 'A 403: the roles that may call the route.'}}}, "
+    "'Fault': {'type': 'object', 'required': ['path', 'message'], 'properties': {"
+    "  'path': {'type': 'string', 'description': 'JSON path: items[2].metric; empty: the "
+    "document as a whole.'}, "
+    "  'message': " STR ", "
+    "  'valid': {'type': 'array', 'items': " STR ", "
+    "    'description': 'The accepted names, when the fault is an unknown name.'}}}, "
 
     "'TenantCreate': {'type': 'object', 'required': ['slug', 'name', 'timezone'], "
     "  'additionalProperties': false, 'properties': {"
@@ -419,10 +481,15 @@ static const char schemas_json[] =
     "    'timeliness': {'type': 'number', 'minimum': 0}, "
     "    'calibration': {'type': 'number', 'minimum': 0}, "
     "    'accuracy': {'type': 'number', 'minimum': 0}}}, "
-    "  'items': {'type': 'array', 'maxItems': 17, 'items': " REF("ContractItem") "}, "
+    "  'items': {'type': 'array', 'maxItems': 17, 'items': " REF("ContractItem") ", "
+    "    'description': 'At least one in a new version (ContractNew); a version stored before "
+    "that rule may have none.'}, "
     "  'language': {'enum': ['en', 'zh'], 'default': 'en'}}}, "
+    "'ContractNew': {'description': 'A contract to store as a new version: at least one "
+    "item.', 'allOf': [" REF("Contract") ", {'properties': {'items': {'minItems': 1}}}]}, "
     "'ContractStored': {'type': 'object', 'properties': {"
-    "  'version': " INT ", 'contract': " REF("Contract") "}}, "
+    "  'version': " INT ", 'contract': " REF("Contract") ", 'rollups_rebuilt': " BOOL ", "
+    "  'dry_run': {'const': true, 'description': 'Present on a dry run only.'}}}, "
     "'ContractList': {'type': 'object', 'properties': {"
     "  'tenant': " STR ", "
     "  'versions': {'type': 'array', 'items': {'type': 'object', 'properties': {"
@@ -545,30 +612,47 @@ static const char schemas_json[] =
     "  'new_score': {'type': ['number', 'string', 'null'], "
     "    'description': '0..100; required when overturned, empty when upheld.'}}}, "
 
-    "'BatchError': {'type': 'object', 'properties': {"
+    "'BatchError': {'type': 'object', 'required': ['line', 'field', 'message'], "
+    "  'properties': {"
     "  'line': {'type': 'integer', "
     "    'description': '1-based line where the record starts; 0: the body as a whole.'}, "
-    "  'field': " STR ", 'message': " STR "}}, "
+    "  'field': {'type': 'string', 'description': 'The column, key or member; empty: the "
+    "record as a whole.'}, "
+    "  'message': " STR ", "
+    "  'valid': {'type': 'array', 'items': " STR ", 'description': 'When the name or value is "
+    "not one of a fixed set (an unknown or missing column, key or member, an enum value): the "
+    "set.'}}}, "
+    "'BatchWarning': {'type': 'object', 'required': ['code', 'message'], 'properties': {"
+    "  'code': {'enum': ['inspector_not_listed'], 'description': 'inspector_not_listed: an "
+    "evaluation or calibration by an inspector not on the list in force for its month; the "
+    "records are kept.'}, "
+    "  'inspector_id': " STR ", 'month': {'type': 'string', 'pattern': '^[0-9]{4}-[0-9]{2}$'}, "
+    "  'records': {'type': 'integer', 'description': 'How many records of the batch.'}, "
+    "  'line': {'type': 'integer', 'description': 'The line of the first.'}, "
+    "  'message': " STR "}}, "
+    "'Periods': {'type': 'object', 'description': 'How many good records fall in each local "
+    "month (YYYY-MM) of the tenant’s time zone.', "
+    "  'propertyNames': {'pattern': '^[0-9]{4}-[0-9]{2}$'}, 'additionalProperties': " INT "}, "
     "'Receipt': {'type': 'object', 'properties': {"
-    "  'batch_id': " INT ", 'kind': " STR ", "
+    "  'batch_id': {'type': ['integer', 'null'], 'description': 'null for a dry run.'}, "
+    "  'kind': {'const': 'cdrs'}, "
     "  'format': {'enum': ['csv', 'json', 'ndjson', 'queue_log']}, "
-    "  'mode': {'enum': ['strict', 'lenient']}, 'committed': " BOOL ", 'rows': " INT ", "
-    "  'inserted': " INT ", 'updated': " INT ", 'unchanged': " INT ", 'rejected': " INT ", "
-    "  'errors': {'type': 'array', 'items': " REF("BatchError") "}, "
-    "  'errors_truncated': " BOOL ", 'sha256': " STR ", 'bytes': " INT ", "
-    "  'updated_call_ids': {'type': 'array', 'items': " STR "}, "
+    "  'mode': {'enum': ['strict', 'lenient']}, " RECEIPT_COMMON ", "
+    "  'updated_call_ids': {'type': 'array', 'maxItems': 100, 'items': " STR "}, "
     "  'queue_log': {'type': 'object', 'properties': {"
     "    'lines': " INT ", 'contacts': " INT ", 'skipped': " INT ", 'unmatched': " INT ", "
-    "    'duplicates': " INT ", 'orphaned': " INT ", 'open': " INT "}}}}, "
+    "    'duplicates': " INT ", 'orphaned': " INT ", 'open': " INT ", "
+    "    'damaged': {'type': 'integer', 'description': 'Lines with NUL bytes (a crash).'}, "
+    "    'damaged_lines': {'type': 'array', 'maxItems': 100, 'items': " INT ", "
+    "      'description': 'Their line numbers (the first 100).'}}}}}, "
     "'QaReceipt': {'type': 'object', 'properties': {"
-    "  'batch_id': " INT ", 'kind': {'enum': ['evaluations', 'calibrations', 'appeals']}, "
+    "  'batch_id': {'type': ['integer', 'null'], 'description': 'null for a dry run.'}, "
+    "  'kind': {'enum': ['evaluations', 'calibrations', 'appeals']}, "
     "  'format': {'enum': ['csv', 'json', 'ndjson']}, "
-    "  'mode': {'enum': ['strict', 'lenient']}, 'committed': " BOOL ", 'rows': " INT ", "
-    "  'inserted': " INT ", 'updated': " INT ", 'unchanged': " INT ", 'rejected': " INT ", "
-    "  'errors': {'type': 'array', 'items': " REF("BatchError") "}, "
-    "  'errors_truncated': " BOOL ", 'sha256': " STR ", 'bytes': " INT ", "
-    "  'updated_ids': {'type': 'array', 'items': " STR "}, "
-    "  'unknown_contacts': " INT "}}, "
+    "  'mode': {'enum': ['strict', 'lenient']}, " RECEIPT_COMMON ", "
+    "  'updated_ids': {'type': 'array', 'maxItems': 100, 'items': " STR "}, "
+    "  'unknown_contacts': {'type': 'integer', 'description': 'Evaluations only: records "
+    "naming a contact the tenant does not have (yet).'}}}, "
 
     "'Scorecard': {'type': 'object', 'description': 'docs/scorecard.md.', "
     "  'required': ['form_id', 'version', 'pass_mark', 'sections'], "
@@ -589,7 +673,8 @@ static const char schemas_json[] =
     "      'max': {'type': 'integer', 'minimum': 1, 'maximum': 1000}, "
     "      'critical': {'type': 'boolean', 'default': false}}}}}}}}}, "
     "'ScorecardStored': {'type': 'object', 'properties': {"
-    "  'form_id': " STR ", 'version': " INT ", 'created': " BOOL "}}, "
+    "  'form_id': " STR ", 'version': " INT ", 'created': " BOOL ", "
+    "  'dry_run': {'const': true, 'description': 'Present on a dry run only.'}}}, "
     "'ScorecardVersions': {'type': 'object', 'properties': {"
     "  'form_id': " STR ", "
     "  'versions': {'type': 'array', 'items': {'type': 'object', 'properties': {"
@@ -605,7 +690,8 @@ static const char schemas_json[] =
     "    'name': {'type': 'string', 'minLength': 1, 'maxLength': 255}, "
     "    'monthly_quota': {'type': 'integer', 'minimum': 0, 'maximum': 1000000}}}}}}, "
     "'InspectorsStored': {'type': 'object', 'properties': {"
-    "  'month': " STR ", 'inspectors': " INT "}}"
+    "  'month': " STR ", 'inspectors': " INT ", "
+    "  'dry_run': {'const': true, 'description': 'Present on a dry run only.'}}}"
     "}";
 
 /* clang-format on */
@@ -742,7 +828,9 @@ static int operation(const route_t *r, const openapi_op_t *d, json_t **out)
         response_default(responses, "401", "Unauthorized");
         if (router_tenant_scoped(r))
             response_default(responses, "404", "NotFound");
-        else if ((r->roles & ROLES_ANY) != ROLES_ANY)
+        if (router_admin_refused(r))
+            response_default(responses, "403", "AdminForbidden");
+        else if (!router_tenant_scoped(r) && (r->roles & ROLES_ANY) != ROLES_ANY)
             response_default(responses, "403", "Forbidden");
         response_default(responses, "503", "Unavailable");
     }
@@ -786,13 +874,18 @@ json_t *api_openapi_document(void)
         "s:o}}",
         "openapi", "3.1.0", "info", "title", "slattest API", "version", "1", "description",
         "Contact-centre SLA and QA data in, signed monthly workbooks out.  JSON over HTTPS; "
-        "errors are {\"error\": {\"code\", \"message\", \"details\"?}}; every response has "
+        "errors are {\"error\": {\"code\", \"message\", \"details\"?}} (details an object); "
+        "every response has "
         "X-Request-Id.  Bearer tokens carry one of five roles (admin, manager, ingest, client, "
         "auditor); each operation lists the roles that may call it (x-roles).  Status rules, the "
         "same on every route: unknown path 404, other method 405 (with Allow), no or bad token "
         "401, a tenant the token may not see, or a tenant route its role may not use, 404 "
-        "exactly like a tenant that does not exist; a global route the role may not use 403.  "
-        "Input formats: docs/ in the repository.",
+        "exactly like a tenant that does not exist, except an admin token on a tenant data "
+        "route (ingest, contract, metrics, reports, QA), which gets 403 naming the roles that "
+        "may (details.roles); a global route the role may not use 403 naming them too.  "
+        "?dry_run=true on the uploads and the contract, scorecard and inspector PUTs tries the "
+        "request and keeps nothing.  Input formats and every error code: docs/ in the "
+        "repository.",
         "license", "name", "Proprietary", "identifier", "LicenseRef-slattest", "servers", "url",
         "/", "paths", paths, "components", "securitySchemes", "bearer", "type", "http", "scheme",
         "bearer", "description", "A token issued by POST /v1/tokens or `slattest token issue`.",

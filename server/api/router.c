@@ -102,6 +102,11 @@ static bool route_is_page(const server_t *srv, const route_t *r)
     return srv->pages && r >= srv->pages->routes && r < srv->pages->routes + srv->pages->n;
 }
 
+bool router_admin_refused(const route_t *r)
+{
+    return router_tenant_scoped(r) && r->roles && !(r->roles & ROLE_ADMIN);
+}
+
 /*
  * Matches a path against a pattern segment by segment.  Captured values
  * (pointers into a copy the caller frees) go to caps when caps is non-NULL.
@@ -293,7 +298,7 @@ static void router_work(db_t *db, void *arg)
     bool scoped = router_tenant_scoped(r);
     if (scoped) {
         rc = tenant_resolve(db, &ctx->who, ctx->params[0], &ctx->tenant);
-        if (rc == ST_OK && !(r->roles & ctx->who.role) && ctx->who.role == ROLE_ADMIN) {
+        if (rc == ST_OK && ctx->who.role == ROLE_ADMIN && router_admin_refused(r)) {
             route_forbid(ctx, r); /* admin sees every tenant: saying why reveals nothing */
             return;
         }

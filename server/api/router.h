@@ -74,6 +74,9 @@ size_t router_route_count(void);
 const route_t *router_route(size_t i);
 /* True when a route's path is under /v1/tenants/{t} (the tenancy gate applies). */
 bool router_tenant_scoped(const route_t *r);
+/* True when an admin token on a tenant it sees gets 403 here rather than the
+ * 404 of other roles: a tenant route whose roles do not include admin. */
+bool router_admin_refused(const route_t *r);
 /* The names of the roles in a role set, as a JSON array (new reference). */
 json_t *router_roles_json(unsigned roles);
 

@@ -1,10 +1,8 @@
 """Every example file of docs/examples/ loads whole through the real API into a fresh tenant
 (so the documentation cannot drift from the code), the month they make up gives the metrics
 that docs/metrics.md works out by hand, and a broken twin of each example is refused with an
-error that names the line (or JSON path) and the field.
-
-Assertions that the error also lists the valid values are plain where the code lists them
-today, and xfail ("errors that teach: other branch") where it does not yet.
+error that names the line (or JSON path) and the field, and lists the valid values where
+the value or name must be one of a set.
 """
 import csv
 import io
@@ -17,7 +15,6 @@ import pytest
 from conftest import ROOT, Api, issue_token, sql, unique_slug
 
 EX = os.path.join(ROOT, "docs", "examples")
-TEACH = "errors that teach: other branch"
 
 CT = {"csv": "text/csv", "json": "application/json", "ndjson": "application/x-ndjson",
       "queue_log": "text/x-asterisk-queue-log"}
@@ -111,7 +108,7 @@ def test_queue_log_example_reads_as_documented(tenant, loaded):
     slug, _ = tenant
     q = loaded["queue_log"].json()["queue_log"]
     assert q == {"lines": 17, "contacts": 5, "skipped": 3, "unmatched": 0, "duplicates": 0,
-                 "orphaned": 0, "open": 1}
+                 "orphaned": 0, "open": 1, "damaged": 0, "damaged_lines": []}
     rows = sql("SELECT c.call_id, c.outcome, c.wait_s, c.talk_s, c.transferred, c.agent_id "
                "FROM contacts c JOIN tenants t ON t.id = c.tenant_id "
                f"WHERE t.slug = '{slug}' AND c.call_id LIKE '%@%' ORDER BY c.call_id")
@@ -307,6 +304,27 @@ def test_broken_twin_names_line_and_field(tenant, loaded, name, route, fmt, case
         assert w in msg, msg
 
 
+# The twins whose wrong value is one of a fixed set: the error carries the set in `valid`.
+ENUM_TWINS = [
+    ("contacts.csv", "cdrs", "csv", CONTACTS_CSV[1], ["answered", "abandoned", "overflow"]),
+    ("contacts.json", "cdrs", "json", CONTACTS_JSON[1], ["voice", "chat", "email", "callback"]),
+    ("contacts.ndjson", "cdrs", "ndjson", CONTACTS_NDJSON[1],
+     ["answered", "abandoned", "overflow"]),
+    ("appeals.csv", "qa/appeals", "csv", APPEALS_CSV[1], ["upheld", "overturned"]),
+    ("appeals.json", "qa/appeals", "json", APPEALS_JSON[1], ["upheld", "overturned"]),
+]
+
+
+@pytest.mark.parametrize("name,route,fmt,case,valid", ENUM_TWINS,
+                         ids=[f"{t[0]}: {t[3][3]}" for t in ENUM_TWINS])
+def test_broken_twin_lists_the_valid_values(tenant, loaded, name, route, fmt, case, valid):
+    slug, api = tenant
+    _, mutate, line, field, _ = case
+    r = upload(api, f"/v1/tenants/{slug}/{route}", fmt, mutate(example(name)))
+    refused(r, line, field)
+    assert r.json()["errors"][0]["valid"] == valid, r.json()["errors"]
+
+
 PUT_TWINS = [
     # (example, route, mutate, JSON path the message starts with, words it must hold)
     ("contract.json", "contract", lambda t: replace_once(t, '"currency": "CNY",\n', ""),
@@ -338,7 +356,7 @@ def test_broken_put_names_the_json_path(tenant, loaded, name, route, mutate, pat
         assert w in msg, msg
 
 
-# ---- valid values not listed yet: switched on by the branch of "errors that teach" ----
+# ---- unknown names list the valid ones; missing columns are named at once ----
 
 CONTACT_COLUMNS = ["call_id", "queue", "offered_at", "answered_at", "ended_at", "outcome",
                    "agent_id", "talk_s", "hold_s", "acw_s", "channel", "customer_id",
@@ -346,14 +364,13 @@ CONTACT_COLUMNS = ["call_id", "queue", "offered_at", "answered_at", "ended_at", 
 
 
 def test_unknown_contacts_column_is_refused(tenant, loaded):
-    """Today: refused naming the column and the line (the list of valid names: below)."""
+    """Refused naming the column and the line (the list of valid names: below)."""
     slug, api = tenant
     text = replace_once(example("contacts.csv"), "call_id,queue,", "call_id,Queue,")
     msg = refused(upload(api, f"/v1/tenants/{slug}/cdrs", "csv", text), 1, "Queue")
     assert "unknown column" in msg
 
 
-@pytest.mark.xfail(reason=TEACH, strict=False)
 def test_unknown_contacts_column_lists_the_valid_names(tenant, loaded):
     slug, api = tenant
     text = replace_once(example("contacts.csv"), "call_id,queue,", "call_id,Queue,")
@@ -362,7 +379,6 @@ def test_unknown_contacts_column_lists_the_valid_names(tenant, loaded):
         assert re.search(rf"\b{c}\b", msg), msg
 
 
-@pytest.mark.xfail(reason=TEACH, strict=False)
 def test_three_missing_columns_are_named_at_once(tenant, loaded):
     slug, api = tenant
     text = example("contacts.csv")
@@ -375,7 +391,6 @@ def test_three_missing_columns_are_named_at_once(tenant, loaded):
         assert c in said, said
 
 
-@pytest.mark.xfail(reason=TEACH, strict=False)
 def test_unknown_evaluation_member_lists_the_valid_names(tenant, loaded):
     slug, api = tenant
     text = replace_once(example("evaluations.json"), '"form_version": "1"', '"version": "1"')
@@ -384,7 +399,6 @@ def test_unknown_evaluation_member_lists_the_valid_names(tenant, loaded):
     assert "form_version" in msg and "evaluated_at" in msg, msg
 
 
-@pytest.mark.xfail(reason=TEACH, strict=False)
 def test_unknown_contract_metric_lists_the_metrics(tenant, loaded):
     slug, api = tenant
     text = replace_once(example("contract.json"), '"asa_s"', '"asa"')
@@ -393,7 +407,6 @@ def test_unknown_contract_metric_lists_the_metrics(tenant, loaded):
         assert m in msg, msg
 
 
-@pytest.mark.xfail(reason=TEACH, strict=False)
 def test_unknown_contract_key_lists_the_keys(tenant, loaded):
     slug, api = tenant
     text = replace_once(example("contract.json"), '"sl_threshold_s"', '"sl_threshold"')
@@ -401,7 +414,6 @@ def test_unknown_contract_key_lists_the_keys(tenant, loaded):
     assert "sl_threshold_s" in msg and "short_abandon_s" in msg, msg
 
 
-@pytest.mark.xfail(reason=TEACH, strict=False)
 def test_unknown_scorecard_key_lists_the_keys(tenant, loaded):
     slug, api = tenant
     text = replace_once(example("scorecard.json"), '"pass_mark"', '"passmark"')
@@ -409,12 +421,44 @@ def test_unknown_scorecard_key_lists_the_keys(tenant, loaded):
     assert "pass_mark" in msg and "critical_zeroes" in msg, msg
 
 
-@pytest.mark.xfail(reason=TEACH, strict=False)
 def test_unknown_inspector_member_lists_the_members(tenant, loaded):
     slug, api = tenant
     text = replace_once(example("inspectors.json"), '"monthly_quota": 120', '"quota": 120')
     msg = invalid(put_json(api, f"/v1/tenants/{slug}/qa/inspectors", text), "inspectors[1]")
     assert "monthly_quota" in msg and "inspector_id" in msg, msg
+
+
+# ---- the documents written out in the pages themselves ----
+
+def json_blocks(page):
+    """The ```json blocks of a docs page that are whole JSON objects."""
+    with open(os.path.join(ROOT, "docs", page), encoding="utf-8") as f:
+        text = f.read()
+    out = []
+    for block in re.findall(r"```json\n(.*?)```", text, re.S):
+        try:
+            doc = json.loads(block)
+        except ValueError:
+            continue  # a fragment ("errors": [...]) or an abridged answer
+        if isinstance(doc, dict):
+            out.append(doc)
+    return out
+
+
+@pytest.mark.parametrize("page,key,route", [
+    ("contract.md", "effective_from", "contract"),
+    ("scorecard.md", "form_id", "qa/forms/calls"),
+    ("formats/inspectors.md", "inspectors", "qa/inspectors"),
+])
+def test_documents_in_the_pages_are_accepted(tenant, page, key, route):
+    """Every contract, scorecard and inspector list written out in the docs (the minimal
+    contract too) is accepted as it stands, by a dry run that keeps nothing."""
+    slug, api = tenant
+    docs = [d for d in json_blocks(page) if key in d]
+    assert docs, page
+    for doc in docs:
+        r = api.put(f"/v1/tenants/{slug}/{route}?dry_run=true", json=doc)
+        assert r.status_code == 200 and r.json()["dry_run"] is True, (page, doc, r.text)
 
 
 # ---- the documentation's own references ----
@@ -435,10 +479,6 @@ def test_help_points_at_the_documentation():
                 os.path.exists(os.path.join(ROOT, "docs", name)), name
 
 
-# docs/errors.md is written on the branch of "errors that teach"; drop this once merged.
-NOT_HERE_YET = {os.path.join(ROOT, "docs", "errors.md")}
-
-
 def test_every_link_of_the_docs_resolves():
     pages = [os.path.join(ROOT, "README.md")]
     for d, _, files in os.walk(os.path.join(ROOT, "docs")):
@@ -453,7 +493,7 @@ def test_every_link_of_the_docs_resolves():
             file, _, anchor = target.partition("#")
             path = os.path.normpath(os.path.join(os.path.dirname(page), file))
             checked += 1
-            assert os.path.exists(path) or path in NOT_HERE_YET, f"{page}: {target}"
+            assert os.path.exists(path), f"{page}: {target}"
             if anchor:
                 assert anchor in anchors(path), f"{page}: {target}: no such heading"
     assert checked > 50

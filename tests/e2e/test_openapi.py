@@ -10,7 +10,7 @@ import subprocess
 import pytest
 import requests
 
-from conftest import CA, ROOT, cli
+from conftest import CA, ROOT, Api, cli, issue_token, unique_slug
 
 REDOCLY_VERSION = "1.34.20"  # the last 1.x: runs on Debian 12's node 18
 NPM_DIR = os.path.join(ROOT, "build", "npm")
@@ -96,9 +96,11 @@ def test_every_route_of_slattest_routes_is_documented(document):
         names = {p["name"] for p in op.get("parameters", []) if p["in"] == "path"}
         assert names == {seg[1:-1] for seg in route["pattern"].split("/")
                          if seg.startswith("{")}, route
-        # Tenant routes say 404 (never 403) for what a token may not see.
+        # Tenant routes say 404 for what a token may not see; 403 only for an admin token on
+        # a tenant route of other roles (admin sees every tenant: saying so reveals nothing).
         if route["tenant_scoped"]:
-            assert "404" in op["responses"] and "403" not in op["responses"], route
+            assert "404" in op["responses"], route
+            assert ("403" in op["responses"]) == ("admin" not in route["roles"]), route
     # ... and nothing that is not a route.
     assert sum(len(item) for item in document["paths"].values()) == n
 
@@ -118,3 +120,82 @@ def test_the_validator_can_fail(redocly, document, tmp_path):
     op["parameters"] = [p for p in op["parameters"] if p["name"] != "t"]
     p = lint(redocly, broken, tmp_path, "broken")
     assert p.returncode != 0, p.stdout + p.stderr
+
+
+def concrete(pattern, slug):
+    """A path of the pattern: the tenant, report 1, scorecard "calls"."""
+    return pattern.replace("{t}", slug).replace("{id}", "1").replace("{form}", "calls")
+
+
+@pytest.fixture(scope="module")
+def tenant(admin):
+    slug = unique_slug("oapi")
+    r = admin.post("/v1/tenants", json={"slug": slug, "name": "OpenAPI", "timezone": "UTC"})
+    assert r.status_code == 201, r.text
+    return slug
+
+
+def call(api, method, path):
+    """The route called with a body of the right type (the gate answers before reading it)."""
+    if method not in ("POST", "PUT"):
+        return getattr(api, method.lower())(path)
+    ctype = "text/csv" if method == "POST" and "/reports" not in path else "application/json"
+    return getattr(api, method.lower())(path, data=b"{}" if ctype == "application/json" else b"x",
+                                        headers={"Content-Type": ctype})
+
+
+def test_the_403_of_the_document_is_what_an_admin_token_gets(document, admin, server, tenant):
+    """Every tenant route that lists 403 answers an admin token 403 naming its x-roles; the
+    ones that do not list it let admin through; a client token still gets 404."""
+    listed = 0
+    for pattern, item in document["paths"].items():
+        if not pattern.startswith("/v1/tenants/{t}"):
+            continue
+        for method, op in item.items():
+            r = call(admin, method.upper(), concrete(pattern, tenant))
+            if "403" in op["responses"]:
+                listed += 1
+                assert r.status_code == 403, (method, pattern, r.text)
+                err = r.json()["error"]
+                assert err["code"] == "forbidden" and err["details"] == {"roles": op["x-roles"]}
+                assert "may not " + method.upper() + " " + pattern in err["message"], err
+            else:
+                assert r.status_code != 403, (method, pattern, r.text)
+    assert listed >= 15, listed
+    client = Api(server, issue_token("client", tenant))
+    r = client.get(f"/v1/tenants/{tenant}/metrics?from=2026-10")
+    assert r.status_code == 404 and r.json()["error"]["code"] == "not_found", r.text
+    assert "details" not in r.json()["error"]
+
+
+def test_dry_run_is_declared_where_the_server_reads_it(document, server, tenant):
+    """Each operation declaring ?dry_run= refuses a value outside the declared enum, naming
+    the enum; the seven routes of docs/errors.md#dry-runs declare it."""
+    manager = Api(server, issue_token("manager", tenant))
+    declared = []
+    for pattern, item in document["paths"].items():
+        for method, op in item.items():
+            params = [p for p in op.get("parameters", []) if p["name"] == "dry_run"]
+            if not params:
+                continue
+            declared.append(f"{method.upper()} {pattern}")
+            assert params[0]["in"] == "query"
+            r = call(manager, method.upper(), concrete(pattern, tenant) + "?dry_run=maybe")
+            assert r.status_code == 400, (method, pattern, r.text)
+            assert r.json()["error"]["details"] == {"field": "dry_run",
+                                                    "valid": params[0]["schema"]["enum"]}
+    assert sorted(declared) == sorted([
+        "POST /v1/tenants/{t}/cdrs", "POST /v1/tenants/{t}/qa/evaluations",
+        "POST /v1/tenants/{t}/qa/calibrations", "POST /v1/tenants/{t}/qa/appeals",
+        "PUT /v1/tenants/{t}/contract", "PUT /v1/tenants/{t}/qa/forms/{form}",
+        "PUT /v1/tenants/{t}/qa/inspectors"])
+
+
+def test_error_details_are_an_object(document):
+    schemas = document["components"]["schemas"]
+    details = schemas["Error"]["properties"]["error"]["properties"]["details"]
+    assert details == {"$ref": "#/components/schemas/ErrorDetails"}
+    assert schemas["ErrorDetails"]["type"] == "object"
+    assert set(schemas["ErrorDetails"]["properties"]) == {"field", "valid", "errors", "count",
+                                                          "truncated", "roles"}
+    assert set(schemas["Fault"]["properties"]) == {"path", "message", "valid"}
