@@ -66,6 +66,27 @@
                              "(the first 1,000 listed); nothing was kept.", name) ", " \
     " '400': " SHARED("Invalid") "}"
 
+/* A schedule as stored and answered (docs/schedules.md). */
+#define SCHEDULE_FIELDS \
+    "'templates': {'type': 'array', 'items': {'type': 'string'}, 'minItems': 1, 'maxItems': 8}, " \
+    "'day': {'type': 'integer', 'minimum': 1, 'maximum': 31}, " \
+    "'business_days': {'type': 'boolean'}, " \
+    "'time': {'type': 'string', 'pattern': '^[0-2][0-9]:[0-5][0-9]$'}, " \
+    "'recipients': {'type': 'array', 'items': {'type': 'object', 'properties': {" \
+    "  'email': {'type': 'string'}, 'lang': {'type': 'string', 'enum': ['en', 'zh']}, " \
+    "  'internal': {'type': 'boolean'}}, 'required': ['email']}}, " \
+    "'channels': {'type': 'array', 'items': {'type': 'string', 'enum': ['email', 'webhook']}}, " \
+    "'enabled': {'type': 'boolean'}, " \
+    "'first_period': {'type': 'string', 'pattern': '^[0-9]{4}-[0-9]{2}$'}"
+#define SCHEDULE_BODY \
+    "{'type': 'object', 'required': ['templates', 'day', 'time', 'channels'], 'properties': {" \
+    SCHEDULE_FIELDS ", 'webhook': {'type': 'object', 'properties': {" \
+    "  'url': {'type': 'string'}, 'secret': {'type': 'string', 'minLength': 16}}}}}"
+#define SCHEDULE \
+    "{'type': 'object', 'properties': {'name': {'type': 'string'}, " SCHEDULE_FIELDS ", " \
+    "'webhook': {'type': 'object', 'properties': {'url': {'type': 'string'}, " \
+    "  'secret_set': {'type': 'boolean'}}}}}"
+
 /* What the route table does not know about a route. */
 typedef struct openapi_op {
     const char *method, *pattern; /* the route's, exactly */
@@ -301,6 +322,66 @@ static const openapi_op_t ops[] = {
      "Format: docs/formats/appeals.md.",
      "[" MODE_PARAM ", " DRY_RUN_PARAM "]", UPLOAD_BODY("Appeal"),
      RECEIPT_RESPONSES("QaReceipt")},
+
+    {"GET", "/v1/tenants/{t}/schedules", false, "listSchedules", "List schedules",
+     "The tenant’s scheduled monthly reports (docs/schedules.md); the webhook secret is never "
+     "shown, only whether one is set.",
+     NULL, NULL,
+     "{'200': {'description': 'The schedules.', 'content': {'application/json': {'schema': "
+     "   {'type': 'array', 'items': " SCHEDULE "}}}}}"},
+
+    {"PUT", "/v1/tenants/{t}/schedules/{name}", false, "putSchedule", "Create or replace a schedule",
+     "When the reports of a month are generated (day N, or the N-th business day, of the next "
+     "month at HH:MM in the tenant’s zone), to whom and by which channels they are delivered.  "
+     "Each refusal names its field.",
+     NULL,
+     "{'required': true, 'content': {'application/json': {'schema': " SCHEDULE_BODY "}}}",
+     "{'200': {'description': 'Replaced.', 'content': {'application/json': {'schema': " SCHEDULE "}}}, "
+     " '201': {'description': 'Created.', 'content': {'application/json': {'schema': " SCHEDULE "}}}, "
+     " '400': " SHARED("Invalid") "}"},
+
+    {"GET", "/v1/tenants/{t}/schedules/{name}", false, "getSchedule", "A schedule",
+     "One schedule (the secret is never shown).",
+     NULL, NULL,
+     "{'200': {'description': 'The schedule.', 'content': {'application/json': {'schema': " SCHEDULE "}}}}"},
+
+    {"DELETE", "/v1/tenants/{t}/schedules/{name}", false, "deleteSchedule", "Delete a schedule",
+     "Stops the schedule; its history of runs and deliveries is kept.",
+     NULL, NULL,
+     "{'200': {'description': 'Deleted.', 'content': {'application/json': {'schema': {'type': 'object'}}}}}"},
+
+    {"GET", "/v1/tenants/{t}/schedules/{name}/runs", false, "listScheduleRuns", "A schedule’s runs",
+     "Every run (tenant, schedule, period: created once whatever the number of instances), when "
+     "it fell due, when it ran, whether it was late and why, and its reports.",
+     NULL, NULL,
+     "{'200': {'description': 'The runs.', 'content': {'application/json': {'schema': "
+     "   {'type': 'array', 'items': {'type': 'object'}}}}}}"},
+
+    {"GET", "/v1/tenants/{t}/schedules/{name}/deliveries", false, "listScheduleDeliveries",
+     "A schedule’s deliveries",
+     "Every delivery of the schedule’s reports with its attempts: when, to whom, by which "
+     "channel, the result and the error text.",
+     NULL, NULL,
+     "{'200': {'description': 'The deliveries.', 'content': {'application/json': {'schema': "
+     "   {'type': 'array', 'items': {'type': 'object'}}}}}}"},
+
+    {"GET", "/v1/tenants/{t}/deliveries", false, "listDeliveries", "All deliveries",
+     "Every delivery of the tenant’s scheduled reports, with its attempts.",
+     NULL, NULL,
+     "{'200': {'description': 'The deliveries.', 'content': {'application/json': {'schema': "
+     "   {'type': 'array', 'items': {'type': 'object'}}}}}}"},
+
+    {"POST", "/v1/tenants/{t}/deliveries/{id}/retry", false, "retryDelivery", "Retry a delivery",
+     "Sends a dead-lettered (or failed) delivery again at the next scheduler pass.",
+     NULL, NULL,
+     "{'200': {'description': 'Queued again.', 'content': {'application/json': {'schema': {'type': 'object'}}}}}"},
+
+    {"POST", "/v1/tenants/{t}/periods/{period}/close", false, "closePeriod", "Close a period",
+     "Says the month’s data are complete (YYYY-MM): its scheduled runs need not wait for the "
+     "grace after the last batch.",
+     NULL, NULL,
+     "{'200': {'description': 'Closed.', 'content': {'application/json': {'schema': {'type': 'object'}}}}, "
+     " '400': " SHARED("Invalid") "}"},
 };
 
 #define NOPS (sizeof ops / sizeof ops[0])
