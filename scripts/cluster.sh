@@ -124,9 +124,18 @@ start_node() {
   [ "$bootstrap" = 1 ] && [ -f "$d/data/grastate.dat" ] && sed -i 's/^safe_to_bootstrap: 0/safe_to_bootstrap: 1/' "$d/data/grastate.dat"
   # As the mysql user: rsync SST's daemon, started as root, would write as nobody.
   chown -R mysql:mysql "$d"
-  setsid mariadbd --defaults-file="$d/my.cnf" --user=mysql "${extra[@]}" </dev/null >>"$d/stdout.log" 2>&1 &
-  echo $! >"$d/launch.pid"
-  wait_synced "$n"
+  # A joiner's first state transfer now and then fails on loopback ("will
+  # never receive state"): the node aborts, and a second start succeeds.
+  local attempt
+  for attempt in 1 2 3; do
+    setsid mariadbd --defaults-file="$d/my.cnf" --user=mysql "${extra[@]}" </dev/null >>"$d/stdout.log" 2>&1 &
+    echo $! >"$d/launch.pid"
+    wait_synced "$n" && return 0
+    alive "$(node_pid "$n")" && return 1
+    echo "node $n: starting again (attempt $((attempt + 1)))" >&2
+    rm -f "$d/mariadbd.pid"
+  done
+  return 1
 }
 
 # How many nodes are up and Synced.
@@ -179,7 +188,10 @@ start_instance() {
   node=$(((i - 1) % 3 + 1))
   pidf=$(inst_pidfile "$i")
   alive "$(cat "$pidf" 2>/dev/null || true)" && return 0
-  SLATTEST_SERVER_LISTEN=127.0.0.1:$(inst_port "$i") SLATTEST_DATABASE_PORT=$(sql_port "$node") \
+  # Its own node first, then the others: it keeps serving when its node is lost.
+  local hosts="127.0.0.1:$(sql_port "$node")" k
+  for k in 1 2 3; do [ "$k" = "$node" ] || hosts+=",127.0.0.1:$(sql_port "$k")"; done
+  SLATTEST_SERVER_LISTEN=127.0.0.1:$(inst_port "$i") SLATTEST_DATABASE_HOST=$hosts \
     setsid "$bin" --config "$dir/slattest.ini" serve </dev/null >>"$dir/instance$i.log" 2>&1 &
   echo $! >"$pidf"
   local deadline=$((SECONDS + 60))

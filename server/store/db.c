@@ -106,62 +106,100 @@ static int db_fail(db_t *db, unsigned e, const char *msg)
     return ST_ERR_DB;
 }
 
-int db_connect(const config_t *cfg, bool with_database, db_t **out, char *err, size_t errlen)
+/* A new client handle with slattest's session settings (not yet connected). */
+static MYSQL *db_handle(const config_t *cfg)
 {
-    db_t *db = xcalloc(1, sizeof *db);
-    char sock[1024];
-    const char *host = cfg->db_host[0] ? cfg->db_host : NULL;
-    const char *socket = cfg->db_socket[0] ? cfg->db_socket : NULL;
-    const char *user = cfg->db_user[0] ? cfg->db_user : NULL;
-    if (cfg->db_embedded) {
-        dbsrv_socket_path(cfg, sock, sizeof sock);
-        socket = sock;
-        host = "localhost";
-        if (!user)
-            user = "root";
-    }
-    db->my = mysql_init(NULL);
-    if (!db->my) {
-        snprintf(err, errlen, "mysql_init failed");
-        goto fail;
-    }
+    MYSQL *my = mysql_init(NULL);
+    if (!my)
+        return NULL;
     unsigned int timeout = (unsigned int)cfg->db_connect_timeout_s;
     unsigned int rw_timeout = 3600;
     my_bool off = 0, on = 1;
-    mysql_optionsv(db->my, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
-    mysql_optionsv(db->my, MYSQL_OPT_READ_TIMEOUT, &rw_timeout);
-    mysql_optionsv(db->my, MYSQL_OPT_WRITE_TIMEOUT, &rw_timeout);
-    mysql_optionsv(db->my, MYSQL_OPT_RECONNECT, &off);
-    mysql_optionsv(db->my, MYSQL_OPT_LOCAL_INFILE, &off);
-    mysql_optionsv(db->my, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+    mysql_optionsv(my, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
+    mysql_optionsv(my, MYSQL_OPT_READ_TIMEOUT, &rw_timeout);
+    mysql_optionsv(my, MYSQL_OPT_WRITE_TIMEOUT, &rw_timeout);
+    mysql_optionsv(my, MYSQL_OPT_RECONNECT, &off);
+    mysql_optionsv(my, MYSQL_OPT_LOCAL_INFILE, &off);
+    mysql_optionsv(my, MYSQL_SET_CHARSET_NAME, "utf8mb4");
     /* On a Galera cluster every read waits until this node has applied what
      * the cluster committed before it (causal reads): a client that got a
      * receipt from one instance sees its batch through any other. */
-    mysql_optionsv(db->my, MYSQL_INIT_COMMAND,
+    mysql_optionsv(my, MYSQL_INIT_COMMAND,
                    cfg->db_galera ? "SET time_zone = '+00:00', wsrep_sync_wait = 1, sql_mode = "
                                     "'STRICT_ALL_TABLES,NO_ZERO_DATE,NO_ZERO_IN_DATE,"
                                     "ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION'"
                                   : "SET time_zone = '+00:00', sql_mode = "
                                     "'STRICT_ALL_TABLES,NO_ZERO_DATE,NO_ZERO_IN_DATE,"
                                     "ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION'");
+    if (cfg->db_tls) {
+        mysql_optionsv(my, MYSQL_OPT_SSL_ENFORCE, &on);
+        mysql_optionsv(my, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &on);
+        if (cfg->db_tls_ca[0])
+            mysql_optionsv(my, MYSQL_OPT_SSL_CA, cfg->db_tls_ca);
+    }
+    return my;
+}
+
+/*
+ * The next "host[:port]" of a comma-separated [database] host list into
+ * host (NUL-ended) and *port (the configured port when none is given);
+ * returns the rest of the list, or NULL when there is none.
+ */
+static const char *db_next_host(const char *list, char *host, size_t len, unsigned *port)
+{
+    size_t n = strcspn(list, ",");
+    snprintf(host, len, "%.*s", (int)n, list);
+    char *colon = strrchr(host, ':');
+    if (colon && colon[1] && strspn(colon + 1, "0123456789") == strlen(colon + 1)) {
+        *port = (unsigned)strtoul(colon + 1, NULL, 10);
+        *colon = '\0';
+    }
+    return list[n] ? list + n + 1 : NULL;
+}
+
+/*
+ * Connects to the embedded server's socket, or to [database] host: one
+ * host, or a list "a[:port],b[:port],..." tried in order (an instance of a
+ * cluster lists its own node first, then the others, so it keeps serving
+ * when its node is lost).
+ */
+int db_connect(const config_t *cfg, bool with_database, db_t **out, char *err, size_t errlen)
+{
+    db_t *db = xcalloc(1, sizeof *db);
+    char sock[1024];
+    const char *socket = cfg->db_socket[0] ? cfg->db_socket : NULL;
+    const char *user = cfg->db_user[0] ? cfg->db_user : NULL;
+    const char *list = cfg->db_host[0] ? cfg->db_host : NULL;
+    if (cfg->db_embedded) {
+        dbsrv_socket_path(cfg, sock, sizeof sock);
+        socket = sock;
+        list = "localhost";
+        if (!user)
+            user = "root";
+    }
     db->galera = cfg->db_galera;
     db->fragment_rows = cfg->db_fragment_rows;
-    if (cfg->db_tls) {
-        mysql_optionsv(db->my, MYSQL_OPT_SSL_ENFORCE, &on);
-        mysql_optionsv(db->my, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &on);
-        if (cfg->db_tls_ca[0])
-            mysql_optionsv(db->my, MYSQL_OPT_SSL_CA, cfg->db_tls_ca);
-    }
-    if (!mysql_real_connect(db->my, host, user, cfg->db_password[0] ? cfg->db_password : NULL,
-                            with_database ? cfg->db_name : NULL, (unsigned)cfg->db_port, socket,
-                            CLIENT_FOUND_ROWS)) {
+    do {
+        char host[256] = "";
+        unsigned port = (unsigned)cfg->db_port;
+        list = list ? db_next_host(list, host, sizeof host, &port) : NULL;
+        db->my = db_handle(cfg);
+        if (!db->my) {
+            snprintf(err, errlen, "mysql_init failed");
+            goto fail;
+        }
+        if (mysql_real_connect(
+                db->my, host[0] ? host : NULL, user, cfg->db_password[0] ? cfg->db_password : NULL,
+                with_database ? cfg->db_name : NULL, port, socket, CLIENT_FOUND_ROWS)) {
+            *out = db;
+            return ST_OK;
+        }
         snprintf(err, errlen, "cannot connect to MariaDB (%s): %s",
-                 socket ? socket : (host ? host : "?"), mysql_error(db->my));
+                 socket ? socket : (host[0] ? host : "?"), mysql_error(db->my));
         atomic_fetch_add(&db_error_count, 1);
-        goto fail;
-    }
-    *out = db;
-    return ST_OK;
+        mysql_close(db->my);
+        db->my = NULL;
+    } while (list);
 fail:
     db_close(db);
     return ST_ERR_UNAVAILABLE;
