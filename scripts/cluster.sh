@@ -128,12 +128,12 @@ start_node() {
   # never receive state"): the node aborts, and a second start succeeds.
   local attempt
   for attempt in 1 2 3; do
+    rm -f "$d/mariadbd.pid" # a killed node's is stale
     setsid mariadbd --defaults-file="$d/my.cnf" --user=mysql "${extra[@]}" </dev/null >>"$d/stdout.log" 2>&1 &
     echo $! >"$d/launch.pid"
     wait_synced "$n" && return 0
     alive "$(node_pid "$n")" && return 1
     echo "node $n: starting again (attempt $((attempt + 1)))" >&2
-    rm -f "$d/mariadbd.pid"
   done
   return 1
 }
