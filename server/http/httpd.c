@@ -219,14 +219,20 @@ static void conn_write_response(httpd_conn_t *c, httpd_req_t *req, int status,
     strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &tm);
     if (c->h->draining)
         c->close_after = true;
+    /* 204 and 304 have no body and so no body length (RFC 9110 8.6): a 304's
+     * Content-Length would have to be the 200's, never 0. */
+    bool bodiless = status == 204 || status == 304;
+    char length[48] = "";
+    if (!bodiless)
+        snprintf(length, sizeof length, "Content-Length: %zu\r\n", len);
     evbuffer_add_printf(out,
-                        "HTTP/1.1 %d %s\r\nDate: %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
+                        "HTTP/1.1 %d %s\r\nDate: %s\r\nContent-Type: %s\r\n%s"
                         "X-Request-Id: %s\r\nConnection: %s\r\nCache-Control: no-store\r\n"
                         "X-Content-Type-Options: nosniff\r\n"
                         "Strict-Transport-Security: max-age=31536000\r\n%s\r\n",
-                        status, reason_phrase(status), date, content_type, len, req->request_id,
+                        status, reason_phrase(status), date, content_type, length, req->request_id,
                         c->close_after ? "close" : "keep-alive", extra ? extra : "");
-    if (len && strcmp(req->method, "HEAD") != 0)
+    if (len && !bodiless && strcmp(req->method, "HEAD") != 0)
         evbuffer_add(out, body, len);
     c->state = CONN_WRITING;
     bufferevent_disable(c->bev, EV_READ);
