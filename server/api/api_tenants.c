@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "idnum.h"
 #include "status.h"
 
 /* A tenant as JSON. */
@@ -150,9 +151,8 @@ done:
 
 void api_tokens_revoke(api_ctx_t *ctx, db_t *db)
 {
-    char *end = NULL;
-    unsigned long long id = strtoull(ctx->params[0], &end, 10);
-    if (!end || *end || id == 0) {
+    uint64_t id = 0;
+    if (!idnum_parse(ctx->params[0], &id) || id == 0) {
         api_error(ctx, 404, "not_found", "no such token", NULL);
         return;
     }
