@@ -4,6 +4,9 @@
 # workbooks; then the tokens, download URLs and the openssl command that
 # verifies them.  Runs once per var directory (make run calls it on its first
 # run; DEMO=0 skips it).  Needs the database running and migrated.
+# The tokens are secrets: kept in $var/demo/tokens (mode 0600) and shown
+# once, on the first run, only when standard output is a terminal (so they
+# never end up in a log); the guide (README.txt) names the file instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=build/release/slattest
@@ -25,13 +28,13 @@ client=$("$bin" token issue --role client --tenant demo --label demo 2>/dev/null
 auditor=$("$bin" token issue --role auditor --tenant demo --label demo 2>/dev/null)
 
 umask 077
+printf 'manager  %s\nclient   %s\nauditor  %s\n' "$manager" "$client" "$auditor" > "$dir/tokens"
 cat > "$dir/README.txt" <<MSG
 
 == slattest demo (tenant "demo", October 2026) ==
-Tokens (kept in $dir/README.txt, mode 0600):
-  manager  $manager
-  client   $client
-  auditor  $auditor
+Tokens: secrets, kept in $dir/tokens (mode 0600), "role token" a line;
+set \$manager, \$client and \$auditor in a shell with
+  eval "\$(awk '{print \$1 "=" \$2}' $dir/tokens)"
 Workbooks and signatures:
   $dir/demo-client-2026-10.xlsx (+ .p7s)
   $dir/demo-internal-2026-10.xlsx (+ .p7s)
@@ -39,12 +42,16 @@ Verify one with nothing but openssl:
   openssl cms -verify -binary -inform DER -in $dir/demo-client-2026-10.p7s \\
       -content $dir/demo-client-2026-10.xlsx -CAfile $var/certs/ca.pem -out /dev/null
 Once the server runs (https://localhost:8443):
-  curl --cacert $var/certs/ca.pem -H "Authorization: Bearer $client" \\
+  curl --cacert $var/certs/ca.pem -H "Authorization: Bearer \$client" \\
        https://localhost:8443/v1/tenants/demo/reports
-  curl --cacert $var/certs/ca.pem -H "Authorization: Bearer $client" -OJ \\
+  curl --cacert $var/certs/ca.pem -H "Authorization: Bearer \$client" -OJ \\
        https://localhost:8443/v1/tenants/demo/reports/1/workbook
-  curl --cacert $var/certs/ca.pem -H "Authorization: Bearer $manager" \\
+  curl --cacert $var/certs/ca.pem -H "Authorization: Bearer \$manager" \\
        "https://localhost:8443/v1/tenants/demo/metrics?from=2026-10&by=day"
 MSG
 touch "$dir/.done"
 cat "$dir/README.txt"
+if [ -t 1 ]; then
+  echo "The tokens, shown this once (they stay in $dir/tokens):"
+  sed 's/^/  /' "$dir/tokens"
+fi

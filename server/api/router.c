@@ -437,7 +437,10 @@ void router_on_response(void *arg, const httpd_req_t *req, int status, size_t by
     json_t *f = json_object();
     json_object_set_new(f, "request_id", json_string(req->request_id));
     json_object_set_new(f, "method", json_string(req->method));
-    json_object_set_new(f, "path", req->path ? json_string(req->path) : json_null());
+    char *path = req->path ? xstrdup(req->path) : NULL;
+    auth_redact(path); /* a token is never written to a log, even one sent in a path */
+    json_object_set_new(f, "path", path ? json_string(path) : json_null());
+    free(path);
     json_object_set_new(f, "route", json_string(req->route));
     json_object_set_new(f, "status", json_integer(status));
     json_object_set_new(f, "bytes_in", json_integer((json_int_t)req->body.len));
