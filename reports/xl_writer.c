@@ -4,6 +4,7 @@
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <xlsxwriter.h>
 
@@ -223,15 +224,37 @@ static int print_setup(wctx_t *w, lxw_worksheet *ws, bool repeat_header, int pag
     return ST_OK;
 }
 
+/*
+ * Writes text that comes from data (ids, names) as a string cell.  Text
+ * that a spreadsheet would take for a formula once the cell is copied out
+ * as CSV (it starts with = + - @, a tab or a carriage return) gets a
+ * leading apostrophe: in the workbook it is a string either way, but a CSV
+ * export writes the text verbatim and the program that opens the CSV would
+ * evaluate "=HYPERLINK(...)" ("CSV injection", OWASP).  Only the written
+ * cell changes; the data digest is of the model's text.
+ */
+static lxw_error text_write(lxw_worksheet *ws, lxw_row_t row, lxw_col_t col, const char *text,
+                            lxw_format *f)
+{
+    if (!text || !text[0] || !strchr("=+-@\t\r", text[0]))
+        return worksheet_write_string(ws, row, col, text, f);
+    size_t n = strlen(text);
+    char *guarded = xmalloc(n + 2);
+    guarded[0] = '\'';
+    memcpy(guarded + 1, text, n + 1);
+    lxw_error e = worksheet_write_string(ws, row, col, guarded, f);
+    free(guarded);
+    return e;
+}
+
 /* Writes one model cell of a column at (row, col). */
 static int cell_write(wctx_t *w, lxw_worksheet *ws, lxw_row_t row, lxw_col_t col,
                       const xl_tpl_column_t *c, xl_cell_t v, lxw_format *numf)
 {
     if (c->type == XL_TPL_TEXT)
         return lxw_check(w,
-                         worksheet_write_string(ws, row, col,
-                                                xl_tpl_column_label(c, w->lang, v.text),
-                                                c->wrap ? w->f_wrap : w->f_text),
+                         text_write(ws, row, col, xl_tpl_column_label(c, w->lang, v.text),
+                                    c->wrap ? w->f_wrap : w->f_text),
                          "text cell");
     if (isnan(v.num))
         return ST_OK; /* undefined: an empty cell */
@@ -803,7 +826,7 @@ static int facts_write(wctx_t *w, lxw_worksheet *ws, const xl_tpl_sheet_t *sh)
             v = xl_table_get(tb, 0, col->key);
         }
         if (v.kind == XL_CELL_TEXT)
-            rc = lxw_check(w, worksheet_write_string(ws, row, 1, v.text, w->f_wrap), "fact");
+            rc = lxw_check(w, text_write(ws, row, 1, v.text, w->f_wrap), "fact");
         else
             rc = cell_write(w, ws, row, 1, col, v, number_format(w, col, false));
         if (rc != ST_OK)
