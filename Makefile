@@ -42,7 +42,7 @@ FUZZERS := $(patsubst fuzz/%.c,build/fuzz/%,$(wildcard fuzz/fuzz_*.c))
 
 # Fuzz targets relink against a freshly built library every time (FORCE).
 .PHONY: all release asan test unit run deps dev-certs lint format format-check fuzz clean FORCE \
-        bench bench-ingest bench-metrics bench-report
+        bench bench-ingest bench-metrics bench-report bench-connect
 
 all: $(B)/slattest $(TESTS)
 
@@ -146,7 +146,11 @@ bench-metrics: release
 bench-report: release
 	N=$(N) bench/report
 
-bench: bench-ingest bench-metrics bench-report
+# Time to the first response of a fresh TLS connection (N connections).
+bench-connect: release
+	N=$(N) bench/connect
+
+bench: bench-ingest bench-metrics bench-report bench-connect
 
 clean:
 	rm -rf build
