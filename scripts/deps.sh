@@ -10,6 +10,8 @@ PKGS=(
   mariadb-server mariadb-client tzdata curl ca-certificates
   python3-pytest python3-requests python3-openpyxl
   libreoffice-calc poppler-utils
+  # the TLS scan of the test server (tests/e2e/test_tls_scan.py)
+  testssl.sh
 )
 [ -n "${SLATTEST_EXTRA_PKGS:-}" ] && PKGS+=(${SLATTEST_EXTRA_PKGS})
 

@@ -59,6 +59,8 @@ scripts/dev-certs.sh "$SLATTEST_PATHS_VAR/certs" >/dev/null
 
 for mode in ${E2E_MODES:-asan release}; do
   echo "== end-to-end tests ($mode build)"
+  # The testssl.sh scan runs once, against the release build (same TLS set-up).
+  TLS_SCAN=$([ "$mode" = release ] && echo 1 || echo 0) \
   SLATTEST_BIN="$root/build/$mode/slattest" \
     ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:halt_on_error=1" \
     UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
