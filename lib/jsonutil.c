@@ -2,6 +2,7 @@
 #include "jsonutil.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -43,19 +44,29 @@ static const char *number_fault(const char *tok, size_t n)
     return NULL;
 }
 
-/* Writes the JSON path of the open containers ("items[2].target") into err. */
+#define PATH_KEY_MAX  48  /* bytes of one key shown in a path */
+#define PATH_SHOW_MAX 160 /* bytes of a path shown (the innermost end is kept) */
+
+/* Writes the JSON path of the open containers ("items[2].target") into err;
+ * long keys and deep paths are shortened so that the reason always fits. */
 static void path_error(const jframe_t *st, size_t depth, const char *what, const char *tok,
                        size_t n, const char *fault, char *err, size_t errlen)
 {
     buf_t p;
-    buf_init(&p, 4096);
+    buf_init(&p, SIZE_MAX / 2);
     for (size_t i = 0; i < depth; i++) {
         if (st[i].array)
             buf_printf(&p, "[%zu]", st[i].index);
         else if (st[i].key)
-            buf_printf(&p, "%s%.*s", p.len ? "." : "", (int)st[i].key_len, st[i].key);
+            buf_printf(&p, "%s%.*s%s", p.len ? "." : "",
+                       (int)(st[i].key_len > PATH_KEY_MAX ? PATH_KEY_MAX : st[i].key_len),
+                       st[i].key, st[i].key_len > PATH_KEY_MAX ? "..." : "");
     }
-    st_errf(err, errlen, "%s: %.*s%s %s", p.len ? buf_cstr(&p) : what, (int)(n > 24 ? 24 : n), tok,
+    const char *path = p.len ? buf_cstr(&p) : what;
+    size_t plen = strlen(path);
+    bool cut = plen > PATH_SHOW_MAX;
+    st_errf(err, errlen, "%s%s: %.*s%s %s", cut ? "..." : "",
+            cut ? path + plen - PATH_SHOW_MAX : path, (int)(n > 24 ? 24 : n), tok,
             n > 24 ? "..." : "", fault);
     buf_free(&p);
 }

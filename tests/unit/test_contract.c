@@ -210,6 +210,7 @@ typedef struct bad_case {
     const char *err;
 } bad_case_t;
 
+#define K10      "kkkkkkkkkk"
 #define ITEM_SL  "{'metric':'service_level','comparator':'>=','target':0.8,'credit_pct':3}"
 #define ITEM_AR  "{'metric':'abandon_rate','comparator':'<=','target':0.05,'credit_pct':2}"
 #define WITH(kv) "{" MIN_KEYS "," kv ",'items':[]}"
@@ -329,6 +330,9 @@ static const bad_case_t bad_cases[] = {
      "'currency':'CNY','credit_cap_pct':1,'items':[]}",
      "monthly_fee: 0.0000000000000000000000... underflows (too small to hold; it would not read "
      "back as written)"},
+    /* a long key is shortened so the reason still fits (found by fuzz/fuzz_contract.c) */
+    {"{'" K10 K10 K10 K10 K10 K10 "':-0}",
+     K10 K10 K10 K10 "kkkkkkkk...: -0 is a negative zero (write 0)"},
 };
 
 static void test_bad_contracts_name_the_path(void **state)
