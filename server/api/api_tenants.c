@@ -138,8 +138,8 @@ void api_tokens_create(api_ctx_t *ctx, db_t *db)
         auth_token_issue(db, ctx->who.actor, role, slugs, n, label, token, &id, err, sizeof err);
     if (rc == ST_OK)
         api_json(ctx, 201,
-                 json_pack("{s:I, s:s, s:s, s:O}", "id", (json_int_t)id, "token", token, "role",
-                           role_name, "tenants", tenants ? tenants : json_array()));
+                 json_pack("{s:I, s:s, s:s, s:o}", "id", (json_int_t)id, "token", token, "role",
+                           role_name, "tenants", tenants ? json_incref(tenants) : json_array()));
     else if (rc == ST_ERR_INVALID || rc == ST_ERR_NOT_FOUND)
         api_error(ctx, 400, "invalid", err, NULL);
     else
