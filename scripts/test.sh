@@ -3,7 +3,8 @@
 #   1. C unit tests (cmocka), release and ASan+UBSan builds;
 #   2. workbook read-back (tests/xl, openpyxl), release and ASan+UBSan builds;
 #   3. end-to-end tests (pytest) against the real server over HTTPS and the
-#      real MariaDB, once with each build.
+#      real MariaDB, once with each build (the testssl.sh scan once);
+#   4. fault injection (scripts/test-faults.sh: the database SIGKILLed mid-request).
 # Everything it starts (MariaDB, servers) is stopped on exit, pass or fail.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -68,6 +69,12 @@ for mode in ${E2E_MODES:-asan release}; do
   [ "${PIPESTATUS[0]}" -eq 0 ] || { fail=1; grep -qE '[0-9]+ (failed|error)' "$log" || failed_total=$((failed_total + 1)); }
   tally
 done
+
+echo "== fault injection (release build, its own database under var/faults)"
+"$bin" db stop >/dev/null 2>&1 || true
+scripts/test-faults.sh 2>&1 | tee "$log"
+[ "${PIPESTATUS[0]}" -eq 0 ] || { fail=1; grep -qE '[0-9]+ (failed|error)' "$log" || failed_total=$((failed_total + 1)); }
+tally
 rm -f "$log"
 
 [ $fail -eq 0 ] || echo "test.sh: FAILURES"
