@@ -66,6 +66,24 @@ static const route_t routes[] = {
 #define NROUTES (sizeof routes / sizeof routes[0])
 
 static void router_start_upload(server_t *srv, httpd_req_t *req, const route_t *r);
+static void router_job(db_t *db, void *arg);
+static void router_done(void *arg);
+
+/* True for a route whose job holds a worker for long: a streamed or file
+ * body, or a metrics computation (pool.h: heavy jobs never take every worker). */
+static bool route_is_heavy(const route_t *r)
+{
+    return r->body == BODY_UPLOAD || r->body == BODY_FILE || r->handler == api_metrics_get;
+}
+
+/* Queues a request's job in its lane of the pool. */
+static void router_submit(server_t *srv, api_ctx_t *ctx, const route_t *r)
+{
+    if (route_is_heavy(r))
+        pool_submit_heavy(srv->pool, ctx, router_job, router_done);
+    else
+        pool_submit(srv->pool, ctx, router_job, router_done);
+}
 
 /* True when a route's path is under /v1/tenants/{t}. */
 static bool route_is_tenant_scoped(const route_t *r)
@@ -360,7 +378,7 @@ void router_on_request(void *arg, httpd_req_t *req)
             httpd_respond(req, 200, "application/json", NULL, "{\"status\":\"ok\"}\n", 16);
         return;
     }
-    pool_submit(srv->pool, ctx_new(srv, req, r), router_job, router_done);
+    router_submit(srv, ctx_new(srv, req, r), r);
 }
 
 /* Loop: the worker drained the pipe enough; read the socket again. */
@@ -404,7 +422,7 @@ static void router_start_upload(server_t *srv, httpd_req_t *req, const route_t *
     }
     ctx->resume = event_new(srv->base, -1, 0, on_resume, ctx);
     ctx->body = chan_new(BODY_PIPE_BYTES, wake_loop, ctx);
-    pool_submit(srv->pool, ctx, router_job, router_done);
+    router_submit(srv, ctx, r);
 }
 
 void router_on_body(void *arg, httpd_req_t *req, const char *data, size_t len)

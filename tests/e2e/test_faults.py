@@ -21,6 +21,7 @@ import pytest
 import requests
 
 from conftest import CA, FAST_LIMITS, VAR, Api, Server, cli, issue_token, sql, unique_slug
+from test_hardening import contact_rows
 from test_metrics import CONTRACT
 
 pytestmark = pytest.mark.skipif(os.environ.get("FAULT_TESTS") != "1",
@@ -68,20 +69,6 @@ def fserver(server):
     s = Server(dict(FAST_LIMITS, SLATTEST_REPORTS_STALE_S="3", SLATTEST_SERVER_MAX_BODY_MB="64"))
     yield s
     assert s.stop() == 0, s.read_log()[-3000:]
-
-
-def contact_rows(n, prefix="f"):
-    """n valid contacts of 2026-10 (UTC+8), a few seconds apart, as CSV lines."""
-    out = ["call_id,queue,offered_at,answered_at,ended_at,outcome,agent_id,talk_s,hold_s,acw_s"]
-    for i in range(n):
-        day, sec = 1 + i % 28, (i * 7) % 80000
-        t = f"2026-10-{day:02d}T{sec // 3600:02d}:{sec % 3600 // 60:02d}:{sec % 60:02d}+08:00"
-        e = f"2026-10-{day:02d}T{sec // 3600:02d}:{sec % 3600 // 60:02d}:{sec % 60:02d}+08:00"
-        if i % 5 == 0:
-            out.append(f"{prefix}{i},sales,{t},,{e},abandoned,,,,")
-        else:
-            out.append(f"{prefix}{i},q{i % 3},{t},{t},{e},answered,a{i % 40},{60 + i % 300},0,10")
-    return ("\n".join(out) + "\n").encode()
 
 
 def tenant_id(slug):
