@@ -30,7 +30,7 @@ struct pool {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     job_queue_t todo, heavy, finished; /* light jobs, heavy ones (capped), done */
-    int heavy_running, heavy_max;
+    int heavy_running, heavy_min, heavy_max;
     size_t pending;
     bool stopping;
     struct event *notify; /* activated by workers; runs done() on the loop */
@@ -92,11 +92,22 @@ static db_t *worker_db(pool_t *p, db_t *db, double *last_used)
     return db;
 }
 
-/* The next job a worker may take (a light one first), or NULL; under the lock. */
+/*
+ * The next job a worker may take, or NULL; under the lock.  Heavy jobs get
+ * heavy_min workers whenever they wait, light jobs go before the others, and
+ * heavy jobs never take more than heavy_max: so one worker is always left
+ * for light jobs, and a stream of light jobs never starves the heavy lane.
+ */
 static job_t *next_job(pool_t *p)
 {
-    job_t *j = queue_pop(&p->todo);
-    if (!j && p->heavy_running < p->heavy_max && (j = queue_pop(&p->heavy)))
+    job_t *j = NULL;
+    if (p->heavy.head && p->heavy_running < p->heavy_min)
+        j = queue_pop(&p->heavy);
+    else if (p->todo.head)
+        return queue_pop(&p->todo);
+    else if (p->heavy.head && p->heavy_running < p->heavy_max)
+        j = queue_pop(&p->heavy);
+    if (j)
         p->heavy_running++;
     return j;
 }
@@ -172,6 +183,7 @@ pool_t *pool_new(struct event_base *base, const config_t *cfg, int n)
         p->nthreads++;
     }
     p->heavy_max = p->nthreads > 1 ? p->nthreads - 1 : 1;
+    p->heavy_min = p->nthreads > 1 ? p->nthreads / 2 : 1;
     return p;
 }
 
