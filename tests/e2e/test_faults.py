@@ -21,7 +21,7 @@ import pytest
 import requests
 
 from conftest import CA, FAST_LIMITS, VAR, Api, Server, cli, issue_token, sql, unique_slug
-from test_hardening import contact_rows
+from test_hardening import contact_rows, read_rest
 from test_metrics import CONTRACT
 
 pytestmark = pytest.mark.skipif(os.environ.get("FAULT_TESTS") != "1",
@@ -82,19 +82,6 @@ def new_tenant(admin_api):
     return slug
 
 
-def read_response(tls):
-    data = b""
-    try:
-        while True:
-            b = tls.recv(65536)
-            if not b:
-                break
-            data += b
-    except (ssl.SSLError, ConnectionResetError, socket.timeout):
-        pass
-    return data
-
-
 def test_database_killed_during_an_ingest(fserver, admin):
     slug = new_tenant(Api(fserver, admin.s.headers["Authorization"].split()[1]))
     token = issue_token("ingest", slug)
@@ -113,7 +100,7 @@ def test_database_killed_during_an_ingest(fserver, admin):
                 tls.sendall(body[half:])
             except (ssl.SSLError, BrokenPipeError, ConnectionResetError):
                 pass
-            resp = read_response(tls)
+            resp = read_rest(tls)
     status = resp.split(b"\r\n", 1)[0]
     assert status.startswith((b"HTTP/1.1 503 ", b"HTTP/1.1 500 ")), resp[:400]
     err = json.loads(resp.split(b"\r\n\r\n", 1)[1])["error"]

@@ -148,7 +148,8 @@ def _expect(server, method, path, token, ctype, body):
     return first, tls
 
 
-def _rest(tls):
+def read_rest(tls):
+    """Reads until the server closes (or a timeout); closes the connection."""
     out = b""
     try:
         while True:
@@ -178,13 +179,13 @@ def test_100_continue_only_after_the_token_was_checked(server, admin_token, shan
         ok = 200
     bad = "slt_" + "C" * 43
     first, tls = _expect(server, method, path, bad, ctype, body)
-    _rest(tls)
+    read_rest(tls)
     assert first.startswith(b"HTTP/1.1 401 "), first[:200]
     assert b"100 Continue" not in first
     first, tls = _expect(server, method, path, good, ctype, body)
     assert first.startswith(b"HTTP/1.1 100 Continue\r\n\r\n"), first[:200]
     tls.sendall(body)
-    resp = first[len(b"HTTP/1.1 100 Continue\r\n\r\n"):] + _rest(tls)
+    resp = first[len(b"HTTP/1.1 100 Continue\r\n\r\n"):] + read_rest(tls)
     assert resp.startswith(b"HTTP/1.1 %d " % ok), resp[:300]
 
 

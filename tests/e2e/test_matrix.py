@@ -28,7 +28,7 @@ import json
 
 import pytest
 
-from conftest import Api, BIN, ROOT, cli, issue_token, unique_slug
+from conftest import Api, cli, issue_token, unique_slug
 
 ROLES = ("admin", "manager", "ingest", "client", "auditor")
 WHERE = ("own", "foreign", "missing")
