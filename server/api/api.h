@@ -42,9 +42,10 @@ typedef struct api_ctx {
     buf_t raw;
     char *extra_headers;
     int db_status; /* set by api_db_error(): ST_ERR_RETRY makes the router run the handler again */
-    /* streaming uploads (BODY_UPLOAD routes) */
+    /* streamed bodies (BODY_UPLOAD routes, and any body whose client waits for 100 Continue) */
     struct chan *body;    /* the body as it arrives */
     struct event *resume; /* wakes the loop to read again */
+    struct event *invite; /* wakes the loop to send 100 Continue (the gate has passed) */
     int body_status;      /* set by the loop when the body failed: 413, 408, ... */
     char body_code[32], body_message[160];
 } api_ctx_t;

@@ -18,6 +18,7 @@
 #include "api.h"
 #include "audit.h"
 #include "faults.h"
+#include "idnum.h"
 #include "report_store.h"
 #include "rfc3339.h"
 #include "server.h"
@@ -26,14 +27,11 @@
 #include "xmem.h"
 #include "ziparch.h"
 
-/* The {id} parameter, or 0 (which no report has). */
+/* The {id} parameter, or 0 (which no report has) unless canonical (idnum.h). */
 static uint64_t param_id(const api_ctx_t *ctx)
 {
-    if (ctx->nparams < 1)
-        return 0;
-    char *end = NULL;
-    unsigned long long id = strtoull(ctx->params[0], &end, 10);
-    return end && !*end ? id : 0;
+    uint64_t id = 0;
+    return ctx->nparams >= 1 && idnum_parse(ctx->params[0], &id) ? id : 0;
 }
 
 void api_reports_create(api_ctx_t *ctx, db_t *db)

@@ -646,8 +646,9 @@ def test_bad_requests_and_a_recorded_failure(setup):
                  {"period": "2026-10", "template": "client-monthly", "colour": 1},
                  {"period": "2026-10", "template": "client-monthly", "generated_at": "yesterday"}):
         assert_json_error(manager.post(f"/v1/tenants/{slug}/reports", json=body), 400, "invalid")
-    # Signed before the signing certificate existed: refused, and the reason is kept.
-    rid = request(manager, slug, generated_at="2001-01-01T00:00:00Z")
+    # Signed after the month but before the signing certificate existed (the test run made
+    # it today): accepted, then refused by the signer, and the reason is kept.
+    rid = request(manager, slug, generated_at="2026-11-01T00:00:00Z")
     meta = wait_done(manager, slug, rid)
     assert meta["status"] == "failed" and "validity" in meta["error"]
     assert_json_error(manager.get(f"/v1/tenants/{slug}/reports/{rid}/workbook"), 409, "not_ready")
