@@ -72,7 +72,7 @@ bool api_query(const api_ctx_t *ctx, const char *name, char *out, size_t outlen)
  * Maps a failed db status to 503 or 500 with a request-id hint.  A lost
  * conflict (ST_ERR_RETRY: a deadlock, a Galera certification failure) is
  * remembered: the router runs the whole handler again (router.c), and only
- * when it keeps losing does the client get 503 "conflict".
+ * when it keeps losing does the client get 503 "write_conflict".
  */
 void api_db_error(api_ctx_t *ctx, int rc, db_t *db);
 /* Forgets the response set so far (before the router runs a handler again). */

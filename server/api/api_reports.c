@@ -77,7 +77,7 @@ void api_reports_create(api_ctx_t *ctx, db_t *db)
     uint64_t id = 0;
     int rc = err[0] ? ST_ERR_INVALID
                     : rstore_create(db, &ctx->tenant, ctx->who.actor, &ctx->who, period, tpl,
-                                    generated_at, &id, err, sizeof err);
+                                    generated_at, (int64_t)time(NULL), &id, err, sizeof err);
     if (rc == ST_OK) {
         char url[256];
         snprintf(url, sizeof url, "/v1/tenants/%s/reports/%" PRIu64, ctx->tenant.slug, id);

@@ -159,8 +159,8 @@ int cli_report(config_t *cfg, int argc, char **argv)
     }
     /* The command line holds the database: a portfolio covers every tenant. */
     principal_t operator_view = {.role = ROLE_ADMIN};
-    if (rstore_create(db, &t, cli_actor(), &operator_view, period, tpl, generated_at, &id, err,
-                      sizeof err) != ST_OK) {
+    if (rstore_create(db, &t, cli_actor(), &operator_view, period, tpl, generated_at,
+                      (int64_t)time(NULL), &id, err, sizeof err) != ST_OK) {
         fprintf(stderr, "slattest: %s\n", err);
         goto done;
     }

@@ -57,7 +57,7 @@ static bool period_valid(const char *p)
  * month was over, nor in the future.  ST_ERR_INVALID naming generated_at.
  */
 static int generated_at_check(const char *period, const tenant_t *zones, size_t n,
-                              int64_t generated_at, char *err, size_t errlen)
+                              int64_t generated_at, int64_t now, char *err, size_t errlen)
 {
     int y = 0, m = 0;
     sscanf(period, "%4d-%2d", &y, &m);
@@ -75,7 +75,6 @@ static int generated_at_check(const char *period, const tenant_t *zones, size_t 
         if (e > end)
             end = e;
     }
-    int64_t now = (int64_t)time(NULL);
     if (generated_at >= end && generated_at <= now + RSTORE_CLOCK_SKEW_S)
         return ST_OK;
     char end_s[RFC3339_BUFLEN] = "?", now_s[RFC3339_BUFLEN] = "?", gen_s[RFC3339_BUFLEN] = "?";
@@ -140,8 +139,8 @@ static char *request_detail(const char *period, const char *template_name, int64
 }
 
 int rstore_create(db_t *db, const tenant_t *t, const char *actor, const principal_t *scope,
-                  const char *period, const char *template_name, int64_t generated_at, uint64_t *id,
-                  char *err, size_t errlen)
+                  const char *period, const char *template_name, int64_t generated_at, int64_t now,
+                  uint64_t *id, char *err, size_t errlen)
 {
     const char *audience = rstore_template_audience(template_name);
     if (!period_valid(period)) {
@@ -161,7 +160,7 @@ int rstore_create(db_t *db, const tenant_t *t, const char *actor, const principa
         snprintf(err, errlen, "a portfolio needs the requester's view of the tenants");
         return ST_ERR_INVALID;
     }
-    int rc = generated_at_check(period, t, 1, generated_at, err, errlen);
+    int rc = generated_at_check(period, t, 1, generated_at, now, err, errlen);
     if (rc != ST_OK)
         return rc;
     db_res_t *res = NULL;
@@ -179,7 +178,8 @@ int rstore_create(db_t *db, const tenant_t *t, const char *actor, const principa
     if (portfolio && (rc = covers_for(db, scope, &covers, &n_covers, scope_hex)) != ST_OK)
         goto fail;
     /* A portfolio's month is over once it is over in every zone it covers. */
-    if ((rc = generated_at_check(period, covers, n_covers, generated_at, err, errlen)) != ST_OK)
+    if ((rc = generated_at_check(period, covers, n_covers, generated_at, now, err, errlen)) !=
+        ST_OK)
         goto fail;
     db_val_t prev[] = {db_u64(t->id), db_str(period), db_str(template_name), db_str(scope_hex)};
     if ((rc = db_exec(db,

@@ -64,9 +64,10 @@ class Expect:
 
 def refused_role_on_tenant_route(role, route, where):
     """A role the route does not list, on a tenant it may see (or, for an admin, any
-    tenant).  The README today: 404, exactly like a tenant that does not exist.
-    The integrator switches ADMIN_GETS_403_ON_TENANT_ROUTES for the rule that an
-    admin gets 403 naming the roles that may use the route."""
+    tenant that exists).  With ADMIN_GETS_403_ON_TENANT_ROUTES (the rule of the
+    README): an admin gets 403 naming the roles that may use the route, since it
+    sees every tenant and learns nothing; a tenant that does not exist is 404
+    for everyone.  Other roles: 404, exactly like a tenant that does not exist."""
     if role == "admin" and ADMIN_GETS_403_ON_TENANT_ROUTES:
         return Expect(403, "admin on a tenant route it may not use: 403 naming the roles",
                       code="forbidden")
@@ -85,7 +86,7 @@ def expected(route, role, where):
         if allowed:
             return Expect(None, "allowed: the handler answers", gate_passed=True)
         return Expect(403, "global route the role may not use", code="forbidden")
-    if role == "admin" and not allowed:
+    if role == "admin" and not allowed and where != "missing":
         return refused_role_on_tenant_route(role, route, where)
     visible = where == "own" or (role == "admin" and where == "foreign")  # admin sees all
     if not visible:

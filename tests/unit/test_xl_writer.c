@@ -687,7 +687,7 @@ static void test_driver(void **state)
             set_nums(q, r, "offered", 1.0, "answered", 1.0, "abandoned", 0.0, "sl_num", 1.0,
                      "sl_den", 1.0, "service_level", 1.0, "asa_s", 1.0, "abandon_rate", 0.0,
                      "aht_s", 1.0, "transfer_rate", 0.0, "wait_p90_s", 1.0, "max_wait_s", 1.0,
-                     NULL);
+                     "overflow", 0.0, "short_abandoned", 0.0, "transferred", 0.0, NULL);
         }
     }
     xl_write_opts_t o;
