@@ -42,8 +42,8 @@ TESTS  := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c)
 FUZZERS := $(patsubst fuzz/%.c,build/fuzz/%,$(wildcard fuzz/fuzz_*.c))
 
 # Fuzz targets relink against a freshly built library every time (FORCE).
-.PHONY: all release asan test test-cluster unit run deps dev-certs lint format format-check fuzz clean FORCE \
-        bench bench-ingest bench-metrics bench-report
+.PHONY: all release asan test test-cluster test-faults unit run deps dev-certs lint format format-check fuzz clean FORCE \
+        bench bench-ingest bench-metrics bench-report bench-connect bench-load
 
 all: $(B)/slattest $(TESTS)
 
@@ -97,6 +97,13 @@ test-cluster:
 	@scripts/deps.sh
 	@$(MAKE) --no-print-directory release
 	@scripts/test-cluster.sh
+
+# The database SIGKILLed during an ingest, a report build and a contract PUT
+# (tests/e2e/test_faults.py, with a private database under var/faults).
+test-faults:
+	@scripts/deps.sh
+	@$(MAKE) --no-print-directory release
+	@scripts/test-faults.sh
 
 # Dependencies, build, embedded database, migrations, then serve on :8443.
 run:
@@ -157,7 +164,16 @@ bench-metrics: release
 bench-report: release
 	N=$(N) bench/report
 
-bench: bench-ingest bench-metrics bench-report
+# Time to the first response of a fresh TLS connection (N connections).
+bench-connect: release
+	N=$(N) bench/connect
+
+# Read load with wrk over TLS at 200 and 1,000 connections while an ingest and
+# a report run, then 10,000 idle connections (SOAK_S=600 for the soak).
+bench-load: release
+	bench/load
+
+bench: bench-ingest bench-metrics bench-report bench-connect
 
 clean:
 	rm -rf build

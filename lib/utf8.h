@@ -8,8 +8,20 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* True when the n bytes are valid UTF-8 and contain no NUL byte. */
 bool utf8_valid(const char *s, size_t n);
+
+/*
+ * The first code point of the n bytes (valid UTF-8) that is invisible or
+ * reorders text around it, 0 when there is none: the bidirectional
+ * embeddings, overrides and isolates (U+202A..U+202E, U+2066..U+2069), the
+ * marks (U+200E, U+200F, U+061C), the zero-width characters (U+200B..U+200D,
+ * U+2060..U+2064, U+FEFF, U+180E).  Two ids that look the same must be the
+ * same id, and a RIGHT-TO-LEFT OVERRIDE makes "a<RLO>gnp.exe" read as
+ * "aexe.png".
+ */
+uint32_t utf8_invisible(const char *s, size_t n);
 
 #endif

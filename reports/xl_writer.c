@@ -4,6 +4,7 @@
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <xlsxwriter.h>
 
@@ -279,15 +280,37 @@ static int print_setup(wctx_t *w, lxw_worksheet *ws, bool repeat_header, int pag
     return ST_OK;
 }
 
+/*
+ * Writes text that comes from data (ids, names) as a string cell.  Text
+ * that a spreadsheet would take for a formula once the cell is copied out
+ * as CSV (it starts with = + - @, a tab or a carriage return) gets a
+ * leading apostrophe: in the workbook it is a string either way, but a CSV
+ * export writes the text verbatim and the program that opens the CSV would
+ * evaluate "=HYPERLINK(...)" ("CSV injection", OWASP).  Only the written
+ * cell changes; the data digest is of the model's text.
+ */
+static lxw_error text_write(lxw_worksheet *ws, lxw_row_t row, lxw_col_t col, const char *text,
+                            lxw_format *f)
+{
+    if (!text || !text[0] || !strchr("=+-@\t\r", text[0]))
+        return worksheet_write_string(ws, row, col, text, f);
+    size_t n = strlen(text);
+    char *guarded = xmalloc(n + 2);
+    guarded[0] = '\'';
+    memcpy(guarded + 1, text, n + 1);
+    lxw_error e = worksheet_write_string(ws, row, col, guarded, f);
+    free(guarded);
+    return e;
+}
+
 /* Writes one model cell of a column at (row, col). */
 static int cell_write(wctx_t *w, lxw_worksheet *ws, lxw_row_t row, lxw_col_t col,
                       const xl_tpl_column_t *c, xl_cell_t v, lxw_format *numf)
 {
     if (c->type == XL_TPL_TEXT)
         return lxw_check(w,
-                         worksheet_write_string(ws, row, col,
-                                                xl_tpl_column_label(c, w->lang, v.text),
-                                                c->wrap ? w->f_wrap : w->f_text),
+                         text_write(ws, row, col, xl_tpl_column_label(c, w->lang, v.text),
+                                    c->wrap ? w->f_wrap : w->f_text),
                          "text cell");
     if (isnan(v.num))
         return ST_OK; /* undefined: an empty cell */
@@ -1046,15 +1069,14 @@ static int fact_write(wctx_t *w, lxw_worksheet *ws, const xl_tpl_sheet_t *sh, co
         vw += l->widths[k];
     if (v.kind == XL_CELL_TEXT)
         lines = text_lines(v.text, vw);
+    /* A merged value: the range first, then its first cell (text_write()
+     * guards text from data against CSV formula injection). */
     if (rc == ST_OK && l->span > 1)
-        rc = lxw_check(w,
-                       worksheet_merge_range(ws, row, 1, row, (lxw_col_t)l->span,
-                                             v.kind == XL_CELL_TEXT ? v.text : "", f),
-                       "fact");
-    if (rc == ST_OK && (l->span == 1 || v.kind != XL_CELL_TEXT))
-        rc = v.kind == XL_CELL_TEXT
-                 ? lxw_check(w, worksheet_write_string(ws, row, 1, v.text, f), "fact")
-                 : cell_write(w, ws, row, 1, col, v, f);
+        rc =
+            lxw_check(w, worksheet_merge_range(ws, row, 1, row, (lxw_col_t)l->span, "", f), "fact");
+    if (rc == ST_OK)
+        rc = v.kind == XL_CELL_TEXT ? lxw_check(w, text_write(ws, row, 1, v.text, f), "fact")
+                                    : cell_write(w, ws, row, 1, col, v, f);
     const char *note = col->note.s[w->lang];
     if (rc == ST_OK && note && l->notes) {
         double nl = text_lines(note, l->widths[l->span + 1]);

@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
 # The demo: a tenant with a generated month of contacts (seeded, so every run
 # makes the same data), a contract, and its signed client and internal
-# workbooks; then the tokens, the portal's demo people and their passwords,
-# download URLs and the openssl command that verifies them.  Runs once per
-# var directory (make run calls it on its first run; DEMO=0 skips it).  Needs the database running and migrated.
+# workbooks; then the tokens and the portal's demo people with their
+# passwords, download URLs and the openssl command that verifies them.  Runs
+# once per var directory (make run calls it on its first run; DEMO=0 skips
+# it).  Needs the database running and migrated.
+# Tokens and passwords are secrets: kept in $var/demo/tokens and
+# $var/demo/people (mode 0600) and shown once, on the first run, only when
+# standard output is a terminal (so they never end up in a log); the guide
+# (README.txt) names the files instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=build/release/slattest
@@ -68,17 +73,18 @@ for who in manager client auditor; do
 done
 
 umask 077
+printf 'manager  %s\nclient   %s\nauditor  %s\n' "$manager" "$client" "$auditor" > "$dir/tokens"
+printf 'manager@demo.example  %s\nclient@demo.example   %s\nauditor@demo.example  %s\n' \
+  "$pw_manager" "$pw_client" "$pw_auditor" > "$dir/people"
 cat > "$dir/README.txt" <<MSG
 
 == slattest demo (tenant "demo", October 2026) ==
-Tokens (kept in $dir/README.txt, mode 0600):
-  manager  $manager
-  client   $client
-  auditor  $auditor
-Portal (https://localhost:8443/login), people of tenant "demo":
-  manager@demo.example  $pw_manager
-  client@demo.example   $pw_client
-  auditor@demo.example  $pw_auditor
+Tokens: secrets, kept in $dir/tokens (mode 0600), "role token" a line;
+set \$manager, \$client and \$auditor in a shell with
+  eval "\$(awk '{print \$1 "=" \$2}' $dir/tokens)"
+Portal (https://localhost:8443/login): the people of tenant "demo",
+manager@, client@ and auditor@demo.example; their passwords are secrets,
+kept in $dir/people (mode 0600), "email password" a line.
 Verify a workbook without logging in: https://localhost:8443/verify
 Workbooks and signatures:
   $dir/demo-client-2026-10.xlsx (+ .p7s)
@@ -87,12 +93,18 @@ Verify one with nothing but openssl:
   openssl cms -verify -binary -inform DER -in $dir/demo-client-2026-10.p7s \\
       -content $dir/demo-client-2026-10.xlsx -CAfile $var/certs/ca.pem -out /dev/null
 Once the server runs (https://localhost:8443):
-  curl --cacert $var/certs/ca.pem -H "Authorization: Bearer $client" \\
+  curl --cacert $var/certs/ca.pem -H "Authorization: Bearer \$client" \\
        https://localhost:8443/v1/tenants/demo/reports
-  curl --cacert $var/certs/ca.pem -H "Authorization: Bearer $client" -OJ \\
+  curl --cacert $var/certs/ca.pem -H "Authorization: Bearer \$client" -OJ \\
        https://localhost:8443/v1/tenants/demo/reports/1/workbook
-  curl --cacert $var/certs/ca.pem -H "Authorization: Bearer $manager" \\
+  curl --cacert $var/certs/ca.pem -H "Authorization: Bearer \$manager" \\
        "https://localhost:8443/v1/tenants/demo/metrics?from=2026-10&by=day"
 MSG
 touch "$dir/.done"
 cat "$dir/README.txt"
+if [ -t 1 ]; then
+  echo "The tokens, shown this once (they stay in $dir/tokens):"
+  sed 's/^/  /' "$dir/tokens"
+  echo "The portal's demo people, shown this once (they stay in $dir/people):"
+  sed 's/^/  /' "$dir/people"
+fi

@@ -20,6 +20,8 @@ PKGS=(
   chromium-driver # portal browser tests: WebDriver for Selenium
   python3-selenium # portal browser tests
   fonts-wqy-microhei # portal browser tests: Chinese glyphs in screenshots
+  # the TLS scan of the test server (tests/e2e/test_tls_scan.py)
+  testssl.sh
 )
 # npm: Debian's package, unless the installed node brings its own (NodeSource's nodejs
 # provides npm and conflicts with Debian's).

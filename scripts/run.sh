@@ -15,8 +15,11 @@ scripts/dev-certs.sh "$var/certs"
 if [ ! -s "$var/admin-token" ]; then
   (umask 077; "$bin" token issue --role admin --label "make run" > "$var/admin-token")
   echo
-  echo "An admin token was issued and saved in $var/admin-token (mode 0600):"
-  echo "  $(cat "$var/admin-token")"
+  echo "An admin token was issued and saved in $var/admin-token (mode 0600)."
+  # A token is a secret: shown once, and only on a terminal (never into a log).
+  if [ -t 1 ]; then
+    echo "  $(cat "$var/admin-token")"
+  fi
 fi
 if [ "${DEMO:-1}" != 0 ]; then
   scripts/demo.sh

@@ -3,9 +3,10 @@
 #   1. C unit tests (cmocka), release and ASan+UBSan builds;
 #   2. workbook read-back (tests/xl, openpyxl), release and ASan+UBSan builds;
 #   3. end-to-end tests (pytest) against the real server over HTTPS and the
-#      real MariaDB, once with each build;
+#      real MariaDB, once with each build (the testssl.sh scan once);
 #   4. browser tests of the portal (tests/browser: Selenium and headless
 #      Chromium), release build only, timed (BROWSER_TESTS=0 skips them).
+#   5. fault injection (scripts/test-faults.sh: the database SIGKILLed mid-request).
 # Everything it starts (MariaDB, servers) is stopped on exit, pass or fail.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -61,6 +62,8 @@ scripts/dev-certs.sh "$SLATTEST_PATHS_VAR/certs" >/dev/null
 
 for mode in ${E2E_MODES:-asan release}; do
   echo "== end-to-end tests ($mode build)"
+  # The testssl.sh scan runs once, against the release build (same TLS set-up).
+  TLS_SCAN=$([ "$mode" = release ] && echo 1 || echo 0) \
   SLATTEST_BIN="$root/build/$mode/slattest" \
     ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:halt_on_error=1" \
     UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
@@ -79,6 +82,12 @@ if [ "${BROWSER_TESTS:-1}" != 0 ] && [[ " ${E2E_MODES:-asan release} " == *" rel
   tally
   echo "browser tests: $(( $(date +%s) - browser_start )) s (screenshots in $SLATTEST_PATHS_VAR/screenshots)"
 fi
+
+echo "== fault injection (release build, its own database under var/faults)"
+"$bin" db stop >/dev/null 2>&1 || true
+scripts/test-faults.sh 2>&1 | tee "$log"
+[ "${PIPESTATUS[0]}" -eq 0 ] || { fail=1; grep -qE '[0-9]+ (failed|error)' "$log" || failed_total=$((failed_total + 1)); }
+tally
 rm -f "$log"
 
 [ $fail -eq 0 ] || echo "test.sh: FAILURES"

@@ -42,9 +42,10 @@ typedef struct api_ctx {
     buf_t raw;
     char *extra_headers;
     int db_status; /* set by api_db_error(): ST_ERR_RETRY makes the router run the handler again */
-    /* streaming uploads (BODY_UPLOAD routes) */
+    /* streamed bodies (BODY_UPLOAD routes, and any body whose client waits for 100 Continue) */
     struct chan *body;    /* the body as it arrives */
     struct event *resume; /* wakes the loop to read again */
+    struct event *invite; /* wakes the loop to send 100 Continue (the gate has passed) */
     int body_status;      /* set by the loop when the body failed: 413, 408, ... */
     char body_code[32], body_message[160];
 } api_ctx_t;
@@ -71,7 +72,7 @@ bool api_query(const api_ctx_t *ctx, const char *name, char *out, size_t outlen)
  * Maps a failed db status to 503 or 500 with a request-id hint.  A lost
  * conflict (ST_ERR_RETRY: a deadlock, a Galera certification failure) is
  * remembered: the router runs the whole handler again (router.c), and only
- * when it keeps losing does the client get 503 "conflict".
+ * when it keeps losing does the client get 503 "write_conflict".
  */
 void api_db_error(api_ctx_t *ctx, int rc, db_t *db);
 /* Forgets the response set so far (before the router runs a handler again). */

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "idnum.h"
 #include "audit.h"
 #include "cms_verify.h"
 #include "multipart.h"
@@ -31,9 +32,8 @@ static bool query_u64(api_ctx_t *ctx, const char *name, uint64_t *out, uint64_t 
     char text[32];
     if (!api_query(ctx, name, text, sizeof text))
         return true; /* absent: keep the default */
-    char *end = NULL;
-    unsigned long long v = strtoull(text, &end, 10);
-    if (!text[0] || *end || text[0] == '-' || v > max) {
+    uint64_t v = 0;
+    if (!idnum_parse(text, &v) || v > max) {
         char msg[96];
         snprintf(msg, sizeof msg, "%s: a whole number up to %" PRIu64, name, max);
         api_error(ctx, 400, "invalid", msg, NULL);

@@ -60,7 +60,7 @@ void api_db_error(api_ctx_t *ctx, int rc, db_t *db)
 {
     ctx->db_status = rc;
     if (rc == ST_ERR_RETRY) {
-        api_error(ctx, 503, "conflict",
+        api_error(ctx, 503, "write_conflict",
                   "the change met a conflicting change made at the same time and could not be "
                   "applied; try again",
                   NULL);

@@ -18,6 +18,7 @@
 #include "api.h"
 #include "audit.h"
 #include "faults.h"
+#include "idnum.h"
 #include "report_store.h"
 #include "rfc3339.h"
 #include "server.h"
@@ -26,14 +27,11 @@
 #include "xmem.h"
 #include "ziparch.h"
 
-/* The {id} parameter, or 0 (which no report has). */
+/* The {id} parameter, or 0 (which no report has) unless canonical (idnum.h). */
 static uint64_t param_id(const api_ctx_t *ctx)
 {
-    if (ctx->nparams < 1)
-        return 0;
-    char *end = NULL;
-    unsigned long long id = strtoull(ctx->params[0], &end, 10);
-    return end && !*end ? id : 0;
+    uint64_t id = 0;
+    return ctx->nparams >= 1 && idnum_parse(ctx->params[0], &id) ? id : 0;
 }
 
 void api_reports_create(api_ctx_t *ctx, db_t *db)
@@ -79,7 +77,7 @@ void api_reports_create(api_ctx_t *ctx, db_t *db)
     uint64_t id = 0;
     int rc = err[0] ? ST_ERR_INVALID
                     : rstore_create(db, &ctx->tenant, ctx->who.actor, &ctx->who, period, tpl,
-                                    generated_at, &id, err, sizeof err);
+                                    generated_at, (int64_t)time(NULL), &id, err, sizeof err);
     if (rc == ST_OK) {
         char url[256];
         snprintf(url, sizeof url, "/v1/tenants/%s/reports/%" PRIu64, ctx->tenant.slug, id);

@@ -5,6 +5,7 @@
 
 #include "api.h"
 #include "faults.h"
+#include "idnum.h"
 #include "status.h"
 
 /* A tenant as JSON. */
@@ -141,8 +142,8 @@ void api_tokens_create(api_ctx_t *ctx, db_t *db)
         auth_token_issue(db, ctx->who.actor, role, slugs, n, label, token, &id, err, sizeof err);
     if (rc == ST_OK)
         api_json(ctx, 201,
-                 json_pack("{s:I, s:s, s:s, s:O}", "id", (json_int_t)id, "token", token, "role",
-                           role_name, "tenants", tenants ? tenants : json_array()));
+                 json_pack("{s:I, s:s, s:s, s:o}", "id", (json_int_t)id, "token", token, "role",
+                           role_name, "tenants", tenants ? json_incref(tenants) : json_array()));
     else if (rc == ST_ERR_INVALID || rc == ST_ERR_NOT_FOUND)
         api_error(ctx, 400, "invalid", err, NULL);
     else
@@ -154,9 +155,8 @@ done:
 
 void api_tokens_revoke(api_ctx_t *ctx, db_t *db)
 {
-    char *end = NULL;
-    unsigned long long id = strtoull(ctx->params[0], &end, 10);
-    if (!end || *end || id == 0) {
+    uint64_t id = 0;
+    if (!idnum_parse(ctx->params[0], &id) || id == 0) {
         api_error(ctx, 404, "not_found", "no such token", NULL);
         return;
     }

@@ -9,6 +9,7 @@
 #include "jsonutil.h"
 #include "cookie.h"
 #include "log.h"
+#include "pct.h"
 #include "server.h"
 #include "session.h"
 #include "status.h"
@@ -88,6 +89,24 @@ static const route_t routes[] = {
 #define NROUTES (sizeof routes / sizeof routes[0])
 
 static void router_start_upload(server_t *srv, httpd_req_t *req, const route_t *r);
+static void router_job(db_t *db, void *arg);
+static void router_done(void *arg);
+
+/* True for a route whose job holds a worker for long: a streamed or file
+ * body, or a metrics computation (pool.h: heavy jobs never take every worker). */
+static bool route_is_heavy(const route_t *r)
+{
+    return r->body == BODY_UPLOAD || r->body == BODY_FILE || r->handler == api_metrics_get;
+}
+
+/* Queues a request's job in its lane of the pool. */
+static void router_submit(server_t *srv, api_ctx_t *ctx, const route_t *r)
+{
+    if (route_is_heavy(r))
+        pool_submit_heavy(srv->pool, ctx, router_job, router_done);
+    else
+        pool_submit(srv->pool, ctx, router_job, router_done);
+}
 
 /* True when a route's path is under /v1/tenants/{t} (or a page's /tenants/{t}). */
 bool router_tenant_scoped(const route_t *r)
@@ -108,8 +127,10 @@ bool router_admin_refused(const route_t *r)
 }
 
 /*
- * Matches a path against a pattern segment by segment.  Captured values
- * (pointers into a copy the caller frees) go to caps when caps is non-NULL.
+ * Matches a raw path (as sent) against a pattern segment by segment, each
+ * segment percent-decoded after it was cut out, so an escaped "/" (%2F) is
+ * part of a segment and never a separator.  Captured values (decoded, in
+ * strings the caller frees) go to caps when caps is non-NULL.
  */
 static bool route_match(const char *pattern, const char *path, char **caps, size_t *ncaps)
 {
@@ -121,15 +142,21 @@ static bool route_match(const char *pattern, const char *path, char **caps, size
         p++, q++;
         const char *pe = strchr(p, '/'), *qe = strchr(q, '/');
         size_t pl = pe ? (size_t)(pe - p) : strlen(p), ql = qe ? (size_t)(qe - q) : strlen(q);
+        char *seg = memchr(q, '%', ql) ? pct_decode(q, ql, false) : NULL;
+        const char *sv = seg ? seg : q;
+        size_t sl = seg ? strlen(seg) : ql;
+        bool ok = true;
         if (pl > 1 && p[0] == '{' && p[pl - 1] == '}') {
-            if (ql == 0)
-                return false;
-            if (caps && n < API_MAX_PARAMS + 1)
-                caps[n] = xstrndup(q, ql);
-            n++;
-        } else if (pl != ql || memcmp(p, q, pl) != 0) {
-            return false;
+            ok = sl > 0;
+            if (ok && caps && n < API_MAX_PARAMS + 1)
+                caps[n] = xstrndup(sv, sl);
+            n += ok;
+        } else {
+            ok = pl == sl && memcmp(p, sv, pl) == 0;
         }
+        free(seg);
+        if (!ok)
+            return false;
         p += pl, q += ql;
     }
     if (ncaps)
@@ -146,7 +173,7 @@ void router_on_headers(void *arg, httpd_req_t *req, size_t *max_body)
     size_t npages = srv->pages ? srv->pages->n : 0;
     for (size_t k = 0; k < NROUTES + npages; k++) {
         const route_t *r = k < NROUTES ? &routes[k] : &srv->pages->routes[k - NROUTES];
-        if (!route_match(r->pattern, req->path, NULL, NULL))
+        if (!route_match(r->pattern, req->raw_path, NULL, NULL))
             continue;
         path_known = true;
         req->route = r->label;
@@ -188,7 +215,13 @@ void router_on_headers(void *arg, httpd_req_t *req, size_t *max_body)
     case BODY_UPLOAD:
         *max_body = (size_t)srv->cfg->max_body_mb * 1024 * 1024;
         router_start_upload(srv, req, found);
-        break;
+        return;
+    }
+    /* A client waiting for 100 Continue sends its body only once the gate
+     * has passed: the job starts now and reads the body like an upload. */
+    if (found->body != BODY_NONE && found->roles && req->expects_continue) {
+        buf_init(&req->body, *max_body);
+        router_start_upload(srv, req, found);
     }
 }
 
@@ -197,6 +230,8 @@ static void ctx_free(api_ctx_t *ctx)
 {
     if (ctx->resume)
         event_free(ctx->resume);
+    if (ctx->invite)
+        event_free(ctx->invite);
     chan_release(ctx->body); /* the loop's (producer's) reference */
     principal_clear(&ctx->who);
     for (size_t i = 0; i < ctx->nparams; i++)
@@ -265,6 +300,29 @@ static int handler_attempt(db_t *db, void *arg)
     return ctx->db_status == ST_ERR_RETRY ? ST_ERR_RETRY : ST_OK;
 }
 
+/*
+ * On a worker, past the gate, for a body that comes through the pipe:
+ * invites it when the client waits for 100 Continue, and reads a JSON or
+ * file body whole into req->body, as httpd does for the others.  False
+ * with the answer set when the body could not be read.
+ */
+static bool router_body_ready(api_ctx_t *ctx)
+{
+    if (ctx->invite)
+        event_active(ctx->invite, EV_READ, 0);
+    if (ctx->route->body == BODY_UPLOAD)
+        return true; /* the handler reads the pipe itself */
+    const char *data;
+    long n;
+    while ((n = api_body_next(ctx, &data)) > 0)
+        if (buf_append(&ctx->req->body, data, (size_t)n) != ST_OK) {
+            api_error(ctx, 413, "body_too_large",
+                      "the request body exceeds the limit for this route", NULL);
+            return false;
+        }
+    return n == 0;
+}
+
 /* On a worker: authenticate, apply the tenancy gate and roles, run the handler. */
 static void router_work(db_t *db, void *arg)
 {
@@ -320,6 +378,8 @@ static void router_work(db_t *db, void *arg)
         route_forbid(ctx, r); /* a global route reveals no tenant */
         return;
     }
+    if (ctx->body && !router_body_ready(ctx))
+        return;
     if (r->body == BODY_UPLOAD)
         r->handler(ctx, db); /* a streamed body is replayed by api_upload_run() itself */
     else
@@ -395,7 +455,7 @@ static api_ctx_t *ctx_new(server_t *srv, httpd_req_t *req, const route_t *r)
     buf_init(&ctx->raw, SIZE_MAX / 2);
     char *caps[API_MAX_PARAMS + 1] = {0};
     size_t n = 0;
-    route_match(r->pattern, req->path, caps, &n);
+    route_match(r->pattern, req->raw_path, caps, &n);
     ctx->nparams = n > API_MAX_PARAMS ? API_MAX_PARAMS : n;
     memcpy(ctx->params, caps, ctx->nparams * sizeof *caps);
     for (size_t i = ctx->nparams; i < n && i < API_MAX_PARAMS + 1; i++)
@@ -427,7 +487,7 @@ void router_on_request(void *arg, httpd_req_t *req)
             httpd_respond(req, 200, "application/json", NULL, "{\"status\":\"ok\"}\n", 16);
         return;
     }
-    pool_submit(srv->pool, ctx_new(srv, req, r), router_job, router_done);
+    router_submit(srv, ctx_new(srv, req, r), r);
 }
 
 /* Loop: the worker drained the pipe enough; read the socket again. */
@@ -437,6 +497,15 @@ static void on_resume(evutil_socket_t fd, short what, void *arg)
     (void)what;
     api_ctx_t *ctx = arg;
     httpd_resume(ctx->req);
+}
+
+/* Loop: the gate has passed; invite the body of a client waiting for it. */
+static void on_invite(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    api_ctx_t *ctx = arg;
+    httpd_continue(ctx->req);
 }
 
 /* Worker thread (inside chan_pop): ask the loop to resume reading. */
@@ -449,15 +518,20 @@ static void wake_loop(void *arg)
 /*
  * Uploads stream: the job starts as soon as the headers are in (so the
  * token is checked before the body is read) and reads the body through a
- * bounded pipe while it arrives.
+ * bounded pipe while it arrives.  A client that waits for 100 Continue gets
+ * it only once the gate has passed (router_body_ready).
  */
 static void router_start_upload(server_t *srv, httpd_req_t *req, const route_t *r)
 {
     api_ctx_t *ctx = ctx_new(srv, req, r);
     req->stream = true;
+    if (req->expects_continue) {
+        req->continue_later = true;
+        ctx->invite = event_new(srv->base, -1, 0, on_invite, ctx);
+    }
     ctx->resume = event_new(srv->base, -1, 0, on_resume, ctx);
     ctx->body = chan_new(BODY_PIPE_BYTES, wake_loop, ctx);
-    pool_submit(srv->pool, ctx, router_job, router_done);
+    router_submit(srv, ctx, r);
 }
 
 void router_on_body(void *arg, httpd_req_t *req, const char *data, size_t len)
@@ -490,7 +564,10 @@ void router_on_response(void *arg, const httpd_req_t *req, int status, size_t by
     json_t *f = json_object();
     json_object_set_new(f, "request_id", json_string(req->request_id));
     json_object_set_new(f, "method", json_string(req->method));
-    json_object_set_new(f, "path", req->path ? json_string(req->path) : json_null());
+    char *path = req->path ? xstrdup(req->path) : NULL;
+    auth_redact(path); /* a token is never written to a log, even one sent in a path */
+    json_object_set_new(f, "path", path ? json_string(path) : json_null());
+    free(path);
     json_object_set_new(f, "route", json_string(req->route));
     json_object_set_new(f, "status", json_integer(status));
     json_object_set_new(f, "bytes_in", json_integer((json_int_t)req->body.len));

@@ -13,6 +13,7 @@
 #include "auth.h"
 #include "cli.h"
 #include "dbsrv.h"
+#include "idnum.h"
 #include "migrate.h"
 #include "status.h"
 #include "tenant.h"
@@ -209,9 +210,8 @@ int cli_token(config_t *cfg, int argc, char **argv)
     if (argc >= 2 && strcmp(argv[1], "issue") == 0 && !cli_wants_help(argc, argv))
         return cli_token_issue(cfg, argc, argv);
     if (argc == 3 && strcmp(argv[1], "revoke") == 0) {
-        char *end = NULL;
-        unsigned long long id = strtoull(argv[2], &end, 10);
-        if (!end || *end || id == 0) {
+        uint64_t id = 0;
+        if (!idnum_parse(argv[2], &id) || id == 0) {
             fprintf(stderr, "slattest: token id must be a positive number\n");
             return 2;
         }
@@ -220,9 +220,9 @@ int cli_token(config_t *cfg, int argc, char **argv)
             return 1;
         int rc = auth_token_revoke(db, cli_actor(), id);
         if (rc == ST_OK)
-            printf("token %llu revoked\n", id);
+            printf("token %" PRIu64 " revoked\n", id);
         else
-            fprintf(stderr, "slattest: token %llu: %s\n", id,
+            fprintf(stderr, "slattest: token %" PRIu64 ": %s\n", id,
                     rc == ST_ERR_NOT_FOUND ? "no such active token" : db_error(db));
         db_close(db);
         return rc == ST_OK ? 0 : 1;

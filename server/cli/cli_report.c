@@ -16,6 +16,7 @@
 #include "heartbeat.h"
 #include "contract_store.h"
 #include "hash.h"
+#include "idnum.h"
 #include "report_build.h"
 #include "report_store.h"
 #include "rfc3339.h"
@@ -49,9 +50,8 @@ static void show_progress(void *arg, int pct)
  */
 static int rebuild(config_t *cfg, const char *id_text, const char *path)
 {
-    char *end = NULL;
-    unsigned long long id = strtoull(id_text, &end, 10);
-    if (!end || *end || id == 0) {
+    uint64_t id = 0;
+    if (!idnum_parse(id_text, &id) || id == 0) {
         fprintf(stderr, "slattest: report id must be a positive number\n");
         return 2;
     }
@@ -72,18 +72,18 @@ static int rebuild(config_t *cfg, const char *id_text, const char *path)
     if (!db)
         goto done;
     if (rstore_job(db, id, &job, stored) != ST_OK) {
-        fprintf(stderr, "slattest: no report %llu\n", id);
+        fprintf(stderr, "slattest: no report %" PRIu64 "\n", id);
         goto done;
     }
     if (report_build(db, cfg, signing, &job, NULL, NULL, &wb, &sig, &vals, &r, err, sizeof err) !=
             ST_OK ||
         !write_file(path, wb.data, wb.len)) {
-        fprintf(stderr, "slattest: rebuilding report %llu: %s\n", id, err[0] ? err : path);
+        fprintf(stderr, "slattest: rebuilding report %" PRIu64 ": %s\n", id, err[0] ? err : path);
         goto done;
     }
     hash_sha256_hex(wb.data, wb.len, sha);
     bool same = strcmp(sha, stored) == 0;
-    printf("report %llu rebuilt into %s\nsha256 %s\n%s\n", id, path, sha,
+    printf("report %" PRIu64 " rebuilt into %s\nsha256 %s\n%s\n", id, path, sha,
            same ? "byte-identical to the stored workbook"
                 : "DIFFERENT from the stored workbook (the data changed since, or it is not done)");
     code = same ? 0 : 1;
@@ -159,8 +159,8 @@ int cli_report(config_t *cfg, int argc, char **argv)
     }
     /* The command line holds the database: a portfolio covers every tenant. */
     principal_t operator_view = {.role = ROLE_ADMIN};
-    if (rstore_create(db, &t, cli_actor(), &operator_view, period, tpl, generated_at, &id, err,
-                      sizeof err) != ST_OK) {
+    if (rstore_create(db, &t, cli_actor(), &operator_view, period, tpl, generated_at,
+                      (int64_t)time(NULL), &id, err, sizeof err) != ST_OK) {
         fprintf(stderr, "slattest: %s\n", err);
         goto done;
     }

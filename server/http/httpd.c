@@ -7,7 +7,6 @@
 #include <event2/bufferevent_ssl.h>
 #include <event2/listener.h>
 #include <event2/util.h>
-#include <http_parser.h>
 #include <limits.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -23,9 +22,9 @@
 #include "jsonutil.h"
 #include "pct.h"
 #include "utf8.h"
+#include "reqparse.h"
 #include "xmem.h"
 
-#define MAX_HEADERS  100
 #define LINGER_S     2.0        /* how long to drain an unread body before closing */
 #define LINGER_BYTES (4u << 20) /* and how much of it */
 
@@ -39,7 +38,7 @@ typedef enum conn_state {
 struct httpd_conn {
     httpd_t *h;
     struct bufferevent *bev;
-    http_parser parser;
+    reqparse_t rp; /* the request bytes -> head and body */
     conn_state state;
     httpd_req_t *req; /* request being read (NULL between requests) */
     bool close_after; /* close once the response is written */
@@ -51,9 +50,6 @@ struct httpd_conn {
     bool headers_done; /* its headers are complete */
     bool body_expected;
     size_t max_body;
-    size_t header_bytes;
-    int last_header_cb; /* 0 none, 1 field, 2 value */
-    buf_t url, hname, hvalue;
     struct event *deadline;
     struct event *rate_timer;
     size_t window_bytes;
@@ -75,8 +71,6 @@ struct httpd {
     void (*drained)(void *);
     void *drained_arg;
 };
-
-static http_parser_settings parser_settings;
 
 static void conn_free(httpd_conn_t *c);
 static void conn_read(httpd_conn_t *c);
@@ -151,6 +145,7 @@ static void req_free(httpd_req_t *r)
         free(r->headers[i].value);
     }
     free(r->headers);
+    free(r->raw_path);
     free(r->path);
     free(r->query);
     buf_free(&r->body);
@@ -211,10 +206,8 @@ static void conn_next_request(httpd_conn_t *c)
     c->req_begun = false;
     c->headers_done = false;
     c->body_expected = false;
-    c->header_bytes = 0;
-    c->last_header_cb = 0;
     conn_arm_deadline(c);
-    http_parser_pause(&c->parser, 0);
+    reqparse_pause(&c->rp, false);
     bufferevent_enable(c->bev, EV_READ);
     conn_read(c); /* pipelined bytes may already be waiting */
 }
@@ -232,14 +225,20 @@ static void conn_write_response(httpd_conn_t *c, httpd_req_t *req, int status,
     strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &tm);
     if (c->h->draining)
         c->close_after = true;
+    /* 204 and 304 have no body and so no body length (RFC 9110 8.6): a 304's
+     * Content-Length would have to be the 200's, never 0. */
+    bool bodiless = status == 204 || status == 304;
+    char length[48] = "";
+    if (!bodiless)
+        snprintf(length, sizeof length, "Content-Length: %zu\r\n", len);
     evbuffer_add_printf(out,
-                        "HTTP/1.1 %d %s\r\nDate: %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
+                        "HTTP/1.1 %d %s\r\nDate: %s\r\nContent-Type: %s\r\n%s"
                         "X-Request-Id: %s\r\nConnection: %s\r\nCache-Control: no-store\r\n"
                         "X-Content-Type-Options: nosniff\r\n"
                         "Strict-Transport-Security: max-age=31536000\r\n%s\r\n",
-                        status, reason_phrase(status), date, content_type, len, req->request_id,
+                        status, reason_phrase(status), date, content_type, length, req->request_id,
                         c->close_after ? "close" : "keep-alive", extra ? extra : "");
-    if (len && strcmp(req->method, "HEAD") != 0)
+    if (len && !bodiless && strcmp(req->method, "HEAD") != 0)
         evbuffer_add(out, body, len);
     c->state = CONN_WRITING;
     bufferevent_disable(c->bev, EV_READ);
@@ -255,9 +254,7 @@ void httpd_respond(httpd_req_t *req, int status, const char *content_type,
         if (c->state == CONN_READING) {
             /* Answered before the body was read: stop parsing and close after. */
             c->close_after = true;
-            enum http_errno e = HTTP_PARSER_ERRNO(&c->parser);
-            if (e == HPE_OK || e == HPE_PAUSED) /* pausing a failed parser asserts */
-                http_parser_pause(&c->parser, 1);
+            reqparse_pause(&c->rp, true);
             evtimer_del(c->deadline);
             evtimer_del(c->rate_timer);
         }
@@ -310,9 +307,7 @@ static void conn_fail(httpd_conn_t *c, int status, const char *code, const char 
         c->close_after = true;
         evtimer_del(c->rate_timer);
         bufferevent_disable(c->bev, EV_READ);
-        enum http_errno e = HTTP_PARSER_ERRNO(&c->parser);
-        if (e == HPE_OK || e == HPE_PAUSED)
-            http_parser_pause(&c->parser, 1);
+        reqparse_pause(&c->rp, true);
         c->h->cb.on_body_end(c->h->cb.app, c->req, status, code, message);
         return;
     }
@@ -322,120 +317,52 @@ static void conn_fail(httpd_conn_t *c, int status, const char *code, const char 
     httpd_respond_error(c->req, status, code, message, NULL);
 }
 
-/* --- http_parser callbacks: they run inside http_parser_execute() ----- */
+/* --- reqparse hooks: they run inside reqparse_execute() ------------- */
 
-static int on_message_begin(http_parser *p)
+static int hk_begin(void *arg)
 {
-    httpd_conn_t *c = p->data;
+    httpd_conn_t *c = arg;
     c->req_begun = true;
     req_free(c->req);
     c->req = req_new(c);
-    buf_init(&c->url, c->h->limits.max_header_bytes);
-    buf_init(&c->hname, c->h->limits.max_header_bytes);
-    buf_init(&c->hvalue, c->h->limits.max_header_bytes);
     return 0;
 }
 
-/* Counts header bytes against the limit; -1 (with a 431 queued) past it. */
-static int header_budget(httpd_conn_t *c, size_t n)
+static void hk_fail(void *arg, int status, const char *code, const char *message)
 {
-    c->header_bytes += n;
-    if (c->header_bytes > c->h->limits.max_header_bytes) {
-        conn_fail(c, 431, "headers_too_large", "request line and headers exceed the limit");
-        return -1;
-    }
-    return 0;
+    httpd_conn_t *c = arg;
+    if (c->req && c->rp.head.method)
+        c->req->method = c->rp.head.method;
+    conn_fail(c, status, code, message);
 }
 
-static int on_url(http_parser *p, const char *at, size_t n)
+static int hk_head(void *arg, reqparse_head_t *head)
 {
-    httpd_conn_t *c = p->data;
-    if (header_budget(c, n) || buf_append(&c->url, at, n))
-        return -1;
-    return 0;
-}
-
-/* Moves the finished header name/value pair into the request. */
-static int push_header(httpd_conn_t *c)
-{
+    httpd_conn_t *c = arg;
     httpd_req_t *r = c->req;
-    if (r->nheaders >= MAX_HEADERS) {
-        conn_fail(c, 431, "headers_too_large", "too many header fields");
-        return -1;
-    }
-    if (!utf8_valid(c->hvalue.data ? c->hvalue.data : "", c->hvalue.len)) {
-        conn_fail(c, 400, "bad_header", "a header value is not valid UTF-8");
-        return -1;
-    }
-    r->headers = xrealloc(r->headers, (r->nheaders + 1) * sizeof *r->headers);
-    char *name = buf_detach(&c->hname, NULL);
-    for (char *q = name; *q; q++)
-        if (*q >= 'A' && *q <= 'Z')
-            *q = (char)(*q - 'A' + 'a');
-    r->headers[r->nheaders].name = name;
-    r->headers[r->nheaders].value = buf_detach(&c->hvalue, NULL);
-    r->nheaders++;
-    return 0;
-}
-
-static int on_header_field(http_parser *p, const char *at, size_t n)
-{
-    httpd_conn_t *c = p->data;
-    if (header_budget(c, n))
-        return -1;
-    if (c->last_header_cb == 2 && push_header(c))
-        return -1;
-    c->last_header_cb = 1;
-    return buf_append(&c->hname, at, n) ? -1 : 0;
-}
-
-static int on_header_value(http_parser *p, const char *at, size_t n)
-{
-    httpd_conn_t *c = p->data;
-    if (header_budget(c, n))
-        return -1;
-    c->last_header_cb = 2;
-    return buf_append(&c->hvalue, at, n) ? -1 : 0;
-}
-
-static int on_headers_complete(http_parser *p)
-{
-    httpd_conn_t *c = p->data;
-    httpd_req_t *r = c->req;
-    if (c->last_header_cb == 2 && push_header(c))
-        return -1;
     evtimer_del(c->deadline);
     r->started = httpd_now();
-    r->method = http_method_str((enum http_method)p->method);
-    if (p->http_major != 1 || p->http_minor > 1) {
-        conn_fail(c, 505, "http_version", "only HTTP/1.0 and HTTP/1.1 are served");
-        return -1;
-    }
-    struct http_parser_url u;
-    http_parser_url_init(&u);
-    const char *url = buf_cstr(&c->url);
-    if (c->url.len == 0 || url[0] != '/' || http_parser_parse_url(url, c->url.len, 0, &u) != 0 ||
-        !(u.field_set & (1 << UF_PATH))) {
-        conn_fail(c, 400, "bad_url", "the request target is not a valid origin-form path");
-        return -1;
-    }
-    r->path = pct_decode(url + u.field_data[UF_PATH].off, u.field_data[UF_PATH].len, false);
-    if (!r->path) {
-        conn_fail(c, 400, "bad_url", "malformed percent-encoding in the path");
-        return -1;
-    }
-    if (u.field_set & (1 << UF_QUERY))
-        r->query = xstrndup(url + u.field_data[UF_QUERY].off, u.field_data[UF_QUERY].len);
-    buf_free(&c->url);
+    r->method = head->method;
+    r->headers = head->fields;
+    r->nheaders = head->nfields;
+    r->raw_path = head->raw_path;
+    r->path = head->path;
+    r->query = head->query;
+    head->fields = NULL;
+    head->nfields = 0;
+    head->raw_path = head->path = head->query = NULL;
 
-    bool chunked = (p->flags & F_CHUNKED) != 0;
-    c->body_expected = chunked || (p->content_length > 0 && p->content_length != ULLONG_MAX);
+    bool chunked = head->chunked;
+    uint64_t length = head->content_length;
+    c->body_expected = chunked || (length > 0 && length != UINT64_MAX);
+    const char *expect = httpd_header(r, "expect");
+    r->expects_continue = c->body_expected && expect && strcasecmp(expect, "100-continue") == 0;
     c->headers_done = true;
     c->max_body = 0;
     c->h->cb.on_headers(c->h->cb.app, r, &c->max_body);
     if (c->state != CONN_READING)
         return 0; /* the app answered at once; parsing is paused */
-    if (!chunked && p->content_length != ULLONG_MAX && p->content_length > c->max_body) {
+    if (!chunked && length != UINT64_MAX && length > c->max_body) {
         conn_fail(c, 413, "body_too_large", "the request body exceeds the limit for this route");
         return 0;
     }
@@ -443,9 +370,8 @@ static int on_headers_complete(http_parser *p)
         buf_init(&r->body, c->max_body);
     c->body_bytes = 0;
     c->paused = false;
-    const char *expect = httpd_header(r, "expect");
-    if (expect && strcasecmp(expect, "100-continue") == 0 && c->body_expected)
-        evbuffer_add_printf(bufferevent_get_output(c->bev), "HTTP/1.1 100 Continue\r\n\r\n");
+    if (!r->continue_later)
+        httpd_continue(r);
     if (c->body_expected && c->h->limits.min_body_rate) {
         c->window_bytes = 0;
         conn_arm_rate(c);
@@ -453,12 +379,12 @@ static int on_headers_complete(http_parser *p)
     return 0;
 }
 
-static int on_body(http_parser *p, const char *at, size_t n)
+static int hk_body(void *arg, const char *at, size_t n)
 {
-    httpd_conn_t *c = p->data;
+    httpd_conn_t *c = arg;
     c->window_bytes += n;
+    c->body_bytes += n;
     if (c->req->stream) {
-        c->body_bytes += n;
         if (c->body_bytes > c->max_body) {
             conn_fail(c, 413, "body_too_large",
                       "the request body exceeds the limit for this route");
@@ -474,13 +400,24 @@ static int on_body(http_parser *p, const char *at, size_t n)
     return 0;
 }
 
-static int on_message_complete(http_parser *p)
+static int hk_done(void *arg, bool keep_alive)
 {
-    httpd_conn_t *c = p->data;
+    httpd_conn_t *c = arg;
     c->message_done = true;
-    c->keep_alive = http_should_keep_alive(p) != 0;
-    http_parser_pause(p, 1);
+    c->keep_alive = keep_alive;
     return 0;
+}
+
+static const reqparse_hooks_t hooks = {hk_begin, hk_head, hk_body, hk_done, hk_fail};
+
+void httpd_continue(httpd_req_t *req)
+{
+    httpd_conn_t *c = req->conn;
+    if (!c || c->state != CONN_READING || !req->expects_continue || req->continued ||
+        c->body_bytes > 0 || c->message_done)
+        return; /* nothing to invite, or the body is coming anyway */
+    req->continued = true;
+    evbuffer_add_printf(bufferevent_get_output(c->bev), "HTTP/1.1 100 Continue\r\n\r\n");
 }
 
 /* --- connection I/O -------------------------------------------------- */
@@ -507,24 +444,15 @@ static void conn_read(httpd_conn_t *c)
         struct evbuffer_iovec v;
         if (evbuffer_peek(in, -1, NULL, &v, 1) < 1)
             break;
-        size_t n = http_parser_execute(&c->parser, &parser_settings, v.iov_base, v.iov_len);
+        size_t n = reqparse_execute(&c->rp, v.iov_base, v.iov_len);
         evbuffer_drain(in, n);
-        enum http_errno e = HTTP_PARSER_ERRNO(&c->parser);
-        if (e == HPE_PAUSED) {
+        if (reqparse_paused(&c->rp)) {
             if (c->state == CONN_READING && c->message_done)
                 conn_dispatch(c);
             return;
         }
-        if (e != HPE_OK) {
-            if (c->state == CONN_READING) {
-                bool too_big = e == HPE_HEADER_OVERFLOW;
-                char msg[160];
-                snprintf(msg, sizeof msg, "malformed HTTP request: %s", http_errno_description(e));
-                conn_fail(c, too_big ? 431 : 400, too_big ? "headers_too_large" : "bad_request",
-                          msg);
-            }
-            return;
-        }
+        if (reqparse_failed(&c->rp) || n == 0)
+            return; /* the request was answered (or the connection is going) */
     }
 }
 
@@ -597,7 +525,7 @@ static void conn_on_deadline(evutil_socket_t fd, short what, void *arg)
         conn_free(c);
         return;
     }
-    if (c->state == CONN_READING && c->req && c->req->nheaders + c->url.len > 0) {
+    if (c->state == CONN_READING && c->req && c->rp.head_bytes > 0) {
         conn_fail(c, 408, "timeout", "request headers took too long");
         return;
     }
@@ -639,9 +567,7 @@ static void conn_free(httpd_conn_t *c)
         req_free(r);
     }
     c->req = NULL;
-    buf_free(&c->url);
-    buf_free(&c->hname);
-    buf_free(&c->hvalue);
+    reqparse_free(&c->rp);
     event_free(c->deadline);
     event_free(c->rate_timer);
     SSL *ssl = bufferevent_openssl_get_ssl(c->bev);
@@ -685,9 +611,10 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
     (void)l;
     (void)salen;
     httpd_t *h = arg;
-    /* A response is written as TLS records of headers and body: without
-     * TCP_NODELAY the last small segment waits for the client's delayed
-     * ACK (about 40 ms on Linux) on every request answered by a worker. */
+    /* Small writes go out at once: without this the response of a new
+     * connection waits in the kernel for the ACK of the TLS session tickets
+     * sent just before it (Nagle), which the client delays by up to 40 ms
+     * (issue 17; bench/connect measures it). */
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     SSL *ssl = SSL_new(h->tls);
@@ -709,11 +636,7 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
     c->h = h;
     c->bev = bev;
     describe_peer(sa, c->remote, sizeof c->remote, &c->loopback);
-    http_parser_init(&c->parser, HTTP_REQUEST);
-    c->parser.data = c;
-    buf_init(&c->url, h->limits.max_header_bytes);
-    buf_init(&c->hname, h->limits.max_header_bytes);
-    buf_init(&c->hvalue, h->limits.max_header_bytes);
+    reqparse_init(&c->rp, h->limits.max_header_bytes, &hooks, c);
     c->deadline = evtimer_new(h->base, conn_on_deadline, c);
     c->rate_timer = evtimer_new(h->base, conn_on_rate, c);
     c->next = h->conns;
@@ -753,15 +676,6 @@ httpd_t *httpd_new(struct event_base *base, SSL_CTX *tls, const char *listen,
         else
             ((struct sockaddr_in *)(void *)&ss)->sin_port = 0;
     }
-    parser_settings = (http_parser_settings){
-        .on_message_begin = on_message_begin,
-        .on_url = on_url,
-        .on_header_field = on_header_field,
-        .on_header_value = on_header_value,
-        .on_headers_complete = on_headers_complete,
-        .on_body = on_body,
-        .on_message_complete = on_message_complete,
-    };
     httpd_t *h = xcalloc(1, sizeof *h);
     h->base = base;
     h->tls = tls;
@@ -791,9 +705,7 @@ void httpd_pause(httpd_req_t *req)
         return;
     c->paused = true;
     bufferevent_disable(c->bev, EV_READ);
-    enum http_errno e = HTTP_PARSER_ERRNO(&c->parser);
-    if (e == HPE_OK)
-        http_parser_pause(&c->parser, 1); /* stop inside the current buffer too */
+    reqparse_pause(&c->rp, true); /* stop inside the current buffer too */
 }
 
 void httpd_resume(httpd_req_t *req)
@@ -802,8 +714,7 @@ void httpd_resume(httpd_req_t *req)
     if (!c || c->state != CONN_READING || !c->paused)
         return;
     c->paused = false;
-    if (HTTP_PARSER_ERRNO(&c->parser) == HPE_PAUSED)
-        http_parser_pause(&c->parser, 0);
+    reqparse_pause(&c->rp, false);
     bufferevent_enable(c->bev, EV_READ);
     conn_read(c);
 }

@@ -10,7 +10,8 @@
  * socket goes straight into an OpenSSL bufferevent, so plain HTTP on the
  * TLS port can only fail its handshake.
  *
- * Limits: request line plus headers (431), body per request as the app
+ * Parsing (reqparse.h) holds requests to RFC 9112 and answers faults with
+ * 400.  Limits: request line plus headers (431), body per request as the app
  * decides at header time (413, answered before the body is read), a
  * deadline for the TLS handshake and headers (and for an idle keep-alive),
  * a minimum upload rate, idle read/write timeouts, and a cap on
@@ -33,18 +34,17 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "reqparse.h"
 
 typedef struct httpd httpd_t;
 typedef struct httpd_conn httpd_conn_t;
 
-typedef struct httpd_header {
-    char *name; /* lowercased */
-    char *value;
-} httpd_header_t;
+typedef reqparse_field_t httpd_header_t; /* name lowercased, value */
 
 typedef struct httpd_req {
     const char *method; /* "GET", "POST", ... */
-    char *path;         /* percent-decoded path, valid UTF-8, no NUL */
+    char *raw_path;     /* the path as sent (route on this: %2F is not a separator) */
+    char *path;         /* percent-decoded path, valid UTF-8, no NUL (for logs) */
     char *query;        /* raw query string without '?', or NULL */
     httpd_header_t *headers;
     size_t nheaders;
@@ -58,6 +58,9 @@ typedef struct httpd_req {
     const char *route;     /* route label for metrics and logs (static string) */
     httpd_conn_t *conn;    /* NULL once the client has gone */
     bool stream;           /* set in on_headers: the body goes to on_body, not into body */
+    bool expects_continue; /* Expect: 100-continue with a body to come */
+    bool continue_later;   /* set in on_headers: the app calls httpd_continue() itself */
+    bool continued;        /* 100 Continue was sent */
 } httpd_req_t;
 
 typedef struct httpd_limits {
@@ -121,6 +124,15 @@ void httpd_respond_json(httpd_req_t *req, int status, const json_t *doc);
 /* Answers {"error": {"code", "message", "details"?}}; details may be NULL (stolen if not). */
 void httpd_respond_error(httpd_req_t *req, int status, const char *code, const char *message,
                          json_t *details);
+
+/*
+ * Invites the body of a request that expects 100 Continue (sends it once;
+ * nothing when the body is already arriving, was answered, or the client
+ * has gone).  httpd sends it after on_headers unless the app set
+ * continue_later there, e.g. to check the token first: a request refused
+ * before then is answered without inviting its body.
+ */
+void httpd_continue(httpd_req_t *req);
 
 /* Stops reading a streaming body (back-pressure) until httpd_resume(). */
 void httpd_pause(httpd_req_t *req);

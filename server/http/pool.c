@@ -15,6 +15,7 @@ typedef struct job {
     void *arg;
     pool_work_fn work;
     pool_done_fn done;
+    bool heavy;
     struct job *next;
 } job_t;
 
@@ -28,7 +29,8 @@ struct pool {
     int nthreads;
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    job_queue_t todo, finished;
+    job_queue_t todo, heavy, finished; /* light jobs, heavy ones (capped), done */
+    int heavy_running, heavy_min, heavy_max;
     size_t pending;
     bool stopping;
     struct event *notify; /* activated by workers; runs done() on the loop */
@@ -90,6 +92,26 @@ static db_t *worker_db(pool_t *p, db_t *db, double *last_used)
     return db;
 }
 
+/*
+ * The next job a worker may take, or NULL; under the lock.  Heavy jobs get
+ * heavy_min workers whenever they wait, light jobs go before the others, and
+ * heavy jobs never take more than heavy_max: so one worker is always left
+ * for light jobs, and a stream of light jobs never starves the heavy lane.
+ */
+static job_t *next_job(pool_t *p)
+{
+    job_t *j = NULL;
+    if (p->heavy.head && p->heavy_running < p->heavy_min)
+        j = queue_pop(&p->heavy);
+    else if (p->todo.head)
+        return queue_pop(&p->todo);
+    else if (p->heavy.head && p->heavy_running < p->heavy_max)
+        j = queue_pop(&p->heavy);
+    if (j)
+        p->heavy_running++;
+    return j;
+}
+
 static void *worker_main(void *arg)
 {
     pool_t *p = arg;
@@ -98,9 +120,9 @@ static void *worker_main(void *arg)
     db_thread_init();
     for (;;) {
         pthread_mutex_lock(&p->mu);
-        while (!p->todo.head && !p->stopping)
+        job_t *j;
+        while (!(j = next_job(p)) && !(p->stopping && !p->heavy.head))
             pthread_cond_wait(&p->cv, &p->mu);
-        job_t *j = queue_pop(&p->todo);
         pthread_mutex_unlock(&p->mu);
         if (!j)
             break; /* stopping and nothing left */
@@ -111,6 +133,10 @@ static void *worker_main(void *arg)
             db = NULL;
         }
         pthread_mutex_lock(&p->mu);
+        if (j->heavy) {
+            p->heavy_running--;
+            pthread_cond_signal(&p->cv); /* a queued heavy job may go now */
+        }
         queue_push(&p->finished, j);
         pthread_mutex_unlock(&p->mu);
         event_active(p->notify, EV_READ, 0);
@@ -156,20 +182,34 @@ pool_t *pool_new(struct event_base *base, const config_t *cfg, int n)
             break;
         p->nthreads++;
     }
+    p->heavy_max = p->nthreads > 1 ? p->nthreads - 1 : 1;
+    p->heavy_min = p->nthreads > 1 ? p->nthreads / 2 : 1;
     return p;
 }
 
-void pool_submit(pool_t *p, void *arg, pool_work_fn work, pool_done_fn done)
+/* Queues a job in its lane and wakes a worker. */
+static void submit(pool_t *p, void *arg, pool_work_fn work, pool_done_fn done, bool heavy)
 {
     job_t *j = xcalloc(1, sizeof *j);
     j->arg = arg;
     j->work = work;
     j->done = done;
+    j->heavy = heavy;
     pthread_mutex_lock(&p->mu);
-    queue_push(&p->todo, j);
+    queue_push(heavy ? &p->heavy : &p->todo, j);
     p->pending++;
     pthread_cond_signal(&p->cv);
     pthread_mutex_unlock(&p->mu);
+}
+
+void pool_submit(pool_t *p, void *arg, pool_work_fn work, pool_done_fn done)
+{
+    submit(p, arg, work, done, false);
+}
+
+void pool_submit_heavy(pool_t *p, void *arg, pool_work_fn work, pool_done_fn done)
+{
+    submit(p, arg, work, done, true);
 }
 
 size_t pool_pending(const pool_t *p)

@@ -25,6 +25,16 @@ typedef void (*pool_done_fn)(void *job);
 /* Starts n workers; the config must outlive the pool. */
 pool_t *pool_new(struct event_base *base, const config_t *cfg, int n);
 void pool_submit(pool_t *p, void *job, pool_work_fn work, pool_done_fn done);
+/*
+ * The same for a heavy job: a long computation, or a streamed upload that
+ * holds its worker while the body arrives.  Two lanes: heavy jobs get half
+ * the workers whenever they wait, light jobs go first on the others, and
+ * heavy jobs never take every worker.  So a burst of heavy requests never
+ * leaves cheap ones queued behind it (bench/load measured reads timing out
+ * behind metrics requests in one FIFO queue), and a stream of cheap ones
+ * never starves the heavy lane.
+ */
+void pool_submit_heavy(pool_t *p, void *job, pool_work_fn work, pool_done_fn done);
 /* Jobs queued or running. */
 size_t pool_pending(const pool_t *p);
 /* Finishes queued jobs, joins the workers, runs outstanding done()s, frees. */

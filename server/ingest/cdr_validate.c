@@ -8,6 +8,7 @@
 
 #include "rfc3339.h"
 #include "status.h"
+#include "utf8.h"
 
 static const char *const field_names[CDR_F_COUNT + 1] = {
     [CDR_F_CALL_ID] = "call_id",
@@ -157,6 +158,17 @@ static int check_text(cdr_field f, const char *p, size_t len, cdr_error_t *err)
     }
 }
 
+/* Rejects an id (valid UTF-8 already) holding an invisible or
+ * direction-changing character, naming the field and the code point. */
+static int check_id_chars(cdr_field f, const char *p, size_t len, cdr_error_t *err)
+{
+    uint32_t cp = utf8_invisible(p, len);
+    if (cp)
+        return reject(err, f, "%s contains U+%04X, an invisible or direction-changing character",
+                      cdr_field_name(f), (unsigned)cp);
+    return ST_OK;
+}
+
 /* Copies an id whose text was checked already, enforcing the length. */
 static int copy_id(cdr_t *rec, cdr_field f, const char *p, size_t len, cdr_error_t *err)
 {
@@ -165,6 +177,8 @@ static int copy_id(cdr_t *rec, cdr_field f, const char *p, size_t len, cdr_error
         return reject(err, f, "%s is not an id field", cdr_field_name(f));
     if (len > CDR_ID_MAX)
         return reject(err, f, "%s is longer than %d bytes", cdr_field_name(f), CDR_ID_MAX);
+    if (check_id_chars(f, p, len, err) != ST_OK)
+        return ST_ERR_INVALID;
     char *dst = (char *)rec + off;
     if (len)
         memcpy(dst, p, len);
@@ -380,7 +394,7 @@ int cdr_validate_row(const cdr_row_t *row, cdr_t *out, cdr_error_t *err)
 }
 
 /* Checks that an id member is a terminated string, present when required,
- * and (with check_text_too) valid UTF-8 without NUL. */
+ * and (with check_text_too) valid UTF-8 without NUL or invisible characters. */
 static int check_id(const cdr_t *rec, cdr_field f, int required, int check_text_too,
                     cdr_error_t *err)
 {
@@ -390,7 +404,10 @@ static int check_id(const cdr_t *rec, cdr_field f, int required, int check_text_
         return reject(err, f, "%s is longer than %d bytes", cdr_field_name(f), CDR_ID_MAX);
     if (required && len == 0)
         return reject(err, f, "%s is required", cdr_field_name(f));
-    return check_text_too ? check_text(f, s, len, err) : ST_OK;
+    if (!check_text_too)
+        return ST_OK;
+    int rc = check_text(f, s, len, err);
+    return rc == ST_OK ? check_id_chars(f, s, len, err) : rc;
 }
 
 /* The record rules; cdr_validate_row has checked the ids' text already. */

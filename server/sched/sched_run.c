@@ -118,8 +118,8 @@ static int create_reports(db_t *db, const sstore_sched_t *s, uint64_t run_id, co
     {
         uint64_t rid = 0;
         const char *name = json_string_value(tpl);
-        rc = rstore_create(db, &t, actor, &operator_view, period, name, look->now, &rid, err,
-                           sizeof err);
+        rc = rstore_create(db, &t, actor, &operator_view, period, name, look->now, look->now, &rid,
+                           err, sizeof err);
         if (rc != ST_OK) {
             log_warn("scheduled report not queued", "schedule", s->name, "error", err, NULL);
             return rc;

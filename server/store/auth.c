@@ -50,18 +50,35 @@ const char *auth_role_name(role_t role)
     return "?";
 }
 
+/* True for a base64url character (the alphabet of a token's secret part). */
+static bool b64url(char c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_';
+}
+
 /* True for a well-formed token: the prefix and 43 base64url characters. */
 static bool token_well_formed(const char *t, size_t n)
 {
     if (n != AUTH_TOKEN_LEN || strncmp(t, "slt_", 4) != 0)
         return false;
-    for (size_t i = 4; i < n; i++) {
-        char c = t[i];
-        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-              c == '-' || c == '_'))
+    for (size_t i = 4; i < n; i++)
+        if (!b64url(t[i]))
             return false;
-    }
     return true;
+}
+
+void auth_redact(char *s)
+{
+    for (char *p = s ? strstr(s, "slt_") : NULL; p; p = strstr(p, "slt_")) {
+        p += 4;
+        size_t n = 0;
+        while (b64url(p[n]))
+            n++;
+        if (n >= AUTH_REDACT_MIN)
+            memset(p, '*', n);
+        p += n;
+    }
 }
 
 /* Loads the tenant grants of a token into the principal. */

@@ -45,6 +45,15 @@ typedef struct principal {
     char csrf[44]; /* the session's form token */
 } principal_t;
 
+/*
+ * Masks, in place, every token-like run in text bound for a log ("slt_"
+ * and AUTH_REDACT_MIN or more base64url characters, so a mistyped token
+ * too): each secret character becomes '*'.  A token is a secret; no log
+ * line may hold one, even where a client put it by mistake (a path).
+ */
+#define AUTH_REDACT_MIN 8
+void auth_redact(char *s);
+
 /* Parses "admin", "manager", ...; ST_ERR_INVALID for anything else. */
 int auth_role_parse(const char *name, role_t *out);
 const char *auth_role_name(role_t role);

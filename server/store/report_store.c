@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "audit.h"
 #include "faults.h"
@@ -12,6 +13,7 @@
 #include "jsonutil.h"
 #include "rfc3339.h"
 #include "status.h"
+#include "tz.h"
 #include "xmem.h"
 
 static const struct {
@@ -48,6 +50,44 @@ static bool period_valid(const char *p)
            y >= 1970 && y <= 2199 && m >= 1 && m <= 12;
 }
 
+/*
+ * Refuses a signing time outside [end of the period, now + clock skew]: the
+ * end is local midnight after the month in each zone the report covers
+ * (the latest of them), so a report never claims to be signed before its
+ * month was over, nor in the future.  ST_ERR_INVALID naming generated_at.
+ */
+static int generated_at_check(const char *period, const tenant_t *zones, size_t n,
+                              int64_t generated_at, int64_t now, char *err, size_t errlen)
+{
+    int y = 0, m = 0;
+    sscanf(period, "%4d-%2d", &y, &m);
+    int64_t end = INT64_MIN;
+    for (size_t i = 0; i < n; i++) {
+        tz_t *tz = NULL;
+        char why[128];
+        if (tz_load(zones[i].timezone, &tz, why, sizeof why) != ST_OK) {
+            snprintf(err, errlen, "tenant %s: time zone %s: %s", zones[i].slug, zones[i].timezone,
+                     why);
+            return ST_ERR_INVALID;
+        }
+        int64_t e = tz_month_start(tz, y, m + 1);
+        tz_free(tz);
+        if (e > end)
+            end = e;
+    }
+    if (generated_at >= end && generated_at <= now + RSTORE_CLOCK_SKEW_S)
+        return ST_OK;
+    char end_s[RFC3339_BUFLEN] = "?", now_s[RFC3339_BUFLEN] = "?", gen_s[RFC3339_BUFLEN] = "?";
+    rfc3339_format_utc(end * 1000000, end_s, sizeof end_s);
+    rfc3339_format_utc(now * 1000000, now_s, sizeof now_s);
+    rfc3339_format_utc(generated_at * 1000000, gen_s, sizeof gen_s);
+    snprintf(err, errlen,
+             "generated_at: %s is not between the end of the period %s (%s) and now (%s, "
+             "%d s of clock skew allowed)",
+             gen_s, period, end_s, now_s, RSTORE_CLOCK_SKEW_S);
+    return ST_ERR_INVALID;
+}
+
 /* Orders tenant ids ascending (the scope digest's canonical order). */
 static int id_cmp(const void *a, const void *b)
 {
@@ -81,10 +121,12 @@ static int covers_for(db_t *db, const principal_t *scope, tenant_t **list, size_
 /* The audit detail of a report request: period, template, version, and the
  * covered slugs of a portfolio.  The caller frees the text. */
 static char *request_detail(const char *period, const char *template_name, int64_t version,
-                            const tenant_t *covers, size_t n, bool portfolio)
+                            int64_t generated_at, const tenant_t *covers, size_t n, bool portfolio)
 {
-    json_t *d = json_pack("{s:s, s:s, s:I}", "period", period, "template", template_name, "version",
-                          (json_int_t)version);
+    char gen[RFC3339_BUFLEN] = "";
+    rfc3339_format_utc(generated_at * 1000000, gen, sizeof gen);
+    json_t *d = json_pack("{s:s, s:s, s:I, s:s}", "period", period, "template", template_name,
+                          "version", (json_int_t)version, "generated_at", gen);
     if (portfolio) {
         json_t *slugs = json_array();
         for (size_t i = 0; i < n; i++)
@@ -97,8 +139,8 @@ static char *request_detail(const char *period, const char *template_name, int64
 }
 
 int rstore_create(db_t *db, const tenant_t *t, const char *actor, const principal_t *scope,
-                  const char *period, const char *template_name, int64_t generated_at, uint64_t *id,
-                  char *err, size_t errlen)
+                  const char *period, const char *template_name, int64_t generated_at, int64_t now,
+                  uint64_t *id, char *err, size_t errlen)
 {
     const char *audience = rstore_template_audience(template_name);
     if (!period_valid(period)) {
@@ -118,11 +160,14 @@ int rstore_create(db_t *db, const tenant_t *t, const char *actor, const principa
         snprintf(err, errlen, "a portfolio needs the requester's view of the tenants");
         return ST_ERR_INVALID;
     }
+    int rc = generated_at_check(period, t, 1, generated_at, now, err, errlen);
+    if (rc != ST_OK)
+        return rc;
     db_res_t *res = NULL;
     tenant_t *covers = NULL;
     size_t n_covers = 0;
     char scope_hex[HASH_SHA256_HEX_LEN + 1] = "", *detail = NULL;
-    int rc = db_begin(db);
+    rc = db_begin(db);
     if (rc != ST_OK)
         return rc;
     /* The tenant lock orders versions of concurrent requests for the same period. */
@@ -131,6 +176,10 @@ int rstore_create(db_t *db, const tenant_t *t, const char *actor, const principa
         ST_OK)
         goto fail;
     if (portfolio && (rc = covers_for(db, scope, &covers, &n_covers, scope_hex)) != ST_OK)
+        goto fail;
+    /* A portfolio's month is over once it is over in every zone it covers. */
+    if ((rc = generated_at_check(period, covers, n_covers, generated_at, now, err, errlen)) !=
+        ST_OK)
         goto fail;
     db_val_t prev[] = {db_u64(t->id), db_str(period), db_str(template_name), db_str(scope_hex)};
     if ((rc = db_exec(db,
@@ -168,7 +217,8 @@ int rstore_create(db_t *db, const tenant_t *t, const char *actor, const principa
     }
     char object[48];
     snprintf(object, sizeof object, "report:%" PRIu64, *id);
-    detail = request_detail(period, template_name, version, covers, n_covers, portfolio);
+    detail =
+        request_detail(period, template_name, version, generated_at, covers, n_covers, portfolio);
     if ((rc = audit_append(db, actor, t->id, "report.request", object, detail ? detail : "{}")) !=
         ST_OK)
         goto fail;
@@ -179,7 +229,8 @@ fail:
     db_res_free(res);
     if (rc != ST_OK) {
         db_rollback(db);
-        snprintf(err, errlen, "%s", db_error(db));
+        if (rc != ST_ERR_INVALID)
+            snprintf(err, errlen, "%s", db_error(db));
     }
     return rc;
 }

@@ -32,7 +32,8 @@
 #include "db.h"
 #include "tenant.h"
 
-#define RSTORE_MAX_ATTEMPTS 3 /* after this many claims a job fails */
+#define RSTORE_MAX_ATTEMPTS 3   /* after this many claims a job fails */
+#define RSTORE_CLOCK_SKEW_S 300 /* how far a requested generated_at may run ahead of now */
 
 /* A claimed job: what the builder needs. */
 typedef struct rstore_job {
@@ -53,14 +54,21 @@ void rstore_template_names(const char *out[RSTORE_TEMPLATES + 1]);
 
 /*
  * Queues a report (period YYYY-MM, a known template, generated_at epoch
- * seconds) with its version and supersedes link; appends an audit entry.
+ * seconds) with its version and supersedes link; appends an audit entry
+ * (period, template, version, generated_at).  generated_at must lie between
+ * the end of the period (local midnight after the month, in the tenant's
+ * zone and, for a portfolio, in every covered tenant's) and now plus
+ * RSTORE_CLOCK_SKEW_S, where now is the caller's clock: time(NULL), except
+ * for `slattest schedule run-due --now T`, whose runs happen at T (an
+ * operator's simulated clock; the server's scheduler always uses the real
+ * one).  A rebuild (rstore_job) keeps the stored value.
  * For a portfolio template the covered tenants are those `scope` may see
  * (every tenant for an admin principal), recorded with the job and named
  * in the audit entry.  ST_ERR_INVALID with the reason in err.
  */
 int rstore_create(db_t *db, const tenant_t *t, const char *actor, const principal_t *scope,
-                  const char *period, const char *template_name, int64_t generated_at, uint64_t *id,
-                  char *err, size_t errlen);
+                  const char *period, const char *template_name, int64_t generated_at, int64_t now,
+                  uint64_t *id, char *err, size_t errlen);
 
 /*
  * The tenants a portfolio report covers, sorted by slug, into a new array

@@ -201,7 +201,9 @@ def test_generate_download_read_back_and_verify(server, setup):
     facts = {r[0].value: r[1].value for r in values["Data quality"].iter_rows() if r[0].value}
     assert (facts["Rows received"], facts["Rows rejected"], facts["Duplicates"]) == (10, 0, 0)
     assert facts["Late arrivals"] == 0 and facts["FCR provisional"] == 0
-    assert facts["Period closed"] == "not yet: this is the period's first report"
+    # This report is October's first: the period closed when it was requested.
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ \(report \d+, the period's first\)",
+                        facts["Period closed"]), facts["Period closed"]
 
     # The Cover is the answer, on one page.  From the Scorecard above: service level and
     # abandon rate missed, QA score not measurable: 0 of 3 met; credit 3600.00 + 2400.00 =
@@ -646,8 +648,9 @@ def test_bad_requests_and_a_recorded_failure(setup):
                  {"period": "2026-10", "template": "client-monthly", "colour": 1},
                  {"period": "2026-10", "template": "client-monthly", "generated_at": "yesterday"}):
         assert_json_error(manager.post(f"/v1/tenants/{slug}/reports", json=body), 400, "invalid")
-    # Signed before the signing certificate existed: refused, and the reason is kept.
-    rid = request(manager, slug, generated_at="2001-01-01T00:00:00Z")
+    # Signed after the month but before the signing certificate existed (the test run made
+    # it today): accepted, then refused by the signer, and the reason is kept.
+    rid = request(manager, slug, generated_at="2026-11-01T00:00:00Z")
     meta = wait_done(manager, slug, rid)
     assert meta["status"] == "failed" and "validity" in meta["error"]
     assert_json_error(manager.get(f"/v1/tenants/{slug}/reports/{rid}/workbook"), 409, "not_ready")

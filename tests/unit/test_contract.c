@@ -188,6 +188,15 @@ static void test_variants_and_edges_accepted(void **state)
     assert_false(contract_business_hours(c, 1, &s, &e));
     contract_free(c);
 
+    /* Zero written as zero, in any spelling without a sign, is a fee of 0. */
+    assert_int_equal(
+        parse_q("{'effective_from':'2026-10-01','timezone':'UTC','monthly_fee':0.00e-5,"
+                "'currency':'EUR','credit_cap_pct':0,'items':[]}",
+                &c, err, sizeof err),
+        ST_OK);
+    assert_int_equal(contract_monthly_fee_cents(c), 0);
+    contract_free(c);
+
     /* 0.10 -> 10 cents (0.1 is not exact in binary, the check still holds). */
     assert_int_equal(parse_q("{'effective_from':'2026-10-01','timezone':'UTC','monthly_fee':0.1,"
                              "'currency':'EUR','credit_cap_pct':0,'items':[]}",
@@ -202,6 +211,7 @@ typedef struct bad_case {
     const char *err;
 } bad_case_t;
 
+#define K10      "kkkkkkkkkk"
 #define ITEM_SL  "{'metric':'service_level','comparator':'>=','target':0.8,'credit_pct':3}"
 #define ITEM_AR  "{'metric':'abandon_rate','comparator':'<=','target':0.05,'credit_pct':2}"
 #define WITH(kv) "{" MIN_KEYS "," kv ",'items':[]}"
@@ -301,6 +311,29 @@ static const bad_case_t bad_cases[] = {
     {"{'effective_from':'2026-10-01','timezone':'UTC','monthly_fee':1,'currency':'CNY',"
      "'credit_cap_pct':120,'items':[]}",
      "credit_cap_pct: must be <= 100"},
+    /* numbers jansson would read as 0: refused where they stand (issue 18) */
+    {"{'effective_from':'2026-10-01','timezone':'UTC','monthly_fee':1e-400,'currency':'CNY',"
+     "'credit_cap_pct':1,'items':[]}",
+     "monthly_fee: 1e-400 underflows (too small to hold; it would not read back as written)"},
+    {"{'effective_from':'2026-10-01','timezone':'UTC','monthly_fee':-0,'currency':'CNY',"
+     "'credit_cap_pct':1,'items':[]}",
+     "monthly_fee: -0 is a negative zero (write 0)"},
+    {WITH("'qa_pass_mark':-0.000e7"), "qa_pass_mark: -0.000e7 is a negative zero (write 0)"},
+    {WITH("'inspector_weights':{'quota':1,'timeliness':2.5e-320}"),
+     "inspector_weights.timeliness: 2.5e-320 underflows (too small to hold; it would not read "
+     "back as written)"},
+    {ITEMS(ITEM_SL ",{'metric':'fcr','comparator':'>=','target':-0.0,'credit_pct':1}"),
+     "items[1].target: -0.0 is a negative zero (write 0)"},
+    {WITH("'business_hours':{'mon':['08:00','20:00'],'tue':[-0,1]}"),
+     "business_hours.tue[0]: -0 is a negative zero (write 0)"},
+    {"{'effective_from':'2026-10-01','timezone':'UTC','monthly_fee':"
+     "0.0000000000000000000000000000000000000000000000000000000000000000000001e-400,"
+     "'currency':'CNY','credit_cap_pct':1,'items':[]}",
+     "monthly_fee: 0.0000000000000000000000... underflows (too small to hold; it would not read "
+     "back as written)"},
+    /* a long key is shortened so the reason still fits (found by fuzz/fuzz_contract.c) */
+    {"{'" K10 K10 K10 K10 K10 K10 "':-0}",
+     K10 K10 K10 K10 "kkkkkkkk...: -0 is a negative zero (write 0)"},
 };
 
 static void test_bad_contracts_name_the_path(void **state)

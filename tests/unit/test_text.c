@@ -60,6 +60,41 @@ static void test_pct_refuses_malformed_and_unsafe(void **state)
     assert_null(pct_decode("%ff%fe", 6, false)); /* not UTF-8 */
 }
 
+static void test_utf8_finds_invisible_and_bidi_characters(void **state)
+{
+    (void)state;
+    assert_int_equal(utf8_invisible("", 0), 0);
+    assert_int_equal(utf8_invisible("agent-7", 7), 0);
+    assert_int_equal(utf8_invisible("\xe4\xbf\x9d\xe9\x99\xa9", 6), 0); /* 保险 */
+    assert_int_equal(utf8_invisible("\xe2\x80\x8a", 3), 0); /* U+200A HAIR SPACE: visible */
+    assert_int_equal(utf8_invisible("\xe2\x80\xaf", 3), 0); /* U+202F NARROW NBSP: visible */
+    static const struct {
+        const char *s;
+        uint32_t cp;
+    } bad[] = {
+        {"a\xe2\x80\xae"
+         "gnp.exe",
+         0x202E},                               /* RIGHT-TO-LEFT OVERRIDE */
+        {"\xe2\x80\xaa", 0x202A},               /* LEFT-TO-RIGHT EMBEDDING */
+        {"x\xe2\x81\xa6y\xe2\x81\xa9", 0x2066}, /* LRI ... PDI: the first one */
+        {"\xe2\x81\xa9", 0x2069},               /* POP DIRECTIONAL ISOLATE */
+        {"a\xe2\x80\x8b"
+         "b",
+         0x200B}, /* ZERO WIDTH SPACE */
+        {"a\xe2\x80\x8d"
+         "b",
+         0x200D},                      /* ZERO WIDTH JOINER */
+        {"\xe2\x80\x8f", 0x200F},      /* RIGHT-TO-LEFT MARK */
+        {"\xd8\x9c", 0x061C},          /* ARABIC LETTER MARK */
+        {"\xe2\x81\xa0", 0x2060},      /* WORD JOINER */
+        {"\xe2\x81\xa4", 0x2064},      /* INVISIBLE PLUS */
+        {"\xef\xbb\xbfsales", 0xFEFF}, /* ZERO WIDTH NO-BREAK SPACE */
+        {"\xe1\xa0\x8e", 0x180E},      /* MONGOLIAN VOWEL SEPARATOR */
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_int_equal(utf8_invisible(bad[i].s, strlen(bad[i].s)), bad[i].cp);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -67,6 +102,7 @@ int main(void)
         cmocka_unit_test(test_utf8_refuses_what_rfc3629_forbids),
         cmocka_unit_test(test_pct_decodes_escapes_and_plus),
         cmocka_unit_test(test_pct_refuses_malformed_and_unsafe),
+        cmocka_unit_test(test_utf8_finds_invisible_and_bidi_characters),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

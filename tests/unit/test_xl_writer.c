@@ -8,7 +8,8 @@
  * and the Python test reads it back with openpyxl.  With XL_SPLIT set it
  * writes the split model instead (split_tpl, XL_ROWS streamed rows,
  * max_rows_per_sheet XL_SPLIT, 0 for the default; XL_SPLIT_NAME the
- * table's tab).  Run from the repository root (make unit does).
+ * table's tab).  XL_FORMULA_TEXT adds data that looks like formulas (a
+ * tenant name, queue names).  Run from the repository root (make unit does).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -668,6 +669,27 @@ static void test_driver(void **state)
         assert_int_equal(xl_lang_parse(lang, &l), ST_OK);
     xl_tpl_t *t = load_template(tp ? tp : TEMPLATE);
     xl_model_t *m = client_model(l);
+    if (getenv("XL_FORMULA_TEXT")) {
+        /* Data that looks like formulas (a tenant name, queue names): the read-back
+         * checks they stay text, also once exported to CSV. */
+        static const char *const risky[] = {"=HYPERLINK(\"http://x.invalid\",\"y\")",
+                                            "+1+2",
+                                            "-3",
+                                            "@SUM(1)",
+                                            "\tTab",
+                                            "\rCR",
+                                            "a=b"};
+        assert_int_equal(xl_model_cover_text(m, XL_FACT_TENANT, "=1+2"), ST_OK);
+        xl_table_t *q = xl_model_table(m, "queues");
+        for (size_t i = 0; i < sizeof risky / sizeof risky[0]; i++) {
+            size_t r = add_row(q);
+            xl_table_set_text(q, r, "queue", risky[i]);
+            set_nums(q, r, "offered", 1.0, "answered", 1.0, "abandoned", 0.0, "sl_num", 1.0,
+                     "sl_den", 1.0, "service_level", 1.0, "asa_s", 1.0, "abandon_rate", 0.0,
+                     "aht_s", 1.0, "transfer_rate", 0.0, "wait_p90_s", 1.0, "max_wait_s", 1.0,
+                     "overflow", 0.0, "short_abandoned", 0.0, "transferred", 0.0, NULL);
+        }
+    }
     xl_write_opts_t o;
     xl_write_opts_default(&o);
     if (cm)

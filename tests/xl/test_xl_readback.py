@@ -463,3 +463,44 @@ def test_split_totals_recalculate_in_libreoffice(tmp_path):
     lines = (tmp_path / "nocache.csv").read_text().splitlines()
     assert lines == ["Contact,Wait,Within,N,SL,ASA", "c011,11,0,1,0%,11", "c012,12,0,1,0%,12",
                      "Month,78,6,,50%,3.5"]
+
+
+RISKY = ['=HYPERLINK("http://x.invalid","y")', "+1+2", "-3", "@SUM(1)", "\tTab", "\rCR"]
+
+
+@pytest.mark.parametrize("const", ["0", "1"])
+def test_text_that_looks_like_a_formula_is_guarded(tmp_path, const):
+    """Data text starting with = + - @ TAB CR is written with a leading apostrophe, so
+    that a copy of the sheet to CSV does not turn it into a formula (issue 18)."""
+    path = write(tmp_path / "f.xlsx", XL_FORMULA_TEXT="1", XL_CONST=const)
+    wb = openpyxl.load_workbook(path)
+    queues = [r[0].value for r in wb["Queues"].iter_rows(min_row=2)]
+    for text in RISKY:
+        # A CR is stored as Excel's escape _x000D_, which openpyxl leaves as it is.
+        assert ("'" + text).replace("\r", "_x000D_") in queues, (text, queues)
+    assert "a=b" in queues  # only the first character matters
+    assert "billing" in queues  # ordinary text untouched
+    for row in wb["Queues"].iter_rows(min_row=2):
+        assert row[0].data_type == "s"
+    facts = {r[0].value: r[1].value for r in wb["Cover"].iter_rows(min_row=3) if r[0].value}
+    assert facts["Tenant"] == "'=1+2"
+
+
+@pytest.mark.skipif(not shutil.which("soffice"), reason="LibreOffice is not installed")
+def test_csv_export_has_no_formula(tmp_path):
+    path = write(tmp_path / "f.xlsx", XL_FORMULA_TEXT="1")
+    wb = openpyxl.load_workbook(path)
+    for name in wb.sheetnames:  # the CSV export writes the first sheet: keep Queues only
+        if name != "Queues":
+            del wb[name]
+    wb.save(tmp_path / "q.xlsx")
+    r = subprocess.run(["soffice", f"-env:UserInstallation=file://{tmp_path}/profile",
+                        "--headless", "--convert-to", "csv", "--outdir", str(tmp_path),
+                        str(tmp_path / "q.xlsx")], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stdout + r.stderr
+    import csv
+    with open(tmp_path / "q.csv", newline="") as f:
+        cells = [row[0] for row in csv.reader(f) if row]
+    for text in RISKY[:4]:
+        assert "'" + text in cells, (text, cells)
+    assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")], cells

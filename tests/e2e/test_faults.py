@@ -1,0 +1,213 @@
+"""Fault injection: the database SIGKILLed in the middle of an ingest, of a
+report build and of a contract PUT.  Each time the request fails clearly
+(a JSON error, or a report job that ends failed with its reason or is
+taken over), nothing half-written is visible after the database restarts
+(InnoDB crash recovery), /readyz recovers without restarting slattest, and
+sending the same thing again gives exactly the result it would have given.
+
+Slow (each kill means a database restart): run with `make test-faults`
+(scripts/test-faults.sh sets FAULT_TESTS=1).
+"""
+import json
+import os
+import signal
+import socket
+import ssl
+import subprocess
+import threading
+import time
+
+import pytest
+import requests
+
+from conftest import CA, FAST_LIMITS, VAR, Api, Server, cli, issue_token, sql, unique_slug
+from test_hardening import contact_rows, read_rest
+from test_metrics import CONTRACT
+
+pytestmark = pytest.mark.skipif(os.environ.get("FAULT_TESTS") != "1",
+                                reason="FAULT_TESTS=1 runs them (make test-faults)")
+
+SOCK = os.path.join(VAR, "mariadb", "mysqld.sock")
+
+
+def mariadbd_pid():
+    with open(os.path.join(VAR, "mariadb", "mysqld.pid")) as f:
+        return int(f.read().strip())
+
+
+def kill_database():
+    """SIGKILLs the embedded MariaDB and waits until it is gone."""
+    pid = mariadbd_pid()
+    os.kill(pid, signal.SIGKILL)
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)
+    raise AssertionError("mariadbd survived SIGKILL")
+
+
+def restart_database(server):
+    cli("db", "start")  # InnoDB recovers what was committed, and only that
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            if requests.get(server.url + "/readyz", verify=CA, timeout=5).status_code == 200:
+                time.sleep(1.5)  # the probe's last check, and the workers' reconnects
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.2)
+    raise AssertionError("/readyz did not recover after the database restarted")
+
+
+@pytest.fixture(scope="module")
+def fserver(server):
+    """A server of its own with a short report takeover (stale_s 3)."""
+    s = Server(dict(FAST_LIMITS, SLATTEST_REPORTS_STALE_S="3", SLATTEST_SERVER_MAX_BODY_MB="64"))
+    yield s
+    assert s.stop() == 0, s.read_log()[-3000:]
+
+
+def tenant_id(slug):
+    return int(sql(f"SELECT id FROM tenants WHERE slug = '{slug}'")[0][0])
+
+
+def new_tenant(admin_api):
+    slug = unique_slug("fault")
+    r = admin_api.post("/v1/tenants", json={"slug": slug, "name": "Faults", "timezone": "Asia/Shanghai"})
+    assert r.status_code == 201, r.text
+    return slug
+
+
+def test_database_killed_during_an_ingest(fserver, admin):
+    slug = new_tenant(Api(fserver, admin.s.headers["Authorization"].split()[1]))
+    token = issue_token("ingest", slug)
+    body = contact_rows(60000)
+    half = len(body) // 2
+    head = (f"POST /v1/tenants/{slug}/cdrs HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n"
+            f"Content-Type: text/csv\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+            ).encode()
+    ctx = ssl.create_default_context(cafile=CA)
+    with socket.create_connection(("127.0.0.1", fserver.port), timeout=60) as s:
+        with ctx.wrap_socket(s, server_hostname="localhost") as tls:
+            tls.sendall(head + body[:half])
+            time.sleep(1.0)  # the batch is open and half the rows are staged in it
+            kill_database()
+            try:
+                tls.sendall(body[half:])
+            except (ssl.SSLError, BrokenPipeError, ConnectionResetError):
+                pass
+            resp = read_rest(tls)
+    status = resp.split(b"\r\n", 1)[0]
+    assert status.startswith((b"HTTP/1.1 503 ", b"HTTP/1.1 500 ")), resp[:400]
+    err = json.loads(resp.split(b"\r\n\r\n", 1)[1])["error"]
+    assert err["code"] in ("unavailable", "internal") and err["message"], err
+    restart_database(fserver)
+    # Nothing of the batch is visible: no contact, no batch, no rollup.
+    tid = tenant_id(slug)
+    assert sql(f"SELECT COUNT(*) FROM contacts WHERE tenant_id = {tid}") == [["0"]]
+    assert sql(f"SELECT COUNT(*) FROM ingest_batches WHERE tenant_id = {tid}") == [["0"]]
+    assert sql(f"SELECT COUNT(*) FROM contact_rollups WHERE tenant_id = {tid}") == [["0"]]
+    # Sending it again gives the exact receipt of a first upload.
+    r = Api(fserver, token).post(f"/v1/tenants/{slug}/cdrs", data=body,
+                                 headers={"Content-Type": "text/csv"}, timeout=300)
+    assert r.status_code == 200, r.text[:500]
+    rec = r.json()
+    assert (rec["committed"], rec["rows"], rec["inserted"], rec["updated"], rec["rejected"]) == \
+        (True, 60000, 60000, 0, 0), rec
+    assert sql(f"SELECT COUNT(*) FROM contacts WHERE tenant_id = {tid}") == [["60000"]]
+    out = cli("check", "rollups", slug, check=False)
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+def wait_report(api, slug, rid, want=("done", "failed"), seconds=120):
+    deadline = time.time() + seconds
+    meta = None
+    while time.time() < deadline:
+        r = api.get(f"/v1/tenants/{slug}/reports/{rid}")
+        if r.status_code == 200:
+            meta = r.json()
+            if meta["status"] in want:
+                return meta
+        time.sleep(0.05)
+    raise AssertionError(f"report {rid}: {meta}")
+
+
+def test_database_killed_during_a_report_build(fserver, admin):
+    slug = new_tenant(Api(fserver, admin.s.headers["Authorization"].split()[1]))
+    manager = Api(fserver, issue_token("manager", slug))
+    r = manager.post(f"/v1/tenants/{slug}/cdrs", data=contact_rows(120000, "r"),
+                     headers={"Content-Type": "text/csv"}, timeout=300)
+    assert r.status_code == 200, r.text[:300]
+    assert manager.put(f"/v1/tenants/{slug}/contract", json=CONTRACT).status_code == 201
+    body = {"period": "2026-10", "template": "internal-monthly"}
+    first = manager.post(f"/v1/tenants/{slug}/reports", json=body).json()["id"]
+    ref = wait_report(manager, slug, first)
+    assert ref["status"] == "done", ref
+    # Version 2: kill the database while it is being built.
+    rid = manager.post(f"/v1/tenants/{slug}/reports", json=body).json()["id"]
+    wait_report(manager, slug, rid, want=("running",), seconds=60)
+    kill_database()
+    restart_database(fserver)
+    meta = wait_report(manager, slug, rid, seconds=180)  # taken over (stale_s 3) or failed
+    if meta["status"] == "failed":
+        assert meta["error"], meta
+        assert manager.get(f"/v1/tenants/{slug}/reports/{rid}/workbook").status_code == 409
+    else:
+        wb = manager.get(f"/v1/tenants/{slug}/reports/{rid}/workbook")
+        assert wb.status_code == 200
+        import hashlib
+        assert hashlib.sha256(wb.content).hexdigest() == meta["sha256"]
+        assert meta["data_digest"] == ref["data_digest"]
+    # Nothing half-written: every done report has both artifacts, nothing else has any.
+    tid = tenant_id(slug)
+    rows = sql("SELECT r.id, r.status, COUNT(a.kind) FROM reports r LEFT JOIN report_artifacts a "
+               f"ON a.tenant_id = r.tenant_id AND a.report_id = r.id WHERE r.tenant_id = {tid} "
+               "GROUP BY r.id, r.status")
+    for rep_id, status, n in rows:
+        assert (status == "done") == (n == "2"), (rep_id, status, n)
+        assert status in ("done", "failed"), (rep_id, status)
+    # Asking again gives the same numbers as before the fault.
+    again = wait_report(manager, slug, manager.post(f"/v1/tenants/{slug}/reports",
+                                                    json=body).json()["id"])
+    assert again["status"] == "done" and again["data_digest"] == ref["data_digest"], again
+    out = cli("audit", "verify", check=False)
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_database_killed_during_a_contract_put(fserver, admin):
+    slug = new_tenant(Api(fserver, admin.s.headers["Authorization"].split()[1]))
+    manager = Api(fserver, issue_token("manager", slug))
+    tid = tenant_id(slug)
+    # Another session holds the tenant row, so the PUT waits inside its transaction.
+    holder = subprocess.Popen(["mariadb", f"--socket={SOCK}", "-uroot", "slattest", "-e",
+                               f"BEGIN; SELECT id FROM tenants WHERE id = {tid} FOR UPDATE; "
+                               "SELECT SLEEP(60);"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(0.5)
+    result = {}
+
+    def put():
+        result["r"] = manager.put(f"/v1/tenants/{slug}/contract", json=CONTRACT, timeout=120)
+
+    t = threading.Thread(target=put)
+    t.start()
+    time.sleep(1.0)
+    assert "r" not in result, "the PUT did not wait for the lock"
+    kill_database()
+    t.join(timeout=120)
+    holder.wait(timeout=30)
+    r = result["r"]
+    assert r.status_code in (500, 503), r.text
+    assert r.json()["error"]["code"] in ("unavailable", "internal")
+    restart_database(fserver)
+    assert sql(f"SELECT COUNT(*) FROM contracts WHERE tenant_id = {tid}") == [["0"]]
+    again = manager.put(f"/v1/tenants/{slug}/contract", json=CONTRACT)
+    assert again.status_code == 201 and again.json()["version"] == 1, again.text
+    versions = manager.get(f"/v1/tenants/{slug}/contract").json()
+    assert len(versions["versions"]) == 1, versions
+    out = cli("audit", "verify", check=False)
+    assert out.returncode == 0, out.stdout + out.stderr
