@@ -23,14 +23,28 @@ fail=0
 passed_total=0
 failed_total=0
 log=$(mktemp)
-# Adds the counts a runner printed ("[  PASSED  ] N test(s)", "N passed", "N failed").
+# Adds the counts a runner printed in its summary: cmocka's "[  PASSED  ] N
+# test(s)" and "[  FAILED  ] N test(s)", pytest's last line "N failed, M
+# passed ... in T s" (not any "N failed" a test's output happens to hold).
 tally() {
-  local p f
-  p=$(grep -oE '\[  PASSED  \] [0-9]+|[0-9]+ passed' "$log" | grep -oE '[0-9]+' | awk '{s += $1} END {print s + 0}')
-  f=$(grep -oE '\[  FAILED  \] [0-9]+|[0-9]+ failed|[0-9]+ error' "$log" | grep -oE '[0-9]+' | awk '{s += $1} END {print s + 0}')
+  local p f sums
+  sums=$(grep -E '^\[  (PASSED|FAILED)  \] [0-9]+ test|^(=+ )?[0-9]+ (passed|failed|errors?|skipped)[^=]* in [0-9.]+s' "$log")
+  p=$(grep -oE '\[  PASSED  \] [0-9]+|[0-9]+ passed' <<<"$sums" | grep -oE '[0-9]+' | awk '{s += $1} END {print s + 0}')
+  f=$(grep -oE '\[  FAILED  \] [0-9]+|[0-9]+ failed|[0-9]+ errors?' <<<"$sums" | grep -oE '[0-9]+' | awk '{s += $1} END {print s + 0}')
   passed_total=$((passed_total + ${p:-0}))
   failed_total=$((failed_total + ${f:-0}))
 }
+# Each suite's wall time, printed after it and summed up at the end, so a
+# suite that grows is seen growing.
+suite_times=""
+suite_start=$(date +%s)
+suite_done() {
+  local t=$(( $(date +%s) - suite_start ))
+  echo "-- $1: ${t} s"
+  suite_times+="  $1: ${t} s"$'\n'
+  suite_start=$(date +%s)
+}
+
 echo "== unit tests"
 for mode in release asan; do
   for t in build/$mode/tests/test_*; do
@@ -41,6 +55,7 @@ for mode in release asan; do
     tally
   done
 done
+suite_done "unit tests (release and asan)"
 
 echo "== workbook read-back (openpyxl)"
 for mode in release asan; do
@@ -51,6 +66,7 @@ for mode in release asan; do
   [ "${PIPESTATUS[0]}" -eq 0 ] || { fail=1; grep -qE '[0-9]+ (failed|error)' "$log" || failed_total=$((failed_total + 1)); }
   tally
 done
+suite_done "workbook read-backs"
 
 echo "== fresh database under $SLATTEST_PATHS_VAR"
 "$bin" db stop >/dev/null 2>&1 || true
@@ -70,6 +86,7 @@ for mode in ${E2E_MODES:-asan release}; do
     /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/e2e ${PYTEST_ARGS:-} 2>&1 | tee "$log"
   [ "${PIPESTATUS[0]}" -eq 0 ] || { fail=1; grep -qE '[0-9]+ (failed|error)' "$log" || failed_total=$((failed_total + 1)); }
   tally
+  suite_done "end-to-end ($mode)"
 done
 
 # 4. The portal in a real headless Chromium (tests/browser), release build only.
@@ -81,6 +98,7 @@ if [ "${BROWSER_TESTS:-1}" != 0 ] && [[ " ${E2E_MODES:-asan release} " == *" rel
   [ "${PIPESTATUS[0]}" -eq 0 ] || { fail=1; grep -qE '[0-9]+ (failed|error)' "$log" || failed_total=$((failed_total + 1)); }
   tally
   echo "browser tests: $(( $(date +%s) - browser_start )) s (screenshots in $SLATTEST_PATHS_VAR/screenshots)"
+  suite_done "browser (release)"
 fi
 
 echo "== fault injection (release build, its own database under var/faults)"
@@ -88,7 +106,11 @@ echo "== fault injection (release build, its own database under var/faults)"
 scripts/test-faults.sh 2>&1 | tee "$log"
 [ "${PIPESTATUS[0]}" -eq 0 ] || { fail=1; grep -qE '[0-9]+ (failed|error)' "$log" || failed_total=$((failed_total + 1)); }
 tally
+suite_done "fault injection"
 rm -f "$log"
+
+echo "== suite times"
+printf '%s' "$suite_times"
 
 [ $fail -eq 0 ] || echo "test.sh: FAILURES"
 echo "tests: $passed_total passed, $failed_total failed"
