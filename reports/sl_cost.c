@@ -4,9 +4,11 @@
 #include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "erlang.h"
 #include "status.h"
+#include "xmem.h"
 
 #define SECONDS_PER_HOUR 3600.0
 #define TARGET_EPS       1e-9
@@ -119,4 +121,116 @@ size_t sl_cost_default_targets(double contract_target, double *out)
             out[n++] = next;
     }
     return sl_cost_targets_sort(out, n);
+}
+
+int sl_cost_targets_parse(const char *s, double *out, size_t *n, char *err, size_t errlen)
+{
+    size_t k = 0;
+    const char *p = s;
+    for (;;) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        char item[32];
+        if (len == 0 || len >= sizeof item) {
+            st_errf(err, errlen, "%s", len ? "a target is too long" : "an empty target");
+            return ST_ERR_INVALID;
+        }
+        memcpy(item, p, len);
+        item[len] = '\0';
+        char *end = NULL;
+        double v = strtod(item, &end);
+        /* Decimals only: no hex, no inf/nan, no exponent surprises past (0, 1). */
+        if (end != item + len || strspn(item, "0123456789.") != len || !(v > 0 && v < 1)) {
+            st_errf(err, errlen, "'%s' is not a service level in (0, 1), e.g. 0.85", item);
+            return ST_ERR_INVALID;
+        }
+        if (k == SL_COST_MAX_TARGETS) {
+            st_errf(err, errlen, "more than %d targets", SL_COST_MAX_TARGETS);
+            return ST_ERR_INVALID;
+        }
+        out[k++] = v;
+        if (!comma)
+            break;
+        p = comma + 1;
+    }
+    *n = sl_cost_targets_sort(out, k);
+    return ST_OK;
+}
+
+/* The interval rows of res as sl_cost intervals (a new array of
+ * sla_result_count(res) entries); *with_contacts counts offered > 0. */
+static sl_cost_interval_t *month_intervals(const sla_result_t *res, size_t *with_contacts)
+{
+    size_t n = sla_result_count(res);
+    sl_cost_interval_t *iv = xcalloc(n ? n : 1, sizeof *iv);
+    *with_contacts = 0;
+    for (size_t i = 0; i < n; i++) {
+        const sla_row_t *r = sla_result_row(res, i);
+        iv[i] = (sl_cost_interval_t){.offered = (double)r->offered,
+                                     .aht_s = r->answered > 0 ? r->aht_s : NAN,
+                                     .interval_s = (double)(r->end_utc - r->start_utc),
+                                     .agents = r->agents};
+        if (r->offered > 0)
+            (*with_contacts)++;
+    }
+    return iv;
+}
+
+int sl_cost_month(const sla_result_t *intervals, int threshold_s, double contract_target,
+                  double shrinkage_pct, double hour_cost, const double *targets, size_t n_targets,
+                  sl_cost_month_t *out, char *err, size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    const sla_row_t *month = sla_result_total(intervals);
+    double t[SL_COST_MAX_TARGETS];
+    if (!targets || n_targets == 0) {
+        n_targets = sl_cost_default_targets(contract_target, t);
+    } else {
+        if (n_targets > SL_COST_MAX_TARGETS) {
+            st_errf(err, errlen, "targets: more than %d", SL_COST_MAX_TARGETS);
+            return ST_ERR_INVALID;
+        }
+        memcpy(t, targets, n_targets * sizeof *t);
+    }
+    out->threshold_s = threshold_s;
+    out->shrinkage_pct = shrinkage_pct;
+    out->hour_cost = hour_cost;
+    out->contract_target = contract_target;
+    out->achieved_sl = month->service_level;
+    out->n = n_targets;
+    sl_cost_interval_t *iv = month_intervals(intervals, &out->intervals);
+    size_t n = sla_result_count(intervals);
+    const sl_cost_params_t p = {.threshold_s = threshold_s,
+                                .month_aht_s = month->aht_s,
+                                .shrinkage_pct = shrinkage_pct,
+                                .hour_cost = hour_cost};
+    int rc = sl_cost_curve(iv, n, &p, t, n_targets, out->rows);
+    if (rc == ST_OK && contract_target > 0 && contract_target + SL_COST_POINT < 1) {
+        sl_cost_row_t at, above;
+        double next = round((contract_target + SL_COST_POINT) * 1e6) / 1e6;
+        if ((rc = sl_cost_row(iv, n, &p, contract_target, &at)) == ST_OK &&
+            (rc = sl_cost_row(iv, n, &p, next, &above)) == ST_OK) {
+            out->has_next = true;
+            out->next = above;
+            out->next.hours -= at.hours;
+            out->next.paid_hours -= at.paid_hours;
+            out->next.cost -= at.cost;
+        }
+    }
+    out->achieved_row = (sl_cost_row_t){.target = month->service_level,
+                                        .hours = NAN,
+                                        .paid_hours = NAN,
+                                        .cost = NAN,
+                                        .marg_hours_pt = NAN,
+                                        .marg_paid_pt = NAN,
+                                        .marg_cost_pt = NAN};
+    if (rc == ST_OK && month->service_level > 0 && month->service_level < 1)
+        rc = sl_cost_row(iv, n, &p, month->service_level, &out->achieved_row);
+    out->handled_hours = sl_cost_handled_hours(iv, n);
+    free(iv);
+    if (rc != ST_OK)
+        st_errf(err, errlen, "%s",
+                rc == ST_ERR_TOO_LARGE ? "an interval needs more agents than can be computed"
+                                       : "targets or threshold out of range");
+    return rc;
 }

@@ -25,8 +25,11 @@
 #ifndef SLT_SL_COST_H
 #define SLT_SL_COST_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "sla.h"
 
 #define SL_COST_MAX_TARGETS 32 /* targets one curve may ask */
 #define SL_COST_POINT       0.01
@@ -98,5 +101,48 @@ size_t sl_cost_targets_sort(double *t, size_t n);
  * Returns how many.
  */
 size_t sl_cost_default_targets(double contract_target, double *out);
+
+/*
+ * Parses a list of targets as a user writes it ("0.70,0.75,0.8"): decimal
+ * numbers in (0, 1) separated by commas, at most SL_COST_MAX_TARGETS, into
+ * out sorted and without duplicates; *n how many.  ST_ERR_INVALID with the
+ * reason in err ("'1.2' is not in (0, 1)").  Any thread.
+ */
+int sl_cost_targets_parse(const char *s, double *out, size_t *n, char *err, size_t errlen);
+
+/* The month's curve as the API and the workbook show it. */
+typedef struct sl_cost_month {
+    int threshold_s;        /* T the hours were sized for */
+    double shrinkage_pct;   /* the contract's, or 0 */
+    double hour_cost;       /* the contract's agent_hour_cost, or NAN */
+    double contract_target; /* the contract's service_level target, or NAN */
+    size_t intervals;       /* intervals with contacts offered */
+    size_t n;               /* rows of the curve */
+    sl_cost_row_t rows[SL_COST_MAX_TARGETS];
+    /* One more point above the contract's target: hours, paid hours and
+     * cost of target + 0.01 less those of the target (has_next false
+     * without a target, or when target + 0.01 >= 1). */
+    bool has_next;
+    sl_cost_row_t next;
+    /* Where the month stood: the service level reached (by the contract's
+     * formula and threshold), the hours it would need (achieved_row.hours,
+     * NAN when the level is not in (0, 1)) and the agent hours that
+     * actually handled contacts. */
+    double achieved_sl;
+    sl_cost_row_t achieved_row;
+    double handled_hours;
+} sl_cost_month_t;
+
+/*
+ * The curve of a month from its interval result (SLA_BY_INTERVAL, whose
+ * total row is the month: its service level and AHT): threshold_s sizes
+ * the hours; targets (n_targets of them, sorted, no duplicates; NULL or 0:
+ * sl_cost_default_targets(contract_target)); shrinkage_pct and hour_cost
+ * as sl_cost_params_t.  Errors as sl_cost_curve(), with the reason in err.
+ * Allocates only for the call.  Any thread.
+ */
+int sl_cost_month(const sla_result_t *intervals, int threshold_s, double contract_target,
+                  double shrinkage_pct, double hour_cost, const double *targets, size_t n_targets,
+                  sl_cost_month_t *out, char *err, size_t errlen);
 
 #endif

@@ -33,6 +33,8 @@ static const route_t routes[] = {
      "/v1/tenants/{t}/contract"},
     {"GET", "/v1/tenants/{t}/metrics", ROLE_MANAGER, BODY_NONE, api_metrics_get,
      "/v1/tenants/{t}/metrics"},
+    {"GET", "/v1/tenants/{t}/staffing", ROLE_MANAGER, BODY_NONE, api_staffing_get,
+     "/v1/tenants/{t}/staffing"},
     {"POST", "/v1/tenants/{t}/reports", ROLE_MANAGER, BODY_JSON, api_reports_create,
      "/v1/tenants/{t}/reports"},
     {"GET", "/v1/tenants/{t}/reports", ROLE_MANAGER | ROLE_CLIENT | ROLE_AUDITOR, BODY_NONE,

@@ -159,13 +159,30 @@ static void test_default_targets(void **state)
     assert_true(u[0] == 0.8 && u[1] == 0.9);
 }
 
+static void test_targets_parse(void **state)
+{
+    (void)state;
+    double t[SL_COST_MAX_TARGETS];
+    size_t n = 0;
+    char err[128] = "";
+    assert_int_equal(sl_cost_targets_parse("0.9,0.75,.8,0.75", t, &n, err, sizeof err), ST_OK);
+    assert_int_equal(n, 3);
+    assert_true(t[0] == 0.75 && t[1] == 0.8 && t[2] == 0.9);
+    const char *bad[] = {"1", "0", "1.2", "0.8,", ",0.8", "-0.5", "0x0.8", "nan", "8e-1", "0.8 "};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        if (sl_cost_targets_parse(bad[i], t, &n, err, sizeof err) != ST_ERR_INVALID)
+            fail_msg("'%s' accepted", bad[i]);
+    }
+    assert_int_equal(sl_cost_targets_parse("1.2", t, &n, err, sizeof err), ST_ERR_INVALID);
+    assert_string_equal(err, "'1.2' is not a service level in (0, 1), e.g. 0.85");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_two_interval_month),
-        cmocka_unit_test(test_published_erlang_c),
-        cmocka_unit_test(test_undefined_and_refused),
-        cmocka_unit_test(test_default_targets),
+        cmocka_unit_test(test_two_interval_month),    cmocka_unit_test(test_published_erlang_c),
+        cmocka_unit_test(test_undefined_and_refused), cmocka_unit_test(test_default_targets),
+        cmocka_unit_test(test_targets_parse),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
