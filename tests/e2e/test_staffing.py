@@ -15,6 +15,13 @@ Erlang C with A = 1: C(2) = 1/3, C(3) = 1/11, C(4) = 1/49, so with T = 20:
   interval 2 (h 90):  SL(2) 0.7331, SL(3) 0.9417, SL(4) 0.9895
 and with T = 0 (SL = 1 - C) both: SL(2) 0.667, SL(3) 0.909, SL(4) 0.980.
 """
+import os
+import re
+import tempfile
+import time
+import zipfile
+
+import openpyxl
 import pytest
 
 from conftest import Api, assert_json_error, issue_token, unique_slug
@@ -137,3 +144,62 @@ def test_managers_only(server, tenant):
     slug, _ = tenant
     client = Api(server, issue_token("client", slug))
     assert_json_error(client.get(f"/v1/tenants/{slug}/staffing?period=2026-03"), 404)
+
+
+def build(manager, slug, template):
+    r = manager.post(f"/v1/tenants/{slug}/reports", json={"period": "2026-03", "template": template})
+    assert r.status_code == 202, r.text
+    rid = r.json()["id"]
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        meta = manager.get(f"/v1/tenants/{slug}/reports/{rid}").json()
+        if meta["status"] in ("done", "failed"):
+            break
+        time.sleep(0.2)
+    assert meta["status"] == "done", meta
+    path = os.path.join(tempfile.mkdtemp(), f"{template}.xlsx")
+    with open(path, "wb") as f:
+        f.write(manager.get(f"/v1/tenants/{slug}/reports/{rid}/workbook").content)
+    return path
+
+
+def test_service_level_cost_sheet(tenant):
+    """The internal workbook's Service level cost sheet: the default curve with the level reached
+    (0.80, right after the 0.80 target) as a row of its own, read back with openpyxl; the chart
+    of cost against level marks the contract's target and the level reached with points."""
+    slug, manager = tenant
+    path = build(manager, slug, "internal-monthly")
+    book = openpyxl.load_workbook(path, data_only=True)
+    assert "Service level cost" in book.sheetnames
+    ws = book["Service level cost"]
+    header = [c.value for c in ws[1]]
+    col = {name: i for i, name in enumerate(header)}
+    rows = [[c.value for c in row] for row in ws.iter_rows(min_row=2)]
+    levels = [r[col["Service level"]] for r in rows]
+    assert levels == pytest.approx([0.70, 0.75, 0.80, 0.80, 0.85, 0.90, 0.92, 0.93, 0.95])
+    marked = [r[col["Marked"]] for r in rows]
+    assert marked == [None, None, None, "Reached", None, None, "Contract target", None, None]
+    hours = [2.0, 3.0, 3.0, 3.0, 3.0, 3.0, 3.0, 3.5, 4.0]
+    assert [r[col["Agent hours needed"]] for r in rows] == pytest.approx(hours)
+    assert [r[col["Paid hours (after shrinkage)"]] for r in rows] == pytest.approx(
+        [h / 0.8 for h in hours])
+    assert [r[col["Cost"]] for r in rows] == pytest.approx([h * 25 for h in hours])
+    assert rows[7][col["Extra cost per point"]] == pytest.approx(12.5)   # 0.92 -> 0.93
+    assert rows[3][col["Extra cost per point"]] is None                  # the level reached
+    assert rows[3][col["Agent hours that handled contacts"]] == pytest.approx(2.5)
+    assert ws.cell(2, col["Cost"] + 1).number_format.endswith('"EUR"')
+    with zipfile.ZipFile(path) as z:
+        charts = [z.read(n).decode() for n in z.namelist() if n.startswith("xl/charts/chart")]
+    cost_chart = [x for x in charts if "Cost against target service level" in x]
+    assert len(cost_chart) == 1
+    # Three series: the curve, then the two marked points (no line, diamond markers).
+    series = re.findall(r"<c:ser>.*?</c:ser>", cost_chart[0], re.S)
+    assert len(series) == 3
+    for ser in series[1:]:
+        assert '<c:symbol val="diamond"/>' in ser and "<a:noFill/>" in ser
+
+
+def test_client_workbook_leaves_it_out(tenant):
+    slug, manager = tenant
+    book = openpyxl.load_workbook(build(manager, slug, "client-monthly"))
+    assert "Service level cost" not in book.sheetnames
