@@ -4,6 +4,7 @@ Continue after the token, 304 without a body length, strict ids, exact
 money, no secret in a log, no invisible characters in ids."""
 import datetime
 import json
+import os
 import socket
 import ssl
 import threading
@@ -311,6 +312,9 @@ def contact_rows(n, prefix="f"):
     return ("\n".join(out) + "\n").encode()
 
 
+@pytest.mark.skipif("asan" in os.environ.get("SLATTEST_BIN", ""),
+                    reason="an order of answers under load: the sanitizer build's own slowness "
+                           "(TLS, the gate) decides it, not the lanes; the release run checks it")
 def test_cheap_requests_do_not_queue_behind_heavy_ones(server, admin):
     """Metrics computations fill at most all workers but one: a cheap request sent
     after a burst of them is answered before any of them (bench/load found reads

@@ -528,8 +528,11 @@ def test_dead_letter_pause_and_retry_by_hand(server, admin):
         (dl,) = deliveries(manager, slug)
         assert dl["status"] == "sent" and dl["history"][-1]["runner"].endswith(
             f":{srv.proc.pid}")
-        assert 'slattest_deliveries_total{channel="email",outcome="sent"} 1' in Api(srv).get(
-            "/metrics").text
+        # The counter moves just after the delivery's row is marked sent.
+        sent = 'slattest_deliveries_total{channel="email",outcome="sent"} 1'
+        while time.time() < deadline and sent not in Api(srv).get("/metrics").text:
+            time.sleep(0.2)
+        assert sent in Api(srv).get("/metrics").text
     finally:
         assert srv.stop() == 0, srv.read_log()[-3000:]
         s.down()
