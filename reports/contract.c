@@ -54,6 +54,9 @@ struct contract {
     double credit_cap_pct;
     int32_t credit_cap_centi;
     int earn_back_months;
+    bool has_agent_hour_cost;
+    int64_t agent_hour_cost_cents; /* money per productive agent hour */
+    double shrinkage_pct;          /* 0 <= x < 100 */
     double weights[CONTRACT_W_COUNT];
     char language[3];
     size_t n_items;
@@ -114,6 +117,8 @@ static const char *const top_keys[] = {"effective_from",
                                        "inspector_weights",
                                        "items",
                                        "language",
+                                       "agent_hour_cost",
+                                       "shrinkage_pct",
                                        NULL};
 static const char *const item_keys[] = {"metric", "comparator", "target", "credit_pct", NULL};
 
@@ -466,6 +471,38 @@ static int item_parse(contract_t *c, const json_t *ij, size_t i, faults_t *fl)
     return metric_ok ? rc : ST_ERR_INVALID;
 }
 
+/*
+ * Reads the optional cost of service level: agent_hour_cost (money, as
+ * monthly_fee: 0..CONTRACT_FEE_MAX, at most 2 decimals) and shrinkage_pct
+ * (0 <= x < 100, at most 2 decimals).
+ */
+static int cost_parse(contract_t *c, const json_t *root, faults_t *fl)
+{
+    int rc = ST_OK;
+    double cost = 0;
+    if (get_number(root, "", "agent_hour_cost", false, 0, false, CONTRACT_FEE_MAX, &cost, fl) !=
+        ST_OK) {
+        rc = ST_ERR_INVALID;
+    } else if (json_object_get(root, "agent_hour_cost")) {
+        if ((c->agent_hour_cost_cents = hundredths_exact(cost)) < 0)
+            rc = faults_add(fl, "agent_hour_cost", "at most 2 decimals");
+        else
+            c->has_agent_hour_cost = true;
+    }
+    double shr = 0;
+    if (get_number(root, "", "shrinkage_pct", false, 0, false, 100, &shr, fl) != ST_OK)
+        rc = ST_ERR_INVALID;
+    else if (!(shr < 100))
+        rc = faults_add(fl, "shrinkage_pct",
+                        "must be < 100 (the share of paid time not on "
+                        "contacts; 100 would leave none)");
+    else if (hundredths_exact(shr) < 0)
+        rc = faults_add(fl, "shrinkage_pct", "at most 2 decimals");
+    else
+        c->shrinkage_pct = shr;
+    return rc;
+}
+
 /* Reads the required keys that are not thresholds: dates, zone, money, items. */
 static int terms_parse(contract_t *c, const json_t *root, faults_t *fl)
 {
@@ -515,6 +552,9 @@ static int terms_parse(contract_t *c, const json_t *root, faults_t *fl)
             rc = faults_add(fl, "credit_cap_pct", "at most 2 decimals");
         c->credit_cap_centi = (int32_t)cap;
     }
+
+    if (cost_parse(c, root, fl) != ST_OK)
+        rc = ST_ERR_INVALID;
 
     const json_t *items = json_object_get(root, "items");
     if (!items)
@@ -731,6 +771,9 @@ json_t *contract_to_json(const contract_t *c)
     json_object_set_new(o, "currency", json_string(c->currency));
     json_object_set_new(o, "credit_cap_pct", hundredths_json(c->credit_cap_centi));
     json_object_set_new(o, "earn_back_months", json_integer(c->earn_back_months));
+    if (c->has_agent_hour_cost)
+        json_object_set_new(o, "agent_hour_cost", hundredths_json(c->agent_hour_cost_cents));
+    json_object_set_new(o, "shrinkage_pct", json_real(c->shrinkage_pct));
     json_t *w = json_object();
     for (int i = 0; i < CONTRACT_W_COUNT; i++)
         json_object_set_new(w, weight_names[i], json_real(c->weights[i]));
@@ -859,6 +902,18 @@ int32_t contract_credit_cap_centi(const contract_t *c)
 int contract_earn_back_months(const contract_t *c)
 {
     return c->earn_back_months;
+}
+
+bool contract_agent_hour_cost(const contract_t *c, int64_t *cents)
+{
+    if (cents)
+        *cents = c->has_agent_hour_cost ? c->agent_hour_cost_cents : 0;
+    return c->has_agent_hour_cost;
+}
+
+double contract_shrinkage_pct(const contract_t *c)
+{
+    return c->shrinkage_pct;
 }
 
 double contract_inspector_weight(const contract_t *c, contract_weight_t w)

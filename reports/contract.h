@@ -36,6 +36,10 @@
  *   inspector_weights          {quota, timeliness, calibration,   all 1
  *                              accuracy}: numbers 0..1e6, not all 0
  *   language                   "en" | "zh" (workbook labels)      "en"
+ *   agent_hour_cost            number 0..1e12, <= 2 decimals:     absent
+ *                              money per productive agent hour
+ *   shrinkage_pct              number 0 <= x < 100, <= 2          0
+ *                              decimals: paid time not on contacts
  *
  * Why these are required: what METRICS.md gives a default for is optional;
  * the commercial terms (fee, currency, cap, SLA items) and the dates and
@@ -213,6 +217,11 @@ const char *contract_currency(const contract_t *c);
 /* credit_cap_pct in hundredths of a percent (12 % is 1200). */
 int32_t contract_credit_cap_centi(const contract_t *c);
 int contract_earn_back_months(const contract_t *c);
+/* The cost of one productive agent hour in cents of the currency into
+ * *cents (0 when absent); false when the contract does not give it. */
+bool contract_agent_hour_cost(const contract_t *c, int64_t *cents);
+/* shrinkage_pct, 0 <= x < 100 (0 when absent). */
+double contract_shrinkage_pct(const contract_t *c);
 /* The weight as given (>= 0; not all 0).  Normalising, and dropping the
  * components without data, is the composite's job. */
 double contract_inspector_weight(const contract_t *c, contract_weight_t w);

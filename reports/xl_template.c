@@ -643,7 +643,7 @@ static int chart_parse(const json_t *v, const char *path, const xl_tpl_sheet_t *
 {
     static const char *const keys[] = {"type",    "title",   "categories", "series",
                                        "x_title", "y_title", NULL};
-    static const char *const skeys[] = {"column", "dash", NULL};
+    static const char *const skeys[] = {"column", "dash", "marker", NULL};
     static const char *const types[] = {"line", "column", NULL};
     char p[PATH_LEN], pi[PATH_LEN];
     int rc, type;
@@ -679,6 +679,8 @@ static int chart_parse(const json_t *v, const char *path, const xl_tpl_sheet_t *
                                  errlen)) != ST_OK)
             return rc;
         if ((rc = get_bool(s, pi, "dash", false, &ch->series[i].dash, err, errlen)) != ST_OK)
+            return rc;
+        if ((rc = get_bool(s, pi, "marker", false, &ch->series[i].marker, err, errlen)) != ST_OK)
             return rc;
     }
     return ST_OK;

@@ -156,8 +156,9 @@ typedef enum xl_tpl_chart_type {
 } xl_tpl_chart_type_t;
 
 typedef struct xl_tpl_series {
-    int column; /* index of the values column (a NUMBER column) */
-    bool dash;  /* dashed line (a target line) */
+    int column;  /* index of the values column (a NUMBER column) */
+    bool dash;   /* dashed line (a target line) */
+    bool marker; /* line charts: points only, no line (marks a few rows: empty cells elsewhere) */
 } xl_tpl_series_t;
 
 typedef struct xl_tpl_chart {

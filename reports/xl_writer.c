@@ -549,6 +549,13 @@ static int charts_write(wctx_t *w, lxw_worksheet *ws, const xl_tpl_sheet_t *sh, 
                                         (lxw_col_t)ch->categories);
             chart_series_set_values(ser, sname, 1, col, (lxw_row_t)n, col);
             chart_series_set_name_range(ser, sname, 0, col);
+            if (ch->series[s].marker && ch->type == XL_CHART_LINE) {
+                /* Points only: a series empty but for the rows it marks. */
+                lxw_chart_line none = {.none = LXW_TRUE};
+                chart_series_set_line(ser, &none);
+                chart_series_set_marker_type(ser, LXW_CHART_MARKER_DIAMOND);
+                chart_series_set_marker_size(ser, 10);
+            }
             if (ch->series[s].dash) {
                 lxw_chart_line line = {
                     .color = COLOR_TARGET, .width = 1.5f, .dash_type = LXW_CHART_LINE_DASH_DASH};

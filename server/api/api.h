@@ -139,6 +139,10 @@ void api_reports_bundle(api_ctx_t *ctx, db_t *db);
 void api_contract_put(api_ctx_t *ctx, db_t *db);
 void api_contract_get(api_ctx_t *ctx, db_t *db);
 void api_metrics_get(api_ctx_t *ctx, db_t *db);
+void api_staffing_get(api_ctx_t *ctx, db_t *db);
+/* Answers a failed metrics computation (metrics_run.h): 413, 400, 500
+ * "inconsistent" (rollups out of step, logged), or the database's error. */
+void api_metrics_error(api_ctx_t *ctx, db_t *db, int rc, const char *err);
 void api_audit_list(api_ctx_t *ctx, db_t *db);
 void api_qa_form_put(api_ctx_t *ctx, db_t *db);
 void api_qa_form_get(api_ctx_t *ctx, db_t *db);

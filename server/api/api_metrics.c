@@ -299,8 +299,7 @@ static int qa_for_period(db_t *db, const tenant_t *t, const sla_period_t *p,
     return rc;
 }
 
-/* Answers a failed computation: 413, 400, the inconsistency, or the database's error. */
-static void metrics_error(api_ctx_t *ctx, db_t *db, int rc, const char *err)
+void api_metrics_error(api_ctx_t *ctx, db_t *db, int rc, const char *err)
 {
     if (rc == ST_ERR_TOO_LARGE)
         api_error(ctx, 413, "too_large", err, NULL);
@@ -342,7 +341,7 @@ void api_metrics_get(api_ctx_t *ctx, db_t *db)
         rc = qa_for_period(db, &ctx->tenant, &period, by_agent, by == BY_INSPECTOR, &qa,
                            by == SLA_BY_MONTH ? &compliance : NULL, err, sizeof err);
     if (rc != ST_OK) {
-        metrics_error(ctx, db, rc, err);
+        api_metrics_error(ctx, db, rc, err);
         goto done;
     }
     json_t *list = json_array(), *total;

@@ -221,6 +221,27 @@ static const openapi_op_t ops[] = {
      "{'200': " JSON_RESPONSE("The metrics.", "Metrics") ", '400': " SHARED("Invalid") ", "
      " '413': " SHARED("TooLarge") ", '500': " SHARED("Internal") "}"},
 
+    {"GET", "/v1/tenants/{t}/staffing", false, "getStaffingCost", "The cost of service level",
+     "For each target service level of a month: the productive agent hours its traffic needed "
+     "(the Erlang C agents of every interval with contacts times the interval length), the paid "
+     "hours after the shrinkage_pct of the contract, their cost at agent_hour_cost, and the "
+     "marginal hours and cost per point between consecutive targets; what one more point above "
+     "the target of the contract costs; the service level reached and the agent hours that "
+     "handled contacts.  See docs/metrics.md (The cost of service level).",
+     "[{'name': 'period', 'in': 'query', 'required': true, "
+     "  'schema': {'type': 'string', 'pattern': '^[0-9]{4}-[0-9]{2}$'}, "
+     "  'description': 'The month, YYYY-MM.'}, "
+     " {'name': 'targets', 'in': 'query', 'schema': {'type': 'string'}, "
+     "  'description': 'Service levels in (0, 1), comma-separated (at most 32); default 0.70 "
+     "to 0.95 by 0.05 plus the target of the contract and target + 0.01.'}, "
+     " {'name': 'threshold_s', 'in': 'query', "
+     "  'schema': {'type': 'integer', 'minimum': 0, 'maximum': 65535}, "
+     "  'description': 'The service level threshold the hours are sized for; default the "
+     "sl_threshold_s of the contract.'}]",
+     NULL,
+     "{'200': " JSON_RESPONSE("The curve.", "Staffing") ", '400': " SHARED("Invalid") ", "
+     " '413': " SHARED("TooLarge") ", '500': " SHARED("Internal") "}"},
+
     {"POST", "/v1/tenants/{t}/reports", false, "createReport", "Queue a report",
      "Answers 202 at once; the job runner builds, signs and stores the workbook.  The same "
      "period and template again make the next version.",
@@ -565,7 +586,10 @@ static const char schemas_json[] =
     "  'items': {'type': 'array', 'maxItems': 17, 'items': " REF("ContractItem") ", "
     "    'description': 'At least one in a new version (ContractNew); a version stored before "
     "that rule may have none.'}, "
-    "  'language': {'enum': ['en', 'zh'], 'default': 'en'}}}, "
+    "  'language': {'enum': ['en', 'zh'], 'default': 'en'}, "
+    "  'agent_hour_cost': {'type': 'number', 'minimum': 0, 'maximum': 1000000000000}, "
+    "  'shrinkage_pct': {'type': 'number', 'minimum': 0, 'exclusiveMaximum': 100, "
+    "                    'default': 0}}}, "
     "'ContractNew': {'description': 'A contract to store as a new version: at least one "
     "item.', 'allOf': [" REF("Contract") ", {'properties': {'items': {'minItems': 1}}}]}, "
     "'ContractStored': {'type': 'object', 'properties': {"
@@ -628,6 +652,24 @@ static const char schemas_json[] =
                                                      REF("InspectorRow") "]}}, "
     "  'total': " REF("MetricsRow") ", 'qa': " REF("QaRow") ", "
     "  'compliance': " REF("Compliance") "}}, "
+
+    "'StaffingRow': {'type': 'object', 'properties': {"
+    "  'target': " NUM ", 'agent_hours': " NUM ", 'paid_hours': " NUM ", 'cost': " NUM ", "
+    "  'marginal_agent_hours_per_point': " NUM ", 'marginal_paid_hours_per_point': " NUM ", "
+    "  'marginal_cost_per_point': " NUM ", 'contract_target': " BOOL "}}, "
+    "'Staffing': {'type': 'object', 'properties': {"
+    "  'tenant': " STR ", 'period': " STR ", 'contract_version': " INT ", "
+    "  'timezone': " STR ", 'currency': " NSTR ", 'agent_hour_cost': " NUM ", "
+    "  'shrinkage_pct': {'type': 'number'}, 'threshold_s': " INT ", "
+    "  'contract_target': " NUM ", 'intervals_with_contacts': " INT ", "
+    "  'rows': {'type': 'array', 'items': " REF("StaffingRow") "}, "
+    "  'next_point': {'type': ['object', 'null'], 'properties': {"
+    "    'from': " NUM ", 'to': " NUM ", 'agent_hours': " NUM ", 'paid_hours': " NUM ", "
+    "    'cost': " NUM "}}, "
+    "  'achieved': {'type': 'object', 'properties': {"
+    "    'service_level': " NUM ", 'sl_threshold_s': " INT ", "
+    "    'agent_hours_handled': " NUM ", 'agent_hours_required': " NUM ", "
+    "    'paid_hours_required': " NUM ", 'cost_required': " NUM "}}}}, "
 
     "'ReportRequest': {'type': 'object', 'required': ['period', 'template'], "
     "  'additionalProperties': false, 'properties': {"

@@ -36,6 +36,8 @@ static const route_t routes[] = {
      "/v1/tenants/{t}/contract"},
     {"GET", "/v1/tenants/{t}/metrics", ROLE_MANAGER, BODY_NONE, api_metrics_get,
      "/v1/tenants/{t}/metrics"},
+    {"GET", "/v1/tenants/{t}/staffing", ROLE_MANAGER, BODY_NONE, api_staffing_get,
+     "/v1/tenants/{t}/staffing"},
     {"POST", "/v1/tenants/{t}/reports", ROLE_MANAGER, BODY_JSON, api_reports_create,
      "/v1/tenants/{t}/reports"},
     {"GET", "/v1/tenants/{t}/reports", ROLE_MANAGER | ROLE_CLIENT | ROLE_AUDITOR, BODY_NONE,
@@ -96,7 +98,8 @@ static void router_done(void *arg);
  * body, or a metrics computation (pool.h: heavy jobs never take every worker). */
 static bool route_is_heavy(const route_t *r)
 {
-    return r->body == BODY_UPLOAD || r->body == BODY_FILE || r->handler == api_metrics_get;
+    return r->body == BODY_UPLOAD || r->body == BODY_FILE || r->handler == api_metrics_get ||
+           r->handler == api_staffing_get;
 }
 
 /* Queues a request's job in its lane of the pool. */

@@ -7,7 +7,8 @@
  *
  *   report_model_contract.c  Cover facts, Scorecard (with earn-back), Methodology
  *   report_model_cover.c     the Cover's summary (verdict, items, trend, QA)
- *   report_model_traffic.c   Daily, Intervals, Queues, Data quality, Staffing
+ *   report_model_traffic.c   Daily, Intervals, Queues, Data quality, Staffing,
+ *                            Service level cost
  *   report_model_quality.c   Quality, QA-CSAT, Agents, Inspectors,
  *                            Calibration, Appeals
  *   report_model_evidence.c  Evidence (a stream read while the sheet is written)
@@ -108,6 +109,7 @@ int rmodel_table_intervals(rmodel_ctx_t *x);
 int rmodel_table_queues(rmodel_ctx_t *x);
 int rmodel_table_data_quality(rmodel_ctx_t *x);
 int rmodel_table_staffing(rmodel_ctx_t *x);
+int rmodel_table_sl_cost(rmodel_ctx_t *x, char *err, size_t errlen);
 int rmodel_table_quality(rmodel_ctx_t *x);
 int rmodel_table_qa_csat(rmodel_ctx_t *x);
 int rmodel_table_agents(rmodel_ctx_t *x);

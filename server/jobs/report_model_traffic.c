@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "report_model_int.h"
+#include "sl_cost.h"
 #include "status.h"
 #include "xmem.h"
 
@@ -298,5 +299,64 @@ int rmodel_table_staffing(rmodel_ctx_t *x)
         };
         rc = rmodel_row(t, RM_CELLS(cells));
     }
+    return rc;
+}
+
+/* One row of the Service level cost table; point: "target", "achieved" or "". */
+static int sl_cost_add(xl_table_t *t, const sl_cost_row_t *r, const char *point, double handled)
+{
+    bool at_target = strcmp(point, "target") == 0, achieved = strcmp(point, "achieved") == 0;
+    const rmodel_cell_t cells[] = {
+        RM_NUM("level", r->target),
+        RM_TEXT("point", point),
+        RM_NUM("agent_hours", r->hours),
+        RM_NUM("paid_hours", r->paid_hours),
+        RM_NUM("cost", r->cost),
+        RM_NUM("marginal_hours_per_point", r->marg_hours_pt),
+        RM_NUM("marginal_cost_per_point", r->marg_cost_pt),
+        RM_NUM("cost_at_target", at_target ? r->cost : NAN),
+        RM_NUM("cost_at_achieved", achieved ? r->cost : NAN),
+        RM_NUM("hours_at_target", at_target ? r->hours : NAN),
+        RM_NUM("hours_at_achieved", achieved ? r->hours : NAN),
+        RM_NUM("agent_hours_handled", achieved ? handled : NAN),
+    };
+    return rmodel_row(t, RM_CELLS(cells));
+}
+
+/*
+ * Service level cost (reports/sl_cost.h): the default curve of the month
+ * (0.70 to 0.95, the contract's target and one point above), sized for the
+ * contract's threshold, with the level the month reached as a row of its
+ * own in level order (its marginals empty: it is not a step of the
+ * curve).  Filled for every audience; a template shows it when it asks.
+ */
+int rmodel_table_sl_cost(rmodel_ctx_t *x, char *err, size_t errlen)
+{
+    xl_table_t *t = xl_model_table(x->m, "sl_cost");
+    if (!t)
+        return ST_ERR_INTERNAL;
+    int64_t cents = 0;
+    const contract_t *c = x->contract;
+    double hour_cost = c && contract_agent_hour_cost(c, &cents) ? (double)cents / 100.0 : NAN;
+    sl_cost_month_t m;
+    int rc =
+        sl_cost_month(x->res[G_INTERVAL], x->info.params.sl_threshold_s, x->info.params.sl_target,
+                      c ? contract_shrinkage_pct(c) : 0, hour_cost, NULL, 0, &m, err, errlen);
+    if (rc != ST_OK)
+        return rc;
+    bool achieved_done = isnan(m.achieved_row.hours);
+    for (size_t i = 0; rc == ST_OK && i < m.n; i++) {
+        const sl_cost_row_t *r = &m.rows[i];
+        if (!achieved_done && m.achieved_sl < r->target) {
+            rc = sl_cost_add(t, &m.achieved_row, "achieved", m.handled_hours);
+            achieved_done = true;
+            if (rc != ST_OK)
+                break;
+        }
+        bool is_target = fabs(r->target - m.contract_target) < 1e-9;
+        rc = sl_cost_add(t, r, is_target ? "target" : "", NAN);
+    }
+    if (rc == ST_OK && !achieved_done)
+        rc = sl_cost_add(t, &m.achieved_row, "achieved", m.handled_hours);
     return rc;
 }

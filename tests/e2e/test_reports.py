@@ -267,7 +267,7 @@ def test_internal_workbook_read_back(setup):
     assert book.sheetnames == ["Cover", "Changes", "Changes - batches", "Scorecard", "Daily",
                                "Intervals", "Queues", "Quality", "QA-CSAT", "Data quality",
                                "Methodology", "Agents", "Inspectors", "Calibration", "Appeals",
-                               "Staffing", "Evidence"]
+                               "Staffing", "Service level cost", "Evidence"]
     cover = {row[0].value: row[1].value for row in book["Cover"].iter_rows()}
     assert cover["Template"] == "internal-monthly"
     assert cover["Data digest (SHA-256)"] == meta["data_digest"]

@@ -334,7 +334,44 @@ static const bad_case_t bad_cases[] = {
     /* a long key is shortened so the reason still fits (found by fuzz/fuzz_contract.c) */
     {"{'" K10 K10 K10 K10 K10 K10 "':-0}",
      K10 K10 K10 K10 "kkkkkkkk...: -0 is a negative zero (write 0)"},
+    /* the cost of service level */
+    {WITH("'agent_hour_cost':-1"), "agent_hour_cost: must be >= 0"},
+    {WITH("'agent_hour_cost':12.345"), "agent_hour_cost: at most 2 decimals"},
+    {WITH("'agent_hour_cost':'12'"), "agent_hour_cost: must be a number"},
+    {WITH("'shrinkage_pct':100"), "shrinkage_pct: must be < 100"},
+    {WITH("'shrinkage_pct':-0.5"), "shrinkage_pct: must be >= 0"},
+    {WITH("'shrinkage_pct':30.125"), "shrinkage_pct: at most 2 decimals"},
 };
+
+/* agent_hour_cost is kept exact in cents; shrinkage_pct defaults to 0. */
+static void test_cost_keys(void **state)
+{
+    (void)state;
+    contract_t *c = NULL;
+    char err[256] = "";
+    int64_t cents = -1;
+    assert_int_equal(
+        parse_q(WITH("'agent_hour_cost':38.45,'shrinkage_pct':32.5"), &c, err, sizeof err), ST_OK);
+    assert_true(contract_agent_hour_cost(c, &cents));
+    assert_int_equal(cents, 3845);
+    assert_true(contract_shrinkage_pct(c) == 32.5);
+    json_t *j = contract_to_json(c);
+    assert_true(json_number_value(json_object_get(j, "agent_hour_cost")) == 38.45);
+    assert_true(json_number_value(json_object_get(j, "shrinkage_pct")) == 32.5);
+    json_decref(j);
+    contract_free(c);
+    assert_int_equal(parse_q(WITH("'shrinkage_pct':99.99"), &c, err, sizeof err), ST_OK);
+    assert_false(contract_agent_hour_cost(c, &cents));
+    assert_int_equal(cents, 0);
+    j = contract_to_json(c);
+    assert_null(json_object_get(j, "agent_hour_cost"));
+    json_decref(j);
+    contract_free(c);
+    assert_int_equal(parse_q(WITH("'agent_hour_cost':0"), &c, err, sizeof err), ST_OK);
+    assert_true(contract_agent_hour_cost(c, &cents));
+    assert_true(contract_shrinkage_pct(c) == 0);
+    contract_free(c);
+}
 
 static void test_bad_contracts_name_the_path(void **state)
 {
@@ -596,6 +633,7 @@ int main(void)
         cmocka_unit_test(test_variants_and_edges_accepted),
         cmocka_unit_test(test_bad_contracts_name_the_path),
         cmocka_unit_test(test_syntax_duplicates_and_size),
+        cmocka_unit_test(test_cost_keys),
         cmocka_unit_test(test_version_for_month),
         cmocka_unit_test(test_to_json_round_trip),
         cmocka_unit_test(test_metric_table),
