@@ -22,19 +22,8 @@
 /* Reads a whole file (capped) into a buffer the caller frees. */
 static int slurp(const char *path, buf_t *out)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return ST_ERR_IO;
     buf_init(out, VERIFY_MAX_BYTES);
-    char chunk[65536];
-    size_t n;
-    int rc = ST_OK;
-    while (rc == ST_OK && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        rc = buf_append(out, chunk, n);
-    if (rc == ST_OK && ferror(f))
-        rc = ST_ERR_IO;
-    fclose(f);
-    return rc;
+    return buf_read_file(out, path);
 }
 
 /* FILE.xlsx -> FILE.p7s (or FILE.xlsx.p7s when it has no .xlsx ending). */
