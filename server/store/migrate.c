@@ -118,10 +118,12 @@ static int migration_list_load(const char *dir, migration_list_t *l, char *err, 
         l->items[l->n++] = m;
     }
     qsort(l->items, l->n, sizeof *l->items, migration_cmp);
+    /* Numbers are unique; a gap is allowed (parallel branches take numbers
+     * ahead), but a pending file below an applied one is refused when applying. */
     for (size_t i = 0; i < l->n; i++) {
-        if (l->items[i].version != (int)i + 1) {
-            snprintf(err, errlen, "%s/%s: expected migration number %04zu (no gaps or duplicates)",
-                     dir, l->items[i].name, i + 1);
+        if (l->items[i].version < 1 || (i > 0 && l->items[i].version == l->items[i - 1].version)) {
+            snprintf(err, errlen, "%s/%s: migration number %04d is used twice or is 0", dir,
+                     l->items[i].name, l->items[i].version);
             rc = ST_ERR_CONFIG;
             goto fail;
         }
@@ -209,6 +211,14 @@ int migrate_apply(db_t *db, const char *dir, FILE *out, char *err, size_t errlen
                 goto fail;
             }
             continue;
+        }
+        if (i + 1 < l.n && (rc = migrate_recorded(db, l.items[l.n - 1].version, sha)) == ST_OK &&
+            sha[0]) {
+            snprintf(err, errlen,
+                     "%s/%s is older than the applied %s: migrations apply in number order only",
+                     dir, m->name, l.items[l.n - 1].name);
+            rc = ST_ERR_CONFLICT;
+            goto fail;
         }
         fprintf(out, "migrate: applying %s\n", m->name);
         if ((rc = db_allow_multi(db, true)) != ST_OK || (rc = db_run_static(db, m->sql)) != ST_OK ||
