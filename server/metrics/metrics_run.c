@@ -444,7 +444,11 @@ int metrics_compute_from(db_t *db, const tenant_t *t, const sla_period_t *period
         if (rc != ST_OK || served)
             goto fail; /* done, or failed */
     }
-    bool rolled = source != METRICS_FROM_CONTACTS &&
+    bool pending = false;
+    if (source != METRICS_FROM_CONTACTS && (rc = rollup_pending(db, t->id, &pending)) != ST_OK)
+        goto fail;
+    /* A tenant awaiting its rebuild (migration 0013) is measured from contacts. */
+    bool rolled = source != METRICS_FROM_CONTACTS && !pending &&
                   counts_from_rollups(db, t, period, &info->params, by, n_by, start * 1000000,
                                       end * 1000000, outs, &rc);
     if (rc != ST_OK)
