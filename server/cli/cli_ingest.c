@@ -193,7 +193,9 @@ int cli_check(config_t *cfg, int argc, char **argv)
         fprintf(stderr, "slattest: no tenant '%s'\n", argv[2]);
         goto done;
     }
+    uint64_t bd = 0, bk = 0;
     if (rollup_check(db, t.id, &diffs, &keys) != ST_OK ||
+        rollup_batch_slots_check(db, t.id, &bd, &bk) != ST_OK ||
         rollup_detail_check(db, &t, ROLLUP_SLOTS, &d[0], &k[0], err, sizeof err) != ST_OK ||
         rollup_detail_check(db, &t, ROLLUP_AGENTS, &d[1], &k[1], err, sizeof err) != ST_OK) {
         fprintf(stderr, "slattest: %s\n", err[0] ? err : db_error(db));
@@ -217,7 +219,12 @@ int cli_check(config_t *cfg, int argc, char **argv)
         else
             printf("%s: %" PRIu64 " rows agree with the contacts\n", what[i], k[i]);
     }
-    code = diffs || d[0] || d[1] || pending ? 1 : 0;
+    if (!pending && bd)
+        fprintf(stderr, "batch slots: %" PRIu64 " of %" PRIu64 " rows differ from the contacts\n",
+                bd, bk);
+    else if (!pending)
+        printf("batch slots: %" PRIu64 " rows agree with the contacts\n", bk);
+    code = diffs || d[0] || d[1] || bd || pending ? 1 : 0;
 done:
     db_close(db);
     return code;

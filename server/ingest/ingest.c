@@ -382,21 +382,21 @@ static int count_changes(ingest_t *g)
  * stored versions they replace OLD; then the stored contacts with a
  * customer around the batch's instants (KEPT up to the last of them,
  * CONTEXT after), for FCR. */
-#define STAGE_NEW "SELECT " ROLLUP_STREAM_COLUMNS("1", "s") " FROM ingest_stage s"
+#define STAGE_NEW "SELECT " ROLLUP_STREAM_COLUMNS("1", "?", "s") " FROM ingest_stage s"
 #define STAGE_CHANGED                                                                              \
     "SELECT " ROLLUP_STREAM_COLUMNS(                                                               \
-        "1", "s") " FROM ingest_stage s LEFT JOIN contacts c "                                     \
-                  "ON c.tenant_id = ? AND c.call_id = s.call_id "                                  \
-                  "WHERE c.call_id IS NULL OR c.row_hash <> "                                      \
-                  "UNHEX(s.row_hash) UNION ALL SELECT " ROLLUP_STREAM_COLUMNS(                     \
-                      "3", "c") " FROM ingest_stage s JOIN contacts c ON c.tenant_id = ? "         \
-                                "AND c.call_id = s.call_id WHERE c.row_hash <> "                   \
-                                "UNHEX(s.row_hash)"
+        "1", "?", "s") " FROM ingest_stage s LEFT JOIN contacts c "                                \
+                       "ON c.tenant_id = ? AND c.call_id = s.call_id "                             \
+                       "WHERE c.call_id IS NULL OR c.row_hash <> "                                 \
+                       "UNHEX(s.row_hash) UNION ALL SELECT " ROLLUP_STREAM_COLUMNS(                \
+                           "3", "c.batch_id", "c") " FROM ingest_stage s JOIN contacts c ON "      \
+                                                   "c.tenant_id = ? AND c.call_id = s.call_id "    \
+                                                   "WHERE c.row_hash <> UNHEX(s.row_hash)"
 #define STAGE_AROUND(kept)                                                                         \
     " UNION ALL SELECT " ROLLUP_STREAM_COLUMNS(                                                    \
-        "IF(c.offered_us <= ?, 2, 4)", "c") " FROM contacts c " kept                               \
-                                            " WHERE c.tenant_id = ? AND c.offered_us >= ? "        \
-                                            "AND c.offered_us <= ? AND c.customer_id <> ''"
+        "IF(c.offered_us <= ?, 2, 4)", "0", "c") " FROM contacts c " kept                          \
+                                                 " WHERE c.tenant_id = ? AND c.offered_us >= ? "   \
+                                                 "AND c.offered_us <= ? AND c.customer_id <> ''"
 #define STAGE_KEPT      "LEFT JOIN ingest_stage s ON s.call_id = c.call_id"
 #define STAGE_KEPT_ONLY " AND (s.call_id IS NULL OR c.row_hash = UNHEX(s.row_hash))"
 
@@ -440,16 +440,18 @@ static int update_rollups(ingest_t *g)
     db_res_free(res);
     int64_t h = rollup_batch_horizon_us(rb);
     if (rc == ST_OK && staged > 0 && all_new) {
-        db_val_t v[] = {db_i64(hi), db_u64(g->tenant_id), db_i64(lo - h), db_i64(hi + h)};
+        db_val_t v[] = {db_u64(batch_id(g->batch)), db_i64(hi), db_u64(g->tenant_id),
+                        db_i64(lo - h), db_i64(hi + h)};
         rc = rollup_batch_stream(rb, STAGE_NEW STAGE_AROUND("") " ORDER BY customer_id, offered_us",
-                                 v, 4, NULL);
+                                 v, 5, NULL);
     } else if (rc == ST_OK && staged > 0) {
-        db_val_t v[] = {db_u64(g->tenant_id), db_u64(g->tenant_id), db_i64(hi),
-                        db_u64(g->tenant_id), db_i64(lo - h),       db_i64(hi + h)};
+        db_val_t v[] = {
+            db_u64(batch_id(g->batch)), db_u64(g->tenant_id), db_u64(g->tenant_id), db_i64(hi),
+            db_u64(g->tenant_id),       db_i64(lo - h),       db_i64(hi + h)};
         rc = rollup_batch_stream(rb,
                                  STAGE_CHANGED STAGE_AROUND(STAGE_KEPT) STAGE_KEPT_ONLY
                                  " ORDER BY customer_id, offered_us",
-                                 v, 6, NULL);
+                                 v, 7, NULL);
     }
     if (rc == ST_OK)
         rc = rollup_batch_flush(rb, err, sizeof err);

@@ -73,6 +73,7 @@ static const struct {
 /* One streamed contact (ROLLUP_STREAM_COLUMNS). */
 typedef struct stream_row {
     int32_t src;
+    int64_t batch_id;
     int64_t offered_us;
     int32_t wait_s, talk_s, hold_s, acw_s, outcome, transferred, resolved, csat;
     char queue[65], agent[65], customer[65];
@@ -85,7 +86,14 @@ typedef struct group_row {
     char queue[65], agent[65];
 } group_row_t;
 
+/* Contacts of one slot and batch (a delta of batch_slots). */
+typedef struct slot_batch {
+    int64_t slot_us, batch_id, n;
+} slot_batch_t;
+
 struct rollup_batch {
+    slot_batch_t *sb; /* open addressing on (slot, batch); n == 0 and slot 0: empty */
+    size_t nsb, sbcap;
     db_t *db;
     uint64_t tenant_id;
     rollup_segment_t *seg;
@@ -177,6 +185,7 @@ void rollup_batch_free(rollup_batch_t *b)
     free(b->tz);
     free(b->seg);
     sla_acc_free(b->acc);
+    free(b->sb);
     free(b->group);
     free(b->gc);
     free(b->gsrc);
@@ -216,6 +225,38 @@ static void group_done(rollup_batch_t *b)
     b->ng = 0;
 }
 
+/* The hash table slot of (slot, batch). */
+static size_t sb_hash(int64_t slot_us, int64_t batch_id, size_t cap)
+{
+    uint64_t x = (uint64_t)slot_us * 0x9e3779b97f4a7c15u ^ (uint64_t)batch_id * 0xc2b2ae3d27d4eb4fu;
+    x ^= x >> 29;
+    return (size_t)x & (cap - 1);
+}
+
+/* Adds d contacts to (slot, batch). */
+static void sb_add(rollup_batch_t *b, int64_t slot_us, int64_t batch_id, int64_t d)
+{
+    if (2 * (b->nsb + 1) > b->sbcap) {
+        slot_batch_t *old = b->sb;
+        size_t cap = b->sbcap;
+        b->sbcap = cap ? cap * 2 : 1024;
+        b->sb = xcalloc(b->sbcap, sizeof *b->sb);
+        b->nsb = 0;
+        for (size_t i = 0; i < cap; i++)
+            if (old[i].batch_id)
+                sb_add(b, old[i].slot_us, old[i].batch_id, old[i].n);
+        free(old);
+    }
+    size_t h = sb_hash(slot_us, batch_id, b->sbcap);
+    while (b->sb[h].batch_id && (b->sb[h].slot_us != slot_us || b->sb[h].batch_id != batch_id))
+        h = (h + 1) & (b->sbcap - 1);
+    if (!b->sb[h].batch_id) {
+        b->sb[h] = (slot_batch_t){slot_us, batch_id, 0};
+        b->nsb++;
+    }
+    b->sb[h].n += d;
+}
+
 /* on_row of the stream: contacts without a customer at once, the others
  * gathered customer by customer. */
 static int stream_row(void *ctx)
@@ -226,6 +267,9 @@ static int stream_row(void *ctx)
         r->outcome > SLA_OVERFLOW)
         return ST_ERR_INTERNAL;
     b->new_rows += r->src == SLA_ACC_NEW;
+    if ((r->src == SLA_ACC_NEW || r->src == SLA_ACC_OLD) && r->batch_id > 0)
+        sb_add(b, r->offered_us - r->offered_us % INT64_C(900000000), r->batch_id,
+               r->src == SLA_ACC_NEW ? 1 : -1);
     if (r->customer[0] == '\0') {
         sla_contact_t c = row_contact(r);
         if (r->src == SLA_ACC_NEW || r->src == SLA_ACC_OLD)
@@ -256,6 +300,7 @@ int rollup_batch_stream(rollup_batch_t *b, const char *sql, const db_val_t *para
 #define F(field) offsetof(stream_row_t, field)
     static const db_out_col_t cols[] = {
         {DBO_I32, F(src), 0, -1, -1},
+        {DBO_I64, F(batch_id), 0, -1, -1},
         {DBO_I64, F(offered_us), 0, -1, -1},
         {DBO_I32, F(wait_s), 0, -1, -1},
         {DBO_I32, F(talk_s), 0, -1, -1},
@@ -478,9 +523,48 @@ static int merge_row(void *ctx, const sla_rollup_t *stored)
     return sla_acc_row_add(row, stored) == ST_OK ? ST_OK : ST_ERR_INTERNAL;
 }
 
+/* Adds the (slot, batch) deltas to batch_slots (the database adds). */
+static int write_batch_slots(rollup_batch_t *b)
+{
+    db_val_t *v = xcalloc(WRITE_ROWS * 4, sizeof *v);
+    buf_t sql;
+    buf_init(&sql, (size_t)1 << 20);
+    size_t n = 0;
+    int rc = ST_OK;
+    for (size_t i = 0; rc == ST_OK && i <= b->sbcap; i++) {
+        bool last = i == b->sbcap;
+        if (!last && (!b->sb[i].batch_id || b->sb[i].n == 0))
+            continue;
+        if (!last) {
+            v[4 * n] = db_u64(b->tenant_id);
+            v[4 * n + 1] = db_i64(b->sb[i].slot_us);
+            v[4 * n + 2] = db_i64(b->sb[i].batch_id);
+            v[4 * n + 3] = db_i64(b->sb[i].n);
+            n++;
+        }
+        if (n == 0 || (!last && n < WRITE_ROWS))
+            continue;
+        buf_reset(&sql);
+        rc = sql_put(&sql,
+                     "INSERT INTO batch_slots (tenant_id, slot_us, batch_id, contacts) VALUES ");
+        for (size_t r = 0; rc == ST_OK && r < n; r++)
+            rc = sql_put(&sql, r ? ", (?, ?, ?, ?)" : "(?, ?, ?, ?)");
+        rc = rc ? rc
+                : sql_put(&sql, " ON DUPLICATE KEY UPDATE contacts = contacts + VALUES(contacts)");
+        rc = rc ? rc : db_exec(b->db, buf_cstr(&sql), v, 4 * n, NULL);
+        n = 0;
+    }
+    free(b->sb);
+    b->sb = NULL;
+    b->nsb = b->sbcap = 0;
+    free(v);
+    buf_free(&sql);
+    return rc;
+}
+
 int rollup_batch_flush(rollup_batch_t *b, char *err, size_t errlen)
 {
-    int rc = ST_OK;
+    int rc = b->sbcap ? write_batch_slots(b) : ST_OK;
     for (int k = 0; rc == ST_OK && k < 2; k++) {
         size_t n = sla_acc_count(b->acc, (sla_acc_kind_t)k);
         if (n == 0)
@@ -579,7 +663,7 @@ static int stream_piece(rollup_batch_t *b, int64_t from, int64_t to)
     db_val_t v[] = {db_i64(to), db_u64(b->tenant_id), db_i64(from), db_i64(to + h), db_i64(to)};
     return rollup_batch_stream(
         b,
-        "SELECT " ROLLUP_STREAM_COLUMNS("IF(c.offered_us < ?, 1, 4)",
+        "SELECT " ROLLUP_STREAM_COLUMNS("IF(c.offered_us < ?, 1, 4)", "c.batch_id",
                                         "c") " FROM contacts c WHERE c.tenant_id = ? AND "
                                              "c.offered_us >= ? AND c.offered_us < ? AND "
                                              "(c.offered_us < ? OR c.customer_id <> '') "
@@ -595,6 +679,7 @@ int rollup_rebuild(db_t *db, const tenant_t *t, char *err, size_t errlen)
     db_val_t id[] = {db_u64(t->id)};
     int rc = db_exec(db, "DELETE FROM contact_rollups WHERE tenant_id = ?", id, 1, NULL);
     rc = rc ? rc : db_exec(db, "DELETE FROM agent_rollups WHERE tenant_id = ?", id, 1, NULL);
+    rc = rc ? rc : db_exec(db, "DELETE FROM batch_slots WHERE tenant_id = ?", id, 1, NULL);
     rc = rc ? rc : batch_new(db, t->id, &b, err, errlen);
     rc = rc ? rc : tenant_range(db, t->id, &lo, &hi);
     if (rc == ST_OK && hi > lo)
@@ -687,5 +772,25 @@ int rollup_detail_check(db_t *db, const tenant_t *t, rollup_kind_t kind, uint64_
     }
     free(bounds);
     rollup_batch_free(b);
+    return rc;
+}
+
+int rollup_batch_slots_check(db_t *db, uint64_t tenant_id, uint64_t *differences, uint64_t *keys)
+{
+    db_res_t *res = NULL;
+    db_val_t v[] = {db_u64(tenant_id), db_u64(tenant_id)};
+    int rc =
+        db_exec(db,
+                "SELECT COUNT(*), COALESCE(SUM(n <> 0), 0) FROM (SELECT slot, batch_id, SUM(n) n "
+                "FROM (SELECT offered_us - MOD(offered_us, 900000000) slot, batch_id, "
+                "COUNT(*) n FROM contacts WHERE tenant_id = ? GROUP BY 1, 2 UNION ALL SELECT "
+                "slot_us, batch_id, -contacts FROM batch_slots WHERE tenant_id = ?) x GROUP BY "
+                "1, 2) d",
+                v, 2, &res);
+    if (rc == ST_OK && db_res_next(res)) {
+        *keys = (uint64_t)db_res_i64(res, 0);
+        *differences = (uint64_t)db_res_i64(res, 1);
+    }
+    db_res_free(res);
     return rc;
 }

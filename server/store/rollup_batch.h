@@ -1,6 +1,7 @@
 /*
  * rollup_batch.h - the rollup rows with their detail (contact_rollups per
- * UTC slot and queue, agent_rollups per agent and local day): kept up to
+ * UTC slot and queue, agent_rollups per agent and local day, and
+ * batch_slots: contacts per slot by the batch that last wrote them): kept up to
  * date batch by batch, rebuilt from the contacts, checked against them,
  * and read back for the metrics.
  *
@@ -29,12 +30,12 @@
 
 /*
  * The columns a batch's stream returns, in this order, from contact rows
- * with alias c: what the row is to the batch (src, an sla_acc_src_t; an
- * SQL expression), then the contact.  The stream must be ORDER BY
- * customer_id, offered_us.
+ * with alias c: what the row is to the batch (src, an sla_acc_src_t) and
+ * the batch that writes it (NEW) or wrote it (OLD), both SQL expressions,
+ * then the contact.  The stream must be ORDER BY customer_id, offered_us.
  */
-#define ROLLUP_STREAM_COLUMNS(src, c)                                                              \
-    src ", " c ".offered_us, " c ".wait_s, " c ".talk_s, " c ".hold_s, " c ".acw_s, " c            \
+#define ROLLUP_STREAM_COLUMNS(src, batch, c)                                                       \
+    src ", " batch ", " c ".offered_us, " c ".wait_s, " c ".talk_s, " c ".hold_s, " c ".acw_s, " c \
         ".outcome, " c ".transferred, " c ".resolved, " c ".csat, " c ".queue, " c ".agent_id, " c \
         ".customer_id"
 
@@ -60,8 +61,8 @@ int rollup_batch_flush(rollup_batch_t *b, char *err, size_t errlen);
 void rollup_batch_free(rollup_batch_t *b);
 
 /*
- * Recomputes every rollup row of the tenant from its contacts, a month at
- * a time (the stored rows are replaced).  Used by the contract PUT that
+ * Recomputes every rollup row (and batch_slots) of the tenant from its
+ * contacts, a month at a time (the stored rows are replaced).  Used by the contract PUT that
  * changes the segments and by `slattest migrate` for the tenants queued in
  * rollup_rebuilds (rollup_rebuild_pending()).
  */
@@ -92,5 +93,9 @@ int rollup_read(db_t *db, uint64_t tenant_id, rollup_kind_t kind, int64_t from_u
  */
 int rollup_detail_check(db_t *db, const tenant_t *t, rollup_kind_t kind, uint64_t *differences,
                         uint64_t *keys, char *err, size_t errlen);
+
+/* *differences gets the number of (slot, batch) rows of batch_slots that
+ * disagree with an SQL count over the contacts, of *keys. */
+int rollup_batch_slots_check(db_t *db, uint64_t tenant_id, uint64_t *differences, uint64_t *keys);
 
 #endif
