@@ -25,10 +25,19 @@ void ihist_add(ihist_t *h, int64_t value, int64_t count)
 {
     if (count == 0)
         return;
+    if (value < 0 || value > INT32_MAX || count < -INT32_MAX || count > INT32_MAX) {
+        h->overflow = true;
+        return;
+    }
     /* Values mostly arrive in order or repeat: try the end first. */
     size_t i = h->n > 0 && h->p[h->n - 1].value < value ? h->n : lower_bound(h, value);
     if (i < h->n && h->p[i].value == value) {
-        h->p[i].count += count;
+        int64_t sum = (int64_t)h->p[i].count + count;
+        if (sum < -INT32_MAX || sum > INT32_MAX) {
+            h->overflow = true;
+            return;
+        }
+        h->p[i].count = (int32_t)sum;
         if (h->p[i].count == 0) {
             memmove(&h->p[i], &h->p[i + 1], (h->n - i - 1) * sizeof *h->p);
             h->n--;
@@ -36,11 +45,11 @@ void ihist_add(ihist_t *h, int64_t value, int64_t count)
         return;
     }
     if (h->n == h->cap) {
-        h->cap = h->cap ? h->cap * 2 : 8;
+        h->cap = h->cap ? h->cap + h->cap / 2 : 8;
         h->p = xrealloc(h->p, h->cap * sizeof *h->p);
     }
     memmove(&h->p[i + 1], &h->p[i], (h->n - i) * sizeof *h->p);
-    h->p[i] = (ihist_pair_t){value, count};
+    h->p[i] = (ihist_pair_t){(int32_t)value, (int32_t)count};
     h->n++;
 }
 
@@ -60,12 +69,14 @@ int64_t ihist_total(const ihist_t *h)
 
 bool ihist_equal(const ihist_t *a, const ihist_t *b)
 {
-    return a->n == b->n && (a->n == 0 || memcmp(a->p, b->p, a->n * sizeof *a->p) == 0);
+    return !a->overflow && !b->overflow && a->n == b->n &&
+           (a->n == 0 || memcmp(a->p, b->p, a->n * sizeof *a->p) == 0);
 }
 
 void ihist_clear(ihist_t *h)
 {
     h->n = 0;
+    h->overflow = false;
 }
 
 void ihist_free(ihist_t *h)
@@ -111,6 +122,8 @@ int ihist_encode(const ihist_t *h, buf_t *out)
     for (size_t i = 0; i < h->n; i++)
         if (h->p[i].count <= 0 || h->p[i].value < 0)
             return ST_ERR_INVALID;
+    if (h->overflow)
+        return ST_ERR_INVALID;
     int rc = put_varint(out, h->n);
     int64_t prev = 0;
     for (size_t i = 0; rc == ST_OK && i < h->n; i++) {

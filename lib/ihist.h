@@ -23,14 +23,18 @@
 
 #include "buf.h"
 
+/* Values and counts are kept in 32 bits (a slot's waits and counts are far
+ * below; memory is what a month of keys costs): a value or count outside
+ * int32 marks the histogram overflowed, and it can no longer be encoded. */
 typedef struct ihist_pair {
-    int64_t value; /* >= 0 */
-    int64_t count; /* != 0 */
+    int32_t value; /* >= 0 */
+    int32_t count; /* != 0 */
 } ihist_pair_t;
 
 typedef struct ihist {
     ihist_pair_t *p; /* sorted by value */
     size_t n, cap;
+    bool overflow; /* a value or count left int32 (see above) */
 } ihist_t;
 
 /* Encoded bytes (borrowed): a stored column, or a slice of one. */
@@ -55,8 +59,8 @@ void ihist_free(ihist_t *h);
 
 /*
  * Appends h's encoding to out.  ST_ERR_INVALID when a count is not
- * positive (a histogram of deltas that went below zero), ST_ERR_TOO_LARGE
- * past out's cap.
+ * positive (a histogram of deltas that went below zero) or h overflowed,
+ * ST_ERR_TOO_LARGE past out's cap.
  */
 int ihist_encode(const ihist_t *h, buf_t *out);
 /* Adds sign x the pairs encoded in v to h; ST_ERR_INVALID when v is not a

@@ -377,6 +377,8 @@ int sla_acc_row_add(sla_acc_row_t *row, const sla_rollup_t *s)
 /* Whether h holds exactly the pairs encoded in v. */
 static bool hist_equal(const ihist_t *h, ihist_view_t v)
 {
+    if (h->overflow)
+        return false;
     ihist_iter_t it;
     int64_t x, c;
     size_t i = 0;

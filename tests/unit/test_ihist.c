@@ -128,13 +128,32 @@ static void test_against_array(void **state)
     ihist_free(&h);
 }
 
+/* A value or count beyond 32 bits cannot be kept: the histogram says so and
+ * refuses to be stored, rather than wrap. */
+static void test_overflow(void **state)
+{
+    (void)state;
+    ihist_t h = {0};
+    ihist_add(&h, 1, INT32_MAX);
+    assert_false(h.overflow);
+    ihist_add(&h, 1, 1);
+    assert_true(h.overflow);
+    buf_t b;
+    buf_init(&b, 64);
+    assert_int_equal(ihist_encode(&h, &b), ST_ERR_INVALID);
+    ihist_clear(&h);
+    ihist_add(&h, (int64_t)INT32_MAX + 1, 1);
+    assert_true(h.overflow);
+    buf_free(&b);
+    ihist_free(&h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_add_and_remove),
-        cmocka_unit_test(test_encoding),
-        cmocka_unit_test(test_malformed),
-        cmocka_unit_test(test_against_array),
+        cmocka_unit_test(test_add_and_remove), cmocka_unit_test(test_encoding),
+        cmocka_unit_test(test_malformed),      cmocka_unit_test(test_against_array),
+        cmocka_unit_test(test_overflow),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
