@@ -439,7 +439,22 @@ static int update_rollups(ingest_t *g)
     }
     db_res_free(res);
     int64_t h = rollup_batch_horizon_us(rb);
+    /* No stored contact around the batch (a new tenant, a first month):
+     * the stage alone, sorted without a UNION to materialise first. */
+    bool alone = false;
     if (rc == ST_OK && staged > 0 && all_new) {
+        db_val_t r[] = {db_u64(g->tenant_id), db_i64(lo - h), db_i64(hi + h)};
+        rc = db_exec(g->db,
+                     "SELECT EXISTS (SELECT 1 FROM contacts WHERE tenant_id = ? AND "
+                     "offered_us >= ? AND offered_us <= ?)",
+                     r, 3, &res);
+        alone = rc == ST_OK && db_res_next(res) && db_res_i64(res, 0) == 0;
+        db_res_free(res);
+    }
+    if (rc == ST_OK && alone) {
+        db_val_t v[] = {db_u64(batch_id(g->batch))};
+        rc = rollup_batch_stream(rb, STAGE_NEW " ORDER BY customer_id, offered_us", v, 1, NULL);
+    } else if (rc == ST_OK && staged > 0 && all_new) {
         db_val_t v[] = {db_u64(batch_id(g->batch)), db_i64(hi), db_u64(g->tenant_id),
                         db_i64(lo - h), db_i64(hi + h)};
         rc = rollup_batch_stream(rb, STAGE_NEW STAGE_AROUND("") " ORDER BY customer_id, offered_us",

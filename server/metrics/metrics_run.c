@@ -19,12 +19,7 @@
 #define METRICS_MAX_CONTACTS 20000000 /* a guard, far above a month of any tenant */
 
 /* A contact row as fetched (typed binding, see db_query_rows). */
-typedef struct fetched {
-    int64_t offered_us;
-    int32_t wait_s, talk_s, hold_s, acw_s, outcome, transferred, resolved, csat;
-    char queue[65], agent[65], customer[65];
-    unsigned long queue_len, agent_len, customer_len;
-} fetched_t;
+typedef rollup_contact_row_t fetched_t;
 
 /* Where fetched rows go: contacts with their strings interned (most rows
  * name the same few queues and agents; the pool keeps one copy of each). */
@@ -78,22 +73,8 @@ static int take_row(void *ctx)
 static int load_contacts(db_t *db, uint64_t tenant_id, int64_t from_us, int64_t to_us, bool narrow,
                          strpool_t **pool, sla_contact_t **rows, size_t *n)
 {
-#define F(field) offsetof(fetched_t, field)
-    static const db_out_col_t cols[] = {
-        {DBO_I64, F(offered_us), 0, -1, -1},
-        {DBO_I32, F(wait_s), 0, -1, -1},
-        {DBO_I32, F(talk_s), 0, -1, -1},
-        {DBO_I32, F(hold_s), 0, -1, -1},
-        {DBO_I32, F(acw_s), 0, -1, -1},
-        {DBO_I32, F(outcome), 0, -1, -1},
-        {DBO_I32, F(transferred), 0, -1, -1},
-        {DBO_I32, F(resolved), 0, -1, -1},
-        {DBO_I32, F(csat), 0, -1, -1},
-        {DBO_STR, F(queue), 65, -1, (long)F(queue_len)},
-        {DBO_STR, F(agent), 65, -1, (long)F(agent_len)},
-        {DBO_STR, F(customer), 65, -1, (long)F(customer_len)},
-    };
-#undef F
+    db_out_col_t cols[ROLLUP_CONTACT_COLS];
+    rollup_contact_cols(cols, 0);
     loader_t l;
     memset(&l, 0, sizeof l);
     l.pool = strpool_new();

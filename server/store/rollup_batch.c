@@ -74,11 +74,24 @@ static const struct {
 typedef struct stream_row {
     int32_t src;
     int64_t batch_id;
-    int64_t offered_us;
-    int32_t wait_s, talk_s, hold_s, acw_s, outcome, transferred, resolved, csat;
-    char queue[65], agent[65], customer[65];
-    unsigned long queue_len, agent_len, customer_len;
+    rollup_contact_row_t c;
 } stream_row_t;
+
+void rollup_contact_cols(db_out_col_t *cols, size_t at)
+{
+#define F(field) (at + offsetof(rollup_contact_row_t, field))
+    static const db_out_type types[ROLLUP_CONTACT_COLS - 3] = {
+        DBO_I64, DBO_I32, DBO_I32, DBO_I32, DBO_I32, DBO_I32, DBO_I32, DBO_I32, DBO_I32};
+    const size_t ints[ROLLUP_CONTACT_COLS - 3] = {F(offered_us),  F(wait_s),   F(talk_s),
+                                                  F(hold_s),      F(acw_s),    F(outcome),
+                                                  F(transferred), F(resolved), F(csat)};
+    for (size_t i = 0; i < ROLLUP_CONTACT_COLS - 3; i++)
+        cols[i] = (db_out_col_t){types[i], ints[i], 0, -1, -1};
+    cols[9] = (db_out_col_t){DBO_STR, F(queue), 65, -1, (long)F(queue_len)};
+    cols[10] = (db_out_col_t){DBO_STR, F(agent), 65, -1, (long)F(agent_len)};
+    cols[11] = (db_out_col_t){DBO_STR, F(customer), 65, -1, (long)F(customer_len)};
+#undef F
+}
 
 /* A contact of the customer being read, with its strings. */
 typedef struct group_row {
@@ -193,7 +206,7 @@ void rollup_batch_free(rollup_batch_t *b)
 }
 
 /* The streamed row as a contact (its strings are the row's). */
-static sla_contact_t row_contact(const stream_row_t *r)
+static sla_contact_t row_contact(const rollup_contact_row_t *r)
 {
     sla_contact_t c = {.offered_us = r->offered_us,
                        .wait_s = r->wait_s,
@@ -262,18 +275,19 @@ static void sb_add(rollup_batch_t *b, int64_t slot_us, int64_t batch_id, int64_t
 static int stream_row(void *ctx)
 {
     rollup_batch_t *b = ctx;
-    const stream_row_t *r = &b->row;
-    if (r->src < SLA_ACC_NEW || r->src > SLA_ACC_CONTEXT || r->outcome < SLA_ANSWERED ||
+    const stream_row_t *s = &b->row;
+    const rollup_contact_row_t *r = &s->c;
+    if (s->src < SLA_ACC_NEW || s->src > SLA_ACC_CONTEXT || r->outcome < SLA_ANSWERED ||
         r->outcome > SLA_OVERFLOW)
         return ST_ERR_INTERNAL;
-    b->new_rows += r->src == SLA_ACC_NEW;
-    if ((r->src == SLA_ACC_NEW || r->src == SLA_ACC_OLD) && r->batch_id > 0)
-        sb_add(b, r->offered_us - r->offered_us % INT64_C(900000000), r->batch_id,
-               r->src == SLA_ACC_NEW ? 1 : -1);
+    b->new_rows += s->src == SLA_ACC_NEW;
+    if ((s->src == SLA_ACC_NEW || s->src == SLA_ACC_OLD) && s->batch_id > 0)
+        sb_add(b, r->offered_us - r->offered_us % INT64_C(900000000), s->batch_id,
+               s->src == SLA_ACC_NEW ? 1 : -1);
     if (r->customer[0] == '\0') {
         sla_contact_t c = row_contact(r);
-        if (r->src == SLA_ACC_NEW || r->src == SLA_ACC_OLD)
-            sla_acc_contact(b->acc, &c, false, r->src == SLA_ACC_NEW ? 1 : -1);
+        if (s->src == SLA_ACC_NEW || s->src == SLA_ACC_OLD)
+            sla_acc_contact(b->acc, &c, false, s->src == SLA_ACC_NEW ? 1 : -1);
         return ST_OK;
     }
     if (b->ng > 0 && strcmp(b->customer, r->customer) != 0)
@@ -290,31 +304,18 @@ static int stream_row(void *ctx)
     g->c = row_contact(r);
     memcpy(g->queue, r->queue, sizeof g->queue);
     memcpy(g->agent, r->agent, sizeof g->agent);
-    b->gsrc[b->ng++] = (uint8_t)r->src;
+    b->gsrc[b->ng++] = (uint8_t)s->src;
     return ST_OK;
 }
 
 int rollup_batch_stream(rollup_batch_t *b, const char *sql, const db_val_t *params, size_t n,
                         uint64_t *new_rows)
 {
-#define F(field) offsetof(stream_row_t, field)
-    static const db_out_col_t cols[] = {
-        {DBO_I32, F(src), 0, -1, -1},
-        {DBO_I64, F(batch_id), 0, -1, -1},
-        {DBO_I64, F(offered_us), 0, -1, -1},
-        {DBO_I32, F(wait_s), 0, -1, -1},
-        {DBO_I32, F(talk_s), 0, -1, -1},
-        {DBO_I32, F(hold_s), 0, -1, -1},
-        {DBO_I32, F(acw_s), 0, -1, -1},
-        {DBO_I32, F(outcome), 0, -1, -1},
-        {DBO_I32, F(transferred), 0, -1, -1},
-        {DBO_I32, F(resolved), 0, -1, -1},
-        {DBO_I32, F(csat), 0, -1, -1},
-        {DBO_STR, F(queue), 65, -1, (long)F(queue_len)},
-        {DBO_STR, F(agent), 65, -1, (long)F(agent_len)},
-        {DBO_STR, F(customer), 65, -1, (long)F(customer_len)},
+    db_out_col_t cols[2 + ROLLUP_CONTACT_COLS] = {
+        {DBO_I32, offsetof(stream_row_t, src), 0, -1, -1},
+        {DBO_I64, offsetof(stream_row_t, batch_id), 0, -1, -1},
     };
-#undef F
+    rollup_contact_cols(cols + 2, offsetof(stream_row_t, c));
     b->new_rows = 0;
     b->ng = 0;
     int rc = db_query_rows(b->db, sql, params, n, cols, sizeof cols / sizeof cols[0], &b->row,
@@ -344,11 +345,11 @@ static int sql_put(buf_t *b, const char *s)
     return buf_puts(b, s);
 }
 
-/* "SELECT time, key, thresholds, counts, histograms FROM table". */
-static int select_sql(rollup_kind_t kind, buf_t *sql)
+/* Appends "time, key, thresholds, counts" and nhist histogram columns of a
+ * kind (past the kind's own: '' for a slot row's slots). */
+static int columns_sql(rollup_kind_t kind, size_t nhist, buf_t *sql)
 {
-    int rc = sql_put(sql, "SELECT ");
-    rc = rc ? rc : sql_put(sql, kinds[kind].time);
+    int rc = sql_put(sql, kinds[kind].time);
     rc = rc ? rc : sql_put(sql, ", ");
     rc = rc ? rc : sql_put(sql, kinds[kind].key);
     rc = rc ? rc : sql_put(sql, ", sl_threshold_s, short_abandon_s, fcr_window_h");
@@ -356,10 +357,18 @@ static int select_sql(rollup_kind_t kind, buf_t *sql)
         rc = sql_put(sql, ", ");
         rc = rc ? rc : sql_put(sql, counts[i].column);
     }
-    for (size_t i = 0; rc == ST_OK && i < 4; i++) {
+    for (size_t i = 0; rc == ST_OK && i < nhist; i++) {
         rc = sql_put(sql, ", ");
         rc = rc ? rc : sql_put(sql, i < kinds[kind].nhist ? hist_columns[i] : "''");
     }
+    return rc;
+}
+
+/* "SELECT time, key, thresholds, counts, histograms FROM table". */
+static int select_sql(rollup_kind_t kind, buf_t *sql)
+{
+    int rc = sql_put(sql, "SELECT ");
+    rc = rc ? rc : columns_sql(kind, 4, sql);
     rc = rc ? rc : sql_put(sql, " FROM ");
     rc = rc ? rc : sql_put(sql, kinds[kind].table);
     return rc;
@@ -434,18 +443,7 @@ static int upsert_sql(rollup_kind_t kind, size_t rows, buf_t *sql)
     int rc = sql_put(sql, "INSERT INTO ");
     rc = rc ? rc : sql_put(sql, kinds[kind].table);
     rc = rc ? rc : sql_put(sql, " (tenant_id, ");
-    rc = rc ? rc : sql_put(sql, kinds[kind].time);
-    rc = rc ? rc : sql_put(sql, ", ");
-    rc = rc ? rc : sql_put(sql, kinds[kind].key);
-    rc = rc ? rc : sql_put(sql, ", sl_threshold_s, short_abandon_s, fcr_window_h");
-    for (size_t i = 0; rc == ST_OK && i < NCOUNTS; i++) {
-        rc = sql_put(sql, ", ");
-        rc = rc ? rc : sql_put(sql, counts[i].column);
-    }
-    for (size_t i = 0; rc == ST_OK && i < kinds[kind].nhist; i++) {
-        rc = sql_put(sql, ", ");
-        rc = rc ? rc : sql_put(sql, hist_columns[i]);
-    }
+    rc = rc ? rc : columns_sql(kind, kinds[kind].nhist, sql);
     rc = rc ? rc : sql_put(sql, ") VALUES ");
     for (size_t r = 0; rc == ST_OK && r < rows; r++) {
         rc = sql_put(sql, r ? ", (?" : "(?");

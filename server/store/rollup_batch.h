@@ -39,6 +39,20 @@
         ".outcome, " c ".transferred, " c ".resolved, " c ".csat, " c ".queue, " c ".agent_id, " c \
         ".customer_id"
 
+/* A contact as fetched (db_query_rows' typed binding): the columns of
+ * ROLLUP_STREAM_COLUMNS after src and batch, also what the metrics' contact
+ * path reads.  Strings are NUL-terminated by db_query_rows. */
+typedef struct rollup_contact_row {
+    int64_t offered_us;
+    int32_t wait_s, talk_s, hold_s, acw_s, outcome, transferred, resolved, csat;
+    char queue[65], agent[65], customer[65];
+    unsigned long queue_len, agent_len, customer_len;
+} rollup_contact_row_t;
+#define ROLLUP_CONTACT_COLS 12
+/* Fills cols[0 .. ROLLUP_CONTACT_COLS) for a rollup_contact_row_t found `at`
+ * bytes into the struct db_query_rows fetches into. */
+void rollup_contact_cols(db_out_col_t *cols, size_t at);
+
 typedef struct rollup_batch rollup_batch_t;
 
 /*
