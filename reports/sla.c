@@ -52,10 +52,13 @@ typedef struct sla_run {
     bool agent_rows;        /* ru are agent rows (one per agent and local day) */
     const sla_rollup_t *ag; /* agent rows for the interval's distinct agents, or NULL */
     size_t nag;
-    int64_t *iv_agents; /* per interval: distinct agents (from ag) */
-    int64_t *dense;     /* answered waits of one group below DENSE_WAITS */
-    size_t dense_hi;    /* dense[0 .. dense_hi) may be non-zero */
-    ihist_t sparse;     /* ... and from DENSE_WAITS up */
+    int64_t *iv_agents;  /* per interval: distinct agents (from ag) */
+    const int64_t *wmax; /* per input row: its longest wait that counts, -1: none (prepared) */
+    bool checked;        /* the rows' detail was checked already (rollups_prepare) */
+    bool no_total;       /* the caller fills the total row */
+    int64_t *dense;      /* answered waits of one group below DENSE_WAITS */
+    size_t dense_hi;     /* dense[0 .. dense_hi) may be non-zero */
+    ihist_t sparse;      /* ... and from DENSE_WAITS up */
 } sla_run_t;
 
 #define DENSE_WAITS 4096 /* waits (s) counted in a plain array; longer ones in a histogram */
@@ -251,8 +254,8 @@ static bool hist_sums(ihist_view_t v, int64_t lt, int64_t le, hist_sums_t *h)
 
 /* Checks the detail of rollup row i (placed in the period) against its own
  * counts: the histograms must hold exactly the contacts the counts count. */
-static int rollup_check_detail(const sla_rollup_t *r, const sla_params_t *p, bool agent, size_t i,
-                               char *err, size_t errlen)
+static int rollup_check_detail(const sla_rollup_t *r, bool agent, size_t i, char *err,
+                               size_t errlen)
 {
     hist_sums_t a, b, o, sl;
     const char *why = NULL;
@@ -278,8 +281,6 @@ static int rollup_check_detail(const sla_rollup_t *r, const sla_params_t *p, boo
              r->resolved_n > r->resolved_base_n || r->resolved_base_n > r->answered_n ||
              csat > offered)
         why = "FCR or survey counts out of range";
-    else if (p->fcr_method == SLA_FCR_REPEAT && r->fcr_window_h != p->fcr_window_h)
-        why = "built with another FCR window (rebuild the rollups)";
     if (!why)
         return ST_OK;
     st_errf(err, errlen, "rollup %zu: %s (run slattest check rollups)", i, why);
@@ -305,9 +306,15 @@ static int run_place(sla_run_t *r, char *err, size_t errlen)
         long i = sla_cal_find(&r->cal, sla_us_to_s(us));
         if (i >= 0 && r->ru && (rc = rollup_check_row(&r->ru[k], r->p, k, err, errlen)) != ST_OK)
             return rc;
-        if (i >= 0 && r->ru && r->want_detail && r->ru[k].has_detail &&
-            (rc = rollup_check_detail(&r->ru[k], r->p, r->agent_rows, k, err, errlen)) != ST_OK)
+        if (i >= 0 && r->ru && r->want_detail && r->ru[k].has_detail && !r->checked &&
+            (rc = rollup_check_detail(&r->ru[k], r->agent_rows, k, err, errlen)) != ST_OK)
             return rc;
+        if (i >= 0 && r->ru && r->want_detail && r->ru[k].has_detail &&
+            r->p->fcr_method == SLA_FCR_REPEAT && r->ru[k].fcr_window_h != r->p->fcr_window_h) {
+            st_errf(err, errlen, "rollup %zu: built with another FCR window (rebuild the rollups)",
+                    k);
+            return ST_ERR_INVALID;
+        }
         if (i >= 0 && r->ru && !r->ru[k].has_detail)
             r->detail = false;
         r->iv[k] = (int32_t)i;
@@ -530,6 +537,19 @@ static int64_t waits_max(ihist_view_t v, int64_t from)
     return m;
 }
 
+/* A rollup row's longest wait that counts for max_wait_s (short abandons
+ * do not), -1 when none. */
+static int64_t row_max_wait(const sla_rollup_t *u, const sla_params_t *p)
+{
+    int64_t w[3] = {waits_max(u->waits[SLA_WAIT_ANSWERED], 0),
+                    waits_max(u->waits[SLA_WAIT_ABANDONED], p->short_abandon_s),
+                    waits_max(u->waits[SLA_WAIT_OVERFLOW], 0)};
+    int64_t m = -1;
+    for (int k = 0; k < 3; k++)
+        m = w[k] > m ? w[k] : m;
+    return m;
+}
+
 /* The contact-only metrics of rollup rows idx[0..m) from their detail:
  * the same numbers as row_contact_metrics() gives from the contacts. */
 static void row_rollup_metrics(sla_run_t *r, const size_t *idx, size_t m, int64_t end_utc,
@@ -541,11 +561,8 @@ static void row_rollup_metrics(sla_run_t *r, const size_t *idx, size_t m, int64_
         const sla_rollup_t *u = &r->ru[idx[j]];
         waits_add(r, u->waits[SLA_WAIT_ANSWERED]);
         answered += u->answered_n;
-        int64_t w[3] = {waits_max(u->waits[SLA_WAIT_ANSWERED], 0),
-                        waits_max(u->waits[SLA_WAIT_ABANDONED], p->short_abandon_s),
-                        waits_max(u->waits[SLA_WAIT_OVERFLOW], 0)};
-        for (int k = 0; k < 3; k++)
-            max_wait = w[k] > max_wait ? w[k] : max_wait;
+        int64_t w = r->wmax ? r->wmax[idx[j]] : row_max_wait(u, p);
+        max_wait = w > max_wait ? w : max_wait;
         if (p->fcr_method == SLA_FCR_REPEAT) {
             row->fcr_base += u->fcr_base_n;
             row->fcr_resolved += u->fcr_base_n - u->fcr_repeat_n;
@@ -711,7 +728,8 @@ static sla_result_t *run_result(sla_run_t *r)
     res->rows = xcalloc(r->ngroup ? r->ngroup : 1, sizeof *res->rows);
     for (size_t g = 0; g < r->ngroup; g++)
         run_row(r, (long)g, &res->rows[g]);
-    run_row(r, -1, &res->total);
+    if (!r->no_total)
+        run_row(r, -1, &res->total);
     res->total.year = r->cal.day[0].y; /* the period's first date */
     res->total.month = r->cal.day[0].m;
     res->total.day = r->cal.day[0].d;
@@ -878,11 +896,30 @@ static bool same_counts(const sla_row_t *a, const sla_row_t *b)
            a->csat_good == b->csat_good;
 }
 
-/* The agent grouping from agent rows, its total from the slot rows. */
-static int rollups_by_agent(const sla_params_t *p, const sla_period_t *period,
-                            const sla_rollups_t *in, sla_result_t **out, char *err, size_t errlen)
+/* Checks the detail of rows[0..n) once for every grouping, and notes each
+ * row's longest wait that counts (*wmax, the caller's to free). */
+static int rollups_prepare(const sla_params_t *p, const sla_rollup_t *rows, size_t n, bool agent,
+                           int64_t **wmax, char *err, size_t errlen)
 {
-    sla_result_t *whole = NULL;
+    *wmax = xmalloc((n ? n : 1) * sizeof **wmax);
+    for (size_t k = 0; k < n; k++) {
+        (*wmax)[k] = -1;
+        if (!rows[k].has_detail)
+            continue;
+        int rc = rollup_check_detail(&rows[k], agent, k, err, errlen);
+        if (rc != ST_OK)
+            return rc;
+        (*wmax)[k] = row_max_wait(&rows[k], p);
+    }
+    return ST_OK;
+}
+
+/* The agent grouping from agent rows, checked against the period's total
+ * from the slot rows (which it takes). */
+static int rollups_by_agent(const sla_params_t *p, const sla_period_t *period,
+                            const sla_rollups_t *in, const int64_t *wmax, const sla_row_t *whole,
+                            sla_result_t **out, char *err, size_t errlen)
+{
     if (!in->agents || p->queue) {
         st_errf(err, errlen, "grouping: agents need agent rollups%s",
                 p->queue ? " without a queue filter" : "");
@@ -893,38 +930,48 @@ static int rollups_by_agent(const sla_params_t *p, const sla_period_t *period,
                    .ru = in->agents,
                    .n = in->n_agents,
                    .want_detail = true,
-                   .agent_rows = true};
+                   .agent_rows = true,
+                   .checked = true,
+                   .wmax = wmax};
     int rc = run(&a, period, out, err, errlen);
     if (rc != ST_OK)
         return rc;
-    sla_run_t t = {
-        .p = p, .by = SLA_BY_MONTH, .ru = in->slots, .n = in->n_slots, .want_detail = true};
-    if ((rc = run(&t, period, &whole, err, errlen)) == ST_OK &&
-        !same_counts(&(*out)->total, &whole->total)) {
+    if (!same_counts(&(*out)->total, whole)) {
         st_errf(err, errlen,
                 "agent rollups and slot rollups disagree (run slattest check rollups)");
-        rc = ST_ERR_INVALID;
-    }
-    if (rc == ST_OK)
-        (*out)->total = whole->total;
-    else {
         sla_result_free(*out);
         *out = NULL;
+        return ST_ERR_INVALID;
     }
-    sla_result_free(whole);
-    return rc;
+    (*out)->total = *whole;
+    return ST_OK;
 }
 
 int sla_compute_rollups_many(const sla_params_t *p, const sla_period_t *period, const sla_by_t *by,
                              size_t n_by, const sla_rollups_t *in, sla_result_t **outs, char *err,
                              size_t errlen)
 {
-    int rc = ST_OK;
+    int64_t *wslot = NULL, *wagent = NULL;
+    sla_result_t *whole = NULL;
     for (size_t i = 0; i < n_by; i++)
         outs[i] = NULL;
+    /* Once for every grouping: the detail checked, each row's longest
+     * wait, and the period's total (the same row in every result). */
+    int rc = rollups_prepare(p, in->slots, in->n_slots, false, &wslot, err, errlen);
+    if (rc == ST_OK && in->agents)
+        rc = rollups_prepare(p, in->agents, in->n_agents, true, &wagent, err, errlen);
+    sla_run_t t = {.p = p,
+                   .by = SLA_BY_MONTH,
+                   .ru = in->slots,
+                   .n = in->n_slots,
+                   .want_detail = true,
+                   .checked = true,
+                   .wmax = wslot};
+    if (rc == ST_OK)
+        rc = run(&t, period, &whole, err, errlen);
     for (size_t i = 0; rc == ST_OK && i < n_by; i++) {
         if (by[i] == SLA_BY_AGENT) {
-            rc = rollups_by_agent(p, period, in, &outs[i], err, errlen);
+            rc = rollups_by_agent(p, period, in, wagent, &whole->total, &outs[i], err, errlen);
             continue;
         }
         sla_run_t r = {.p = p,
@@ -932,15 +979,23 @@ int sla_compute_rollups_many(const sla_params_t *p, const sla_period_t *period, 
                        .ru = in->slots,
                        .n = in->n_slots,
                        .want_detail = true,
+                       .checked = true,
+                       .no_total = true,
+                       .wmax = wslot,
                        .ag = p->queue ? NULL : in->agents,
                        .nag = in->n_agents};
         rc = run(&r, period, &outs[i], err, errlen);
+        if (rc == ST_OK)
+            outs[i]->total = whole->total;
     }
     if (rc != ST_OK)
         for (size_t i = 0; i < n_by; i++) {
             sla_result_free(outs[i]);
             outs[i] = NULL;
         }
+    sla_result_free(whole);
+    free(wslot);
+    free(wagent);
     return rc;
 }
 
