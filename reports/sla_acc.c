@@ -13,6 +13,7 @@
 
 #include "sla_int.h"
 #include "status.h"
+#include "strmap.h"
 #include "strpool.h"
 #include "xmem.h"
 
@@ -439,4 +440,156 @@ void sla_acc_merge(sla_acc_t *dst, const sla_acc_t *src)
                 ihist_add_hist(&t->waits[w], &f->waits[w], 1);
             ihist_add_hist(&t->slots, &f->slots, 1);
         }
+}
+
+/* An answered contact waiting for its customer's next instant: what moves
+ * its repeat count (queue and agent interned by the accumulator). */
+typedef struct order_wait {
+    int64_t offered_us;
+    const char *queue, *agent;
+} order_wait_t;
+
+/* A customer of sla_acc_order: its latest instant and the answered
+ * contacts at it (the first inline: most customers have one). */
+typedef struct order_cust {
+    char *id; /* owned */
+    int64_t last_us;
+    order_wait_t first;
+    order_wait_t *more;
+    uint32_t nwait, cap; /* nwait counts first too; cap is more's */
+} order_cust_t;
+
+struct sla_acc_order {
+    sla_acc_t *a;
+    strmap_t *map; /* customer id -> index in cust */
+    order_cust_t *cust;
+    size_t n, cap;
+    int64_t latest_us, horizon_us, swept_us;
+};
+
+/* Customers held at most: past it the input is grouped by customer instead
+ * (about 64 bytes and an id each, so memory stays small). */
+#define ORDER_MAX_CUSTOMERS 200000
+
+sla_acc_order_t *sla_acc_order_new(sla_acc_t *a)
+{
+    sla_acc_order_t *o = xcalloc(1, sizeof *o);
+    o->a = a;
+    o->map = strmap_new(1024);
+    o->latest_us = o->swept_us = INT64_MIN;
+    o->horizon_us = sla_acc_horizon_us(a);
+    return o;
+}
+
+void sla_acc_order_free(sla_acc_order_t *o)
+{
+    if (!o)
+        return;
+    for (size_t i = 0; i < o->n; i++) {
+        free(o->cust[i].id);
+        free(o->cust[i].more);
+    }
+    free(o->cust);
+    strmap_free(o->map);
+    free(o);
+}
+
+size_t sla_acc_order_held(const sla_acc_order_t *o)
+{
+    return strmap_count(o->map);
+}
+
+/* Drops the customers whose latest instant is past every window: none of
+ * their contacts can repeat any more.  The map is rebuilt without them
+ * (the kept entries move down), each quarter of a window of time. */
+static void order_sweep(sla_acc_order_t *o)
+{
+    if (o->swept_us != INT64_MIN && o->latest_us - o->swept_us < o->horizon_us / 4 + 1)
+        return;
+    o->swept_us = o->latest_us;
+    strmap_free(o->map);
+    o->map = strmap_new(o->n ? o->n : 1024);
+    size_t k = 0;
+    for (size_t i = 0; i < o->n; i++) {
+        order_cust_t *c = &o->cust[i];
+        if (o->latest_us - c->last_us > o->horizon_us) {
+            free(c->id);
+            free(c->more);
+            continue;
+        }
+        o->cust[k] = *c;
+        bool added;
+        *strmap_put(o->map, o->cust[k].id, &added) = (int64_t)k;
+        k++;
+    }
+    o->n = k;
+}
+
+/* The waiting contacts of k decided by the instant t: those t repeats move
+ * their rows' repeat counts. */
+static void order_decide(sla_acc_order_t *o, order_cust_t *k, int64_t t)
+{
+    for (uint32_t i = 0; i < k->nwait; i++) {
+        const order_wait_t *w = i == 0 ? &k->first : &k->more[i - 1];
+        sla_contact_t c = {.offered_us = w->offered_us,
+                           .outcome = SLA_ANSWERED,
+                           .resolved = -1,
+                           .queue = w->queue,
+                           .agent = w->agent,
+                           .customer_id = k->id};
+        if (repeats(o->a, &c, t))
+            acc_repeat(o->a, &c, 1);
+    }
+    k->nwait = 0;
+}
+
+bool sla_acc_order_add(sla_acc_order_t *o, const sla_contact_t *c)
+{
+    if (c->offered_us < o->latest_us)
+        return false;
+    int64_t *at = c->customer_id[0] ? strmap_get(o->map, c->customer_id) : NULL;
+    if (c->customer_id[0] && !at) {
+        o->latest_us = c->offered_us;
+        order_sweep(o);
+        if (o->n >= ORDER_MAX_CUSTOMERS)
+            return false;
+    }
+    o->latest_us = c->offered_us;
+    sla_acc_contact(o->a, c, false, 1);
+    if (!c->customer_id[0])
+        return true;
+    order_cust_t *k;
+    if (!at) {
+        if (o->n == o->cap) {
+            o->cap = o->cap ? o->cap * 2 : 1024;
+            o->cust = xrealloc(o->cust, o->cap * sizeof *o->cust);
+        }
+        k = &o->cust[o->n];
+        memset(k, 0, sizeof *k);
+        k->id = xstrdup(c->customer_id);
+        k->last_us = c->offered_us;
+        bool added;
+        *strmap_put(o->map, k->id, &added) = (int64_t)o->n++;
+    } else {
+        k = &o->cust[*at];
+    }
+    if (c->offered_us > k->last_us) { /* the next instant decides the waiting ones */
+        order_decide(o, k, c->offered_us);
+        k->last_us = c->offered_us;
+    }
+    if (c->outcome == SLA_ANSWERED) {
+        order_wait_t w = {c->offered_us, strpool_intern(o->a->pool, c->queue),
+                          strpool_intern(o->a->pool, c->agent)};
+        if (k->nwait == 0) {
+            k->first = w;
+        } else {
+            if (k->nwait - 1 == k->cap) {
+                k->cap = k->cap ? k->cap * 2 : 2;
+                k->more = xrealloc(k->more, k->cap * sizeof *k->more);
+            }
+            k->more[k->nwait - 1] = w;
+        }
+        k->nwait++;
+    }
+    return true;
 }

@@ -88,6 +88,26 @@ void sla_acc_contact(sla_acc_t *a, const sla_contact_t *c, bool repeat, int sign
  */
 void sla_acc_customer(sla_acc_t *a, const sla_contact_t *c, const uint8_t *src, size_t n);
 
+/*
+ * FCR over new contacts that come in offered order (an ACD export, a
+ * queue_log), without grouping them by customer first: each contact is
+ * added at once, and a customer's answered contacts at its latest instant
+ * wait until the customer's next instant decides whether they repeat, or
+ * until every window has passed.  Memory is the customers of the last
+ * window, not the contacts.  The same rows as sla_acc_customer() with every
+ * contact NEW, when no stored contact of the customers lies within the
+ * largest window of the contacts (the caller's to know).
+ */
+typedef struct sla_acc_order sla_acc_order_t;
+sla_acc_order_t *sla_acc_order_new(sla_acc_t *a);
+/* Adds a NEW contact.  false (nothing added) when it comes before the
+ * latest instant added: the input is not in order, and the caller must
+ * reset the accumulator and group by customer instead. */
+bool sla_acc_order_add(sla_acc_order_t *o, const sla_contact_t *c);
+/* Customers held now (for tests and measurements). */
+size_t sla_acc_order_held(const sla_acc_order_t *o);
+void sla_acc_order_free(sla_acc_order_t *o);
+
 /* Rows of a kind, in no particular order; a row stays valid until the next
  * add or sla_acc_reset(). */
 size_t sla_acc_count(const sla_acc_t *a, sla_acc_kind_t k);

@@ -452,8 +452,13 @@ static int update_rollups(ingest_t *g)
         db_res_free(res);
     }
     if (rc == ST_OK && alone) {
+        /* Rows in offered order (an ACD export) need no sort; others are
+         * sorted by customer. */
         db_val_t v[] = {db_u64(batch_id(g->batch))};
-        rc = rollup_batch_stream(rb, STAGE_NEW " ORDER BY customer_id, offered_us", v, 1, NULL);
+        bool ordered = false;
+        rc = rollup_batch_stream_ordered(rb, STAGE_NEW, v, 1, &ordered);
+        if (rc == ST_OK && !ordered)
+            rc = rollup_batch_stream(rb, STAGE_NEW " ORDER BY customer_id, offered_us", v, 1, NULL);
     } else if (rc == ST_OK && staged > 0 && all_new) {
         db_val_t v[] = {db_u64(batch_id(g->batch)), db_i64(hi), db_u64(g->tenant_id),
                         db_i64(lo - h), db_i64(hi + h)};

@@ -120,6 +120,8 @@ struct rollup_batch {
     sla_contact_t *gc; /* the group as sla_acc_customer() takes it */
     uint8_t *gsrc;
     uint64_t new_rows;
+    sla_acc_order_t *order; /* rollup_batch_stream_ordered() */
+    bool unordered;
 };
 
 /* Loads the zones of the segments and the accumulator. */
@@ -308,14 +310,61 @@ static int stream_row(void *ctx)
     return ST_OK;
 }
 
+/* on_row of the ordered stream: each row at once; stops at the first row
+ * out of order. */
+static int ordered_row(void *ctx)
+{
+    rollup_batch_t *b = ctx;
+    const stream_row_t *s = &b->row;
+    const rollup_contact_row_t *r = &s->c;
+    if (s->src != SLA_ACC_NEW || r->outcome < SLA_ANSWERED || r->outcome > SLA_OVERFLOW)
+        return ST_ERR_INTERNAL;
+    sla_contact_t c = row_contact(r);
+    if (!sla_acc_order_add(b->order, &c)) {
+        b->unordered = true;
+        return ST_ERR_CONFLICT; /* stops the stream */
+    }
+    b->new_rows++;
+    if (s->batch_id > 0)
+        sb_add(b, r->offered_us - r->offered_us % INT64_C(900000000), s->batch_id, 1);
+    return ST_OK;
+}
+
+/* The typed columns of a stream: src, batch, then the contact. */
+static void stream_cols(db_out_col_t *cols)
+{
+    cols[0] = (db_out_col_t){DBO_I32, offsetof(stream_row_t, src), 0, -1, -1};
+    cols[1] = (db_out_col_t){DBO_I64, offsetof(stream_row_t, batch_id), 0, -1, -1};
+    rollup_contact_cols(cols + 2, offsetof(stream_row_t, c));
+}
+
+int rollup_batch_stream_ordered(rollup_batch_t *b, const char *sql, const db_val_t *params,
+                                size_t n, bool *ordered)
+{
+    db_out_col_t cols[2 + ROLLUP_CONTACT_COLS];
+    stream_cols(cols);
+    b->order = sla_acc_order_new(b->acc);
+    b->unordered = false;
+    int rc = db_query_rows(b->db, sql, params, n, cols, 2 + ROLLUP_CONTACT_COLS, &b->row,
+                           ordered_row, b);
+    sla_acc_order_free(b->order);
+    b->order = NULL;
+    *ordered = !b->unordered;
+    if (b->unordered) { /* nothing of it is kept */
+        sla_acc_reset(b->acc);
+        free(b->sb);
+        b->sb = NULL;
+        b->nsb = b->sbcap = 0;
+        rc = ST_OK;
+    }
+    return rc;
+}
+
 int rollup_batch_stream(rollup_batch_t *b, const char *sql, const db_val_t *params, size_t n,
                         uint64_t *new_rows)
 {
-    db_out_col_t cols[2 + ROLLUP_CONTACT_COLS] = {
-        {DBO_I32, offsetof(stream_row_t, src), 0, -1, -1},
-        {DBO_I64, offsetof(stream_row_t, batch_id), 0, -1, -1},
-    };
-    rollup_contact_cols(cols + 2, offsetof(stream_row_t, c));
+    db_out_col_t cols[2 + ROLLUP_CONTACT_COLS];
+    stream_cols(cols);
     b->new_rows = 0;
     b->ng = 0;
     int rc = db_query_rows(b->db, sql, params, n, cols, sizeof cols / sizeof cols[0], &b->row,

@@ -70,6 +70,15 @@ int64_t rollup_batch_horizon_us(const rollup_batch_t *b);
  * the batch; *new_rows gets how many were NEW (may be NULL). */
 int rollup_batch_stream(rollup_batch_t *b, const char *sql, const db_val_t *params, size_t n,
                         uint64_t *new_rows);
+/*
+ * The same for rows that are all NEW and, the caller knows, have no stored
+ * contact within the FCR horizon: read in the order sql gives (no sort),
+ * FCR decided as they come (sla_acc_order).  *ordered false (rc ST_OK,
+ * nothing kept) when a row came before an earlier one: stream them in
+ * customer order with rollup_batch_stream() instead.
+ */
+int rollup_batch_stream_ordered(rollup_batch_t *b, const char *sql, const db_val_t *params,
+                                size_t n, bool *ordered);
 /* Merges what was streamed into the stored rows and empties the batch. */
 int rollup_batch_flush(rollup_batch_t *b, char *err, size_t errlen);
 void rollup_batch_free(rollup_batch_t *b);

@@ -531,6 +531,76 @@ static void test_batches_equal_a_rebuild(void **state)
     tz_free(tz);
 }
 
+/* qsort order of contacts by instant. */
+static int by_instant(const void *a, const void *b)
+{
+    const sla_contact_t *x = a, *y = b;
+    return (x->offered_us > y->offered_us) - (x->offered_us < y->offered_us);
+}
+
+/* Contacts in offered order, added one by one (sla_acc_order), give the same
+ * rows as grouped by customer; a contact out of order is refused. */
+static void test_in_order_equals_by_customer(void **state)
+{
+    (void)state;
+    tz_t *tz = load("America/New_York");
+    sla_seg_t seg[2];
+    segments(tz, seg);
+    uint64_t s = 0x51ed270b27a3d9c1u;
+    sla_contact_t *c = calloc(N, sizeof *c);
+    uint8_t *src = calloc(N, 1);
+    for (size_t i = 0; i < N; i++)
+        c[i] = gen(&s);
+    qsort(c, N, sizeof *c, by_instant);
+    memset(src, SLA_ACC_NEW, N);
+    sla_acc_t *grouped = sla_acc_new(seg, 2), *ordered = sla_acc_new(seg, 2);
+    feed(grouped, c, src, N);
+    sla_acc_order_t *o = sla_acc_order_new(ordered);
+    size_t most = 0;
+    for (size_t i = 0; i < N; i++) {
+        assert_true(sla_acc_order_add(o, &c[i]));
+        most = sla_acc_order_held(o) > most ? sla_acc_order_held(o) : most;
+    }
+    assert_true(most < 30 + 1);                /* customers, not contacts */
+    assert_false(sla_acc_order_add(o, &c[0])); /* earlier than the latest */
+    sla_acc_order_free(o);
+    /* Memory is the customers of the last windows: a new customer a day for
+     * 40 days (72 h window) leaves a few held, not 40. */
+    sla_acc_t *days = sla_acc_new(seg, 2);
+    o = sla_acc_order_new(days);
+    char ids[40][8];
+    for (int d = 0; d < 40; d++) {
+        snprintf(ids[d], sizeof ids[d], "u%02d", d);
+        for (int h = 0; h < 24; h++) {
+            sla_contact_t x = c[0];
+            x.offered_us = (NOV_NY + (int64_t)d * 86400 + h * 3600) * 1000000;
+            x.customer_id = ids[d];
+            assert_true(sla_acc_order_add(o, &x));
+        }
+    }
+    assert_true(sla_acc_order_held(o) <= 8);
+    sla_acc_order_free(o);
+    sla_acc_free(days);
+    for (int k = 0; k < 2; k++) {
+        buf_t *bufs;
+        size_t n;
+        sla_rollup_t *u = encode_rows(grouped, (sla_acc_kind_t)k, &bufs, &n);
+        assert_int_equal(n, sla_acc_count(ordered, (sla_acc_kind_t)k));
+        for (size_t i = 0; i < n; i++) {
+            const char *key = k ? u[i].agent : u[i].queue;
+            sla_acc_row_t *r = sla_acc_find(ordered, (sla_acc_kind_t)k, u[i].slot_us, key);
+            assert_non_null(r);
+            assert_true(sla_acc_row_equal(r, &u[i]));
+        }
+        free_rows(u, bufs, n);
+    }
+    sla_acc_free(grouped);
+    sla_acc_free(ordered);
+    free(src);
+    free(c);
+    tz_free(tz);
+}
+
 /* FCR by hand: one customer, window 72 h (November's segment). */
 static void test_customer_by_hand(void **state)
 {
@@ -585,6 +655,7 @@ int main(void)
         cmocka_unit_test(test_customer_by_hand),
         cmocka_unit_test(test_rollups_equal_contacts),
         cmocka_unit_test(test_batches_equal_a_rebuild),
+        cmocka_unit_test(test_in_order_equals_by_customer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
