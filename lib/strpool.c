@@ -49,6 +49,14 @@ const char *strpool_copy(strpool_t *p, const char *s)
     return copy;
 }
 
+const void *strpool_mem(strpool_t *p, const void *data, size_t len)
+{
+    char *copy = reserve(p, len ? len : 1);
+    if (len)
+        memcpy(copy, data, len);
+    return copy;
+}
+
 const char *strpool_intern(strpool_t *p, const char *s)
 {
     int64_t *hit = strmap_get(p->map, s);

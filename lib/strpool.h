@@ -23,6 +23,10 @@ const char *strpool_intern(strpool_t *p, const char *s);
  * it saves.  Valid until strpool_free(). */
 const char *strpool_copy(strpool_t *p, const char *s);
 
+/* A copy of len bytes of data (any bytes, not a string) kept by the pool,
+ * at an address that never moves; valid until strpool_free(). */
+const void *strpool_mem(strpool_t *p, const void *data, size_t len);
+
 /* Bytes held in blocks (for measurements). */
 size_t strpool_bytes(const strpool_t *p);
 

@@ -46,7 +46,22 @@ typedef struct sla_run {
     uint8_t *repeat;     /* contacts path: FCR repeat flag per row */
     bool repeat_given;   /* repeat is the caller's (computed once for many runs) */
     double *scratch;     /* waits of one group, for the percentile */
+    /* Rollups with detail (sla_compute_rollups_many): */
+    bool want_detail;       /* the caller reads the detail of rows that have it */
+    bool detail;            /* every placed row has its detail */
+    bool agent_rows;        /* ru are agent rows (one per agent and local day) */
+    const sla_rollup_t *ag; /* agent rows for the interval's distinct agents, or NULL */
+    size_t nag;
+    int64_t *iv_agents;  /* per interval: distinct agents (from ag) */
+    const int64_t *wmax; /* per input row: its longest wait that counts, -1: none (prepared) */
+    bool checked;        /* the rows' detail was checked already (rollups_prepare) */
+    bool no_total;       /* the caller fills the total row */
+    int64_t *dense;      /* answered waits of one group below DENSE_WAITS */
+    size_t dense_hi;     /* dense[0 .. dense_hi) may be non-zero */
+    ihist_t sparse;      /* ... and from DENSE_WAITS up */
 } sla_run_t;
+
+#define DENSE_WAITS 4096 /* waits (s) counted in a plain array; longer ones in a histogram */
 
 void sla_params_default(sla_params_t *p, const tz_t *tz)
 {
@@ -181,7 +196,7 @@ static int rollup_check_row(const sla_rollup_t *r, const sla_params_t *p, size_t
                             size_t errlen)
 {
     const char *why = NULL;
-    if (!r->queue)
+    if (!r->queue && !r->agent)
         why = "NULL queue";
     else if (r->sl_threshold_s != p->sl_threshold_s || r->short_abandon_s != p->short_abandon_s)
         why = "built with other thresholds (rebuild the month's rollups)";
@@ -205,7 +220,9 @@ static const char *row_queue(const sla_run_t *r, size_t k)
 /* The group-by string of input row k (queue or agent). */
 static const char *row_name(const sla_run_t *r, size_t k)
 {
-    return r->by == SLA_BY_AGENT ? r->c[k].agent : row_queue(r, k);
+    if (r->by != SLA_BY_AGENT)
+        return row_queue(r, k);
+    return r->c ? r->c[k].agent : r->ru[k].agent;
 }
 
 /* Adds input row k to s. */
@@ -217,6 +234,66 @@ static void row_add(const sla_run_t *r, size_t k, sla_sums_t *s)
         sla_sums_add_rollup(s, &r->ru[k]);
 }
 
+/* The sums of one encoded histogram: every count, those of values <= le
+ * and of values < lt, and the matching sums of value x count.  false when
+ * the encoding is malformed. */
+typedef struct hist_sums {
+    int64_t n, sum, n_le, n_lt, sum_lt, n_mid, max;
+} hist_sums_t;
+static bool hist_sums(ihist_view_t v, int64_t lt, int64_t le, hist_sums_t *h)
+{
+    ihist_iter_t it;
+    int64_t x, c;
+    memset(h, 0, sizeof *h);
+    h->max = -1;
+    ihist_iter_init(&it, v);
+    while (ihist_iter_next(&it, &x, &c)) {
+        h->n += c;
+        h->sum += x * c;
+        h->n_le += x <= le ? c : 0;
+        h->n_lt += x < lt ? c : 0;
+        h->sum_lt += x < lt ? x * c : 0;
+        h->n_mid += x >= lt && x <= le ? c : 0;
+        h->max = x;
+    }
+    return !it.bad;
+}
+
+/* Checks the detail of rollup row i (placed in the period) against its own
+ * counts: the histograms must hold exactly the contacts the counts count. */
+static int rollup_check_detail(const sla_rollup_t *r, bool agent, size_t i, char *err,
+                               size_t errlen)
+{
+    hist_sums_t a, b, o, sl;
+    const char *why = NULL;
+    int64_t offered = r->answered_n + r->abandoned_n + r->overflow_n, csat = 0;
+    for (int k = 0; k < 5; k++) {
+        csat += r->csat_n[k];
+        if (r->csat_n[k] < 0)
+            why = "negative count";
+    }
+    if (!hist_sums(r->waits[SLA_WAIT_ANSWERED], 0, r->sl_threshold_s, &a) ||
+        !hist_sums(r->waits[SLA_WAIT_ABANDONED], r->short_abandon_s, r->sl_threshold_s, &b) ||
+        !hist_sums(r->waits[SLA_WAIT_OVERFLOW], 0, 0, &o) ||
+        (agent && !hist_sums(r->slots, 0, 0, &sl)))
+        why = "malformed wait histogram";
+    else if (a.n != r->answered_n || a.sum != r->answered_wait_sum ||
+             a.n_le != r->answered_within_n || b.n != r->abandoned_n ||
+             b.sum != r->abandoned_wait_sum || b.n_lt != r->short_abandoned_n ||
+             b.sum_lt != r->short_wait_sum || b.n_mid != r->abandoned_within_n ||
+             o.n != r->overflow_n || o.sum != r->overflow_wait_sum || (agent && sl.n != offered))
+        why = "histograms and counts disagree";
+    else if (r->fcr_repeat_n < 0 || r->fcr_repeat_n > r->fcr_base_n ||
+             r->fcr_base_n > r->answered_n || r->resolved_n < 0 ||
+             r->resolved_n > r->resolved_base_n || r->resolved_base_n > r->answered_n ||
+             csat > offered)
+        why = "FCR or survey counts out of range";
+    if (!why)
+        return ST_OK;
+    st_errf(err, errlen, "rollup %zu: %s (run slattest check rollups)", i, why);
+    return ST_ERR_INVALID;
+}
+
 /* Places every input row in its interval (-1: left out) and checks it. */
 static int run_place(sla_run_t *r, char *err, size_t errlen)
 {
@@ -226,8 +303,8 @@ static int run_place(sla_run_t *r, char *err, size_t errlen)
         if (rc != ST_OK)
             return rc;
         r->iv[k] = -1;
-        if (r->ru && !r->ru[k].queue) {
-            st_errf(err, errlen, "rollup %zu: NULL queue", k);
+        if (r->ru && (r->agent_rows ? !r->ru[k].agent : !r->ru[k].queue)) {
+            st_errf(err, errlen, "rollup %zu: NULL %s", k, r->agent_rows ? "agent" : "queue");
             return ST_ERR_INVALID;
         }
         if (r->p->queue && strcmp(row_queue(r, k), r->p->queue) != 0)
@@ -236,6 +313,17 @@ static int run_place(sla_run_t *r, char *err, size_t errlen)
         long i = sla_cal_find(&r->cal, sla_us_to_s(us));
         if (i >= 0 && r->ru && (rc = rollup_check_row(&r->ru[k], r->p, k, err, errlen)) != ST_OK)
             return rc;
+        if (i >= 0 && r->ru && r->want_detail && r->ru[k].has_detail && !r->checked &&
+            (rc = rollup_check_detail(&r->ru[k], r->agent_rows, k, err, errlen)) != ST_OK)
+            return rc;
+        if (i >= 0 && r->ru && r->want_detail && r->ru[k].has_detail &&
+            r->p->fcr_method == SLA_FCR_REPEAT && r->ru[k].fcr_window_h != r->p->fcr_window_h) {
+            st_errf(err, errlen, "rollup %zu: built with another FCR window (rebuild the rollups)",
+                    k);
+            return ST_ERR_INVALID;
+        }
+        if (i >= 0 && r->ru && !r->ru[k].has_detail)
+            r->detail = false;
         r->iv[k] = (int32_t)i;
     }
     return ST_OK;
@@ -407,6 +495,133 @@ static void row_contact_metrics(const sla_run_t *r, const size_t *idx, size_t m,
     row->csat_mean = sla_ratio(csat_sum, row->csat_n);
 }
 
+/* Adds one encoded histogram of answered waits to the group's counts. */
+static void waits_add(sla_run_t *r, ihist_view_t v)
+{
+    ihist_iter_t it;
+    int64_t x, c;
+    ihist_iter_init(&it, v);
+    while (ihist_iter_next(&it, &x, &c)) {
+        if (x < DENSE_WAITS) {
+            r->dense[x] += c;
+            if ((size_t)x >= r->dense_hi)
+                r->dense_hi = (size_t)x + 1;
+        } else {
+            ihist_add(&r->sparse, x, c);
+        }
+    }
+}
+
+/* The k-th smallest (1-based) of the group's answered waits; empties them. */
+static double waits_kth(sla_run_t *r, int64_t k)
+{
+    double v = NAN;
+    for (size_t x = 0; x < r->dense_hi; x++) {
+        if (isnan(v) && k > 0 && r->dense[x] >= k)
+            v = (double)x;
+        k -= r->dense[x];
+        r->dense[x] = 0;
+    }
+    for (size_t j = 0; j < r->sparse.n; j++) {
+        if (isnan(v) && k > 0 && r->sparse.p[j].count >= k)
+            v = (double)r->sparse.p[j].value;
+        k -= r->sparse.p[j].count;
+    }
+    r->dense_hi = 0;
+    ihist_clear(&r->sparse);
+    return v;
+}
+
+/* The largest value of an encoding that is >= from, or -1. */
+static int64_t waits_max(ihist_view_t v, int64_t from)
+{
+    ihist_iter_t it;
+    int64_t x, c, m = -1;
+    ihist_iter_init(&it, v);
+    while (ihist_iter_next(&it, &x, &c))
+        if (x >= from)
+            m = x;
+    return m;
+}
+
+/* A rollup row's longest wait that counts for max_wait_s (short abandons
+ * do not), -1 when none. */
+static int64_t row_max_wait(const sla_rollup_t *u, const sla_params_t *p)
+{
+    int64_t w[3] = {waits_max(u->waits[SLA_WAIT_ANSWERED], 0),
+                    waits_max(u->waits[SLA_WAIT_ABANDONED], p->short_abandon_s),
+                    waits_max(u->waits[SLA_WAIT_OVERFLOW], 0)};
+    int64_t m = -1;
+    for (int k = 0; k < 3; k++)
+        m = w[k] > m ? w[k] : m;
+    return m;
+}
+
+/* The contact-only metrics of rollup rows idx[0..m) from their detail:
+ * the same numbers as row_contact_metrics() gives from the contacts. */
+static void row_rollup_metrics(sla_run_t *r, const size_t *idx, size_t m, int64_t end_utc,
+                               sla_row_t *row)
+{
+    const sla_params_t *p = r->p;
+    int64_t max_wait = -1, csat_sum = 0, answered = 0;
+    for (size_t j = 0; j < m; j++) {
+        const sla_rollup_t *u = &r->ru[idx[j]];
+        waits_add(r, u->waits[SLA_WAIT_ANSWERED]);
+        answered += u->answered_n;
+        int64_t w = r->wmax ? r->wmax[idx[j]] : row_max_wait(u, p);
+        max_wait = w > max_wait ? w : max_wait;
+        if (p->fcr_method == SLA_FCR_REPEAT) {
+            row->fcr_base += u->fcr_base_n;
+            row->fcr_resolved += u->fcr_base_n - u->fcr_repeat_n;
+        } else {
+            row->fcr_base += u->resolved_base_n;
+            row->fcr_resolved += u->resolved_n;
+        }
+        for (int s = 1; s <= 5; s++) {
+            row->csat_n += u->csat_n[s - 1];
+            row->csat_good += s >= p->csat_good_min ? u->csat_n[s - 1] : 0;
+            csat_sum += s * u->csat_n[s - 1];
+        }
+    }
+    row->max_wait_s = max_wait >= 0 ? (double)max_wait : NAN;
+    row->wait_p90_s = waits_kth(r, (int64_t)stats_percentile_rank((size_t)answered, 90));
+    row->fcr = sla_ratio(row->fcr_resolved, row->fcr_base);
+    row->fcr_provisional = p->fcr_method == SLA_FCR_REPEAT &&
+                           p->generated_us < (end_utc + (int64_t)p->fcr_window_h * 3600) * 1000000;
+    row->csat = sla_ratio(row->csat_good, row->csat_n);
+    row->csat_mean = sla_ratio(csat_sum, row->csat_n);
+}
+
+/* Each interval's distinct agents from the agent rows' slots. */
+static int run_interval_agents(sla_run_t *r, char *err, size_t errlen)
+{
+    r->iv_agents = xcalloc(r->cal.niv ? r->cal.niv : 1, sizeof *r->iv_agents);
+    for (size_t k = 0; k < r->nag; k++) {
+        const sla_rollup_t *a = &r->ag[k];
+        if (!a->agent) {
+            st_errf(err, errlen, "agent rollup %zu: NULL agent", k);
+            return ST_ERR_INVALID;
+        }
+        if (a->agent[0] == '\0')
+            continue; /* contacts no agent handled */
+        ihist_iter_t it;
+        int64_t x, c;
+        long last = -1;
+        ihist_iter_init(&it, a->slots);
+        while (ihist_iter_next(&it, &x, &c)) {
+            long i = sla_cal_find(&r->cal, sla_us_to_s(a->slot_us) + x * 900);
+            if (i >= 0 && i != last)
+                r->iv_agents[i]++;
+            last = i;
+        }
+        if (it.bad) {
+            st_errf(err, errlen, "agent rollup %zu: malformed slots", k);
+            return ST_ERR_INVALID;
+        }
+    }
+    return ST_OK;
+}
+
 /* Sets every double of row to NAN (undefined until computed). */
 static void row_init(sla_row_t *row)
 {
@@ -476,7 +691,7 @@ static void row_interval(const sla_run_t *r, size_t i, sla_row_t *row)
 }
 
 /* Computes row g (or the total when g < 0) into row. */
-static void run_row(const sla_run_t *r, long g, sla_row_t *row)
+static void run_row(sla_run_t *r, long g, sla_row_t *row)
 {
     size_t a = g < 0 ? 0 : r->goff[g], b = g < 0 ? r->goff[r->ngroup] : r->goff[g + 1];
     const size_t *idx = r->gord + a;
@@ -504,19 +719,24 @@ static void run_row(const sla_run_t *r, long g, sla_row_t *row)
     }
     if (r->c)
         row_contact_metrics(r, idx, b - a, row->end_utc, row);
+    else if (r->detail)
+        row_rollup_metrics(r, idx, b - a, row->end_utc, row);
     if (r->c && r->by == SLA_BY_INTERVAL && g >= 0)
         row->agents = distinct_agents(r, idx, b - a);
+    if (r->iv_agents && r->by == SLA_BY_INTERVAL && g >= 0)
+        row->agents = r->iv_agents[g];
 }
 
 /* Builds the result from a grouped run. */
-static sla_result_t *run_result(const sla_run_t *r)
+static sla_result_t *run_result(sla_run_t *r)
 {
     sla_result_t *res = xcalloc(1, sizeof *res);
     res->n = r->ngroup;
     res->rows = xcalloc(r->ngroup ? r->ngroup : 1, sizeof *res->rows);
     for (size_t g = 0; g < r->ngroup; g++)
         run_row(r, (long)g, &res->rows[g]);
-    run_row(r, -1, &res->total);
+    if (!r->no_total)
+        run_row(r, -1, &res->total);
     res->total.year = r->cal.day[0].y; /* the period's first date */
     res->total.month = r->cal.day[0].m;
     res->total.day = r->cal.day[0].d;
@@ -526,6 +746,9 @@ static sla_result_t *run_result(const sla_run_t *r)
 /* Releases everything a run owns. */
 static void run_free(sla_run_t *r)
 {
+    free(r->iv_agents);
+    free(r->dense);
+    ihist_free(&r->sparse);
     free(r->scratch);
     if (!r->repeat_given)
         free(r->repeat);
@@ -546,15 +769,25 @@ static int run(sla_run_t *r, const sla_period_t *period, sla_result_t **out, cha
     int rc = params_check(r->p, err, errlen);
     if (rc != ST_OK)
         goto fail;
-    if ((unsigned)r->by > SLA_BY_AGENT || (r->ru && r->by == SLA_BY_AGENT)) {
-        st_errf(err, errlen, "grouping: %s", r->ru ? "agents need contacts" : "unknown");
+    if ((unsigned)r->by > SLA_BY_AGENT || (r->ru && (r->by == SLA_BY_AGENT) != r->agent_rows)) {
+        st_errf(err, errlen, "grouping: %s",
+                (unsigned)r->by > SLA_BY_AGENT ? "unknown"
+                : r->agent_rows                ? "agent rows group by agent only"
+                                               : "agents need contacts or agent rollups");
         rc = ST_ERR_INVALID;
         goto fail;
     }
     if ((rc = sla_cal_build(&r->cal, r->p, period, err, errlen)) != ST_OK)
         goto fail;
+    r->detail = r->want_detail;
     if ((rc = run_place(r, err, errlen)) != ST_OK)
         goto fail;
+    if (r->detail) {
+        r->dense = xcalloc(DENSE_WAITS, sizeof *r->dense);
+        if (r->ag && r->by == SLA_BY_INTERVAL &&
+            (rc = run_interval_agents(r, err, errlen)) != ST_OK)
+            goto fail;
+    }
     run_group(r);
     run_interval_sums(r);
     if (r->c) {
@@ -658,6 +891,119 @@ int sla_compute_rollups(const sla_params_t *p, const sla_period_t *period, sla_b
 {
     sla_run_t r = {.p = p, .by = by, .ru = rows, .n = n};
     return run(&r, period, out, err, errlen);
+}
+
+/* Whether two rows count the same contacts (the agent and slot views of one period). */
+static bool same_counts(const sla_row_t *a, const sla_row_t *b)
+{
+    return a->offered == b->offered && a->answered == b->answered && a->abandoned == b->abandoned &&
+           a->short_abandoned == b->short_abandoned && a->answered_within == b->answered_within &&
+           a->transferred == b->transferred && a->fcr_base == b->fcr_base &&
+           a->fcr_resolved == b->fcr_resolved && a->csat_n == b->csat_n &&
+           a->csat_good == b->csat_good;
+}
+
+/* Checks the detail of rows[0..n) once for every grouping, and notes each
+ * row's longest wait that counts (*wmax, the caller's to free). */
+static int rollups_prepare(const sla_params_t *p, const sla_rollup_t *rows, size_t n, bool agent,
+                           int64_t **wmax, char *err, size_t errlen)
+{
+    *wmax = xmalloc((n ? n : 1) * sizeof **wmax);
+    for (size_t k = 0; k < n; k++) {
+        (*wmax)[k] = -1;
+        if (!rows[k].has_detail)
+            continue;
+        int rc = rollup_check_detail(&rows[k], agent, k, err, errlen);
+        if (rc != ST_OK)
+            return rc;
+        (*wmax)[k] = row_max_wait(&rows[k], p);
+    }
+    return ST_OK;
+}
+
+/* The agent grouping from agent rows, checked against the period's total
+ * from the slot rows (which it takes). */
+static int rollups_by_agent(const sla_params_t *p, const sla_period_t *period,
+                            const sla_rollups_t *in, const int64_t *wmax, const sla_row_t *whole,
+                            sla_result_t **out, char *err, size_t errlen)
+{
+    if (!in->agents || p->queue) {
+        st_errf(err, errlen, "grouping: agents need agent rollups%s",
+                p->queue ? " without a queue filter" : "");
+        return ST_ERR_INVALID;
+    }
+    sla_run_t a = {.p = p,
+                   .by = SLA_BY_AGENT,
+                   .ru = in->agents,
+                   .n = in->n_agents,
+                   .want_detail = true,
+                   .agent_rows = true,
+                   .checked = true,
+                   .wmax = wmax};
+    int rc = run(&a, period, out, err, errlen);
+    if (rc != ST_OK)
+        return rc;
+    if (!same_counts(&(*out)->total, whole)) {
+        st_errf(err, errlen,
+                "agent rollups and slot rollups disagree (run slattest check rollups)");
+        sla_result_free(*out);
+        *out = NULL;
+        return ST_ERR_INVALID;
+    }
+    (*out)->total = *whole;
+    return ST_OK;
+}
+
+int sla_compute_rollups_many(const sla_params_t *p, const sla_period_t *period, const sla_by_t *by,
+                             size_t n_by, const sla_rollups_t *in, sla_result_t **outs, char *err,
+                             size_t errlen)
+{
+    int64_t *wslot = NULL, *wagent = NULL;
+    sla_result_t *whole = NULL;
+    for (size_t i = 0; i < n_by; i++)
+        outs[i] = NULL;
+    /* Once for every grouping: the detail checked, each row's longest
+     * wait, and the period's total (the same row in every result). */
+    int rc = rollups_prepare(p, in->slots, in->n_slots, false, &wslot, err, errlen);
+    if (rc == ST_OK && in->agents)
+        rc = rollups_prepare(p, in->agents, in->n_agents, true, &wagent, err, errlen);
+    sla_run_t t = {.p = p,
+                   .by = SLA_BY_MONTH,
+                   .ru = in->slots,
+                   .n = in->n_slots,
+                   .want_detail = true,
+                   .checked = true,
+                   .wmax = wslot};
+    if (rc == ST_OK)
+        rc = run(&t, period, &whole, err, errlen);
+    for (size_t i = 0; rc == ST_OK && i < n_by; i++) {
+        if (by[i] == SLA_BY_AGENT) {
+            rc = rollups_by_agent(p, period, in, wagent, &whole->total, &outs[i], err, errlen);
+            continue;
+        }
+        sla_run_t r = {.p = p,
+                       .by = by[i],
+                       .ru = in->slots,
+                       .n = in->n_slots,
+                       .want_detail = true,
+                       .checked = true,
+                       .no_total = true,
+                       .wmax = wslot,
+                       .ag = p->queue ? NULL : in->agents,
+                       .nag = in->n_agents};
+        rc = run(&r, period, &outs[i], err, errlen);
+        if (rc == ST_OK)
+            outs[i]->total = whole->total;
+    }
+    if (rc != ST_OK)
+        for (size_t i = 0; i < n_by; i++) {
+            sla_result_free(outs[i]);
+            outs[i] = NULL;
+        }
+    sla_result_free(whole);
+    free(wslot);
+    free(wagent);
+    return rc;
 }
 
 size_t sla_result_count(const sla_result_t *r)

@@ -25,6 +25,10 @@
  *    contacts, or each disposition), csat and csat_mean (need the surveys),
  *    and any agent grouping (rollups carry no agent).  A report that needs
  *    those reads contacts.
+ *  - sla_compute_rollups_many(): rollup rows with their detail (wait
+ *    histograms, surveys by score, FCR and disposition counts, built by
+ *    reports/sla_acc.c) and agent rows (per agent and local day): every
+ *    metric, the same numbers as from contacts, without reading one.
  *
  * Time (METRICS.md "Time"): a period is a range of local dates [from, to]
  * (a month is day 1 to its last day) in the zone of params.tz.  Days and
@@ -46,6 +50,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ihist.h"
 #include "tz.h"
 
 #define SLA_KEY_MAX  64   /* bytes of a row key (queue and agent ids are <= 64) */
@@ -53,6 +58,8 @@
 
 /* The contact outcome column (same values as the database and cdr.h). */
 enum { SLA_ANSWERED = 1, SLA_ABANDONED = 2, SLA_OVERFLOW = 3 };
+/* A rollup's wait histograms, by outcome. */
+enum { SLA_WAIT_ANSWERED = 0, SLA_WAIT_ABANDONED, SLA_WAIT_OVERFLOW, SLA_WAITS };
 
 /* The contract's sl_formula (METRICS.md). */
 typedef enum sla_formula {
@@ -138,7 +145,33 @@ typedef struct sla_rollup {
     int64_t short_abandoned_n, short_wait_sum;
     int64_t overflow_n, overflow_wait_sum;
     int64_t talk_sum, hold_sum, acw_sum, transferred_n;
+
+    /* The detail (when has_detail): what the contact-only metrics need, so
+     * that a row serves every metric.  The three wait histograms are
+     * lib/ihist.h encodings of wait_s (abandoned: short abandons included),
+     * borrowed for the call; their counts and sums must equal the counts
+     * and sums above (a row that disagrees is refused as inconsistent). */
+    bool has_detail;
+    int fcr_window_h;                    /* the window fcr_repeat_n was counted with */
+    int64_t csat_n[5];                   /* surveys of any outcome by score 1..5 */
+    int64_t resolved_base_n, resolved_n; /* answered with a disposition; resolved */
+    int64_t fcr_base_n, fcr_repeat_n;    /* answered with a customer_id; repeats */
+    ihist_view_t waits[SLA_WAITS];       /* wait_s by outcome */
+    /* Agent rows (sla_rollups_t.agents) only: the agent id ("" = none),
+     * whose row is one local day starting at slot_us (queue unused), and
+     * the day's contacts by 15-minute slot (value k: slot_us + k x 15 min). */
+    const char *agent;
+    ihist_view_t slots;
 } sla_rollup_t;
+
+/* The rollups of a period: per UTC slot and queue, and (optional) per agent
+ * and local day of the contract's zone, with detail. */
+typedef struct sla_rollups {
+    const sla_rollup_t *slots;
+    size_t n_slots;
+    const sla_rollup_t *agents; /* NULL: none given (agent grouping refused) */
+    size_t n_agents;
+} sla_rollups_t;
 
 /* One result row.  Counts are exact; every double may be NAN (undefined). */
 typedef struct sla_row {
@@ -258,6 +291,23 @@ int sla_result_merge_contacts(sla_result_t *dst, const sla_result_t *src, char *
 int sla_compute_rollups(const sla_params_t *p, const sla_period_t *period, sla_by_t by,
                         const sla_rollup_t *rows, size_t n, sla_result_t **out, char *err,
                         size_t errlen);
+
+/*
+ * Every metric from rollups alone, n_by groupings into outs[i]: the slot
+ * rows give the counts and, when every row of the period has its detail
+ * (and was counted with the parameters' thresholds and FCR window), p90
+ * and maximum wait, FCR and CSAT exactly as from contacts; without detail
+ * those are NAN as for sla_compute_rollups().  With agent rows: the agent
+ * grouping (its rows from the agent rows, its total from the slot rows,
+ * which must count the same contacts) and each interval's distinct agents
+ * (sla_row_t.agents).  The agent rows must be local days of params.tz.
+ * ST_ERR_INVALID with the reason for a refused or inconsistent row, or an
+ * agent grouping without agent rows (or with params.queue).  On failure
+ * every outs[i] is NULL.  Ownership and threads as for the others.
+ */
+int sla_compute_rollups_many(const sla_params_t *p, const sla_period_t *period, const sla_by_t *by,
+                             size_t n_by, const sla_rollups_t *in, sla_result_t **outs, char *err,
+                             size_t errlen);
 
 /* Number of grouped rows (the total row is separate). */
 size_t sla_result_count(const sla_result_t *r);

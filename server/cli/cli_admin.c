@@ -15,6 +15,7 @@
 #include "dbsrv.h"
 #include "idnum.h"
 #include "migrate.h"
+#include "rollup_batch.h"
 #include "status.h"
 #include "tenant.h"
 
@@ -114,6 +115,13 @@ int cli_migrate(config_t *cfg, int argc, char **argv)
     char err[1024] = "";
     int rc = argc == 2 ? migrate_status(db, cfg->migrations, stdout, err, sizeof err)
                        : migrate_apply(db, cfg->migrations, stdout, err, sizeof err);
+    /* Rollups a migration queued for a rebuild (0013: their detail). */
+    size_t rebuilt = 0;
+    if (rc == ST_OK && argc == 1 &&
+        (rc = rollup_rebuild_pending(db, &rebuilt, err, sizeof err)) != ST_OK && !err[0])
+        snprintf(err, sizeof err, "rebuilding rollups: %s", db_error(db));
+    if (rc == ST_OK && rebuilt)
+        printf("migrate: rollups rebuilt for %zu tenant(s)\n", rebuilt);
     if (rc != ST_OK)
         fprintf(stderr, "slattest: %s\n", err);
     db_close(db);

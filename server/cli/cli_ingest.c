@@ -19,6 +19,7 @@
 #include "qa_ingest.h"
 #include "rollup.h"
 #include "spool.h"
+#include "rollup_batch.h"
 #include "status.h"
 #include "tenant.h"
 
@@ -265,26 +266,55 @@ int cli_check(config_t *cfg, int argc, char **argv)
 {
     if (argc != 3 || strcmp(argv[1], "rollups") != 0) {
         puts("usage: slattest check rollups SLUG\n"
-             "Recomputes the tenant's rollups from its contacts; exit 0 when they agree.");
+             "Recomputes the tenant's rollups from its contacts (counts by SQL; counts,\n"
+             "wait histograms, surveys, FCR and agent rows by the rollup code, a month at a\n"
+             "time); exit 0 when every row agrees.");
         return cli_wants_help(argc, argv) ? 0 : 2;
     }
     db_t *db = cli_open_db(cfg);
     if (!db)
         return 1;
     tenant_t t;
-    uint64_t diffs = 0, keys = 0;
+    uint64_t diffs = 0, keys = 0, d[2] = {0, 0}, k[2] = {0, 0};
+    char err[256] = "";
     int code = 1;
-    if (tenant_by_slug(db, argv[2], &t) != ST_OK)
+    if (tenant_by_slug(db, argv[2], &t) != ST_OK) {
         fprintf(stderr, "slattest: no tenant '%s'\n", argv[2]);
-    else if (rollup_check(db, t.id, &diffs, &keys) != ST_OK)
-        fprintf(stderr, "slattest: %s\n", db_error(db));
-    else if (diffs)
+        goto done;
+    }
+    uint64_t bd = 0, bk = 0;
+    if (rollup_check(db, t.id, &diffs, &keys) != ST_OK ||
+        rollup_batch_slots_check(db, t.id, &bd, &bk) != ST_OK ||
+        rollup_detail_check(db, &t, ROLLUP_SLOTS, &d[0], &k[0], err, sizeof err) != ST_OK ||
+        rollup_detail_check(db, &t, ROLLUP_AGENTS, &d[1], &k[1], err, sizeof err) != ST_OK) {
+        fprintf(stderr, "slattest: %s\n", err[0] ? err : db_error(db));
+        goto done;
+    }
+    bool pending = false;
+    if (rollup_pending(db, t.id, &pending) != ST_OK)
+        goto done;
+    if (diffs)
         fprintf(stderr, "rollups: %" PRIu64 " of %" PRIu64 " keys differ from the contacts\n",
                 diffs, keys);
-    else {
+    else
         printf("rollups: %" PRIu64 " keys agree with the contacts\n", keys);
-        code = 0;
+    const char *what[2] = {"rollup rows with detail", "agent rollups"};
+    for (int i = 0; i < 2; i++) {
+        if (pending)
+            fprintf(stderr, "%s: awaiting a rebuild (run slattest migrate)\n", what[i]);
+        else if (d[i])
+            fprintf(stderr, "%s: %" PRIu64 " of %" PRIu64 " rows differ from the contacts\n",
+                    what[i], d[i], k[i]);
+        else
+            printf("%s: %" PRIu64 " rows agree with the contacts\n", what[i], k[i]);
     }
+    if (!pending && bd)
+        fprintf(stderr, "batch slots: %" PRIu64 " of %" PRIu64 " rows differ from the contacts\n",
+                bd, bk);
+    else if (!pending)
+        printf("batch slots: %" PRIu64 " rows agree with the contacts\n", bk);
+    code = diffs || d[0] || d[1] || bd || pending ? 1 : 0;
+done:
     db_close(db);
     return code;
 }

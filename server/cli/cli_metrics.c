@@ -52,6 +52,28 @@ static double cpu_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* This process's peak resident memory in MiB: VmHWM of /proc/self/status,
+ * which starts afresh at exec (getrusage's ru_maxrss keeps the peak of the
+ * process that forked us, e.g. a large Python bench); ru_maxrss when the
+ * file cannot be read. */
+static double peak_rss_mb(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    long kb = -1;
+    while (f && kb < 0 && fgets(line, sizeof line, f))
+        if (strncmp(line, "VmHWM:", 6) == 0)
+            kb = strtol(line + 6, NULL, 10);
+    if (f)
+        fclose(f);
+    if (kb < 0) {
+        struct rusage ru;
+        getrusage(RUSAGE_SELF, &ru);
+        kb = ru.ru_maxrss;
+    }
+    return (double)kb / 1024.0;
+}
+
 /* --by: one grouping or several separated by commas (computed from one
  * read, as a report does); false when a name is unknown or too many. */
 static bool parse_by(const char *s, sla_by_t *bys, size_t *n)
@@ -73,6 +95,7 @@ static bool parse_by(const char *s, sla_by_t *bys, size_t *n)
 static json_t *total_json(const sla_row_t *r)
 {
     json_t *o = json_object();
+    json_object_set_new(o, "key", json_string(r->key));
     json_object_set_new(o, "offered", json_integer(r->offered));
     json_object_set_new(o, "answered", json_integer(r->answered));
     json_object_set_new(o, "abandoned", json_integer(r->abandoned));
@@ -94,6 +117,14 @@ static json_t *total_json(const sla_row_t *r)
     json_object_set_new(o, "fcr", jsonutil_number(r->fcr));
     json_object_set_new(o, "csat", jsonutil_number(r->csat));
     json_object_set_new(o, "interval_compliance", jsonutil_number(r->interval_compliance));
+    json_object_set_new(o, "fcr_base", json_integer(r->fcr_base));
+    json_object_set_new(o, "fcr_resolved", json_integer(r->fcr_resolved));
+    json_object_set_new(o, "fcr_provisional", json_boolean(r->fcr_provisional));
+    json_object_set_new(o, "csat_mean", jsonutil_number(r->csat_mean));
+    json_object_set_new(o, "answer_rate", jsonutil_number(r->answer_rate));
+    json_object_set_new(o, "required_agents", jsonutil_number(r->required_agents));
+    json_object_set_new(o, "agents", json_integer(r->agents));
+    json_object_set_new(o, "compliance_met", json_integer(r->compliance_met));
     return o;
 }
 
@@ -110,8 +141,8 @@ typedef struct series {
  * (the caller's).
  */
 static int timed_run(db_t *db, const tenant_t *t, const sla_period_t *p, const sla_by_t *bys,
-                     size_t n_by, bool twice, series_t *s, sla_result_t **keep,
-                     metrics_info_t *info, char *err, size_t errlen)
+                     size_t n_by, metrics_source_t source, bool twice, series_t *s,
+                     sla_result_t **keep, metrics_info_t *info, char *err, size_t errlen)
 {
     sla_by_t all[2 * BY_MAX];
     sla_result_t *res[2 * BY_MAX] = {NULL};
@@ -120,8 +151,8 @@ static int timed_run(db_t *db, const tenant_t *t, const sla_period_t *p, const s
         for (size_t i = 0; i < n_by; i++)
             all[n++] = bys[i];
     double t0 = now_s(), c0 = cpu_s();
-    int rc = metrics_compute_many(db, t, p, all, n, (int64_t)time(NULL) * 1000000, res, info, err,
-                                  errlen);
+    int rc = metrics_compute_from(db, t, p, all, n, (int64_t)time(NULL) * 1000000, source, res,
+                                  info, err, errlen);
     double dt = now_s() - t0, dc = cpu_s() - c0;
     if (rc != ST_OK)
         return rc;
@@ -141,8 +172,12 @@ static int timed_run(db_t *db, const tenant_t *t, const sla_period_t *p, const s
 int cli_metrics(config_t *cfg, int argc, char **argv)
 {
     const char *slug = NULL, *from = NULL, *to = NULL, *by_name = "month";
+    static const char *const source_names[3] = {[METRICS_FROM_ROLLUPS] = "rollups",
+                                                [METRICS_CHECKED] = "checked",
+                                                [METRICS_FROM_CONTACTS] = "contacts"};
     long repeat = 1;
-    bool split = false, bad = false;
+    bool split = false, bad = false, rows_out = false;
+    metrics_source_t source = METRICS_FROM_ROLLUPS;
     for (int i = 1; i < argc && !bad; i++) {
         if (strcmp(argv[i], "--from") == 0 && i + 1 < argc)
             from = argv[++i];
@@ -156,6 +191,16 @@ int cli_metrics(config_t *cfg, int argc, char **argv)
             bad = !end || *end || repeat < 1 || repeat > REPEAT_MAX;
         } else if (strcmp(argv[i], "--split") == 0)
             split = true;
+        else if (strcmp(argv[i], "--source") == 0 && i + 1 < argc) {
+            i++;
+            bad = true;
+            for (int k = 0; k < 3; k++)
+                if (strcmp(argv[i], source_names[k]) == 0) {
+                    source = (metrics_source_t)k;
+                    bad = false;
+                }
+        } else if (strcmp(argv[i], "--rows") == 0)
+            rows_out = true;
         else if (!slug && argv[i][0] != '-')
             slug = argv[i];
         else
@@ -172,6 +217,10 @@ int cli_metrics(config_t *cfg, int argc, char **argv)
     if (bad || cli_wants_help(argc, argv)) {
         puts("usage: slattest metrics SLUG --from YYYY-MM[-DD] [--to YYYY-MM[-DD]]\n"
              "       [--by month|day|interval|queue|agent[,...]] [--repeat K] [--split]\n"
+             "       [--source rollups|checked|contacts] [--rows]\n"
+             "--source: rollups alone (the default, as the reports), rollup counts checked\n"
+             "against the contacts (as GET /metrics), or contacts only (the reference).\n"
+             "--rows adds every row of the first grouping (its main metrics) to the JSON.\n"
              "Computes the tenant's metrics in this process (no HTTP) and prints JSON: the\n"
              "time of the load and computation (best of K runs, and each run), the contacts\n"
              "read, the number of rows, peak RSS, and the total row (of the first grouping).\n"
@@ -198,22 +247,22 @@ int cli_metrics(config_t *cfg, int argc, char **argv)
     /* Interleaved, so that a busy moment of the machine hits both series. */
     int rc = ST_OK;
     for (long i = 0; i < repeat && rc == ST_OK; i++) {
-        rc = timed_run(db, &t, &period, bys, n_by, false, &one, &res, &info, err, sizeof err);
+        rc = timed_run(db, &t, &period, bys, n_by, source, false, &one, &res, &info, err,
+                       sizeof err);
         if (rc == ST_OK && split)
-            rc = timed_run(db, &t, &period, bys, n_by, true, &two, NULL, &info, err, sizeof err);
+            rc = timed_run(db, &t, &period, bys, n_by, source, true, &two, NULL, &info, err,
+                           sizeof err);
     }
     if (rc != ST_OK) {
         fprintf(stderr, "slattest: metrics: %s\n", err[0] ? err : db_error(db));
         goto done;
     }
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
     out = json_pack("{s:s, s:s, s:s, s:s, s:i, s:s, s:I, s:I, s:I, s:f, s:O, s:f, s:f}", "tenant",
                     slug, "from", from, "to", to ? to : from, "by", by_name, "contract_version",
                     info.contract_version, "timezone", info.timezone, "contacts",
                     (json_int_t)info.contacts, "rows", (json_int_t)sla_result_count(res), "repeat",
                     (json_int_t)repeat, "seconds", one.wall, "seconds_each", one.each,
-                    "client_cpu_s", one.cpu, "peak_rss_mb", (double)ru.ru_maxrss / 1024.0);
+                    "client_cpu_s", one.cpu, "peak_rss_mb", peak_rss_mb());
     if (split) {
         /* Computing twice costs one more computation and no more loading;
          * CPU time is far less disturbed by a busy machine than wall time. */
@@ -226,7 +275,14 @@ int cli_metrics(config_t *cfg, int argc, char **argv)
                       "client_cpu_twice_s", two.cpu, "seconds_twice_each", two.each));
     }
     json_object_set_new(out, "source", json_string(info.source ? info.source : ""));
+    json_object_set_new(out, "rollup_rows", json_integer((json_int_t)info.rollup_rows));
     json_object_set_new(out, "total", total_json(sla_result_total(res)));
+    if (rows_out) {
+        json_t *list = json_array();
+        for (size_t i = 0; i < sla_result_count(res); i++)
+            json_array_append_new(list, total_json(sla_result_row(res, i)));
+        json_object_set_new(out, "rows", list);
+    }
     char *text = jsonutil_dumps(out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     printf("%s\n", text ? text : "{}");
     free(text);

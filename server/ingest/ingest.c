@@ -14,7 +14,8 @@
 #include "cdr_reader.h"
 #include "cdr_validate.h"
 #include "hash.h"
-#include "rollup.h"
+#include "log.h"
+#include "rollup_batch.h"
 #include "status.h"
 #include "xmem.h"
 
@@ -378,38 +379,108 @@ static int count_changes(ingest_t *g)
     return rc;
 }
 
+/* The stage's rows as a rollup stream: every one NEW (no stored version
+ * exists), or, when some existed, the new and corrected ones NEW and the
+ * stored versions they replace OLD; then the stored contacts with a
+ * customer around the batch's instants (KEPT up to the last of them,
+ * CONTEXT after), for FCR. */
+#define STAGE_NEW "SELECT " ROLLUP_STREAM_COLUMNS("1", "?", "s") " FROM ingest_stage s"
+#define STAGE_CHANGED                                                                              \
+    "SELECT " ROLLUP_STREAM_COLUMNS(                                                               \
+        "1", "?", "s") " FROM ingest_stage s LEFT JOIN contacts c "                                \
+                       "ON c.tenant_id = ? AND c.call_id = s.call_id "                             \
+                       "WHERE c.call_id IS NULL OR c.row_hash <> "                                 \
+                       "UNHEX(s.row_hash) UNION ALL SELECT " ROLLUP_STREAM_COLUMNS(                \
+                           "3", "c.batch_id", "c") " FROM ingest_stage s JOIN contacts c ON "      \
+                                                   "c.tenant_id = ? AND c.call_id = s.call_id "    \
+                                                   "WHERE c.row_hash <> UNHEX(s.row_hash)"
+#define STAGE_AROUND(kept)                                                                         \
+    " UNION ALL SELECT " ROLLUP_STREAM_COLUMNS(                                                    \
+        "IF(c.offered_us <= ?, 2, 4)", "0", "c") " FROM contacts c " kept                          \
+                                                 " WHERE c.tenant_id = ? AND c.offered_us >= ? "   \
+                                                 "AND c.offered_us <= ? AND c.customer_id <> ''"
+#define STAGE_KEPT      "LEFT JOIN ingest_stage s ON s.call_id = c.call_id"
+#define STAGE_KEPT_ONLY " AND (s.call_id IS NULL OR c.row_hash = UNHEX(s.row_hash))"
+
 /*
- * Moves the rollups: the old contributions of corrected contacts out, the
- * new and corrected rows in (rollup.h has the shared SQL).
+ * Moves the rollups and their detail (server/store/rollup_batch.h): the
+ * old contributions of corrected contacts out, the new and corrected rows
+ * in, and the FCR flags of the stored contacts the batch's instants
+ * change.  A batch of new contacts only (the usual upload) needs no join.
  */
 static int update_rollups(ingest_t *g)
 {
-    db_val_t v[] = {db_u64(g->tenant_id)};
-    int rc = db_exec(
-        g->db,
-        "INSERT INTO contact_rollups (tenant_id, slot_us, queue, sl_threshold_s, "
-        "short_abandon_s, " ROLLUP_SUM_COLUMNS ") "
-        "SELECT c.tenant_id, " ROLLUP_SLOT(
-            "c") ", c.queue, " ROLLUP_SL ", " ROLLUP_SHORT
-                 ", " ROLLUP_SUMS(
-                     "c", "-") " FROM ingest_stage s JOIN contacts c "
-                               "ON c.tenant_id = ? AND c.call_id = s.call_id " ROLLUP_SEGMENT(
-                                   "c", "c.tenant_id") "WHERE c.row_hash <> UNHEX(s.row_hash) "
-                                                       "GROUP BY 1, 2, 3, 4, 5" ROLLUP_ADD,
-        v, 1, NULL);
-    if (rc != ST_OK)
-        return rc;
-    db_val_t w[] = {db_u64(g->tenant_id), db_u64(g->tenant_id), db_u64(g->tenant_id)};
-    return db_exec(
-        g->db,
-        "INSERT INTO contact_rollups (tenant_id, slot_us, queue, sl_threshold_s, "
-        "short_abandon_s, " ROLLUP_SUM_COLUMNS ") "
-        "SELECT ?, " ROLLUP_SLOT("s") ", s.queue, " ROLLUP_SL ", " ROLLUP_SHORT ", " ROLLUP_SUMS(
-            "s", "") " FROM ingest_stage s LEFT JOIN contacts c "
-                     "ON c.tenant_id = ? AND c.call_id = s.call_id " ROLLUP_SEGMENT(
-                         "s", "?") "WHERE c.call_id IS NULL OR c.row_hash <> "
-                                   "UNHEX(s.row_hash) GROUP BY 1, 2, 3, 4, 5" ROLLUP_ADD,
-        w, 3, NULL);
+    rollup_batch_t *rb = NULL;
+    bool pending = false;
+    char err[256];
+    int rc = rollup_batch_begin(g->db, g->tenant_id, &rb, &pending, err, sizeof err);
+    if (rc != ST_OK || pending)
+        return rc; /* pending: the rebuild `slattest migrate` runs counts everything */
+    db_res_t *res = NULL;
+    db_val_t t[] = {db_u64(g->tenant_id)};
+    int64_t staged = 0, lo = 0, hi = -1;
+    rc = db_exec(g->db, "SELECT COUNT(*), MIN(offered_us), MAX(offered_us) FROM ingest_stage", NULL,
+                 0, &res);
+    if (rc == ST_OK && db_res_next(res) && db_res_i64(res, 0) > 0) {
+        staged = db_res_i64(res, 0);
+        lo = db_res_i64(res, 1);
+        hi = db_res_i64(res, 2);
+    }
+    db_res_free(res);
+    res = NULL;
+    bool all_new = (uint64_t)staged == g->n->inserted;
+    if (rc == ST_OK && !all_new) /* stored versions may lie elsewhere in time */
+        rc = db_exec(g->db,
+                     "SELECT MIN(c.offered_us), MAX(c.offered_us) FROM ingest_stage s JOIN "
+                     "contacts c ON c.tenant_id = ? AND c.call_id = s.call_id WHERE "
+                     "c.row_hash <> UNHEX(s.row_hash)",
+                     t, 1, &res);
+    if (rc == ST_OK && res && db_res_next(res) && !db_res_is_null(res, 0)) {
+        lo = db_res_i64(res, 0) < lo ? db_res_i64(res, 0) : lo;
+        hi = db_res_i64(res, 1) > hi ? db_res_i64(res, 1) : hi;
+    }
+    db_res_free(res);
+    int64_t h = rollup_batch_horizon_us(rb);
+    /* No stored contact around the batch (a new tenant, a first month):
+     * the stage alone, sorted without a UNION to materialise first. */
+    bool alone = false;
+    if (rc == ST_OK && staged > 0 && all_new) {
+        db_val_t r[] = {db_u64(g->tenant_id), db_i64(lo - h), db_i64(hi + h)};
+        rc = db_exec(g->db,
+                     "SELECT EXISTS (SELECT 1 FROM contacts WHERE tenant_id = ? AND "
+                     "offered_us >= ? AND offered_us <= ?)",
+                     r, 3, &res);
+        alone = rc == ST_OK && db_res_next(res) && db_res_i64(res, 0) == 0;
+        db_res_free(res);
+    }
+    if (rc == ST_OK && alone) {
+        /* Rows in offered order (an ACD export) need no sort; others are
+         * sorted by customer. */
+        db_val_t v[] = {db_u64(batch_id(g->batch))};
+        bool ordered = false;
+        rc = rollup_batch_stream_ordered(rb, STAGE_NEW, v, 1, &ordered);
+        if (rc == ST_OK && !ordered)
+            rc = rollup_batch_stream(rb, STAGE_NEW " ORDER BY customer_id, offered_us", v, 1, NULL);
+    } else if (rc == ST_OK && staged > 0 && all_new) {
+        db_val_t v[] = {db_u64(batch_id(g->batch)), db_i64(hi), db_u64(g->tenant_id),
+                        db_i64(lo - h), db_i64(hi + h)};
+        rc = rollup_batch_stream(rb, STAGE_NEW STAGE_AROUND("") " ORDER BY customer_id, offered_us",
+                                 v, 5, NULL);
+    } else if (rc == ST_OK && staged > 0) {
+        db_val_t v[] = {
+            db_u64(batch_id(g->batch)), db_u64(g->tenant_id), db_u64(g->tenant_id), db_i64(hi),
+            db_u64(g->tenant_id),       db_i64(lo - h),       db_i64(hi + h)};
+        rc = rollup_batch_stream(rb,
+                                 STAGE_CHANGED STAGE_AROUND(STAGE_KEPT) STAGE_KEPT_ONLY
+                                 " ORDER BY customer_id, offered_us",
+                                 v, 7, NULL);
+    }
+    if (rc == ST_OK)
+        rc = rollup_batch_flush(rb, err, sizeof err);
+    if (rc == ST_ERR_INTERNAL)
+        log_error("ingest: rollups", "detail", err, NULL);
+    rollup_batch_free(rb);
+    return rc;
 }
 
 /* Writes new and corrected contacts. */

@@ -137,8 +137,9 @@ static int model_gather(rmodel_ctx_t *x, char *err, size_t errlen)
     sla_period_t period;
     sla_period_month(&period, q->year, q->month);
     static const sla_by_t bys[G_COUNT] = {SLA_BY_DAY, SLA_BY_INTERVAL, SLA_BY_QUEUE, SLA_BY_AGENT};
-    rc = metrics_compute_many(x->db, q->tenant, &period, bys, G_COUNT, q->generated_at * 1000000,
-                              x->res, &x->info, err, errlen);
+    /* Rollups alone: a month's rollup rows, not its contacts (metrics_run.c). */
+    rc = metrics_compute_from(x->db, q->tenant, &period, bys, G_COUNT, q->generated_at * 1000000,
+                              METRICS_FROM_ROLLUPS, x->res, &x->info, err, errlen);
     if (rc != ST_OK)
         return rc;
     x->month = sla_result_total(x->res[G_DAY]);

@@ -28,6 +28,7 @@
 
 #include "report_model_int.h"
 #include "sl_cost.h"
+#include "rollup_batch.h"
 #include "status.h"
 #include "xmem.h"
 
@@ -183,7 +184,9 @@ int rmodel_table_data_quality(rmodel_ctx_t *x)
     xl_table_t *t = xl_model_table(x->m, "data_quality");
     int64_t start_us = x->month->start_utc * 1000000, end_us = x->month->end_utc * 1000000;
     uint64_t tid = x->req->tenant->id;
-    /* One pass over the month's contacts: how many each batch last wrote,
+    /* How many of the month's contacts each batch last wrote (from
+     * batch_slots, kept with the rollups: a month's few thousand rows, not
+     * its contacts; from the contacts while the rollups await a rebuild),
      * then those batches' receipts.  The session's time zone is UTC (db.c),
      * so UNIX_TIMESTAMP reads received_at right. */
     char period[8], closed[160] = "";
@@ -208,18 +211,29 @@ int rmodel_table_data_quality(rmodel_ctx_t *x)
     res = NULL;
     if (rc != ST_OK)
         return rc;
+    bool pending = true;
+    rc = rollup_pending(x->db, tid, &pending);
+    if (rc != ST_OK)
+        return rc;
+    /* Late arrivals: rows received after the period's first report was requested. */
     db_val_t v[] = {db_u64(tid),      db_u64(first_id), db_u64(tid),
                     db_i64(start_us), db_i64(end_us),   db_u64(tid)};
     int64_t received = 0, rejected = 0, duplicates = 0, late = 0;
+#define BATCHES_SQL(month_batches)                                                                 \
+    "SELECT COALESCE(SUM(b.rows_total), 0), COALESCE(SUM(b.rejected), 0), "                        \
+    "COALESCE(SUM(b.unchanged), 0), COALESCE(SUM(IF(b.received_at > "                              \
+    "(SELECT created_at FROM reports WHERE tenant_id = ? AND id = ?), m.n, 0)), 0) "               \
+    "FROM " month_batches " m JOIN ingest_batches b ON b.tenant_id = ? AND b.id = m.batch_id "     \
+    "AND b.status = 'committed'"
     rc = db_exec(x->db,
-                 "SELECT COALESCE(SUM(b.rows_total), 0), COALESCE(SUM(b.rejected), 0), "
-                 "COALESCE(SUM(b.unchanged), 0), COALESCE(SUM(IF(b.received_at > "
-                 "(SELECT created_at FROM reports WHERE tenant_id = ? AND id = ?), m.n, 0)), 0) "
-                 "FROM (SELECT batch_id, COUNT(*) AS n FROM contacts WHERE tenant_id = ? "
-                 "AND offered_us >= ? AND offered_us < ? GROUP BY batch_id) m "
-                 "JOIN ingest_batches b ON b.tenant_id = ? AND b.id = m.batch_id "
-                 "AND b.status = 'committed'",
+                 pending ? BATCHES_SQL("(SELECT batch_id, COUNT(*) AS n FROM contacts WHERE "
+                                       "tenant_id = ? AND offered_us >= ? AND offered_us < ? "
+                                       "GROUP BY batch_id)")
+                         : BATCHES_SQL("(SELECT batch_id, SUM(contacts) AS n FROM batch_slots "
+                                       "WHERE tenant_id = ? AND slot_us >= ? AND slot_us < ? "
+                                       "GROUP BY batch_id HAVING n > 0)"),
                  v, 6, &res);
+#undef BATCHES_SQL
     if (rc == ST_OK && db_res_next(res)) {
         received = db_res_i64(res, 0);
         rejected = db_res_i64(res, 1);

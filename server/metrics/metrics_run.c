@@ -10,6 +10,7 @@
 #include "contract_store.h"
 #include "log.h"
 #include "rollup.h"
+#include "rollup_batch.h"
 #include "status.h"
 #include "strpool.h"
 #include "tz.h"
@@ -18,12 +19,7 @@
 #define METRICS_MAX_CONTACTS 20000000 /* a guard, far above a month of any tenant */
 
 /* A contact row as fetched (typed binding, see db_query_rows). */
-typedef struct fetched {
-    int64_t offered_us;
-    int32_t wait_s, talk_s, hold_s, acw_s, outcome, transferred, resolved, csat;
-    char queue[65], agent[65], customer[65];
-    unsigned long queue_len, agent_len, customer_len;
-} fetched_t;
+typedef rollup_contact_row_t fetched_t;
 
 /* Where fetched rows go: contacts with their strings interned (most rows
  * name the same few queues and agents; the pool keeps one copy of each). */
@@ -77,22 +73,8 @@ static int take_row(void *ctx)
 static int load_contacts(db_t *db, uint64_t tenant_id, int64_t from_us, int64_t to_us, bool narrow,
                          strpool_t **pool, sla_contact_t **rows, size_t *n)
 {
-#define F(field) offsetof(fetched_t, field)
-    static const db_out_col_t cols[] = {
-        {DBO_I64, F(offered_us), 0, -1, -1},
-        {DBO_I32, F(wait_s), 0, -1, -1},
-        {DBO_I32, F(talk_s), 0, -1, -1},
-        {DBO_I32, F(hold_s), 0, -1, -1},
-        {DBO_I32, F(acw_s), 0, -1, -1},
-        {DBO_I32, F(outcome), 0, -1, -1},
-        {DBO_I32, F(transferred), 0, -1, -1},
-        {DBO_I32, F(resolved), 0, -1, -1},
-        {DBO_I32, F(csat), 0, -1, -1},
-        {DBO_STR, F(queue), 65, -1, (long)F(queue_len)},
-        {DBO_STR, F(agent), 65, -1, (long)F(agent_len)},
-        {DBO_STR, F(customer), 65, -1, (long)F(customer_len)},
-    };
-#undef F
+    db_out_col_t cols[ROLLUP_CONTACT_COLS];
+    rollup_contact_cols(cols, 0);
     loader_t l;
     memset(&l, 0, sizeof l);
     l.pool = strpool_new();
@@ -233,6 +215,138 @@ static bool counts_from_rollups(db_t *db, const tenant_t *t, const sla_period_t 
     return true;
 }
 
+/* Where rollup_read() rows go: copied, their strings and encodings into a pool. */
+typedef struct detail_loader {
+    sla_rollup_t *rows;
+    size_t n, cap;
+    strpool_t *pool;
+    bool missing; /* a row without its detail (written before migration 0013) */
+} detail_loader_t;
+
+/* on_row of rollup_read(): one row kept. */
+static int keep_detail_row(void *ctx, const sla_rollup_t *row)
+{
+    detail_loader_t *l = ctx;
+    if (!row->has_detail) {
+        l->missing = true;
+        return ST_OK;
+    }
+    if (l->n == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 1024;
+        l->rows = xrealloc(l->rows, l->cap * sizeof *l->rows);
+    }
+    sla_rollup_t *r = &l->rows[l->n++];
+    *r = *row;
+    r->queue = row->queue ? strpool_intern(l->pool, row->queue) : NULL;
+    r->agent = row->agent ? strpool_intern(l->pool, row->agent) : NULL;
+    for (int k = 0; k < SLA_WAITS; k++)
+        r->waits[k].p = strpool_mem(l->pool, row->waits[k].p, row->waits[k].len);
+    r->slots.p = row->agent ? strpool_mem(l->pool, row->slots.p, row->slots.len) : NULL;
+    if (!row->agent)
+        r->slots.len = 0;
+    return ST_OK;
+}
+
+/* Whether every row was built with the parameters' thresholds and window. */
+static bool rows_match(const detail_loader_t *l, const sla_params_t *p)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        const sla_rollup_t *r = &l->rows[i];
+        if (r->sl_threshold_s != p->sl_threshold_s || r->short_abandon_s != p->short_abandon_s ||
+            (p->fcr_method == SLA_FCR_REPEAT && r->fcr_window_h != p->fcr_window_h))
+            return false;
+    }
+    return true;
+}
+
+/* Whether the agent rows around [start, end) are local days of `zone`: every
+ * segment within a day of the period has that zone. */
+static int agents_in_zone(db_t *db, const tenant_t *t, const char *zone, int64_t start_us,
+                          int64_t end_us, bool *same)
+{
+    rollup_segment_t *seg = NULL;
+    size_t n = 0;
+    int rc = rollup_segments_load(db, t->id, t->timezone, &seg, &n);
+    *same = rc == ST_OK;
+    int64_t day = INT64_C(86400) * 1000000;
+    for (size_t i = 0; rc == ST_OK && i < n; i++)
+        if (seg[i].to_us > start_us - day && seg[i].from_us < end_us + day &&
+            strcmp(seg[i].timezone, zone) != 0)
+            *same = false;
+    free(seg);
+    return rc;
+}
+
+/* Runs `START TRANSACTION WITH CONSISTENT SNAPSHOT` unless the connection
+ * is in a transaction already (*began says which): the reads of one
+ * computation then see one state of the rollups. */
+static int snapshot_begin(db_t *db, bool *began)
+{
+    db_res_t *res = NULL;
+    *began = false;
+    int rc = db_exec(db, "SELECT @@in_transaction", NULL, 0, &res);
+    if (rc == ST_OK && db_res_next(res) && db_res_i64(res, 0) == 0) {
+        rc = db_run_static(db, "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY");
+        *began = rc == ST_OK;
+    }
+    db_res_free(res);
+    return rc;
+}
+
+/*
+ * Every grouping from rollups alone (slot rows with their detail, and agent
+ * rows for an agent grouping and the intervals' agents).  *served false
+ * (rc ST_OK) when the rollups cannot serve the period: the tenant awaits a
+ * rebuild, a row lacks its detail or was built with other terms, the agent
+ * rows are days of another zone, or a queue filter; the caller then reads
+ * contacts.  A row inconsistent in itself is ST_ERR_INTERNAL with the
+ * reason in err.
+ */
+static int from_rollups(db_t *db, const tenant_t *t, const sla_period_t *period,
+                        const sla_params_t *p, const sla_by_t *by, size_t n_by, int64_t start_us,
+                        int64_t end_us, sla_result_t **outs, metrics_info_t *info, bool *served,
+                        char *err, size_t errlen)
+{
+    detail_loader_t slots = {.pool = strpool_new()}, agents = {.pool = slots.pool};
+    bool pending = false, want_agents = false, zone_ok = true, began = false;
+    *served = false;
+    for (size_t i = 0; i < n_by; i++)
+        want_agents = want_agents || by[i] == SLA_BY_AGENT || by[i] == SLA_BY_INTERVAL;
+    int rc = snapshot_begin(db, &began);
+    if (rc == ST_OK)
+        rc = rollup_pending(db, t->id, &pending);
+    if (rc != ST_OK || pending || p->queue)
+        goto done;
+    if (want_agents &&
+        (rc = agents_in_zone(db, t, info->timezone, start_us, end_us, &zone_ok)) != ST_OK)
+        goto done;
+    if (!zone_ok)
+        goto done;
+    rc = rollup_read(db, t->id, ROLLUP_SLOTS, start_us, end_us, keep_detail_row, &slots);
+    if (rc == ST_OK && want_agents)
+        rc = rollup_read(db, t->id, ROLLUP_AGENTS, start_us, end_us, keep_detail_row, &agents);
+    if (rc != ST_OK || slots.missing || agents.missing || !rows_match(&slots, p) ||
+        !rows_match(&agents, p))
+        goto done;
+    static const sla_rollup_t no_rows; /* agent rows asked for, none stored */
+    sla_rollups_t in = {slots.rows, slots.n,
+                        want_agents ? (agents.rows ? agents.rows : &no_rows) : NULL, agents.n};
+    if (sla_compute_rollups_many(p, period, by, n_by, &in, outs, err, errlen) != ST_OK) {
+        rc = ST_ERR_INTERNAL; /* inconsistent rows: the reason is in err */
+        goto done;
+    }
+    *served = true;
+    info->source = "rollups";
+    info->rollup_rows = slots.n + agents.n;
+done:
+    if (began)
+        db_commit(db);
+    free(slots.rows);
+    free(agents.rows);
+    strpool_free(slots.pool);
+    return rc;
+}
+
 /*
  * ST_OK when every month of the period is under the same contract version
  * (`first`, the first month's); else ST_ERR_INVALID naming where it
@@ -274,9 +388,10 @@ static int one_version(const cstore_versions_t *v, const sla_period_t *period, i
  *    agent) and when rollups cannot serve the period.
  * The contacts read also checks the rollups: both must count the same.
  */
-int metrics_compute_many(db_t *db, const tenant_t *t, const sla_period_t *period,
-                         const sla_by_t *by, size_t n_by, int64_t generated_us, sla_result_t **outs,
-                         metrics_info_t *info, char *err, size_t errlen)
+int metrics_compute_from(db_t *db, const tenant_t *t, const sla_period_t *period,
+                         const sla_by_t *by, size_t n_by, int64_t generated_us,
+                         metrics_source_t source, sla_result_t **outs, metrics_info_t *info,
+                         char *err, size_t errlen)
 {
     cstore_versions_t versions = {0};
     tz_t *tz = NULL;
@@ -303,7 +418,19 @@ int metrics_compute_many(db_t *db, const tenant_t *t, const sla_period_t *period
     tz_civil_from_days(tz_days_from_civil(period->to_y, period->to_m, period->to_d) + 1, &ny, &nm,
                        &nd);
     int64_t end = tz_day_start(tz, ny, nm, nd);
-    bool rolled = counts_from_rollups(db, t, period, &info->params, by, n_by, start * 1000000,
+    if (source == METRICS_FROM_ROLLUPS) {
+        bool served = false;
+        rc = from_rollups(db, t, period, &info->params, by, n_by, start * 1000000, end * 1000000,
+                          outs, info, &served, err, errlen);
+        if (rc != ST_OK || served)
+            goto fail; /* done, or failed */
+    }
+    bool pending = false;
+    if (source != METRICS_FROM_CONTACTS && (rc = rollup_pending(db, t->id, &pending)) != ST_OK)
+        goto fail;
+    /* A tenant awaiting its rebuild (migration 0013) is measured from contacts. */
+    bool rolled = source != METRICS_FROM_CONTACTS && !pending &&
+                  counts_from_rollups(db, t, period, &info->params, by, n_by, start * 1000000,
                                       end * 1000000, outs, &rc);
     if (rc != ST_OK)
         goto fail;
@@ -335,6 +462,14 @@ fail_versions:
     cstore_versions_free(&versions);
     free(from_contacts);
     return rc;
+}
+
+int metrics_compute_many(db_t *db, const tenant_t *t, const sla_period_t *period,
+                         const sla_by_t *by, size_t n_by, int64_t generated_us, sla_result_t **outs,
+                         metrics_info_t *info, char *err, size_t errlen)
+{
+    return metrics_compute_from(db, t, period, by, n_by, generated_us, METRICS_CHECKED, outs, info,
+                                err, errlen);
 }
 
 int metrics_compute(db_t *db, const tenant_t *t, const sla_period_t *period, sla_by_t by, int by2,

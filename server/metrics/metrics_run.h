@@ -19,8 +19,18 @@ typedef struct metrics_info {
     char timezone[65];
     sla_params_t params; /* params.tz is NULL after the call (the zone is freed) */
     size_t contacts;     /* contacts read */
-    const char *source;  /* "rollups+contacts" or "contacts" (static), see metrics_run.c */
+    size_t rollup_rows;  /* rollup rows read (source "rollups") */
+    const char
+        *source; /* "rollups", "rollups+contacts" or "contacts" (static), see metrics_run.c */
 } metrics_info_t;
+
+/* Where the numbers come from (metrics_run.c says which metric is read where). */
+typedef enum metrics_source {
+    METRICS_FROM_ROLLUPS = 0, /* rollups alone when they can serve the period, else as CHECKED */
+    METRICS_CHECKED,          /* rollup counts, the rest from contacts, each checked against the
+                                 other (when rollups cannot serve: contacts) */
+    METRICS_FROM_CONTACTS,    /* contacts only: the reference */
+} metrics_source_t;
 
 /*
  * Computes the metrics grouped by `by` (a second grouping may be asked in
@@ -34,10 +44,21 @@ int metrics_compute(db_t *db, const tenant_t *t, const sla_period_t *period, sla
                     metrics_info_t *info, char *err, size_t errlen);
 
 /*
- * The same for n_by groupings (each by[i] into outs[i]) from one read of
- * the contacts.  On ST_OK every outs[i] is the caller's (sla_result_free);
- * on failure all are NULL.  Caller's thread and connection.
+ * n_by groupings (each by[i] into outs[i]) from the source asked: rollups
+ * alone read a month's few thousand rollup rows and no contact; the other
+ * sources read the contacts once for all groupings.  On ST_OK every
+ * outs[i] is the caller's (sla_result_free); on failure all are NULL.
+ * ST_ERR_INTERNAL with the reason in err when rollups disagree with
+ * themselves or with the contacts.  Caller's thread and connection; when
+ * the connection is not in a transaction the rollup reads run in a
+ * read-only snapshot of their own.
  */
+int metrics_compute_from(db_t *db, const tenant_t *t, const sla_period_t *period,
+                         const sla_by_t *by, size_t n_by, int64_t generated_us,
+                         metrics_source_t source, sla_result_t **outs, metrics_info_t *info,
+                         char *err, size_t errlen);
+
+/* metrics_compute_from() with METRICS_CHECKED (GET /metrics). */
 int metrics_compute_many(db_t *db, const tenant_t *t, const sla_period_t *period,
                          const sla_by_t *by, size_t n_by, int64_t generated_us, sla_result_t **outs,
                          metrics_info_t *info, char *err, size_t errlen);

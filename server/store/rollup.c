@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rollup_batch.h"
 #include "status.h"
 #include "xmem.h"
 
@@ -35,8 +36,13 @@ int rollup_segments_derive(const cstore_versions_t *v, const tenant_t *t, rollup
     for (size_t i = 0; i < v->n; i++)
         months[nm++] = first_month_in_force(v->items[i]);
     qsort(months, nm, sizeof *months, int_cmp);
-    seg[ns++] = (rollup_segment_t){INT64_MIN, INT64_MAX, ROLLUP_DEFAULT_SL_THRESHOLD_S,
-                                   ROLLUP_DEFAULT_SHORT_ABANDON_S};
+    seg[ns] = (rollup_segment_t){INT64_MIN,
+                                 INT64_MAX,
+                                 ROLLUP_DEFAULT_SL_THRESHOLD_S,
+                                 ROLLUP_DEFAULT_SHORT_ABANDON_S,
+                                 ROLLUP_DEFAULT_FCR_WINDOW_H,
+                                 ""};
+    snprintf(seg[ns++].timezone, sizeof seg->timezone, "%s", t->timezone);
     for (size_t i = 0; i < nm; i++) {
         if (i > 0 && months[i] == months[i - 1])
             continue;
@@ -49,15 +55,19 @@ int rollup_segments_derive(const cstore_versions_t *v, const tenant_t *t, rollup
         int64_t from = tz_month_start(tz, y, m) * 1000000;
         tz_free(tz);
         rollup_segment_t *last = &seg[ns - 1];
-        if (p.sl_threshold_s == last->sl_threshold_s && p.short_abandon_s == last->short_abandon_s)
-            continue; /* same thresholds: one span */
+        if (p.sl_threshold_s == last->sl_threshold_s &&
+            p.short_abandon_s == last->short_abandon_s && p.fcr_window_h == last->fcr_window_h &&
+            strcmp(zone, last->timezone) == 0)
+            continue; /* the same terms: one span */
         /* A zone change can move a month start before the previous one: the
          * later version wins from there (metrics_run falls back to contacts
          * for a month whose slots then disagree with its thresholds). */
         if (from <= last->from_us)
             from = last->from_us + 1;
         last->to_us = from;
-        seg[ns++] = (rollup_segment_t){from, INT64_MAX, p.sl_threshold_s, p.short_abandon_s};
+        seg[ns] = (rollup_segment_t){from,           INT64_MAX, p.sl_threshold_s, p.short_abandon_s,
+                                     p.fcr_window_h, ""};
+        snprintf(seg[ns++].timezone, sizeof seg->timezone, "%s", zone);
     }
     *out = seg;
     *n = ns;
@@ -68,61 +78,82 @@ fail:
     return rc;
 }
 
-/* Whether the stored segments of the tenant equal seg[0..n). */
-static int segments_unchanged(db_t *db, uint64_t tenant_id, const rollup_segment_t *seg, size_t n,
-                              bool *same)
+int rollup_segments_load(db_t *db, uint64_t tenant_id, const char *tenant_zone,
+                         rollup_segment_t **out, size_t *n)
 {
     db_res_t *res = NULL;
     db_val_t v[] = {db_u64(tenant_id)};
     int rc = db_exec(db,
-                     "SELECT from_us, to_us, sl_threshold_s, short_abandon_s FROM "
-                     "rollup_segments WHERE tenant_id = ? ORDER BY from_us",
+                     "SELECT from_us, to_us, sl_threshold_s, short_abandon_s, fcr_window_h, "
+                     "timezone FROM rollup_segments WHERE tenant_id = ? ORDER BY from_us",
                      v, 1, &res);
     if (rc != ST_OK)
         return rc;
-    size_t i = 0;
-    *same = true;
+    size_t count = db_res_count(res), i = 0;
+    rollup_segment_t *seg = xcalloc(count ? count : 1, sizeof *seg);
     while (db_res_next(res)) {
-        if (i >= n || db_res_i64(res, 0) != seg[i].from_us || db_res_i64(res, 1) != seg[i].to_us ||
-            db_res_i64(res, 2) != seg[i].sl_threshold_s ||
-            db_res_i64(res, 3) != seg[i].short_abandon_s)
-            *same = false;
-        i++;
+        seg[i] = (rollup_segment_t){db_res_i64(res, 0),      db_res_i64(res, 1),
+                                    (int)db_res_i64(res, 2), (int)db_res_i64(res, 3),
+                                    (int)db_res_i64(res, 4), ""};
+        snprintf(seg[i++].timezone, sizeof seg->timezone, "%s", db_res_str(res, 5, NULL));
     }
-    /* No rows mean the defaults, which is also what a contract-less derive gives. */
-    if (i == 0)
-        *same = n == 1 && seg[0].sl_threshold_s == ROLLUP_DEFAULT_SL_THRESHOLD_S &&
-                seg[0].short_abandon_s == ROLLUP_DEFAULT_SHORT_ABANDON_S;
-    else if (i != n)
-        *same = false;
     db_res_free(res);
+    if (i == 0) { /* no contract yet: the defaults, in the tenant's zone */
+        seg[0] = (rollup_segment_t){INT64_MIN,
+                                    INT64_MAX,
+                                    ROLLUP_DEFAULT_SL_THRESHOLD_S,
+                                    ROLLUP_DEFAULT_SHORT_ABANDON_S,
+                                    ROLLUP_DEFAULT_FCR_WINDOW_H,
+                                    ""};
+        snprintf(seg[0].timezone, sizeof seg->timezone, "%s", tenant_zone);
+        i = 1;
+    }
+    *out = seg;
+    *n = i;
     return ST_OK;
 }
 
-/* Replaces the stored segments and recomputes every rollup of the tenant. */
-static int segments_replace(db_t *db, uint64_t tenant_id, const rollup_segment_t *seg, size_t n)
+/* Whether the stored segments of the tenant equal seg[0..n). */
+static int segments_unchanged(db_t *db, const tenant_t *t, const rollup_segment_t *seg, size_t n,
+                              bool *same)
 {
-    db_val_t t[] = {db_u64(tenant_id)};
-    int rc = db_exec(db, "DELETE FROM rollup_segments WHERE tenant_id = ?", t, 1, NULL);
+    rollup_segment_t *stored = NULL;
+    size_t ns = 0;
+    int rc = rollup_segments_load(db, t->id, t->timezone, &stored, &ns);
+    if (rc != ST_OK)
+        return rc;
+    *same = ns == n;
+    for (size_t i = 0; *same && i < n; i++)
+        *same = stored[i].from_us == seg[i].from_us && stored[i].to_us == seg[i].to_us &&
+                stored[i].sl_threshold_s == seg[i].sl_threshold_s &&
+                stored[i].short_abandon_s == seg[i].short_abandon_s &&
+                stored[i].fcr_window_h == seg[i].fcr_window_h &&
+                strcmp(stored[i].timezone, seg[i].timezone) == 0;
+    free(stored);
+    return ST_OK;
+}
+
+/* Replaces the stored segments and rebuilds every rollup of the tenant. */
+static int segments_replace(db_t *db, const tenant_t *t, const rollup_segment_t *seg, size_t n,
+                            char *err, size_t errlen)
+{
+    db_val_t id[] = {db_u64(t->id)};
+    int rc = db_exec(db, "DELETE FROM rollup_segments WHERE tenant_id = ?", id, 1, NULL);
     for (size_t i = 0; rc == ST_OK && i < n; i++) {
-        db_val_t v[] = {db_u64(tenant_id), db_i64(seg[i].from_us), db_i64(seg[i].to_us),
-                        db_i64(seg[i].sl_threshold_s), db_i64(seg[i].short_abandon_s)};
+        db_val_t v[] = {db_u64(t->id),
+                        db_i64(seg[i].from_us),
+                        db_i64(seg[i].to_us),
+                        db_i64(seg[i].sl_threshold_s),
+                        db_i64(seg[i].short_abandon_s),
+                        db_i64(seg[i].fcr_window_h),
+                        db_str(seg[i].timezone)};
         rc = db_exec(db,
                      "INSERT INTO rollup_segments (tenant_id, from_us, to_us, sl_threshold_s, "
-                     "short_abandon_s) VALUES (?, ?, ?, ?, ?)",
-                     v, 5, NULL);
+                     "short_abandon_s, fcr_window_h, timezone) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                     v, 7, NULL);
     }
     if (rc == ST_OK)
-        rc = db_exec(db, "DELETE FROM contact_rollups WHERE tenant_id = ?", t, 1, NULL);
-    if (rc == ST_OK)
-        rc =
-            db_exec(db,
-                    "INSERT INTO contact_rollups (tenant_id, slot_us, queue, sl_threshold_s, "
-                    "short_abandon_s, " ROLLUP_SUM_COLUMNS ") SELECT c.tenant_id, " ROLLUP_SLOT(
-                        "c") ", c.queue, " ROLLUP_SL ", " ROLLUP_SHORT
-                             ", " ROLLUP_SUMS("c", "") " FROM contacts c " ROLLUP_SEGMENT(
-                                 "c", "c.tenant_id") "WHERE c.tenant_id = ? GROUP BY 1, 2, 3, 4, 5",
-                    t, 1, NULL);
+        rc = rollup_rebuild(db, t, err, errlen);
     return rc;
 }
 
@@ -138,9 +169,9 @@ int rollup_segments_store(db_t *db, const tenant_t *t, bool *rebuilt, char *err,
         return rc;
     if ((rc = rollup_segments_derive(&versions, t, &seg, &n, err, errlen)) != ST_OK)
         goto fail;
-    if ((rc = segments_unchanged(db, t->id, seg, n, &same)) != ST_OK || same)
+    if ((rc = segments_unchanged(db, t, seg, n, &same)) != ST_OK || same)
         goto fail;
-    if ((rc = segments_replace(db, t->id, seg, n)) == ST_OK)
+    if ((rc = segments_replace(db, t, seg, n, err, errlen)) == ST_OK)
         *rebuilt = true;
 fail:
     free(seg);

@@ -2,9 +2,9 @@
  * rollup.h - the thresholds rollups are built with, and the consistency
  * check of contact_rollups against contacts.
  *
- * Rollups are maintained by ingest (ingest.c) as deltas.  Their
- * threshold-dependent counts (answered_within_n, abandoned_within_n,
- * short_abandoned_n) use the thresholds of the month the slot lies in: the
+ * Rollups are maintained by ingest (ingest.c) as deltas, through
+ * rollup_batch.h, which also rebuilds them.  Their threshold-dependent counts (answered_within_n,
+ * abandoned_within_n, short_abandoned_n) use the thresholds of the month the slot lies in: the
  * table rollup_segments holds them as spans of slot starts, derived from
  * the contract versions by rollup_segments_derive() and stored (with the
  * tenant's rollups rebuilt when they changed) by rollup_segments_store()
@@ -27,6 +27,7 @@
 /* Thresholds until a contract sets them (METRICS.md defaults). */
 #define ROLLUP_DEFAULT_SL_THRESHOLD_S  20
 #define ROLLUP_DEFAULT_SHORT_ABANDON_S 5
+#define ROLLUP_DEFAULT_FCR_WINDOW_H    72
 
 #define ROLLUP_STR_(x) #x
 #define ROLLUP_STR(x)  ROLLUP_STR_(x)
@@ -76,20 +77,23 @@
     " talk_sum = talk_sum + VALUES(talk_sum), hold_sum = hold_sum + VALUES(hold_sum),"             \
     " acw_sum = acw_sum + VALUES(acw_sum), transferred_n = transferred_n + VALUES(transferred_n)"
 
-/* Slots starting in [from_us, to_us) are built with these thresholds. */
+/* Slots starting in [from_us, to_us) are built with these thresholds and
+ * FCR window, and their agent rows by the local days of this zone. */
 typedef struct rollup_segment {
     int64_t from_us, to_us;
-    int sl_threshold_s, short_abandon_s;
+    int sl_threshold_s, short_abandon_s, fcr_window_h;
+    char timezone[65];
 } rollup_segment_t;
 
 /*
  * The segments of a tenant's contract versions, in slot order, covering
  * every instant (the first starts at INT64_MIN, the last ends at
- * INT64_MAX): the METRICS.md defaults until the first month a version is
- * in force, then from each month where the version in force changes, from
- * that month's first local instant in the new version's zone.  *out
- * (free) has *n >= 1 segments.  ST_ERR_INTERNAL (reason in err) when a
- * zone cannot be loaded.  Any thread; v is only read.
+ * INT64_MAX): the METRICS.md defaults and the tenant's zone until the
+ * first month a version is in force, then from each month where the
+ * version's thresholds, FCR window or zone change, from that month's first
+ * local instant in the new version's zone.  *out (free) has *n >= 1
+ * segments.  ST_ERR_INTERNAL (reason in err) when a zone cannot be loaded.
+ * Any thread; v is only read.
  */
 int rollup_segments_derive(const cstore_versions_t *v, const tenant_t *t, rollup_segment_t **out,
                            size_t *n, char *err, size_t errlen);
@@ -103,7 +107,15 @@ int rollup_segments_derive(const cstore_versions_t *v, const tenant_t *t, rollup
  */
 int rollup_segments_store(db_t *db, const tenant_t *t, bool *rebuilt, char *err, size_t errlen);
 
-/* *differences gets the number of (slot, queue) rows that disagree. */
+/*
+ * The tenant's stored segments (the defaults and tenant_zone when none are
+ * stored), in slot order.  *out (free) has *n >= 1.
+ */
+int rollup_segments_load(db_t *db, uint64_t tenant_id, const char *tenant_zone,
+                         rollup_segment_t **out, size_t *n);
+
+/* *differences gets the number of (slot, queue) rows whose counts or
+ * thresholds disagree with an SQL recomputation from the contacts. */
 int rollup_check(db_t *db, uint64_t tenant_id, uint64_t *differences, uint64_t *keys);
 
 #endif
