@@ -1,12 +1,14 @@
 /*
  * cli_metrics.c - `slattest metrics SLUG --from D [--to D] [--by B]
- * [--repeat K] [--split]`: computes a tenant's metrics in this process with
- * metrics_compute_many() (the code behind GET /metrics and the reports) and
- * prints, as one JSON object on stdout, how long the load and computation
- * took plus the total row.  A measurement tool without HTTP: bench/metrics
- * runs it.
+ * [--repeat K] [--split] [--source S] [--rows]`: computes a tenant's
+ * metrics in this process with metrics_compute_from() (from rollups alone
+ * as the reports, checked against the contacts as GET /metrics, or from
+ * the contacts as the reference) and prints, as one JSON object on stdout,
+ * how long the load and computation took plus the total row (and every
+ * row with --rows).  A measurement tool without HTTP: bench/metrics runs
+ * it, and the tests compare the sources with it.
  *
- * The time covers metrics_compute_many() only (contract, rollups and
+ * The time covers metrics_compute_from() only (contract, rollups and
  * contacts read over the connection, computation), not process start or
  * connecting.  --repeat K runs it K times and reports the best and every
  * time.  --split also times runs computing each grouping twice in one
