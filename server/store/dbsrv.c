@@ -278,6 +278,19 @@ static int dbsrv_wait_and_create(const config_t *cfg, const char *dir, char *err
         snprintf(err, errlen, "[database] name '%s': use letters, digits and _", cfg->db_name);
         return ST_ERR_CONFIG;
     }
+    /* Most starts find the database there: asking first spares every command the
+     * schema lock CREATE DATABASE takes, which would queue it behind any session
+     * holding a table lock or running a long DDL. */
+    db_res_t *res = NULL;
+    db_val_t name[] = {db_str(cfg->db_name)};
+    bool exists = db_exec(db, "SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?",
+                          name, 1, &res) == ST_OK &&
+                  db_res_next(res);
+    db_res_free(res);
+    if (exists) {
+        db_close(db);
+        return ST_OK;
+    }
     /* DDL cannot take parameters; the name was checked to be a plain identifier above. */
     char sql[160];
     snprintf(sql, sizeof sql,

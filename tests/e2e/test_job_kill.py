@@ -95,11 +95,21 @@ def test_killed_builder_job_is_taken_over(tenant):
 
 def test_a_live_builder_keeps_its_heartbeat_fresh(tenant):
     """The heartbeat, not the progress updates, keeps a long build its own: while the
-    builder works between two progress updates, heartbeat_at still moves (every
+    builder waits between two progress updates (here on a table another session holds
+    locked, as a slow database step would), heartbeat_at still moves (every
     stale_s / 6 = 0.5 s here), so no instance mistakes a slow build for a dead one."""
     slug, manager = tenant
     env = dict(os.environ, SLATTEST_PATHS_VAR=VAR, **STALE)
     out = os.path.join(tempfile.mkdtemp(), "live.xlsx")
+    # The Evidence sheet reads the month's contacts; a session holding them locked
+    # for 3 s keeps the build at one progress value that long.
+    sock = os.path.join(VAR, "mariadb", "mysqld.sock")
+    locker = subprocess.Popen(["mariadb", f"--socket={sock}", "-uroot", "slattest", "-e",
+                               "LOCK TABLES contacts WRITE; DO SLEEP(3); UNLOCK TABLES;"])
+    deadline = time.time() + 30
+    while time.time() < deadline and not sql(
+            "SELECT 1 FROM information_schema.processlist WHERE info LIKE 'DO SLEEP(3)%'"):
+        time.sleep(0.05)
     cli = subprocess.Popen([BIN, "report", slug, "--period", "2026-10", "--template",
                             "internal-monthly", "-o", out], cwd=ROOT, env=env,
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -112,6 +122,7 @@ def test_a_live_builder_keeps_its_heartbeat_fresh(tenant):
             samples.append(tuple(got[0]))
         time.sleep(0.1)
     assert cli.returncode == 0, cli.stderr.read()
+    assert locker.wait(timeout=30) == 0
     # Two samples with the same progress and different heartbeats: a beat that is not a
     # progress update.
     by_progress = {}
