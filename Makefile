@@ -43,7 +43,7 @@ FUZZERS := $(patsubst fuzz/%.c,build/fuzz/%,$(wildcard fuzz/fuzz_*.c))
 
 # Fuzz targets relink against a freshly built library every time (FORCE).
 .PHONY: all release asan test test-cluster test-faults unit run deps dev-certs lint format format-check fuzz clean FORCE \
-        bench bench-ingest bench-metrics bench-report bench-connect bench-load
+        bench bench-ingest bench-metrics bench-report bench-connect bench-load bench-cluster
 
 all: $(B)/slattest $(TESTS)
 
@@ -172,6 +172,11 @@ bench-connect: release
 # a report run, then 10,000 idle connections (SOAK_S=600 for the soak).
 bench-load: release
 	bench/load
+
+# Ingest on a three-node Galera cluster against one server, and report jobs
+# per minute with 1, 2 and 3 instances (scripts/cluster.sh; not in `bench`).
+bench-cluster: release
+	bench/cluster
 
 bench: bench-ingest bench-metrics bench-report bench-connect
 

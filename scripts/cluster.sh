@@ -44,7 +44,9 @@ node_pid() {
   d=$(node_dir "$1")
   cat "$d/mariadbd.pid" 2>/dev/null || cat "$d/launch.pid" 2>/dev/null || true
 }
-alive() { [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null; }
+# A process is alive when it exists and is not a zombie (a killed child that
+# nothing has reaped yet still answers kill -0).
+alive() { [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null && [[ "$(ps -o stat= -p "$1" 2>/dev/null)" != Z* ]]; }
 node_sql() { mariadb --protocol=socket --socket="$(node_dir "$1")/mysqld.sock" -uroot -N -B "${@:2}"; }
 
 # The cluster's password for the slattest user: made once, kept 0600.
@@ -303,13 +305,24 @@ cmd_down() {
   return 0
 }
 
+# SIGKILL, and return once the process is gone (so a start right after
+# does not find it still alive).
+kill_now() {
+  local pid=$1
+  alive "$pid" || return 0
+  kill -KILL "$pid"
+  for _ in $(seq 1 100); do alive "$pid" || return 0; sleep 0.05; done
+  echo "cluster: process $pid still alive after SIGKILL" >&2
+  return 1
+}
+
 case "${1:-}" in
 up) cmd_up ;;
 down) cmd_down ;;
 status) cmd_status ;;
-kill-node) kill -KILL "$(node_pid "${2:?node number}")" ;;
+kill-node) kill_now "$(node_pid "${2:?node number}")" ;;
 start-node) start_node "${2:?node number}" "$([ "$(synced_nodes)" = 0 ] && echo 1 || echo 0)" ;;
-kill-instance) kill -KILL "$(cat "$(inst_pidfile "${2:?instance number}")")" ;;
+kill-instance) kill_now "$(cat "$(inst_pidfile "${2:?instance number}")")" ;;
 start-instance) start_instance "${2:?instance number}" ;;
 destroy) cmd_down; rm -rf "$dir" ;;
 *) sed -n '2,20p' "$0"; exit 2 ;;

@@ -10,5 +10,12 @@ start=$(date +%s)
 trap 'scripts/cluster.sh destroy >/dev/null 2>&1 || true' EXIT
 /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/cluster ${PYTEST_ARGS:-}
 rc=$?
+# On failure the logs outlive the cluster: var/cluster-logs/.
+if [ $rc -ne 0 ]; then
+  rm -rf var/cluster-logs && mkdir -p var/cluster-logs
+  cp var/cluster/*.log var/cluster-logs/ 2>/dev/null
+  for n in 1 2 3; do cp var/cluster/node$n/error.log "var/cluster-logs/node$n-error.log" 2>/dev/null; done
+  echo "cluster logs kept in var/cluster-logs/"
+fi
 echo "cluster suite: $(( $(date +%s) - start )) s"
 exit $rc

@@ -6,7 +6,9 @@
 #      real MariaDB, once with each build (the testssl.sh scan once);
 #   4. browser tests of the portal (tests/browser: Selenium and headless
 #      Chromium), release build only, timed (BROWSER_TESTS=0 skips them).
-#   5. fault injection (scripts/test-faults.sh: the database SIGKILLed mid-request).
+#   5. fault injection (scripts/test-faults.sh: the database SIGKILLed mid-request);
+#   6. the cluster suite (scripts/test-cluster.sh: Galera, HAProxy, node and
+#      instance kills; CLUSTER_TESTS=0 skips it).
 # Everything it starts (MariaDB, servers) is stopped on exit, pass or fail.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -107,6 +109,16 @@ scripts/test-faults.sh 2>&1 | tee "$log"
 [ "${PIPESTATUS[0]}" -eq 0 ] || { fail=1; grep -qE '[0-9]+ (failed|error)' "$log" || failed_total=$((failed_total + 1)); }
 tally
 suite_done "fault injection"
+
+# 6. The cluster suite (scripts/test-cluster.sh): three Galera nodes, two
+#    instances and HAProxy on loopback; CLUSTER_TESTS=0 skips it.
+if [ "${CLUSTER_TESTS:-1}" != 0 ]; then
+  echo "== cluster (release build, three Galera nodes under var/cluster)"
+  scripts/test-cluster.sh 2>&1 | tee "$log"
+  [ "${PIPESTATUS[0]}" -eq 0 ] || { fail=1; grep -qE '[0-9]+ (failed|error)' "$log" || failed_total=$((failed_total + 1)); }
+  tally
+  suite_done "cluster"
+fi
 rm -f "$log"
 
 echo "== suite times"
