@@ -147,7 +147,8 @@ static int try_start(db_t *db, const sstore_sched_t *s, const tz_t *tz, sched_pe
 {
     int64_t due = sched_due_at(tz, &s->when, p);
     sstore_close_t close;
-    int rc = sstore_period_close(db, s->tenant_id, tz, p, look->cfg->sched_grace_h, &close);
+    int rc =
+        sstore_period_close(db, s->tenant_id, s->timezone, tz, p, look->cfg->sched_grace_h, &close);
     if (rc != ST_OK)
         return rc;
     int64_t ready = close.closed_at > due ? close.closed_at : due;

@@ -10,6 +10,7 @@
 #include "audit.h"
 #include "mail_msg.h"
 #include "people.h"
+#include "report_stale.h"
 #include "report_store.h"
 #include "srvkey.h"
 #include "rfc3339.h"
@@ -728,11 +729,14 @@ int sstore_runs(db_t *db, const tenant_t *t, const char *name, json_t **out)
     *out = NULL;
     db_res_t *res = NULL, *reps = NULL;
     db_val_t p[] = {db_u64(t->id), db_str(name)};
-    int rc = db_exec(db,
-                     "SELECT id, period, status, due_at, started_at, finished_at, late, "
-                     "late_reason, close_kind, closed_at, close_note, runner, error "
-                     "FROM schedule_runs WHERE tenant_id = ? AND schedule = ? ORDER BY id DESC",
-                     p, 2, &res);
+    int rc =
+        db_exec(db,
+                "SELECT id, period, status, due_at, started_at, finished_at, late, "
+                "late_reason, close_kind, closed_at, close_note, runner, error, reissue_of, "
+                "(SELECT COUNT(*) FROM deliveries d WHERE d.tenant_id = schedule_runs.tenant_id "
+                "AND d.run_id = schedule_runs.id AND d.status = 'skipped') "
+                "FROM schedule_runs WHERE tenant_id = ? AND schedule = ? ORDER BY id DESC",
+                p, 2, &res);
     if (rc == ST_OK)
         rc = db_exec(
             db,
@@ -762,7 +766,33 @@ int sstore_runs(db_t *db, const tenant_t *t, const char *name, json_t **out)
             db_res_str(res, 8, NULL), "closed_at", closed, "note", db_res_str(res, 10, NULL),
             "runner", db_res_str(res, 11, NULL), "error", error ? json_string(error) : json_null(),
             "reports", reports);
+        json_object_set_new(run, "reissue_of",
+                            db_res_i64(res, 13) ? json_integer(db_res_i64(res, 13)) : json_null());
+        json_object_set_new(run, "skipped", json_array());
         json_array_append_new(list, run);
+    }
+    /* The recipients each run skipped (opted out). */
+    db_res_t *skipped = NULL;
+    rc = db_exec(db,
+                 "SELECT d.run_id, d.target, d.last_error FROM deliveries d JOIN schedule_runs s "
+                 "ON s.tenant_id = d.tenant_id AND s.id = d.run_id WHERE d.tenant_id = ? AND "
+                 "s.schedule = ? AND d.status = 'skipped' ORDER BY d.id",
+                 p, 2, &skipped);
+    while (rc == ST_OK && db_res_next(skipped)) {
+        size_t i;
+        json_t *run;
+        json_array_foreach(list, i, run)
+        {
+            if (json_integer_value(json_object_get(run, "id")) == db_res_i64(skipped, 0))
+                json_array_append_new(json_object_get(run, "skipped"),
+                                      json_pack("{s:s, s:s}", "to", db_res_str(skipped, 1, NULL),
+                                                "reason", db_res_str(skipped, 2, NULL)));
+        }
+    }
+    db_res_free(skipped);
+    if (rc != ST_OK) {
+        json_decref(list);
+        goto done;
     }
     /* Attach each run's reports. */
     while (db_res_next(reps)) {
@@ -924,8 +954,8 @@ int sstore_close_period(db_t *db, const tenant_t *t, const char *actor, const ch
     return rc;
 }
 
-int sstore_period_close(db_t *db, uint64_t tenant_id, const tz_t *tz, sched_period_t p,
-                        long long grace_h, sstore_close_t *out)
+int sstore_period_close(db_t *db, uint64_t tenant_id, const char *timezone, const tz_t *tz,
+                        sched_period_t p, long long grace_h, sstore_close_t *out)
 {
     memset(out, 0, sizeof *out);
     char period[8];
@@ -947,28 +977,28 @@ int sstore_period_close(db_t *db, uint64_t tenant_id, const tz_t *tz, sched_peri
     res = NULL;
     if (rc != ST_OK)
         return rc;
-    int64_t from = tz_month_start(tz, p.y, p.m), to = tz_month_start(tz, p.y, p.m + 1);
-    db_val_t q[] = {db_u64(tenant_id), db_u64(tenant_id), db_i64(from * 1000000),
-                    db_i64(to * 1000000)};
-    rc = db_exec(db,
-                 "SELECT b.id, CAST(FLOOR(UNIX_TIMESTAMP(b.received_at)) AS SIGNED) "
-                 "FROM ingest_batches b WHERE b.tenant_id = ? AND b.status = 'committed' AND "
-                 "b.id IN (SELECT DISTINCT c.batch_id FROM contacts c WHERE c.tenant_id = ? AND "
-                 "c.offered_us >= ? AND c.offered_us < ?) ORDER BY b.received_at DESC LIMIT 1",
-                 q, 4, &res);
-    if (rc == ST_OK && db_res_next(res)) {
-        out->closed_at = db_res_i64(res, 1) + grace_h * 3600;
+    /* The last batch touching the period, of any kind (report_stale.h). */
+    int64_t to = tz_month_start(tz, p.y, p.m + 1);
+    rstale_batch_t *b = NULL;
+    size_t n = 0;
+    rc = rstale_batches(db, tenant_id, timezone, period, 0, &b, &n);
+    size_t last = 0;
+    for (size_t i = 1; i < n; i++)
+        if (b[i].received_at >= b[last].received_at)
+            last = i;
+    if (rc == ST_OK && n > 0) {
+        out->closed_at = b[last].received_at + grace_h * 3600;
         char at[33];
-        sstore_time(db_res_i64(res, 1), at);
+        sstore_time(b[last].received_at, at);
         snprintf(out->note, sizeof out->note,
-                 "grace of %lld h after batch %" PRId64 " (received %s), the last touching it",
-                 grace_h, db_res_i64(res, 0), at);
+                 "grace of %lld h after batch %" PRIu64 " (received %s), the last touching it",
+                 grace_h, b[last].id, at);
     } else if (rc == ST_OK) {
         out->closed_at = to + grace_h * 3600;
         snprintf(out->note, sizeof out->note,
                  "no batch touched the period: grace of %lld h after its end", grace_h);
     }
-    db_res_free(res);
+    free(b);
     return rc;
 }
 

@@ -94,10 +94,11 @@ typedef struct sstore_close {
     char note[255]; /* why, for the run record */
 } sstore_close_t;
 
-/* When period p of the tenant closes: an explicit close, else grace_h hours
- * after the last batch touching it, else grace_h hours after its end. */
-int sstore_period_close(db_t *db, uint64_t tenant_id, const tz_t *tz, sched_period_t p,
-                        long long grace_h, sstore_close_t *out);
+/* When period p of the tenant (zone timezone, loaded as tz) closes: an
+ * explicit close, else grace_h hours after the last batch touching it (of
+ * any kind: report_stale.h), else grace_h hours after its end. */
+int sstore_period_close(db_t *db, uint64_t tenant_id, const char *timezone, const tz_t *tz,
+                        sched_period_t p, long long grace_h, sstore_close_t *out);
 
 /* The server key (srvkey.h) that signs opt-out links. */
 #define SCHED_UNSUB_KEY "unsubscribe"
