@@ -86,16 +86,17 @@ def test_optout_page_one_click_and_resubscribe(server, admin, smtp):
     # The page: GET asks to confirm, POST (form token of the cookie, like the login) records.
     s = requests.Session()
     s.verify = CA
-    page = s.get(f"{server.url}/unsubscribe?token={cfo_token}", timeout=30)
+    page = s.get(f"{server.url}/unsubscribe?token={cfo_token}", timeout=30, verify=CA)
     assert page.status_code == 200 and "cfo@client.example" in page.text
     csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
     r = s.post(f"{server.url}/unsubscribe", data={"token": cfo_token, "csrf": "x" * len(csrf)},
-               headers={"Origin": server.url}, timeout=30, allow_redirects=False)
+               headers={"Origin": server.url}, timeout=30, allow_redirects=False, verify=CA)
     assert r.status_code == 403  # a wrong form token
     r = s.post(f"{server.url}/unsubscribe", data={"token": cfo_token, "csrf": csrf},
-               headers={"Origin": server.url}, timeout=30, allow_redirects=False)
+               headers={"Origin": server.url}, timeout=30, allow_redirects=False, verify=CA)
     assert r.status_code == 200 and 'id="optout-message"' in r.text, r.text[:2000]
-    assert s.get(f"{server.url}/unsubscribe?token=u1.00.11", timeout=30).status_code == 404
+    assert s.get(f"{server.url}/unsubscribe?token=u1.00.11", timeout=30,
+                 verify=CA).status_code == 404
 
     sched = manager.get(f"/v1/tenants/{slug}/schedules/monthly").json()
     assert sorted((o["email"], o["via"]) for o in sched["opted_out"]) == [
