@@ -141,6 +141,45 @@ static int create_reports(db_t *db, const sstore_sched_t *s, const json_t *templ
     return ST_OK;
 }
 
+/* The rest of starting run run_id once its INSERT went through (rc its
+ * status): the audit entry and commit (a lost claim ends quietly), then its
+ * report jobs for `templates`, and the event (taken over) for the look. */
+static int run_inserted(db_t *db, const sstore_sched_t *s, const json_t *templates, uint64_t run_id,
+                        const char *period, bool late, const char *object, json_t *event,
+                        sched_look_t *look, int rc)
+{
+    if (rc == ST_OK)
+        rc = audit_event(db, look, s->tenant_id, "schedule.run", object, event);
+    if (rc == ST_OK)
+        rc = db_commit(db);
+    if (rc != ST_OK) {
+        /* On Galera the loser of the key learns it at commit: a certification
+         * conflict (1213) instead of a duplicate key.  Either way it lost. */
+        bool lost = db_errno(db) == 1213;
+        db_rollback(db);
+        json_decref(event);
+        return lost ? ST_OK : rc;
+    }
+    /* The run is ours: queue its reports. */
+    sched_count(SCHED_RUN_STARTED);
+    if (late)
+        sched_count(SCHED_RUN_LATE);
+    look->runs_started++;
+    rc = create_reports(db, s, templates, run_id, period, look);
+    if (rc != ST_OK) {
+        db_val_t f[] = {db_str("its report jobs could not be queued"), db_i64(look->now),
+                        db_u64(s->tenant_id), db_u64(run_id)};
+        db_exec(db,
+                "UPDATE schedule_runs SET status = 'failed', error = ?, finished_at = ? "
+                "WHERE tenant_id = ? AND id = ?",
+                f, 4, NULL);
+        sched_count(SCHED_RUN_FAILED);
+    }
+    json_object_set_new(event, "status", json_string(rc == ST_OK ? "building" : "failed"));
+    emit(look, event);
+    return rc;
+}
+
 /* Tries to start the run of period p: the INSERT on its key is the claim. */
 static int try_start(db_t *db, const sstore_sched_t *s, const tz_t *tz, sched_period_t p,
                      int64_t looked, sched_look_t *look)
@@ -192,36 +231,8 @@ static int try_start(db_t *db, const sstore_sched_t *s, const tz_t *tz, sched_pe
                               s->name, "period", period, "due_at", due_s, "late", late,
                               "late_reason", reason, "close", close.note);
     snprintf(object, sizeof object, "schedule:%s/%s", s->name, period);
-    if (rc == ST_OK)
-        rc = audit_event(db, look, s->tenant_id, "schedule.run", object, event);
-    if (rc == ST_OK)
-        rc = db_commit(db);
-    if (rc != ST_OK) {
-        /* On Galera the loser of the key learns it at commit: a certification
-         * conflict (1213) instead of a duplicate key.  Either way it lost. */
-        bool lost = db_errno(db) == 1213;
-        db_rollback(db);
-        json_decref(event);
-        return lost ? ST_OK : rc;
-    }
-    /* The run is ours: queue its reports. */
-    sched_count(SCHED_RUN_STARTED);
-    if (late)
-        sched_count(SCHED_RUN_LATE);
-    look->runs_started++;
-    rc = create_reports(db, s, json_object_get(s->spec, "templates"), run_id, period, look);
-    if (rc != ST_OK) {
-        db_val_t f[] = {db_str("its report jobs could not be queued"), db_i64(look->now),
-                        db_u64(s->tenant_id), db_u64(run_id)};
-        db_exec(db,
-                "UPDATE schedule_runs SET status = 'failed', error = ?, finished_at = ? "
-                "WHERE tenant_id = ? AND id = ?",
-                f, 4, NULL);
-        sched_count(SCHED_RUN_FAILED);
-    }
-    json_object_set_new(event, "status", json_string(rc == ST_OK ? "building" : "failed"));
-    emit(look, event);
-    return rc;
+    return run_inserted(db, s, json_object_get(s->spec, "templates"), run_id, period, late, object,
+                        event, look, rc);
 }
 
 /* Starts the due runs of one schedule, oldest period first. */
@@ -340,31 +351,7 @@ static int try_reissue(db_t *db, const sstore_sched_t *s, const char *period, js
                               (json_int_t)run_id, "tenant", s->tenant_slug, "schedule", s->name,
                               "period", period, "reissue_of", (json_int_t)max_batch, "templates",
                               templates, "close", note);
-    if (rc == ST_OK)
-        rc = audit_event(db, look, s->tenant_id, "schedule.run", object, event);
-    if (rc == ST_OK)
-        rc = db_commit(db);
-    if (rc != ST_OK) {
-        bool lost = db_errno(db) == 1213;
-        db_rollback(db);
-        json_decref(event);
-        return lost ? ST_OK : rc;
-    }
-    sched_count(SCHED_RUN_STARTED);
-    look->runs_started++;
-    rc = create_reports(db, s, templates, run_id, period, look);
-    if (rc != ST_OK) {
-        db_val_t f[] = {db_str("its report jobs could not be queued"), db_i64(look->now),
-                        db_u64(s->tenant_id), db_u64(run_id)};
-        db_exec(db,
-                "UPDATE schedule_runs SET status = 'failed', error = ?, finished_at = ? "
-                "WHERE tenant_id = ? AND id = ?",
-                f, 4, NULL);
-        sched_count(SCHED_RUN_FAILED);
-    }
-    json_object_set_new(event, "status", json_string(rc == ST_OK ? "building" : "failed"));
-    emit(look, event);
-    return rc;
+    return run_inserted(db, s, templates, run_id, period, false, object, event, look, rc);
 }
 
 /* For a schedule with "reissue_stale": every period it delivered whose
