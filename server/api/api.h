@@ -160,6 +160,8 @@ void api_schedules_runs(api_ctx_t *ctx, db_t *db);
 void api_schedules_deliveries(api_ctx_t *ctx, db_t *db);
 void api_deliveries_retry(api_ctx_t *ctx, db_t *db);
 void api_periods_close(api_ctx_t *ctx, db_t *db);
+/* POST /v1/unsubscribe?token=: the one-click opt-out (no authentication). */
+void api_unsubscribe(api_ctx_t *ctx, db_t *db);
 /* Appends the scheduler's counters to a /metrics page (any thread). */
 void api_schedules_metrics(buf_t *out);
 

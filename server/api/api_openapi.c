@@ -397,6 +397,15 @@ static const openapi_op_t ops[] = {
      NULL, NULL,
      "{'200': {'description': 'Queued again.', 'content': {'application/json': {'schema': {'type': 'object'}}}}}"},
 
+    {"POST", "/v1/unsubscribe", false, "unsubscribe", "Stop a schedule’s e-mails (one click)",
+     "The List-Unsubscribe-Post target of every scheduled e-mail (RFC 8058): the token of the "
+     "link names the tenant, schedule and recipient, signed by the server, so no login is "
+     "needed.  Always 200 (a mail client cannot act on an error); opted_out says whether the "
+     "token was valid.  The page GET /unsubscribe asks a person to confirm instead.",
+     "[{'name': 'token', 'in': 'query', 'required': true, 'schema': {'type': 'string'}}]", NULL,
+     "{'200': {'description': 'What happened.', 'content': {'application/json': {'schema': "
+     "{'type': 'object'}}}}}"},
+
     {"POST", "/v1/tenants/{t}/periods/{period}/close", false, "closePeriod", "Close a period",
      "Says the month’s data are complete (YYYY-MM): its scheduled runs need not wait for the "
      "grace after the last batch.",

@@ -9,6 +9,7 @@
  *   GET    /v1/tenants/{t}/deliveries                     every delivery of the tenant
  *   POST   /v1/tenants/{t}/deliveries/{id}/retry          a dead delivery tried again
  *   POST   /v1/tenants/{t}/periods/{YYYY-MM}/close        the period's data are complete
+ *   POST   /v1/unsubscribe?token=                         one-click opt-out (RFC 8058)
  * The webhook secret is stored to sign with and never shown.  Also the
  * scheduler's counters for /metrics.
  */
@@ -165,4 +166,25 @@ void api_schedules_metrics(buf_t *out)
                        sizeof deliveries / sizeof deliveries[0]);
     prom_render_family(out, "slattest_schedule_runs_overdue", "gauge",
                        "Runs due but not started at the scheduler's last look.", od, 1);
+}
+
+void api_unsubscribe(api_ctx_t *ctx, db_t *db)
+{
+    if (!db) {
+        api_error(ctx, 503, "unavailable", "the database is unavailable; try again", NULL);
+        return;
+    }
+    char token[UNSUB_TOKEN_MAX + 1] = "";
+    api_query(ctx, "token", token, sizeof token);
+    sstore_optout_t o;
+    int rc = sstore_optout(db, token, "one-click", (int64_t)time(NULL), &o);
+    if (rc == ST_ERR_NOT_FOUND) /* a mail client cannot act on an error: say so, with 200 */
+        api_json(ctx, 200,
+                 json_pack("{s:b, s:s}", "opted_out", 0, "reason", "not a valid opt-out link"));
+    else if (rc != ST_OK)
+        api_db_error(ctx, rc, db);
+    else
+        api_json(ctx, 200,
+                 json_pack("{s:b, s:s, s:s, s:s, s:b}", "opted_out", 1, "tenant", o.tenant.slug,
+                           "schedule", o.who.schedule, "email", o.who.email, "already", o.already));
 }

@@ -84,6 +84,8 @@ static const route_t routes[] = {
      "/v1/tenants/{t}/deliveries/{id}/retry"},
     {"POST", "/v1/tenants/{t}/periods/{period}/close", ROLE_MANAGER, BODY_JSON, api_periods_close,
      "/v1/tenants/{t}/periods/{period}/close"},
+    /* One-click opt-out of scheduled e-mails (RFC 8058): the signed token is the credential. */
+    {"POST", "/v1/unsubscribe", 0, BODY_JSON, api_unsubscribe, "/v1/unsubscribe"},
 };
 
 #define BODY_PIPE_BYTES (4u << 20) /* upload bytes queued for a worker before reading pauses */

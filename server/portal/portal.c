@@ -40,6 +40,8 @@ static const route_t page_routes[] = {
     {"GET", "/tenants/{t}", ROLE_MANAGER | ROLE_CLIENT, BODY_NONE, page_overview, "/tenants/{t}"},
     {"GET", "/tenants/{t}/reports", ROLES_TENANT_PAGES, BODY_NONE, page_reports,
      "/tenants/{t}/reports"},
+    {"GET", "/unsubscribe", 0, BODY_NONE, page_optout, "/unsubscribe"},  /* page_optout.c */
+    {"POST", "/unsubscribe", 0, BODY_JSON, page_optout, "/unsubscribe"}, /* page_optout.c */
 };
 
 /* Reads a whole file (at most FILE_MAX_BYTES) into *out (free it); ST_ERR_IO when it cannot. */

@@ -104,5 +104,6 @@ void page_overview(api_ctx_t *ctx, db_t *db);
 void page_reports(api_ctx_t *ctx, db_t *db);
 void page_verify_form(api_ctx_t *ctx, db_t *db);
 void page_verify(api_ctx_t *ctx, db_t *db);
+void page_optout(api_ctx_t *ctx, db_t *db); /* GET and POST /unsubscribe (page_optout.c) */
 
 #endif

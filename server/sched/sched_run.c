@@ -11,17 +11,23 @@
 #include "deliver.h"
 #include "log.h"
 #include "mail_msg.h"
+#include "report_stale.h"
 #include "report_store.h"
 #include "scheduler.h"
+#include "srvkey.h"
 #include "sched_store.h"
 #include "jsonutil.h"
 #include "status.h"
 #include "tenant.h"
+#include "unsub_token.h"
 #include "xmem.h"
 
 #define MAX_CATCH_UP 24  /* periods looked at behind the latest due one */
 #define LEASE_S      300 /* a claimed attempt not recorded by then is tried again */
 #define BATCH        100 /* deliveries per look */
+
+static int insert_notices(db_t *db, uint64_t tenant_id, const char *kind, uint64_t ref,
+                          const char *schedule, uint64_t report_id, int64_t now);
 
 /* The audit actor of a look. */
 static void look_actor(const sched_look_t *look, char *out, size_t n)
@@ -99,11 +105,11 @@ static void late_reason(const sstore_sched_t *s, int64_t due, int64_t ready, int
     }
 }
 
-/* Creates the report jobs of run id.  Note: how the period closed (explicit
- * or grace) is recorded with the run (schedule_runs.close_kind/close_note),
- * not yet with the report: the Cover could show it once report jobs carry it. */
-static int create_reports(db_t *db, const sstore_sched_t *s, uint64_t run_id, const char *period,
-                          const sched_look_t *look)
+/* Creates the report jobs of run id, one per template of the list (the
+ * schedule's, or those of a stale period made again).  How the period
+ * closed is recorded with the run; the Cover reads it from there. */
+static int create_reports(db_t *db, const sstore_sched_t *s, const json_t *templates,
+                          uint64_t run_id, const char *period, const sched_look_t *look)
 {
     tenant_t t;
     int rc = tenant_by_id(db, s->tenant_id, &t);
@@ -114,7 +120,7 @@ static int create_reports(db_t *db, const sstore_sched_t *s, uint64_t run_id, co
     principal_t operator_view = {.role = ROLE_ADMIN};
     size_t i;
     json_t *tpl;
-    json_array_foreach(json_object_get(s->spec, "templates"), i, tpl)
+    json_array_foreach(templates, i, tpl)
     {
         uint64_t rid = 0;
         const char *name = json_string_value(tpl);
@@ -135,13 +141,53 @@ static int create_reports(db_t *db, const sstore_sched_t *s, uint64_t run_id, co
     return ST_OK;
 }
 
+/* The rest of starting run run_id once its INSERT went through (rc its
+ * status): the audit entry and commit (a lost claim ends quietly), then its
+ * report jobs for `templates`, and the event (taken over) for the look. */
+static int run_inserted(db_t *db, const sstore_sched_t *s, const json_t *templates, uint64_t run_id,
+                        const char *period, bool late, const char *object, json_t *event,
+                        sched_look_t *look, int rc)
+{
+    if (rc == ST_OK)
+        rc = audit_event(db, look, s->tenant_id, "schedule.run", object, event);
+    if (rc == ST_OK)
+        rc = db_commit(db);
+    if (rc != ST_OK) {
+        /* On Galera the loser of the key learns it at commit: a certification
+         * conflict (1213) instead of a duplicate key.  Either way it lost. */
+        bool lost = db_errno(db) == 1213;
+        db_rollback(db);
+        json_decref(event);
+        return lost ? ST_OK : rc;
+    }
+    /* The run is ours: queue its reports. */
+    sched_count(SCHED_RUN_STARTED);
+    if (late)
+        sched_count(SCHED_RUN_LATE);
+    look->runs_started++;
+    rc = create_reports(db, s, templates, run_id, period, look);
+    if (rc != ST_OK) {
+        db_val_t f[] = {db_str("its report jobs could not be queued"), db_i64(look->now),
+                        db_u64(s->tenant_id), db_u64(run_id)};
+        db_exec(db,
+                "UPDATE schedule_runs SET status = 'failed', error = ?, finished_at = ? "
+                "WHERE tenant_id = ? AND id = ?",
+                f, 4, NULL);
+        sched_count(SCHED_RUN_FAILED);
+    }
+    json_object_set_new(event, "status", json_string(rc == ST_OK ? "building" : "failed"));
+    emit(look, event);
+    return rc;
+}
+
 /* Tries to start the run of period p: the INSERT on its key is the claim. */
 static int try_start(db_t *db, const sstore_sched_t *s, const tz_t *tz, sched_period_t p,
                      int64_t looked, sched_look_t *look)
 {
     int64_t due = sched_due_at(tz, &s->when, p);
     sstore_close_t close;
-    int rc = sstore_period_close(db, s->tenant_id, tz, p, look->cfg->sched_grace_h, &close);
+    int rc =
+        sstore_period_close(db, s->tenant_id, s->timezone, tz, p, look->cfg->sched_grace_h, &close);
     if (rc != ST_OK)
         return rc;
     int64_t ready = close.closed_at > due ? close.closed_at : due;
@@ -185,36 +231,8 @@ static int try_start(db_t *db, const sstore_sched_t *s, const tz_t *tz, sched_pe
                               s->name, "period", period, "due_at", due_s, "late", late,
                               "late_reason", reason, "close", close.note);
     snprintf(object, sizeof object, "schedule:%s/%s", s->name, period);
-    if (rc == ST_OK)
-        rc = audit_event(db, look, s->tenant_id, "schedule.run", object, event);
-    if (rc == ST_OK)
-        rc = db_commit(db);
-    if (rc != ST_OK) {
-        /* On Galera the loser of the key learns it at commit: a certification
-         * conflict (1213) instead of a duplicate key.  Either way it lost. */
-        bool lost = db_errno(db) == 1213;
-        db_rollback(db);
-        json_decref(event);
-        return lost ? ST_OK : rc;
-    }
-    /* The run is ours: queue its reports. */
-    sched_count(SCHED_RUN_STARTED);
-    if (late)
-        sched_count(SCHED_RUN_LATE);
-    look->runs_started++;
-    rc = create_reports(db, s, run_id, period, look);
-    if (rc != ST_OK) {
-        db_val_t f[] = {db_str("its report jobs could not be queued"), db_i64(look->now),
-                        db_u64(s->tenant_id), db_u64(run_id)};
-        db_exec(db,
-                "UPDATE schedule_runs SET status = 'failed', error = ?, finished_at = ? "
-                "WHERE tenant_id = ? AND id = ?",
-                f, 4, NULL);
-        sched_count(SCHED_RUN_FAILED);
-    }
-    json_object_set_new(event, "status", json_string(rc == ST_OK ? "building" : "failed"));
-    emit(look, event);
-    return rc;
+    return run_inserted(db, s, json_object_get(s->spec, "templates"), run_id, period, late, object,
+                        event, look, rc);
 }
 
 /* Starts the due runs of one schedule, oldest period first. */
@@ -237,7 +255,7 @@ static int start_schedule(db_t *db, const sstore_sched_t *s, int64_t looked, sch
     if (sched_period_cmp(p, latest) <= 0)
         rc = db_exec(db,
                      "SELECT period FROM schedule_runs WHERE tenant_id = ? AND schedule = ? "
-                     "AND period >= ?",
+                     "AND period >= ? AND reissue_of = 0",
                      k, 3, &res);
     /* The periods that ran already, as month numbers. */
     size_t nran = 0;
@@ -259,6 +277,163 @@ static int start_schedule(db_t *db, const sstore_sched_t *s, int64_t looked, sch
     return rc;
 }
 
+/* Tells the managers of every stale report (the current version of a
+ * period whose data a later batch changed), once per highest such batch. */
+static int notice_stale(db_t *db, sched_look_t *look)
+{
+    db_res_t *res = NULL;
+    db_val_t p[] = {db_u64(look->tenant_id), db_u64(look->tenant_id)};
+    int rc = db_exec(
+        db,
+        "SELECT r.tenant_id, r.id FROM reports r JOIN report_values v ON v.tenant_id = "
+        "r.tenant_id AND v.report_id = r.id WHERE r.status = 'done' AND r.audience <> "
+        "'portfolio' AND (? = 0 OR r.tenant_id = ?) AND v.seen_batch_id < (SELECT "
+        "COALESCE(MAX(b.id), 0) FROM ingest_batches b WHERE b.tenant_id = r.tenant_id AND "
+        "b.status = 'committed') AND NOT EXISTS (SELECT 1 FROM reports r2 WHERE r2.tenant_id = "
+        "r.tenant_id AND r2.period = r.period AND r2.template = r.template AND r2.scope = "
+        "r.scope AND r2.status = 'done' AND r2.version > r.version) ORDER BY r.tenant_id, r.id",
+        p, 2, &res);
+    while (rc == ST_OK && db_res_next(res)) {
+        tenant_t t;
+        rstale_batch_t *b = NULL;
+        size_t n = 0;
+        uint64_t report_id = (uint64_t)db_res_i64(res, 1);
+        rc = tenant_by_id(db, (uint64_t)db_res_i64(res, 0), &t);
+        if (rc == ST_OK)
+            rc = rstale_report(db, &t, report_id, &b, &n);
+        if (rc == ST_ERR_INVALID)
+            rc = ST_OK; /* the tenant's zone cannot be read: nothing to say */
+        if (rc == ST_OK && n > 0) {
+            /* The schedule that made it, when one did: the notice lists under it. */
+            db_res_t *sr = NULL;
+            db_val_t q[] = {db_u64(t.id), db_u64(report_id)};
+            char schedule[65] = "";
+            if (db_exec(db,
+                        "SELECT s.schedule FROM schedule_run_reports x JOIN schedule_runs s ON "
+                        "s.tenant_id = x.tenant_id AND s.id = x.run_id WHERE x.tenant_id = ? AND "
+                        "x.report_id = ?",
+                        q, 2, &sr) == ST_OK &&
+                db_res_next(sr))
+                snprintf(schedule, sizeof schedule, "%s", db_res_str(sr, 0, NULL));
+            db_res_free(sr);
+            rc = insert_notices(db, t.id, "stale", b[n - 1].id, schedule, report_id, look->now);
+        }
+        free(b);
+    }
+    db_res_free(res);
+    return rc;
+}
+
+/* Starts the run that makes period's stale reports of schedule s again
+ * (those of `templates`), once per highest stale batch `max_batch`. */
+static int try_reissue(db_t *db, const sstore_sched_t *s, const char *period, json_t *templates,
+                       uint64_t max_batch, int64_t ready, const char *note, sched_look_t *look)
+{
+    int rc = db_begin(db);
+    if (rc != ST_OK)
+        return rc;
+    db_val_t v[] = {db_u64(s->tenant_id), db_str(s->name),   db_str(period),
+                    db_u64(max_batch),    db_i64(ready),     db_i64(ready),
+                    db_str(note),         db_i64(look->now), db_str(look->runner)};
+    rc = db_exec(db,
+                 "INSERT INTO schedule_runs (tenant_id, schedule, period, reissue_of, status, "
+                 "due_at, closed_at, close_kind, close_note, started_at, late, runner) "
+                 "VALUES (?,?,?,?,'building',?,?,'grace',?,?,0,?)",
+                 v, 9, NULL);
+    if (rc == ST_ERR_CONFLICT) { /* another scheduler started it */
+        db_rollback(db);
+        return ST_OK;
+    }
+    uint64_t run_id = db_insert_id(db);
+    char object[128];
+    snprintf(object, sizeof object, "schedule:%s/%s", s->name, period);
+    json_t *event = json_pack("{s:s, s:I, s:s, s:s, s:s, s:I, s:O, s:s}", "event", "run", "run_id",
+                              (json_int_t)run_id, "tenant", s->tenant_slug, "schedule", s->name,
+                              "period", period, "reissue_of", (json_int_t)max_batch, "templates",
+                              templates, "close", note);
+    return run_inserted(db, s, templates, run_id, period, false, object, event, look, rc);
+}
+
+/* For a schedule with "reissue_stale": every period it delivered whose
+ * report is stale, once the grace after the last batch touching the
+ * period has passed, gets a run that makes the stale reports again. */
+static int reissue_schedule(db_t *db, const sstore_sched_t *s, sched_look_t *look)
+{
+    if (!json_is_true(json_object_get(s->spec, "reissue_stale")))
+        return ST_OK;
+    tenant_t t;
+    int rc = tenant_by_id(db, s->tenant_id, &t);
+    db_res_t *res = NULL;
+    db_val_t k[] = {db_u64(s->tenant_id), db_str(s->name)};
+    if (rc == ST_OK)
+        rc = db_exec(db,
+                     "SELECT DISTINCT period FROM schedule_runs WHERE tenant_id = ? AND "
+                     "schedule = ? AND status = 'done' ORDER BY period",
+                     k, 2, &res);
+    while (rc == ST_OK && db_res_next(res)) {
+        char period[8];
+        snprintf(period, sizeof period, "%s", db_res_str(res, 0, NULL));
+        json_t *stale = json_array();
+        uint64_t max_batch = 0, last_batch = 0;
+        int64_t last = 0;
+        size_t i;
+        json_t *tpl;
+        json_array_foreach(json_object_get(s->spec, "templates"), i, tpl)
+        {
+            /* The template's current version, unless a newer one is on its way. */
+            db_res_t *cur = NULL;
+            db_val_t q[] = {db_u64(s->tenant_id), db_str(period), db_str(json_string_value(tpl))};
+            rc = db_exec(db,
+                         "SELECT MAX(IF(status = 'done', id, NULL)), "
+                         "MAX(status IN ('queued','running') AND version > (SELECT COALESCE("
+                         "MAX(version), 0) FROM reports d WHERE d.tenant_id = r.tenant_id AND "
+                         "d.period = r.period AND d.template = r.template AND d.status = 'done')) "
+                         "FROM reports r WHERE tenant_id = ? AND period = ? AND template = ?",
+                         q, 3, &cur);
+            uint64_t id = 0;
+            if (rc == ST_OK && db_res_next(cur) && !db_res_is_null(cur, 0) && !db_res_i64(cur, 1))
+                id = (uint64_t)db_res_i64(cur, 0);
+            db_res_free(cur);
+            rstale_batch_t *b = NULL;
+            size_t n = 0;
+            if (rc == ST_OK && id)
+                rc = rstale_report(db, &t, id, &b, &n);
+            if (rc == ST_ERR_INVALID)
+                rc = ST_OK;
+            for (size_t j = 0; j < n; j++) {
+                max_batch = b[j].id > max_batch ? b[j].id : max_batch;
+                if (b[j].received_at >= last)
+                    last = b[j].received_at, last_batch = b[j].id;
+            }
+            if (n > 0)
+                json_array_append(stale, tpl);
+            free(b);
+        }
+        /* The grace counts from the last batch touching the period (any kind). */
+        rstale_batch_t *all = NULL;
+        size_t nall = 0;
+        if (rc == ST_OK && json_array_size(stale) > 0)
+            rc = rstale_batches(db, t.id, t.timezone, period, 0, &all, &nall);
+        for (size_t j = 0; rc == ST_OK && j < nall; j++)
+            if (all[j].received_at >= last)
+                last = all[j].received_at, last_batch = all[j].id;
+        free(all);
+        int64_t ready = last + look->cfg->sched_grace_h * 3600;
+        if (rc == ST_OK && json_array_size(stale) > 0 && ready <= look->now) {
+            char note[255], at[33];
+            sstore_time(last, at);
+            snprintf(note, sizeof note,
+                     "stale: made again after the grace of %lld h after batch %" PRIu64
+                     " (received %s), the last touching it",
+                     look->cfg->sched_grace_h, last_batch, at);
+            rc = try_reissue(db, s, period, stale, max_batch, ready, note, look);
+        }
+        json_decref(stale);
+    }
+    db_res_free(res);
+    return rc;
+}
+
 int sched_start_due(db_t *db, sched_look_t *look)
 {
     sstore_sched_t *list = NULL;
@@ -267,6 +442,10 @@ int sched_start_due(db_t *db, sched_look_t *look)
     int rc = sstore_enabled(db, look->tenant_id, &list, &n);
     for (size_t i = 0; rc == ST_OK && i < n; i++)
         rc = start_schedule(db, &list[i], looked, look);
+    for (size_t i = 0; rc == ST_OK && i < n; i++)
+        rc = reissue_schedule(db, &list[i], look);
+    if (rc == ST_OK)
+        rc = notice_stale(db, look);
     for (size_t i = 0; i < n; i++)
         sstore_sched_clear(&list[i]);
     free(list);
@@ -313,6 +492,10 @@ static int insert_deliveries(db_t *db, const sstore_sched_t *s, uint64_t run_id,
                                        : json_string_value(json_object_get(
                                              json_object_get(s->spec, "webhook"), "url"));
             const char *lang = email ? json_string_value(json_object_get(r, "lang")) : "en";
+            bool opted_out = false;
+            if (email && (rc = sstore_opted_out(db, s->tenant_id, s->name, target ? target : "",
+                                                &opted_out)) != ST_OK)
+                break;
             db_val_t v[] = {db_u64(s->tenant_id),
                             db_u64(run_id),
                             db_str(s->name),
@@ -321,13 +504,15 @@ static int insert_deliveries(db_t *db, const sstore_sched_t *s, uint64_t run_id,
                             db_i64((int64_t)k),
                             db_str(target ? target : ""),
                             db_str(lang),
+                            db_str(opted_out ? "skipped" : "pending"),
+                            opted_out ? db_str("skipped: opted out") : db_null(),
                             db_i64(now),
                             db_i64(now)};
             rc = db_exec(db,
                          "INSERT INTO deliveries (tenant_id, run_id, schedule, report_id, channel, "
-                         "seq, target, lang, status, next_attempt_at, created_at) "
-                         "VALUES (?,?,?,?,?,?,?,?,'pending',?,?)",
-                         v, 10, NULL);
+                         "seq, target, lang, status, last_error, next_attempt_at, created_at) "
+                         "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                         v, 12, NULL);
         }
     }
     return rc;
@@ -446,11 +631,97 @@ int sched_advance(db_t *db, sched_look_t *look)
 
 /* A claimed delivery. */
 typedef struct claim {
-    uint64_t tenant_id, id, run_id, report_id;
-    char schedule[65], channel[8], target[2049], lang[3];
+    uint64_t tenant_id, id, run_id, report_id, ref;
+    char schedule[65], channel[8], target[2049], lang[3], kind[8];
     int attempt; /* this attempt's number, over the delivery's life */
     int round;   /* its number since the delivery was queued or retried by hand */
 } claim_t;
+
+#define LINK_MAX 1400 /* a link with an opt-out token */
+
+/* The opt-out links of a report e-mail's recipient: the confirm page, and
+ * the one-click URL of List-Unsubscribe (RFC 8058). */
+static int unsub_links(db_t *db, const claim_t *c, const sched_look_t *look, char page[LINK_MAX],
+                       char post[LINK_MAX])
+{
+    uint8_t key[SRVKEY_LEN];
+    int rc = srvkey_get(db, SCHED_UNSUB_KEY, look->now, key);
+    if (rc != ST_OK)
+        return rc;
+    unsub_who_t who = {.tenant_id = c->tenant_id};
+    snprintf(who.schedule, sizeof who.schedule, "%s", c->schedule);
+    snprintf(who.email, sizeof who.email, "%s", c->target);
+    char tok[UNSUB_TOKEN_MAX];
+    rc = unsub_token_make(key, sizeof key, &who, tok);
+    if (rc == ST_OK) {
+        snprintf(page, LINK_MAX, "%s/unsubscribe?token=%s", look->cfg->public_url, tok);
+        snprintf(post, LINK_MAX, "%s/v1/unsubscribe?token=%s", look->cfg->public_url, tok);
+    }
+    return rc;
+}
+
+/* The ids of the batches that made a report stale, as "12, 13", into out
+ * ("up to <ref>" when it is no longer stale: a later version replaced it). */
+static void stale_text(db_t *db, const tenant_t *t, const claim_t *c, char *out, size_t n)
+{
+    rstale_batch_t *b = NULL;
+    size_t nb = 0, o = 0;
+    out[0] = '\0';
+    if (rstale_report(db, t, c->report_id, &b, &nb) == ST_OK)
+        for (size_t i = 0; i < nb && o + 24 < n; i++)
+            o += (size_t)snprintf(out + o, n - o, "%s%" PRIu64, i ? ", " : "", b[i].id);
+    if (!out[0])
+        snprintf(out, n, "%" PRIu64, c->ref);
+    free(b);
+}
+
+/* Sends a notice to a manager (kind stale or paused); err says why it failed. */
+static int send_notice(db_t *db, const claim_t *c, const tenant_t *t, sched_look_t *look, char *err,
+                       size_t errlen)
+{
+    json_t *meta = NULL;
+    db_res_t *res = NULL;
+    buf_t msg;
+    buf_init(&msg, 1 << 20);
+    char link[512], batches[400] = "", mid[128];
+    mail_notice_t n = {.tenant_name = t->name, .link = link, .batches = batches};
+    int rc = ST_OK;
+    if (strcmp(c->kind, "stale") == 0) {
+        n.kind = MAIL_NOTICE_STALE;
+        if ((rc = rstore_get(db, t, c->report_id, &meta)) != ST_OK) {
+            st_errf(err, errlen, "report %" PRIu64 " cannot be read", c->report_id);
+            goto done;
+        }
+        n.period = json_string_value(json_object_get(meta, "period"));
+        n.template_name = json_string_value(json_object_get(meta, "template"));
+        n.version = (int)json_integer_value(json_object_get(meta, "version"));
+        stale_text(db, t, c, batches, sizeof batches);
+        snprintf(link, sizeof link, "%s/v1/tenants/%s/reports/%" PRIu64, look->cfg->public_url,
+                 t->slug, c->report_id);
+    } else {
+        n.kind = MAIL_NOTICE_PAUSED;
+        n.schedule = c->schedule;
+        db_val_t k[] = {db_u64(c->tenant_id), db_str(c->schedule)};
+        rc = db_exec(db, "SELECT paused_reason FROM schedules WHERE tenant_id = ? AND name = ?", k,
+                     2, &res);
+        const char *why = rc == ST_OK && db_res_next(res) ? db_res_str(res, 0, NULL) : NULL;
+        n.reason = why ? why : "dead-lettered deliveries";
+        snprintf(link, sizeof link, "%s/v1/tenants/%s/schedules/%s/deliveries",
+                 look->cfg->public_url, t->slug, c->schedule);
+    }
+    snprintf(mid, sizeof mid, "notice-%" PRIu64 ".%" PRIu64 "@slattest", c->id, c->tenant_id);
+    rc = mail_compose_notice(look->cfg->smtp_from, c->target, c->lang, look->now, mid, &n, &msg);
+    if (rc != ST_OK)
+        st_errf(err, errlen, "the notice cannot be written (from %s, to %s)", look->cfg->smtp_from,
+                c->target);
+    else
+        rc = dlv_smtp_send(look->cfg, c->target, msg.data, msg.len, err, errlen);
+done:
+    db_res_free(res);
+    json_decref(meta);
+    buf_free(&msg);
+    return rc;
+}
 
 /* Sends one claimed delivery; err says why it failed. */
 static int send_one(db_t *db, const claim_t *c, sched_look_t *look, char *err, size_t errlen)
@@ -462,6 +733,10 @@ static int send_one(db_t *db, const claim_t *c, sched_look_t *look, char *err, s
     buf_t msg;
     buf_init(&msg, 1 << 20);
     int rc = tenant_by_id(db, c->tenant_id, &t);
+    if (rc == ST_OK && strcmp(c->kind, "report") != 0) {
+        rc = send_notice(db, c, &t, look, err, errlen);
+        goto done;
+    }
     if (rc == ST_OK && (rc = rstore_get(db, &t, c->report_id, &meta)) != ST_OK)
         st_errf(err, errlen, "report %" PRIu64 " cannot be read", c->report_id);
     if (rc != ST_OK)
@@ -474,8 +749,15 @@ static int send_one(db_t *db, const claim_t *c, sched_look_t *look, char *err, s
     snprintf(link, sizeof link, "%s/v1/tenants/%s/reports/%" PRIu64, look->cfg->public_url, t.slug,
              c->report_id);
     if (strcmp(c->channel, "email") == 0) {
-        mail_report_t r = {t.name, period,     tpl, version, sha ? sha : "", look->ca_fingerprint,
-                           link,   c->schedule};
+        char page[LINK_MAX], post[LINK_MAX];
+        mail_unsub_t unsub = {page, post};
+        if ((rc = unsub_links(db, c, look, page, post)) != ST_OK) {
+            st_errf(err, errlen, "the opt-out link cannot be made");
+            goto done;
+        }
+        mail_report_t r = {t.name,  period,         tpl,
+                           version, sha ? sha : "", look->ca_fingerprint,
+                           link,    c->schedule,    &unsub};
         char mid[128];
         snprintf(mid, sizeof mid, "delivery-%" PRIu64 ".%" PRIu64 "@slattest", c->id, c->tenant_id);
         rc = mail_compose(look->cfg->smtp_from, c->target, c->lang, look->now, mid, &r, &msg);
@@ -512,6 +794,41 @@ done:
     free(text);
     json_decref(meta);
     sstore_sched_clear(&s);
+    return rc;
+}
+
+/* Queues a notice (kind "stale" or "paused") to every manager of the
+ * tenant with a portal account, once: (kind, ref, report, seq) is the
+ * deliveries' unique key, so a second call for the same ref adds nothing. */
+static int insert_notices(db_t *db, uint64_t tenant_id, const char *kind, uint64_t ref,
+                          const char *schedule, uint64_t report_id, int64_t now)
+{
+    db_res_t *res = NULL;
+    db_val_t k[] = {db_u64(tenant_id)};
+    int rc = db_exec(db,
+                     "SELECT p.email FROM people p JOIN person_grants g ON g.person_id = p.id "
+                     "WHERE g.tenant_id = ? AND p.role = 'manager' AND p.disabled_at IS NULL "
+                     "ORDER BY p.email",
+                     k, 1, &res);
+    for (int64_t seq = 0; rc == ST_OK && db_res_next(res); seq++) {
+        db_val_t v[] = {db_u64(tenant_id),
+                        db_str(kind),
+                        db_u64(ref),
+                        db_str(schedule),
+                        db_u64(report_id),
+                        db_i64(seq),
+                        db_str(db_res_str(res, 0, NULL)),
+                        db_i64(now),
+                        db_i64(now)};
+        rc = db_exec(db,
+                     "INSERT INTO deliveries (tenant_id, run_id, kind, ref, schedule, report_id, "
+                     "channel, seq, target, lang, status, next_attempt_at, created_at) "
+                     "VALUES (?,0,?,?,?,?,'email',?,?,'en','pending',?,?)",
+                     v, 9, NULL);
+        if (rc == ST_ERR_CONFLICT)
+            rc = ST_OK; /* told already */
+    }
+    db_res_free(res);
     return rc;
 }
 
@@ -556,10 +873,11 @@ static int record(db_t *db, const claim_t *c, int outcome, const char *err, sche
     bool paused = false;
     db_res_t *res = NULL;
     db_val_t k[] = {db_u64(c->tenant_id), db_str(c->schedule)};
-    if (rc == ST_OK && sent)
+    bool report = strcmp(c->kind, "report") == 0; /* a notice does not count for pausing */
+    if (rc == ST_OK && sent && report)
         rc = db_exec(db, "UPDATE schedules SET dead_in_row = 0 WHERE tenant_id = ? AND name = ?", k,
                      2, NULL);
-    if (rc == ST_OK && dead) {
+    if (rc == ST_OK && dead && report) {
         char reason[400];
         snprintf(reason, sizeof reason,
                  "paused after %lld dead-lettered deliveries in a row (the last: %.200s)",
@@ -578,6 +896,9 @@ static int record(db_t *db, const claim_t *c, int outcome, const char *err, sche
                          k, 2, &res);
         paused = rc == ST_OK && db_res_next(res) && db_res_i64(res, 0);
         db_res_free(res);
+        /* The managers are told once: this dead delivery is the notices' key. */
+        if (paused)
+            rc = insert_notices(db, c->tenant_id, "paused", c->id, c->schedule, 0, look->now);
     }
     char object[48], next_s[33];
     snprintf(object, sizeof object, "delivery:%" PRIu64, c->id);
@@ -622,7 +943,8 @@ int sched_deliver_due(db_t *db, sched_look_t *look)
                     db_u64(look->tenant_id), db_i64(BATCH)};
     int rc = db_exec(db,
                      "SELECT tenant_id, id, run_id, report_id, schedule, channel, target, lang, "
-                     "status, attempts, attempts - retried_at_attempt FROM deliveries WHERE "
+                     "status, attempts, attempts - retried_at_attempt, kind, ref FROM deliveries "
+                     "WHERE "
                      "((status = 'pending' AND "
                      "next_attempt_at <= ?) OR (status = 'sending' AND lease_until < ?)) AND "
                      "(? = 0 OR tenant_id = ?) ORDER BY next_attempt_at, id LIMIT ?",
@@ -638,6 +960,8 @@ int sched_deliver_due(db_t *db, sched_look_t *look)
         snprintf(c.channel, sizeof c.channel, "%s", db_res_str(res, 5, NULL));
         snprintf(c.target, sizeof c.target, "%s", db_res_str(res, 6, NULL));
         snprintf(c.lang, sizeof c.lang, "%s", db_res_str(res, 7, NULL));
+        snprintf(c.kind, sizeof c.kind, "%s", db_res_str(res, 11, NULL));
+        c.ref = (uint64_t)db_res_i64(res, 12);
         /* The claim: only one UPDATE finds the status and count it read. */
         db_val_t u[] = {db_i64(look->now + LEASE_S), db_u64(c.tenant_id), db_u64(c.id),
                         db_str(db_res_str(res, 8, NULL)), db_i64(c.attempt - 1)};

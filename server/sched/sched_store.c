@@ -9,7 +9,10 @@
 
 #include "audit.h"
 #include "mail_msg.h"
+#include "people.h"
+#include "report_stale.h"
 #include "report_store.h"
+#include "srvkey.h"
 #include "rfc3339.h"
 #include "faults.h"
 #include "jsonutil.h"
@@ -88,13 +91,74 @@ typedef struct spec_in {
     bool has_first;
     sched_period_t first;
     sched_when_t when;
+    json_t *resub; /* addresses whose opt-out the PUT clears (owned) */
 } spec_in_t;
 
-/* Checks the recipients (and whether each may see every template) into canon. */
-static int parse_recipients(json_t *list, json_t *templates, json_t *canon, sstore_err_t *e)
+/* A portal person named as a recipient: role, and whether granted the tenant. */
+typedef struct person_view {
+    bool found, disabled, granted;
+    char role[16];
+} person_view_t;
+
+/* Looks up the portal person with (normalised) address email. */
+static int person_lookup(db_t *db, uint64_t tenant_id, const char *email, person_view_t *out)
+{
+    memset(out, 0, sizeof *out);
+    db_res_t *res = NULL;
+    db_val_t p[] = {db_u64(tenant_id), db_str(email)};
+    int rc =
+        db_exec(db,
+                "SELECT p.role, p.disabled_at IS NOT NULL, EXISTS (SELECT 1 FROM person_grants "
+                "g WHERE g.person_id = p.id AND g.tenant_id = ?) FROM people p WHERE "
+                "p.email = ?",
+                p, 2, &res);
+    if (rc == ST_OK && db_res_next(res)) {
+        out->found = true;
+        snprintf(out->role, sizeof out->role, "%s", db_res_str(res, 0, NULL));
+        out->disabled = db_res_i64(res, 1) != 0;
+        out->granted = db_res_i64(res, 2) != 0 || strcmp(out->role, "admin") == 0;
+    }
+    db_res_free(res);
+    return rc;
+}
+
+/*
+ * Whether portal person pv may see a report of audience aud: an admin
+ * always; a manager or auditor granted the tenant any; a client granted
+ * the tenant the client audience only; nobody else.  Why not, into why.
+ */
+static bool person_may_see(const person_view_t *pv, const char *aud, char *why, size_t n)
+{
+    if (pv->disabled) {
+        snprintf(why, n, "is disabled in the portal");
+        return false;
+    }
+    if (!pv->granted) {
+        snprintf(why, n, "is not granted this tenant");
+        return false;
+    }
+    bool ok = strcmp(pv->role, "admin") == 0 || strcmp(pv->role, "manager") == 0 ||
+              strcmp(pv->role, "auditor") == 0 ||
+              (strcmp(pv->role, "client") == 0 && strcmp(aud, "client") == 0);
+    if (!ok)
+        snprintf(why, n, "has the role %s, which may not see a report for the %s audience",
+                 pv->role, aud);
+    return ok;
+}
+
+/*
+ * Checks the recipients (and whether each may see every template) into
+ * canon, and the addresses marked "resubscribe" into resub.  A recipient
+ * is {"email"} (an address) or {"person"} (the address of a portal
+ * person); an address that belongs to a portal person is checked as that
+ * person, so naming it by address cannot widen who sees a report.
+ */
+static int parse_recipients(db_t *db, uint64_t tenant_id, json_t *list, json_t *templates,
+                            json_t *canon, json_t *resub, sstore_err_t *e)
 {
     if (list && !json_is_array(list))
-        return refuse(e, "recipients", "an array of {\"email\", \"lang\", \"internal\"}");
+        return refuse(e, "recipients",
+                      "an array of {\"email\" or \"person\", \"lang\", \"internal\"}");
     if (json_array_size(list) > SSTORE_MAX_RECIPIENTS)
         return refuse(e, "recipients", "at most %d", SSTORE_MAX_RECIPIENTS);
     json_t *out = json_array();
@@ -106,54 +170,82 @@ static int parse_recipients(json_t *list, json_t *templates, json_t *canon, ssto
         char field[64];
         snprintf(field, sizeof field, "recipients[%zu]", i);
         if (!json_is_object(r))
-            return refuse(e, field, "an object {\"email\", \"lang\", \"internal\"}");
+            return refuse(e, field, "an object {\"email\" or \"person\", \"lang\", \"internal\"}");
         const char *k;
         json_t *v;
         json_object_foreach(r, k, v)
         {
-            if (strcmp(k, "email") && strcmp(k, "lang") && strcmp(k, "internal"))
+            if (strcmp(k, "email") && strcmp(k, "person") && strcmp(k, "lang") &&
+                strcmp(k, "internal") && strcmp(k, "resubscribe"))
                 return refuse(e, field,
-                              "unknown member '%.40s' (people of the portal are not "
-                              "recipients yet: give their e-mail address)",
+                              "unknown member '%.40s' (known: email, person, lang, internal, "
+                              "resubscribe)",
                               k);
         }
-        const char *email = json_string_value(json_object_get(r, "email"));
-        json_t *lang_j = json_object_get(r, "lang"), *internal_j = json_object_get(r, "internal");
-        const char *lang = lang_j ? json_string_value(lang_j) : "en";
-        snprintf(field, sizeof field, "recipients[%zu].email", i);
-        if (!email || !mail_address_valid(email))
+        json_t *person_j = json_object_get(r, "person"), *email_j = json_object_get(r, "email");
+        if ((person_j != NULL) == (email_j != NULL))
+            return refuse(e, field,
+                          "one of \"email\" (an address) or \"person\" (a portal person)");
+        const char *given = json_string_value(person_j ? person_j : email_j);
+        snprintf(field, sizeof field, "recipients[%zu].%s", i, person_j ? "person" : "email");
+        char email[PEOPLE_EMAIL_MAX + 1];
+        if (!given || !mail_address_valid(given) || people_email_normalise(given, email) != ST_OK)
             return refuse(e, field, "not a valid e-mail address (local@domain.example)");
-        snprintf(field, sizeof field, "recipients[%zu].lang", i);
+        person_view_t pv;
+        int rc = person_lookup(db, tenant_id, email, &pv);
+        if (rc != ST_OK)
+            return rc;
+        if (person_j && !pv.found)
+            return refuse(e, field, "%s is not a person of the portal", email);
+        json_t *lang_j = json_object_get(r, "lang"), *internal_j = json_object_get(r, "internal");
+        json_t *resub_j = json_object_get(r, "resubscribe");
+        const char *lang = lang_j ? json_string_value(lang_j) : "en";
+        char lfield[64];
+        snprintf(lfield, sizeof lfield, "recipients[%zu].lang", i);
         if (!lang || !mail_lang_known(lang))
-            return refuse(e, field, "one of en, zh");
-        snprintf(field, sizeof field, "recipients[%zu].internal", i);
+            return refuse(e, lfield, "one of en, zh");
+        snprintf(lfield, sizeof lfield, "recipients[%zu].internal", i);
         if (internal_j && !json_is_boolean(internal_j))
-            return refuse(e, field, "true or false");
-        bool internal = json_is_true(internal_j);
+            return refuse(e, lfield, "true or false");
+        snprintf(lfield, sizeof lfield, "recipients[%zu].resubscribe", i);
+        if (resub_j && !json_is_boolean(resub_j))
+            return refuse(e, lfield, "true or false");
+        /* A person's own role says what they may see; "internal" is for addresses. */
+        bool internal = pv.found ? strcmp(pv.role, "client") != 0 : json_is_true(internal_j);
         size_t k2;
         json_t *tpl;
         json_array_foreach(templates, k2, tpl)
         {
             const char *aud = rstore_template_audience(json_string_value(tpl));
-            snprintf(field, sizeof field, "recipients[%zu]", i);
-            if (!internal && strcmp(aud, "client") != 0)
-                return refuse(e, field,
+            char why[160];
+            if (pv.found && !person_may_see(&pv, aud, why, sizeof why))
+                return refuse(e, field, "%s %s: %s may not go to them", email, why,
+                              json_string_value(tpl));
+            snprintf(lfield, sizeof lfield, "recipients[%zu]", i);
+            if (!pv.found && !internal && strcmp(aud, "client") != 0)
+                return refuse(e, lfield,
                               "%s may not see %s, a report for the outsourcer's staff: only a "
                               "recipient marked \"internal\": true may",
                               email, json_string_value(tpl));
         }
-        json_array_append_new(
-            out, json_pack("{s:s, s:s, s:b}", "email", email, "lang", lang, "internal", internal));
+        json_t *one = json_pack("{s:s, s:s, s:b}", "email", person_j ? email : given, "lang", lang,
+                                "internal", internal);
+        if (person_j)
+            json_object_set_new(one, "person", json_string(email));
+        json_array_append_new(out, one);
+        if (json_is_true(resub_j))
+            json_array_append_new(resub, json_string(person_j ? email : given));
     }
     return ST_OK;
 }
 
 /* Validates a PUT body into in->canon (new reference on ST_OK). */
-static int parse_body(json_t *body, bool secret_stored, spec_in_t *in, sstore_err_t *e)
+static int parse_body(db_t *db, uint64_t tenant_id, json_t *body, bool secret_stored, spec_in_t *in,
+                      sstore_err_t *e)
 {
-    static const char *const members[] = {"templates", "day",        "business_days",
-                                          "time",      "recipients", "channels",
-                                          "webhook",   "enabled",    "first_period"};
+    static const char *const members[] = {
+        "templates", "day",     "business_days", "time",         "recipients",
+        "channels",  "webhook", "enabled",       "first_period", "reissue_stale"};
     const char *k;
     json_t *v;
     json_object_foreach(body, k, v)
@@ -164,9 +256,10 @@ static int parse_body(json_t *body, bool secret_stored, spec_in_t *in, sstore_er
         if (!known)
             return refuse(e, k,
                           "unknown member (known: templates, day, business_days, time, "
-                          "recipients, channels, webhook, enabled, first_period)");
+                          "recipients, channels, webhook, enabled, first_period, reissue_stale)");
     }
     memset(in, 0, sizeof *in);
+    in->resub = json_array();
     json_t *canon = json_object();
     in->canon = canon;
     int rc = ST_ERR_INVALID;
@@ -236,7 +329,8 @@ static int parse_body(json_t *body, bool secret_stored, spec_in_t *in, sstore_er
     json_object_set_new(canon, "business_days", json_boolean(in->when.business_days));
     json_object_set_new(canon, "time", json_string(time));
     /* recipients */
-    if ((rc = parse_recipients(json_object_get(body, "recipients"), tout, canon, e)) != ST_OK)
+    if ((rc = parse_recipients(db, tenant_id, json_object_get(body, "recipients"), tout, canon,
+                               in->resub, e)) != ST_OK)
         goto fail;
     /* channels and the webhook */
     json_t *ch = json_object_get(body, "channels"), *cout = json_array();
@@ -304,6 +398,12 @@ static int parse_body(json_t *body, bool secret_stored, spec_in_t *in, sstore_er
         goto fail;
     }
     in->enabled = !en || json_is_true(en);
+    json_t *rs = json_object_get(body, "reissue_stale");
+    if (rs && !json_is_boolean(rs)) {
+        rc = refuse(e, "reissue_stale", "true or false");
+        goto fail;
+    }
+    json_object_set_new(canon, "reissue_stale", json_boolean(json_is_true(rs)));
     json_t *fp = json_object_get(body, "first_period");
     if (fp) {
         if (sched_period_parse(json_string_value(fp), &in->first) != ST_OK) {
@@ -316,6 +416,8 @@ static int parse_body(json_t *body, bool secret_stored, spec_in_t *in, sstore_er
 fail:
     json_decref(canon);
     in->canon = NULL;
+    json_decref(in->resub);
+    in->resub = NULL;
     return rc;
 }
 
@@ -357,7 +459,7 @@ int sstore_put(db_t *db, const tenant_t *t, const char *actor, const char *name,
     sched_period_t old_first = {0, 0};
     if (exists)
         sched_period_parse(db_res_str(res, 1, NULL), &old_first);
-    if ((rc = parse_body(body, secret_stored, &in, e)) != ST_OK)
+    if ((rc = parse_body(db, t->id, body, secret_stored, &in, e)) != ST_OK)
         goto done;
     sched_period_t first = in.has_first ? in.first
                            : exists     ? old_first
@@ -396,6 +498,27 @@ int sstore_put(db_t *db, const tenant_t *t, const char *actor, const char *name,
     if (rc == ST_OK)
         rc = audit_append(db, actor, t->id, exists ? "schedule.update" : "schedule.create", object,
                           text);
+    size_t i;
+    json_t *addr;
+    json_array_foreach(in.resub, i, addr)
+    {
+        /* A recipient listed with "resubscribe": true gets the e-mails again. */
+        db_val_t d[] = {db_u64(t->id), db_str(name), db_str(json_string_value(addr))};
+        if (rc == ST_OK)
+            rc = db_exec(db,
+                         "DELETE FROM schedule_optouts WHERE tenant_id = ? AND schedule = ? AND "
+                         "email = ?",
+                         d, 3, NULL);
+        char *detail = NULL;
+        if (rc == ST_OK && db_affected(db) > 0) {
+            json_t *dj = json_pack("{s:s}", "email", json_string_value(addr));
+            detail = jsonutil_dumps(dj, JSON_COMPACT);
+            json_decref(dj);
+            rc = audit_append(db, actor, t->id, "schedule.resubscribe", object,
+                              detail ? detail : "{}");
+        }
+        free(detail);
+    }
     if (rc == ST_OK)
         rc = db_commit(db);
     if (rc == ST_OK) {
@@ -408,6 +531,7 @@ done:
     db_res_free(res);
     free(text);
     json_decref(in.canon);
+    json_decref(in.resub);
     tz_free(tz);
     return rc;
 }
@@ -467,7 +591,30 @@ static int show_rows(db_t *db, const tenant_t *t, const char *name, int64_t now,
     while (rc == ST_OK && db_res_next(res)) {
         json_t *doc = show(res, tz, now);
         json_object_set_new(doc, "timezone", json_string(t->timezone));
+        json_object_set_new(doc, "opted_out", json_array());
         json_array_append_new(out, doc);
+    }
+    db_res_free(res);
+    res = NULL;
+    /* The recipients who stopped each schedule's e-mails. */
+    if (rc == ST_OK)
+        rc = db_exec(db,
+                     "SELECT schedule, email, opted_at, via FROM schedule_optouts WHERE "
+                     "tenant_id = ? AND (? IS NULL OR schedule = ?) ORDER BY schedule, email",
+                     (db_val_t[]){p[0], p[1], p[1]}, 3, &res);
+    while (rc == ST_OK && db_res_next(res)) {
+        size_t i;
+        json_t *doc;
+        char at[33];
+        sstore_time(db_res_i64(res, 2), at);
+        json_array_foreach(out, i, doc)
+        {
+            if (strcmp(json_string_value(json_object_get(doc, "name")), db_res_str(res, 0, NULL)))
+                continue;
+            json_array_append_new(json_object_get(doc, "opted_out"),
+                                  json_pack("{s:s, s:s, s:s}", "email", db_res_str(res, 1, NULL),
+                                            "at", at, "via", db_res_str(res, 3, NULL)));
+        }
     }
     db_res_free(res);
     tz_free(tz);
@@ -582,11 +729,14 @@ int sstore_runs(db_t *db, const tenant_t *t, const char *name, json_t **out)
     *out = NULL;
     db_res_t *res = NULL, *reps = NULL;
     db_val_t p[] = {db_u64(t->id), db_str(name)};
-    int rc = db_exec(db,
-                     "SELECT id, period, status, due_at, started_at, finished_at, late, "
-                     "late_reason, close_kind, closed_at, close_note, runner, error "
-                     "FROM schedule_runs WHERE tenant_id = ? AND schedule = ? ORDER BY id DESC",
-                     p, 2, &res);
+    int rc =
+        db_exec(db,
+                "SELECT id, period, status, due_at, started_at, finished_at, late, "
+                "late_reason, close_kind, closed_at, close_note, runner, error, reissue_of, "
+                "(SELECT COUNT(*) FROM deliveries d WHERE d.tenant_id = schedule_runs.tenant_id "
+                "AND d.run_id = schedule_runs.id AND d.status = 'skipped') "
+                "FROM schedule_runs WHERE tenant_id = ? AND schedule = ? ORDER BY id DESC",
+                p, 2, &res);
     if (rc == ST_OK)
         rc = db_exec(
             db,
@@ -616,7 +766,33 @@ int sstore_runs(db_t *db, const tenant_t *t, const char *name, json_t **out)
             db_res_str(res, 8, NULL), "closed_at", closed, "note", db_res_str(res, 10, NULL),
             "runner", db_res_str(res, 11, NULL), "error", error ? json_string(error) : json_null(),
             "reports", reports);
+        json_object_set_new(run, "reissue_of",
+                            db_res_i64(res, 13) ? json_integer(db_res_i64(res, 13)) : json_null());
+        json_object_set_new(run, "skipped", json_array());
         json_array_append_new(list, run);
+    }
+    /* The recipients each run skipped (opted out). */
+    db_res_t *skipped = NULL;
+    rc = db_exec(db,
+                 "SELECT d.run_id, d.target, d.last_error FROM deliveries d JOIN schedule_runs s "
+                 "ON s.tenant_id = d.tenant_id AND s.id = d.run_id WHERE d.tenant_id = ? AND "
+                 "s.schedule = ? AND d.status = 'skipped' ORDER BY d.id",
+                 p, 2, &skipped);
+    while (rc == ST_OK && db_res_next(skipped)) {
+        size_t i;
+        json_t *run;
+        json_array_foreach(list, i, run)
+        {
+            if (json_integer_value(json_object_get(run, "id")) == db_res_i64(skipped, 0))
+                json_array_append_new(json_object_get(run, "skipped"),
+                                      json_pack("{s:s, s:s}", "to", db_res_str(skipped, 1, NULL),
+                                                "reason", db_res_str(skipped, 2, NULL)));
+        }
+    }
+    db_res_free(skipped);
+    if (rc != ST_OK) {
+        json_decref(list);
+        goto done;
     }
     /* Attach each run's reports. */
     while (db_res_next(reps)) {
@@ -778,8 +954,8 @@ int sstore_close_period(db_t *db, const tenant_t *t, const char *actor, const ch
     return rc;
 }
 
-int sstore_period_close(db_t *db, uint64_t tenant_id, const tz_t *tz, sched_period_t p,
-                        long long grace_h, sstore_close_t *out)
+int sstore_period_close(db_t *db, uint64_t tenant_id, const char *timezone, const tz_t *tz,
+                        sched_period_t p, long long grace_h, sstore_close_t *out)
 {
     memset(out, 0, sizeof *out);
     char period[8];
@@ -801,27 +977,94 @@ int sstore_period_close(db_t *db, uint64_t tenant_id, const tz_t *tz, sched_peri
     res = NULL;
     if (rc != ST_OK)
         return rc;
-    int64_t from = tz_month_start(tz, p.y, p.m), to = tz_month_start(tz, p.y, p.m + 1);
-    db_val_t q[] = {db_u64(tenant_id), db_u64(tenant_id), db_i64(from * 1000000),
-                    db_i64(to * 1000000)};
-    rc = db_exec(db,
-                 "SELECT b.id, CAST(FLOOR(UNIX_TIMESTAMP(b.received_at)) AS SIGNED) "
-                 "FROM ingest_batches b WHERE b.tenant_id = ? AND b.status = 'committed' AND "
-                 "b.id IN (SELECT DISTINCT c.batch_id FROM contacts c WHERE c.tenant_id = ? AND "
-                 "c.offered_us >= ? AND c.offered_us < ?) ORDER BY b.received_at DESC LIMIT 1",
-                 q, 4, &res);
-    if (rc == ST_OK && db_res_next(res)) {
-        out->closed_at = db_res_i64(res, 1) + grace_h * 3600;
+    /* The last batch touching the period, of any kind (report_stale.h). */
+    int64_t to = tz_month_start(tz, p.y, p.m + 1);
+    rstale_batch_t *b = NULL;
+    size_t n = 0;
+    rc = rstale_batches(db, tenant_id, timezone, period, 0, &b, &n);
+    size_t last = 0;
+    for (size_t i = 1; i < n; i++)
+        if (b[i].received_at >= b[last].received_at)
+            last = i;
+    if (rc == ST_OK && n > 0) {
+        out->closed_at = b[last].received_at + grace_h * 3600;
         char at[33];
-        sstore_time(db_res_i64(res, 1), at);
+        sstore_time(b[last].received_at, at);
         snprintf(out->note, sizeof out->note,
-                 "grace of %lld h after batch %" PRId64 " (received %s), the last touching it",
-                 grace_h, db_res_i64(res, 0), at);
+                 "grace of %lld h after batch %" PRIu64 " (received %s), the last touching it",
+                 grace_h, b[last].id, at);
     } else if (rc == ST_OK) {
         out->closed_at = to + grace_h * 3600;
         snprintf(out->note, sizeof out->note,
                  "no batch touched the period: grace of %lld h after its end", grace_h);
     }
+    free(b);
+    return rc;
+}
+
+int sstore_opted_out(db_t *db, uint64_t tenant_id, const char *schedule, const char *email,
+                     bool *out)
+{
+    *out = false;
+    db_res_t *res = NULL;
+    db_val_t p[] = {db_u64(tenant_id), db_str(schedule), db_str(email)};
+    int rc = db_exec(db,
+                     "SELECT 1 FROM schedule_optouts WHERE tenant_id = ? AND schedule = ? AND "
+                     "email = ?",
+                     p, 3, &res);
+    *out = rc == ST_OK && db_res_next(res);
     db_res_free(res);
+    return rc;
+}
+
+int sstore_optout_read(db_t *db, const char *token, int64_t now, sstore_optout_t *out)
+{
+    memset(out, 0, sizeof *out);
+    uint8_t key[SRVKEY_LEN];
+    int rc = srvkey_get(db, SCHED_UNSUB_KEY, now, key);
+    if (rc != ST_OK)
+        return rc;
+    rc = unsub_token_read(key, sizeof key, token, &out->who);
+    if (rc != ST_OK)
+        return ST_ERR_NOT_FOUND; /* not one of ours: the same answer as a bad link */
+    rc = tenant_by_id(db, out->who.tenant_id, &out->tenant);
+    if (rc != ST_OK)
+        return rc;
+    return sstore_opted_out(db, out->who.tenant_id, out->who.schedule, out->who.email,
+                            &out->already);
+}
+
+int sstore_optout(db_t *db, const char *token, const char *via, int64_t now, sstore_optout_t *out)
+{
+    int rc = sstore_optout_read(db, token, now, out);
+    if (rc != ST_OK || out->already)
+        return rc;
+    if ((rc = db_begin(db)) != ST_OK)
+        return rc;
+    db_val_t v[] = {db_u64(out->who.tenant_id), db_str(out->who.schedule), db_str(out->who.email),
+                    db_i64(now), db_str(via)};
+    rc = db_exec(db,
+                 "INSERT INTO schedule_optouts (tenant_id, schedule, email, opted_at, via) "
+                 "VALUES (?,?,?,?,?)",
+                 v, 5, NULL);
+    bool already = rc == ST_ERR_CONFLICT; /* the same link twice at once */
+    char actor[300], object[96];
+    snprintf(actor, sizeof actor, "recipient:%s", out->who.email);
+    snprintf(object, sizeof object, "schedule:%s", out->who.schedule);
+    json_t *dj = json_pack("{s:s, s:s}", "email", out->who.email, "via", via);
+    char *detail = jsonutil_dumps(dj, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(dj);
+    if (rc == ST_OK)
+        rc = audit_append(db, actor, out->who.tenant_id, "schedule.optout", object,
+                          detail ? detail : "{}");
+    free(detail);
+    if (rc == ST_OK)
+        rc = db_commit(db);
+    else
+        db_rollback(db);
+    if (already) {
+        out->already = true;
+        rc = ST_OK;
+    }
     return rc;
 }

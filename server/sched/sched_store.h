@@ -18,6 +18,7 @@
 #include "db.h"
 #include "sched_due.h"
 #include "tenant.h"
+#include "unsub_token.h"
 
 #define SSTORE_MAX_TEMPLATES  8
 #define SSTORE_MAX_RECIPIENTS 100
@@ -93,10 +94,33 @@ typedef struct sstore_close {
     char note[255]; /* why, for the run record */
 } sstore_close_t;
 
-/* When period p of the tenant closes: an explicit close, else grace_h hours
- * after the last batch touching it, else grace_h hours after its end. */
-int sstore_period_close(db_t *db, uint64_t tenant_id, const tz_t *tz, sched_period_t p,
-                        long long grace_h, sstore_close_t *out);
+/* When period p of the tenant (zone timezone, loaded as tz) closes: an
+ * explicit close, else grace_h hours after the last batch touching it (of
+ * any kind: report_stale.h), else grace_h hours after its end. */
+int sstore_period_close(db_t *db, uint64_t tenant_id, const char *timezone, const tz_t *tz,
+                        sched_period_t p, long long grace_h, sstore_close_t *out);
+
+/* The server key (srvkey.h) that signs opt-out links. */
+#define SCHED_UNSUB_KEY "unsubscribe"
+
+/* Whether a recipient stopped a schedule's e-mails (*out). */
+int sstore_opted_out(db_t *db, uint64_t tenant_id, const char *schedule, const char *email,
+                     bool *out);
+
+/* An opt-out link read: who, their tenant, and whether they opted out already. */
+typedef struct sstore_optout {
+    unsub_who_t who;
+    tenant_t tenant;
+    bool already;
+} sstore_optout_t;
+
+/* Reads an opt-out token (unsub_token.h) without changing anything:
+ * ST_ERR_NOT_FOUND for a link that is not ours or whose tenant is gone. */
+int sstore_optout_read(db_t *db, const char *token, int64_t now, sstore_optout_t *out);
+/* Records the opt-out of a token (via: "page" or "one-click"), with an
+ * audit entry "schedule.optout" by "recipient:<email>"; doing it again
+ * changes nothing (out->already).  Errors as sstore_optout_read(). */
+int sstore_optout(db_t *db, const char *token, const char *via, int64_t now, sstore_optout_t *out);
 
 /* An instant as RFC 3339 UTC text into out[33] ("" for 0). */
 void sstore_time(int64_t t, char out[33]);

@@ -1,5 +1,6 @@
 /* report_store.c - report jobs and artifacts (see report_store.h). */
 #include "report_store.h"
+#include "report_stale.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -351,6 +352,11 @@ int rstore_get(db_t *db, const tenant_t *t, uint64_t id, json_t **out)
             rc = ST_ERR_NOT_FOUND;
     }
     db_res_free(res);
+    /* Stale: batches touched its month after it read its data (report_stale.h). */
+    if (rc == ST_OK && (rc = rstale_annotate(db, t, *out)) != ST_OK) {
+        json_decref(*out);
+        *out = NULL;
+    }
     return rc;
 }
 
@@ -368,6 +374,15 @@ int rstore_list(db_t *db, const tenant_t *t, bool client_only, json_t **out)
     while (db_res_next(res))
         json_array_append_new(list, report_json(res));
     db_res_free(res);
+    size_t i;
+    json_t *meta;
+    json_array_foreach(list, i, meta)
+    {
+        if ((rc = rstale_annotate(db, t, meta)) != ST_OK) {
+            json_decref(list);
+            return rc;
+        }
+    }
     *out = list;
     return ST_OK;
 }

@@ -25,6 +25,7 @@ static const mail_report_t report = {
     "cd34",
     "https://reports.example/v1/tenants/acme/reports/7",
     "monthly",
+    NULL,
 };
 
 /* Every line ends CRLF: no bare LF and no bare CR. */
@@ -127,6 +128,63 @@ static void test_refused(void **state)
     buf_free(&m);
 }
 
+static void test_unsubscribe_and_notices(void **state)
+{
+    (void)state;
+    buf_t m;
+    buf_init(&m, 1 << 20);
+    mail_unsub_t u = {"https://r.example/unsubscribe?token=u1.ab.cd",
+                      "https://r.example/v1/unsubscribe?token=u1.ab.cd"};
+    mail_report_t r = report;
+    r.unsub = &u;
+    assert_int_equal(
+        mail_compose("reports@out.example", "ops@client.example", "en", 0, "i", &r, &m), ST_OK);
+    const char *s = buf_cstr(&m);
+    assert_crlf_only(s);
+    assert_non_null(
+        strstr(s, "\r\nList-Unsubscribe: <https://r.example/v1/unsubscribe?token=u1.ab.cd>\r\n"
+                  "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"));
+    char body[4096];
+    decode_body(s, body, sizeof body);
+    assert_non_null(strstr(body, "Version 2 replaces version 1: its Changes sheet lists"));
+    assert_non_null(
+        strstr(body, "e-mails to you:\r\nhttps://r.example/unsubscribe?token=u1.ab.cd\r\n"));
+    /* A link with a line break would add a header: refused. */
+    u.post_url = "https://r.example/x\r\nBcc: z@z.example";
+    buf_reset(&m);
+    assert_int_equal(mail_compose("a@b.example", "x@y.example", "en", 0, "i", &r, &m),
+                     ST_ERR_INVALID);
+
+    mail_notice_t n = {.kind = MAIL_NOTICE_STALE,
+                       .tenant_name = "ACME",
+                       .period = "2026-10",
+                       .template_name = "client-monthly",
+                       .version = 1,
+                       .batches = "12, 13",
+                       .link = "https://r.example/v1/tenants/acme/reports/7"};
+    buf_reset(&m);
+    assert_int_equal(mail_compose_notice("a@b.example", "m@acme.example", "en", 0, "n1", &n, &m),
+                     ST_OK);
+    s = buf_cstr(&m);
+    assert_crlf_only(s);
+    assert_non_null(strstr(s, "Subject: Report out of date: ACME 2026-10 (client-monthly)\r\n"));
+    assert_null(strstr(s, "List-Unsubscribe"));
+    decode_body(s, body, sizeof body);
+    assert_non_null(strstr(body, "(version 1) is out of date: ingest batch(es) 12, 13 changed"));
+    n = (mail_notice_t){.kind = MAIL_NOTICE_PAUSED,
+                        .tenant_name = "ACME",
+                        .schedule = "monthly",
+                        .reason = "3 dead letters"};
+    buf_reset(&m);
+    assert_int_equal(mail_compose_notice("a@b.example", "m@acme.example", "en", 0, "n2", &n, &m),
+                     ST_OK);
+    s = buf_cstr(&m);
+    assert_non_null(strstr(s, "Subject: Report schedule paused: monthly (ACME)\r\n"));
+    decode_body(s, body, sizeof body);
+    assert_non_null(strstr(body, "\"monthly\" of ACME was paused: 3 dead letters."));
+    buf_free(&m);
+}
+
 /* RFC 4231, test case 2. */
 static void test_hmac(void **state)
 {
@@ -142,9 +200,8 @@ static void test_hmac(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_english),
-        cmocka_unit_test(test_chinese),
-        cmocka_unit_test(test_refused),
+        cmocka_unit_test(test_english), cmocka_unit_test(test_chinese),
+        cmocka_unit_test(test_refused), cmocka_unit_test(test_unsubscribe_and_notices),
         cmocka_unit_test(test_hmac),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
