@@ -360,7 +360,7 @@ def test_broken_put_names_the_json_path(tenant, loaded, name, route, mutate, pat
 
 CONTACT_COLUMNS = ["call_id", "queue", "offered_at", "answered_at", "ended_at", "outcome",
                    "agent_id", "talk_s", "hold_s", "acw_s", "channel", "customer_id",
-                   "transferred", "resolved", "csat"]
+                   "transferred", "resolved", "csat", "reason"]
 
 
 def test_unknown_contacts_column_is_refused(tenant, loaded):

@@ -25,7 +25,7 @@ FORM = {"form_id": "f1", "version": 1, "pass_mark": 80,
 
 CONTACT_COLUMNS = ["call_id", "queue", "offered_at", "answered_at", "ended_at", "outcome",
                    "agent_id", "talk_s", "hold_s", "acw_s", "channel", "customer_id",
-                   "transferred", "resolved", "csat"]
+                   "transferred", "resolved", "csat", "reason"]
 
 
 @pytest.fixture(scope="module")
