@@ -109,7 +109,7 @@ def test_unknown_parameters_list_the_valid_values(manager, admin, tenant):
     r = manager.get(f"/v1/tenants/{tenant}/metrics?from=2026-10&by=week")
     assert_json_error(r, 400, "invalid")
     d = r.json()["error"]["details"]
-    assert d == {"field": "by", "valid": ["month", "day", "interval", "queue", "agent",
+    assert d == {"field": "by", "valid": ["month", "day", "interval", "queue", "agent", "reason",
                                           "inspector"]}
     assert "week" in r.json()["error"]["message"]
     # A value too long to be any grouping is refused too, not read as the default.
