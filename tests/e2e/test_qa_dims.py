@@ -193,6 +193,8 @@ def test_by_reason(tenant):
 
 
 def test_form_without_dimensions_has_none(server, admin):
+    """A scorecard without dimensions: by_dimension is {} and the workbook has no
+    dimension column."""
     slug = unique_slug("qdim0")
     admin.post("/v1/tenants", json={"slug": slug, "name": "No dims", "timezone": "UTC"})
     manager = Api(server, issue_token("manager", slug))
@@ -207,6 +209,8 @@ def test_form_without_dimensions_has_none(server, admin):
     assert r.status_code == 200, r.text
     j = metrics(manager, slug, "month")
     assert j["qa"]["by_dimension"] == {} and j["qa"]["evaluations"] == 1
+    head = [c.value for c in build(manager, slug, "client-monthly")["Quality"][1]]
+    assert not set(head) & set(DIM_LABELS) and head[0] == "Agent"
 
 
 def test_bad_dimension_is_refused_naming_the_path(tenant):
@@ -252,21 +256,68 @@ def build(manager, slug, template):
         if meta["status"] in ("done", "failed"):
             break
         time.sleep(0.2)
-    assert meta["status"] == "done", meta
+    assert meta["status"] == "done", json.dumps(meta)
     path = os.path.join(tempfile.mkdtemp(), f"{template}.xlsx")
     with open(path, "wb") as f:
         f.write(manager.get(f"/v1/tenants/{slug}/reports/{rid}/workbook").content)
     return openpyxl.load_workbook(path, data_only=True)
 
 
-def table(ws, header_row=1):
-    """The sheet's rows as dicts by header, from the first row whose first cell is set."""
+def table(ws):
+    """The sheet's rows (header in row 1) as dicts by column label, the totals row included."""
     rows = [[c.value for c in r] for r in ws.iter_rows()]
-    for i, r in enumerate(rows):
-        if r and r[0] is not None and any(isinstance(v, str) for v in r[1:]):
-            head = r
-            return [dict(zip(head, x)) for x in rows[i + 1:] if any(v is not None for v in x)]
-    return []
+    return [dict(zip(rows[0], x)) for x in rows[1:] if any(v is not None for v in x)]
+
+
+DIM_LABELS = ["accuracy", "empathy", "reliability", "responsiveness"]
+
+
+def dim_cells(row):
+    return [row[k] for k in DIM_LABELS]
+
+
+def test_internal_workbook_cases_and_agents(tenant):
+    """Cases ranked by offered (billing 3, then the ties (none) and tech support by name),
+    with SL, abandonment, FCR, CSAT, QA and a column per dimension (sorted by name, each
+    with a hidden count); Agents gets the same dimension columns per agent."""
+    slug, manager, _ = tenant
+    book = build(manager, slug, "internal-monthly")
+    names = book.sheetnames
+    assert "Cases" in names and names.index("Cases") == names.index("Agents") + 1
+    ws = book["Cases"]
+    head = [c.value for c in ws[1]]
+    assert head[:2] == ["Case type", "Offered"]
+    assert [h for h in head if h in DIM_LABELS] == DIM_LABELS
+    assert "empathy (n)" in head
+    assert ws.column_dimensions[ws.cell(1, head.index("empathy (n)") + 1).column_letter].hidden
+    rows = table(ws)
+    assert [r["Case type"] for r in rows] == ["billing", "(none)", "tech support", "All contacts"]
+    b, n, t = rows[0], rows[1], rows[2]
+    assert (b["Offered"], b["Answered"], b["Evaluations"]) == (3, 2, 2)
+    assert b["Service level"] == pytest.approx(1 / 3) and b["Abandon rate"] == pytest.approx(1 / 3)
+    assert b["FCR"] == pytest.approx(0.5) and b["CSAT"] == pytest.approx(0.5)
+    assert b["QA score"] == pytest.approx(900 / 22)
+    assert dim_cells(b) == pytest.approx([90, 50, 50, 60])
+    assert b["responsiveness (n)"] == 1 and b["empathy (n)"] == 2
+    assert (n["Offered"], n["Service level"], n["FCR"], n["CSAT"]) == (1, 0, None, None)
+    assert n["QA score"] == pytest.approx(2500 / 33)
+    assert n["empathy"] is None and n["reliability"] == pytest.approx(100)
+    assert (t["Offered"], t["Service level"], t["QA score"]) == (1, 1, pytest.approx(80))
+    assert dim_cells(t) == pytest.approx([40, 100, 100, 100])
+    ag = {r["Agent"]: r for r in table(book["Agents"])}
+    assert dim_cells(ag["a1"]) == pytest.approx([220 / 3, 100, 100, 80])
+    assert dim_cells(ag["a2"]) == pytest.approx([80, 0, 50, 80])
+
+
+def test_client_workbook_quality_dimensions(tenant):
+    """The client's Quality sheet: agents pseudonymised in id order (a1 = Agent 001), each
+    with its dimension scores; no Cases sheet."""
+    slug, manager, _ = tenant
+    book = build(manager, slug, "client-monthly")
+    assert "Cases" not in book.sheetnames
+    q = {r["Agent"]: r for r in table(book["Quality"])}
+    assert dim_cells(q["Agent 001"]) == pytest.approx([220 / 3, 100, 100, 80])
+    assert dim_cells(q["Agent 002"]) == pytest.approx([80, 0, 50, 80])
 
 
 def test_z_reason_survives_resend_and_correction(tenant):
