@@ -41,14 +41,12 @@ By reason (E5's contact is unknown: in no reason): billing E1 E2: QA 40.9090.., 
   (none) E4: 75.7575.., no empathy.
 """
 import json
-import os
-import tempfile
-import time
 
 import openpyxl
 import pytest
 
 from conftest import Api, assert_json_error, issue_token, sql, unique_slug
+from test_staffing import build as build_path
 
 CONTRACT = {
     "effective_from": "2026-01-01", "timezone": "UTC", "sl_threshold_s": 20,
@@ -247,20 +245,8 @@ def test_bad_reason_is_refused_naming_line_and_field(tenant):
 
 
 def build(manager, slug, template):
-    r = manager.post(f"/v1/tenants/{slug}/reports", json={"period": "2026-03", "template": template})
-    assert r.status_code == 202, r.text
-    rid = r.json()["id"]
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        meta = manager.get(f"/v1/tenants/{slug}/reports/{rid}").json()
-        if meta["status"] in ("done", "failed"):
-            break
-        time.sleep(0.2)
-    assert meta["status"] == "done", json.dumps(meta)
-    path = os.path.join(tempfile.mkdtemp(), f"{template}.xlsx")
-    with open(path, "wb") as f:
-        f.write(manager.get(f"/v1/tenants/{slug}/reports/{rid}/workbook").content)
-    return openpyxl.load_workbook(path, data_only=True)
+    """Builds the month's report (test_staffing's helper) and opens it with its values."""
+    return openpyxl.load_workbook(build_path(manager, slug, template), data_only=True)
 
 
 def table(ws):
