@@ -32,8 +32,8 @@ struct qa_form {
 
 static const char *const form_keys[] = {"form_id",         "version",  "pass_mark",
                                         "critical_zeroes", "sections", NULL};
-static const char *const section_keys[] = {"id", "name", "weight", "items", NULL};
-static const char *const item_keys[] = {"id", "name", "max", "critical", NULL};
+static const char *const section_keys[] = {"id", "name", "weight", "dimension", "items", NULL};
+static const char *const item_keys[] = {"id", "name", "max", "critical", "dimension", NULL};
 
 /* vsnprintf into dst; cutting a long path or message short is acceptable. */
 static void text_vset(char *dst, size_t n, const char *fmt, va_list ap)
@@ -201,6 +201,41 @@ static int field_bool(const json_t *obj, const char *path, const char *key, bool
     return ST_OK;
 }
 
+bool qa_form_dimension_valid(const char *s)
+{
+    if (!s)
+        return false;
+    size_t n = 0;
+    for (; s[n]; n++) {
+        unsigned char c = (unsigned char)s[n];
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                  c == '_' || c == '-';
+        if (n >= QA_DIMENSION_MAX || !ok)
+            return false;
+    }
+    return n > 0;
+}
+
+/* Reads the optional `dimension` of obj; *val is borrowed (left alone when absent or wrong). */
+static int field_dimension(const json_t *obj, const char *path, const char **val, faults_t *fl)
+{
+    const json_t *v = json_object_get(obj, "dimension");
+    if (!v)
+        return ST_OK;
+    char p[PATH_MAX_LEN];
+    path_key(p, sizeof p, path, "dimension");
+    if (!json_is_string(v))
+        return faults_add(fl, p, "must be a string");
+    const char *s = json_string_value(v);
+    if (strlen(s) != json_string_length(v) || !qa_form_dimension_valid(s))
+        return faults_add(fl, p,
+                          "must be 1-%d letters, digits, '_' or '-' (empathy, accuracy, "
+                          "responsiveness, reliability or a name of yours)",
+                          QA_DIMENSION_MAX);
+    *val = s;
+    return ST_OK;
+}
+
 /* Reads the required integer `key` of obj within lo..hi (*val left alone when wrong). */
 static int field_int(const json_t *obj, const char *path, const char *key, json_int_t lo,
                      json_int_t hi, json_int_t *val, faults_t *fl)
@@ -240,6 +275,7 @@ static int item_parse(qa_form_t *f, const json_t *ij, const char *ipath, size_t 
     const char *id, *name;
     json_int_t max = 1;
     bool critical = false;
+    const char *dim = NULL;
     int rc = keys_check(ij, ipath, item_keys, fl);
     if (field_id(ij, ipath, "id", &id, fl) != ST_OK)
         rc = ST_ERR_INVALID;
@@ -249,7 +285,11 @@ static int item_parse(qa_form_t *f, const json_t *ij, const char *ipath, size_t 
         rc = ST_ERR_INVALID;
     if (field_bool(ij, ipath, "critical", &critical, fl) != ST_OK)
         rc = ST_ERR_INVALID;
+    if (field_dimension(ij, ipath, &dim, fl) != ST_OK)
+        rc = ST_ERR_INVALID;
     it->id = form_strdup_opt(f, id);
+    /* An item's own dimension wins over its section's. */
+    it->dimension = dim ? form_strdup(f, dim) : f->sections[si].dimension;
     it->name = form_strdup_opt(f, name);
     it->max = (int)max;
     it->critical = critical;
@@ -278,6 +318,10 @@ static int section_parse(qa_form_t *f, const json_t *sj, size_t si, bool *has_we
         rc = ST_ERR_INVALID;
     s->id = form_strdup_opt(f, id);
     s->name = form_strdup_opt(f, name);
+    const char *dim = NULL;
+    if (field_dimension(sj, path, &dim, fl) != ST_OK)
+        rc = ST_ERR_INVALID;
+    s->dimension = form_strdup_opt(f, dim);
     const json_t *w = json_object_get(sj, "weight");
     if (w) {
         double x = json_is_number(w) ? json_number_value(w) : 0;

@@ -18,6 +18,10 @@
  *     section gives a weight or none does; with none, all weigh 1.
  *   - items: id, name, max (integer 1..QA_FORM_MAX_POINTS), critical
  *     (boolean, default false); at most QA_FORM_MAX_ITEMS in the form.
+ *   - dimension (optional, on a section or an item): the service quality
+ *     the items measure (empathy, accuracy, responsiveness, reliability or
+ *     a tenant's own name, see qa_form_dimension_valid).  A section's
+ *     dimension is inherited by its items; an item's own wins.
  *   - names: non-empty strings of at most 256 bytes without control
  *     characters (any UTF-8 otherwise).
  *   - section ids are unique in the form; item ids are unique across the
@@ -41,6 +45,7 @@
 
 #define QA_ID_MAX            64      /* bytes in an id */
 #define QA_NAME_MAX          256     /* bytes in a section or item name */
+#define QA_DIMENSION_MAX     32      /* bytes in a dimension name */
 #define QA_FORM_MAX_SECTIONS 100     /* sections in one form */
 #define QA_FORM_MAX_ITEMS    1000    /* items in one form, all sections */
 #define QA_FORM_MAX_POINTS   1000    /* largest allowed item max */
@@ -52,8 +57,10 @@ typedef struct qa_form qa_form_t;
 typedef struct qa_item {
     const char *id;
     const char *name;
-    int max;        /* whole points, 1..QA_FORM_MAX_POINTS; `pass` earns max */
-    bool critical;  /* a failure makes the evaluation fatal */
+    int max;       /* whole points, 1..QA_FORM_MAX_POINTS; `pass` earns max */
+    bool critical; /* a failure makes the evaluation fatal */
+    /* Its dimension (its own, else its section's); NULL when it has none. */
+    const char *dimension;
     size_t index;   /* 0..qa_form_item_count()-1 in document order, all sections */
     size_t section; /* index of the section holding it */
 } qa_item_t;
@@ -62,9 +69,10 @@ typedef struct qa_item {
 typedef struct qa_section {
     const char *id;
     const char *name;
-    double weight;     /* > 0; 1 for every section when the form gives none */
-    size_t first_item; /* its items are indexes first_item .. first_item+item_count-1 */
-    size_t item_count; /* >= 1 */
+    double weight;         /* > 0; 1 for every section when the form gives none */
+    const char *dimension; /* the section's dimension, NULL when none */
+    size_t first_item;     /* its items are indexes first_item .. first_item+item_count-1 */
+    size_t item_count;     /* >= 1 */
 } qa_section_t;
 
 /*
@@ -118,6 +126,12 @@ const qa_item_t *qa_form_item_find(const qa_form_t *form, const char *id);
  * characters, no non-ASCII).  NULL is not valid.  Any thread.
  */
 bool qa_form_id_valid(const char *s);
+
+/*
+ * Whether s is a valid dimension name: 1..QA_DIMENSION_MAX bytes of ASCII
+ * letters, digits, '_' and '-'.  NULL is not valid.  Any thread.
+ */
+bool qa_form_dimension_valid(const char *s);
 
 /*
  * Copies untrusted text into dst for an error message: at most QA_ID_MAX

@@ -119,11 +119,9 @@ int sla_period_parse(const char *from, const char *to, sla_period_t *out, char *
 }
 
 /* The groupings' names, indexed by sla_by_t. */
-static const char *const by_names[] = {[SLA_BY_MONTH] = "month",
-                                       [SLA_BY_DAY] = "day",
-                                       [SLA_BY_INTERVAL] = "interval",
-                                       [SLA_BY_QUEUE] = "queue",
-                                       [SLA_BY_AGENT] = "agent"};
+static const char *const by_names[] = {
+    [SLA_BY_MONTH] = "month", [SLA_BY_DAY] = "day",     [SLA_BY_INTERVAL] = "interval",
+    [SLA_BY_QUEUE] = "queue", [SLA_BY_AGENT] = "agent", [SLA_BY_REASON] = "reason"};
 
 int sla_by_parse(const char *s, size_t len, sla_by_t *out)
 {
@@ -220,6 +218,8 @@ static const char *row_queue(const sla_run_t *r, size_t k)
 /* The group-by string of input row k (queue or agent). */
 static const char *row_name(const sla_run_t *r, size_t k)
 {
+    if (r->by == SLA_BY_REASON) /* contacts only (run() refuses rollups) */
+        return r->c[k].reason ? r->c[k].reason : "";
     if (r->by != SLA_BY_AGENT)
         return row_queue(r, k);
     return r->c ? r->c[k].agent : r->ru[k].agent;
@@ -376,6 +376,7 @@ static int32_t row_group(const sla_run_t *r, size_t k)
     case SLA_BY_INTERVAL:
     case SLA_BY_QUEUE:
     case SLA_BY_AGENT:
+    case SLA_BY_REASON:
         break;
     }
     return i;
@@ -384,7 +385,7 @@ static int32_t row_group(const sla_run_t *r, size_t k)
 /* Gives every placed row its group and buckets the rows by group. */
 static void run_group(sla_run_t *r)
 {
-    bool named = r->by == SLA_BY_QUEUE || r->by == SLA_BY_AGENT;
+    bool named = r->by == SLA_BY_QUEUE || r->by == SLA_BY_AGENT || r->by == SLA_BY_REASON;
     r->gid = xmalloc((r->n ? r->n : 1) * sizeof *r->gid);
     if (named)
         run_names(r);
@@ -769,11 +770,13 @@ static int run(sla_run_t *r, const sla_period_t *period, sla_result_t **out, cha
     int rc = params_check(r->p, err, errlen);
     if (rc != ST_OK)
         goto fail;
-    if ((unsigned)r->by > SLA_BY_AGENT || (r->ru && (r->by == SLA_BY_AGENT) != r->agent_rows)) {
+    if ((unsigned)r->by > SLA_BY_REASON || (r->ru && (r->by == SLA_BY_AGENT) != r->agent_rows) ||
+        (r->ru && r->by == SLA_BY_REASON)) {
         st_errf(err, errlen, "grouping: %s",
-                (unsigned)r->by > SLA_BY_AGENT ? "unknown"
-                : r->agent_rows                ? "agent rows group by agent only"
-                                               : "agents need contacts or agent rollups");
+                (unsigned)r->by > SLA_BY_REASON ? "unknown"
+                : r->by == SLA_BY_REASON        ? "reasons need contacts"
+                : r->agent_rows                 ? "agent rows group by agent only"
+                                                : "agents need contacts or agent rollups");
         rc = ST_ERR_INVALID;
         goto fail;
     }

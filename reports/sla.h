@@ -82,6 +82,7 @@ typedef enum sla_by {
     SLA_BY_INTERVAL,  /* every local interval of the period, empty ones included */
     SLA_BY_QUEUE,     /* queues with a contact in the period, by name */
     SLA_BY_AGENT,     /* agent ids with a contact in the period ("" = none) */
+    SLA_BY_REASON,    /* contact reasons (case types) in the period ("" = none); contacts only */
 } sla_by_t;
 
 /* Business hours of one weekday, in local wall-clock minutes after
@@ -117,7 +118,8 @@ typedef struct sla_period {
  * One contact: what the metrics need of a contacts row (its wait_s already
  * derived from answered_at or ended_at; outcome says whether it was
  * answered).  The strings are borrowed for the call; "" when absent, never
- * NULL.  Kept small (56 bytes): a large month holds a million of them.
+ * NULL (reason may be NULL: none).  Kept small (64 bytes): a large month
+ * holds a million of them.
  */
 typedef struct sla_contact {
     int64_t offered_us;            /* UTC microseconds */
@@ -128,6 +130,7 @@ typedef struct sla_contact {
     int8_t resolved;               /* 0, 1, or -1 when not given */
     int8_t csat;                   /* 1..5, or 0 when no survey */
     const char *queue, *agent, *customer_id;
+    const char *reason; /* the case type (SLA_BY_REASON); NULL or "" when none */
 } sla_contact_t;
 
 /*
@@ -238,7 +241,7 @@ int sla_period_parse(const char *from, const char *to, sla_period_t *out, char *
 /* The grouping named by the len bytes at s ("month", "day", "interval",
  * "queue", "agent"); ST_ERR_INVALID when none.  Pure; any thread. */
 int sla_by_parse(const char *s, size_t len, sla_by_t *out);
-/* The name of a grouping ("month"...); NULL past SLA_BY_AGENT, so a loop
+/* The name of a grouping ("month"...); NULL past SLA_BY_REASON, so a loop
  * from SLA_BY_MONTH lists them all.  Pure; any thread. */
 const char *sla_by_name(sla_by_t by);
 

@@ -36,6 +36,11 @@ struct xl_table {
     xl_source_t src;   /* when stream */
     void *arg;         /* src's state, owned */
     xl_table_t *given; /* the "given" totals (row 0), or NULL; owned */
+    struct extra_col {
+        char *key, *label, *format, *weight; /* weight NULL: no weighted total */
+        bool sum, hidden;
+    } * extra; /* columns the data adds to the table's sheets (xl_table_add_column) */
+    size_t n_extra;
 };
 
 /* A running total of one column (see total_add). */
@@ -114,10 +119,48 @@ static void table_free(xl_table_t *t)
     }
     for (size_t k = 0; k < t->n_keys; k++)
         free(t->keys[k]);
+    for (size_t k = 0; k < t->n_extra; k++) {
+        free(t->extra[k].key);
+        free(t->extra[k].label);
+        free(t->extra[k].format);
+        free(t->extra[k].weight);
+    }
+    free(t->extra);
     free(t->keys);
     free(t->rows);
     free(t->name);
     free(t);
+}
+
+int xl_table_add_column(xl_table_t *t, const char *key, const char *label, const char *format,
+                        const char *weight_key, bool total_sum, bool hidden)
+{
+    if (!t || !key_valid(key) || !label || !format || (weight_key && !key_valid(weight_key)))
+        return ST_ERR_INVALID;
+    t->extra = xrealloc(t->extra, (t->n_extra + 1) * sizeof *t->extra);
+    t->extra[t->n_extra++] = (struct extra_col){
+        xstrdup(key), xstrdup(label), xstrdup(format), weight_key ? xstrdup(weight_key) : NULL,
+        total_sum,    hidden};
+    return ST_OK;
+}
+
+int xl_model_extend_template(const xl_model_t *m, xl_tpl_t *tpl)
+{
+    for (size_t i = 0; i < xl_tpl_sheet_count(tpl); i++) {
+        const xl_tpl_sheet_t *sh = xl_tpl_sheet(tpl, i);
+        const xl_table_t *t = sh->kind == XL_TPL_TABLE ? xl_model_find(m, sh->table) : NULL;
+        for (size_t k = 0; t && k < t->n_extra; k++) {
+            const struct extra_col *e = &t->extra[k];
+            int weight = e->sum ? -2 : -1;
+            if (e->weight && (weight = xl_tpl_column_find(xl_tpl_sheet(tpl, i), e->weight)) < 0)
+                return ST_ERR_INVALID;
+            int rc =
+                xl_tpl_sheet_add_column(tpl, i, e->key, e->label, e->format, weight, e->hidden);
+            if (rc != ST_OK)
+                return rc;
+        }
+    }
+    return ST_OK;
 }
 
 void xl_model_free(xl_model_t *m)

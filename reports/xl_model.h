@@ -116,6 +116,25 @@ int xl_table_set_text(xl_table_t *t, size_t row, const char *key, const char *te
  */
 int xl_table_set_given_total(xl_table_t *t, const char *key, double v);
 
+/*
+ * Columns a table's sheets show after the template's own, decided by the
+ * data (one per scorecard dimension present in the month, say): a number
+ * column with cell `key`, `label` in every language and number `format`;
+ * its total is the sum (total_sum), the mean weighted by column
+ * `weight_key` (declared before it, or a template column), or none (both
+ * off).  Hidden columns carry weights.  xl_model_extend_template() adds
+ * them to a template before it is written.  ST_ERR_INVALID for a bad key.
+ */
+int xl_table_add_column(xl_table_t *t, const char *key, const char *label, const char *format,
+                        const char *weight_key, bool total_sum, bool hidden);
+
+/*
+ * Appends every table's extra columns (xl_table_add_column()) to the table
+ * sheets of tpl that read that table (xl_tpl_sheet_add_column()).  tpl
+ * must be the caller's own.  ST_OK, or the first failure.
+ */
+int xl_model_extend_template(const xl_model_t *m, xl_tpl_t *tpl);
+
 /* Sets a fact of the Cover (row 0 of table "cover", added when missing). */
 int xl_model_cover_text(xl_model_t *m, const char *key, const char *text);
 

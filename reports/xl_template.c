@@ -1073,6 +1073,40 @@ static void sheet_free(xl_tpl_sheet_t *sh)
     text_free(&sh->total_label);
 }
 
+int xl_tpl_sheet_add_column(xl_tpl_t *t, size_t sheet, const char *key, const char *label,
+                            const char *format, int weight, bool hidden)
+{
+    if (sheet >= t->n_sheets || !key || !label || !format || strlen(key) > XL_TPL_KEY_MAX ||
+        strlen(format) > XL_TPL_FORMAT_MAX)
+        return ST_ERR_INVALID;
+    xl_tpl_sheet_t *sh = &t->sheets[sheet];
+    if (sh->kind != XL_TPL_TABLE || weight >= (int)sh->n_columns || weight < -2)
+        return ST_ERR_INVALID;
+    if (sh->n_columns >= XL_TPL_MAX_COLUMNS)
+        return ST_ERR_TOO_LARGE;
+    sh->columns = xrealloc(sh->columns, (sh->n_columns + 1) * sizeof *sh->columns);
+    xl_tpl_column_t *c = &sh->columns[sh->n_columns++];
+    memset(c, 0, sizeof *c);
+    c->key = xstrdup(key);
+    for (int l = 0; l < XL_LANG_COUNT; l++) {
+        c->label.s[l] = xstrdup(label);
+        c->format.s[l] = xstrdup(format);
+    }
+    c->type = XL_TPL_NUMBER;
+    c->hidden = hidden;
+    c->formats_by = -1;
+    c->total.weight = c->total.num = c->total.den = -1;
+    if (weight >= 0) {
+        c->total.fn = XL_TOTAL_WEIGHTED;
+        c->total.weight = weight;
+        sh->has_totals = true;
+    } else if (weight == -2) {
+        c->total.fn = XL_TOTAL_SUM;
+        sh->has_totals = true;
+    }
+    return ST_OK;
+}
+
 void xl_tpl_free(xl_tpl_t *t)
 {
     if (!t)

@@ -229,6 +229,20 @@ int xl_tpl_column_find(const xl_tpl_sheet_t *s, const char *key);
  * tab names (ASCII letters in any case), or -1. */
 int xl_tpl_sheet_named(const xl_tpl_t *t, xl_lang_t lang, const char *name);
 
+/*
+ * Appends a number column to table sheet `sheet` after the template's own
+ * columns (so no index of theirs moves): the model's cell `key`, `label`
+ * shown in every language (a name from the data, such as a scorecard
+ * dimension), number `format`, and a total weighted by column `weight`
+ * (an index, or -1 for none; XL_TOTAL_SUM when weight == -2).  The one
+ * exception to "immutable after parsing": call it on a template of your
+ * own (xl_tpl_load()) before anything reads it.  ST_ERR_INVALID for a
+ * facts sheet, a bad index or key; ST_ERR_TOO_LARGE past
+ * XL_TPL_MAX_COLUMNS.
+ */
+int xl_tpl_sheet_add_column(xl_tpl_t *t, size_t sheet, const char *key, const char *label,
+                            const char *format, int weight, bool hidden);
+
 /* "en" -> XL_LANG_EN, "zh" -> XL_LANG_ZH; ST_ERR_INVALID otherwise. */
 int xl_lang_parse(const char *s, xl_lang_t *out);
 

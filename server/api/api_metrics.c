@@ -98,7 +98,7 @@ static bool query_by(api_ctx_t *ctx, sla_by_t *by, char *name)
         return true;
     const char *names[8];
     size_t n = 0;
-    for (sla_by_t b = SLA_BY_MONTH; sla_by_name(b) && n < 6; b++)
+    for (sla_by_t b = SLA_BY_MONTH; sla_by_name(b) && n < 7; b++)
         names[n++] = sla_by_name(b);
     names[n++] = "inspector";
     names[n] = NULL;
@@ -169,11 +169,38 @@ static void qa_row_json(json_t *o, const qa_metrics_row_t *q)
                                               : json_null());
 }
 
-/* The period's QA: the tenant row and the QA-CSAT agreement. */
-static json_t *qa_json(const qa_metrics_result_t *qa)
+/* A group's dimension scores: {dimension: {"score", "n"}} ({} when none). */
+static json_t *dims_json(const qa_run_t *r, int grouping, const char *group)
 {
     json_t *o = json_object();
+    const qa_dims_cell_t *cells = r->dims[grouping];
+    for (size_t i = 0; i < r->n_dims[grouping]; i++)
+        if (strcmp(cells[i].group, group ? group : "") == 0)
+            json_object_set_new(o, cells[i].dimension,
+                                json_pack("{s:o, s:I}", "score", jsonutil_number(cells[i].score),
+                                          "n", (json_int_t)cells[i].n));
+    return o;
+}
+
+/* Each row of a grouping by agent, inspector or reason gets its "by_dimension". */
+static void rows_add_dims(json_t *rows, const qa_run_t *r, int grouping)
+{
+    size_t i;
+    json_t *row;
+    json_array_foreach(rows, i, row)
+    {
+        const char *key = json_string_value(json_object_get(row, "key"));
+        json_object_set_new(row, "by_dimension", dims_json(r, grouping, key));
+    }
+}
+
+/* The period's QA: the tenant row, the QA-CSAT agreement and the dimension scores. */
+static json_t *qa_json(const qa_run_t *r)
+{
+    const qa_metrics_result_t *qa = &r->qa;
+    json_t *o = json_object();
     qa_row_json(o, &qa->tenant);
+    json_object_set_new(o, "by_dimension", dims_json(r, QA_DIMS_MONTH, ""));
     json_object_set_new(
         o, "qa_csat",
         json_pack("{s:o, s:I, s:o, s:I, s:b}", "pearson_r", jsonutil_number(qa->pearson.r),
@@ -199,7 +226,7 @@ static json_t *inspector_json(const inspector_row_t *r, const char *name)
     return o;
 }
 
-/* Each agent row gets its QA fields (agents without evaluations: 0 and nulls). */
+/* Each agent (or reason) row gets its QA fields (none evaluated: 0 and nulls). */
 static void agents_add_qa(json_t *rows, const qa_metrics_result_t *qa)
 {
     size_t i;
@@ -314,11 +341,14 @@ void api_metrics_error(api_ctx_t *ctx, db_t *db, int rc, const char *err)
 }
 
 /*
- * GET /metrics.  Queue metrics for every grouping; by=month and by=agent
- * add the QA metrics of the period ("qa": the tenant's, with the QA-CSAT
- * agreement; agent rows their own), which need the agents' contacts, so
- * those groupings read contacts, not rollups.  by=inspector answers the
- * inspector metrics as rows, with the same "qa".
+ * GET /metrics.  Queue metrics for every grouping; by=month, by=agent and
+ * by=reason add the QA metrics of the period ("qa": the tenant's, with the
+ * QA-CSAT agreement and the dimension scores; agent and reason rows their
+ * own), which need the agents' contacts, so those groupings read contacts,
+ * not rollups.  by=inspector answers the inspector metrics as rows, with
+ * the same "qa".  by=reason rows are case types ("" = none) with the
+ * queue metrics of their contacts and the QA of the evaluations whose
+ * contact has that reason.
  */
 void api_metrics_get(api_ctx_t *ctx, db_t *db)
 {
@@ -327,7 +357,8 @@ void api_metrics_get(api_ctx_t *ctx, db_t *db)
     char from[16], to[16], by_name[16], err[512] = "";
     if (!query_period(ctx, &period, from, to) || !query_by(ctx, &by, by_name))
         return;
-    bool with_qa = by == SLA_BY_MONTH || by == SLA_BY_AGENT || by == BY_INSPECTOR;
+    bool with_qa =
+        by == SLA_BY_MONTH || by == SLA_BY_AGENT || by == BY_INSPECTOR || by == SLA_BY_REASON;
     sla_by_t bys[2] = {by == BY_INSPECTOR ? SLA_BY_MONTH : by, SLA_BY_AGENT};
     size_t n_by = with_qa && by != SLA_BY_AGENT ? 2 : 1;
     sla_result_t *res[2] = {NULL, NULL};
@@ -351,19 +382,25 @@ void api_metrics_get(api_ctx_t *ctx, db_t *db)
                 list, inspector_json(&qa->insp.rows[i],
                                      qa_run_inspector_name(qa, qa->insp.rows[i].inspector_id)));
         total = row_json(sla_result_total(res[0]), SLA_BY_MONTH);
+        rows_add_dims(list, qa, QA_DIMS_INSPECTOR);
     } else {
         for (size_t i = 0; i < sla_result_count(res[0]); i++)
             json_array_append_new(list, row_json(sla_result_row(res[0], i), by));
         total = row_json(sla_result_total(res[0]), SLA_BY_MONTH);
-        if (by == SLA_BY_AGENT)
+        if (by == SLA_BY_AGENT) {
             agents_add_qa(list, &qa->qa);
+            rows_add_dims(list, qa, QA_DIMS_AGENT);
+        } else if (by == SLA_BY_REASON) {
+            agents_add_qa(list, &qa->by_reason);
+            rows_add_dims(list, qa, QA_DIMS_REASON);
+        }
     }
     json_t *body =
         json_pack("{s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:o, s:o}", "tenant", ctx->tenant.slug,
                   "from", from, "to", to, "by", by_name, "contract_version", info.contract_version,
                   "timezone", info.timezone, "source", info.source, "rows", list, "total", total);
     if (qa)
-        json_object_set_new(body, "qa", qa_json(&qa->qa));
+        json_object_set_new(body, "qa", qa_json(qa));
     if (compliance) {
         json_object_set_new(body, "compliance", compliance);
         compliance = NULL;

@@ -208,15 +208,17 @@ static const openapi_op_t ops[] = {
 
     {"GET", "/v1/tenants/{t}/metrics", false, "getMetrics", "Live metrics",
      "The metrics of a period as JSON (the names of docs/metrics.md; undefined is null; rates "
-     "are fractions 0-1).  by=month and by=agent add the QA metrics; by=inspector gives "
-     "inspector rows; a single whole month adds compliance.  A period across a contract change "
+     "are fractions 0-1).  by=month and by=agent add the QA metrics with their dimension scores "
+     "(qa.by_dimension); by=inspector gives inspector rows; by=reason gives a row per case type "
+     "(the contacts’ reason; the empty key: none) with its queue metrics, FCR, CSAT and the QA of "
+     "the evaluations of its contacts; a single whole month adds compliance.  A period across a contract change "
      "is refused (400).",
      "[{'name': 'from', 'in': 'query', 'required': true, 'schema': {'type': 'string'}, "
      "  'description': 'A local date YYYY-MM-DD or a month YYYY-MM (its first day).'}, "
      " {'name': 'to', 'in': 'query', 'schema': {'type': 'string'}, "
      "  'description': 'A local date or a month (its last day), inclusive; default: from.'}, "
      " {'name': 'by', 'in': 'query', 'schema': {'type': 'string', 'default': 'month', "
-     "  'enum': ['month', 'day', 'interval', 'queue', 'agent', 'inspector']}}]",
+     "  'enum': ['month', 'day', 'interval', 'queue', 'agent', 'reason', 'inspector']}}]",
      NULL,
      "{'200': " JSON_RESPONSE("The metrics.", "Metrics") ", '400': " SHARED("Invalid") ", "
      " '413': " SHARED("TooLarge") ", '500': " SHARED("Internal") "}"},
@@ -451,6 +453,10 @@ static const char responses_json[] =
 #define NSTR "{'type': ['string', 'null']}"
 #define BOOL "{'type': 'boolean'}"
 #define ID   "{'type': 'string', 'minLength': 1, 'maxLength': 64}"
+#define DIMENSION                                                                                  \
+    "{'type': 'string', 'pattern': '^[A-Za-z0-9_-]{1,32}$', 'description': 'empathy, "            \
+    "accuracy, responsiveness, reliability or a name of yours; items inherit the dimension of "   \
+    "their section.'}"
 #define INSTANT \
     "{'type': 'string', 'format': 'date-time', " \
     " 'description': 'RFC 3339 with an offset, years 1970-2199.'}"
@@ -612,8 +618,8 @@ static const char schemas_json[] =
 
     "'MetricsRow': {'type': 'object', "
     "  'description': 'One group (or the total): counts, and metrics that are null when "
-    "undefined.  Interval rows add label, business and required_agents; agent rows (by=agent) "
-    "add the fields of QaRow.', "
+    "undefined.  Interval rows add label, business and required_agents; agent and reason rows "
+    "(by=agent, by=reason) add the fields of QaRow (by_dimension included).', "
     "  'properties': {"
     "  'key': " STR ", 'label': " STR ", 'business': " BOOL ", 'required_agents': " NUM ", "
     "  'offered': " INT ", 'answered': " INT ", 'abandoned': " INT ", "
@@ -630,9 +636,15 @@ static const char schemas_json[] =
     "  'qa_sd': " NUM ", 'qa_ci_low': " NUM ", 'qa_ci_high': " NUM ", "
     "  'qa_ci_half_width': " NUM ", 'sample_too_small': " BOOL ", "
     "  'evaluations_needed': {'type': ['integer', 'null']}, "
+    "  'by_dimension': " REF("QaDimensions") ", "
     "  'qa_csat': {'type': 'object', 'properties': {"
     "    'pearson_r': " NUM ", 'pearson_n': " INT ", 'spearman_rho': " NUM ", "
     "    'spearman_n': " INT ", 'too_few_pairs': " BOOL "}}}}, "
+    "'QaDimensions': {'type': 'object', 'description': 'Score (mean over the evaluations "
+    "with an applicable item of the dimension, 0-100) and n per scorecard dimension "
+    "(docs/scorecard.md); {} when no scorecard has dimensions.', "
+    "  'additionalProperties': {'type': 'object', 'properties': {"
+    "    'score': " NUM ", 'n': " INT "}}}, "
     "'InspectorRow': {'type': 'object', 'properties': {"
     "  'key': " STR ", 'name': " NSTR ", 'listed': " BOOL ", 'evaluations': " INT ", "
     "  'monthly_quota': " NUM ", 'quota_attainment': " NUM ", 'lag_n': " INT ", "
@@ -642,7 +654,8 @@ static const char schemas_json[] =
     "  'overturned': " INT ", 'appeal_rate': " NUM ", 'overturn_rate': " NUM ", "
     "  'mean_score': " NUM ", 'severity_bias': " NUM ", 'defect_rate': " NUM ", "
     "  'c_quota': " NUM ", 'c_timeliness': " NUM ", 'c_calibration': " NUM ", "
-    "  'c_accuracy': " NUM ", 'composite': " NUM "}}, "
+    "  'c_accuracy': " NUM ", 'composite': " NUM ", "
+    "  'by_dimension': " REF("QaDimensions") "}}, "
     "'Compliance': {'type': 'object', 'properties': {"
     "  'currency': " STR ", 'monthly_fee': {'type': 'number'}, "
     "  'items': {'type': 'array', 'items': {'type': 'object', 'properties': {"
@@ -713,7 +726,9 @@ static const char schemas_json[] =
     "  'channel': {'enum': ['voice', 'chat', 'email', 'callback', '', null]}, "
     "  'customer_id': {'type': ['string', 'null'], 'maxLength': 64}, "
     "  'transferred': " FLAG01 ", 'resolved': " FLAG01 ", "
-    "  'csat': {'type': ['integer', 'string', 'null'], 'description': '1-5.'}}}, "
+    "  'csat': {'type': ['integer', 'string', 'null'], 'description': '1-5.'}, "
+    "  'reason': {'type': ['string', 'null'], 'maxLength': 64, 'description': 'The case type "
+    "(optional): no control, invisible or direction-changing character.'}}}, "
     "'Evaluation': {'type': 'object', 'description': 'docs/formats/evaluations.md.', "
     "  'required': ['evaluation_id', 'call_id', 'agent_id', 'inspector_id', 'form_id', "
     "               'form_version', 'evaluated_at', 'items'], " XMEMBERS ", "
@@ -798,12 +813,14 @@ static const char schemas_json[] =
     "    'additionalProperties': false, 'properties': {"
     "    'id': " ID ", 'name': {'type': 'string', 'minLength': 1, 'maxLength': 256}, "
     "    'weight': {'type': 'number', 'exclusiveMinimum': 0, 'maximum': 1000000}, "
+    "    'dimension': " DIMENSION ", "
     "    'items': {'type': 'array', 'minItems': 1, 'items': {"
     "      'type': 'object', 'required': ['id', 'name', 'max'], "
     "      'additionalProperties': false, 'properties': {"
     "      'id': " ID ", 'name': {'type': 'string', 'minLength': 1, 'maxLength': 256}, "
     "      'max': {'type': 'integer', 'minimum': 1, 'maximum': 1000}, "
-    "      'critical': {'type': 'boolean', 'default': false}}}}}}}}}, "
+    "      'critical': {'type': 'boolean', 'default': false}, "
+    "      'dimension': " DIMENSION "}}}}}}}}, "
     "'ScorecardStored': {'type': 'object', 'properties': {"
     "  'form_id': " STR ", 'version': " INT ", 'created': " BOOL ", "
     "  'dry_run': {'const': true, 'description': 'Present on a dry run only.'}}}, "

@@ -218,7 +218,7 @@ int cli_metrics(config_t *cfg, int argc, char **argv)
         fprintf(stderr, "slattest: metrics: %s\n", why);
     if (bad || cli_wants_help(argc, argv)) {
         puts("usage: slattest metrics SLUG --from YYYY-MM[-DD] [--to YYYY-MM[-DD]]\n"
-             "       [--by month|day|interval|queue|agent[,...]] [--repeat K] [--split]\n"
+             "       [--by month|day|interval|queue|agent|reason[,...]] [--repeat K] [--split]\n"
              "       [--source rollups|checked|contacts] [--rows]\n"
              "--source: rollups alone (the default, as the reports), rollup counts checked\n"
              "against the contacts (as GET /metrics), or contacts only (the reference).\n"

@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CDR_ID_MAX 64        /* bytes in call_id, queue, agent_id, customer_id */
+#define CDR_ID_MAX 64        /* bytes in call_id, queue, agent_id, customer_id, reason */
 #define CDR_NONE   INT64_MIN /* "no instant" in an *_us field */
 
 typedef enum cdr_outcome {
@@ -38,6 +38,7 @@ typedef struct cdr {
     char queue[CDR_ID_MAX + 1];
     char agent_id[CDR_ID_MAX + 1];    /* "" when none */
     char customer_id[CDR_ID_MAX + 1]; /* "" when none */
+    char reason[CDR_ID_MAX + 1];      /* the case type, "" when none (never from queue_log) */
     int64_t offered_us;
     int64_t answered_us; /* CDR_NONE when not answered */
     int64_t ended_us;

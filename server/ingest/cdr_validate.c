@@ -2,6 +2,7 @@
 #include "cdr_validate.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -26,6 +27,7 @@ static const char *const field_names[CDR_F_COUNT + 1] = {
     [CDR_F_TRANSFERRED] = "transferred",
     [CDR_F_RESOLVED] = "resolved",
     [CDR_F_CSAT] = "csat",
+    [CDR_F_REASON] = "reason",
     [CDR_F_COUNT] = NULL,
 };
 static const char *const required_names[] = {"call_id", "queue", "offered_at", "ended_at", NULL};
@@ -140,6 +142,8 @@ static size_t id_offset(cdr_field f)
         return offsetof(cdr_t, agent_id);
     case CDR_F_CUSTOMER_ID:
         return offsetof(cdr_t, customer_id);
+    case CDR_F_REASON:
+        return offsetof(cdr_t, reason);
     default:
         return NOT_AN_ID;
     }
@@ -162,6 +166,17 @@ static int check_text(cdr_field f, const char *p, size_t len, cdr_error_t *err)
  * direction-changing character, naming the field and the code point. */
 static int check_id_chars(cdr_field f, const char *p, size_t len, cdr_error_t *err)
 {
+    if (f == CDR_F_REASON) {
+        /* A case type is shown in sheets and pages: no control character (C0, DEL, C1). */
+        for (size_t i = 0; i < len; i++) {
+            unsigned char c = (unsigned char)p[i];
+            bool c1 = c == 0xC2 && i + 1 < len && (unsigned char)p[i + 1] >= 0x80 &&
+                      (unsigned char)p[i + 1] <= 0x9F;
+            if (c < 0x20 || c == 0x7f || c1)
+                return reject(err, f, "%s contains a control character (byte %zu)",
+                              cdr_field_name(f), i + 1);
+        }
+    }
     uint32_t cp = utf8_invisible(p, len);
     if (cp)
         return reject(err, f, "%s contains U+%04X, an invisible or direction-changing character",
@@ -331,7 +346,8 @@ static int check_record(const cdr_t *rec, int check_text_too, cdr_error_t *err);
 
 int cdr_validate_row(const cdr_row_t *row, cdr_t *out, cdr_error_t *err)
 {
-    static const cdr_field ids[] = {CDR_F_CALL_ID, CDR_F_QUEUE, CDR_F_AGENT_ID, CDR_F_CUSTOMER_ID};
+    static const cdr_field ids[] = {CDR_F_CALL_ID, CDR_F_QUEUE, CDR_F_AGENT_ID, CDR_F_CUSTOMER_ID,
+                                    CDR_F_REASON};
     int rc;
     memset(out, 0, sizeof *out);
     out->answered_us = CDR_NONE;
@@ -417,7 +433,8 @@ static int check_record(const cdr_t *rec, int check_text_too, cdr_error_t *err)
     if ((rc = check_id(rec, CDR_F_CALL_ID, 1, check_text_too, err)) != ST_OK ||
         (rc = check_id(rec, CDR_F_QUEUE, 1, check_text_too, err)) != ST_OK ||
         (rc = check_id(rec, CDR_F_AGENT_ID, 0, check_text_too, err)) != ST_OK ||
-        (rc = check_id(rec, CDR_F_CUSTOMER_ID, 0, check_text_too, err)) != ST_OK)
+        (rc = check_id(rec, CDR_F_CUSTOMER_ID, 0, check_text_too, err)) != ST_OK ||
+        (rc = check_id(rec, CDR_F_REASON, 0, check_text_too, err)) != ST_OK)
         return rc;
     if (rec->offered_us == CDR_NONE)
         return reject(err, CDR_F_OFFERED_AT, "offered_at is required");

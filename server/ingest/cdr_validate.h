@@ -18,8 +18,10 @@
  *   optional ones take their default).
  * - Every given value must be valid UTF-8 (no overlong forms, surrogates or
  *   code points past U+10FFFF) and contain no NUL byte.
- * - Ids (call_id, queue, agent_id, customer_id): at most CDR_ID_MAX (64)
- *   bytes, kept byte for byte (no trimming or case folding).
+ * - Ids (call_id, queue, agent_id, customer_id) and reason (the case
+ *   type, optional): at most CDR_ID_MAX (64) bytes, kept byte for byte (no
+ *   trimming or case folding), no invisible or direction-changing
+ *   character; reason also no control character (C0, DEL, C1).
  * - Instants: rfc3339_parse() (offset required, years 1970..2199).
  * - talk_s, hold_s, acw_s: plain ASCII digits only, 1 to 9 of them, so the
  *   value fits int32: "05" is 5 (leading zeros are harmless); "-5" is
@@ -59,6 +61,7 @@ typedef enum cdr_field {
     CDR_F_TRANSFERRED,
     CDR_F_RESOLVED,
     CDR_F_CSAT,
+    CDR_F_REASON,
     CDR_F_COUNT
 } cdr_field;
 

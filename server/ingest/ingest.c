@@ -118,6 +118,7 @@ static const db_bulk_col_t stage_cols[] = {
     COL(DBB_I8, r.transferred, -1),
     COL(DBB_I8, r.resolved, -1),
     COL(DBB_I8, r.csat, -1),
+    COL(DBB_STR, r.reason, STR),
     COL(DBB_STR, hash_hex, STR),
 #undef STR
 #undef COL
@@ -143,6 +144,10 @@ static void row_hash(const cdr_t *r, char out[33])
                      r->call_id, r->queue, r->offered_us, r->answered_us, r->ended_us,
                      (int)r->outcome, (int)r->channel, r->agent_id, r->customer_id, r->talk_s,
                      r->hold_s, r->acw_s, r->transferred, r->resolved, r->csat);
+    /* A reason enters the hash only when given, so the contacts stored before
+     * reasons existed keep their hashes (a re-sent batch stays unchanged). */
+    if (r->reason[0] && n > 0 && (size_t)n < sizeof buf)
+        n += snprintf(buf + n, sizeof buf - (size_t)n, "\x1f%s", r->reason);
     uint8_t d[HASH_SHA256_LEN];
     hash_sha256(buf, (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1, d);
     hash_hex(d, 16, out);
@@ -268,15 +273,16 @@ int ingest_begin(db_t *db, const tenant_t *t, const char *actor, ingest_format f
                  " channel TINYINT UNSIGNED NOT NULL, agent_id VARCHAR(64) NOT NULL,"
                  " customer_id VARCHAR(64) NOT NULL, talk_s INT NOT NULL, hold_s INT NOT NULL,"
                  " acw_s INT NOT NULL, transferred TINYINT NOT NULL, resolved TINYINT NOT NULL,"
-                 " csat TINYINT NOT NULL, row_hash CHAR(32) NOT NULL, KEY (call_id)"
+                 " csat TINYINT NOT NULL, reason VARCHAR(64) NOT NULL, row_hash CHAR(32) NOT NULL,"
+                 " KEY (call_id)"
                  ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin")) != ST_OK)
         goto fail;
     if ((rc = db_bulk_prepare(db,
                               "INSERT INTO ingest_stage (line, call_id, queue, offered_us, "
                               "answered_us, ended_us, wait_s, outcome, channel, agent_id, "
                               "customer_id, talk_s, hold_s, acw_s, transferred, resolved, csat, "
-                              "row_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                              "?, ?)",
+                              "reason, row_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+                              "?, ?, ?, ?, ?)",
                               stage_cols, sizeof stage_cols / sizeof stage_cols[0],
                               sizeof(stage_row_t), &g->stage)) != ST_OK)
         goto fail;
@@ -491,10 +497,10 @@ static int upsert_contacts(ingest_t *g)
         g->db,
         "INSERT INTO contacts (tenant_id, call_id, queue, offered_us, answered_us, ended_us, "
         "wait_s, outcome, channel, agent_id, customer_id, talk_s, hold_s, acw_s, transferred, "
-        "resolved, csat, row_hash, batch_id) "
+        "resolved, csat, reason, row_hash, batch_id) "
         "SELECT ?, s.call_id, s.queue, s.offered_us, s.answered_us, s.ended_us, s.wait_s, "
         "s.outcome, s.channel, s.agent_id, s.customer_id, s.talk_s, s.hold_s, s.acw_s, "
-        "s.transferred, s.resolved, s.csat, UNHEX(s.row_hash), ? "
+        "s.transferred, s.resolved, s.csat, s.reason, UNHEX(s.row_hash), ? "
         "FROM ingest_stage s LEFT JOIN contacts c ON c.tenant_id = ? AND c.call_id = s.call_id "
         "WHERE c.call_id IS NULL OR c.row_hash <> UNHEX(s.row_hash) "
         "ON DUPLICATE KEY UPDATE queue = VALUES(queue), offered_us = VALUES(offered_us), "
@@ -502,7 +508,8 @@ static int upsert_contacts(ingest_t *g)
         "outcome = VALUES(outcome), channel = VALUES(channel), agent_id = VALUES(agent_id), "
         "customer_id = VALUES(customer_id), talk_s = VALUES(talk_s), hold_s = VALUES(hold_s), "
         "acw_s = VALUES(acw_s), transferred = VALUES(transferred), resolved = VALUES(resolved), "
-        "csat = VALUES(csat), row_hash = VALUES(row_hash), batch_id = VALUES(batch_id)",
+        "csat = VALUES(csat), reason = VALUES(reason), row_hash = VALUES(row_hash), "
+        "batch_id = VALUES(batch_id)",
         v, 3, NULL);
 }
 

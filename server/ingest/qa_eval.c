@@ -118,7 +118,9 @@ static int eval_end(qa_ingest_t *g)
                r->form_version, r->evaluated_us);
     qa_ingest_hash_items(g, form, res);
     qa_ingest_hash_record(g, r->hash_hex);
-    return qa_ingest_stage_items(g, form, res, r->seq);
+    int64_t seq = r->seq;
+    int rc = qa_ingest_stage_items(g, form, res, seq);
+    return rc == ST_OK ? qa_ingest_stage_dims(g, form, res, seq) : rc;
 }
 
 /* Starts an evaluation from its identifying values (after ending the open one). */
@@ -273,9 +275,13 @@ static int eval_json(qa_ingest_t *g, json_t *o, uint64_t line)
 static const char *const eval_drop_all[] = {
     "DELETE FROM qa_stage_item WHERE owner IN (SELECT seq FROM qa_stage_eval WHERE "
     "evaluation_id = ?)",
+    "DELETE FROM qa_stage_dim WHERE owner IN (SELECT seq FROM qa_stage_eval WHERE "
+    "evaluation_id = ?)",
     "DELETE FROM qa_stage_eval WHERE evaluation_id = ?", NULL};
 static const char *const eval_drop_others[] = {
     "DELETE FROM qa_stage_item WHERE owner IN (SELECT seq FROM qa_stage_eval WHERE "
+    "evaluation_id = ? AND seq <> ?)",
+    "DELETE FROM qa_stage_dim WHERE owner IN (SELECT seq FROM qa_stage_eval WHERE "
     "evaluation_id = ? AND seq <> ?)",
     "DELETE FROM qa_stage_eval WHERE evaluation_id = ? AND seq <> ?", NULL};
 static const batch_dedupe_t eval_dedupe = {
@@ -327,6 +333,12 @@ static int apply_evaluations(qa_ingest_t *g)
         "possible) SELECT ?, s.evaluation_id, i.item_id, i.result, i.earned_c / 100, "
         "i.possible_c / 100 FROM qa_stage_item i JOIN qa_stage_eval s ON s.seq = i.owner "
         "JOIN qa_stage_changed c ON c.k = s.evaluation_id",
+        "DELETE FROM evaluation_dimensions WHERE tenant_id = ? AND evaluation_id IN (SELECT k "
+        "FROM qa_stage_changed WHERE is_new = 0)",
+        "INSERT INTO evaluation_dimensions (tenant_id, evaluation_id, dimension, earned, "
+        "possible) SELECT ?, s.evaluation_id, d.dimension, d.earned_c / 100, d.possible_c / 100 "
+        "FROM qa_stage_dim d JOIN qa_stage_eval s ON s.seq = d.owner "
+        "JOIN qa_stage_changed c ON c.k = s.evaluation_id",
         "INSERT INTO evaluations (tenant_id, evaluation_id, call_id, agent_id, inspector_id, "
         "form_id, form_version, evaluated_us, score, raw_score, fatal, defect, row_hash, "
         "batch_id) SELECT ?, s.evaluation_id, s.call_id, s.agent_id, s.inspector_id, s.form_id, "
@@ -339,8 +351,8 @@ static int apply_evaluations(qa_ingest_t *g)
         "raw_score = VALUES(raw_score), fatal = VALUES(fatal), defect = VALUES(defect), "
         "row_hash = VALUES(row_hash), batch_id = VALUES(batch_id)",
     };
-    static const int np[] = {1, 1, 2};
-    return qa_ingest_run_all(g, sql, np, 3);
+    static const int np[] = {1, 1, 1, 1, 2};
+    return qa_ingest_run_all(g, sql, np, 5);
 }
 
 /* The evaluations kind, for qa_ingest.c. */

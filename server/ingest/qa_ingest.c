@@ -159,8 +159,8 @@ const char *qa_kind_name(qa_kind kind)
 
 /* The staging tables of every kind (DDL: before the batch's transaction). */
 static const char *const stage_ddl[] = {
-    "DROP TEMPORARY TABLE IF EXISTS qa_stage_eval, qa_stage_item, qa_stage_cal, qa_stage_appeal, "
-    "qa_stage_changed",
+    "DROP TEMPORARY TABLE IF EXISTS qa_stage_eval, qa_stage_item, qa_stage_dim, qa_stage_cal, "
+    "qa_stage_appeal, qa_stage_changed",
     "CREATE TEMPORARY TABLE qa_stage_eval (seq BIGINT NOT NULL, line BIGINT NOT NULL,"
     " evaluation_id VARCHAR(64) NOT NULL, call_id VARCHAR(64) NOT NULL,"
     " agent_id VARCHAR(64) NOT NULL, inspector_id VARCHAR(64) NOT NULL,"
@@ -171,6 +171,9 @@ static const char *const stage_ddl[] = {
     "COLLATE=utf8mb4_bin",
     "CREATE TEMPORARY TABLE qa_stage_item (owner BIGINT NOT NULL, item_id VARCHAR(64) NOT NULL,"
     " result VARCHAR(16) NOT NULL, earned_c INT NOT NULL, possible_c INT NOT NULL, KEY (owner))"
+    " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
+    "CREATE TEMPORARY TABLE qa_stage_dim (owner BIGINT NOT NULL, dimension VARCHAR(32) NOT NULL,"
+    " earned_c BIGINT NOT NULL, possible_c BIGINT NOT NULL, KEY (owner))"
     " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
     "CREATE TEMPORARY TABLE qa_stage_cal (seq BIGINT NOT NULL, grp BIGINT NOT NULL,"
     " line BIGINT NOT NULL, session_id VARCHAR(64) NOT NULL, inspector_id VARCHAR(64) NOT NULL,"
@@ -195,7 +198,7 @@ static int stage_open(qa_ingest_t *g)
     for (size_t i = 0; i < sizeof stage_ddl / sizeof stage_ddl[0]; i++)
         if ((rc = db_run_static(g->db, stage_ddl[i])) != ST_OK)
             return rc;
-    if ((rc = qa_ingest_items_open(g)) != ST_OK)
+    if ((rc = qa_ingest_items_open(g)) != ST_OK || (rc = qa_ingest_dims_open(g)) != ST_OK)
         return rc;
     return qa_stager_open(g, &g->main, g->ops->stage_sql, g->ops->stage_cols, g->ops->nstage_cols,
                           g->ops->row_size);
@@ -425,6 +428,8 @@ int qa_ingest_finish(qa_ingest_t *g)
         rc = qa_stager_flush(g, &g->main);
     if (rc == ST_OK)
         rc = qa_stager_flush(g, &g->items);
+    if (rc == ST_OK)
+        rc = qa_stager_flush(g, &g->dims);
     if (rc == ST_OK && !g->fatal)
         rc = g->ops->dedupe(g);
     if (rc == ST_OK && !g->fatal)
@@ -485,8 +490,10 @@ void qa_ingest_free(qa_ingest_t *g)
     batch_free(g->batch);
     db_bulk_free(g->main.bulk);
     db_bulk_free(g->items.bulk);
+    db_bulk_free(g->dims.bulk);
     free(g->main.rows);
     free(g->items.rows);
+    free(g->dims.rows);
     csv_reader_free(g->csv);
     json_split_free(g->split);
     free(g->col_of);

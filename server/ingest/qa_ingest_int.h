@@ -33,6 +33,7 @@
 #include "csv.h"
 #include "db.h"
 #include "json_split.h"
+#include "qa_dims.h"
 #include "qa_form.h"
 #include "qa_ingest.h"
 #include "qa_records.h"
@@ -123,7 +124,7 @@ struct qa_ingest {
     json_split_t *split;
     int *col_of;  /* spec index of each CSV column, -1 for x_ columns */
     size_t ncols; /* CSV columns in the header; 0 before it */
-    qa_stager_t main, items;
+    qa_stager_t main, items, dims;
     int64_t seq, grp;
     qa_form_entry_t **forms; /* pointers: entries stay put while the list grows */
     size_t nforms;
@@ -171,6 +172,11 @@ int qa_ingest_items_open(qa_ingest_t *g);
  */
 int qa_ingest_stage_items(qa_ingest_t *g, const qa_form_t *form, const qa_result_t *res,
                           int64_t owner);
+/* Prepares g->dims, the stager of qa_stage_dim (evaluations' dimension scores). */
+int qa_ingest_dims_open(qa_ingest_t *g);
+/* Appends one row per dimension scored in the evaluation (owner = its seq). */
+int qa_ingest_stage_dims(qa_ingest_t *g, const qa_form_t *form, const qa_result_t *res,
+                         int64_t owner);
 /* Adds a result list to the record's canonical text (g->hash_text). */
 void qa_ingest_hash_items(qa_ingest_t *g, const qa_form_t *form, const qa_result_t *res);
 /* Hashes the canonical text collected in g->hash_text into 32 hex digits and clears it. */

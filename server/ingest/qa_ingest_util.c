@@ -36,6 +36,21 @@ static const db_bulk_col_t item_cols[] = {
     QA_BULK_COL(item_row_t, possible_c, DBB_I32),
 };
 
+/* One staged dimension score of an evaluation (qa_dims_eval()). */
+typedef struct dim_row {
+    int64_t owner; /* seq of the evaluation */
+    char dimension[QA_DIMENSION_MAX + 1];
+    int64_t earned_c, possible_c; /* hundredths of a point */
+    signed char ind_str;
+} dim_row_t;
+
+static const db_bulk_col_t dim_cols[] = {
+    QA_BULK_COL(dim_row_t, owner, DBB_I64),
+    QA_BULK_STR(dim_row_t, dimension),
+    QA_BULK_COL(dim_row_t, earned_c, DBB_I64),
+    QA_BULK_COL(dim_row_t, possible_c, DBB_I64),
+};
+
 /* Copies src into a fixed buffer (ids are checked to fit before). */
 void qa_ingest_copy_id(char *dst, const char *src)
 {
@@ -120,6 +135,36 @@ int qa_ingest_items_open(qa_ingest_t *g)
                           "INSERT INTO qa_stage_item (owner, item_id, result, earned_c, "
                           "possible_c) VALUES (?, ?, ?, ?, ?)",
                           item_cols, sizeof item_cols / sizeof item_cols[0], sizeof(item_row_t));
+}
+
+/* Prepares the stager of the evaluations' dimension scores. */
+int qa_ingest_dims_open(qa_ingest_t *g)
+{
+    return qa_stager_open(g, &g->dims,
+                          "INSERT INTO qa_stage_dim (owner, dimension, earned_c, possible_c) "
+                          "VALUES (?, ?, ?, ?)",
+                          dim_cols, sizeof dim_cols / sizeof dim_cols[0], sizeof(dim_row_t));
+}
+
+/* Appends the evaluation's dimension scores (qa_dims_eval()), one row per dimension. */
+int qa_ingest_stage_dims(qa_ingest_t *g, const qa_form_t *form, const qa_result_t *res,
+                         int64_t owner)
+{
+    size_t n = qa_form_item_count(form);
+    qa_dim_score_t *d = xcalloc(n + 1, sizeof *d);
+    size_t k = qa_dims_eval(form, res, n, d);
+    for (size_t i = 0; i < k; i++) {
+        dim_row_t *r = qa_stager_next(g, &g->dims);
+        if (!r)
+            break;
+        r->owner = owner;
+        snprintf(r->dimension, sizeof r->dimension, "%s", d[i].dimension);
+        r->earned_c = d[i].earned_c;
+        r->possible_c = d[i].possible_c;
+        r->ind_str = DB_IND_NTS;
+    }
+    free(d);
+    return g->db_rc;
 }
 
 /* Hashes the canonical text collected in g->hash_text into 32 hex digits. */

@@ -103,6 +103,9 @@ static int write_templated(db_t *db, const config_t *cfg, const rstore_job_t *jo
                             .pseudonymise = strcmp(job->audience, "client") == 0,
                             .internal = strcmp(job->audience, "internal") == 0};
         rc = report_model_build(db, &req, &model, err, errlen);
+        /* Columns the data decides (a scorecard dimension each) join the template's. */
+        if (rc == ST_OK && (rc = xl_model_extend_template(model, tpl)) != ST_OK)
+            snprintf(err, errlen, "adding the month's columns to the template failed");
         rchanges_req_t creq = {job->tenant_id, job->id, job->supersedes, y, m};
         if (rc == ST_OK)
             rc = rchanges_fill(db, &creq, mark, tpl, model, canon, err, errlen);

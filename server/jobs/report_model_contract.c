@@ -342,6 +342,20 @@ int rmodel_table_methodology(rmodel_ctx_t *x)
          ">= pass mark; fatal rate: share with a failed critical item; coverage: evaluated "
          "contacts / answered contacts.",
          qa},
+        {"QA by dimension",
+         "A scorecard item (or its section) may name a dimension: empathy, accuracy, "
+         "responsiveness, reliability or the tenant's own.  An evaluation's dimension score is "
+         "100 x points earned / points possible on that dimension's applicable items (na left "
+         "out); a failed critical item zeroes the evaluation's score but not its dimension "
+         "scores.  A group's score is the mean over its evaluations with an applicable item of "
+         "the dimension; n is their number.  One column per dimension of the month.",
+         ""},
+        {"Case types",
+         "A contact's reason (its case type, empty: none).  The Cases sheet (internal) gives the "
+         "metrics above per case type, counted from the month's contacts, and the QA of the "
+         "evaluations whose contact has that reason; evaluations of an unknown contact are in "
+         "no case type.",
+         ""},
         {"Service credits",
          "A missed item credits credit_pct of the monthly fee; the month's total is capped; "
          "an item with no value is not measurable and credits nothing.",

@@ -12,6 +12,8 @@
  *   report_model_quality.c   Quality, QA-CSAT, Agents, Inspectors,
  *                            Calibration, Appeals
  *   report_model_evidence.c  Evidence (a stream read while the sheet is written)
+ *   report_model_cases.c     Cases (case types), and the dimension columns of
+ *                            Quality, Agents and Cases
  *
  * A row is written as one list of cells (rmodel_row()), so a table's
  * columns read as a table in the code too.
@@ -87,6 +89,20 @@ int rmodel_fcr_csat_cells(xl_table_t *t, size_t row, const sla_row_t *r);
 /* Excel's serial date-time of a UTC instant (microseconds) in zone tz. */
 double rmodel_serial_in(const tz_t *tz, int64_t utc_us);
 
+/*
+ * The dimension columns of a QA table (report_model_cases.c): one per
+ * scorecard dimension with a score in the month, in name order, appended
+ * to the table's sheets (xl_table_add_column()): a hidden count
+ * "dim_n_<i>" and the score "dim_<i>" labelled with the dimension's name,
+ * whose total is the mean weighted by the count.  None when no evaluation
+ * of the month has a dimension.
+ */
+int rmodel_dims_columns(const rmodel_ctx_t *x, xl_table_t *t);
+/* Sets row `row`'s dimension cells from x->qa->dims[grouping] for `group`
+ * (empty cells where the group has no score on a dimension). */
+int rmodel_dims_cells(const rmodel_ctx_t *x, xl_table_t *t, size_t row, int grouping,
+                      const char *group);
+
 /* Months of the Cover's trend: each contract item's value in the months before. */
 #define RMODEL_TREND_MONTHS 3
 
@@ -117,5 +133,6 @@ int rmodel_table_inspectors(rmodel_ctx_t *x);
 int rmodel_table_calibration(rmodel_ctx_t *x);
 int rmodel_table_appeals(rmodel_ctx_t *x);
 int rmodel_table_evidence(rmodel_ctx_t *x, char *err, size_t errlen);
+int rmodel_table_cases(rmodel_ctx_t *x, char *err, size_t errlen);
 
 #endif

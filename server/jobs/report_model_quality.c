@@ -22,7 +22,7 @@ int rmodel_table_quality(rmodel_ctx_t *x)
     xl_table_t *t = xl_model_table(x->m, "quality_agents");
     if (!t)
         return ST_ERR_INTERNAL;
-    int rc = ST_OK;
+    int rc = rmodel_dims_columns(x, t);
     for (size_t i = 0; rc == ST_OK && i < x->qa->qa.n_agents; i++) {
         const qa_metrics_row_t *a = &x->qa->qa.agents[i];
         char name[32];
@@ -39,6 +39,8 @@ int rmodel_table_quality(rmodel_ctx_t *x)
             RM_NUM("qa_coverage", a->qa_coverage),
         };
         rc = rmodel_row(t, RM_CELLS(cells));
+        if (rc == ST_OK)
+            rc = rmodel_dims_cells(x, t, xl_table_row_count(t) - 1, QA_DIMS_AGENT, a->agent_id);
     }
     return rc;
 }
@@ -170,6 +172,8 @@ static int agent_row(rmodel_ctx_t *x, xl_table_t *t, const char *agent, const sl
         rc = set_agent_queue(x, t, row, r);
     if (rc == ST_OK)
         rc = set_agent_qa(t, row, a, false);
+    if (rc == ST_OK) /* empty cells for an agent (or the unassigned row) without a score */
+        rc = rmodel_dims_cells(x, t, row, QA_DIMS_AGENT, a ? agent : NULL);
     return rc;
 }
 
@@ -209,7 +213,7 @@ int rmodel_table_agents(rmodel_ctx_t *x)
         return ST_ERR_INTERNAL;
     const sla_result_t *ag = x->res[G_AGENT];
     const sla_row_t *none = NULL;
-    int rc = ST_OK;
+    int rc = rmodel_dims_columns(x, t);
     for (size_t i = 0; rc == ST_OK && i < sla_result_count(ag); i++) {
         const sla_row_t *r = sla_result_row(ag, i);
         if (!r->key[0])

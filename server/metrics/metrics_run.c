@@ -18,8 +18,13 @@
 
 #define METRICS_MAX_CONTACTS 20000000 /* a guard, far above a month of any tenant */
 
-/* A contact row as fetched (typed binding, see db_query_rows). */
-typedef rollup_contact_row_t fetched_t;
+/* A contact row as fetched (typed binding, see db_query_rows): the columns
+ * of the rollup stream, then the contact's reason. */
+typedef struct fetched {
+    rollup_contact_row_t c;
+    char reason[65];
+    unsigned long reason_len;
+} fetched_t;
 
 /* Where fetched rows go: contacts with their strings interned (most rows
  * name the same few queues and agents; the pool keeps one copy of each). */
@@ -40,7 +45,7 @@ static int take_row(void *ctx)
         l->cap = l->cap ? l->cap * 2 : 4096;
         l->rows = xrealloc(l->rows, l->cap * sizeof *l->rows);
     }
-    const fetched_t *f = &l->row;
+    const rollup_contact_row_t *f = &l->row.c;
     sla_contact_t *c = &l->rows[l->n];
     memset(c, 0, sizeof *c);
     c->offered_us = f->offered_us;
@@ -57,6 +62,7 @@ static int take_row(void *ctx)
     c->agent = strpool_intern(l->pool, f->agent);
     /* Customers are mostly distinct: copied, not looked up. */
     c->customer_id = f->customer[0] ? strpool_copy(l->pool, f->customer) : "";
+    c->reason = strpool_intern(l->pool, l->row.reason);
     l->n++;
     return ST_OK;
 }
@@ -73,18 +79,21 @@ static int take_row(void *ctx)
 static int load_contacts(db_t *db, uint64_t tenant_id, int64_t from_us, int64_t to_us, bool narrow,
                          strpool_t **pool, sla_contact_t **rows, size_t *n)
 {
-    db_out_col_t cols[ROLLUP_CONTACT_COLS];
-    rollup_contact_cols(cols, 0);
+    db_out_col_t cols[ROLLUP_CONTACT_COLS + 1];
+    rollup_contact_cols(cols, offsetof(fetched_t, c));
+    cols[ROLLUP_CONTACT_COLS] = (db_out_col_t){DBO_STR, offsetof(fetched_t, reason), 65, -1,
+                                               (long)offsetof(fetched_t, reason_len)};
     loader_t l;
     memset(&l, 0, sizeof l);
     l.pool = strpool_new();
     db_val_t v[] = {db_u64(tenant_id), db_i64(from_us), db_i64(to_us)};
     const char *sql =
         narrow ? "SELECT offered_us, wait_s, 0, 0, 0, outcome, 0, resolved, csat, "
-                 "queue, '', customer_id FROM contacts WHERE tenant_id = ? AND offered_us >= ? "
+                 "queue, '', customer_id, '' FROM contacts WHERE tenant_id = ? AND offered_us >= ? "
                  "AND offered_us < ? ORDER BY offered_us"
                : "SELECT offered_us, wait_s, talk_s, hold_s, acw_s, "
-                 "outcome, transferred, resolved, csat, queue, agent_id, customer_id FROM contacts "
+                 "outcome, transferred, resolved, csat, queue, agent_id, customer_id, reason "
+                 "FROM contacts "
                  "WHERE tenant_id = ? AND offered_us >= ? AND offered_us < ? ORDER BY offered_us";
     int rc = db_query_rows(db, sql, v, 3, cols, sizeof cols / sizeof cols[0], &l.row, take_row, &l);
     if (rc == ST_OK) {
@@ -194,7 +203,7 @@ static bool counts_from_rollups(db_t *db, const tenant_t *t, const sla_period_t 
                                 int64_t start_us, int64_t end_us, sla_result_t **outs, int *rc)
 {
     for (size_t i = 0; i < n_by; i++)
-        if (by[i] == SLA_BY_AGENT)
+        if (by[i] == SLA_BY_AGENT || by[i] == SLA_BY_REASON)
             return false;
     strpool_t *pool = NULL;
     sla_rollup_t *ru = NULL;
@@ -308,14 +317,16 @@ static int from_rollups(db_t *db, const tenant_t *t, const sla_period_t *period,
                         char *err, size_t errlen)
 {
     detail_loader_t slots = {.pool = strpool_new()}, agents = {.pool = slots.pool};
-    bool pending = false, want_agents = false, zone_ok = true, began = false;
+    bool pending = false, want_agents = false, zone_ok = true, began = false, reason = false;
     *served = false;
-    for (size_t i = 0; i < n_by; i++)
+    for (size_t i = 0; i < n_by; i++) {
         want_agents = want_agents || by[i] == SLA_BY_AGENT || by[i] == SLA_BY_INTERVAL;
+        reason = reason || by[i] == SLA_BY_REASON; /* rollups carry no reason */
+    }
     int rc = snapshot_begin(db, &began);
     if (rc == ST_OK)
         rc = rollup_pending(db, t->id, &pending);
-    if (rc != ST_OK || pending || p->queue)
+    if (rc != ST_OK || pending || p->queue || reason)
         goto done;
     if (want_agents &&
         (rc = agents_in_zone(db, t, info->timezone, start_us, end_us, &zone_ok)) != ST_OK)

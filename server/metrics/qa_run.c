@@ -15,8 +15,11 @@
 struct qa_run_store {
     db_res_t *eval_res, *cal_res, *insp_res, *item_res;
     qa_metrics_eval_t *evals;
+    qa_metrics_eval_t *reason_evals; /* the evaluations of a known contact, agent_id = reason */
+    const char **eval_reason;        /* each evaluation's contact reason (NULL: contact unknown) */
     qa_metrics_agent_t *agents;
-    bool qa_done, insp_done;
+    bool qa_done, insp_done, reason_done;
+    db_res_t *dims_res;
     /* item_agreement: the sessions' forms and each participant's results */
     qa_form_t **forms;
     size_t n_forms;
@@ -34,7 +37,7 @@ static int evals_load(db_t *db, const qa_run_req_t *q, struct qa_run_store *st, 
     int rc = db_exec(db,
                      "SELECT f.evaluation_id, f.call_id, f.agent_id, f.inspector_id, "
                      "f.evaluated_us, f.original_score, f.final_score, f.fatal, f.defect, "
-                     "f.appeal_outcome, f.contact_known, f.contact_ended_us, c.csat "
+                     "f.appeal_outcome, f.contact_known, f.contact_ended_us, c.csat, c.reason "
                      "FROM qa_evaluations_final f LEFT JOIN contacts c "
                      "ON c.tenant_id = f.tenant_id AND c.call_id = f.call_id "
                      "WHERE f.tenant_id = ? AND f.evaluated_us >= ? AND f.evaluated_us < ? "
@@ -44,6 +47,7 @@ static int evals_load(db_t *db, const qa_run_req_t *q, struct qa_run_store *st, 
         return rc;
     *n = db_res_count(st->eval_res);
     st->evals = xcalloc(*n + 1, sizeof *st->evals);
+    st->eval_reason = xcalloc(*n + 1, sizeof *st->eval_reason);
     for (size_t i = 0; db_res_next(st->eval_res); i++) {
         qa_metrics_eval_t *e = &st->evals[i];
         const db_res_t *r = st->eval_res;
@@ -64,8 +68,75 @@ static int evals_load(db_t *db, const qa_run_req_t *q, struct qa_run_store *st, 
         e->ended_us = e->contact_known ? db_res_i64(r, 11) : 0;
         e->has_csat = !db_res_is_null(r, 12) && db_res_i64(r, 12) > 0;
         e->csat = e->has_csat ? (double)db_res_i64(r, 12) : NAN;
+        st->eval_reason[i] = e->contact_known ? db_res_str(r, 13, NULL) : NULL;
     }
     return ST_OK;
+}
+
+/* The QA metrics by case type: the evaluations of a known contact, grouped
+ * by the contact's reason through qa_metrics' agent grouping. */
+static int reason_compute(const qa_metrics_input_t *all, qa_run_t *r, char *err, size_t errlen)
+{
+    struct qa_run_store *st = r->store;
+    st->reason_evals = xcalloc(r->n_evals + 1, sizeof *st->reason_evals);
+    size_t n = 0;
+    for (size_t i = 0; i < r->n_evals; i++) {
+        if (!st->eval_reason[i])
+            continue;
+        st->reason_evals[n] = st->evals[i];
+        st->reason_evals[n++].agent_id = st->eval_reason[i];
+    }
+    qa_metrics_input_t in = *all;
+    in.evals = st->reason_evals;
+    in.n_evals = n;
+    in.agents = NULL;
+    in.n_agents = 0;
+    int rc = qa_metrics_compute(&in, &r->by_reason, err, errlen);
+    st->reason_done = rc == ST_OK;
+    return rc;
+}
+
+/* The month's dimension scores by month, agent, inspector and contact
+ * reason, from the evaluations' stored dimension points. */
+static int dims_compute(db_t *db, const qa_run_req_t *q, qa_run_t *r)
+{
+    struct qa_run_store *st = r->store;
+    db_val_t v[] = {db_u64(q->tenant->id), db_i64(q->start_us), db_i64(q->end_us)};
+    int rc = db_exec(db,
+                     "SELECT e.agent_id, e.inspector_id, c.reason, d.dimension, d.earned, "
+                     "d.possible FROM evaluations e JOIN evaluation_dimensions d ON "
+                     "d.tenant_id = e.tenant_id AND d.evaluation_id = e.evaluation_id "
+                     "LEFT JOIN contacts c ON c.tenant_id = e.tenant_id AND c.call_id = e.call_id "
+                     "WHERE e.tenant_id = ? AND e.evaluated_us >= ? AND e.evaluated_us < ?",
+                     v, 3, &st->dims_res);
+    if (rc != ST_OK)
+        return rc;
+    size_t n = db_res_count(st->dims_res), m[4] = {0};
+    qa_dims_obs_t *obs[4];
+    for (int k = 0; k < 4; k++)
+        obs[k] = xcalloc(n + 1, sizeof *obs[k]);
+    while (db_res_next(st->dims_res)) {
+        const db_res_t *res = st->dims_res;
+        double possible = db_res_double(res, 5);
+        if (!(possible > 0))
+            continue;
+        double score = 100.0 * db_res_double(res, 4) / possible;
+        const char *dim = db_res_str(res, 3, NULL);
+        obs[QA_DIMS_MONTH][m[QA_DIMS_MONTH]++] = (qa_dims_obs_t){"", dim, score};
+        obs[QA_DIMS_AGENT][m[QA_DIMS_AGENT]++] =
+            (qa_dims_obs_t){db_res_str(res, 0, NULL), dim, score};
+        obs[QA_DIMS_INSPECTOR][m[QA_DIMS_INSPECTOR]++] =
+            (qa_dims_obs_t){db_res_str(res, 1, NULL), dim, score};
+        if (!db_res_is_null(res, 2))
+            obs[QA_DIMS_REASON][m[QA_DIMS_REASON]++] =
+                (qa_dims_obs_t){db_res_str(res, 2, NULL), dim, score};
+    }
+    for (int k = 0; k < 4; k++) {
+        if (rc == ST_OK)
+            rc = qa_dims_aggregate(obs[k], m[k], &r->dims[k], &r->n_dims[k]);
+        free(obs[k]);
+    }
+    return rc;
 }
 
 /* qa_metrics over the month: the evaluations, and each agent's answered
@@ -105,6 +176,10 @@ static int qa_compute(db_t *db, const qa_run_req_t *q, qa_run_t *r, char *err, s
     };
     rc = qa_metrics_compute(&in, &r->qa, err, errlen);
     st->qa_done = rc == ST_OK;
+    if (rc == ST_OK)
+        rc = reason_compute(&in, r, err, errlen);
+    if (rc == ST_OK && (rc = dims_compute(db, q, r)) != ST_OK)
+        snprintf(err, errlen, "reading the evaluations' dimension scores failed");
     return rc;
 }
 
@@ -350,6 +425,13 @@ void qa_run_free(qa_run_t *r)
         inspector_result_clear(&r->insp);
     if (st->qa_done)
         qa_metrics_result_clear(&r->qa);
+    if (st->reason_done)
+        qa_metrics_result_clear(&r->by_reason);
+    for (int k = 0; k < 4; k++)
+        free(r->dims[k]);
+    free(st->reason_evals);
+    free(st->eval_reason);
+    db_res_free(st->dims_res);
     size_t n_parts = r->n_sessions
                          ? (size_t)(r->sessions[r->n_sessions - 1].participants - r->parts) +
                                r->sessions[r->n_sessions - 1].n

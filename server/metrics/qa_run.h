@@ -21,6 +21,7 @@
 #include "contract.h"
 #include "db.h"
 #include "inspector.h"
+#include "qa_dims.h"
 #include "qa_metrics.h"
 #include "qa_records.h"
 #include "sla.h"
@@ -40,6 +41,15 @@ typedef struct qa_run_req {
 typedef struct qa_run {
     qa_metrics_result_t qa; /* tenant and per-agent QA metrics */
     size_t n_evals;         /* evaluations of the month */
+    /* The QA metrics by case type: qa_metrics over the evaluations whose
+     * contact is known, each "agent" row being a contact reason ("": none);
+     * coverage and CSAT are not filled in (no answered counts by reason). */
+    qa_metrics_result_t by_reason;
+    /* Dimension scores (qa_dims.h), sorted by group then dimension: the
+     * month's (group ""), by agent, by inspector, and by the contact's
+     * reason (evaluations of a known contact only). */
+    qa_dims_cell_t *dims[4];
+    size_t n_dims[4];
     /* With req.inspectors only (else zero): */
     inspector_result_t insp;
     inspector_session_t *sessions; /* the month's calibration sessions, by instant */
@@ -52,6 +62,9 @@ typedef struct qa_run {
     size_t n_entries;
     struct qa_run_store *store; /* private: the rows everything borrows from */
 } qa_run_t;
+
+/* The groupings of qa_run_t.dims. */
+enum { QA_DIMS_MONTH = 0, QA_DIMS_AGENT, QA_DIMS_INSPECTOR, QA_DIMS_REASON };
 
 /*
  * Computes the month's QA metrics (and inspector metrics when asked).  On

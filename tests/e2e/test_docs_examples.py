@@ -151,6 +151,32 @@ def test_the_worked_month_of_docs_metrics(tenant, loaded):
     assert items["asa_s"]["status"] == "met"
 
 
+def test_the_examples_dimensions_and_case_types(tenant, loaded):
+    """docs/metrics.md "Quality by dimension" and "Case types" worked out for the examples.
+
+    scorecard.json: opening (reliability, inherited by greet and verify_id); resolve accuracy;
+    empathy empathy.  ev-1: reliability 2/2 = 100, accuracy 4/5 = 80, empathy 4.5/5 = 90;
+    ev-2: reliability 1/2 = 50, accuracy 100, empathy na (none); ev-3 (fatal, score 0):
+    reliability 50, accuracy 60, empathy 60; ev-4: 100, 100, 95.  Month: reliability
+    (100 + 50 + 50 + 100) / 4 = 75, accuracy 340 / 4 = 85, empathy 245 / 3.
+    Reasons: billing dispute c-1001 c-1002 c-1006 (3 offered; ev-1 88.75 and ev-2 95 after its
+    overturned appeal: 91.875), new order c-1004 c-1005 (ev-3: 0), refund c-2001 (ev-4), password
+    reset c-3001; the other 9 offered contacts have none (c-1003 is a short abandon: not
+    offered)."""
+    slug, api = tenant
+    m = api.get(f"/v1/tenants/{slug}/metrics?from=2026-10&by=month").json()
+    got = {k: (v["score"], v["n"]) for k, v in m["qa"]["by_dimension"].items()}
+    assert got == {"reliability": (pytest.approx(75), 4), "accuracy": (pytest.approx(85), 4),
+                   "empathy": (pytest.approx(245 / 3), 3)}
+    rows = {r["key"]: r for r in
+            api.get(f"/v1/tenants/{slug}/metrics?from=2026-10&by=reason").json()["rows"]}
+    assert {k: r["offered"] for k, r in rows.items()} == {
+        "": 9, "billing dispute": 3, "new order": 2, "refund": 1, "password reset": 1}
+    assert rows["billing dispute"]["qa_score"] == pytest.approx(91.875)
+    assert rows["new order"]["qa_score"] == 0 and rows["refund"]["qa_score"] == 98.125
+    assert rows["billing dispute"]["by_dimension"]["reliability"] == {"score": 75, "n": 2}
+
+
 # ---- broken twins ----
 
 def csv_drop(text, column):
@@ -360,7 +386,7 @@ def test_broken_put_names_the_json_path(tenant, loaded, name, route, mutate, pat
 
 CONTACT_COLUMNS = ["call_id", "queue", "offered_at", "answered_at", "ended_at", "outcome",
                    "agent_id", "talk_s", "hold_s", "acw_s", "channel", "customer_id",
-                   "transferred", "resolved", "csat"]
+                   "transferred", "resolved", "csat", "reason"]
 
 
 def test_unknown_contacts_column_is_refused(tenant, loaded):

@@ -25,7 +25,7 @@ FORM = {"form_id": "f1", "version": 1, "pass_mark": 80,
 
 CONTACT_COLUMNS = ["call_id", "queue", "offered_at", "answered_at", "ended_at", "outcome",
                    "agent_id", "talk_s", "hold_s", "acw_s", "channel", "customer_id",
-                   "transferred", "resolved", "csat"]
+                   "transferred", "resolved", "csat", "reason"]
 
 
 @pytest.fixture(scope="module")
@@ -109,7 +109,7 @@ def test_unknown_parameters_list_the_valid_values(manager, admin, tenant):
     r = manager.get(f"/v1/tenants/{tenant}/metrics?from=2026-10&by=week")
     assert_json_error(r, 400, "invalid")
     d = r.json()["error"]["details"]
-    assert d == {"field": "by", "valid": ["month", "day", "interval", "queue", "agent",
+    assert d == {"field": "by", "valid": ["month", "day", "interval", "queue", "agent", "reason",
                                           "inspector"]}
     assert "week" in r.json()["error"]["message"]
     # A value too long to be any grouping is refused too, not read as the default.

@@ -266,8 +266,8 @@ def test_internal_workbook_read_back(setup):
     values = openpyxl.load_workbook(wb_path, data_only=True)
     assert book.sheetnames == ["Cover", "Changes", "Changes - batches", "Scorecard", "Daily",
                                "Intervals", "Queues", "Quality", "QA-CSAT", "Data quality",
-                               "Methodology", "Agents", "Inspectors", "Calibration", "Appeals",
-                               "Staffing", "Service level cost", "Evidence"]
+                               "Methodology", "Agents", "Cases", "Inspectors", "Calibration",
+                               "Appeals", "Staffing", "Service level cost", "Evidence"]
     cover = {row[0].value: row[1].value for row in book["Cover"].iter_rows()}
     assert cover["Template"] == "internal-monthly"
     assert cover["Data digest (SHA-256)"] == meta["data_digest"]

@@ -203,7 +203,7 @@ static void test_csv_line_endings_bom_and_ends(void **state)
 
 #define KNOWN                                                                                      \
     "call_id, queue, offered_at, answered_at, ended_at, outcome, agent_id, talk_s, hold_s, "       \
-    "acw_s, channel, customer_id, transferred, resolved, csat"
+    "acw_s, channel, customer_id, transferred, resolved, csat, reason"
 #define REQUIRED "(required: call_id, queue, offered_at, ended_at) [valid]"
 
 static void test_csv_header_errors(void **state)
@@ -397,6 +397,18 @@ static void test_csv_text_rules(void **state)
     csv_value("", row, "E2 queue: queue is longer than 64 bytes\n");
     snprintf(row, sizeof row, "c1,q," T0 "," T1 ",%sX", id64);
     csv_value(",customer_id", row, "E2 customer_id: customer_id is longer than 64 bytes\n");
+    /* reason (the case type): 64 bytes at most, no control, bidi or zero-width character. */
+    snprintf(row, sizeof row, "c1,q," T0 "," T1 ",%s", id64);
+    csv_value_ok(",reason", row,
+                 "R2 c1|q|1791162843|-|1791163203|abandoned||0/0/0|voice||0|-1|0\n");
+    snprintf(row, sizeof row, "c1,q," T0 "," T1 ",%sX", id64);
+    csv_value(",reason", row, "E2 reason: reason is longer than 64 bytes\n");
+    csv_value(",reason", "c1,q," T0 "," T1 ",\"bill\ting\"",
+              "E2 reason: reason contains a control character (byte 5)\n");
+    csv_value(",reason", "c1,q," T0 "," T1 ",bill\xC2\x85ing",
+              "E2 reason: reason contains a control character (byte 5)\n");
+    csv_value(",reason", "c1,q," T0 "," T1 ",bill\xE2\x80\xAEing",
+              "E2 reason: reason contains U+202E, an invisible or direction-changing character\n");
     /* Multi-byte UTF-8 is fine: "Zoë" and a 4-byte emoji. */
     csv_value_ok(
         ",customer_id", "c1,q," T0 "," T1 ",Zo\xC3\xAB\xF0\x9F\x93\x9E",

@@ -807,6 +807,74 @@ static void test_rollups_match_contacts(void **state)
     tz_free(tz);
 }
 
+/*
+ * Grouping by contact reason (case type), worked by hand: T = 20 s, FCR by
+ * disposition, good survey >= 4 (defaults).
+ *   billing: w10 resolved csat 5; w30 not resolved csat 2; abandoned w40
+ *            -> offered 3, answered 2, within 1: SL 1/3; FCR 1/2; CSAT 1/2
+ *   tech:    w5 resolved csat 4 -> SL 1, FCR 1, CSAT 1
+ *   none (NULL reason): w25, no disposition, no survey -> SL 0, FCR and CSAT
+ *            undefined
+ * Rows by name ("" first); the total counts all five: SL 2/5.  Rollups carry
+ * no reason and refuse the grouping.
+ */
+static void test_by_reason(void **state)
+{
+    (void)state;
+    tz_t *tz = load("Etc/UTC");
+    sla_contact_t c[5];
+    c[0] = ans(D5 + HM(9, 0), 10, 100, 0, 0, 0, 1, 5, "ann");
+    c[1] = ans(D5 + HM(9, 5), 30, 100, 0, 0, 0, 0, 2, "bob");
+    c[2] = ct(D5 + HM(9, 10), SLA_ABANDONED, 40);
+    c[3] = ans(D5 + HM(9, 15), 5, 100, 0, 0, 0, 1, 4, "ann");
+    c[4] = ans(D5 + HM(9, 20), 25, 100, 0, 0, 0, -1, 0, "bob");
+    c[0].reason = c[1].reason = c[2].reason = "billing";
+    c[3].reason = "tech";
+    sla_params_t p;
+    sla_params_default(&p, tz);
+    p.sl_threshold_s = 20;
+    p.fcr_method = SLA_FCR_DISPOSITION;
+    sla_period_t pd;
+    sla_period_month(&pd, 2026, 10);
+    sla_result_t *r = run_c(&p, &pd, SLA_BY_REASON, c, 5);
+    assert_int_equal(sla_result_count(r), 3);
+    const sla_row_t *none = sla_result_row(r, 0), *bill = sla_result_row(r, 1),
+                    *tech = sla_result_row(r, 2);
+    assert_string_equal(none->key, "");
+    assert_int_equal(none->offered, 1);
+    assert_near(none->service_level, 0.0);
+    assert_true(isnan(none->fcr) && isnan(none->csat));
+    assert_string_equal(bill->key, "billing");
+    assert_int_equal(bill->offered, 3);
+    assert_int_equal(bill->answered, 2);
+    assert_int_equal(bill->abandoned, 1);
+    assert_int_equal(bill->answered_within, 1);
+    assert_near(bill->service_level, 1.0 / 3.0);
+    assert_near(bill->abandon_rate, 1.0 / 3.0);
+    assert_near(bill->fcr, 0.5);
+    assert_near(bill->csat, 0.5);
+    assert_string_equal(tech->key, "tech");
+    assert_near(tech->service_level, 1.0);
+    assert_near(tech->fcr, 1.0);
+    assert_near(tech->csat, 1.0);
+    assert_int_equal(sla_result_total(r)->offered, 5);
+    assert_near(sla_result_total(r)->service_level, 0.4);
+    sla_result_free(r);
+    sla_by_t by;
+    assert_int_equal(sla_by_parse("reason", 6, &by), ST_OK);
+    assert_int_equal(by, SLA_BY_REASON);
+    assert_string_equal(sla_by_name(SLA_BY_REASON), "reason");
+    assert_null(sla_by_name(SLA_BY_REASON + 1));
+    sla_rollup_t u[8];
+    size_t nu = main_rollups(u);
+    char err[200];
+    sla_result_t *bad = NULL;
+    assert_int_equal(sla_compute_rollups(&p, &pd, SLA_BY_REASON, u, nu, &bad, err, sizeof err),
+                     ST_ERR_INVALID);
+    assert_non_null(strstr(err, "reasons need contacts"));
+    tz_free(tz);
+}
+
 /* Rollup counts completed with the contact-only metrics of a narrow
  * contact read (no talk, hold, acw, transferred or agent): the literals of
  * test_main_set_totals, counts and AHT from the rollups. */
@@ -1113,6 +1181,7 @@ int main(void)
         cmocka_unit_test(test_erlang_interval),
         cmocka_unit_test(test_rollups_match_contacts),
         cmocka_unit_test(test_merge_rollups_with_contacts),
+        cmocka_unit_test(test_by_reason),
         cmocka_unit_test(test_period_and_by_parse),
         cmocka_unit_test(test_property_rollups_and_days),
         cmocka_unit_test(test_invalid_input),
