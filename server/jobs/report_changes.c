@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "report_stale.h"
 #include "rfc3339.h"
 #include "status.h"
 #include "tz.h"
@@ -402,61 +403,38 @@ static int list_changes(const prev_t *p, const rchanges_req_t *req, const xl_tpl
     return rc;
 }
 
-/* The month's bounds in UTC microseconds, in the zone the Cover states. */
-static bool period_bounds(const xl_model_t *m, const rchanges_req_t *req, int64_t *from,
-                          int64_t *to)
-{
-    const xl_table_t *cover = xl_model_find(m, XL_TABLE_COVER);
-    xl_cell_t zone = cover ? xl_table_get(cover, 0, XL_FACT_TIME_ZONE) : (xl_cell_t){0};
-    tz_t *tz = NULL;
-    char err[128];
-    if (zone.kind != XL_CELL_TEXT || tz_load(zone.text, &tz, err, sizeof err) != ST_OK)
-        return false;
-    *from = tz_month_start(tz, req->year, req->month) * 1000000;
-    *to = tz_month_start(tz, req->year, req->month + 1) * 1000000;
-    tz_free(tz);
-    return true;
-}
-
-/* How many of the period's records each batch after `after` wrote last:
- * parallel to ids (ascending); NAN where the period is unknown. */
+/* How many of the period's records each batch in (after, upto] wrote last
+ * (report_stale.h, the same count a stale report names): parallel to ids
+ * (ascending); NAN where the period's zone is unknown. */
 static int batches_in_period(db_t *db, const rchanges_req_t *req, const xl_model_t *m,
                              uint64_t after, uint64_t upto, const uint64_t *ids, double *counts,
                              size_t n)
 {
-    int64_t from, to;
     for (size_t i = 0; i < n; i++)
         counts[i] = NAN;
-    if (n == 0 || !period_bounds(m, req, &from, &to))
+    const xl_table_t *cover = xl_model_find(m, XL_TABLE_COVER);
+    xl_cell_t zone = cover ? xl_table_get(cover, 0, XL_FACT_TIME_ZONE) : (xl_cell_t){0};
+    if (n == 0 || zone.kind != XL_CELL_TEXT)
         return ST_OK;
+    char period[16];
+    snprintf(period, sizeof period, "%04d-%02d", req->year, req->month);
+    rstale_batch_t *b = NULL;
+    size_t nb = 0;
+    int rc = rstale_batches(db, req->tenant_id, zone.text, period, after, upto, &b, &nb);
+    if (rc == ST_ERR_INVALID)
+        return ST_OK; /* a zone the Cover states but tz cannot load: counts unknown */
+    if (rc != ST_OK)
+        return rc;
     for (size_t i = 0; i < n; i++)
         counts[i] = 0;
-    db_val_t t = db_u64(req->tenant_id), f = db_i64(from), e = db_i64(to);
-    db_val_t v[] = {t, f, e, t, f, e, t, f, e, t, f, e, db_u64(after), db_u64(upto)};
-    db_res_t *res = NULL;
-    int rc = db_exec(db,
-                     "SELECT batch_id, COUNT(*) FROM ("
-                     "SELECT batch_id FROM contacts WHERE tenant_id = ? "
-                     "AND offered_us >= ? AND offered_us < ? "
-                     "UNION ALL SELECT batch_id FROM evaluations WHERE tenant_id = ? "
-                     "AND evaluated_us >= ? AND evaluated_us < ? "
-                     "UNION ALL SELECT batch_id FROM calibrations WHERE tenant_id = ? "
-                     "AND evaluated_us >= ? AND evaluated_us < ? "
-                     "UNION ALL SELECT a.batch_id FROM appeals a JOIN evaluations e "
-                     "ON e.tenant_id = a.tenant_id AND e.evaluation_id = a.evaluation_id "
-                     "WHERE a.tenant_id = ? AND e.evaluated_us >= ? AND e.evaluated_us < ?"
-                     ") w WHERE batch_id > ? AND batch_id <= ? GROUP BY batch_id ORDER BY batch_id",
-                     v, 14, &res);
-    size_t k = 0;
-    while (rc == ST_OK && db_res_next(res)) {
-        uint64_t id = (uint64_t)db_res_i64(res, 0);
-        while (k < n && ids[k] < id)
+    for (size_t i = 0, k = 0; i < nb; i++) {
+        while (k < n && ids[k] < b[i].id)
             k++;
-        if (k < n && ids[k] == id)
-            counts[k] = (double)db_res_i64(res, 1);
+        if (k < n && ids[k] == b[i].id)
+            counts[k] = (double)b[i].records;
     }
-    db_res_free(res);
-    return rc;
+    free(b);
+    return ST_OK;
 }
 
 /* One listed batch. */

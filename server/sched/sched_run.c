@@ -413,7 +413,7 @@ static int reissue_schedule(db_t *db, const sstore_sched_t *s, sched_look_t *loo
         rstale_batch_t *all = NULL;
         size_t nall = 0;
         if (rc == ST_OK && json_array_size(stale) > 0)
-            rc = rstale_batches(db, t.id, t.timezone, period, 0, &all, &nall);
+            rc = rstale_batches(db, t.id, t.timezone, period, 0, 0, &all, &nall);
         for (size_t j = 0; rc == ST_OK && j < nall; j++)
             if (all[j].received_at >= last)
                 last = all[j].received_at, last_batch = all[j].id;

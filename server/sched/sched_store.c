@@ -981,7 +981,7 @@ int sstore_period_close(db_t *db, uint64_t tenant_id, const char *timezone, cons
     int64_t to = tz_month_start(tz, p.y, p.m + 1);
     rstale_batch_t *b = NULL;
     size_t n = 0;
-    rc = rstale_batches(db, tenant_id, timezone, period, 0, &b, &n);
+    rc = rstale_batches(db, tenant_id, timezone, period, 0, 0, &b, &n);
     size_t last = 0;
     for (size_t i = 1; i < n; i++)
         if (b[i].received_at >= b[last].received_at)

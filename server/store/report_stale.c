@@ -6,13 +6,37 @@
 #include <string.h>
 
 #include "rfc3339.h"
+#include "rollup_batch.h"
 #include "sched_due.h"
 #include "status.h"
 #include "tz.h"
 #include "xmem.h"
 
+/* The month's contacts by the batch that wrote them last: from batch_slots
+ * (a month's few thousand rows, kept with the rollups), or from the
+ * contacts themselves while the tenant's rollups await their rebuild. */
+#define CONTACT_BATCHES_SLOTS                                                                      \
+    "SELECT batch_id, contacts AS n FROM batch_slots WHERE tenant_id = ? AND slot_us >= ? "        \
+    "AND slot_us < ? AND batch_id > ? AND batch_id <= ? AND contacts > 0 "
+#define CONTACT_BATCHES_CONTACTS                                                                   \
+    "SELECT batch_id, 1 AS n FROM contacts WHERE tenant_id = ? AND offered_us >= ? "               \
+    "AND offered_us < ? AND batch_id > ? AND batch_id <= ? "
+#define STALE_SQL(contact_batches)                                                                 \
+    "SELECT b.id, CAST(FLOOR(UNIX_TIMESTAMP(b.received_at)) AS SIGNED), w.n FROM "                 \
+    "(SELECT batch_id, SUM(n) AS n FROM (" contact_batches                                         \
+    "UNION ALL SELECT batch_id, 1 FROM evaluations WHERE tenant_id = ? "                           \
+    "AND evaluated_us >= ? AND evaluated_us < ? AND batch_id > ? AND batch_id <= ? "               \
+    "UNION ALL SELECT batch_id, 1 FROM calibrations WHERE tenant_id = ? "                          \
+    "AND evaluated_us >= ? AND evaluated_us < ? AND batch_id > ? AND batch_id <= ? "               \
+    "UNION ALL SELECT a.batch_id, 1 FROM appeals a JOIN evaluations e "                            \
+    "ON e.tenant_id = a.tenant_id AND e.evaluation_id = a.evaluation_id "                          \
+    "WHERE a.tenant_id = ? AND e.evaluated_us >= ? AND e.evaluated_us < ? "                        \
+    "AND a.batch_id > ? AND a.batch_id <= ?) u GROUP BY batch_id) w "                              \
+    "JOIN ingest_batches b ON b.tenant_id = ? AND b.id = w.batch_id "                              \
+    "AND b.status = 'committed' ORDER BY b.id"
+
 int rstale_batches(db_t *db, uint64_t tenant_id, const char *timezone, const char *period,
-                   uint64_t after, rstale_batch_t **out, size_t *n)
+                   uint64_t after, uint64_t upto, rstale_batch_t **out, size_t *n)
 {
     *out = NULL;
     *n = 0;
@@ -24,25 +48,17 @@ int rstale_batches(db_t *db, uint64_t tenant_id, const char *timezone, const cha
     int64_t from = tz_month_start(tz, p.y, p.m) * 1000000,
             to = tz_month_start(tz, p.y, p.m + 1) * 1000000;
     tz_free(tz);
-    db_val_t t = db_u64(tenant_id), f = db_i64(from), e = db_i64(to), a = db_u64(after);
-    db_val_t v[] = {t, f, e, a, t, f, e, a, t, f, e, a, t, f, e, a, t};
+    bool pending = true;
+    int rc = rollup_pending(db, tenant_id, &pending);
+    if (rc != ST_OK)
+        return rc;
+    db_val_t t = db_u64(tenant_id), f = db_i64(from), e = db_i64(to), a = db_u64(after),
+             u = db_u64(upto ? upto : UINT64_MAX);
+    db_val_t v[] = {t, f, e, a, u, t, f, e, a, u, t, f, e, a, u, t, f, e, a, u, t};
     db_res_t *res = NULL;
-    int rc = db_exec(db,
-                     "SELECT b.id, CAST(FLOOR(UNIX_TIMESTAMP(b.received_at)) AS SIGNED), w.n FROM "
-                     "(SELECT batch_id, COUNT(*) AS n FROM ("
-                     "SELECT batch_id FROM contacts WHERE tenant_id = ? "
-                     "AND offered_us >= ? AND offered_us < ? AND batch_id > ? "
-                     "UNION ALL SELECT batch_id FROM evaluations WHERE tenant_id = ? "
-                     "AND evaluated_us >= ? AND evaluated_us < ? AND batch_id > ? "
-                     "UNION ALL SELECT batch_id FROM calibrations WHERE tenant_id = ? "
-                     "AND evaluated_us >= ? AND evaluated_us < ? AND batch_id > ? "
-                     "UNION ALL SELECT a.batch_id FROM appeals a JOIN evaluations e "
-                     "ON e.tenant_id = a.tenant_id AND e.evaluation_id = a.evaluation_id "
-                     "WHERE a.tenant_id = ? AND e.evaluated_us >= ? AND e.evaluated_us < ? "
-                     "AND a.batch_id > ?) u GROUP BY batch_id) w "
-                     "JOIN ingest_batches b ON b.tenant_id = ? AND b.id = w.batch_id "
-                     "AND b.status = 'committed' ORDER BY b.id",
-                     v, 17, &res);
+    rc = db_exec(db,
+                 pending ? STALE_SQL(CONTACT_BATCHES_CONTACTS) : STALE_SQL(CONTACT_BATCHES_SLOTS),
+                 v, 21, &res);
     if (rc != ST_OK)
         return rc;
     *out = xcalloc(db_res_count(res) + 1, sizeof **out);
@@ -76,7 +92,7 @@ int rstale_report(db_t *db, const tenant_t *t, uint64_t report_id, rstale_batch_
     if (rc == ST_OK && db_res_i64(res, 1) && !db_res_is_null(res, 2)) {
         char period[8];
         snprintf(period, sizeof period, "%s", db_res_str(res, 0, NULL));
-        rc = rstale_batches(db, t->id, t->timezone, period, (uint64_t)db_res_i64(res, 2), out, n);
+        rc = rstale_batches(db, t->id, t->timezone, period, (uint64_t)db_res_i64(res, 2), 0, out, n);
     }
     db_res_free(res);
     return rc;

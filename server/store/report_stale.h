@@ -32,12 +32,14 @@ typedef struct rstale_batch {
 } rstale_batch_t;
 
 /*
- * The committed batches after batch id `after` that touched local month
- * period (YYYY-MM) of a tenant in zone `timezone`, by id, into a new array
- * *out of *n (free it).  ST_ERR_INVALID for a bad period or zone.
+ * The committed batches with ids in (after, upto] (upto 0: no bound) that
+ * touched local month period (YYYY-MM) of a tenant in zone `timezone`, by
+ * id, into a new array *out of *n (free it).  Reads the month's few
+ * thousand batch_slots rows, not its contacts (unless the tenant's rollups
+ * await their rebuild).  ST_ERR_INVALID for a bad period or zone.
  */
 int rstale_batches(db_t *db, uint64_t tenant_id, const char *timezone, const char *period,
-                   uint64_t after, rstale_batch_t **out, size_t *n);
+                   uint64_t after, uint64_t upto, rstale_batch_t **out, size_t *n);
 
 /* Whether a report is stale: *n > 0 batches into *out (free it), or none
  * (also for a report that is not the current version or has no stored
