@@ -15,6 +15,7 @@
 #include "contract.h"
 #include "contract_store.h"
 #include "hash.h"
+#include "page_mgr.h"
 #include "portal_int.h"
 #include "report_values.h"
 #include "rfc3339.h"
@@ -187,6 +188,33 @@ static json_t *month_json(const page_t *pg, const json_t *rep, const values_t *v
                      json_object_get(rep, "period"), "label", label, "version",
                      json_object_get(rep, "version"), "items", items, "met", (json_int_t)met,
                      "missed", (json_int_t)missed, "credit", buf, "all_met", missed == 0);
+}
+
+json_t *page_latest_month(page_t *pg, db_t *db, const tenant_t *t, int *status)
+{
+    json_t *reps = NULL, *out = NULL;
+    cstore_versions_t versions = {0};
+    *status = rvalues_latest(db, t->id, OVERVIEW_TEMPLATE, 1, &reps);
+    if (*status == ST_OK)
+        *status = cstore_load(db, t, &versions);
+    json_t *rep = json_array_get(reps, 0);
+    if (*status == ST_OK && rep) {
+        values_t *v = malloc(sizeof *v);
+        values_parse(json_string_value(json_object_get(rep, "canon")), v);
+        int y = 0, m = 0;
+        const contract_t *c = NULL;
+        if (sscanf(json_string_value(json_object_get(rep, "period")), "%4d-%2d", &y, &m) == 2)
+            cstore_version_for_month(&versions, y, m, &c);
+        out = month_json(pg, rep, v, c ? contract_currency(c) : "", t->slug);
+        double credit = isfinite(v->applied_total) ? v->applied_total : v->credit_total;
+        json_object_set_new(out, "credit_value", isfinite(credit) ? json_real(credit) : json_null());
+        json_object_set_new(out, "currency", json_string(c ? contract_currency(c) : ""));
+        json_object_set_new(out, "report_id", json_incref(json_object_get(rep, "id")));
+        free(v);
+    }
+    json_decref(reps);
+    cstore_versions_free(&versions);
+    return out;
 }
 
 void page_overview(api_ctx_t *ctx, db_t *db)
