@@ -333,13 +333,25 @@ void page_reports(api_ctx_t *ctx, db_t *db)
             json_object_set_new(row, "signature_url", json_string(sig));
             json_object_set_new(row, "bundle_url", json_string(bundle));
         }
+        /* A manager may build the month again as a new version (POST /tenants/{t}/reports). */
+        if (ctx->who.role == ROLE_MANAGER && done && json_is_true(json_object_get(r, "current")))
+            json_object_set_new(row, "regen", json_true());
+        json_object_set_new(row, "period", json_incref(json_object_get(r, "period")));
+        json_object_set_new(row, "generated_at", json_incref(json_object_get(r, "generated_at")));
+        json_object_set_new(row, "status", json_incref(json_object_get(r, "status")));
         json_array_append_new(rows, row);
     }
     json_decref(doc);
-    json_object_set_new(pg.data, "reports", rows);
+    static const page_col_t cols[] = {{"id", false},       {"period", true}, {"template", true},
+                                      {"version", false},  {"current", false}, {"status", true},
+                                      {"generated_at", true}, {"signer", true}};
     json_object_set_new(pg.data, "tenant",
                         json_pack("{s:s, s:s, s:s, s:b}", "slug", ctx->tenant.slug, "name",
                                   ctx->tenant.name, "timezone", ctx->tenant.timezone, "overview",
                                   (ctx->who.role & (ROLE_MANAGER | ROLE_CLIENT)) != 0));
+    json_object_set_new(json_object_get(pg.data, "tenant"), "manager",
+                        json_boolean(ctx->who.role == ROLE_MANAGER));
+    if (page_list(&pg, "reports", rows, cols, sizeof cols / sizeof cols[0]))
+        return;
     page_render(&pg, 200, "reports");
 }
