@@ -98,8 +98,7 @@ void api_upload_buffer(api_ctx_t *ctx, db_t *db, const char *kind, int fmt, batc
     } else if (qa_kind_parse(kind, &qk) == ST_OK) {
         api_qa_upload_buffer(ctx, db, qk, fmt, mode, data, len);
     } else {
-        static const char *const valid[] = {"cdrs", "evaluations", "calibrations", "appeals",
-                                            NULL};
+        static const char *const valid[] = {"cdrs", "evaluations", "calibrations", "appeals", NULL};
         api_invalid_choice(ctx, "kind", kind, valid);
     }
 }

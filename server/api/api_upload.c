@@ -20,7 +20,7 @@ typedef struct upload {
     const api_upload_ops_t *ops;
     void *kind_arg;
     spool_t *spool;
-    const char *mem;  /* a body already in memory (api_upload_run_buffer), or NULL */
+    const char *mem; /* a body already in memory (api_upload_run_buffer), or NULL */
     size_t mem_len;
     void *batch;      /* the current attempt's batch (ops->free) */
     bool replay;      /* attempts after the first read the spool */
@@ -117,7 +117,7 @@ void api_upload_run(api_ctx_t *ctx, db_t *db, const api_upload_ops_t *ops, void 
 void api_upload_run_buffer(api_ctx_t *ctx, db_t *db, const api_upload_ops_t *ops, void *kind_arg,
                            const char *data, size_t len)
 {
-    upload_t u = {.ctx = ctx, .ops = ops, .kind_arg = kind_arg, .mem = data ? data : "",
-                  .mem_len = len};
+    upload_t u = {
+        .ctx = ctx, .ops = ops, .kind_arg = kind_arg, .mem = data ? data : "", .mem_len = len};
     upload_answer(&u, db);
 }

@@ -38,12 +38,12 @@ static bool contract_page(page_t *pg, json_t *versions, const char *text)
         char at[128] = "";
         if (created && rfc3339_parse(created, strlen(created), &us, NULL, 0) == ST_OK)
             l10n_instant(pg->cat, us / 1000000, ctx->tenant.timezone, at, sizeof at);
-        json_array_append_new(
-            rows, json_pack("{s:O, s:O, s:O, s:O, s:s, s:b}", "version",
-                            json_object_get(v, "version"), "effective_from",
-                            json_object_get(v, "effective_from"), "created_at",
-                            json_object_get(v, "created_at"), "actor", json_object_get(v, "actor"),
-                            "created", at, "current", i + 1 == json_array_size(versions)));
+        json_array_append_new(rows, json_pack("{s:O, s:O, s:O, s:O, s:s, s:b}", "version",
+                                              json_object_get(v, "version"), "effective_from",
+                                              json_object_get(v, "effective_from"), "created_at",
+                                              json_object_get(v, "created_at"), "actor",
+                                              json_object_get(v, "actor"), "created", at, "current",
+                                              i + 1 == json_array_size(versions)));
     }
     json_t *current = json_array_get(versions, json_array_size(versions) - 1);
     page_tenant_data(pg);
@@ -51,7 +51,8 @@ static bool contract_page(page_t *pg, json_t *versions, const char *text)
     if (current)
         json_object_set_new(pg->data, "current",
                             json_pack("{s:O, s:O}", "version", json_object_get(current, "version"),
-                                      "effective_from", json_object_get(current, "effective_from")));
+                                      "effective_from",
+                                      json_object_get(current, "effective_from")));
     char *pretty = NULL;
     if (!text && current)
         pretty = jsonutil_dumps(json_object_get(current, "contract"),
@@ -88,9 +89,8 @@ void page_contract_save(api_ctx_t *ctx, db_t *db)
     char err[640] = "";
     if (!page_form(ctx, "contract", text, CONTRACT_FORM_MAX))
         text[0] = '\0';
-    int rc =
-        cstore_put(db, &ctx->tenant, ctx->who.actor, text, strlen(text), false, &res, err,
-                   sizeof err, &details);
+    int rc = cstore_put(db, &ctx->tenant, ctx->who.actor, text, strlen(text), false, &res, err,
+                        sizeof err, &details);
     if (rc == ST_OK) {
         json_decref(res.normalised);
         char loc[200];

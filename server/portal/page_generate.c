@@ -64,8 +64,7 @@ void page_report_create(api_ctx_t *ctx, db_t *db)
     if (rc == ST_OK) {
         jobs_wake(ctx->srv->jobs);
         char loc[200];
-        snprintf(loc, sizeof loc, "/tenants/%s/reports/%" PRIu64 "/progress", ctx->tenant.slug,
-                 id);
+        snprintf(loc, sizeof loc, "/tenants/%s/reports/%" PRIu64 "/progress", ctx->tenant.slug, id);
         page_redirect(ctx, loc, NULL);
         return;
     }

@@ -12,8 +12,8 @@
 #include "status.h"
 
 static const page_col_t portfolio_cols[] = {
-    {"slug", true},  {"name", true},   {"period", true},       {"version", false},
-    {"met", false},  {"missed", false}, {"credit_value", false}, {"currency", true}};
+    {"slug", true}, {"name", true},    {"period", true},        {"version", false},
+    {"met", false}, {"missed", false}, {"credit_value", false}, {"currency", true}};
 
 void page_portfolio(api_ctx_t *ctx, db_t *db)
 {

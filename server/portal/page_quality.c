@@ -73,11 +73,11 @@ static int session_rows(const page_t *pg, db_t *db, int64_t from_us, int64_t to_
         double sp = db_res_double(res, 8) - db_res_double(res, 7);
         l10n_number(pg->cat, refv, 1, ref, sizeof ref);
         l10n_number(pg->cat, sp, 1, spread, sizeof spread);
-        json_t *row = json_pack("{s:s, s:s, s:s, s:s, s:I, s:s, s:s}", "session_id",
-                                db_res_str(res, 0, NULL), "call_id", db_res_str(res, 1, NULL),
-                                "form_id", db_res_str(res, 2, NULL), "at", at, "participants",
-                                (json_int_t)db_res_i64(res, 4), "reference_text", ref,
-                                "spread_text", spread);
+        json_t *row =
+            json_pack("{s:s, s:s, s:s, s:s, s:I, s:s, s:s}", "session_id", db_res_str(res, 0, NULL),
+                      "call_id", db_res_str(res, 1, NULL), "form_id", db_res_str(res, 2, NULL),
+                      "at", at, "participants", (json_int_t)db_res_i64(res, 4), "reference_text",
+                      ref, "spread_text", spread);
         json_object_set_new(row, "reference_inspector",
                             json_string(db_res_is_null(res, 5) ? "" : db_res_str(res, 5, NULL)));
         json_object_set_new(row, "reference_score", isnan(refv) ? json_null() : json_real(refv));
@@ -112,12 +112,13 @@ static int appeal_rows(const page_t *pg, db_t *db, int64_t from_us, int64_t to_u
         l10n_number(pg->cat, db_res_double(res, 5), 1, score, sizeof score);
         l10n_number(pg->cat, nv, 1, news, sizeof news);
         snprintf(key, sizeof key, "mgr.quality.outcome.%s", db_res_str(res, 4, NULL));
-        json_t *row = json_pack(
-            "{s:s, s:s, s:s, s:s, s:s, s:s, s:f, s:s, s:s, s:b}", "evaluation_id",
-            db_res_str(res, 0, NULL), "inspector_id", db_res_str(res, 1, NULL), "agent_id",
-            db_res_str(res, 2, NULL), "decided", at, "outcome", db_res_str(res, 4, NULL),
-            "outcome_key", key, "score", db_res_double(res, 5), "score_text", score, "new_score_text",
-            news, "overturned", strcmp(db_res_str(res, 4, NULL), "overturned") == 0);
+        json_t *row =
+            json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:f, s:s, s:s, s:b}", "evaluation_id",
+                      db_res_str(res, 0, NULL), "inspector_id", db_res_str(res, 1, NULL),
+                      "agent_id", db_res_str(res, 2, NULL), "decided", at, "outcome",
+                      db_res_str(res, 4, NULL), "outcome_key", key, "score", db_res_double(res, 5),
+                      "score_text", score, "new_score_text", news, "overturned",
+                      strcmp(db_res_str(res, 4, NULL), "overturned") == 0);
         json_object_set_new(row, "new_score", isnan(nv) ? json_null() : json_real(nv));
         json_array_append_new(rows, row);
     }
@@ -126,17 +127,25 @@ static int appeal_rows(const page_t *pg, db_t *db, int64_t from_us, int64_t to_u
     return ST_OK;
 }
 
-static const page_col_t insp_cols[] = {
-    {"key", true},          {"name", true},           {"evaluations", false},
-    {"monthly_quota", false}, {"quota_attainment", false}, {"on_time_rate", false},
-    {"calibration_mad", false}, {"overturn_rate", false}, {"composite", false}};
-static const page_col_t session_cols[] = {
-    {"session_id", true},  {"call_id", true},         {"form_id", true},
-    {"participants", false}, {"reference_inspector", true}, {"reference_score", false},
-    {"spread", false}};
-static const page_col_t appeal_cols[] = {
-    {"evaluation_id", true}, {"inspector_id", true}, {"agent_id", true}, {"outcome", true},
-    {"score", false},        {"new_score", false}};
+static const page_col_t insp_cols[] = {{"key", true},
+                                       {"name", true},
+                                       {"evaluations", false},
+                                       {"monthly_quota", false},
+                                       {"quota_attainment", false},
+                                       {"on_time_rate", false},
+                                       {"calibration_mad", false},
+                                       {"overturn_rate", false},
+                                       {"composite", false}};
+static const page_col_t session_cols[] = {{"session_id", true},
+                                          {"call_id", true},
+                                          {"form_id", true},
+                                          {"participants", false},
+                                          {"reference_inspector", true},
+                                          {"reference_score", false},
+                                          {"spread", false}};
+static const page_col_t appeal_cols[] = {{"evaluation_id", true}, {"inspector_id", true},
+                                         {"agent_id", true},      {"outcome", true},
+                                         {"score", false},        {"new_score", false}};
 
 #define NCOLS(a) (sizeof a / sizeof a[0])
 

@@ -207,7 +207,8 @@ json_t *page_latest_month(page_t *pg, db_t *db, const tenant_t *t, int *status)
             cstore_version_for_month(&versions, y, m, &c);
         out = month_json(pg, rep, v, c ? contract_currency(c) : "", t->slug);
         double credit = isfinite(v->applied_total) ? v->applied_total : v->credit_total;
-        json_object_set_new(out, "credit_value", isfinite(credit) ? json_real(credit) : json_null());
+        json_object_set_new(out, "credit_value",
+                            isfinite(credit) ? json_real(credit) : json_null());
         json_object_set_new(out, "currency", json_string(c ? contract_currency(c) : ""));
         json_object_set_new(out, "report_id", json_incref(json_object_get(rep, "id")));
         free(v);
@@ -342,9 +343,9 @@ void page_reports(api_ctx_t *ctx, db_t *db)
         json_array_append_new(rows, row);
     }
     json_decref(doc);
-    static const page_col_t cols[] = {{"id", false},       {"period", true}, {"template", true},
-                                      {"version", false},  {"current", false}, {"status", true},
-                                      {"generated_at", true}, {"signer", true}};
+    static const page_col_t cols[] = {
+        {"id", false},      {"period", true}, {"template", true},     {"version", false},
+        {"current", false}, {"status", true}, {"generated_at", true}, {"signer", true}};
     json_object_set_new(pg.data, "tenant",
                         json_pack("{s:s, s:s, s:s, s:b}", "slug", ctx->tenant.slug, "name",
                                   ctx->tenant.name, "timezone", ctx->tenant.timezone, "overview",

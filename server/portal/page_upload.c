@@ -184,10 +184,9 @@ static int batches_rows(page_t *pg, db_t *db, uint64_t only, json_t **out)
             "format", db_res_str(res, 2, NULL), "mode", db_res_str(res, 3, NULL), "status",
             db_res_str(res, 4, NULL), "actor", db_res_str(res, 5, NULL), "rows",
             (json_int_t)db_res_i64(res, 6), "inserted", (json_int_t)db_res_i64(res, 7), "updated",
-            (json_int_t)db_res_i64(res, 8), "unchanged", (json_int_t)db_res_i64(res, 9),
-            "rejected", (json_int_t)db_res_i64(res, 10), "bytes", (json_int_t)db_res_i64(res, 11),
-            "sha256", db_res_str(res, 12, NULL), "received", at, "received_at",
-            db_res_str(res, 14, NULL));
+            (json_int_t)db_res_i64(res, 8), "unchanged", (json_int_t)db_res_i64(res, 9), "rejected",
+            (json_int_t)db_res_i64(res, 10), "bytes", (json_int_t)db_res_i64(res, 11), "sha256",
+            db_res_str(res, 12, NULL), "received", at, "received_at", db_res_str(res, 14, NULL));
         json_object_set_new(row, "committed",
                             json_boolean(strcmp(db_res_str(res, 4, NULL), "committed") == 0));
         json_array_append_new(rows, row);
@@ -198,10 +197,10 @@ static int batches_rows(page_t *pg, db_t *db, uint64_t only, json_t **out)
 }
 
 static const page_col_t batch_cols[] = {
-    {"id", false},      {"received_at", true}, {"kind", true},     {"format", true},
-    {"mode", true},     {"status", true},      {"actor", true},    {"rows", false},
-    {"inserted", false}, {"updated", false},   {"unchanged", false}, {"rejected", false},
-    {"bytes", false},   {"sha256", true},
+    {"id", false},       {"received_at", true}, {"kind", true},       {"format", true},
+    {"mode", true},      {"status", true},      {"actor", true},      {"rows", false},
+    {"inserted", false}, {"updated", false},    {"unchanged", false}, {"rejected", false},
+    {"bytes", false},    {"sha256", true},
 };
 
 void page_batches(api_ctx_t *ctx, db_t *db)
