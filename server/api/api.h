@@ -144,6 +144,7 @@ void api_invalid_choice(api_ctx_t *ctx, const char *what, const char *given,
 void api_tenants_create(api_ctx_t *ctx, db_t *db);
 void api_tenants_list(api_ctx_t *ctx, db_t *db);
 void api_tenants_get(api_ctx_t *ctx, db_t *db);
+void api_tenants_patch(api_ctx_t *ctx, db_t *db); /* settings: clients_see_live */
 void api_tokens_create(api_ctx_t *ctx, db_t *db);
 void api_tokens_revoke(api_ctx_t *ctx, db_t *db);
 void api_cdrs_ingest(api_ctx_t *ctx, db_t *db);

@@ -49,6 +49,13 @@ void page_tenant_data(page_t *pg);
  */
 json_t *page_latest_month(page_t *pg, db_t *db, const tenant_t *t, int *status);
 
+/*
+ * The overview's month-to-date block (page_live.c): pg->data "live" (the
+ * current month so far, from rollups) for a manager, or a client when the
+ * tenant allows it; "live_setting" (the form) for a manager.
+ */
+void page_live_data(page_t *pg, db_t *db);
+
 /* Handlers. */
 void page_upload_form(api_ctx_t *ctx, db_t *db);
 void page_upload(api_ctx_t *ctx, db_t *db);
@@ -61,5 +68,6 @@ void page_report_form(api_ctx_t *ctx, db_t *db);
 void page_report_create(api_ctx_t *ctx, db_t *db);
 void page_report_progress(api_ctx_t *ctx, db_t *db);
 void page_portfolio(api_ctx_t *ctx, db_t *db);
+void page_settings_save(api_ctx_t *ctx, db_t *db);
 
 #endif

@@ -277,6 +277,9 @@ void page_overview(api_ctx_t *ctx, db_t *db)
     json_object_set_new(pg.data, "tenant",
                         json_pack("{s:s, s:s, s:s}", "slug", ctx->tenant.slug, "name",
                                   ctx->tenant.name, "timezone", ctx->tenant.timezone));
+    json_object_set_new(json_object_get(pg.data, "tenant"), "manager",
+                        json_boolean(ctx->who.role == ROLE_MANAGER));
+    page_live_data(&pg, db);
     page_render(&pg, 200, "overview");
 }
 

@@ -61,6 +61,8 @@ static const route_t page_routes[] = {
     {"GET", "/tenants/{t}/reports/{id}/progress", ROLE_MANAGER, BODY_NONE, page_report_progress,
      "/tenants/{t}/reports/{id}/progress"},
     {"GET", "/portfolio", ROLE_MANAGER | ROLE_ADMIN, BODY_NONE, page_portfolio, "/portfolio"},
+    {"POST", "/tenants/{t}/settings", ROLE_MANAGER, BODY_JSON, page_settings_save,
+     "/tenants/{t}/settings"},
     /* --- end of manager pages --- */
 };
 

@@ -247,3 +247,46 @@ def test_portfolio_csv_guards_formulas(server):
     assert rows[0] == ["slug", "name", "period", "version", "met", "missed", "credit_value", "currency"]
     assert rows[1][:2] == [slug, "'=HYPERLINK(\"http://x\")"]
     assert len(rows) == 2
+
+
+def test_clients_see_live_setting(server):
+    import datetime
+    slug = new_tenant("Live Tenant", tz="UTC")
+    # Three contacts a minute ago (this UTC month, no contract: a 20 s threshold):
+    # waits 5 s and 20 s are within, 21 s is not -> service level 2 / 3 = 66.7%.
+    now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+    start = max(now - datetime.timedelta(seconds=90), now.replace(day=1, hour=0, minute=0, second=0))
+
+    def at(s):
+        return (start + datetime.timedelta(seconds=s)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    rows = [f"L{i},sales,{at(0)},{at(w)},{at(w + 1)},answered,ag1,1,0,0" for i, w in enumerate((5, 20, 21))]
+    api = Api(server, issue_token("manager", slug))
+    assert api.post(f"/v1/tenants/{slug}/cdrs", data=(H + "\n" + "\n".join(rows) + "\n").encode(),
+                    headers={"Content-Type": "text/csv"}).status_code == 200
+    manager = logged_in(server, new_person("manager", slug))
+    client = logged_in(server, new_person("client", slug))
+    page = manager.get(f"/tenants/{slug}")
+    live = cells(page.text, "live-figures")[0]
+    assert live[:4] == ["3", "3", "0", "66.7%"], live
+    assert 'id="clients-see-live"' in page.text and "checked" not in page.text.split('id="clients-see-live"')[1][:20]
+    # Off by default: a client sees only what was issued, and no setting.
+    page = client.get(f"/tenants/{slug}")
+    assert page.status_code == 200 and 'id="live"' not in page.text and 'id="live-setting"' not in page.text
+    assert Api(server, issue_token("client", slug)).get(f"/v1/tenants/{slug}").json()["clients_see_live"] is False
+    # Through the API: PATCH, manager (or admin) only, one boolean member.
+    assert api.patch(f"/v1/tenants/{slug}", json={"clients_see_live": "yes"}).status_code == 400
+    assert api.patch(f"/v1/tenants/{slug}", json={"other": True}).status_code == 400
+    assert Api(server, issue_token("client", slug)).patch(
+        f"/v1/tenants/{slug}", json={"clients_see_live": True}).status_code == 404
+    r = api.patch(f"/v1/tenants/{slug}", json={"clients_see_live": True})
+    assert r.status_code == 200 and r.json()["clients_see_live"] is True
+    assert cells(client.get(f"/tenants/{slug}").text, "live-figures")[0][3] == "66.7%"
+    # On the overview: the manager's form turns it off again (an unticked box).
+    page = manager.get(f"/tenants/{slug}")
+    r = manager.post(f"/tenants/{slug}/settings", data={"csrf": form_token(page)})
+    assert r.status_code == 303
+    assert 'id="live"' not in client.get(f"/tenants/{slug}").text
+    assert client.post(f"/tenants/{slug}/settings", data={"csrf": form_token(page),
+                                                           "clients_see_live": "1"}).status_code in (403, 404)
+    assert sql("SELECT COUNT(*) FROM audit_log l JOIN tenants t ON t.id = l.tenant_id "
+               f"WHERE t.slug = '{slug}' AND l.action = 'tenant.settings'") == [["2"]]
