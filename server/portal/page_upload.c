@@ -90,6 +90,12 @@ static void show_receipt(page_t *pg, const json_t *receipt, int status)
 {
     json_t *r = json_deep_copy(receipt);
     json_object_set_new(r, "refused", json_boolean(status == 422));
+    char key[64];
+    snprintf(key, sizeof key, "mgr.upload.kind.%s",
+             json_string_value(json_object_get(r, "kind"))
+                 ? json_string_value(json_object_get(r, "kind"))
+                 : "");
+    json_object_set_new(r, "kind_key", json_string(key));
     json_t *errors = json_object_get(r, "errors");
     json_incref(errors);
     json_object_del(r, "errors");
