@@ -268,6 +268,8 @@ def test_clients_see_live_setting(server):
     page = manager.get(f"/tenants/{slug}")
     live = cells(page.text, "live-figures")[0]
     assert live[:4] == ["3", "3", "0", "66.7%"], live
+    # From the rollups, never the contacts.
+    assert 'id="live" data-source="rollups"' in page.text
     assert 'id="clients-see-live"' in page.text and "checked" not in page.text.split('id="clients-see-live"')[1][:20]
     # Off by default: a client sees only what was issued, and no setting.
     page = client.get(f"/tenants/{slug}")
