@@ -1,5 +1,5 @@
 """A manager in a real browser, in English and in Chinese: uploads a contacts
-file (one row wrong, so the receipt shows a row error), generates a report and
+file (one row wrong, so the receipt shows a row error), generates an internal report and
 watches its progress page reach "done" by reloading itself (no JavaScript),
 downloads the workbook, and walks the batches, contract, quality and portfolio
 pages.  Screenshots of each go to var/test/screenshots (mgr-*.png)."""
@@ -54,7 +54,8 @@ def walk(d, server, world, tmp_path, lang):
     shot(d, f"mgr-contract-{lang}")
     d.get(f"{server.url}/tenants/{slug}/quality?period=2026-10")
     shot(d, f"mgr-quality-{lang}")
-    d.get(f"{server.url}/tenants/{slug}/reports/new?period=2026-10")
+    # internal-monthly: the shared tenant's issued client report stays the current one
+    d.get(f"{server.url}/tenants/{slug}/reports/new?period=2026-10&template=internal-monthly")
     shot(d, f"mgr-generate-{lang}")
     click_and_wait(d, d.find_element(By.ID, "generate-submit"))
     assert d.current_url.endswith("/progress")
