@@ -407,3 +407,25 @@ uint64_t csv_reader_line(const csv_reader_t *r)
 {
     return r->line;
 }
+
+bool csv_formula_like(const char *text)
+{
+    return text && text[0] && strchr("=+-@\t\r", text[0]) != NULL;
+}
+
+int csv_write_field(buf_t *out, const char *text, bool guard)
+{
+    if (!text)
+        text = "";
+    bool quote = strpbrk(text, ",\"\r\n") != NULL;
+    int rc = ST_OK;
+    if (quote)
+        rc = buf_putc(out, '"');
+    if (rc == ST_OK && guard && csv_formula_like(text))
+        rc = buf_putc(out, '\'');
+    for (const char *p = text; rc == ST_OK && *p; p++)
+        rc = *p == '"' ? buf_puts(out, "\"\"") : buf_putc(out, *p);
+    if (rc == ST_OK && quote)
+        rc = buf_putc(out, '"');
+    return rc;
+}

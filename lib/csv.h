@@ -35,8 +35,11 @@
 #ifndef SLT_CSV_H
 #define SLT_CSV_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "buf.h"
 
 #define CSV_DEFAULT_MAX_FIELD  (64u * 1024u)   /* bytes in one field (unescaped) */
 #define CSV_DEFAULT_MAX_COLS   256u            /* fields in one record */
@@ -93,5 +96,22 @@ uint64_t csv_reader_line(const csv_reader_t *r);
 
 /* Releases the reader; NULL is a no-op. */
 void csv_reader_free(csv_reader_t *r);
+
+/* --- Writing ------------------------------------------------------------ */
+
+/*
+ * True for text a spreadsheet would take for a formula once it is opened
+ * from CSV: it starts with = + - @, a tab or a carriage return ("CSV
+ * injection", OWASP).  Such text is written with a leading apostrophe.
+ */
+bool csv_formula_like(const char *text);
+
+/*
+ * Appends one field to out: quoted (with "" for a quote) when it holds a
+ * comma, a quote, CR or LF; text that is csv_formula_like() gets a leading
+ * apostrophe when `guard` (text cells; numbers written by the caller pass
+ * false).  No separator: the caller writes ',' and "\r\n".
+ */
+int csv_write_field(buf_t *out, const char *text, bool guard);
 
 #endif

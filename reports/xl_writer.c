@@ -9,6 +9,7 @@
 #include <xlsxwriter.h>
 
 #include "buf.h"
+#include "csv.h"
 #include "status.h"
 #include "xmem.h"
 
@@ -292,7 +293,7 @@ static int print_setup(wctx_t *w, lxw_worksheet *ws, bool repeat_header, int pag
 static lxw_error text_write(lxw_worksheet *ws, lxw_row_t row, lxw_col_t col, const char *text,
                             lxw_format *f)
 {
-    if (!text || !text[0] || !strchr("=+-@\t\r", text[0]))
+    if (!csv_formula_like(text))
         return worksheet_write_string(ws, row, col, text, f);
     size_t n = strlen(text);
     char *guarded = xmalloc(n + 2);

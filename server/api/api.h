@@ -109,6 +109,25 @@ typedef struct api_upload_ops {
  */
 void api_upload_run(api_ctx_t *ctx, db_t *db, const api_upload_ops_t *ops, void *arg);
 /*
+ * The same flow for a body already in memory (a file part of a portal
+ * form, buffered by the router): data (len bytes, borrowed) feeds the
+ * batch, and again whole when a conflict makes it run again.
+ */
+void api_upload_run_buffer(api_ctx_t *ctx, db_t *db, const api_upload_ops_t *ops, void *arg,
+                           const char *data, size_t len);
+/*
+ * A contacts (kind "cdrs") or QA ("evaluations", "calibrations",
+ * "appeals") upload of a body in memory, through the same batch kinds as
+ * POST /v1/tenants/{t}/cdrs and /qa/...: the answer is the API's (200 with
+ * the receipt, 422 refused with it, 400 for a format the kind does not
+ * take, or an error).  fmt is an ingest_format.
+ */
+void api_upload_buffer(api_ctx_t *ctx, db_t *db, const char *kind, int fmt, batch_mode_t mode,
+                       const char *data, size_t len);
+/* The QA part of api_upload_buffer() (api_qa.c): kind is a qa_kind. */
+void api_qa_upload_buffer(api_ctx_t *ctx, db_t *db, int kind, int fmt, batch_mode_t mode,
+                          const char *data, size_t len);
+/*
  * Reads ?dry_run=true|false (also 1|0; default false): validate completely,
  * commit nothing.  Answers 400 itself (naming the valid values) when wrong.
  */
@@ -125,6 +144,7 @@ void api_invalid_choice(api_ctx_t *ctx, const char *what, const char *given,
 void api_tenants_create(api_ctx_t *ctx, db_t *db);
 void api_tenants_list(api_ctx_t *ctx, db_t *db);
 void api_tenants_get(api_ctx_t *ctx, db_t *db);
+void api_tenants_patch(api_ctx_t *ctx, db_t *db); /* settings: clients_see_live */
 void api_tokens_create(api_ctx_t *ctx, db_t *db);
 void api_tokens_revoke(api_ctx_t *ctx, db_t *db);
 void api_cdrs_ingest(api_ctx_t *ctx, db_t *db);

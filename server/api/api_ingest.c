@@ -5,6 +5,7 @@
 #include "chan.h"
 #include "ingest.h"
 #include "log.h"
+#include "qa_ingest.h"
 #include "status.h"
 
 bool api_batch_mode(api_ctx_t *ctx, batch_mode_t *out)
@@ -79,4 +80,25 @@ void api_cdrs_ingest(api_ctx_t *ctx, db_t *db)
         return;
     }
     api_upload_run(ctx, db, &ops, &arg);
+}
+
+void api_upload_buffer(api_ctx_t *ctx, db_t *db, const char *kind, int fmt, batch_mode_t mode,
+                       const char *data, size_t len)
+{
+    static const api_upload_ops_t ops = {cdrs_begin,     cdrs_feed,    cdrs_finish,
+                                         cdrs_committed, cdrs_receipt, cdrs_free};
+    qa_kind qk;
+    if (strcmp(kind, "cdrs") == 0) {
+        cdrs_arg_t arg = {.fmt = (ingest_format)fmt, .mode = mode};
+        if (strcmp(ingest_format_name(arg.fmt), "?") == 0) {
+            api_error(ctx, 400, "invalid", "format: one of csv, json, ndjson, queue_log", NULL);
+            return;
+        }
+        api_upload_run_buffer(ctx, db, &ops, &arg, data, len);
+    } else if (qa_kind_parse(kind, &qk) == ST_OK) {
+        api_qa_upload_buffer(ctx, db, qk, fmt, mode, data, len);
+    } else {
+        static const char *const valid[] = {"cdrs", "evaluations", "calibrations", "appeals", NULL};
+        api_invalid_choice(ctx, "kind", kind, valid);
+    }
 }

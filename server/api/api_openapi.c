@@ -145,6 +145,14 @@ static const openapi_op_t ops[] = {
      NULL, NULL,
      "{'200': " JSON_RESPONSE("The tenant.", "Tenant") "}"},
 
+    {"PATCH", "/v1/tenants/{t}", false, "updateTenantSettings", "Change a tenant's settings",
+     "Today one setting: `clients_see_live`, whether the tenant's client contacts see "
+     "month-to-date figures (from rollups) on the portal's overview (off by default; managers "
+     "always see them).  A change writes the audit entry `tenant.settings`.",
+     NULL, JSON_BODY("TenantSettings"),
+     "{'200': " JSON_RESPONSE("The tenant with its settings.", "Tenant") ", "
+     " '400': " SHARED("Invalid") "}"},
+
     {"POST", "/v1/tokens", false, "issueToken", "Issue a token",
      "The token is shown only in this answer; the server keeps its SHA-256.  admin takes no "
      "tenant, ingest and client exactly one, manager and auditor at least one.",
@@ -519,7 +527,11 @@ static const char schemas_json[] =
     "  'name': " STR ", "
     "  'timezone': {'type': 'string', 'description': 'An IANA time zone, e.g. Asia/Shanghai.'}}}, "
     "'Tenant': {'type': 'object', 'properties': {"
-    "  'slug': " STR ", 'name': " STR ", 'timezone': " STR ", 'created_at': " STR "}}, "
+    "  'slug': " STR ", 'name': " STR ", 'timezone': " STR ", 'created_at': " STR ", "
+    "  'clients_see_live': {'type': 'boolean'}}}, "
+    "'TenantSettings': {'type': 'object', 'additionalProperties': false, 'properties': {"
+    "  'clients_see_live': {'type': 'boolean', 'description': 'Client contacts see "
+    "month-to-date figures on the overview.'}}}, "
     "'TenantList': {'type': 'object', 'properties': {"
     "  'tenants': {'type': 'array', 'items': " REF("Tenant") "}}}, "
 

@@ -373,6 +373,19 @@ static void qa_upload(api_ctx_t *ctx, db_t *db, qa_kind kind)
     api_upload_run(ctx, db, &ops, &arg);
 }
 
+void api_qa_upload_buffer(api_ctx_t *ctx, db_t *db, int kind, int fmt, batch_mode_t mode,
+                          const char *data, size_t len)
+{
+    static const api_upload_ops_t ops = {qa_begin,     qa_feed,    qa_finish,
+                                         qa_committed, qa_receipt, qa_free};
+    qa_arg_t arg = {.kind = (qa_kind)kind, .fmt = (ingest_format)fmt, .mode = mode};
+    if (arg.fmt != INGEST_CSV && arg.fmt != INGEST_JSON && arg.fmt != INGEST_NDJSON) {
+        api_error(ctx, 400, "invalid", "format: QA data is csv, json or ndjson", NULL);
+        return;
+    }
+    api_upload_run_buffer(ctx, db, &ops, &arg, data, len);
+}
+
 void api_qa_evaluations(api_ctx_t *ctx, db_t *db)
 {
     qa_upload(ctx, db, QA_KIND_EVALUATIONS);

@@ -11,8 +11,9 @@
 /* A tenant as JSON. */
 static json_t *tenant_json(const tenant_t *t)
 {
-    return json_pack("{s:s, s:s, s:s, s:s}", "slug", t->slug, "name", t->name, "timezone",
-                     t->timezone, "created_at", t->created_at);
+    return json_pack("{s:s, s:s, s:s, s:s, s:b}", "slug", t->slug, "name", t->name, "timezone",
+                     t->timezone, "created_at", t->created_at, "clients_see_live",
+                     t->clients_see_live);
 }
 
 /* Reads a required string member; answers 400 naming it when missing. */
@@ -95,6 +96,31 @@ void api_tenants_get(api_ctx_t *ctx, db_t *db)
 {
     (void)db;
     api_json(ctx, 200, tenant_json(&ctx->tenant));
+}
+
+void api_tenants_patch(api_ctx_t *ctx, db_t *db)
+{
+    static const char *const allowed[] = {"clients_see_live", NULL};
+    json_t *body = api_body_json(ctx);
+    if (!body)
+        return;
+    json_t *live = json_object_get(body, "clients_see_live");
+    int rc = ST_OK;
+    if (!body_only(ctx, body, allowed))
+        goto done;
+    if (live && !json_is_boolean(live)) {
+        api_error(ctx, 400, "invalid", "clients_see_live: true or false",
+                  json_pack("{s:s}", "field", "clients_see_live"));
+        goto done;
+    }
+    if (live && json_is_true(live) != ctx->tenant.clients_see_live)
+        rc = tenant_set_clients_see_live(db, ctx->who.actor, &ctx->tenant, json_is_true(live));
+    if (rc != ST_OK)
+        api_db_error(ctx, rc, db);
+    else
+        api_json(ctx, 200, tenant_json(&ctx->tenant));
+done:
+    json_decref(body);
 }
 
 void api_tokens_create(api_ctx_t *ctx, db_t *db)

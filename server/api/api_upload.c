@@ -20,6 +20,8 @@ typedef struct upload {
     const api_upload_ops_t *ops;
     void *kind_arg;
     spool_t *spool;
+    const char *mem; /* a body already in memory (api_upload_run_buffer), or NULL */
+    size_t mem_len;
     void *batch;      /* the current attempt's batch (ops->free) */
     bool replay;      /* attempts after the first read the spool */
     bool body_failed; /* the network body failed: answered, nothing kept */
@@ -66,7 +68,10 @@ static int upload_attempt(db_t *db, void *arg)
     int rc = u->ops->begin(db, u->ctx, u->kind_arg, &u->batch, u->err, sizeof u->err);
     if (rc != ST_OK)
         return rc;
-    rc = u->replay ? feed_spool(u) : feed_network(u);
+    if (u->mem)
+        rc = u->ops->feed(u->batch, u->mem, u->mem_len);
+    else
+        rc = u->replay ? feed_spool(u) : feed_network(u);
     u->replay = true;
     if (rc == ST_OK)
         rc = u->ops->finish(u->batch);
@@ -75,6 +80,24 @@ static int upload_attempt(db_t *db, void *arg)
         u->batch = NULL;
     }
     return rc;
+}
+
+/* Runs the attempts of u to their answer (both entry points). */
+static void upload_answer(upload_t *u, db_t *db)
+{
+    api_ctx_t *ctx = u->ctx;
+    const api_upload_ops_t *ops = u->ops;
+    int rc = db_retry(db, upload_attempt, u);
+    if (u->body_failed)
+        ; /* api_body_next() has answered; nothing is kept */
+    else if (rc == ST_ERR_IO && u->err[0])
+        api_error(ctx, 503, "unavailable", u->err, NULL);
+    else if (rc != ST_OK)
+        api_db_error(ctx, rc, db);
+    else
+        api_json(ctx, ops->committed(u->batch) ? 200 : 422, ops->receipt(u->batch));
+    ops->free(u->batch);
+    u->batch = NULL;
 }
 
 void api_upload_run(api_ctx_t *ctx, db_t *db, const api_upload_ops_t *ops, void *kind_arg)
@@ -87,15 +110,14 @@ void api_upload_run(api_ctx_t *ctx, db_t *db, const api_upload_ops_t *ops, void 
         api_error(ctx, 503, "unavailable", "no room to receive the upload; try again", NULL);
         return;
     }
-    rc = db_retry(db, upload_attempt, &u);
-    if (u.body_failed)
-        ; /* api_body_next() has answered; nothing is kept */
-    else if (rc == ST_ERR_IO && u.err[0])
-        api_error(ctx, 503, "unavailable", u.err, NULL);
-    else if (rc != ST_OK)
-        api_db_error(ctx, rc, db);
-    else
-        api_json(ctx, ops->committed(u.batch) ? 200 : 422, ops->receipt(u.batch));
-    ops->free(u.batch);
+    upload_answer(&u, db);
     spool_free(u.spool);
+}
+
+void api_upload_run_buffer(api_ctx_t *ctx, db_t *db, const api_upload_ops_t *ops, void *kind_arg,
+                           const char *data, size_t len)
+{
+    upload_t u = {
+        .ctx = ctx, .ops = ops, .kind_arg = kind_arg, .mem = data ? data : "", .mem_len = len};
+    upload_answer(&u, db);
 }

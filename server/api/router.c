@@ -24,6 +24,8 @@ static const route_t routes[] = {
     {"POST", "/v1/tenants", ROLE_ADMIN, BODY_JSON, api_tenants_create, "/v1/tenants"},
     {"GET", "/v1/tenants", ROLES_ANY, BODY_NONE, api_tenants_list, "/v1/tenants"},
     {"GET", "/v1/tenants/{t}", ROLES_ANY, BODY_NONE, api_tenants_get, "/v1/tenants/{t}"},
+    {"PATCH", "/v1/tenants/{t}", ROLE_MANAGER | ROLE_ADMIN, BODY_JSON, api_tenants_patch,
+     "/v1/tenants/{t}"},
     {"POST", "/v1/tokens", ROLE_ADMIN, BODY_JSON, api_tokens_create, "/v1/tokens"},
     {"DELETE", "/v1/tokens/{id}", ROLE_ADMIN, BODY_NONE, api_tokens_revoke, "/v1/tokens/{id}"},
     {"GET", "/v1/certificates", ROLES_ANY, BODY_NONE, api_certificates, "/v1/certificates"},

@@ -9,6 +9,7 @@
 
 #include "cookie.h"
 #include "people.h"
+#include "page_mgr.h"
 #include "portal_int.h"
 #include "pwpolicy.h"
 #include "server.h"
@@ -47,9 +48,13 @@ void page_home(api_ctx_t *ctx, db_t *db)
         json_object_set_new(t, "overview", json_boolean(overview));
         json_object_set_new(t, "reports", json_boolean(reports));
     }
-    json_object_set(pg.data, "tenants", ts);
+    static const page_col_t cols[] = {{"slug", true}, {"name", true}, {"timezone", true}};
+    json_object_set_new(pg.data, "portfolio",
+                        json_boolean(ctx->who.role & (ROLE_MANAGER | ROLE_ADMIN)));
+    bool csv = page_list(&pg, "tenants", json_incref(ts), cols, sizeof cols / sizeof cols[0]);
     json_decref(doc);
-    page_render(&pg, 200, "home");
+    if (!csv)
+        page_render(&pg, 200, "home");
 }
 
 /* Renders the login page with a message key (or none) and status. */

@@ -15,6 +15,7 @@
 #include "contract.h"
 #include "contract_store.h"
 #include "hash.h"
+#include "page_mgr.h"
 #include "portal_int.h"
 #include "report_values.h"
 #include "rfc3339.h"
@@ -189,6 +190,34 @@ static json_t *month_json(const page_t *pg, const json_t *rep, const values_t *v
                      "missed", (json_int_t)missed, "credit", buf, "all_met", missed == 0);
 }
 
+json_t *page_latest_month(page_t *pg, db_t *db, const tenant_t *t, int *status)
+{
+    json_t *reps = NULL, *out = NULL;
+    cstore_versions_t versions = {0};
+    *status = rvalues_latest(db, t->id, OVERVIEW_TEMPLATE, 1, &reps);
+    if (*status == ST_OK)
+        *status = cstore_load(db, t, &versions);
+    json_t *rep = json_array_get(reps, 0);
+    if (*status == ST_OK && rep) {
+        values_t *v = malloc(sizeof *v);
+        values_parse(json_string_value(json_object_get(rep, "canon")), v);
+        int y = 0, m = 0;
+        const contract_t *c = NULL;
+        if (sscanf(json_string_value(json_object_get(rep, "period")), "%4d-%2d", &y, &m) == 2)
+            cstore_version_for_month(&versions, y, m, &c);
+        out = month_json(pg, rep, v, c ? contract_currency(c) : "", t->slug);
+        double credit = isfinite(v->applied_total) ? v->applied_total : v->credit_total;
+        json_object_set_new(out, "credit_value",
+                            isfinite(credit) ? json_real(credit) : json_null());
+        json_object_set_new(out, "currency", json_string(c ? contract_currency(c) : ""));
+        json_object_set_new(out, "report_id", json_incref(json_object_get(rep, "id")));
+        free(v);
+    }
+    json_decref(reps);
+    cstore_versions_free(&versions);
+    return out;
+}
+
 void page_overview(api_ctx_t *ctx, db_t *db)
 {
     json_t *reps = NULL;
@@ -248,6 +277,9 @@ void page_overview(api_ctx_t *ctx, db_t *db)
     json_object_set_new(pg.data, "tenant",
                         json_pack("{s:s, s:s, s:s}", "slug", ctx->tenant.slug, "name",
                                   ctx->tenant.name, "timezone", ctx->tenant.timezone));
+    json_object_set_new(json_object_get(pg.data, "tenant"), "manager",
+                        json_boolean(ctx->who.role == ROLE_MANAGER));
+    page_live_data(&pg, db);
     page_render(&pg, 200, "overview");
 }
 
@@ -305,13 +337,25 @@ void page_reports(api_ctx_t *ctx, db_t *db)
             json_object_set_new(row, "signature_url", json_string(sig));
             json_object_set_new(row, "bundle_url", json_string(bundle));
         }
+        /* A manager may build the month again as a new version (POST /tenants/{t}/reports). */
+        if (ctx->who.role == ROLE_MANAGER && done && json_is_true(json_object_get(r, "current")))
+            json_object_set_new(row, "regen", json_true());
+        json_object_set_new(row, "period", json_incref(json_object_get(r, "period")));
+        json_object_set_new(row, "generated_at", json_incref(json_object_get(r, "generated_at")));
+        json_object_set_new(row, "status", json_incref(json_object_get(r, "status")));
         json_array_append_new(rows, row);
     }
     json_decref(doc);
-    json_object_set_new(pg.data, "reports", rows);
+    static const page_col_t cols[] = {
+        {"id", false},      {"period", true}, {"template", true},     {"version", false},
+        {"current", false}, {"status", true}, {"generated_at", true}, {"signer", true}};
     json_object_set_new(pg.data, "tenant",
                         json_pack("{s:s, s:s, s:s, s:b}", "slug", ctx->tenant.slug, "name",
                                   ctx->tenant.name, "timezone", ctx->tenant.timezone, "overview",
                                   (ctx->who.role & (ROLE_MANAGER | ROLE_CLIENT)) != 0));
+    json_object_set_new(json_object_get(pg.data, "tenant"), "manager",
+                        json_boolean(ctx->who.role == ROLE_MANAGER));
+    if (page_list(&pg, "reports", rows, cols, sizeof cols / sizeof cols[0]))
+        return;
     page_render(&pg, 200, "reports");
 }

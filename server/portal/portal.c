@@ -15,6 +15,7 @@
 #include "cookie.h"
 #include "hash.h"
 #include "multipart.h"
+#include "page_mgr.h"
 #include "pct.h"
 #include "portal_int.h"
 #include "server.h"
@@ -42,6 +43,29 @@ static const route_t page_routes[] = {
      "/tenants/{t}/reports"},
     {"GET", "/unsubscribe", 0, BODY_NONE, page_optout, "/unsubscribe"},  /* page_optout.c */
     {"POST", "/unsubscribe", 0, BODY_JSON, page_optout, "/unsubscribe"}, /* page_optout.c */
+    /* --- Manager pages (page_mgr.h) --- */
+    {"GET", "/tenants/{t}/upload", ROLE_MANAGER | ROLE_INGEST, BODY_NONE, page_upload_form,
+     "/tenants/{t}/upload"},
+    {"POST", "/tenants/{t}/upload", ROLE_MANAGER | ROLE_INGEST, BODY_FILE, page_upload,
+     "/tenants/{t}/upload"},
+    {"GET", "/tenants/{t}/batches", ROLE_MANAGER, BODY_NONE, page_batches, "/tenants/{t}/batches"},
+    {"GET", "/tenants/{t}/batches/{id}", ROLE_MANAGER, BODY_NONE, page_batch,
+     "/tenants/{t}/batches/{id}"},
+    {"GET", "/tenants/{t}/contract", ROLE_MANAGER | ROLE_AUDITOR, BODY_NONE, page_contract,
+     "/tenants/{t}/contract"},
+    {"POST", "/tenants/{t}/contract", ROLE_MANAGER, BODY_JSON, page_contract_save,
+     "/tenants/{t}/contract"},
+    {"GET", "/tenants/{t}/quality", ROLE_MANAGER, BODY_NONE, page_quality, "/tenants/{t}/quality"},
+    {"GET", "/tenants/{t}/reports/new", ROLE_MANAGER, BODY_NONE, page_report_form,
+     "/tenants/{t}/reports/new"},
+    {"POST", "/tenants/{t}/reports", ROLE_MANAGER, BODY_JSON, page_report_create,
+     "/tenants/{t}/reports"},
+    {"GET", "/tenants/{t}/reports/{id}/progress", ROLE_MANAGER, BODY_NONE, page_report_progress,
+     "/tenants/{t}/reports/{id}/progress"},
+    {"GET", "/portfolio", ROLE_MANAGER | ROLE_ADMIN, BODY_NONE, page_portfolio, "/portfolio"},
+    {"POST", "/tenants/{t}/settings", ROLE_MANAGER, BODY_JSON, page_settings_save,
+     "/tenants/{t}/settings"},
+    /* --- end of manager pages --- */
 };
 
 /* Reads a whole file (at most FILE_MAX_BYTES) into *out (free it); ST_ERR_IO when it cannot. */

@@ -13,7 +13,8 @@
 #include "tz.h"
 #include "xmem.h"
 
-#define TENANT_COLS "id, slug, name, timezone, DATE_FORMAT(created_at, '%Y-%m-%dT%H:%i:%sZ')"
+#define TENANT_COLS                                                                                \
+    "id, slug, name, timezone, DATE_FORMAT(created_at, '%Y-%m-%dT%H:%i:%sZ'), clients_see_live"
 
 bool tenant_slug_valid(const char *slug)
 {
@@ -45,6 +46,7 @@ static void tenant_from_row(const db_res_t *res, tenant_t *t)
     snprintf(t->name, sizeof t->name, "%s", db_res_str(res, 2, NULL));
     snprintf(t->timezone, sizeof t->timezone, "%s", db_res_str(res, 3, NULL));
     snprintf(t->created_at, sizeof t->created_at, "%s", db_res_str(res, 4, NULL));
+    t->clients_see_live = db_res_i64(res, 5) != 0;
 }
 
 /* Runs a one-row tenant query with one parameter; ST_ERR_NOT_FOUND when it finds none. */
@@ -129,6 +131,32 @@ fail:
             snprintf(err, errlen, "%s", db_error(db));
     }
     return rc;
+}
+
+int tenant_set_clients_see_live(db_t *db, const char *actor, tenant_t *t, bool on)
+{
+    int rc = db_begin(db);
+    db_val_t v[] = {db_i64(on ? 1 : 0), db_u64(t->id)};
+    if (rc == ST_OK)
+        rc = db_exec(db, "UPDATE tenants SET clients_see_live = ? WHERE id = ?", v, 2, NULL);
+    if (rc == ST_OK) {
+        json_t *d = json_pack("{s:{s:b}, s:{s:b}}", "before", "clients_see_live",
+                              t->clients_see_live, "after", "clients_see_live", on);
+        char *dtext = jsonutil_dumps(d, JSON_COMPACT | JSON_SORT_KEYS);
+        json_decref(d);
+        char object[80];
+        snprintf(object, sizeof object, "tenant:%s", t->slug);
+        rc = audit_append(db, actor, t->id, "tenant.settings", object, dtext ? dtext : "{}");
+        free(dtext);
+    }
+    if (rc == ST_OK)
+        rc = db_commit(db);
+    if (rc != ST_OK) {
+        db_rollback(db);
+        return rc;
+    }
+    t->clients_see_live = on;
+    return ST_OK;
 }
 
 int tenant_list(db_t *db, const principal_t *p, tenant_t **out, size_t *n)

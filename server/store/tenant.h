@@ -24,6 +24,7 @@ typedef struct tenant {
     char name[256];
     char timezone[65];
     char created_at[32];
+    bool clients_see_live; /* client contacts see month-to-date figures (0011) */
 } tenant_t;
 
 /* Slugs: 1-64 of [a-z0-9-], starting with a letter or digit. */
@@ -43,6 +44,11 @@ int tenant_by_slug(db_t *db, const char *slug, tenant_t *out);
 int tenant_by_id(db_t *db, uint64_t id, tenant_t *out);
 /* The tenancy gate (see above). */
 int tenant_resolve(db_t *db, const principal_t *p, const char *slug, tenant_t *out);
+/*
+ * Sets the tenant's clients_see_live setting, with an audit entry
+ * "tenant.settings" (who, before, after), in one transaction; t is updated.
+ */
+int tenant_set_clients_see_live(db_t *db, const char *actor, tenant_t *t, bool on);
 /* The tenants a principal may see, by slug; caller frees *out. */
 int tenant_list(db_t *db, const principal_t *p, tenant_t **out, size_t *n);
 
