@@ -27,6 +27,11 @@ dir=$root/var/cluster
 base=${CLUSTER_BASE:-36000}
 instances=${INSTANCES:-2}
 bin=${SLATTEST_BIN:-$root/build/release/slattest}
+# The cluster's own slattest.ini decides: a SLATTEST_* setting from the
+# caller's environment (make test's SLATTEST_PATHS_VAR, say) would override it.
+for v in $(compgen -e); do
+  case $v in SLATTEST_BIN) ;; SLATTEST_*) unset "$v" ;; esac
+done
 galera_lib=/usr/lib/galera/libgalera_smm.so
 db_user=slattest
 db_name=slattest
