@@ -50,6 +50,7 @@
 #define XL_FACT_PERIOD       "period"
 #define XL_FACT_TIME_ZONE    "time_zone"
 #define XL_FACT_GENERATED_AT "generated_at"
+#define XL_FACT_DATA_CLOSE   "data_close" /* how the period's data counted as complete */
 #define XL_FACT_TEMPLATE     "template"
 #define XL_FACT_REPORT_ID    "report_id"
 #define XL_FACT_CERT_FP      "cert_fingerprint"

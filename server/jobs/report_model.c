@@ -195,6 +195,7 @@ int report_model_build(db_t *db, const rmodel_req_t *req, xl_model_t **out, char
         (rc = rmodel_table_daily(&x)) == ST_OK && (rc = rmodel_table_intervals(&x)) == ST_OK &&
         (rc = rmodel_table_queues(&x)) == ST_OK && (rc = rmodel_table_quality(&x)) == ST_OK &&
         (rc = rmodel_table_qa_csat(&x)) == ST_OK && (rc = rmodel_table_data_quality(&x)) == ST_OK &&
+        (rc = rmodel_cover_close(&x)) == ST_OK &&
         (rc = rmodel_table_sl_cost(&x, err, errlen)) == ST_OK)
         rc = rmodel_table_methodology(&x);
     if (rc == ST_OK && req->internal)

@@ -124,6 +124,8 @@ int rmodel_table_daily(rmodel_ctx_t *x);
 int rmodel_table_intervals(rmodel_ctx_t *x);
 int rmodel_table_queues(rmodel_ctx_t *x);
 int rmodel_table_data_quality(rmodel_ctx_t *x);
+/* The Cover's data_close fact: closed by hand, by a schedule's grace, or not. */
+int rmodel_cover_close(rmodel_ctx_t *x);
 int rmodel_table_staffing(rmodel_ctx_t *x);
 int rmodel_table_sl_cost(rmodel_ctx_t *x, char *err, size_t errlen);
 int rmodel_table_quality(rmodel_ctx_t *x);

@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "report_model_int.h"
+#include "rfc3339.h"
 #include "sl_cost.h"
 #include "rollup_batch.h"
 #include "status.h"
@@ -373,4 +374,66 @@ int rmodel_table_sl_cost(rmodel_ctx_t *x, char *err, size_t errlen)
     if (rc == ST_OK && !achieved_done)
         rc = sl_cost_add(t, &m.achieved_row, "achieved", m.handled_hours);
     return rc;
+}
+
+/*
+ * How the period's data counted as complete, for the Cover (issue 15: "the
+ * Cover says which").  From records that never change once written, so a
+ * rebuild says the same: a report a schedule made states its run's close
+ * (the grace after the last batch touching the period, or the manager's
+ * explicit close); any other report states an explicit close made before it
+ * was generated, or that none was (a report on request).
+ */
+/* A text column, "" for NULL. */
+static const char *res_text(const db_res_t *res, unsigned col)
+{
+    const char *v = db_res_str(res, col, NULL);
+    return v ? v : "";
+}
+
+int rmodel_cover_close(rmodel_ctx_t *x)
+{
+    bool zh = xl_model_lang(x->m) == XL_LANG_ZH;
+    char period[8], text[400], when[40];
+    snprintf(period, sizeof period, "%04d-%02d", x->req->year, x->req->month);
+    uint64_t tid = x->req->tenant->id;
+    db_val_t rv[] = {db_u64(tid), db_u64(x->req->report_id)};
+    db_res_t *res = NULL;
+    int rc = db_exec(x->db,
+                     "SELECT s.close_kind, s.closed_at, s.close_note FROM schedule_run_reports r "
+                     "JOIN schedule_runs s ON s.tenant_id = r.tenant_id AND s.id = r.run_id "
+                     "WHERE r.tenant_id = ? AND r.report_id = ? LIMIT 1",
+                     rv, 2, &res);
+    if (rc == ST_OK && db_res_next(res)) {
+        bool grace = strcmp(res_text(res, 0), "grace") == 0;
+        rfc3339_format_utc(db_res_i64(res, 1) * 1000000, when, sizeof when);
+        snprintf(text, sizeof text,
+                 zh ? (grace ? "%s 按计划的宽限期关闭（%s）" : "%s 手动关闭（%s）")
+                    : (grace ? "closed at %s by the schedule's grace (%s)"
+                             : "closed at %s by hand (%s)"),
+                 when, res_text(res, 2));
+        db_res_free(res);
+        return xl_model_cover_text(x->m, XL_FACT_DATA_CLOSE, text);
+    }
+    db_res_free(res);
+    res = NULL;
+    if (rc != ST_OK)
+        return rc;
+    db_val_t pv[] = {db_u64(tid), db_str(period), db_i64(x->req->generated_at)};
+    rc = db_exec(x->db,
+                 "SELECT closed_at, closed_by FROM period_closes WHERE tenant_id = ? AND "
+                 "period = ? AND closed_at <= ?",
+                 pv, 3, &res);
+    if (rc == ST_OK && db_res_next(res)) {
+        rfc3339_format_utc(db_res_i64(res, 0) * 1000000, when, sizeof when);
+        snprintf(text, sizeof text, zh ? "%s 手动关闭（%s）" : "closed at %s by hand (by %s)", when,
+                 res_text(res, 1));
+    } else if (rc == ST_OK) {
+        snprintf(text, sizeof text, "%s",
+                 zh ? "未关闭：按需生成，之后到达的数据见“数据质量”表"
+                    : "not closed: generated on request (the Data quality sheet counts data "
+                      "that arrived later)");
+    }
+    db_res_free(res);
+    return rc == ST_OK ? xl_model_cover_text(x->m, XL_FACT_DATA_CLOSE, text) : rc;
 }

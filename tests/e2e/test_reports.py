@@ -240,6 +240,8 @@ def test_generate_download_read_back_and_verify(server, setup):
     assert cover["Tenant"] == "Report Tenant" and cover["Period"] == "2026-10"
     assert cover["Time zone"] == "Asia/Shanghai" and cover["Template"] == "client-monthly"
     assert cover["Generated at"] == meta["generated_at"]
+    # Made on request, the period not closed by hand: the Cover says so.
+    assert cover["Data complete"].startswith("not closed: generated on request")
     assert "openssl cms -verify" in cover["How to verify"]
 
     # One byte changed: openssl and slattest both refuse it.

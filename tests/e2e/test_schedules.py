@@ -14,6 +14,7 @@ runs due.  Expected instants are worked by hand and checked with
 import email
 import email.policy
 import importlib.util
+import io
 import json
 import os
 import re
@@ -23,6 +24,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import openpyxl
 import pytest
 from aiosmtpd.controller import Controller
 
@@ -133,34 +135,37 @@ def run_due(slug, now, env, check=True):
     """One `schedule run-due` look; returns its events (JSON lines).
 
     The session's server builds queued reports too, so it may take a run's
-    report from under the look ("taken by another worker"); the look then
-    cannot deliver it yet.  As an operator would, wait for that build to end
-    and look again at the same instant, so each call sees the whole look."""
+    report from under the look ("taken by another worker"), or still be
+    building one another look started; the look then cannot deliver it yet.
+    As an operator would, wait for the tenant's builds to end and look again
+    at the same instant, so each call sees the whole look."""
     events = []
-    for _ in range(2):
+    for _ in range(3):
         p = cli("schedule", "run-due", "--now", now, "--tenant", slug, env=env, check=check)
         got = [json.loads(line) for line in p.stdout.splitlines() if line.startswith("{")]
         assert got and got[-1]["event"] == "look", p.stdout + p.stderr
         events += got
-        taken = [e["report_id"] for e in got
-                 if e["event"] == "report" and e["status"] == "taken by another worker"]
-        if not taken:
+        if not building(slug):
             break
         events.pop()  # the look that could not finish; the next one ends the list
-        wait_built(taken)
+        wait_built(slug)
     return events
 
 
-def wait_built(report_ids, timeout=120):
-    """Waits until the server's job runner has finished building these reports."""
-    ids = ",".join(str(int(i)) for i in report_ids)
+def building(slug):
+    """The tenant's reports still queued or being built (by anyone)."""
+    return sql("SELECT r.id FROM reports r JOIN tenants t ON t.id = r.tenant_id "
+               f"WHERE t.slug = '{slug}' AND r.status IN ('queued', 'running')")
+
+
+def wait_built(slug, timeout=120):
+    """Waits until no report of the tenant is queued or being built."""
     deadline = time.time() + timeout
     while time.time() < deadline:
-        rows = sql(f"SELECT status FROM reports WHERE id IN ({ids})")
-        if all(r[0] not in ("queued", "building", "running") for r in rows):
+        if not building(slug):
             return
         time.sleep(0.2)
-    raise AssertionError(f"reports {ids} still building after {timeout} s")
+    raise AssertionError(f"reports of {slug} still building after {timeout} s")
 
 
 def tenant(server, admin, tz):
@@ -470,6 +475,12 @@ def test_data_close_waits_for_grace_or_close(server, admin, smtp):
     assert run["close"].startswith("closed by")
     (stored,) = runs(manager, slug)
     assert stored["close"]["kind"] == "explicit"
+    # Its report's Cover says the manager closed the period.
+    rid = stored["reports"][0]["report_id"]
+    book = openpyxl.load_workbook(io.BytesIO(
+        manager.get(f"/v1/tenants/{slug}/reports/{rid}/workbook").content), data_only=True)
+    cover = {row[0].value: row[1].value for row in book["Cover"].iter_rows()}
+    assert "by hand (closed by " in cover["Data complete"], cover["Data complete"]
     # Without a close, the grace after the batch decides.
     slug2, manager2 = tenant(server, admin, "UTC")
     assert manager2.post(f"/v1/tenants/{slug2}/cdrs", data=csv.encode(),

@@ -230,6 +230,10 @@ def test_done_when(server, admin, hooks):
         wb = manager.get(f"/v1/tenants/{slug}/reports/{v2}/workbook").content
         book = openpyxl.load_workbook(io.BytesIO(wb), data_only=True)
         assert "Changes" in book.sheetnames
+        # The Cover says how the data counted as complete: the grace after the late batch.
+        cover = {row[0].value: row[1].value for row in book["Cover"].iter_rows()}
+        assert "by the schedule's grace" in cover["Data complete"]
+        assert f"batch {late['batch_id']}" in cover["Data complete"], cover["Data complete"]
         listed_batches = [row[0].value for row in book["Changes - batches"].iter_rows(min_row=2)]
         assert late["batch_id"] in listed_batches
 
