@@ -67,6 +67,7 @@ static xl_model_t *client_model(xl_lang_t lang)
         {XL_FACT_PERIOD, "2026-11"},
         {XL_FACT_TIME_ZONE, "Asia/Shanghai"},
         {XL_FACT_GENERATED_AT, "2026-12-01T08:00:00+08:00"},
+        {XL_FACT_DATA_CLOSE, "not closed: generated on request"},
         {XL_FACT_TEMPLATE, "client-monthly"},
         {XL_FACT_REPORT_ID, "r-0001"},
         {XL_FACT_CERT_FP, "ab:cd:ef"},
