@@ -153,6 +153,7 @@ def test_database_killed_during_a_report_build(fserver, admin):
     kill_database()
     restart_database(fserver)
     meta = wait_report(manager, slug, rid, seconds=180)  # taken over (stale_s 3) or failed
+    print("FAULTMETA", meta)
     if meta["status"] == "failed":
         assert meta["error"], meta
         assert manager.get(f"/v1/tenants/{slug}/reports/{rid}/workbook").status_code == 409
