@@ -8,6 +8,7 @@ sending the same thing again gives exactly the result it would have given.
 Slow (each kill means a database restart): run with `make test-faults`
 (scripts/test-faults.sh sets FAULT_TESTS=1).
 """
+import errno
 import json
 import os
 import signal
@@ -28,6 +29,10 @@ pytestmark = pytest.mark.skipif(os.environ.get("FAULT_TESTS") != "1",
                                 reason="FAULT_TESTS=1 runs them (make test-faults)")
 
 SOCK = os.path.join(VAR, "mariadb", "mysqld.sock")
+# scripts/test-faults.sh mounts a tmpfs of its own on each (or says why it could not).
+DB_DISK = os.environ.get("FAULT_DB_DISK", "")
+SPOOL_DISK = os.environ.get("FAULT_SPOOL_DISK", "")
+DISK_SKIP = os.environ.get("FAULT_DISK_SKIP") or "no small filesystem mounted (make test-faults)"
 
 
 def mariadbd_pid():
@@ -153,7 +158,6 @@ def test_database_killed_during_a_report_build(fserver, admin):
     kill_database()
     restart_database(fserver)
     meta = wait_report(manager, slug, rid, seconds=180)  # taken over (stale_s 3) or failed
-    print("FAULTMETA", meta)
     if meta["status"] == "failed":
         assert meta["error"], meta
         assert manager.get(f"/v1/tenants/{slug}/reports/{rid}/workbook").status_code == 409
@@ -212,3 +216,113 @@ def test_database_killed_during_a_contract_put(fserver, admin):
     assert len(versions["versions"]) == 1, versions
     out = cli("audit", "verify", check=False)
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+# --- disk full --------------------------------------------------------------
+
+
+def fill_disk(mount):
+    """Writes a filler file into the filesystem at mount until it refuses one
+    more byte (ENOSPC); returns the filler's path (unlink it to free the space)."""
+    path = os.path.join(mount, "filler")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        size = 1 << 20
+        zeros = b"\0" * size
+        while size:
+            try:
+                os.write(fd, zeros[:size])
+            except OSError as e:
+                assert e.errno == errno.ENOSPC, e
+                size //= 2
+    finally:
+        os.close(fd)
+    assert os.statvfs(mount).f_bavail == 0
+    return path
+
+
+def post_raw(server, path, token, body):
+    """POSTs a CSV on a raw TLS connection, sending the whole body even when the
+    server answers early; returns (status line, parsed JSON body)."""
+    head = (f"POST {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n"
+            f"Content-Type: text/csv\r\nContent-Length: {len(body)}\r\n"
+            "Connection: close\r\n\r\n").encode()
+    ctx = ssl.create_default_context(cafile=CA)
+    with socket.create_connection(("127.0.0.1", server.port), timeout=120) as s:
+        with ctx.wrap_socket(s, server_hostname="localhost") as tls:
+            try:
+                tls.sendall(head + body)
+            except (ssl.SSLError, BrokenPipeError, ConnectionResetError):
+                pass
+            resp = read_rest(tls)
+    status = resp.split(b"\r\n", 1)[0].decode()
+    return status, json.loads(resp.split(b"\r\n\r\n", 1)[1])
+
+
+def batch_absent(tid):
+    assert sql(f"SELECT COUNT(*) FROM contacts WHERE tenant_id = {tid}") == [["0"]]
+    assert sql(f"SELECT COUNT(*) FROM ingest_batches WHERE tenant_id = {tid}") == [["0"]]
+    assert sql(f"SELECT COUNT(*) FROM contact_rollups WHERE tenant_id = {tid}") == [["0"]]
+
+
+@pytest.mark.skipif(not DB_DISK, reason=DISK_SKIP)
+def test_database_disk_full_during_an_ingest(fserver, admin):
+    """The database's filesystem (a tmpfs of 1 GiB) is filled to the last byte:
+    an upload that needs new pages gets 503 disk_full naming the database's
+    error (InnoDB cannot extend its tablespace: 1114 "table is full"), nothing
+    of the batch is visible, the server keeps answering; once the filler is
+    deleted the same upload commits with the exact counts."""
+    slug = new_tenant(Api(fserver, admin.s.headers["Authorization"].split()[1]))
+    token = issue_token("ingest", slug)
+    tid = tenant_id(slug)
+    body = contact_rows(40000, "d")  # about 20 MB of new InnoDB pages
+    filler = fill_disk(DB_DISK)
+    try:
+        status, doc = post_raw(fserver, f"/v1/tenants/{slug}/cdrs", token, body)
+        assert status.startswith("HTTP/1.1 503 "), (status, doc)
+        err = doc["error"]
+        assert err["code"] == "disk_full", err
+        assert "disk is full" in err["message"] and "MariaDB error 1" in err["message"], err
+        assert requests.get(fserver.url + "/healthz", verify=CA, timeout=5).status_code == 200
+        assert fserver.proc.poll() is None
+    finally:
+        os.unlink(filler)
+    batch_absent(tid)
+    r = Api(fserver, token).post(f"/v1/tenants/{slug}/cdrs", data=body,
+                                 headers={"Content-Type": "text/csv"}, timeout=300)
+    assert r.status_code == 200, r.text[:500]
+    rec = r.json()
+    assert (rec["committed"], rec["rows"], rec["inserted"], rec["updated"], rec["rejected"]) == \
+        (True, 40000, 40000, 0, 0), rec
+    assert sql(f"SELECT COUNT(*) FROM contacts WHERE tenant_id = {tid}") == [["40000"]]
+    out = cli("check", "rollups", slug, check=False)
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+@pytest.mark.skipif(not SPOOL_DISK, reason=DISK_SKIP)
+def test_spool_disk_full_during_an_ingest(fserver, admin):
+    """The server's own spool directory (var/tmp, a tmpfs of 64 MiB) is full:
+    the upload gets 503 disk_full naming the directory and ENOSPC, nothing of
+    it is kept, the server keeps answering; freed, the same upload commits."""
+    slug = new_tenant(Api(fserver, admin.s.headers["Authorization"].split()[1]))
+    token = issue_token("ingest", slug)
+    tid = tenant_id(slug)
+    body = contact_rows(5000, "s")
+    filler = fill_disk(SPOOL_DISK)
+    try:
+        status, doc = post_raw(fserver, f"/v1/tenants/{slug}/cdrs", token, body)
+        assert status.startswith("HTTP/1.1 503 "), (status, doc)
+        err = doc["error"]
+        assert err["code"] == "disk_full", err
+        assert SPOOL_DISK in err["message"] and "No space left on device" in err["message"], err
+        assert requests.get(fserver.url + "/healthz", verify=CA, timeout=5).status_code == 200
+    finally:
+        os.unlink(filler)
+    batch_absent(tid)
+    r = Api(fserver, token).post(f"/v1/tenants/{slug}/cdrs", data=body,
+                                 headers={"Content-Type": "text/csv"}, timeout=300)
+    assert r.status_code == 200, r.text[:500]
+    rec = r.json()
+    assert (rec["committed"], rec["rows"], rec["inserted"], rec["rejected"]) == \
+        (True, 5000, 5000, 0), rec
+    assert sql(f"SELECT COUNT(*) FROM contacts WHERE tenant_id = {tid}") == [["5000"]]
