@@ -326,3 +326,93 @@ def test_spool_disk_full_during_an_ingest(fserver, admin):
     assert (rec["committed"], rec["rows"], rec["inserted"], rec["rejected"]) == \
         (True, 5000, 5000, 0), rec
     assert sql(f"SELECT COUNT(*) FROM contacts WHERE tenant_id = {tid}") == [["5000"]]
+
+
+# --- the server killed under load ---------------------------------------------
+
+
+def test_server_killed_under_load(server, admin):
+    """Four clients upload batches into two tenants (each remembers which
+    batches got 200 and with which batch id) and a report is being built when
+    the server is SIGKILLed; a new server on the same database then shows
+    every acknowledged batch with exactly its rows, every other batch wholly
+    present or wholly absent, clean rollups and audit chain, and the report
+    taken over and done."""
+    env = dict(FAST_LIMITS, SLATTEST_REPORTS_STALE_S="3")
+    victim = Server(env)
+    admin_api = Api(victim, admin.s.headers["Authorization"].split()[1])
+    slugs = [new_tenant(admin_api) for _ in range(2)]
+    tokens = {s: issue_token("manager", s) for s in slugs}
+    manager = Api(victim, tokens[slugs[0]])
+    r = manager.post(f"/v1/tenants/{slugs[0]}/cdrs", data=contact_rows(100000, "base"),
+                     headers={"Content-Type": "text/csv"}, timeout=300)
+    assert r.status_code == 200, r.text[:300]
+    assert manager.put(f"/v1/tenants/{slugs[0]}/contract", json=CONTRACT).status_code == 201
+    rows = 2000
+    acked, unacked, lock = {}, set(), threading.Lock()
+    stop = threading.Event()
+
+    def client(n):
+        slug = slugs[n % 2]
+        api = Api(victim, tokens[slug])
+        seq = 0
+        while not stop.is_set():
+            prefix = f"k{n}x{seq}y"
+            seq += 1
+            try:
+                r = api.post(f"/v1/tenants/{slug}/cdrs", data=contact_rows(rows, prefix),
+                             headers={"Content-Type": "text/csv"}, timeout=60)
+            except requests.RequestException:
+                with lock:
+                    unacked.add((slug, prefix))
+                return  # the server is gone
+            with lock:
+                if r.status_code == 200:
+                    rec = r.json()
+                    assert rec["committed"] and rec["rows"] == rows, rec
+                    acked[(slug, prefix)] = rec["batch_id"]
+                else:
+                    unacked.add((slug, prefix))
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    deadline = time.time() + 20
+    while time.time() < deadline and len(acked) < 8:
+        time.sleep(0.05)
+    rid = manager.post(f"/v1/tenants/{slugs[0]}/reports",
+                       json={"period": "2026-10", "template": "internal-monthly"}).json()["id"]
+    wait_report(manager, slugs[0], rid, want=("running",), seconds=30)  # being built
+    victim.proc.kill()
+    victim.proc.wait()
+    victim.log.close()
+    # The report was being built (the server's own clock says nothing here: the
+    # row's status is the database's).
+    assert sql(f"SELECT status FROM reports WHERE id = {rid}") == [["running"]]
+    stop.set()
+    for t in threads:
+        t.join(timeout=120)
+    assert len(acked) >= 8, acked
+    assert unacked, "no upload was in flight when the server was killed"
+
+    again = Server(env)
+    try:
+        for (slug, prefix), batch_id in acked.items():
+            tid = tenant_id(slug)
+            assert sql(f"SELECT rows_total, status FROM ingest_batches WHERE tenant_id = {tid} "
+                       f"AND id = {batch_id}") == [[str(rows), "committed"]], (prefix, batch_id)
+            assert sql(f"SELECT COUNT(*) FROM contacts WHERE tenant_id = {tid} "
+                       f"AND batch_id = {batch_id}") == [[str(rows)]], (prefix, batch_id)
+        for slug, prefix in unacked:
+            n = sql(f"SELECT COUNT(*) FROM contacts WHERE tenant_id = {tenant_id(slug)} "
+                    f"AND call_id LIKE '{prefix}%'")[0][0]
+            assert n in ("0", str(rows)), (prefix, n)  # wholly there or wholly absent
+        for slug in slugs:
+            out = cli("check", "rollups", slug, check=False)
+            assert out.returncode == 0, out.stdout + out.stderr
+        out = cli("audit", "verify", check=False)
+        assert out.returncode == 0, out.stdout + out.stderr
+        meta = wait_report(Api(again, tokens[slugs[0]]), slugs[0], rid, seconds=120)
+        assert meta["status"] == "done", meta
+    finally:
+        assert again.stop() == 0, again.read_log()[-3000:]
