@@ -416,3 +416,104 @@ def test_server_killed_under_load(server, admin):
         assert meta["status"] == "done", meta
     finally:
         assert again.stop() == 0, again.read_log()[-3000:]
+
+
+# --- the clock stepped back an hour -------------------------------------------
+
+FAKETIME_LIB = "/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1"
+
+
+class FakeClock:
+    """The wall clock of one server process, through libfaketime: the control
+    file holds the offset from the real clock in seconds, re-read on every
+    call (FAKETIME_NO_CACHE).  Only CLOCK_REALTIME (time(), gettimeofday(),
+    clock_gettime(CLOCK_REALTIME)) is faked: the monotonic clock is left
+    alone, as a real step of the wall clock leaves it alone.  MariaDB is not
+    faked: UTC_TIMESTAMP() in SQL keeps the database's real time."""
+
+    def __init__(self, offset_s):
+        self.path = os.path.join(VAR, "faketime")
+        self.set(offset_s)
+
+    def set(self, offset_s):
+        self.offset = int(offset_s)
+        tmp = self.path + ".new"
+        with open(tmp, "w") as f:
+            f.write("%+ds\n" % self.offset)
+        os.replace(tmp, self.path)
+
+    def env(self):
+        return {"LD_PRELOAD": FAKETIME_LIB, "FAKETIME_TIMESTAMP_FILE": self.path,
+                "FAKETIME_NO_CACHE": "1", "FAKETIME_DONT_FAKE_MONOTONIC": "1"}
+
+
+@pytest.mark.skipif(not os.path.exists(FAKETIME_LIB), reason="libfaketime is not installed")
+def test_clock_stepped_back_an_hour_while_jobs_run(server, admin):
+    """A server whose wall clock says 2027-06-03 08:59:58Z (libfaketime) has
+    four report jobs queued and a schedule due at 09:00Z.  Once the
+    scheduler has started its run and the first job is being built, the
+    clock steps back an hour; later it steps forward again, so 09:00Z comes
+    round a second time.
+
+    Which clock each part reads: claiming a job, its heartbeat and the
+    staleness test of a takeover compare `heartbeat_at` with the database's
+    UTC_TIMESTAMP() (the real clock, never faked); the server's time(NULL)
+    (faked) dates `generated_at` and drives the scheduler's look ("what is
+    due now"); its waits between heartbeats and polls are timed on the
+    monotonic clock (not faked).  So: every job built exactly once
+    (attempts 1, never taken over: the heartbeat went on beating), and the
+    schedule's run started once although its instant came twice."""
+    from test_schedules import Smtp, env_for, put, runs
+
+    smtp = Smtp()
+    smtp.up()
+    due = 1812013200  # 2027-06-03T09:00:00Z (date -u -d @1812013200)
+    clock = FakeClock(due - 600 - time.time())  # 08:50Z while the tenant is set up
+    env = dict(FAST_LIMITS, **env_for(smtp), **clock.env(), SLATTEST_REPORTS_STALE_S="3",
+               SLATTEST_SCHEDULES_INTERVAL_S="1")
+    srv = Server(env)
+    try:
+        admin_api = Api(srv, admin.s.headers["Authorization"].split()[1])
+        slug = unique_slug("clock")
+        r = admin_api.post("/v1/tenants", json={"slug": slug, "name": "Clock", "timezone": "UTC"})
+        assert r.status_code == 201, r.text
+        manager = Api(srv, issue_token("manager", slug))
+        assert manager.put(f"/v1/tenants/{slug}/contract", json=CONTRACT).status_code == 201
+        r = manager.post(f"/v1/tenants/{slug}/cdrs", data=contact_rows(60000, "c"),
+                         headers={"Content-Type": "text/csv"}, timeout=300)
+        assert r.status_code == 200, r.text[:300]
+        assert put(manager, slug, day=3, first_period="2027-05").status_code == 201
+        assert r.headers["Date"].startswith("Thu, 03 Jun 2027 08:5"), r.headers["Date"]
+        assert not runs(manager, slug)
+        # The scheduler starts the run at 09:00Z by the faked clock.
+        clock.set(due - 2 - time.time())
+        deadline = time.time() + 30
+        while time.time() < deadline and not runs(manager, slug):
+            time.sleep(0.2)
+        assert len(runs(manager, slug)) == 1, runs(manager, slug)
+        ids = [manager.post(f"/v1/tenants/{slug}/reports",
+                            json={"period": "2026-10", "template": "internal-monthly"}).json()["id"]
+               for _ in range(4)]
+        wait_report(manager, slug, ids[0], want=("running", "done"), seconds=60)
+        clock.set(clock.offset - 3600)  # back to 08:00Z, while jobs run
+        metas = [wait_report(manager, slug, i, seconds=120) for i in ids]
+        assert [m["status"] for m in metas] == ["done"] * 4, metas
+        time.sleep(3)  # the scheduler looks at 08:00Z: nothing due
+        clock.set(clock.offset + 3600)  # 09:00Z comes round again
+        time.sleep(3)  # and it looks at it again
+        got = sql("SELECT id, status, attempts FROM reports WHERE id IN (%s) ORDER BY id"
+                  % ",".join(str(i) for i in ids))
+        assert [(g[1], g[2]) for g in got] == [("done", "1")] * 4, got
+        # (The session's server builds jobs too: each job has the worker that
+        # claimed it, once.)
+        assert sorted(m["version"] for m in metas) == [1, 2, 3, 4], metas
+        (run,) = runs(manager, slug)  # started once
+        assert run["due_at"] == "2027-06-03T09:00:00Z", run
+        tid = tenant_id(slug)
+        # The run's report(s): one per template of the schedule, never two.
+        n = sql(f"SELECT COUNT(*) FROM reports WHERE tenant_id = {tid} AND period = '2027-05'")
+        assert n == [["1"]], n
+    finally:
+        code = srv.stop()
+        smtp.down()
+    assert code == 0, srv.read_log()[-3000:]
