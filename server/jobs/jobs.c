@@ -14,6 +14,7 @@
 #include "report_build.h"
 #include "report_store.h"
 #include "status.h"
+#include "waitclock.h"
 #include "xmem.h"
 
 #define POLL_S 1
@@ -83,9 +84,7 @@ int jobs_run_one(db_t *db, const config_t *cfg, const signing_t *signing, const 
 /* Waits for a wake-up or the next poll. */
 static void wait_for_work(jobs_t *j)
 {
-    struct timespec until;
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_sec += POLL_S;
+    struct timespec until = waitclock_after_ms(POLL_S * 1000LL);
     pthread_mutex_lock(&j->mu);
     while (!j->stop && !j->woken)
         if (pthread_cond_timedwait(&j->cv, &j->mu, &until) != 0)
@@ -136,7 +135,7 @@ jobs_t *jobs_start(const config_t *cfg, const signing_t *signing)
     gethostname(host, sizeof host - 1);
     snprintf(j->who, sizeof j->who, "%s:%d", host, (int)getpid());
     pthread_mutex_init(&j->mu, NULL);
-    pthread_cond_init(&j->cv, NULL);
+    waitclock_cond_init(&j->cv);
     if (pthread_create(&j->thread, NULL, jobs_main, j) != 0) {
         pthread_cond_destroy(&j->cv);
         pthread_mutex_destroy(&j->mu);
