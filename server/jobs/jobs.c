@@ -14,6 +14,7 @@
 #include "report_build.h"
 #include "report_store.h"
 #include "status.h"
+#include "threadprio.h"
 #include "waitclock.h"
 #include "xmem.h"
 
@@ -99,6 +100,7 @@ static void *jobs_main(void *arg)
     jobs_t *j = arg;
     db_t *db = NULL;
     db_thread_init();
+    threadprio_lower(THREADPRIO_WORKER_NICE); /* builds yield to the loop; the heartbeat does not */
     for (;;) {
         pthread_mutex_lock(&j->mu);
         bool stop = j->stop;
