@@ -13,10 +13,15 @@
 #ifndef SLT_THREADPRIO_H
 #define SLT_THREADPRIO_H
 
-/* The nice value of workers: between the loop's 0 and the lowest, 19. */
+/* How much lower than the process's own priority workers run (nice steps). */
 #define THREADPRIO_WORKER_NICE 10
 
-/* Sets the calling thread's nice value (Linux: per thread); 0 or -1 with errno. */
-int threadprio_lower(int nice);
+/*
+ * Raises the calling thread's nice value by steps (Linux: that thread only),
+ * relative to the process's, up to 19: a server started with `nice -n -5`
+ * (systemd Nice=-5) keeps its loop at -5 and runs workers at 5.  0 or -1
+ * with errno.
+ */
+int threadprio_lower(int steps);
 
 #endif
