@@ -167,6 +167,16 @@ def test_database_killed_during_a_report_build(fserver, admin):
         import hashlib
         assert hashlib.sha256(wb.content).hexdigest() == meta["sha256"]
         assert meta["data_digest"] == ref["data_digest"]
+    # The build that lost its database says so: "lost the connection to MariaDB
+    # (MariaDB error 2013: ...)", never "MariaDB error 0" (Connector/C leaves a
+    # statement's error empty when the connection breaks while it reads rows).
+    failures = [line["error"] for line in fserver.log_lines()
+                if line.get("msg") == "report failed" and line.get("report") == str(rid)]
+    assert failures, "the build that lost its database logged no failure"
+    for e in failures:
+        assert "MariaDB error 0" not in e and "lost the connection to MariaDB" in e, e
+    if meta["status"] == "failed":
+        assert "MariaDB error 0" not in meta["error"], meta
     # Nothing half-written: every done report has both artifacts, nothing else has any.
     tid = tenant_id(slug)
     rows = sql("SELECT r.id, r.status, COUNT(a.kind) FROM reports r LEFT JOIN report_artifacts a "
