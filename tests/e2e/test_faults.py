@@ -87,6 +87,27 @@ def new_tenant(admin_api):
     return slug
 
 
+def batch_absent(tid):
+    """Nothing of a tenant's lost batch is visible: no contact, no batch, no rollup."""
+    assert sql(f"SELECT COUNT(*) FROM contacts WHERE tenant_id = {tid}") == [["0"]]
+    assert sql(f"SELECT COUNT(*) FROM ingest_batches WHERE tenant_id = {tid}") == [["0"]]
+    assert sql(f"SELECT COUNT(*) FROM contact_rollups WHERE tenant_id = {tid}") == [["0"]]
+
+
+def resend_exact(server, slug, token, body, n):
+    """Sending the lost upload again gives the exact receipt of a first upload of
+    n rows, the rows are there and the rollups agree with them."""
+    r = Api(server, token).post(f"/v1/tenants/{slug}/cdrs", data=body,
+                                headers={"Content-Type": "text/csv"}, timeout=300)
+    assert r.status_code == 200, r.text[:500]
+    rec = r.json()
+    assert (rec["committed"], rec["rows"], rec["inserted"], rec["updated"], rec["rejected"]) == \
+        (True, n, n, 0, 0), rec
+    assert sql(f"SELECT COUNT(*) FROM contacts WHERE tenant_id = {tenant_id(slug)}") == [[str(n)]]
+    out = cli("check", "rollups", slug, check=False)
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
 def test_database_killed_during_an_ingest(fserver, admin):
     slug = new_tenant(Api(fserver, admin.s.headers["Authorization"].split()[1]))
     token = issue_token("ingest", slug)
@@ -111,21 +132,9 @@ def test_database_killed_during_an_ingest(fserver, admin):
     err = json.loads(resp.split(b"\r\n\r\n", 1)[1])["error"]
     assert err["code"] in ("unavailable", "internal") and err["message"], err
     restart_database(fserver)
-    # Nothing of the batch is visible: no contact, no batch, no rollup.
     tid = tenant_id(slug)
-    assert sql(f"SELECT COUNT(*) FROM contacts WHERE tenant_id = {tid}") == [["0"]]
-    assert sql(f"SELECT COUNT(*) FROM ingest_batches WHERE tenant_id = {tid}") == [["0"]]
-    assert sql(f"SELECT COUNT(*) FROM contact_rollups WHERE tenant_id = {tid}") == [["0"]]
-    # Sending it again gives the exact receipt of a first upload.
-    r = Api(fserver, token).post(f"/v1/tenants/{slug}/cdrs", data=body,
-                                 headers={"Content-Type": "text/csv"}, timeout=300)
-    assert r.status_code == 200, r.text[:500]
-    rec = r.json()
-    assert (rec["committed"], rec["rows"], rec["inserted"], rec["updated"], rec["rejected"]) == \
-        (True, 60000, 60000, 0, 0), rec
-    assert sql(f"SELECT COUNT(*) FROM contacts WHERE tenant_id = {tid}") == [["60000"]]
-    out = cli("check", "rollups", slug, check=False)
-    assert out.returncode == 0, out.stdout + out.stderr
+    batch_absent(tid)
+    resend_exact(fserver, slug, token, body, 60000)
 
 
 def wait_report(api, slug, rid, want=("done", "failed"), seconds=120):
@@ -271,12 +280,6 @@ def post_raw(server, path, token, body):
     return status, json.loads(resp.split(b"\r\n\r\n", 1)[1])
 
 
-def batch_absent(tid):
-    assert sql(f"SELECT COUNT(*) FROM contacts WHERE tenant_id = {tid}") == [["0"]]
-    assert sql(f"SELECT COUNT(*) FROM ingest_batches WHERE tenant_id = {tid}") == [["0"]]
-    assert sql(f"SELECT COUNT(*) FROM contact_rollups WHERE tenant_id = {tid}") == [["0"]]
-
-
 @pytest.mark.skipif(not DB_DISK, reason=DISK_SKIP)
 def test_database_disk_full_during_an_ingest(fserver, admin):
     """The database's filesystem (a tmpfs of 1 GiB) is filled to the last byte:
@@ -300,15 +303,7 @@ def test_database_disk_full_during_an_ingest(fserver, admin):
     finally:
         os.unlink(filler)
     batch_absent(tid)
-    r = Api(fserver, token).post(f"/v1/tenants/{slug}/cdrs", data=body,
-                                 headers={"Content-Type": "text/csv"}, timeout=300)
-    assert r.status_code == 200, r.text[:500]
-    rec = r.json()
-    assert (rec["committed"], rec["rows"], rec["inserted"], rec["updated"], rec["rejected"]) == \
-        (True, 40000, 40000, 0, 0), rec
-    assert sql(f"SELECT COUNT(*) FROM contacts WHERE tenant_id = {tid}") == [["40000"]]
-    out = cli("check", "rollups", slug, check=False)
-    assert out.returncode == 0, out.stdout + out.stderr
+    resend_exact(fserver, slug, token, body, 40000)
 
 
 @pytest.mark.skipif(not SPOOL_DISK, reason=DISK_SKIP)
@@ -331,13 +326,7 @@ def test_spool_disk_full_during_an_ingest(fserver, admin):
     finally:
         os.unlink(filler)
     batch_absent(tid)
-    r = Api(fserver, token).post(f"/v1/tenants/{slug}/cdrs", data=body,
-                                 headers={"Content-Type": "text/csv"}, timeout=300)
-    assert r.status_code == 200, r.text[:500]
-    rec = r.json()
-    assert (rec["committed"], rec["rows"], rec["inserted"], rec["rejected"]) == \
-        (True, 5000, 5000, 0), rec
-    assert sql(f"SELECT COUNT(*) FROM contacts WHERE tenant_id = {tid}") == [["5000"]]
+    resend_exact(fserver, slug, token, body, 5000)
 
 
 # --- the server killed under load ---------------------------------------------
