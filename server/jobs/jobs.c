@@ -100,7 +100,11 @@ static void *jobs_main(void *arg)
     jobs_t *j = arg;
     db_t *db = NULL;
     db_thread_init();
-    threadprio_lower(THREADPRIO_WORKER_NICE); /* builds yield to the loop; the heartbeat does not */
+    /* Builds yield the CPU to the loop.  A job's heartbeat thread, started
+     * from here, inherits the lower priority: it needs a few milliseconds
+     * every stale_s / 6 seconds, which a nice 10 thread still gets (about a
+     * tenth of a core against a busy nice 0 one), far within stale_s. */
+    threadprio_lower(THREADPRIO_WORKER_NICE);
     for (;;) {
         pthread_mutex_lock(&j->mu);
         bool stop = j->stop;
