@@ -22,6 +22,7 @@ PKGS=(
   fonts-wqy-microhei # portal browser tests: Chinese glyphs in screenshots
   # the TLS scan of the test server (tests/e2e/test_tls_scan.py)
   testssl.sh
+  faketime # the fault suite: a server's clock stepped back (libfaketime, tests/e2e/test_faults.py)
 )
 # npm: Debian's package, unless the installed node brings its own (NodeSource's nodejs
 # provides npm and conflicts with Debian's).

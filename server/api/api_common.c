@@ -70,6 +70,16 @@ void api_db_error(api_ctx_t *ctx, int rc, db_t *db)
         api_error(ctx, 503, "unavailable", "the database is unavailable; try again", NULL);
         return;
     }
+    if (rc == ST_ERR_DB && db && db_disk_full(db)) { /* 1021, 1114, errno 28 */
+        log_error("database disk full", "request_id", ctx->req->request_id, "error", db_error(db),
+                  NULL);
+        char msg[768];
+        snprintf(msg, sizeof msg,
+                 "%s: nothing of this request was kept; try again once space is freed",
+                 db_error(db));
+        api_error(ctx, 503, "disk_full", msg, NULL);
+        return;
+    }
     log_error("database error", "request_id", ctx->req->request_id, "error",
               db ? db_error(db) : st_strerror(rc), NULL);
     api_error(ctx, 500, "internal", "internal error; the log has details under this request id",

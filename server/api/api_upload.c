@@ -7,8 +7,10 @@
  * runs again from the spool under db_retry()'s rule, so the client sends
  * once and gets one receipt.
  */
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "api.h"
 #include "spool.h"
@@ -25,8 +27,19 @@ typedef struct upload {
     void *batch;      /* the current attempt's batch (ops->free) */
     bool replay;      /* attempts after the first read the spool */
     bool body_failed; /* the network body failed: answered, nothing kept */
+    bool spool_full;  /* the spool's disk has no room: answered as disk_full */
     char err[512];
 } upload_t;
+
+/* The message for a spool that cannot be created or written (errno e). */
+static void spool_failed(upload_t *u, int e)
+{
+    u->spool_full = e == ENOSPC || e == EDQUOT;
+    snprintf(u->err, sizeof u->err,
+             "the upload could not be spooled to the server's disk (%s/tmp: %s); nothing of it "
+             "was kept; try again%s",
+             api_config(u->ctx)->var, strerror(e), u->spool_full ? " once space is freed" : "");
+}
 
 /* Feeds the body from the network, keeping a copy; after a failed feed the
  * rest is still read into the spool, so a retry has all of it. */
@@ -37,7 +50,7 @@ static int feed_network(upload_t *u)
     int rc = ST_OK;
     while ((n = api_body_next(u->ctx, &data)) > 0) {
         if (spool_write(u->spool, data, (size_t)n) != ST_OK) {
-            snprintf(u->err, sizeof u->err, "the upload could not be spooled to disk");
+            spool_failed(u, errno);
             return ST_ERR_IO;
         }
         if (rc == ST_OK)
@@ -91,7 +104,7 @@ static void upload_answer(upload_t *u, db_t *db)
     if (u->body_failed)
         ; /* api_body_next() has answered; nothing is kept */
     else if (rc == ST_ERR_IO && u->err[0])
-        api_error(ctx, 503, "unavailable", u->err, NULL);
+        api_error(ctx, 503, u->spool_full ? "disk_full" : "unavailable", u->err, NULL);
     else if (rc != ST_OK)
         api_db_error(ctx, rc, db);
     else
@@ -107,7 +120,8 @@ void api_upload_run(api_ctx_t *ctx, db_t *db, const api_upload_ops_t *ops, void 
     snprintf(dir, sizeof dir, "%s/tmp", api_config(ctx)->var);
     int rc = spool_new(dir, &u.spool);
     if (rc != ST_OK) {
-        api_error(ctx, 503, "unavailable", "no room to receive the upload; try again", NULL);
+        spool_failed(&u, errno);
+        api_error(ctx, 503, u.spool_full ? "disk_full" : "unavailable", u.err, NULL);
         return;
     }
     upload_answer(&u, db);

@@ -102,6 +102,7 @@ int cli_serve(config_t *cfg, int argc, char **argv)
         goto fail;
     }
     srv.prom = prom_new();
+    prom_watch_loop(srv.prom, srv.base); /* slattest_event_loop_lag_seconds */
     srv.pool = pool_new(srv.base, cfg, (int)cfg->workers);
     srv.jobs = jobs_start(cfg, srv.signing);
     /* The scheduler looks by the clock only: no --now here (see `schedule run-due`). */

@@ -27,6 +27,16 @@
 
 #define LINGER_S     2.0        /* how long to drain an unread body before closing */
 #define LINGER_BYTES (4u << 20) /* and how much of it */
+/*
+ * New connections accepted per turn of the event loop.  Each costs a TLS
+ * handshake (a private-key signature, milliseconds) on the loop; accepting
+ * a whole backlog at once (a load balancer reconnecting 1,000 clients)
+ * queued up to 512 handshakes ahead of every established connection's next
+ * request, and bench/load measured `/healthz` waiting 1.6 s behind them.
+ * After this many the listener pauses until the loop has run the events
+ * that were already waiting; the kernel's backlog holds the rest.
+ */
+#define ACCEPT_BURST 8
 
 typedef enum conn_state {
     CONN_READING, /* handshake, headers or body */
@@ -68,6 +78,8 @@ struct httpd {
     size_t nconns;
     int port;
     bool draining;
+    int accepted;                /* connections accepted in this turn of the loop */
+    struct event *accept_resume; /* re-enables the listener after a burst */
     void (*drained)(void *);
     void *drained_arg;
 };
@@ -643,14 +655,30 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
     if (h->conns)
         h->conns->prev = c;
     h->conns = c;
-    if (++h->nconns >= h->limits.max_connections)
+    if (++h->nconns >= h->limits.max_connections) {
         evconnlistener_disable(h->listener);
+    } else if (++h->accepted >= ACCEPT_BURST) { /* the rest wait for the next turn */
+        evconnlistener_disable(h->listener);
+        struct timeval now = {0, 0};
+        evtimer_add(h->accept_resume, &now);
+    }
     struct timeval idle = {(time_t)h->limits.idle_timeout_s, 0};
     bufferevent_set_timeouts(bev, &idle, &idle);
     bufferevent_setcb(bev, conn_on_read, conn_on_write, conn_on_event, c);
     c->state = CONN_READING;
     conn_arm_deadline(c);
     bufferevent_enable(bev, EV_READ | EV_WRITE);
+}
+
+/* After a burst of accepts: the loop has run the other events; listen again. */
+static void on_accept_resume(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    httpd_t *h = arg;
+    h->accepted = 0;
+    if (h->listener && !h->draining && h->nconns < h->limits.max_connections)
+        evconnlistener_enable(h->listener);
 }
 
 httpd_t *httpd_new(struct event_base *base, SSL_CTX *tls, const char *listen,
@@ -681,12 +709,14 @@ httpd_t *httpd_new(struct event_base *base, SSL_CTX *tls, const char *listen,
     h->tls = tls;
     h->limits = *limits;
     h->cb = *cb;
+    h->accept_resume = evtimer_new(base, on_accept_resume, h);
     h->listener = evconnlistener_new_bind(
         base, on_accept, h, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC, 512,
         (struct sockaddr *)&ss, sslen);
     if (!h->listener) {
         snprintf(err, errlen, "cannot listen on %s: %s", listen,
                  evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+        event_free(h->accept_resume);
         free(h);
         return NULL;
     }
@@ -761,5 +791,6 @@ void httpd_free(httpd_t *h)
         conn_free(h->conns);
     if (h->listener)
         evconnlistener_free(h->listener);
+    event_free(h->accept_resume);
     free(h);
 }

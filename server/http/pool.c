@@ -9,6 +9,7 @@
 
 #include "log.h"
 #include "status.h"
+#include "threadprio.h"
 #include "xmem.h"
 
 typedef struct job {
@@ -118,6 +119,7 @@ static void *worker_main(void *arg)
     db_t *db = NULL;
     double last_used = 0;
     db_thread_init();
+    threadprio_lower(THREADPRIO_WORKER_NICE); /* the loop (probes, I/O) gets the CPU first */
     for (;;) {
         pthread_mutex_lock(&p->mu);
         job_t *j;

@@ -8,6 +8,7 @@
 
 #include "db.h"
 #include "status.h"
+#include "waitclock.h"
 #include "xmem.h"
 
 #define PROBE_INTERVAL_MS 1000
@@ -43,11 +44,7 @@ static void *probe_main(void *arg)
     db_thread_init();
     pthread_mutex_lock(&p->mu);
     while (!p->stop) {
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_nsec += (long)PROBE_INTERVAL_MS * 1000000L;
-        until.tv_sec += until.tv_nsec / 1000000000L;
-        until.tv_nsec %= 1000000000L;
+        struct timespec until = waitclock_after_ms(PROBE_INTERVAL_MS);
         pthread_cond_timedwait(&p->cv, &p->mu, &until);
         if (p->stop)
             break;
@@ -67,7 +64,7 @@ probe_t *probe_start(const config_t *cfg)
     probe_t *p = xcalloc(1, sizeof *p);
     p->cfg = cfg;
     pthread_mutex_init(&p->mu, NULL);
-    pthread_cond_init(&p->cv, NULL);
+    waitclock_cond_init(&p->cv);
     probe_check(p); /* on the caller's thread: ready is known before serving */
     if (pthread_create(&p->thread, NULL, probe_main, p) != 0) {
         db_close(p->db);

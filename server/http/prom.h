@@ -23,6 +23,14 @@ typedef struct prom_gauges {
 
 prom_t *prom_new(void);
 void prom_free(prom_t *p);
+/*
+ * Measures the event loop's lag from now on: a 100 ms timer on base notes
+ * how late it fires (slattest_event_loop_lag_seconds, a histogram, and its
+ * maximum).  A late timer means the loop was busy or waited for the CPU,
+ * which is what `/healthz` waits for.  Loop thread; base must outlive p.
+ */
+struct event_base;
+int prom_watch_loop(prom_t *p, struct event_base *base);
 /* Counts one response; route and method must be static strings. */
 void prom_observe(prom_t *p, const char *route, const char *method, int status, double seconds);
 /* Appends the text exposition format to out. */

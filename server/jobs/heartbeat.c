@@ -10,6 +10,7 @@
 #include "db.h"
 #include "log.h"
 #include "status.h"
+#include "waitclock.h"
 #include "xmem.h"
 
 struct heartbeat {
@@ -51,11 +52,8 @@ static void *heartbeat_main(void *arg)
     while (!hb->stop) {
         pthread_mutex_unlock(&hb->mu);
         beat(db, hb);
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        long long ns = until.tv_nsec + (long long)hb->every_ms * 1000000;
-        until.tv_sec += (time_t)(ns / 1000000000);
-        until.tv_nsec = (long)(ns % 1000000000);
+        struct timespec until =
+            waitclock_after_ms(hb->every_ms); /* a clock step cannot stretch it */
         pthread_mutex_lock(&hb->mu);
         while (!hb->stop && pthread_cond_timedwait(&hb->cv, &hb->mu, &until) == 0)
             ;
@@ -76,7 +74,7 @@ heartbeat_t *heartbeat_start(const config_t *cfg, uint64_t tenant_id, uint64_t i
     hb->every_ms = every_ms >= 100 ? every_ms : 100;
     snprintf(hb->who, sizeof hb->who, "%s", who);
     pthread_mutex_init(&hb->mu, NULL);
-    pthread_cond_init(&hb->cv, NULL);
+    waitclock_cond_init(&hb->cv);
     hb->started = pthread_create(&hb->thread, NULL, heartbeat_main, hb) == 0;
     if (!hb->started)
         log_warn("report heartbeat: no thread", NULL);

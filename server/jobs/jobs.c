@@ -14,6 +14,8 @@
 #include "report_build.h"
 #include "report_store.h"
 #include "status.h"
+#include "threadprio.h"
+#include "waitclock.h"
 #include "xmem.h"
 
 #define POLL_S 1
@@ -83,9 +85,7 @@ int jobs_run_one(db_t *db, const config_t *cfg, const signing_t *signing, const 
 /* Waits for a wake-up or the next poll. */
 static void wait_for_work(jobs_t *j)
 {
-    struct timespec until;
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_sec += POLL_S;
+    struct timespec until = waitclock_after_ms(POLL_S * 1000LL);
     pthread_mutex_lock(&j->mu);
     while (!j->stop && !j->woken)
         if (pthread_cond_timedwait(&j->cv, &j->mu, &until) != 0)
@@ -100,6 +100,11 @@ static void *jobs_main(void *arg)
     jobs_t *j = arg;
     db_t *db = NULL;
     db_thread_init();
+    /* Builds yield the CPU to the loop.  A job's heartbeat thread, started
+     * from here, inherits the lower priority: it needs a few milliseconds
+     * every stale_s / 6 seconds, which a nice 10 thread still gets (about a
+     * tenth of a core against a busy nice 0 one), far within stale_s. */
+    threadprio_lower(THREADPRIO_WORKER_NICE);
     for (;;) {
         pthread_mutex_lock(&j->mu);
         bool stop = j->stop;
@@ -136,7 +141,7 @@ jobs_t *jobs_start(const config_t *cfg, const signing_t *signing)
     gethostname(host, sizeof host - 1);
     snprintf(j->who, sizeof j->who, "%s:%d", host, (int)getpid());
     pthread_mutex_init(&j->mu, NULL);
-    pthread_cond_init(&j->cv, NULL);
+    waitclock_cond_init(&j->cv);
     if (pthread_create(&j->thread, NULL, jobs_main, j) != 0) {
         pthread_cond_destroy(&j->cv);
         pthread_mutex_destroy(&j->mu);

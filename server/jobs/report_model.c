@@ -203,7 +203,7 @@ int report_model_build(db_t *db, const rmodel_req_t *req, xl_model_t **out, char
     if (rc != ST_OK) {
         if (!err[0])
             snprintf(err, errlen, "filling the report model failed: %s",
-                     rc == ST_ERR_DB ? db_error(db) : st_strerror(rc));
+                     rc == ST_ERR_DB || rc == ST_ERR_UNAVAILABLE ? db_error(db) : st_strerror(rc));
         goto fail;
     }
     *out = x.m;

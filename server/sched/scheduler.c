@@ -15,6 +15,7 @@
 #include "pki.h"
 #include "sched_run.h"
 #include "status.h"
+#include "waitclock.h"
 #include "xmem.h"
 
 static _Atomic uint64_t counters[SCHED_NCOUNTERS];
@@ -82,9 +83,8 @@ static void look_once(sched_t *s, db_t *db)
 /* Waits interval_s seconds or until stopped; true when stopped. */
 static bool pause_or_stop(sched_t *s)
 {
-    struct timespec until;
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_sec += s->cfg->sched_interval_s;
+    /* On the monotonic clock: a wall clock stepped back cannot stretch the wait. */
+    struct timespec until = waitclock_after_ms(s->cfg->sched_interval_s * 1000);
     pthread_mutex_lock(&s->mu);
     while (!s->stop)
         if (pthread_cond_timedwait(&s->cv, &s->mu, &until) != 0)
@@ -128,7 +128,7 @@ sched_t *sched_start(const config_t *cfg, const signing_t *signing, void (*wake)
     gethostname(host, sizeof host - 1);
     snprintf(s->who, sizeof s->who, "%s:%d", host, (int)getpid());
     pthread_mutex_init(&s->mu, NULL);
-    pthread_cond_init(&s->cv, NULL);
+    waitclock_cond_init(&s->cv);
     if (pthread_create(&s->thread, NULL, sched_main, s) != 0) {
         pthread_cond_destroy(&s->cv);
         pthread_mutex_destroy(&s->mu);

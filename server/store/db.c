@@ -9,6 +9,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "dbsrv.h"
@@ -18,6 +19,7 @@
 struct db {
     MYSQL *my;
     bool broken;
+    bool disk_full; /* the last error was the database's disk full */
     unsigned last_errno;
     char error[512];
     bool galera;             /* the server is a Galera node ([database] galera) */
@@ -89,21 +91,72 @@ static bool db_errno_is_retryable(unsigned e)
     return e == ER_LOCK_DEADLOCK || e == ER_UNKNOWN_COM_ERROR;
 }
 
-/* Records an error from the connection or a statement and maps it to a status. */
+/*
+ * True for the errors of a database whose disk (or tablespace) is full:
+ * 1021 "Disk full", 1114 "The table is full" (InnoDB cannot extend a
+ * tablespace), 1030 / 1026 / 1878 carrying errno 28 (ENOSPC) from the
+ * storage engine, a file write or a temporary file.
+ */
+static bool db_errno_is_disk_full(unsigned e, const char *msg)
+{
+    if (e == ER_DISK_FULL || e == ER_RECORD_FILE_FULL)
+        return true;
+    if (e == ER_GET_ERRNO || e == ER_ERROR_ON_WRITE || e == ER_TEMP_FILE_WRITE_FAILURE)
+        return msg && (strstr(msg, "errno: 28") || strstr(msg, "error 28") ||
+                       strstr(msg, "No space left"));
+    return false;
+}
+
+/*
+ * Records an error from the connection or a statement and maps it to a
+ * status.  e == 0 means the client library gave no error number, which
+ * happens when the server vanished in the middle of reading a result: that
+ * is a lost connection, and the message says so rather than "error 0".
+ */
 static int db_fail(db_t *db, unsigned e, const char *msg)
 {
-    db->last_errno = e;
-    snprintf(db->error, sizeof db->error, "MariaDB error %u: %s", e, msg ? msg : "");
     atomic_fetch_add(&db_error_count, 1);
-    if (db_errno_is_connection(e)) {
+    db->disk_full = false;
+    if (e == 0) {
+        db->last_errno = CR_SERVER_LOST;
+        snprintf(db->error, sizeof db->error,
+                 "lost the connection to MariaDB: the server closed it or went away without an "
+                 "error (stopped or killed?)");
         db->broken = true;
         return ST_ERR_UNAVAILABLE;
     }
+    db->last_errno = e;
+    if (db_errno_is_connection(e)) {
+        snprintf(db->error, sizeof db->error,
+                 "lost the connection to MariaDB (MariaDB error %u: %s)", e, msg ? msg : "");
+        db->broken = true;
+        return ST_ERR_UNAVAILABLE;
+    }
+    if (db_errno_is_disk_full(e, msg)) {
+        snprintf(db->error, sizeof db->error, "the database's disk is full (MariaDB error %u: %s)",
+                 e, msg ? msg : "");
+        db->disk_full = true;
+        return ST_ERR_DB;
+    }
+    snprintf(db->error, sizeof db->error, "MariaDB error %u: %s", e, msg ? msg : "");
     if (e == ER_DUP_ENTRY || e == ER_DUP_KEY)
         return ST_ERR_CONFLICT;
     if (db_errno_is_retryable(e))
         return ST_ERR_RETRY;
     return ST_ERR_DB;
+}
+
+/*
+ * db_fail() for a failed statement call.  Connector/C leaves a statement's
+ * own error empty when the connection broke while it read a result
+ * (mysql_stmt_store_result(), an unbuffered mysql_stmt_fetch()): the error
+ * is then on the connection, so take it from there.
+ */
+static int db_stmt_fail(db_t *db, MYSQL_STMT *st)
+{
+    if (st && mysql_stmt_errno(st) != 0)
+        return db_fail(db, mysql_stmt_errno(st), mysql_stmt_error(st));
+    return db_fail(db, mysql_errno(db->my), mysql_error(db->my));
 }
 
 /* A new client handle with slattest's session settings (not yet connected). */
@@ -229,6 +282,11 @@ unsigned db_errno(const db_t *db)
     return db->last_errno;
 }
 
+bool db_disk_full(const db_t *db)
+{
+    return db && db->disk_full;
+}
+
 int db_ping(db_t *db)
 {
     if (mysql_ping(db->my) != 0) {
@@ -295,13 +353,13 @@ static int db_read_result(db_t *db, MYSQL_STMT *st, MYSQL_RES *meta, db_res_t **
         binds[c].is_null = &nulls[c];
     }
     if (mysql_stmt_bind_result(st, binds)) {
-        rc = db_fail(db, mysql_stmt_errno(st), mysql_stmt_error(st));
+        rc = db_stmt_fail(db, st);
         goto fail;
     }
     for (size_t r = 0; r < res->nrows; r++) {
         int f = mysql_stmt_fetch(st);
         if (f == 1 || f == MYSQL_NO_DATA) {
-            rc = db_fail(db, mysql_stmt_errno(st), mysql_stmt_error(st));
+            rc = db_stmt_fail(db, st);
             goto fail;
         }
         for (unsigned c = 0; c < ncols; c++) {
@@ -355,7 +413,7 @@ int db_exec(db_t *db, const char *sql, const db_val_t *params, size_t n, db_res_
         goto fail;
     }
     if (mysql_stmt_prepare(st, sql, (unsigned long)strlen(sql)) != 0) {
-        rc = db_fail(db, mysql_stmt_errno(st), mysql_stmt_error(st));
+        rc = db_stmt_fail(db, st);
         goto fail;
     }
     if (mysql_stmt_param_count(st) != n) {
@@ -367,11 +425,11 @@ int db_exec(db_t *db, const char *sql, const db_val_t *params, size_t n, db_res_
     for (size_t i = 0; i < n; i++)
         db_bind_param(&binds[i], &params[i], &lens[i]);
     if (n && mysql_stmt_bind_param(st, binds)) {
-        rc = db_fail(db, mysql_stmt_errno(st), mysql_stmt_error(st));
+        rc = db_stmt_fail(db, st);
         goto fail;
     }
     if (mysql_stmt_execute(st) != 0) {
-        rc = db_fail(db, mysql_stmt_errno(st), mysql_stmt_error(st));
+        rc = db_stmt_fail(db, st);
         goto fail;
     }
     db->affected = mysql_stmt_affected_rows(st);
@@ -381,7 +439,7 @@ int db_exec(db_t *db, const char *sql, const db_val_t *params, size_t n, db_res_
         my_bool update_max = 1;
         mysql_stmt_attr_set(st, STMT_ATTR_UPDATE_MAX_LENGTH, &update_max);
         if (mysql_stmt_store_result(st) != 0) {
-            rc = db_fail(db, mysql_stmt_errno(st), mysql_stmt_error(st));
+            rc = db_stmt_fail(db, st);
             goto fail;
         }
         if (res) {
@@ -604,7 +662,7 @@ int db_bulk_prepare(db_t *db, const char *sql, const db_bulk_col_t *cols, size_t
         }
     }
     if (mysql_stmt_prepare(b->st, sql, (unsigned long)strlen(sql)) != 0) {
-        rc = db_fail(db, mysql_stmt_errno(b->st), mysql_stmt_error(b->st));
+        rc = db_stmt_fail(db, b->st);
         goto fail;
     }
     if (mysql_stmt_param_count(b->st) != ncols) {
@@ -643,7 +701,7 @@ int db_bulk_exec(db_bulk_t *b, const void *rows, size_t n)
     if (mysql_stmt_attr_set(b->st, STMT_ATTR_ARRAY_SIZE, &array_size) ||
         mysql_stmt_attr_set(b->st, STMT_ATTR_ROW_SIZE, &row_size) ||
         mysql_stmt_bind_param(b->st, b->binds) || mysql_stmt_execute(b->st))
-        return db_fail(b->db, mysql_stmt_errno(b->st), mysql_stmt_error(b->st));
+        return db_stmt_fail(b->db, b->st);
     b->db->affected = mysql_stmt_affected_rows(b->st);
     return ST_OK;
 }
@@ -676,7 +734,7 @@ int db_query_rows(db_t *db, const char *sql, const db_val_t *params, size_t n,
         goto fail;
     }
     if (mysql_stmt_prepare(st, sql, (unsigned long)strlen(sql)) != 0) {
-        rc = db_fail(db, mysql_stmt_errno(st), mysql_stmt_error(st));
+        rc = db_stmt_fail(db, st);
         goto fail;
     }
     if (mysql_stmt_param_count(st) != n || mysql_stmt_field_count(st) != ncols) {
@@ -706,7 +764,7 @@ int db_query_rows(db_t *db, const char *sql, const db_val_t *params, size_t n,
     }
     if ((n && mysql_stmt_bind_param(st, in)) || mysql_stmt_execute(st) ||
         mysql_stmt_bind_result(st, out)) {
-        rc = db_fail(db, mysql_stmt_errno(st), mysql_stmt_error(st));
+        rc = db_stmt_fail(db, st);
         goto fail;
     }
     rc = ST_OK;
@@ -715,7 +773,7 @@ int db_query_rows(db_t *db, const char *sql, const db_val_t *params, size_t n,
         if (f == MYSQL_NO_DATA)
             break;
         if (f == 1) {
-            rc = db_fail(db, mysql_stmt_errno(st), mysql_stmt_error(st));
+            rc = db_stmt_fail(db, st);
             break;
         }
         if (f == MYSQL_DATA_TRUNCATED) {

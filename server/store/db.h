@@ -85,6 +85,8 @@ bool db_broken(const db_t *db);
 const char *db_error(const db_t *db);
 /* The last MariaDB error number (0 if none). */
 unsigned db_errno(const db_t *db);
+/* True when the last error was the database's disk full (1021, 1114, errno 28). */
+bool db_disk_full(const db_t *db);
 /* A round trip to the server: ST_OK or ST_ERR_UNAVAILABLE. */
 int db_ping(db_t *db);
 
