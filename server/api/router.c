@@ -611,12 +611,17 @@ json_t *router_roles_json(unsigned roles)
 
 void router_print(FILE *out)
 {
-    for (size_t i = 0; i < NROUTES; i++) {
-        json_t *roles = router_roles_json(routes[i].roles);
+    router_print_table(out, routes, NROUTES);
+}
+
+void router_print_table(FILE *out, const route_t *table, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        json_t *roles = router_roles_json(table[i].roles);
         json_t *o =
-            json_pack("{s:s, s:s, s:o, s:b, s:b}", "method", routes[i].method, "pattern",
-                      routes[i].pattern, "roles", roles, "tenant_scoped",
-                      router_tenant_scoped(&routes[i]), "authenticated", routes[i].roles != 0);
+            json_pack("{s:s, s:s, s:o, s:b, s:b}", "method", table[i].method, "pattern",
+                      table[i].pattern, "roles", roles, "tenant_scoped",
+                      router_tenant_scoped(&table[i]), "authenticated", table[i].roles != 0);
         char *t = jsonutil_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
         fprintf(out, "%s\n", t);
         free(t);

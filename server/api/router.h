@@ -67,6 +67,8 @@ void router_on_body_end(void *srv, httpd_req_t *req, int status, const char *cod
 
 /* Prints every route as JSON lines: method, pattern, roles, tenant-scoped. */
 void router_print(FILE *out);
+/* The same for another table of routes (the portal's pages). */
+void router_print_table(FILE *out, const route_t *table, size_t n);
 
 /* The route table, for the API document (api_openapi.c): its size, and
  * entry i (NULL past the end).  Static storage. */

@@ -158,11 +158,19 @@ fail:
     return exit_code;
 }
 
+/* `routes` (the API's) or `routes --pages` (the portal's), as JSON lines. */
 int cli_routes(config_t *cfg, int argc, char **argv)
 {
     (void)cfg;
-    (void)argc;
-    (void)argv;
+    if (argc >= 2 && strcmp(argv[1], "--pages") == 0) {
+        const router_pages_t *p = portal_pages();
+        router_print_table(stdout, p->routes, p->n);
+        return 0;
+    }
+    if (argc >= 2) {
+        fprintf(stderr, "usage: slattest routes [--pages]\n");
+        return 2;
+    }
     router_print(stdout);
     return 0;
 }

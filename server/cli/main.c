@@ -33,7 +33,8 @@ static const command_t commands[] = {
     {"user", cli_user,
      "user add EMAIL --role R [--tenant S]... [--password-stdin] | disable | list"},
     {"audit", cli_audit, "audit verify                     check the audit log's hash chain"},
-    {"routes", cli_routes, "routes                           list the HTTP routes (JSON)"},
+    {"routes", cli_routes,
+     "routes [--pages]                 list the HTTP routes, or the portal's pages (JSON)"},
     {"config", NULL, "config                           print the effective configuration"},
 };
 
