@@ -104,4 +104,11 @@ int auth_token_issue(db_t *db, const char *actor, role_t role, const char *const
 /* Revokes a token by id, with an audit entry.  ST_ERR_NOT_FOUND if unknown. */
 int auth_token_revoke(db_t *db, const char *actor, uint64_t id);
 
+/*
+ * Tokens (never their secrets) as a new JSON array in *out, by id: {id,
+ * role, label, created_at, revoked, tenants: [slug...]}; only those of role
+ * (0: every role) and granted tenant_id (0: any).
+ */
+int auth_token_list(db_t *db, role_t role, uint64_t tenant_id, json_t **out);
+
 #endif

@@ -11,6 +11,7 @@
 #include "pwpolicy.h"
 #include "jsonutil.h"
 #include "status.h"
+#include "xmem.h"
 
 int people_email_normalise(const char *email, char out[PEOPLE_EMAIL_MAX + 1])
 {
@@ -255,6 +256,64 @@ int people_set_password_by_link(db_t *db, const char *token, const char *passwor
         rc = audit_append(db, object, 0, "person.password_set", object, "{\"by\":\"link\"}");
     if (rc == ST_OK)
         rc = db_commit(db);
+    if (rc != ST_OK)
+        db_rollback(db);
+    return rc;
+}
+
+int people_change_password(db_t *db, uint64_t person_id, const char *current,
+                           const char *password, const char *keep_cookie, int *verdict)
+{
+    *verdict = PWPOLICY_OK;
+    db_res_t *res = NULL;
+    int rc = db_exec(db,
+                     "SELECT email, password_hash FROM people WHERE id = ? AND disabled_at IS NULL "
+                     "AND password_hash IS NOT NULL",
+                     (db_val_t[]){db_u64(person_id)}, 1, &res);
+    if (rc != ST_OK)
+        return rc;
+    char email[PEOPLE_EMAIL_MAX + 1] = "", object[40], hashed[PEOPLE_HASH_TEXT_MAX];
+    char *stored = NULL;
+    if (db_res_next(res)) {
+        snprintf(email, sizeof email, "%s", db_res_str(res, 0, NULL));
+        stored = xstrdup(db_res_str(res, 1, NULL));
+    }
+    db_res_free(res);
+    bool ok = stored && people_verify(stored, current, NULL);
+    free(stored);
+    snprintf(object, sizeof object, "person:%" PRIu64, person_id);
+    if ((rc = db_begin(db)) != ST_OK)
+        return rc;
+    if (!ok) {
+        rc = audit_append(db, object, 0, "person.password_change_failed", object, "{}");
+        if (rc == ST_OK && (rc = db_commit(db)) == ST_OK)
+            return ST_ERR_AUTH;
+        goto fail;
+    }
+    if ((*verdict = (int)pwpolicy_check(password, email)) != PWPOLICY_OK) {
+        db_rollback(db);
+        return ST_ERR_INVALID;
+    }
+    if ((rc = people_hash_password(password, hashed)) != ST_OK)
+        goto fail;
+    rc = db_exec(db, "UPDATE people SET password_hash = ? WHERE id = ?",
+                 (db_val_t[]){db_str(hashed), db_u64(person_id)}, 2, NULL);
+    uint8_t h[32] = {0};
+    if (keep_cookie && strlen(keep_cookie) == HASH_TOKEN_LEN)
+        hash_sha256(keep_cookie, HASH_TOKEN_LEN, h);
+    if (rc == ST_OK)
+        rc = db_exec(db, "DELETE FROM sessions WHERE person_id = ? AND id_hash <> ?",
+                     (db_val_t[]){db_u64(person_id), db_blob(h, 32)}, 2, NULL);
+    uint64_t ended = rc == ST_OK ? db_affected(db) : 0;
+    if (rc == ST_OK) {
+        char detail[64];
+        snprintf(detail, sizeof detail, "{\"by\":\"person\",\"sessions_ended\":%" PRIu64 "}",
+                 ended);
+        rc = audit_append(db, object, 0, "person.password_change", object, detail);
+    }
+    if (rc == ST_OK)
+        rc = db_commit(db);
+fail:
     if (rc != ST_OK)
         db_rollback(db);
     return rc;
