@@ -15,10 +15,7 @@
 #include "session.h"
 #include "status.h"
 
-#define SESSION_COOKIE_ATTRS "Path=/; Secure; HttpOnly; SameSite=Strict"
-
-/* True for a local path to go back to after the login: "/..." but not "//" or "/\". */
-static bool next_ok(const char *next)
+bool page_next_ok(const char *next)
 {
     return next[0] == '/' && next[1] != '/' && next[1] != '\\' && !strpbrk(next, "\r\n\\");
 }
@@ -46,6 +43,8 @@ void page_home(api_ctx_t *ctx, db_t *db)
     {
         json_object_set_new(t, "overview", json_boolean(overview));
         json_object_set_new(t, "reports", json_boolean(reports));
+        json_object_set_new(t, "audit", json_boolean(ctx->who.role & ROLES_AUDIT_PAGE));
+        json_object_set_new(t, "people", json_boolean(ctx->who.role & ROLE_MANAGER));
     }
     json_object_set(pg.data, "tenants", ts);
     json_decref(doc);
@@ -65,7 +64,7 @@ static void login_page(api_ctx_t *ctx, int status, const char *message_key, long
     json_object_set_new(pg.data, "wait_s", json_integer(wait_s));
     json_object_set_new(pg.data, "wait_min", json_integer((wait_s + 59) / 60));
     json_object_set_new(pg.data, "email", json_string(email ? email : ""));
-    json_object_set_new(pg.data, "next", json_string(next && next_ok(next) ? next : "/"));
+    json_object_set_new(pg.data, "next", json_string(next && page_next_ok(next) ? next : "/"));
     char set[4];
     if (api_query(ctx, "set", set, sizeof set))
         json_object_set_new(pg.data, "password_set", json_true());
@@ -103,11 +102,21 @@ void page_login(api_ctx_t *ctx, db_t *db)
         api_db_error(ctx, rc, db);
         return;
     }
-    if (verdict == SESSION_OK) {
+    if (verdict == SESSION_OK || verdict == SESSION_TOTP) {
         char headers[300];
         snprintf(headers, sizeof headers,
                  "Set-Cookie: " SESSION_COOKIE "=%s; " SESSION_COOKIE_ATTRS "\r\n", cookie);
-        page_redirect(ctx, next_ok(next) ? next : "/", headers);
+        if (verdict == SESSION_OK) {
+            page_redirect(ctx, page_next_ok(next) ? next : "/", headers);
+            return;
+        }
+        /* A person enrolled in TOTP: the session waits for the code (page_account.c). */
+        buf_t loc;
+        buf_init(&loc, 600);
+        buf_puts(&loc, "/login/totp?next=");
+        page_pct_encode(page_next_ok(next) ? next : "/", &loc);
+        page_redirect(ctx, buf_cstr(&loc), headers);
+        buf_free(&loc);
         return;
     }
     if (verdict == SESSION_BAD) {

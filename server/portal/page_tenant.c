@@ -299,6 +299,12 @@ void page_reports(api_ctx_t *ctx, db_t *db)
                                 json_is_true(json_object_get(r, "current")), "supersedes_version",
                                 supv, "generated", at, "status_key", status_key, "done", done,
                                 "signer", json_object_get(r, "signer"));
+        if (json_is_integer(sup)) { /* what changed against the version it supersedes */
+            char changes[256];
+            snprintf(changes, sizeof changes, "/tenants/%s/reports/%" JSON_INTEGER_FORMAT "/changes",
+                     ctx->tenant.slug, id);
+            json_object_set_new(row, "changes_url", json_string(changes));
+        }
         if (done) {
             if (workbook)
                 json_object_set_new(row, "workbook_url", json_string(wb));

@@ -40,6 +40,41 @@ static const route_t page_routes[] = {
     {"GET", "/tenants/{t}", ROLE_MANAGER | ROLE_CLIENT, BODY_NONE, page_overview, "/tenants/{t}"},
     {"GET", "/tenants/{t}/reports", ROLES_TENANT_PAGES, BODY_NONE, page_reports,
      "/tenants/{t}/reports"},
+    /* Admin, people, account, audit, changes (issue 14 part B: page_admin.c, page_people.c,
+     * page_account.c, page_audit.c, page_changes.c). */
+    {"GET", "/admin/tenants", ROLE_ADMIN, BODY_NONE, page_admin_tenants, "/admin/tenants"},
+    {"POST", "/admin/tenants", ROLE_ADMIN, BODY_JSON, page_admin_tenant_add, "/admin/tenants"},
+    {"GET", "/admin/people", ROLE_ADMIN, BODY_NONE, page_admin_people, "/admin/people"},
+    {"POST", "/admin/people", ROLE_ADMIN, BODY_JSON, page_admin_person_add, "/admin/people"},
+    {"POST", "/admin/people/disable", ROLE_ADMIN, BODY_JSON, page_admin_person_disable,
+     "/admin/people/disable"},
+    {"GET", "/admin/tokens", ROLE_ADMIN, BODY_NONE, page_admin_tokens, "/admin/tokens"},
+    {"POST", "/admin/tokens", ROLE_ADMIN, BODY_JSON, page_admin_token_issue, "/admin/tokens"},
+    {"POST", "/admin/tokens/revoke", ROLE_ADMIN, BODY_JSON, page_admin_token_revoke,
+     "/admin/tokens/revoke"},
+    {"GET", "/admin/certs", ROLE_ADMIN, BODY_NONE, page_admin_certs, "/admin/certs"},
+    {"GET", "/tenants/{t}/people", ROLE_MANAGER, BODY_NONE, page_tenant_people,
+     "/tenants/{t}/people"},
+    {"POST", "/tenants/{t}/people", ROLE_MANAGER, BODY_JSON, page_tenant_invite,
+     "/tenants/{t}/people"},
+    {"POST", "/tenants/{t}/people/disable", ROLE_MANAGER, BODY_JSON, page_tenant_person_disable,
+     "/tenants/{t}/people/disable"},
+    {"GET", "/tenants/{t}/audit", ROLES_AUDIT_PAGE, BODY_NONE, page_audit, "/tenants/{t}/audit"},
+    {"GET", "/tenants/{t}/audit.csv", ROLES_AUDIT_PAGE, BODY_NONE, page_audit_csv,
+     "/tenants/{t}/audit.csv"},
+    {"GET", "/tenants/{t}/reports/{id}/changes", ROLES_TENANT_PAGES, BODY_NONE,
+     page_report_changes, "/tenants/{t}/reports/{id}/changes"},
+    {"GET", "/account", ROLES_ANY, BODY_NONE, page_account, "/account"},
+    {"POST", "/account/password", ROLES_ANY, BODY_JSON, page_account_password,
+     "/account/password"},
+    {"POST", "/account/totp/start", ROLES_ANY, BODY_JSON, page_account_totp_start,
+     "/account/totp/start"},
+    {"POST", "/account/totp/confirm", ROLES_ANY, BODY_JSON, page_account_totp_confirm,
+     "/account/totp/confirm"},
+    {"POST", "/account/totp/disable", ROLES_ANY, BODY_JSON, page_account_totp_disable,
+     "/account/totp/disable"},
+    {"GET", "/login/totp", 0, BODY_NONE, page_login_totp_form, "/login/totp"},
+    {"POST", "/login/totp", 0, BODY_JSON, page_login_totp, "/login/totp"},
 };
 
 /* Reads a whole file (at most FILE_MAX_BYTES) into *out (free it); ST_ERR_IO when it cannot. */
@@ -97,6 +132,25 @@ static int same_keys(const json_t *a, const json_t *b, const char *an, const cha
     return ST_OK;
 }
 
+/* [portal] totp_required_roles ("admin, manager") as role bits; ST_ERR_CONFIG naming a bad one. */
+static int totp_roles_parse(const char *text, unsigned *out, char *err, size_t errlen)
+{
+    *out = 0;
+    char copy[256];
+    snprintf(copy, sizeof copy, "%s", text ? text : "");
+    const char *names[16];
+    size_t n = adm_split_slugs(copy, names, 16);
+    for (size_t i = 0; i < n; i++) {
+        role_t r;
+        if (auth_role_parse(names[i], &r) != ST_OK) {
+            st_errf(err, errlen, "[portal] totp_required_roles: '%s' is not a role", names[i]);
+            return ST_ERR_CONFIG;
+        }
+        *out |= r;
+    }
+    return ST_OK;
+}
+
 int portal_load(const config_t *cfg, portal_t **out, char *err, size_t errlen)
 {
     portal_t *p = xcalloc(1, sizeof *p);
@@ -137,6 +191,9 @@ int portal_load(const config_t *cfg, portal_t **out, char *err, size_t errlen)
         (rc = same_keys(p->cat_en, p->cat_zh, "en", "zh", err, errlen)) != ST_OK ||
         (rc = same_keys(p->cat_zh, p->cat_en, "zh", "en", err, errlen)) != ST_OK)
         goto fail;
+    if ((rc = totp_roles_parse(cfg->portal_totp_required_roles, &p->totp_roles, err, errlen)) !=
+        ST_OK)
+        goto fail;
     snprintf(path, sizeof path, "%s/static/portal.css", cfg->templates);
     if (read_file(path, &p->css, &p->css_len) != ST_OK) {
         st_errf(err, errlen, "portal: cannot read %s", path);
@@ -160,6 +217,18 @@ void portal_free(portal_t *p)
     json_decref(p->cat_zh);
     free(p->css);
     free(p);
+}
+
+void page_pct_encode(const char *s, buf_t *out)
+{
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+            c == '-' || c == '_' || c == '.')
+            buf_putc(out, (char)c);
+        else
+            buf_printf(out, "%%%02X", c);
+    }
 }
 
 void page_security_headers(buf_t *b)
@@ -222,6 +291,30 @@ static void anonymous_token(const api_ctx_t *ctx, char out[48])
 }
 
 /*
+ * A person whose role requires TOTP ([portal] totp_required_roles) and who
+ * has not enrolled reaches only the account page (to enrol), the sign-out
+ * and the style sheet: anything else sends them to /account?enrol=1.
+ */
+static bool totp_enrolment_admit(api_ctx_t *ctx, db_t *db)
+{
+    static const char *const open[] = {"/account",    "/account/totp/start", "/account/totp/confirm",
+                                       "/logout",     "/static/portal.css", "/login",
+                                       "/login/totp", NULL};
+    for (const char *const *o = open; *o; o++)
+        if (strcmp(ctx->route->pattern, *o) == 0)
+            return true;
+    bool missing = false;
+    int rc = page_totp_missing(ctx, db, &missing);
+    if (rc != ST_OK) {
+        api_db_error(ctx, rc, db);
+        return false;
+    }
+    if (missing)
+        page_redirect(ctx, "/account?enrol=1", NULL);
+    return !missing;
+}
+
+/*
  * The admit hook: after authentication, before the tenancy gate.  A
  * state-changing request must come from this site (Origin or Referer) and
  * carry the form token: the session's, or for someone not signed in the
@@ -229,10 +322,11 @@ static void anonymous_token(const api_ctx_t *ctx, char out[48])
  */
 static bool portal_admit(api_ctx_t *ctx, db_t *db)
 {
-    (void)db;
     if (!ctx->who.role)
         snprintf(ctx->who.actor, sizeof ctx->who.actor, "anonymous");
     const char *m = ctx->req->method;
+    if (!totp_enrolment_admit(ctx, db))
+        return false;
     if (strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0)
         return true;
     char expected[48], got[64];
@@ -269,14 +363,7 @@ static void portal_error(api_ctx_t *ctx, db_t *db)
             buf_t b;
             buf_init(&b, 600);
             buf_puts(&b, "/login?next=");
-            for (const char *s = ctx->req->path; *s; s++) {
-                unsigned char c = (unsigned char)*s;
-                if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    c == '-' || c == '_' || c == '.')
-                    buf_putc(&b, (char)c);
-                else
-                    buf_printf(&b, "%%%02X", c);
-            }
+            page_pct_encode(ctx->req->path, &b);
             next = buf_detach(&b, NULL);
             snprintf(loc, sizeof loc, "%s", next ? next : "/login");
             free(next);
@@ -378,6 +465,9 @@ void page_begin(page_t *pg, api_ctx_t *ctx)
         char key[32];
         snprintf(key, sizeof key, "role.%s", auth_role_name(ctx->who.role));
         json_object_set_new(pg->data, "role_key", json_string(key));
+        /* The admin pages' and the account page's links (issue 14 part B). */
+        json_object_set_new(pg->data, "is_admin", json_boolean(ctx->who.role == ROLE_ADMIN));
+        json_object_set_new(pg->data, "is_person", json_boolean(ctx->who.person_id != 0));
     }
 }
 
