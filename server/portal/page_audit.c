@@ -66,6 +66,17 @@ static void audit_query(const api_ctx_t *ctx, audit_query_t *q)
         q->page = 1;
 }
 
+/* UTC seconds as the DATETIME text the log stores ("YYYY-MM-DD HH:MM:SS"). */
+static void utc_text(int64_t t, char out[32])
+{
+    int64_t days = t >= 0 ? t / 86400 : -((-t + 86399) / 86400);
+    int64_t secs = t - days * 86400;
+    int y, m, d;
+    tz_civil_from_days(days, &y, &m, &d);
+    snprintf(out, 32, "%04d-%02d-%02d %02d:%02d:%02d", y, m, d, (int)(secs / 3600),
+             (int)(secs / 60 % 60), (int)(secs % 60));
+}
+
 /*
  * The page's entries: id, at (UTC text), actor, action, object, detail, as
  * a new array (at most AUDIT_PER_PAGE), *more when a next page exists.
@@ -74,19 +85,23 @@ static int audit_rows(db_t *db, uint64_t tenant_id, const audit_query_t *q, json
                       bool *more)
 {
     db_res_t *res = NULL;
+    char from[32], to[32];
+    utc_text(q->from_utc, from);
+    utc_text(q->to_utc == INT64_MAX ? 0 : q->to_utc, to);
     db_val_t v[] = {db_u64(tenant_id),
                     db_str(q->action),
                     db_str(q->action),
-                    db_i64(q->from_utc),
-                    db_i64(q->to_utc == INT64_MAX ? (int64_t)32503680000 : q->to_utc),
+                    db_str(from),
+                    db_i64(q->to_utc != INT64_MAX),
+                    db_str(to),
                     db_u64(AUDIT_PER_PAGE + 1),
                     db_u64((q->page - 1) * AUDIT_PER_PAGE)};
     int rc = db_exec(db,
                      "SELECT id, DATE_FORMAT(at, '%Y-%m-%dT%H:%i:%s.%fZ'), actor, action, object, "
                      "detail FROM audit_log WHERE tenant_id = ? AND (? = '' OR action = ?) AND "
-                     "at >= FROM_UNIXTIME(?) AND at < FROM_UNIXTIME(?) ORDER BY id DESC LIMIT ? "
-                     "OFFSET ?",
-                     v, 7, &res);
+                     "at >= ? AND (? = 0 OR at < ?) ORDER BY id DESC "
+                     "LIMIT ? OFFSET ?",
+                     v, 8, &res);
     if (rc != ST_OK)
         return rc;
     json_t *list = json_array();

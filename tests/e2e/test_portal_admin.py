@@ -354,8 +354,10 @@ def test_audit_page_shows_chain_and_detects_tampering(srv):
     assert "tenant.create" in page.text and "Asia/Shanghai" in page.text
     filtered = auditor.get(f"/tenants/{slug}/audit?action=no.such.action").text
     assert "tenant.create" not in filtered
-    future = auditor.get(f"/tenants/{slug}/audit?from=2999-01-01").text
-    assert "tenant.create" not in future
+    assert "tenant.create" not in auditor.get(f"/tenants/{slug}/audit?from=2999-01-01").text
+    assert "tenant.create" not in auditor.get(f"/tenants/{slug}/audit?to=2000-01-01").text
+    assert "tenant.create" in auditor.get(f"/tenants/{slug}/audit?from=2000-01-01&to=2999-12-31"
+                                          "&action=tenant.create").text
     csv = auditor.get(f"/tenants/{slug}/audit.csv")
     assert csv.status_code == 200 and csv.headers["Content-Type"].startswith("text/csv")
     assert csv.text.startswith("id,at_utc,at_local,actor,action,object,detail\r\n")
