@@ -375,3 +375,70 @@ def test_audit_page_shows_chain_and_detects_tampering(srv):
     finally:
         sql(f"UPDATE audit_log SET object = '{obj}' WHERE id = {row_id}")
     assert 'data-ok="true"' in auditor.get(f"/tenants/{slug}/audit").text
+
+
+# --- What changed, and hostile names ------------------------------------------------
+
+HOSTILE_TENANT = "<script>alert(1)</script>"
+HOSTILE_QUEUE = '"><img src=x onerror=alert(1)>'
+
+
+def csv_cell(text):
+    return '"' + text.replace('"', '""') + '"'
+
+
+def test_what_changed_and_hostile_names_render_as_text(srv, admin):
+    from test_changes import generate, ingest
+    from test_metrics import CONTRACT, answered
+    slug = unique_slug("hn")
+    assert admin.post("/v1/tenants", json={"slug": slug, "name": HOSTILE_TENANT,
+                                           "timezone": "UTC"}).status_code == 201
+    manager_api = Api(srv, issue_token("manager", slug))
+    assert manager_api.put(f"/v1/tenants/{slug}/contract", json=CONTRACT).status_code == 201
+    # Two contacts of queue "sales" (test_metrics.answered) and one of the hostile queue.
+    first = [answered("h1", 3, "09:00:00", 10), answered("h2", 3, "09:10:00", 30)]
+    hostile = answered("h3", 3, "09:20:00", 5).replace(",sales,", "," + csv_cell(HOSTILE_QUEUE) + ",")
+    assert ingest(manager_api, slug, first + [hostile])["inserted"] == 3
+    v1 = generate(manager_api, slug, "internal-monthly")
+    # A late contact of the hostile queue: its row in the Queues sheet moves in version 2.
+    late = answered("h4", 4, "10:00:00", 50).replace(",sales,", "," + csv_cell(HOSTILE_QUEUE) + ",")
+    assert ingest(manager_api, slug, [late])["inserted"] == 1
+    v2 = generate(manager_api, slug, "internal-monthly")
+    assert v2["version"] == 2 and v2["supersedes"] == v1["id"]
+    for role in ("manager", "auditor"):
+        b = logged_in(srv, new_person(role, slug))
+        reports = b.get(f"/tenants/{slug}/reports").text
+        assert f'/tenants/{slug}/reports/{v2["id"]}/changes' in reports
+        assert f'/tenants/{slug}/reports/{v1["id"]}/changes' not in reports, "v1 has no predecessor"
+        page = b.get(f"/tenants/{slug}/reports/{v2['id']}/changes")
+        assert page.status_code == 200
+        rows = re.findall(r'<tr class="change">(.*?)</tr>', page.text, flags=re.S)
+        assert rows, page.text[:3000]
+        # The hostile queue's row is listed, escaped: offered 1 -> 2 (hand-counted above).
+        esc = "&quot;&gt;&lt;img src=x onerror=alert(1)&gt;"
+        queue_rows = [r for r in rows if esc in r]
+        # h3 waited 5 s (within 20 s), h4 50 s: offered 1 -> 2, SL 1 -> 1/2, ASA 5 -> 55/2.
+        for column, old, new in (("offered", "1", "2"), ("service_level", "1", "0.5"),
+                                 ("asa_s", "5", "27.5")):
+            want = (f'<td><code>{column}</code></td><td class="num">{old}</td>'
+                    f'<td class="num">{new}</td>')
+            assert any(want in r for r in queue_rows), (column, queue_rows)
+        first_page = b.get(f"/tenants/{slug}/reports/{v1['id']}/changes").text
+        assert 'id="changes-none"' in first_page
+        # Every page this person reaches shows both names as text, never as markup.
+        paths = ["/", f"/tenants/{slug}/reports", f"/tenants/{slug}/reports/{v2['id']}/changes",
+                 f"/tenants/{slug}/audit", "/account"]
+        if role == "manager":
+            paths += [f"/tenants/{slug}", f"/tenants/{slug}/people"]
+        for path in paths:
+            text = b.get(path).text
+            assert HOSTILE_TENANT not in text and "<img" not in text, path
+            if path != "/account":
+                assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text, path
+    # A client sees the changes of reports it may see only (internal ones: 404).
+    client = logged_in(srv, new_person("client", slug))
+    assert client.get(f"/tenants/{slug}/reports/{v2['id']}/changes").status_code == 404
+    admin_person = logged_in(srv, new_person("admin"))
+    for path in ("/admin/tenants", "/admin/tokens", f"/tenants/{slug}/audit"):
+        text = admin_person.get(path).text
+        assert HOSTILE_TENANT not in text, path
