@@ -1,0 +1,94 @@
+"""The admin, account and audit pages in a real browser, in English and in
+Chinese: an admin signs in, creates a tenant and a person, issues a token
+(shown once) and sees the signing certificates; the account page draws the
+TOTP QR code; an auditor browses the audit log with the chain's verdict.
+The tenant named <script>alert(1)</script> is listed and opens no dialog.
+Screenshots go to var/test/screenshots (admin-*, account-*, audit-*)."""
+import re
+import uuid
+
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select
+
+from conftest import PASSWORD, e2e
+from test_portal_browser import click_and_wait, login, no_dialog, shot, switch
+
+
+def test_admin_creates_tenant_person_and_token(server, world, browser):
+    d = browser
+    email = f"admin-{uuid.uuid4().hex[:6]}@example.com"
+    e2e.cli("user", "add", email, "--role", "admin", "--password-stdin", input=PASSWORD + "\n")
+    login(d, server, email)
+    click_and_wait(d, d.find_element(By.ID, "nav-admin"))
+    assert d.current_url.endswith("/admin/tenants")
+    assert no_dialog(d), "the hostile tenant name ran as script"
+    assert "<script>alert(1)</script>" in d.find_element(By.ID, "admin-tenants").text
+    slug = "ba-" + uuid.uuid4().hex[:8]
+    d.find_element(By.ID, "slug").send_keys(slug)
+    d.find_element(By.ID, "name").send_keys("Browser Admin Co")
+    d.find_element(By.ID, "timezone").send_keys("Europe/Berlin")
+    click_and_wait(d, d.find_element(By.CSS_SELECTOR, "#tenant-add button"))
+    assert slug in d.find_element(By.ID, "notice").text
+    assert "Browser Admin Co" in d.find_element(By.ID, "admin-tenants").text
+    shot(d, "admin-tenants-en")
+    # A person: the one-time link is shown on the answer.
+    click_and_wait(d, d.find_element(By.ID, "adm-nav-people"))
+    person = f"auditor-{uuid.uuid4().hex[:6]}@example.com"
+    d.find_element(By.ID, "email").send_keys(person)
+    Select(d.find_element(By.ID, "role")).select_by_value("auditor")
+    d.find_element(By.ID, "tenants").send_keys(slug)
+    click_and_wait(d, d.find_element(By.CSS_SELECTOR, "#person-add button"))
+    link = d.find_element(By.ID, "link-value").text
+    assert re.search(r"/set-password\?token=[A-Za-z0-9_-]{43}$", link), link
+    assert person in d.find_element(By.ID, "admin-people").text
+    shot(d, "admin-people-en")
+    # A token, shown once, that the API accepts.
+    click_and_wait(d, d.find_element(By.ID, "adm-nav-tokens"))
+    Select(d.find_element(By.ID, "role")).select_by_value("auditor")
+    d.find_element(By.ID, "tenants").send_keys(slug)
+    d.find_element(By.ID, "label").send_keys("browser test")
+    click_and_wait(d, d.find_element(By.CSS_SELECTOR, "#token-issue button"))
+    token = d.find_element(By.ID, "token-value").text
+    assert re.fullmatch(r"slt_[A-Za-z0-9_-]{43}", token), token
+    assert e2e.Api(server, token).get(f"/v1/tenants/{slug}/reports").status_code == 200
+    shot(d, "admin-tokens-en")
+    switch(d, "zh")
+    assert "令牌" in d.find_element(By.TAG_NAME, "h1").text
+    shot(d, "admin-tokens-zh")
+    click_and_wait(d, d.find_element(By.ID, "adm-nav-certs"))
+    assert "签名证书" in d.find_element(By.TAG_NAME, "h1").text
+    assert len(d.find_elements(By.CSS_SELECTOR, "#admin-certs code.fp")) >= 2
+    shot(d, "admin-certs-zh")
+    click_and_wait(d, d.find_element(By.ID, "adm-nav-tenants"))
+    assert no_dialog(d)
+    shot(d, "admin-tenants-zh")
+    switch(d, "en")
+    # The account page: TOTP set-up draws a QR code (inline SVG from the server).
+    click_and_wait(d, d.find_element(By.ID, "nav-account"))
+    click_and_wait(d, d.find_element(By.CSS_SELECTOR, "#totp-start button"))
+    qr = d.find_element(By.CSS_SELECTOR, "svg.qr")
+    assert qr.size["width"] >= 150 and qr.size["height"] >= 150
+    assert re.fullmatch(r"[A-Z2-7 ]{32,}", d.find_element(By.ID, "totp-secret").text)
+    shot(d, "account-totp-en")
+    switch(d, "zh")
+    assert "两步登录" in d.find_element(By.ID, "totp").text
+    shot(d, "account-totp-zh")
+
+
+def test_auditor_browses_audit_log_in_both_languages(server, world, browser):
+    d, slug = browser, world["slug"]
+    login(d, server, world["people"]["auditor"])
+    click_and_wait(d, d.find_element(By.CSS_SELECTOR, f'a[href="/tenants/{slug}/audit"]'))
+    chain = d.find_element(By.ID, "chain")
+    assert chain.get_attribute("data-ok") == "true" and "intact" in chain.text
+    rows = d.find_elements(By.CSS_SELECTOR, "#audit tr.entry")
+    assert rows and any("report" in r.text or "tenant.create" in r.text for r in rows)
+    assert "(Asia/Shanghai)" in rows[0].text
+    shot(d, "audit-en")
+    d.find_element(By.ID, "f-action").send_keys("tenant.create")
+    click_and_wait(d, d.find_element(By.CSS_SELECTOR, "#audit-filter button"))
+    rows = d.find_elements(By.CSS_SELECTOR, "#audit tr.entry")
+    assert len(rows) == 1 and "tenant.create" in rows[0].text
+    switch(d, "zh")
+    assert "审计链完整" in d.find_element(By.ID, "chain").text
+    shot(d, "audit-zh")
