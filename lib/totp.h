@@ -14,7 +14,7 @@
 #define TOTP_SECRET_BYTES 20 /* 160 bits, the HMAC-SHA1 block RFC 4226 recommends */
 #define TOTP_STEP_S       30
 #define TOTP_DIGITS       6
-#define TOTP_WINDOW       1                               /* steps accepted either side of now */
+#define TOTP_WINDOW       1 /* steps accepted either side of now */
 #define TOTP_BASE32_MAX   ((TOTP_SECRET_BYTES * 8 + 4) / 5 + 1) /* text of a secret, with NUL */
 
 /* The HOTP value (RFC 4226) of counter under key: the last `digits` (1..9) decimal digits. */

@@ -22,8 +22,8 @@
 #include "session.h"
 #include "status.h"
 
-#define TOTP_ISSUER          "slattest"
-#define QR_PX                200
+#define TOTP_ISSUER "slattest"
+#define QR_PX       200
 
 /* True when the person's role must sign in with a code too. */
 static bool totp_required(const api_ctx_t *ctx)
@@ -115,7 +115,7 @@ void page_account(api_ctx_t *ctx, db_t *db)
 void page_account_password(api_ctx_t *ctx, db_t *db)
 {
     char current[PWPOLICY_MAX_BYTES * 2] = "", password[PWPOLICY_MAX_BYTES * 2] = "",
-         again[PWPOLICY_MAX_BYTES * 2] = "", sid[64] = "";
+                                      again[PWPOLICY_MAX_BYTES * 2] = "", sid[64] = "";
     page_form(ctx, "current", current, sizeof current);
     page_form(ctx, "password", password, sizeof password);
     page_form(ctx, "again", again, sizeof again);

@@ -60,9 +60,9 @@ size_t adm_split_slugs(char *text, const char *slugs[], size_t max)
 
 void adm_notice(page_t *pg, bool ok, const char *key, const char *detail)
 {
-    json_object_set_new(pg->data, "notice",
-                        json_pack("{s:b, s:s, s:s}", "ok", ok, "key", key, "detail",
-                                  detail ? detail : ""));
+    json_object_set_new(
+        pg->data, "notice",
+        json_pack("{s:b, s:s, s:s}", "ok", ok, "key", key, "detail", detail ? detail : ""));
 }
 
 void adm_roles(page_t *pg, unsigned roles)
@@ -84,23 +84,13 @@ void adm_roles(page_t *pg, unsigned roles)
 /* The tenants page with an optional notice; status 200 or the error's. */
 static void tenants_page(api_ctx_t *ctx, db_t *db, int status, const char *key, const char *detail)
 {
-    tenant_t *list = NULL;
-    size_t n = 0;
-    int rc = tenant_list(db, &ctx->who, &list, &n);
-    if (rc != ST_OK) {
-        api_db_error(ctx, rc, db);
+    json_t *doc = page_api_json(ctx, db, api_tenants_list); /* every tenant, for an admin */
+    if (!doc)
         return;
-    }
     page_t pg;
     page_begin(&pg, ctx);
-    json_t *rows = json_array();
-    for (size_t i = 0; i < n; i++)
-        json_array_append_new(rows, json_pack("{s:s, s:s, s:s, s:s}", "slug", list[i].slug,
-                                              "name", list[i].name, "timezone", list[i].timezone,
-                                              "created_at", list[i].created_at));
-    free(list);
-    adm_page_slice(&pg, rows, "tenants");
-    json_decref(rows);
+    adm_page_slice(&pg, json_object_get(doc, "tenants"), "tenants");
+    json_decref(doc);
     char created[80];
     if (!key && api_query(ctx, "created", created, sizeof created))
         adm_notice(&pg, true, "adm.tenants.created", created);
@@ -134,6 +124,31 @@ void page_admin_tenant_add(api_ctx_t *ctx, db_t *db)
     }
 }
 
+void adm_role_keys(json_t *rows)
+{
+    size_t i;
+    json_t *r;
+    json_array_foreach(rows, i, r)
+    {
+        char rk[32];
+        snprintf(rk, sizeof rk, "role.%s", json_string_value(json_object_get(r, "role")));
+        json_object_set_new(r, "role_key", json_string(rk));
+    }
+}
+
+void adm_people_render(page_t *pg, json_t *rows, unsigned roles, int status, const char *key,
+                       const char *detail, const char *link, const char *name)
+{
+    adm_role_keys(rows);
+    adm_page_slice(pg, rows, "people");
+    adm_roles(pg, roles);
+    if (key)
+        adm_notice(pg, status < 300, key, detail);
+    if (link)
+        json_object_set_new(pg->data, "link", json_string(link));
+    page_render(pg, status, name);
+}
+
 /* The people page (admin: everyone), with an optional notice and a one-time link. */
 static void people_page(api_ctx_t *ctx, db_t *db, int status, const char *key, const char *detail,
                         const char *link)
@@ -146,27 +161,28 @@ static void people_page(api_ctx_t *ctx, db_t *db, int status, const char *key, c
     }
     page_t pg;
     page_begin(&pg, ctx);
-    size_t i;
-    json_t *p;
-    json_array_foreach(list, i, p)
-    {
-        char rk[32];
-        snprintf(rk, sizeof rk, "role.%s", json_string_value(json_object_get(p, "role")));
-        json_object_set_new(p, "role_key", json_string(rk));
-    }
-    adm_page_slice(&pg, list, "people");
+    adm_people_render(&pg, list, ROLES_ANY, status, key, detail, link, "admin_people");
     json_decref(list);
-    adm_roles(&pg, ROLES_ANY);
-    if (key)
-        adm_notice(&pg, status < 300, key, detail);
-    if (link)
-        json_object_set_new(pg.data, "link", json_string(link));
-    page_render(&pg, status, "admin_people");
 }
 
 void page_admin_people(api_ctx_t *ctx, db_t *db)
 {
     people_page(ctx, db, 200, NULL, NULL, NULL);
+}
+
+/*
+ * The form's "role" and "tenants" (slugs cut in place in text): false when
+ * the role is not a role.
+ */
+static bool form_grants(const api_ctx_t *ctx, role_t *role, char *text, size_t textlen,
+                        const char *slugs[ADM_SLUGS_MAX], size_t *n)
+{
+    char role_name[16] = "";
+    text[0] = '\0';
+    page_form(ctx, "role", role_name, sizeof role_name);
+    page_form(ctx, "tenants", text, textlen);
+    *n = adm_split_slugs(text, slugs, ADM_SLUGS_MAX);
+    return auth_role_parse(role_name, role) == ST_OK;
 }
 
 int adm_invite(api_ctx_t *ctx, db_t *db, role_t role, const char *const *slugs, size_t n,
@@ -195,16 +211,14 @@ static void invite_failed(api_ctx_t *ctx, db_t *db, int rc, const char *err,
 
 void page_admin_person_add(api_ctx_t *ctx, db_t *db)
 {
-    char role_name[16] = "", tenants[1024] = "", err[512] = "", url[600];
-    page_form(ctx, "role", role_name, sizeof role_name);
-    page_form(ctx, "tenants", tenants, sizeof tenants);
+    char tenants[1024], err[512] = "", url[600];
+    const char *slugs[ADM_SLUGS_MAX];
+    size_t n = 0;
     role_t role;
-    if (auth_role_parse(role_name, &role) != ST_OK) {
-        people_page(ctx, db, 400, "adm.invalid", role_name, NULL);
+    if (!form_grants(ctx, &role, tenants, sizeof tenants, slugs, &n)) {
+        people_page(ctx, db, 400, "adm.invalid", "role", NULL);
         return;
     }
-    const char *slugs[ADM_SLUGS_MAX];
-    size_t n = adm_split_slugs(tenants, slugs, ADM_SLUGS_MAX);
     int rc = adm_invite(ctx, db, role, slugs, n, url, sizeof url, err, sizeof err);
     if (rc == ST_OK)
         people_page(ctx, db, 201, "adm.people.added", NULL, url);
@@ -250,14 +264,7 @@ static void tokens_page(api_ctx_t *ctx, db_t *db, int status, const char *key, c
     }
     page_t pg;
     page_begin(&pg, ctx);
-    size_t i;
-    json_t *k;
-    json_array_foreach(list, i, k)
-    {
-        char rk[32];
-        snprintf(rk, sizeof rk, "role.%s", json_string_value(json_object_get(k, "role")));
-        json_object_set_new(k, "role_key", json_string(rk));
-    }
+    adm_role_keys(list);
     adm_page_slice(&pg, list, "tokens");
     json_decref(list);
     adm_roles(&pg, ROLES_ANY);
@@ -277,17 +284,15 @@ void page_admin_tokens(api_ctx_t *ctx, db_t *db)
 
 void page_admin_token_issue(api_ctx_t *ctx, db_t *db)
 {
-    char role_name[16] = "", tenants[1024] = "", label[256] = "", err[512] = "";
-    page_form(ctx, "role", role_name, sizeof role_name);
-    page_form(ctx, "tenants", tenants, sizeof tenants);
-    page_form(ctx, "label", label, sizeof label);
+    char tenants[1024], label[256] = "", err[512] = "";
+    const char *slugs[ADM_SLUGS_MAX];
+    size_t n = 0;
     role_t role;
-    if (auth_role_parse(role_name, &role) != ST_OK) {
-        tokens_page(ctx, db, 400, "adm.invalid", role_name, NULL);
+    page_form(ctx, "label", label, sizeof label);
+    if (!form_grants(ctx, &role, tenants, sizeof tenants, slugs, &n)) {
+        tokens_page(ctx, db, 400, "adm.invalid", "role", NULL);
         return;
     }
-    const char *slugs[ADM_SLUGS_MAX];
-    size_t n = adm_split_slugs(tenants, slugs, ADM_SLUGS_MAX);
     char token[AUTH_TOKEN_LEN + 1], idtext[32];
     uint64_t id = 0;
     int rc =
@@ -306,8 +311,8 @@ void page_admin_token_revoke(api_ctx_t *ctx, db_t *db)
     char text[32] = "";
     page_form(ctx, "id", text, sizeof text);
     uint64_t id = 0;
-    int rc = idnum_parse(text, &id) && id ? auth_token_revoke(db, ctx->who.actor, id)
-                                          : ST_ERR_NOT_FOUND;
+    int rc =
+        idnum_parse(text, &id) && id ? auth_token_revoke(db, ctx->who.actor, id) : ST_ERR_NOT_FOUND;
     if (rc == ST_OK)
         tokens_page(ctx, db, 200, "adm.tokens.revoked", text, NULL);
     else if (rc == ST_ERR_NOT_FOUND)
@@ -319,16 +324,18 @@ void page_admin_token_revoke(api_ctx_t *ctx, db_t *db)
 /* One certificate for the page: the published JSON with its validity in the reader's language. */
 static json_t *cert_json(const json_t *c)
 {
-    json_t *o = json_pack("{s:O, s:O, s:O, s:O, s:O}", "status", json_object_get(c, "status"),
-                          "subject", json_object_get(c, "subject"), "fingerprint",
-                          json_object_get(c, "fingerprint"), "not_before",
-                          json_object_get(c, "not_before"), "not_after",
-                          json_object_get(c, "not_after"));
+    json_t *o =
+        json_pack("{s:O, s:O, s:O, s:O, s:O}", "status", json_object_get(c, "status"), "subject",
+                  json_object_get(c, "subject"), "fingerprint", json_object_get(c, "fingerprint"),
+                  "not_before", json_object_get(c, "not_before"), "not_after",
+                  json_object_get(c, "not_after"));
     char key[48];
     snprintf(key, sizeof key, "adm.certs.status.%s",
              json_string_value(json_object_get(c, "status")));
     json_object_set_new(o, "status_key", json_string(key));
-    json_object_set_new(o, "current", json_boolean(strcmp(json_string_value(json_object_get(c, "status")), "current") == 0));
+    json_object_set_new(
+        o, "current",
+        json_boolean(strcmp(json_string_value(json_object_get(c, "status")), "current") == 0));
     return o;
 }
 

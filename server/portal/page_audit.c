@@ -25,12 +25,13 @@
 /* The filters of the page's query, validated. */
 typedef struct audit_query {
     char action[65];
-    char from[11], to[11]; /* YYYY-MM-DD or "" */
+    char from[11], to[11];    /* YYYY-MM-DD or "" */
     int64_t from_utc, to_utc; /* [from, to) in UTC seconds; 0 / INT64_MAX when open */
     uint64_t page;
 } audit_query_t;
 
-/* The first instant of local day text (YYYY-MM-DD) in zone, plus `days` days; false when malformed. */
+/* The first instant of local day text (YYYY-MM-DD) in zone, plus `days` days; false when malformed.
+ */
 static bool day_start(const char *zone, const char *text, int days, int64_t *out)
 {
     int y, m, d;
@@ -114,8 +115,8 @@ static int audit_rows(db_t *db, uint64_t tenant_id, const audit_query_t *q, json
         json_array_append_new(
             list, json_pack("{s:I, s:s, s:s, s:s, s:s, s:s}", "id", (json_int_t)db_res_i64(res, 0),
                             "at", db_res_str(res, 1, NULL), "actor", db_res_str(res, 2, NULL),
-                            "action", db_res_str(res, 3, NULL), "object",
-                            db_res_str(res, 4, NULL), "detail", db_res_str(res, 5, NULL)));
+                            "action", db_res_str(res, 3, NULL), "object", db_res_str(res, 4, NULL),
+                            "detail", db_res_str(res, 5, NULL)));
     }
     db_res_free(res);
     *out = list;
@@ -196,15 +197,16 @@ void page_audit_csv(api_ctx_t *ctx, db_t *db)
     page_begin(&pg, ctx);
     local_times(pg.cat, ctx->tenant.timezone, rows);
     buf_reset(&ctx->raw);
-    static const char *const head[] = {"id", "at_utc", "at_local", "actor", "action", "object",
-                                       "detail"};
+    static const char *const head[] = {"id",     "at_utc", "at_local", "actor",
+                                       "action", "object", "detail"};
     csvcell_row(&ctx->raw, head, sizeof head / sizeof head[0]);
     size_t i;
     json_t *r;
     json_array_foreach(rows, i, r)
     {
         char id[24];
-        snprintf(id, sizeof id, "%" JSON_INTEGER_FORMAT, json_integer_value(json_object_get(r, "id")));
+        snprintf(id, sizeof id, "%" JSON_INTEGER_FORMAT,
+                 json_integer_value(json_object_get(r, "id")));
         const char *cells[] = {id,
                                json_string_value(json_object_get(r, "at")),
                                json_string_value(json_object_get(r, "local")),

@@ -26,12 +26,10 @@ void page_home(api_ctx_t *ctx, db_t *db)
         page_redirect(ctx, "/login", NULL);
         return;
     }
-    api_tenants_list(ctx, db); /* the API's list: the tenants this principal may see */
-    if (ctx->err_code)
+    /* The API's list: the tenants this principal may see. */
+    json_t *doc = page_api_json(ctx, db, api_tenants_list);
+    if (!doc)
         return;
-    json_t *doc = ctx->json;
-    ctx->json = NULL;
-    ctx->status = 0;
     page_t pg;
     page_begin(&pg, ctx);
     json_t *ts = json_object_get(doc, "tenants");

@@ -65,12 +65,10 @@ static json_t *row_text(const xl_change_t *c)
 
 void page_report_changes(api_ctx_t *ctx, db_t *db)
 {
-    api_reports_get(ctx, db); /* the API's answer: 404 for a report this person may not see */
-    if (ctx->err_code)
+    /* The API's answer: 404 for a report this person may not see. */
+    json_t *meta = page_api_json(ctx, db, api_reports_get);
+    if (!meta)
         return;
-    json_t *meta = ctx->json;
-    ctx->json = NULL;
-    ctx->status = 0;
     json_int_t id = json_integer_value(json_object_get(meta, "id"));
     json_t *sup = json_object_get(meta, "supersedes");
     char *old_text = NULL, *new_text = NULL;
@@ -97,15 +95,15 @@ void page_report_changes(api_ctx_t *ctx, db_t *db)
                         json_pack("{s:I, s:O, s:O, s:s}", "id", id, "version",
                                   json_object_get(meta, "version"), "template",
                                   json_object_get(meta, "template"), "month", month));
-    json_object_set_new(pg.data, "tenant",
-                        json_pack("{s:s, s:s}", "slug", ctx->tenant.slug, "name", ctx->tenant.name));
+    json_object_set_new(
+        pg.data, "tenant",
+        json_pack("{s:s, s:s}", "slug", ctx->tenant.slug, "name", ctx->tenant.name));
     xl_changes_t *c = NULL;
     char err[256] = "";
     if (!json_is_integer(sup)) {
         json_object_set_new(pg.data, "first", json_true());
-    } else if (rc == ST_ERR_NOT_FOUND ||
-               xl_changes_diff(old_text, old_len, new_text, new_len, NULL, &c, err, sizeof err) !=
-                   ST_OK) {
+    } else if (rc == ST_ERR_NOT_FOUND || xl_changes_diff(old_text, old_len, new_text, new_len, NULL,
+                                                         &c, err, sizeof err) != ST_OK) {
         json_object_set_new(pg.data, "incomparable", json_true());
     } else {
         static const char *const kinds[] = {"adm.changes.moved", "adm.changes.added",
@@ -114,18 +112,18 @@ void page_report_changes(api_ctx_t *ctx, db_t *db)
         size_t n = xl_changes_count(c);
         for (size_t i = 0; i < n && i < CHANGES_MAX; i++) {
             const xl_change_t *x = xl_changes_get(c, i);
-            json_array_append_new(rows, json_pack("{s:s, s:s, s:o, s:s, s:o, s:o}", "kind_key",
-                                                  kinds[x->kind], "sheet", x->sheet, "row",
-                                                  x->total ? json_string("total") : row_text(x),
-                                                  "column", x->column, "old",
-                                                  value_text(x->old_value), "new",
-                                                  value_text(x->new_value)));
+            json_array_append_new(
+                rows, json_pack("{s:s, s:s, s:o, s:s, s:o, s:o}", "kind_key", kinds[x->kind],
+                                "sheet", x->sheet, "row",
+                                x->total ? json_string("total") : row_text(x), "column", x->column,
+                                "old", value_text(x->old_value), "new", value_text(x->new_value)));
         }
         json_object_set_new(pg.data, "changes", rows);
         json_object_set_new(pg.data, "count", json_integer((json_int_t)n));
         json_object_set_new(pg.data, "cut", json_boolean(n > CHANGES_MAX));
     }
-    json_object_set_new(pg.data, "supersedes_id", json_is_integer(sup) ? json_incref(sup) : json_null());
+    json_object_set_new(pg.data, "supersedes_id",
+                        json_is_integer(sup) ? json_incref(sup) : json_null());
     xl_changes_free(c);
     free(old_text);
     free(new_text);

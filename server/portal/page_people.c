@@ -21,8 +21,7 @@
 static bool only_this_tenant(const json_t *p, const char *slug)
 {
     const json_t *ts = json_object_get(p, "tenants");
-    return json_array_size(ts) == 1 &&
-           strcmp(json_string_value(json_array_get(ts, 0)), slug) == 0;
+    return json_array_size(ts) == 1 && strcmp(json_string_value(json_array_get(ts, 0)), slug) == 0;
 }
 
 /* True when person p may be disabled from this tenant's page by its manager. */
@@ -34,7 +33,7 @@ static bool manageable(const json_t *p, const char *slug)
            !json_is_true(json_object_get(p, "disabled"));
 }
 
-/* The people granted this tenant as a new array, each with role_key and manageable. */
+/* The people granted this tenant as a new array, each with manageable. */
 static json_t *tenant_people(const json_t *all, const char *slug)
 {
     json_t *out = json_array();
@@ -47,10 +46,7 @@ static json_t *tenant_people(const json_t *all, const char *slug)
             strcmp(json_string_value(t), slug) == 0;
         if (!granted)
             continue;
-        char rk[32];
-        snprintf(rk, sizeof rk, "role.%s", json_string_value(json_object_get(p, "role")));
         json_t *row = json_deep_copy(p);
-        json_object_set_new(row, "role_key", json_string(rk));
         json_object_set_new(row, "manageable", json_boolean(manageable(p, slug)));
         json_array_append_new(out, row);
     }
@@ -71,17 +67,11 @@ static void people_page(api_ctx_t *ctx, db_t *db, int status, const char *key, c
     page_begin(&pg, ctx);
     json_t *rows = tenant_people(all, ctx->tenant.slug);
     json_decref(all);
-    adm_page_slice(&pg, rows, "people");
-    json_decref(rows);
-    adm_roles(&pg, PEOPLE_INVITE_ROLES);
     json_object_set_new(pg.data, "tenant",
                         json_pack("{s:s, s:s, s:s}", "slug", ctx->tenant.slug, "name",
                                   ctx->tenant.name, "timezone", ctx->tenant.timezone));
-    if (key)
-        adm_notice(&pg, status < 300, key, detail);
-    if (link)
-        json_object_set_new(pg.data, "link", json_string(link));
-    page_render(&pg, status, "tenant_people");
+    adm_people_render(&pg, rows, PEOPLE_INVITE_ROLES, status, key, detail, link, "tenant_people");
+    json_decref(rows);
 }
 
 void page_tenant_people(api_ctx_t *ctx, db_t *db)

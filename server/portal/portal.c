@@ -62,11 +62,10 @@ static const route_t page_routes[] = {
     {"GET", "/tenants/{t}/audit", ROLES_AUDIT_PAGE, BODY_NONE, page_audit, "/tenants/{t}/audit"},
     {"GET", "/tenants/{t}/audit.csv", ROLES_AUDIT_PAGE, BODY_NONE, page_audit_csv,
      "/tenants/{t}/audit.csv"},
-    {"GET", "/tenants/{t}/reports/{id}/changes", ROLES_TENANT_PAGES, BODY_NONE,
-     page_report_changes, "/tenants/{t}/reports/{id}/changes"},
+    {"GET", "/tenants/{t}/reports/{id}/changes", ROLES_TENANT_PAGES, BODY_NONE, page_report_changes,
+     "/tenants/{t}/reports/{id}/changes"},
     {"GET", "/account", ROLES_ANY, BODY_NONE, page_account, "/account"},
-    {"POST", "/account/password", ROLES_ANY, BODY_JSON, page_account_password,
-     "/account/password"},
+    {"POST", "/account/password", ROLES_ANY, BODY_JSON, page_account_password, "/account/password"},
     {"POST", "/account/totp/start", ROLES_ANY, BODY_JSON, page_account_totp_start,
      "/account/totp/start"},
     {"POST", "/account/totp/confirm", ROLES_ANY, BODY_JSON, page_account_totp_confirm,
@@ -219,6 +218,17 @@ void portal_free(portal_t *p)
     free(p);
 }
 
+json_t *page_api_json(api_ctx_t *ctx, db_t *db, api_handler_fn handler)
+{
+    handler(ctx, db);
+    if (ctx->err_code)
+        return NULL;
+    json_t *doc = ctx->json;
+    ctx->json = NULL;
+    ctx->status = 0;
+    return doc;
+}
+
 void page_pct_encode(const char *s, buf_t *out)
 {
     for (; *s; s++) {
@@ -297,9 +307,14 @@ static void anonymous_token(const api_ctx_t *ctx, char out[48])
  */
 static bool totp_enrolment_admit(api_ctx_t *ctx, db_t *db)
 {
-    static const char *const open[] = {"/account",    "/account/totp/start", "/account/totp/confirm",
-                                       "/logout",     "/static/portal.css", "/login",
-                                       "/login/totp", NULL};
+    static const char *const open[] = {"/account",
+                                       "/account/totp/start",
+                                       "/account/totp/confirm",
+                                       "/logout",
+                                       "/static/portal.css",
+                                       "/login",
+                                       "/login/totp",
+                                       NULL};
     for (const char *const *o = open; *o; o++)
         if (strcmp(ctx->route->pattern, *o) == 0)
             return true;

@@ -15,8 +15,8 @@
 #include "portal.h"
 #include "tmpl.h"
 
-#define PORTAL_CSRF_COOKIE "slattest_csrf"
-#define PORTAL_LANG_COOKIE "slattest_lang"
+#define PORTAL_CSRF_COOKIE   "slattest_csrf"
+#define PORTAL_LANG_COOKIE   "slattest_lang"
 #define ROLES_AUDIT_PAGE     (ROLE_AUDITOR | ROLE_MANAGER | ROLE_ADMIN)
 #define SESSION_COOKIE_ATTRS "Path=/; Secure; HttpOnly; SameSite=Strict"
 
@@ -60,6 +60,11 @@ bool page_form(const api_ctx_t *ctx, const char *name, char *out, size_t outlen)
 const char *page_text(const page_t *pg, const char *key);
 /* True for a local path to go back to after the login: "/..." but not "//" or "/\\". */
 bool page_next_ok(const char *next);
+/*
+ * Runs an API handler for the page and takes its JSON answer (the caller
+ * owns it); NULL when it answered an error, which stays set for the page.
+ */
+json_t *page_api_json(api_ctx_t *ctx, db_t *db, api_handler_fn handler);
 /* Appends s percent-encoded (all but A-Z a-z 0-9 - _ .) to out. */
 void page_pct_encode(const char *s, buf_t *out);
 
@@ -120,6 +125,15 @@ void adm_page_slice(page_t *pg, json_t *list, const char *key);
 size_t adm_split_slugs(char *text, const char *slugs[], size_t max);
 /* A notice on the page: ok or not, a catalogue key, a detail shown as is ("" for none). */
 void adm_notice(page_t *pg, bool ok, const char *key, const char *detail);
+/* Adds role_key ("role.<role>") to each object of rows. */
+void adm_role_keys(json_t *rows);
+/*
+ * Renders a people list (people_list() rows) as template `name`: role keys,
+ * the ?page= slice, the roles of the invite form, a notice, a one-time link.
+ * Ends the page.
+ */
+void adm_people_render(page_t *pg, json_t *rows, unsigned roles, int status, const char *key,
+                       const char *detail, const char *link, const char *name);
 /* The roles of the set as data.roles [{name, key}], for a form's choice. */
 void adm_roles(page_t *pg, unsigned roles);
 /*

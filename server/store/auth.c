@@ -276,6 +276,18 @@ int auth_token_revoke(db_t *db, const char *actor, uint64_t id)
     return rc;
 }
 
+json_t *auth_slugs_json(const char *spaced)
+{
+    json_t *tenants = json_array();
+    for (const char *s = spaced; s && *s;) {
+        const char *sp = strchr(s, ' ');
+        size_t len = sp ? (size_t)(sp - s) : strlen(s);
+        json_array_append_new(tenants, json_stringn(s, len));
+        s = sp ? sp + 1 : s + len;
+    }
+    return tenants;
+}
+
 int auth_token_list(db_t *db, role_t role, uint64_t tenant_id, json_t **out)
 {
     *out = NULL;
@@ -294,14 +306,7 @@ int auth_token_list(db_t *db, role_t role, uint64_t tenant_id, json_t **out)
         return rc;
     json_t *list = json_array();
     while (db_res_next(res)) {
-        json_t *tenants = json_array();
-        const char *slugs = db_res_str(res, 5, NULL);
-        for (const char *s = slugs; s && *s;) {
-            const char *sp = strchr(s, ' ');
-            size_t len = sp ? (size_t)(sp - s) : strlen(s);
-            json_array_append_new(tenants, json_stringn(s, len));
-            s = sp ? sp + 1 : s + len;
-        }
+        json_t *tenants = auth_slugs_json(db_res_str(res, 5, NULL));
         json_array_append_new(
             list, json_pack("{s:I, s:s, s:s, s:s, s:b, s:o}", "id", (json_int_t)db_res_i64(res, 0),
                             "role", db_res_str(res, 1, NULL), "label", db_res_str(res, 2, NULL),

@@ -111,4 +111,7 @@ int auth_token_revoke(db_t *db, const char *actor, uint64_t id);
  */
 int auth_token_list(db_t *db, role_t role, uint64_t tenant_id, json_t **out);
 
+/* Slugs separated by single spaces (a GROUP_CONCAT; NULL: none) as a new JSON array. */
+json_t *auth_slugs_json(const char *spaced);
+
 #endif

@@ -189,14 +189,7 @@ int people_list(db_t *db, json_t **out)
         return rc;
     json_t *list = json_array();
     while (db_res_next(res)) {
-        json_t *tenants = json_array();
-        const char *slugs = db_res_str(res, 6, NULL);
-        for (const char *s = slugs; s && *s;) {
-            const char *sp = strchr(s, ' ');
-            size_t len = sp ? (size_t)(sp - s) : strlen(s);
-            json_array_append_new(tenants, json_stringn(s, len));
-            s = sp ? sp + 1 : s + len;
-        }
+        json_t *tenants = auth_slugs_json(db_res_str(res, 6, NULL));
         json_array_append_new(
             list,
             json_pack("{s:I, s:s, s:s, s:o, s:b, s:b, s:s}", "id", (json_int_t)db_res_i64(res, 0),
@@ -261,8 +254,8 @@ int people_set_password_by_link(db_t *db, const char *token, const char *passwor
     return rc;
 }
 
-int people_change_password(db_t *db, uint64_t person_id, const char *current,
-                           const char *password, const char *keep_cookie, int *verdict)
+int people_change_password(db_t *db, uint64_t person_id, const char *current, const char *password,
+                           const char *keep_cookie, int *verdict)
 {
     *verdict = PWPOLICY_OK;
     db_res_t *res = NULL;

@@ -86,7 +86,7 @@ int people_set_password_by_link(db_t *db, const char *token, const char *passwor
  * ST_ERR_AUTH (audited "person.password_change_failed") for a wrong
  * current password.  Audited "person.password_change".
  */
-int people_change_password(db_t *db, uint64_t person_id, const char *current,
-                           const char *password, const char *keep_cookie, int *verdict);
+int people_change_password(db_t *db, uint64_t person_id, const char *current, const char *password,
+                           const char *keep_cookie, int *verdict);
 
 #endif

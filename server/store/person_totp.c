@@ -35,9 +35,9 @@ int ptotp_begin(db_t *db, uint64_t person_id, char b32[TOTP_BASE32_MAX])
     uint8_t secret[TOTP_SECRET_BYTES];
     if (hash_random(secret, sizeof secret) != ST_OK)
         return ST_ERR_CRYPTO;
-    int rc = db_exec(db,
-                     "UPDATE people SET totp_pending = ? WHERE id = ? AND totp_enabled_at IS NULL",
-                     (db_val_t[]){db_blob(secret, sizeof secret), db_u64(person_id)}, 2, NULL);
+    int rc =
+        db_exec(db, "UPDATE people SET totp_pending = ? WHERE id = ? AND totp_enabled_at IS NULL",
+                (db_val_t[]){db_blob(secret, sizeof secret), db_u64(person_id)}, 2, NULL);
     if (rc == ST_OK && db_affected(db) != 1)
         rc = ST_ERR_CONFLICT;
     if (rc == ST_OK)

@@ -111,6 +111,20 @@ static int session_gate(db_t *db, const config_t *cfg, const char *email, const 
     return ST_OK;
 }
 
+/* Appends the audit entry of a sign-in (in the caller's transaction): remote and one flag. */
+static int session_audit_login(db_t *db, uint64_t id, const char *action, const char *remote,
+                               const char *flag, bool value)
+{
+    char actor[40];
+    snprintf(actor, sizeof actor, "person:%" PRIu64, id);
+    json_t *d = json_pack("{s:s, s:b}", "remote", remote, flag, value);
+    char *text = jsonutil_dumps(d, JSON_COMPACT | JSON_SORT_KEYS);
+    int rc = audit_append(db, actor, 0, action, actor, text ? text : "{}");
+    free(text);
+    json_decref(d);
+    return rc;
+}
+
 /* Appends an audit entry (with its own transaction) about a login attempt. */
 static int session_audit(db_t *db, const char *actor, const char *action, const char *email,
                          const char *remote)
@@ -195,10 +209,11 @@ int session_login(db_t *db, const config_t *cfg, const char *email_in, const cha
     /* The person, if any: a missing one still costs one Argon2 verification. */
     db_res_t *res = NULL;
     db_val_t v[] = {db_str(email)};
-    rc = db_exec(db,
-                 "SELECT id, password_hash, totp_enabled_at IS NOT NULL FROM people WHERE email = ? "
-                 "AND disabled_at IS NULL",
-                 v, 1, &res);
+    rc =
+        db_exec(db,
+                "SELECT id, password_hash, totp_enabled_at IS NOT NULL FROM people WHERE email = ? "
+                "AND disabled_at IS NULL",
+                v, 1, &res);
     if (rc != ST_OK)
         return rc;
     uint64_t id = 0;
@@ -215,8 +230,7 @@ int session_login(db_t *db, const config_t *cfg, const char *email_in, const cha
     free(stored);
     if (!ok)
         return session_fail(db, cfg, "person.login_failed", email, remote, ef, rf);
-    char hashed[PEOPLE_HASH_TEXT_MAX], actor[40];
-    snprintf(actor, sizeof actor, "person:%" PRIu64, id);
+    char hashed[PEOPLE_HASH_TEXT_MAX];
     db_val_t p[] = {db_str(email), db_u64(id)};
     if ((rc = db_begin(db)) != ST_OK)
         return rc;
@@ -232,14 +246,9 @@ int session_login(db_t *db, const config_t *cfg, const char *email_in, const cha
                      (db_val_t[]){db_str(hashed), db_u64(id)}, 2, NULL);
     if (rc == ST_OK)
         rc = session_create(db, id, totp, cookie);
-    if (rc == ST_OK) {
-        json_t *d = json_pack("{s:s, s:b}", "remote", remote, "hash_upgraded", upgrade);
-        char *text = jsonutil_dumps(d, JSON_COMPACT | JSON_SORT_KEYS);
-        rc = audit_append(db, actor, 0, totp ? "person.login_password" : "person.login", actor,
-                          text ? text : "{}");
-        free(text);
-        json_decref(d);
-    }
+    if (rc == ST_OK)
+        rc = session_audit_login(db, id, totp ? "person.login_password" : "person.login", remote,
+                                 "hash_upgraded", upgrade);
     if (rc == ST_OK)
         rc = db_commit(db);
     if (rc != ST_OK) {
@@ -260,13 +269,14 @@ int session_authenticate(db_t *db, const config_t *cfg, const char *cookie, prin
     db_res_t *res = NULL;
     db_val_t v[] = {db_blob(h, 32), db_i64(cfg->portal_lifetime_s),
                     db_i64(cfg->portal_idle_timeout_s)};
-    int rc = db_exec(db,
-                     "SELECT s.person_id, p.role, p.email, s.csrf, TIMESTAMPDIFF(SECOND, "
-                     "s.last_seen_at, CURRENT_TIMESTAMP(6)) FROM sessions s JOIN people p ON p.id "
-                     "= s.person_id WHERE s.id_hash = ? AND p.disabled_at IS NULL AND s.mfa_pending = 0 AND "
-                     "s.created_at > CURRENT_TIMESTAMP(6) - INTERVAL ? SECOND AND "
-                     "s.last_seen_at > CURRENT_TIMESTAMP(6) - INTERVAL ? SECOND",
-                     v, 3, &res);
+    int rc = db_exec(
+        db,
+        "SELECT s.person_id, p.role, p.email, s.csrf, TIMESTAMPDIFF(SECOND, "
+        "s.last_seen_at, CURRENT_TIMESTAMP(6)) FROM sessions s JOIN people p ON p.id "
+        "= s.person_id WHERE s.id_hash = ? AND p.disabled_at IS NULL AND s.mfa_pending = 0 AND "
+        "s.created_at > CURRENT_TIMESTAMP(6) - INTERVAL ? SECOND AND "
+        "s.last_seen_at > CURRENT_TIMESTAMP(6) - INTERVAL ? SECOND",
+        v, 3, &res);
     if (rc != ST_OK)
         return rc;
     if (!db_res_next(res) || auth_role_parse(db_res_str(res, 1, NULL), &out->role) != ST_OK) {
@@ -380,8 +390,6 @@ int session_totp(db_t *db, const config_t *cfg, const char *pending, const char 
     memset(secret, 0, sizeof secret);
     if (step < 0)
         return session_fail(db, cfg, "person.totp_failed", email, remote, ef, rf);
-    char actor[40];
-    snprintf(actor, sizeof actor, "person:%" PRIu64, id);
     if ((rc = db_begin(db)) != ST_OK)
         return rc;
     /* The step only moves forward: a code used by a concurrent request is refused here. */
@@ -395,13 +403,8 @@ int session_totp(db_t *db, const config_t *cfg, const char *pending, const char 
                      1, NULL);
     if (rc == ST_OK && fresh)
         rc = session_create(db, id, false, cookie);
-    if (rc == ST_OK && fresh) {
-        json_t *d = json_pack("{s:s, s:b}", "remote", remote, "totp", 1);
-        char *text = jsonutil_dumps(d, JSON_COMPACT | JSON_SORT_KEYS);
-        rc = audit_append(db, actor, 0, "person.login", actor, text ? text : "{}");
-        free(text);
-        json_decref(d);
-    }
+    if (rc == ST_OK && fresh)
+        rc = session_audit_login(db, id, "person.login", remote, "totp", true);
     if (rc == ST_OK)
         rc = db_commit(db);
     if (rc != ST_OK) {

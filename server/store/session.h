@@ -41,7 +41,8 @@ typedef enum session_verdict {
     SESSION_TOTP,      /* the password is right; the session waits for a code (session_totp) */
 } session_verdict;
 
-#define SESSION_TOTP_WAIT_S 300 /* a session waiting for its code ends this long after the login */
+/* A session waiting for its code ends this long after the login. */
+#define SESSION_TOTP_WAIT_S 300
 
 /*
  * Tries a login by email and password from client address remote.  On

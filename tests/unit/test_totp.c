@@ -61,8 +61,13 @@ static void test_base32(void **state)
     (void)state;
     static const struct {
         const char *in, *out;
-    } v[] = {{"", ""},          {"f", "MY"},           {"fo", "MZXQ"},       {"foo", "MZXW6"},
-             {"foob", "MZXW6YQ"}, {"fooba", "MZXW6YTB"}, {"foobar", "MZXW6YTBOI"}};
+    } v[] = {{"", ""},
+             {"f", "MY"},
+             {"fo", "MZXQ"},
+             {"foo", "MZXW6"},
+             {"foob", "MZXW6YQ"},
+             {"fooba", "MZXW6YTB"},
+             {"foobar", "MZXW6YTBOI"}};
     for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
         char out[32];
         totp_base32((const uint8_t *)v[i].in, strlen(v[i].in), out, sizeof out);
