@@ -412,17 +412,20 @@ def test_what_changed_and_hostile_names_render_as_text(srv, admin):
         assert f'/tenants/{slug}/reports/{v1["id"]}/changes' not in reports, "v1 has no predecessor"
         page = b.get(f"/tenants/{slug}/reports/{v2['id']}/changes")
         assert page.status_code == 200
-        rows = re.findall(r'<tr class="change">(.*?)</tr>', page.text, flags=re.S)
+        rows = re.findall(r'<tr class="change" data-sheet="([^"]*)" data-column="([^"]*)">(.*?)</tr>',
+                          page.text, flags=re.S)
         assert rows, page.text[:3000]
-        # The hostile queue's row is listed, escaped: offered 1 -> 2 (hand-counted above).
+        # The hostile queue's row is listed, escaped, with the template's names for sheet and
+        # column.  h3 waited 5 s (within 20 s), h4 50 s: offered 1 -> 2, SL 100% -> 50%,
+        # ASA 5 -> 55/2 s.
         esc = "&quot;&gt;&lt;img src=x onerror=alert(1)&gt;"
-        queue_rows = [r for r in rows if esc in r]
-        # h3 waited 5 s (within 20 s), h4 50 s: offered 1 -> 2, SL 1 -> 1/2, ASA 5 -> 55/2.
-        for column, old, new in (("offered", "1", "2"), ("service_level", "1", "0.5"),
+        cells = {(sh, col): re.findall(r"<td[^>]*>(.*?)</td>", body)
+                 for sh, col, body in rows if f'<td class="row-key">{esc}</td>' in body}
+        for column, old, new in (("offered", "1", "2"), ("service_level", "100.0%", "50.0%"),
                                  ("asa_s", "5", "27.5")):
-            want = (f'<td><code>{column}</code></td><td class="num">{old}</td>'
-                    f'<td class="num">{new}</td>')
-            assert any(want in r for r in queue_rows), (column, queue_rows)
+            got = cells[("queues", column)]
+            assert (got[4], got[5]) == (old, new), (column, got)
+        assert cells[("queues", "offered")][1] == "Queues", "the sheet's name, not its id"
         first_page = b.get(f"/tenants/{slug}/reports/{v1['id']}/changes").text
         assert 'id="changes-none"' in first_page
         # Every page this person reaches shows both names as text, never as markup.
@@ -435,6 +438,8 @@ def test_what_changed_and_hostile_names_render_as_text(srv, admin):
             assert HOSTILE_TENANT not in text and "<img" not in text, path
             if path != "/account":
                 assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text, path
+        zh = b.get(f"/tenants/{slug}/reports/{v2['id']}/changes?lang=zh").text
+        assert 'data-sheet="queues"' in zh and "<td>队列</td>" in zh and "<td>Queues</td>" not in zh
     # A client sees the changes of reports it may see only (internal ones: 404).
     client = logged_in(srv, new_person("client", slug))
     assert client.get(f"/tenants/{slug}/reports/{v2['id']}/changes").status_code == 404
