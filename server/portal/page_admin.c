@@ -14,6 +14,7 @@
 
 #include "idnum.h"
 #include "people.h"
+#include "person_totp.h"
 #include "portal_int.h"
 #include "server.h"
 #include "signing.h"
@@ -224,6 +225,19 @@ void page_admin_person_add(api_ctx_t *ctx, db_t *db)
         people_page(ctx, db, 201, "adm.people.added", NULL, url);
     else
         invite_failed(ctx, db, rc, err, people_page);
+}
+
+void page_admin_person_totp_reset(api_ctx_t *ctx, db_t *db)
+{
+    char email[PEOPLE_EMAIL_MAX + 1] = "";
+    page_form(ctx, "email", email, sizeof email);
+    int rc = ptotp_reset(db, ctx->who.actor, email);
+    if (rc == ST_OK)
+        people_page(ctx, db, 200, "adm.people.totp_reset", email, NULL);
+    else if (rc == ST_ERR_NOT_FOUND)
+        people_page(ctx, db, 404, "adm.people.unknown", email, NULL);
+    else
+        api_db_error(ctx, rc, db);
 }
 
 void page_admin_person_disable(api_ctx_t *ctx, db_t *db)

@@ -48,6 +48,8 @@ static const route_t page_routes[] = {
     {"POST", "/admin/people", ROLE_ADMIN, BODY_JSON, page_admin_person_add, "/admin/people"},
     {"POST", "/admin/people/disable", ROLE_ADMIN, BODY_JSON, page_admin_person_disable,
      "/admin/people/disable"},
+    {"POST", "/admin/people/totp-reset", ROLE_ADMIN, BODY_JSON, page_admin_person_totp_reset,
+     "/admin/people/totp-reset"},
     {"GET", "/admin/tokens", ROLE_ADMIN, BODY_NONE, page_admin_tokens, "/admin/tokens"},
     {"POST", "/admin/tokens", ROLE_ADMIN, BODY_JSON, page_admin_token_issue, "/admin/tokens"},
     {"POST", "/admin/tokens/revoke", ROLE_ADMIN, BODY_JSON, page_admin_token_revoke,

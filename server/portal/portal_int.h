@@ -151,6 +151,7 @@ void page_admin_tenant_add(api_ctx_t *ctx, db_t *db);
 void page_admin_people(api_ctx_t *ctx, db_t *db);
 void page_admin_person_add(api_ctx_t *ctx, db_t *db);
 void page_admin_person_disable(api_ctx_t *ctx, db_t *db);
+void page_admin_person_totp_reset(api_ctx_t *ctx, db_t *db);
 void page_admin_tokens(api_ctx_t *ctx, db_t *db);
 void page_admin_token_issue(api_ctx_t *ctx, db_t *db);
 void page_admin_token_revoke(api_ctx_t *ctx, db_t *db);

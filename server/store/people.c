@@ -181,6 +181,7 @@ int people_list(db_t *db, json_t **out)
     int rc = db_exec(db,
                      "SELECT p.id, p.email, p.role, p.password_hash IS NOT NULL, "
                      "p.disabled_at IS NOT NULL, DATE_FORMAT(p.created_at, '%Y-%m-%dT%H:%i:%sZ'), "
+                     "p.totp_enabled_at IS NOT NULL, "
                      "(SELECT GROUP_CONCAT(t.slug ORDER BY t.slug SEPARATOR ' ') FROM "
                      "person_grants g JOIN tenants t ON t.id = g.tenant_id WHERE g.person_id = "
                      "p.id) FROM people p ORDER BY p.email",
@@ -189,13 +190,14 @@ int people_list(db_t *db, json_t **out)
         return rc;
     json_t *list = json_array();
     while (db_res_next(res)) {
-        json_t *tenants = auth_slugs_json(db_res_str(res, 6, NULL));
-        json_array_append_new(
-            list,
-            json_pack("{s:I, s:s, s:s, s:o, s:b, s:b, s:s}", "id", (json_int_t)db_res_i64(res, 0),
-                      "email", db_res_str(res, 1, NULL), "role", db_res_str(res, 2, NULL),
-                      "tenants", tenants, "password_set", (int)db_res_i64(res, 3), "disabled",
-                      (int)db_res_i64(res, 4), "created_at", db_res_str(res, 5, NULL)));
+        json_t *tenants = auth_slugs_json(db_res_str(res, 7, NULL));
+        json_array_append_new(list,
+                              json_pack("{s:I, s:s, s:s, s:o, s:b, s:b, s:s, s:b}", "id",
+                                        (json_int_t)db_res_i64(res, 0), "email",
+                                        db_res_str(res, 1, NULL), "role", db_res_str(res, 2, NULL),
+                                        "tenants", tenants, "password_set", (int)db_res_i64(res, 3),
+                                        "disabled", (int)db_res_i64(res, 4), "created_at",
+                                        db_res_str(res, 5, NULL), "totp", (int)db_res_i64(res, 6)));
     }
     db_res_free(res);
     *out = list;

@@ -67,7 +67,7 @@ int people_disable(db_t *db, const char *actor, const char *email);
 
 /*
  * Every person as a JSON array of {id, email, role, tenants: [slug...],
- * password_set, disabled, created_at}, by email.  The caller owns *out.
+ * password_set, disabled, created_at, totp (two-step sign-in on)}, by email.  The caller owns *out.
  */
 int people_list(db_t *db, json_t **out);
 

@@ -152,3 +152,36 @@ int ptotp_disable(db_t *db, uint64_t person_id, const char *password)
         db_rollback(db);
     return rc;
 }
+
+int ptotp_reset(db_t *db, const char *actor, const char *email)
+{
+    char norm[PEOPLE_EMAIL_MAX + 1], object[40];
+    if (people_email_normalise(email, norm) != ST_OK)
+        return ST_ERR_NOT_FOUND;
+    db_res_t *res = NULL;
+    int rc = db_begin(db);
+    if (rc != ST_OK)
+        return rc;
+    rc = db_exec(db,
+                 "SELECT id FROM people WHERE email = ? AND totp_enabled_at IS NOT NULL FOR UPDATE",
+                 (db_val_t[]){db_str(norm)}, 1, &res);
+    uint64_t id = 0;
+    if (rc == ST_OK && db_res_next(res))
+        id = (uint64_t)db_res_i64(res, 0);
+    db_res_free(res);
+    if (rc == ST_OK && !id)
+        rc = ST_ERR_NOT_FOUND;
+    if (rc == ST_OK)
+        rc = db_exec(db,
+                     "UPDATE people SET totp_secret = NULL, totp_pending = NULL, totp_enabled_at = "
+                     "NULL WHERE id = ?",
+                     (db_val_t[]){db_u64(id)}, 1, NULL);
+    snprintf(object, sizeof object, "person:%" PRIu64, id);
+    if (rc == ST_OK)
+        rc = audit_append(db, actor, 0, "person.totp_reset", object, "{}");
+    if (rc == ST_OK)
+        rc = db_commit(db);
+    if (rc != ST_OK)
+        db_rollback(db);
+    return rc;
+}

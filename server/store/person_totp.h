@@ -45,4 +45,12 @@ int ptotp_confirm(db_t *db, uint64_t person_id, const char *code, int64_t now_s)
  */
 int ptotp_disable(db_t *db, uint64_t person_id, const char *password);
 
+/*
+ * An admin turns a person's second factor off (a lost phone): the person
+ * signs in with the password alone until they enrol again (at once, when
+ * their role requires it).  ST_ERR_NOT_FOUND when no such person has it on.
+ * Audited "person.totp_reset" by actor.
+ */
+int ptotp_reset(db_t *db, const char *actor, const char *email);
+
 #endif

@@ -342,6 +342,24 @@ def test_required_role_is_sent_to_enrol_first(srv):
     sql("DELETE FROM login_failures")
 
 
+def test_admin_resets_a_lost_second_factor(srv):
+    sql("DELETE FROM login_failures")
+    email = new_person("auditor", new_tenant())
+    enrol(logged_in(srv, email))
+    totp_login(srv, email)  # the code is asked for
+    admin = logged_in(srv, new_person("admin"))
+    assert "Reset two-step sign-in" in admin.get("/admin/people").text
+    r = form_post(admin, "/admin/people/totp-reset", {"email": email}, page="/admin/people")
+    assert r.status_code == 200
+    assert sql("SELECT a.action FROM audit_log a ORDER BY a.id DESC LIMIT 1") == [
+        ["person.totp_reset"]]
+    r = Browser(srv).login(email)
+    assert r.status_code == 303 and r.headers["Location"] == "/", "the password alone again"
+    again = form_post(admin, "/admin/people/totp-reset", {"email": email}, page="/admin/people")
+    assert again.status_code == 404
+    sql("DELETE FROM login_failures")
+
+
 # --- Audit log ----------------------------------------------------------------------
 
 def test_audit_page_shows_chain_and_detects_tampering(srv):
