@@ -15,6 +15,7 @@
 #include "portal_int.h"
 #include "report_values.h"
 #include "status.h"
+#include "tz.h"
 #include "xl_changes.h"
 #include "xl_template.h"
 #include "xmem.h"
@@ -61,11 +62,16 @@ static json_t *value_text(const shown_t *w, const xl_tpl_column_t *col, const ch
         out = json_string("\u2014");
     } else if (kind == XL_VALUE_NUMBER) {
         char n[64];
-        const char *fmt = col ? col->format.s[w->lang] : NULL;
-        if (fmt && strchr(fmt, '%'))
+        const char *fmt = col && col->format.s[w->lang] ? col->format.s[w->lang] : "";
+        if (strstr(fmt, "yy") && isfinite(num)) { /* an Excel date serial (1900 system) */
+            int y, m, d;
+            tz_civil_from_days((int64_t)num - EXCEL_EPOCH_DAYS, &y, &m, &d);
+            l10n_date(w->cat, y, m, d, n, sizeof n);
+        } else if (strchr(fmt, '%') && !strstr(fmt, "\"%\"")) { /* a fraction shown as % */
             l10n_percent(w->cat, num, n, sizeof n);
-        else
-            snprintf(n, sizeof n, "%.10g", num);
+        } else {
+            snprintf(n, sizeof n, "%.6g", num);
+        }
         out = json_string(n);
     } else {
         out =

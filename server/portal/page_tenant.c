@@ -25,7 +25,6 @@
 #define OVERVIEW_TEMPLATE "client-monthly"
 #define SC_MAX            40 /* scorecard rows read from one report */
 #define DAYS_MAX          31
-#define EXCEL_EPOCH_DAYS  25569 /* the serial of 1970-01-01 (1900 date system) */
 
 /* One scorecard row of a stored report. */
 typedef struct sc_row {

@@ -17,6 +17,7 @@
 
 #define PORTAL_CSRF_COOKIE   "slattest_csrf"
 #define PORTAL_LANG_COOKIE   "slattest_lang"
+#define EXCEL_EPOCH_DAYS     25569 /* the serial of 1970-01-01 (1900 date system) */
 #define ROLES_AUDIT_PAGE     (ROLE_AUDITOR | ROLE_MANAGER | ROLE_ADMIN)
 #define SESSION_COOKIE_ATTRS "Path=/; Secure; HttpOnly; SameSite=Strict"
 

@@ -92,3 +92,45 @@ def test_auditor_browses_audit_log_in_both_languages(server, world, browser):
     switch(d, "zh")
     assert "审计链完整" in d.find_element(By.ID, "chain").text
     shot(d, "audit-zh")
+
+
+HOSTILE_QUEUE = '"><img src=x onerror=alert(1)>'
+CSV_HEAD = "call_id,queue,offered_at,answered_at,ended_at,outcome,agent_id,talk_s,hold_s,acw_s"
+
+
+def contacts(path, rows):
+    """A contacts CSV of answered calls on 3 Oct 2026 (Asia/Shanghai) in the hostile queue."""
+    queue = '"' + HOSTILE_QUEUE.replace('"', '""') + '"'
+    with open(path, "w") as f:
+        f.write(CSV_HEAD + "\n")
+        for cid, minute, wait in rows:
+            t = f"2026-10-03T09:{minute:02d}:00+08:00"
+            a = f"2026-10-03T09:{minute:02d}:{wait:02d}+08:00"
+            e = f"2026-10-03T09:{minute + 2:02d}:{wait:02d}+08:00"
+            f.write(f"{cid},{queue},{t},{a},{e},answered,ag1,100,0,20\n")
+
+
+def test_hostile_queue_on_the_changes_page_opens_no_dialog(server, world, browser, tmp_path):
+    d, slug = browser, world["hostile"]  # the tenant named <script>alert(1)</script>
+    e2e.cli("contract", slug, "scripts/demo/contract.json")
+    contacts(tmp_path / "a.csv", [("q1", 0, 5), ("q2", 10, 30)])
+    e2e.cli("ingest", slug, str(tmp_path / "a.csv"))
+    e2e.cli("report", slug, "--period", "2026-10", "--template", "internal-monthly",
+            "-o", str(tmp_path / "v1.xlsx"))
+    contacts(tmp_path / "b.csv", [("q3", 20, 8)])
+    e2e.cli("ingest", slug, str(tmp_path / "b.csv"))
+    e2e.cli("report", slug, "--period", "2026-10", "--template", "internal-monthly",
+            "-o", str(tmp_path / "v2.xlsx"))
+    login(d, server, world["people"]["manager"])
+    d.get(f"{server.url}/tenants/{slug}/reports")
+    assert no_dialog(d)
+    click_and_wait(d, d.find_element(By.CSS_SELECTOR, "a.changes-link"))
+    assert no_dialog(d), "the hostile queue name ran as script"
+    keys = [td.text for td in d.find_elements(By.CSS_SELECTOR, "#changes td.row-key")]
+    assert HOSTILE_QUEUE in keys, keys
+    assert not d.find_elements(By.CSS_SELECTOR, "#changes img")
+    shot(d, "changes-en")
+    switch(d, "zh")
+    assert no_dialog(d)
+    assert "变更" in d.find_element(By.TAG_NAME, "h1").text
+    shot(d, "changes-zh")
