@@ -160,8 +160,15 @@ static void people_page(api_ctx_t *ctx, db_t *db, int status, const char *key, c
         api_db_error(ctx, rc, db);
         return;
     }
+    char q[PEOPLE_EMAIL_MAX + 1] = "";
+    if (api_query(ctx, "q", q, sizeof q) && q[0]) { /* ?q=: emails containing it */
+        for (size_t i = json_array_size(list); i-- > 0;)
+            if (!strstr(json_string_value(json_object_get(json_array_get(list, i), "email")), q))
+                json_array_remove(list, i);
+    }
     page_t pg;
     page_begin(&pg, ctx);
+    json_object_set_new(pg.data, "q", json_string(q));
     adm_people_render(&pg, list, ROLES_ANY, status, key, detail, link, "admin_people");
     json_decref(list);
 }

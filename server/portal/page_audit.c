@@ -79,7 +79,8 @@ static void utc_text(int64_t t, char out[32])
 }
 
 /*
- * The page's entries: id, at (UTC text), actor, action, object, detail, as
+ * The page's entries: id, at (UTC text), actor, action, object, detail, and
+ * the email of an actor who is a person (when there is one), as
  * a new array (at most AUDIT_PER_PAGE), *more when a next page exists.
  */
 static int audit_rows(db_t *db, uint64_t tenant_id, const audit_query_t *q, json_t **out,
@@ -98,9 +99,10 @@ static int audit_rows(db_t *db, uint64_t tenant_id, const audit_query_t *q, json
                     db_u64(AUDIT_PER_PAGE + 1),
                     db_u64((q->page - 1) * AUDIT_PER_PAGE)};
     int rc = db_exec(db,
-                     "SELECT id, DATE_FORMAT(at, '%Y-%m-%dT%H:%i:%s.%fZ'), actor, action, object, "
-                     "detail FROM audit_log WHERE tenant_id = ? AND (? = '' OR action = ?) AND "
-                     "at >= ? AND (? = 0 OR at < ?) ORDER BY id DESC "
+                     "SELECT a.id, DATE_FORMAT(a.at, '%Y-%m-%dT%H:%i:%s.%fZ'), a.actor, a.action, "
+                     "a.object, a.detail, p.email FROM audit_log a LEFT JOIN people p ON a.actor "
+                     "= CONCAT('person:', p.id) WHERE a.tenant_id = ? AND (? = '' OR a.action = "
+                     "?) AND a.at >= ? AND (? = 0 OR a.at < ?) ORDER BY a.id DESC "
                      "LIMIT ? OFFSET ?",
                      v, 8, &res);
     if (rc != ST_OK)
@@ -113,10 +115,11 @@ static int audit_rows(db_t *db, uint64_t tenant_id, const audit_query_t *q, json
             break;
         }
         json_array_append_new(
-            list, json_pack("{s:I, s:s, s:s, s:s, s:s, s:s}", "id", (json_int_t)db_res_i64(res, 0),
-                            "at", db_res_str(res, 1, NULL), "actor", db_res_str(res, 2, NULL),
-                            "action", db_res_str(res, 3, NULL), "object", db_res_str(res, 4, NULL),
-                            "detail", db_res_str(res, 5, NULL)));
+            list,
+            json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s?}", "id", (json_int_t)db_res_i64(res, 0),
+                      "at", db_res_str(res, 1, NULL), "actor", db_res_str(res, 2, NULL), "action",
+                      db_res_str(res, 3, NULL), "object", db_res_str(res, 4, NULL), "detail",
+                      db_res_str(res, 5, NULL), "email", db_res_str(res, 6, NULL)));
     }
     db_res_free(res);
     *out = list;
@@ -197,8 +200,8 @@ void page_audit_csv(api_ctx_t *ctx, db_t *db)
     page_begin(&pg, ctx);
     local_times(pg.cat, ctx->tenant.timezone, rows);
     buf_reset(&ctx->raw);
-    static const char *const head[] = {"id",     "at_utc", "at_local", "actor",
-                                       "action", "object", "detail"};
+    static const char *const head[] = {"id",    "at_utc", "at_local", "actor",
+                                       "email", "action", "object",   "detail"};
     csvcell_row(&ctx->raw, head, sizeof head / sizeof head[0]);
     size_t i;
     json_t *r;
@@ -211,6 +214,7 @@ void page_audit_csv(api_ctx_t *ctx, db_t *db)
                                json_string_value(json_object_get(r, "at")),
                                json_string_value(json_object_get(r, "local")),
                                json_string_value(json_object_get(r, "actor")),
+                               json_string_value(json_object_get(r, "email")),
                                json_string_value(json_object_get(r, "action")),
                                json_string_value(json_object_get(r, "object")),
                                json_string_value(json_object_get(r, "detail"))};

@@ -105,7 +105,7 @@ int auth_token_issue(db_t *db, const char *actor, role_t role, const char *const
 int auth_token_revoke(db_t *db, const char *actor, uint64_t id);
 
 /*
- * Tokens (never their secrets) as a new JSON array in *out, by id: {id,
+ * Tokens (never their secrets) as a new JSON array in *out, newest first: {id,
  * role, label, created_at, revoked, tenants: [slug...]}; only those of role
  * (0: every role) and granted tenant_id (0: any).
  */

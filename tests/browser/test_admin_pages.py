@@ -29,7 +29,7 @@ def test_admin_creates_tenant_person_and_token(server, world, browser):
     d.find_element(By.ID, "timezone").send_keys("Europe/Berlin")
     click_and_wait(d, d.find_element(By.CSS_SELECTOR, "#tenant-add button"))
     assert slug in d.find_element(By.ID, "notice").text
-    assert "Browser Admin Co" in d.find_element(By.ID, "admin-tenants").text
+    assert e2e.sql(f"SELECT name FROM tenants WHERE slug = '{slug}'") == [["Browser Admin Co"]]
     shot(d, "admin-tenants-en")
     # A person: the one-time link is shown on the answer.
     click_and_wait(d, d.find_element(By.ID, "adm-nav-people"))
@@ -40,7 +40,10 @@ def test_admin_creates_tenant_person_and_token(server, world, browser):
     click_and_wait(d, d.find_element(By.CSS_SELECTOR, "#person-add button"))
     link = d.find_element(By.ID, "link-value").text
     assert re.search(r"/set-password\?token=[A-Za-z0-9_-]{43}$", link), link
+    d.find_element(By.ID, "q").send_keys(person)
+    click_and_wait(d, d.find_element(By.CSS_SELECTOR, "#people-filter button"))
     assert person in d.find_element(By.ID, "admin-people").text
+    assert len(d.find_elements(By.CSS_SELECTOR, "#admin-people tr.person")) == 1
     shot(d, "admin-people-en")
     # A token, shown once, that the API accepts.
     click_and_wait(d, d.find_element(By.ID, "adm-nav-tokens"))

@@ -131,7 +131,8 @@ def test_admin_creates_tenant_and_person(srv):
     assert r.status_code == 201, r.text[:500]
     link = secret_of(r.text)
     assert re.search(r"/set-password\?token=[A-Za-z0-9_-]{43}$", link)
-    assert link not in admin.get("/admin/people").text, "the link is shown once"
+    listed = admin.get(f"/admin/people?q={email}").text
+    assert email in listed and link not in listed, "the link is shown once"
     assert sql(f"SELECT p.role, t.slug FROM people p JOIN person_grants g ON g.person_id = p.id "
                f"JOIN tenants t ON t.id = g.tenant_id WHERE p.email = '{email}'") == [
         ["auditor", slug]]
@@ -189,7 +190,8 @@ def test_certificates_page_shows_current_and_ca(srv):
 
 def test_manager_invites_only_clients_and_auditors_to_own_tenant(srv):
     a, other = new_tenant(), new_tenant()
-    manager = logged_in(srv, new_person("manager", a))
+    manager_email = new_person("manager", a)
+    manager = logged_in(srv, manager_email)
     base = f"/tenants/{a}/people"
     for role in ("manager", "admin", "ingest"):
         email = f"no-{uuid.uuid4().hex[:6]}@example.com"
@@ -204,6 +206,10 @@ def test_manager_invites_only_clients_and_auditors_to_own_tenant(srv):
     assert sql(f"SELECT t.slug FROM people p JOIN person_grants g ON g.person_id = p.id JOIN "
                f"tenants t ON t.id = g.tenant_id WHERE p.email = '{email}'") == [[a]]
     assert email in manager.get(base).text
+    # The tenant's audit log names the manager (by email) as who added them.
+    audit = manager.get(f"/tenants/{a}/audit?action=person.add").text
+    entry = re.findall(r'<tr class="entry"[^>]*>(.*?)</tr>', audit, flags=re.S)[0]
+    assert manager_email in entry and "person.add" in entry
     # Inviting to a foreign tenant: 404 like a missing one.
     assert form_post(manager, f"/tenants/{other}/people", {"email": "z@example.com",
                                                           "role": "client"},
@@ -348,7 +354,9 @@ def test_admin_resets_a_lost_second_factor(srv):
     enrol(logged_in(srv, email))
     totp_login(srv, email)  # the code is asked for
     admin = logged_in(srv, new_person("admin"))
-    assert "Reset two-step sign-in" in admin.get("/admin/people").text
+    listed = admin.get(f"/admin/people?q={email}").text
+    assert "Reset two-step sign-in" in listed and email in listed
+    assert listed.count('<tr class="person">') == 1, "the filter keeps only that email"
     r = form_post(admin, "/admin/people/totp-reset", {"email": email}, page="/admin/people")
     assert r.status_code == 200
     assert sql("SELECT a.action FROM audit_log a ORDER BY a.id DESC LIMIT 1") == [
@@ -378,7 +386,7 @@ def test_audit_page_shows_chain_and_detects_tampering(srv):
                                           "&action=tenant.create").text
     csv = auditor.get(f"/tenants/{slug}/audit.csv")
     assert csv.status_code == 200 and csv.headers["Content-Type"].startswith("text/csv")
-    assert csv.text.startswith("id,at_utc,at_local,actor,action,object,detail\r\n")
+    assert csv.text.startswith("id,at_utc,at_local,actor,email,action,object,detail\r\n")
     assert "tenant.create" in csv.text
     # Tamper with this throwaway tenant's row; the page says where the chain breaks.
     row_id, obj = sql(f"SELECT a.id, a.object FROM audit_log a JOIN tenants t ON t.id = "
