@@ -300,7 +300,8 @@ int auth_token_list(db_t *db, role_t role, uint64_t tenant_id, json_t **out)
                      "GROUP_CONCAT(t.slug ORDER BY t.slug SEPARATOR ' ') FROM token_grants g "
                      "JOIN tenants t ON t.id = g.tenant_id WHERE g.token_id = k.id) FROM tokens k "
                      "WHERE (? = '' OR k.role = ?) AND (? = 0 OR EXISTS (SELECT 1 FROM "
-                     "token_grants g WHERE g.token_id = k.id AND g.tenant_id = ?)) ORDER BY k.id DESC",
+                     "token_grants g WHERE g.token_id = k.id AND g.tenant_id = ?)) ORDER BY k.id "
+                     "DESC",
                      v, 4, &res);
     if (rc != ST_OK)
         return rc;
