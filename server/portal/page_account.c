@@ -5,7 +5,7 @@
  * confirmation by a code, turning it off), and the second step of a login
  * for someone enrolled (/login/totp).  Roles that must use TOTP
  * ([portal] totp_required_roles) are sent here before any other page
- * (portal_admit() in portal.c, with page_totp_missing()).
+ * (portal_admit() in portal.c, from principal_t.totp_missing).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,17 +29,6 @@
 static bool totp_required(const api_ctx_t *ctx)
 {
     return (ctx->srv->portal->totp_roles & ctx->who.role) != 0;
-}
-
-int page_totp_missing(api_ctx_t *ctx, db_t *db, bool *missing)
-{
-    *missing = false;
-    if (!ctx->who.person_id || !totp_required(ctx))
-        return ST_OK;
-    bool enrolled = false, pending = false;
-    int rc = ptotp_state(db, ctx->who.person_id, &enrolled, &pending);
-    *missing = rc == ST_OK && !enrolled;
-    return rc;
 }
 
 /* The otpauth:// URI authenticator apps read (Key Uri Format), label percent-encoded. */

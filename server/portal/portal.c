@@ -18,6 +18,7 @@
 #include "pct.h"
 #include "portal_int.h"
 #include "server.h"
+#include "session.h"
 #include "status.h"
 #include "xmem.h"
 
@@ -133,25 +134,6 @@ static int same_keys(const json_t *a, const json_t *b, const char *an, const cha
     return ST_OK;
 }
 
-/* [portal] totp_required_roles ("admin, manager") as role bits; ST_ERR_CONFIG naming a bad one. */
-static int totp_roles_parse(const char *text, unsigned *out, char *err, size_t errlen)
-{
-    *out = 0;
-    char copy[256];
-    snprintf(copy, sizeof copy, "%s", text ? text : "");
-    const char *names[16];
-    size_t n = adm_split_slugs(copy, names, 16);
-    for (size_t i = 0; i < n; i++) {
-        role_t r;
-        if (auth_role_parse(names[i], &r) != ST_OK) {
-            st_errf(err, errlen, "[portal] totp_required_roles: '%s' is not a role", names[i]);
-            return ST_ERR_CONFIG;
-        }
-        *out |= r;
-    }
-    return ST_OK;
-}
-
 int portal_load(const config_t *cfg, portal_t **out, char *err, size_t errlen)
 {
     portal_t *p = xcalloc(1, sizeof *p);
@@ -192,7 +174,7 @@ int portal_load(const config_t *cfg, portal_t **out, char *err, size_t errlen)
         (rc = same_keys(p->cat_en, p->cat_zh, "en", "zh", err, errlen)) != ST_OK ||
         (rc = same_keys(p->cat_zh, p->cat_en, "zh", "en", err, errlen)) != ST_OK)
         goto fail;
-    if ((rc = totp_roles_parse(cfg->portal_totp_required_roles, &p->totp_roles, err, errlen)) !=
+    if ((rc = session_totp_roles(cfg->portal_totp_required_roles, &p->totp_roles, err, errlen)) !=
         ST_OK)
         goto fail;
     snprintf(path, sizeof path, "%s/static/portal.css", cfg->templates);
@@ -320,15 +302,10 @@ static bool totp_enrolment_admit(api_ctx_t *ctx, db_t *db)
     for (const char *const *o = open; *o; o++)
         if (strcmp(ctx->route->pattern, *o) == 0)
             return true;
-    bool missing = false;
-    int rc = page_totp_missing(ctx, db, &missing);
-    if (rc != ST_OK) {
-        api_db_error(ctx, rc, db);
-        return false;
-    }
-    if (missing)
+    (void)db;
+    if (ctx->who.totp_missing)
         page_redirect(ctx, "/account?enrol=1", NULL);
-    return !missing;
+    return !ctx->who.totp_missing;
 }
 
 /*

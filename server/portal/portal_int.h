@@ -144,8 +144,6 @@ void adm_roles(page_t *pg, unsigned roles);
  */
 int adm_invite(api_ctx_t *ctx, db_t *db, role_t role, const char *const *slugs, size_t n,
                char *link_url, size_t urllen, char *err, size_t errlen);
-/* Whether the signed-in person's role requires TOTP and they are not enrolled (*missing). */
-int page_totp_missing(api_ctx_t *ctx, db_t *db, bool *missing);
 
 void page_admin_tenants(api_ctx_t *ctx, db_t *db);
 void page_admin_tenant_add(api_ctx_t *ctx, db_t *db);

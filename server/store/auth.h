@@ -43,6 +43,9 @@ typedef struct principal {
     uint64_t person_id;
     char email[255];
     char csrf[44]; /* the session's form token */
+    /* A person whose role must use TOTP ([portal] totp_required_roles) and
+     * who has not enrolled: pages send them to enrol; the API refuses. */
+    bool totp_missing;
 } principal_t;
 
 /*

@@ -272,7 +272,8 @@ int session_authenticate(db_t *db, const config_t *cfg, const char *cookie, prin
     int rc = db_exec(
         db,
         "SELECT s.person_id, p.role, p.email, s.csrf, TIMESTAMPDIFF(SECOND, "
-        "s.last_seen_at, CURRENT_TIMESTAMP(6)) FROM sessions s JOIN people p ON p.id "
+        "s.last_seen_at, CURRENT_TIMESTAMP(6)), p.totp_enabled_at IS NOT NULL FROM sessions s "
+        "JOIN people p ON p.id "
         "= s.person_id WHERE s.id_hash = ? AND p.disabled_at IS NULL AND s.mfa_pending = 0 AND "
         "s.created_at > CURRENT_TIMESTAMP(6) - INTERVAL ? SECOND AND "
         "s.last_seen_at > CURRENT_TIMESTAMP(6) - INTERVAL ? SECOND",
@@ -288,6 +289,9 @@ int session_authenticate(db_t *db, const config_t *cfg, const char *cookie, prin
     snprintf(out->csrf, sizeof out->csrf, "%s", db_res_str(res, 3, NULL));
     snprintf(out->actor, sizeof out->actor, "person:%" PRIu64, out->person_id);
     long seen_ago = (long)db_res_i64(res, 4);
+    unsigned required = 0;
+    session_totp_roles(cfg->portal_totp_required_roles, &required, NULL, 0); /* checked at start */
+    out->totp_missing = (required & out->role) && db_res_i64(res, 5) == 0;
     db_res_free(res);
     if (seen_ago >= SESSION_TOUCH_EVERY &&
         (rc = db_exec(db,
@@ -414,5 +418,28 @@ int session_totp(db_t *db, const config_t *cfg, const char *pending, const char 
     if (!fresh)
         return session_fail(db, cfg, "person.totp_failed", email, remote, ef, rf);
     *verdict = SESSION_OK;
+    return ST_OK;
+}
+
+int session_totp_roles(const char *text, unsigned *out, char *err, size_t errlen)
+{
+    *out = 0;
+    for (const char *p = text ? text : ""; *p;) {
+        size_t n = strcspn(p, ", \t");
+        if (n) {
+            char word[32];
+            role_t r;
+            snprintf(word, sizeof word, "%.*s", (int)n, p);
+            if (n >= sizeof word || auth_role_parse(word, &r) != ST_OK) {
+                if (err)
+                    st_errf(err, errlen, "[portal] totp_required_roles: '%.*s' is not a role",
+                            (int)(n > 40 ? 40 : n), p);
+                return ST_ERR_CONFIG;
+            }
+            *out |= r;
+        }
+        p += n;
+        p += strspn(p, ", \t");
+    }
     return ST_OK;
 }

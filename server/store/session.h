@@ -7,7 +7,8 @@
  * at logout, when the person signs out everywhere, changes their password
  * (every other session), or is disabled.  session_authenticate() turns a live session into the
  * same principal_t a bearer token gives (auth.h): the person's role and
- * tenant grants, so the router's one gate treats both alike.
+ * tenant grants, so the router's one gate treats both alike; and whether
+ * the person still has to enrol in TOTP (principal_t.totp_missing).
  *
  * Logins are throttled per email typed (known or not, so throttling says
  * nothing about which accounts exist) and per client address, counting
@@ -76,6 +77,13 @@ int session_authenticate(db_t *db, const config_t *cfg, const char *cookie, prin
 int session_totp(db_t *db, const config_t *cfg, const char *pending, const char *code,
                  const char *remote, int64_t now_s, session_verdict *verdict, long *retry_after,
                  char cookie[HASH_TOKEN_LEN + 1]);
+
+/*
+ * Parses [portal] totp_required_roles ("admin, manager": role names
+ * separated by commas or spaces) into role bits.  ST_ERR_CONFIG naming the
+ * first word that is not a role.
+ */
+int session_totp_roles(const char *text, unsigned *out, char *err, size_t errlen);
 
 /* Ends the session of this cookie, or (everywhere) every session of its person; audited. */
 int session_logout(db_t *db, const char *cookie, bool everywhere);

@@ -329,10 +329,13 @@ def test_required_role_is_sent_to_enrol_first(srv):
     for path in ("/", f"/tenants/{slug}/reports", "/verify"):
         r = b.get(path)
         assert r.status_code == 303 and r.headers["Location"] == "/account?enrol=1", path
+    # The API's downloads, which take the session cookie, refuse it too until enrolment.
+    assert b.get("/v1/tenants").status_code == 401
     page = b.get("/account?enrol=1")
     assert page.status_code == 200 and 'class="notice bad"' in page.text
     secret, step = enrol(b)
     assert b.get("/").status_code == 200
+    assert b.get("/v1/tenants").status_code == 200
     # Required: it cannot be turned off.
     r = form_post(b, "/account/totp/disable", {"password": PASSWORD}, page="/account")
     assert r.status_code == 409
@@ -473,3 +476,15 @@ def test_what_changed_and_hostile_names_render_as_text(srv, admin):
     for path in ("/admin/tenants", "/admin/tokens", f"/tenants/{slug}/audit"):
         text = admin_person.get(path).text
         assert HOSTILE_TENANT not in text, path
+
+
+def test_unknown_required_role_stops_the_server():
+    import os
+    import subprocess
+    from conftest import BIN, ROOT, VAR
+    env = dict(os.environ, SLATTEST_PATHS_VAR=VAR, SLATTEST_SERVER_LISTEN="127.0.0.1:0",
+               SLATTEST_PORTAL_TOTP_REQUIRED_ROLES="admin, wizard")
+    p = subprocess.run([BIN, "serve"], cwd=ROOT, env=env, capture_output=True, text=True,
+                       timeout=60)
+    assert p.returncode != 0
+    assert "totp_required_roles" in p.stdout + p.stderr and "wizard" in p.stdout + p.stderr
