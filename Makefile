@@ -12,6 +12,7 @@ B    := build/$(MODE)
 
 PKGS := libevent_core libevent_openssl libevent_pthreads openssl libmariadb jansson inih xlsxwriter libzip libcurl
 PKGS += libargon2
+PKGS += libqrencode # portal TOTP enrolment QR code (lib/qrsvg.c)
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 LIBS := $(PKG_LIBS) -lhttp_parser -lcsv -lpthread -lm

@@ -16,6 +16,7 @@ PKGS=(
   libcurl4-openssl-dev # schedules: e-mail (SMTP) and webhook delivery
   python3-aiosmtpd # schedules: the e2e tests' SMTP server on loopback
   libargon2-dev # portal passwords (Argon2id)
+  libqrencode-dev # portal TOTP enrolment: the QR code (lib/qrsvg.c)
   chromium # portal browser tests (tests/browser)
   chromium-driver # portal browser tests: WebDriver for Selenium
   python3-selenium # portal browser tests

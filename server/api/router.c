@@ -289,7 +289,12 @@ static int router_authenticate(api_ctx_t *ctx, db_t *db, bool page)
     char sid[64];
     if (!cookie_get(httpd_header(ctx->req, "cookie"), SESSION_COOKIE, sid, sizeof sid))
         return ST_ERR_AUTH;
-    return session_authenticate(db, ctx->srv->cfg, sid, &ctx->who);
+    int rc = session_authenticate(db, ctx->srv->cfg, sid, &ctx->who);
+    if (rc == ST_OK && !page && ctx->who.totp_missing) { /* must enrol first (a page sends them) */
+        principal_clear(&ctx->who);
+        return ST_ERR_AUTH;
+    }
+    return rc;
 }
 
 /*

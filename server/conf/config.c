@@ -117,6 +117,9 @@ static const cfg_option_t config_table[] = {
       "(delays start at a fifth of it)"),
     B("portal", "verify_public", portal_verify_public, "true",
       "the verify page works without logging in (valid or not, signer, signing time)"),
+    S("portal", "totp_required_roles", portal_totp_required_roles, "",
+      "roles whose people must sign in with a TOTP code too, comma-separated (admin, manager, "
+      "ingest, client, auditor); they are sent to enrol before any other page"),
     S("paths", "var", var, "var", "state directory: embedded database, certificates"),
     S("paths", "migrations", migrations, "migrations", "directory of NNNN_name.sql migrations"),
     S("paths", "templates", templates, "templates",

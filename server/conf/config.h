@@ -52,7 +52,8 @@ typedef struct config {
     long long portal_lifetime_s;     /* a session ends this long after its login */
     long long portal_login_delay_after, portal_login_lock_after, portal_login_lock_s;
     long long portal_address_lock_after;
-    bool portal_verify_public; /* the verify page works without logging in */
+    bool portal_verify_public;        /* the verify page works without logging in */
+    char *portal_totp_required_roles; /* roles that must sign in with a TOTP code too */
     /* [paths] */
     char *var;
     char *migrations;

@@ -16,10 +16,7 @@
 #include "session.h"
 #include "status.h"
 
-#define SESSION_COOKIE_ATTRS "Path=/; Secure; HttpOnly; SameSite=Strict"
-
-/* True for a local path to go back to after the login: "/..." but not "//" or "/\". */
-static bool next_ok(const char *next)
+bool page_next_ok(const char *next)
 {
     return next[0] == '/' && next[1] != '/' && next[1] != '\\' && !strpbrk(next, "\r\n\\");
 }
@@ -30,12 +27,10 @@ void page_home(api_ctx_t *ctx, db_t *db)
         page_redirect(ctx, "/login", NULL);
         return;
     }
-    api_tenants_list(ctx, db); /* the API's list: the tenants this principal may see */
-    if (ctx->err_code)
+    /* The API's list: the tenants this principal may see. */
+    json_t *doc = page_api_json(ctx, db, api_tenants_list);
+    if (!doc)
         return;
-    json_t *doc = ctx->json;
-    ctx->json = NULL;
-    ctx->status = 0;
     page_t pg;
     page_begin(&pg, ctx);
     json_t *ts = json_object_get(doc, "tenants");
@@ -47,6 +42,8 @@ void page_home(api_ctx_t *ctx, db_t *db)
     {
         json_object_set_new(t, "overview", json_boolean(overview));
         json_object_set_new(t, "reports", json_boolean(reports));
+        json_object_set_new(t, "audit", json_boolean(ctx->who.role & ROLES_AUDIT_PAGE));
+        json_object_set_new(t, "people", json_boolean(ctx->who.role & ROLE_MANAGER));
     }
     static const page_col_t cols[] = {{"slug", true}, {"name", true}, {"timezone", true}};
     json_object_set_new(pg.data, "portfolio",
@@ -70,7 +67,7 @@ static void login_page(api_ctx_t *ctx, int status, const char *message_key, long
     json_object_set_new(pg.data, "wait_s", json_integer(wait_s));
     json_object_set_new(pg.data, "wait_min", json_integer((wait_s + 59) / 60));
     json_object_set_new(pg.data, "email", json_string(email ? email : ""));
-    json_object_set_new(pg.data, "next", json_string(next && next_ok(next) ? next : "/"));
+    json_object_set_new(pg.data, "next", json_string(next && page_next_ok(next) ? next : "/"));
     char set[4];
     if (api_query(ctx, "set", set, sizeof set))
         json_object_set_new(pg.data, "password_set", json_true());
@@ -108,11 +105,21 @@ void page_login(api_ctx_t *ctx, db_t *db)
         api_db_error(ctx, rc, db);
         return;
     }
-    if (verdict == SESSION_OK) {
+    if (verdict == SESSION_OK || verdict == SESSION_TOTP) {
         char headers[300];
         snprintf(headers, sizeof headers,
                  "Set-Cookie: " SESSION_COOKIE "=%s; " SESSION_COOKIE_ATTRS "\r\n", cookie);
-        page_redirect(ctx, next_ok(next) ? next : "/", headers);
+        if (verdict == SESSION_OK) {
+            page_redirect(ctx, page_next_ok(next) ? next : "/", headers);
+            return;
+        }
+        /* A person enrolled in TOTP: the session waits for the code (page_account.c). */
+        buf_t loc;
+        buf_init(&loc, 600);
+        buf_puts(&loc, "/login/totp?next=");
+        page_pct_encode(page_next_ok(next) ? next : "/", &loc);
+        page_redirect(ctx, buf_cstr(&loc), headers);
+        buf_free(&loc);
         return;
     }
     if (verdict == SESSION_BAD) {

@@ -26,7 +26,6 @@
 #define OVERVIEW_TEMPLATE "client-monthly"
 #define SC_MAX            40 /* scorecard rows read from one report */
 #define DAYS_MAX          31
-#define EXCEL_EPOCH_DAYS  25569 /* the serial of 1970-01-01 (1900 date system) */
 
 /* One scorecard row of a stored report. */
 typedef struct sc_row {
@@ -285,12 +284,10 @@ void page_overview(api_ctx_t *ctx, db_t *db)
 
 void page_reports(api_ctx_t *ctx, db_t *db)
 {
-    api_reports_list(ctx, db); /* the API's list: the same reports the same principal sees */
-    if (ctx->err_code)
+    /* The API's list: the same reports the same principal sees. */
+    json_t *doc = page_api_json(ctx, db, api_reports_list);
+    if (!doc)
         return;
-    json_t *doc = ctx->json;
-    ctx->json = NULL;
-    ctx->status = 0;
     page_t pg;
     page_begin(&pg, ctx);
     json_t *rows = json_array();
@@ -331,6 +328,12 @@ void page_reports(api_ctx_t *ctx, db_t *db)
                                 json_is_true(json_object_get(r, "current")), "supersedes_version",
                                 supv, "generated", at, "status_key", status_key, "done", done,
                                 "signer", json_object_get(r, "signer"));
+        if (json_is_integer(sup)) { /* what changed against the version it supersedes */
+            char changes[256];
+            snprintf(changes, sizeof changes,
+                     "/tenants/%s/reports/%" JSON_INTEGER_FORMAT "/changes", ctx->tenant.slug, id);
+            json_object_set_new(row, "changes_url", json_string(changes));
+        }
         if (done) {
             if (workbook)
                 json_object_set_new(row, "workbook_url", json_string(wb));

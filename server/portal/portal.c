@@ -19,6 +19,7 @@
 #include "pct.h"
 #include "portal_int.h"
 #include "server.h"
+#include "session.h"
 #include "status.h"
 #include "xmem.h"
 
@@ -66,6 +67,42 @@ static const route_t page_routes[] = {
     {"POST", "/tenants/{t}/settings", ROLE_MANAGER, BODY_JSON, page_settings_save,
      "/tenants/{t}/settings"},
     /* --- end of manager pages --- */
+    /* Admin, people, account, audit, changes (issue 14 part B: page_admin.c, page_people.c,
+     * page_account.c, page_audit.c, page_changes.c). */
+    {"GET", "/admin/tenants", ROLE_ADMIN, BODY_NONE, page_admin_tenants, "/admin/tenants"},
+    {"POST", "/admin/tenants", ROLE_ADMIN, BODY_JSON, page_admin_tenant_add, "/admin/tenants"},
+    {"GET", "/admin/people", ROLE_ADMIN, BODY_NONE, page_admin_people, "/admin/people"},
+    {"POST", "/admin/people", ROLE_ADMIN, BODY_JSON, page_admin_person_add, "/admin/people"},
+    {"POST", "/admin/people/disable", ROLE_ADMIN, BODY_JSON, page_admin_person_disable,
+     "/admin/people/disable"},
+    {"POST", "/admin/people/totp-reset", ROLE_ADMIN, BODY_JSON, page_admin_person_totp_reset,
+     "/admin/people/totp-reset"},
+    {"GET", "/admin/tokens", ROLE_ADMIN, BODY_NONE, page_admin_tokens, "/admin/tokens"},
+    {"POST", "/admin/tokens", ROLE_ADMIN, BODY_JSON, page_admin_token_issue, "/admin/tokens"},
+    {"POST", "/admin/tokens/revoke", ROLE_ADMIN, BODY_JSON, page_admin_token_revoke,
+     "/admin/tokens/revoke"},
+    {"GET", "/admin/certs", ROLE_ADMIN, BODY_NONE, page_admin_certs, "/admin/certs"},
+    {"GET", "/tenants/{t}/people", ROLE_MANAGER, BODY_NONE, page_tenant_people,
+     "/tenants/{t}/people"},
+    {"POST", "/tenants/{t}/people", ROLE_MANAGER, BODY_JSON, page_tenant_invite,
+     "/tenants/{t}/people"},
+    {"POST", "/tenants/{t}/people/disable", ROLE_MANAGER, BODY_JSON, page_tenant_person_disable,
+     "/tenants/{t}/people/disable"},
+    {"GET", "/tenants/{t}/audit", ROLES_AUDIT_PAGE, BODY_NONE, page_audit, "/tenants/{t}/audit"},
+    {"GET", "/tenants/{t}/audit.csv", ROLES_AUDIT_PAGE, BODY_NONE, page_audit_csv,
+     "/tenants/{t}/audit.csv"},
+    {"GET", "/tenants/{t}/reports/{id}/changes", ROLES_TENANT_PAGES, BODY_NONE, page_report_changes,
+     "/tenants/{t}/reports/{id}/changes"},
+    {"GET", "/account", ROLES_ANY, BODY_NONE, page_account, "/account"},
+    {"POST", "/account/password", ROLES_ANY, BODY_JSON, page_account_password, "/account/password"},
+    {"POST", "/account/totp/start", ROLES_ANY, BODY_JSON, page_account_totp_start,
+     "/account/totp/start"},
+    {"POST", "/account/totp/confirm", ROLES_ANY, BODY_JSON, page_account_totp_confirm,
+     "/account/totp/confirm"},
+    {"POST", "/account/totp/disable", ROLES_ANY, BODY_JSON, page_account_totp_disable,
+     "/account/totp/disable"},
+    {"GET", "/login/totp", 0, BODY_NONE, page_login_totp_form, "/login/totp"},
+    {"POST", "/login/totp", 0, BODY_JSON, page_login_totp, "/login/totp"},
 };
 
 /* Reads a whole file (at most FILE_MAX_BYTES) into *out (free it); ST_ERR_IO when it cannot. */
@@ -163,6 +200,9 @@ int portal_load(const config_t *cfg, portal_t **out, char *err, size_t errlen)
         (rc = same_keys(p->cat_en, p->cat_zh, "en", "zh", err, errlen)) != ST_OK ||
         (rc = same_keys(p->cat_zh, p->cat_en, "zh", "en", err, errlen)) != ST_OK)
         goto fail;
+    if ((rc = session_totp_roles(cfg->portal_totp_required_roles, &p->totp_roles, err, errlen)) !=
+        ST_OK)
+        goto fail;
     snprintf(path, sizeof path, "%s/static/portal.css", cfg->templates);
     if (read_file(path, &p->css, &p->css_len) != ST_OK) {
         st_errf(err, errlen, "portal: cannot read %s", path);
@@ -186,6 +226,29 @@ void portal_free(portal_t *p)
     json_decref(p->cat_zh);
     free(p->css);
     free(p);
+}
+
+json_t *page_api_json(api_ctx_t *ctx, db_t *db, api_handler_fn handler)
+{
+    handler(ctx, db);
+    if (ctx->err_code)
+        return NULL;
+    json_t *doc = ctx->json;
+    ctx->json = NULL;
+    ctx->status = 0;
+    return doc;
+}
+
+void page_pct_encode(const char *s, buf_t *out)
+{
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+            c == '-' || c == '_' || c == '.')
+            buf_putc(out, (char)c);
+        else
+            buf_printf(out, "%%%02X", c);
+    }
 }
 
 void page_security_headers(buf_t *b)
@@ -248,6 +311,30 @@ static void anonymous_token(const api_ctx_t *ctx, char out[48])
 }
 
 /*
+ * A person whose role requires TOTP ([portal] totp_required_roles) and who
+ * has not enrolled reaches only the account page (to enrol), the sign-out
+ * and the style sheet: anything else sends them to /account?enrol=1.
+ */
+static bool totp_enrolment_admit(api_ctx_t *ctx, db_t *db)
+{
+    static const char *const open[] = {"/account",
+                                       "/account/totp/start",
+                                       "/account/totp/confirm",
+                                       "/logout",
+                                       "/static/portal.css",
+                                       "/login",
+                                       "/login/totp",
+                                       NULL};
+    for (const char *const *o = open; *o; o++)
+        if (strcmp(ctx->route->pattern, *o) == 0)
+            return true;
+    (void)db;
+    if (ctx->who.totp_missing)
+        page_redirect(ctx, "/account?enrol=1", NULL);
+    return !ctx->who.totp_missing;
+}
+
+/*
  * The admit hook: after authentication, before the tenancy gate.  A
  * state-changing request must come from this site (Origin or Referer) and
  * carry the form token: the session's, or for someone not signed in the
@@ -255,10 +342,11 @@ static void anonymous_token(const api_ctx_t *ctx, char out[48])
  */
 static bool portal_admit(api_ctx_t *ctx, db_t *db)
 {
-    (void)db;
     if (!ctx->who.role)
         snprintf(ctx->who.actor, sizeof ctx->who.actor, "anonymous");
     const char *m = ctx->req->method;
+    if (!totp_enrolment_admit(ctx, db))
+        return false;
     if (strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0)
         return true;
     char expected[48], got[64];
@@ -295,14 +383,7 @@ static void portal_error(api_ctx_t *ctx, db_t *db)
             buf_t b;
             buf_init(&b, 600);
             buf_puts(&b, "/login?next=");
-            for (const char *s = ctx->req->path; *s; s++) {
-                unsigned char c = (unsigned char)*s;
-                if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    c == '-' || c == '_' || c == '.')
-                    buf_putc(&b, (char)c);
-                else
-                    buf_printf(&b, "%%%02X", c);
-            }
+            page_pct_encode(ctx->req->path, &b);
             next = buf_detach(&b, NULL);
             snprintf(loc, sizeof loc, "%s", next ? next : "/login");
             free(next);
@@ -404,6 +485,9 @@ void page_begin(page_t *pg, api_ctx_t *ctx)
         char key[32];
         snprintf(key, sizeof key, "role.%s", auth_role_name(ctx->who.role));
         json_object_set_new(pg->data, "role_key", json_string(key));
+        /* The admin pages' and the account page's links (issue 14 part B). */
+        json_object_set_new(pg->data, "is_admin", json_boolean(ctx->who.role == ROLE_ADMIN));
+        json_object_set_new(pg->data, "is_person", json_boolean(ctx->who.person_id != 0));
     }
 }
 

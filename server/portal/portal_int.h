@@ -15,14 +15,18 @@
 #include "portal.h"
 #include "tmpl.h"
 
-#define PORTAL_CSRF_COOKIE "slattest_csrf"
-#define PORTAL_LANG_COOKIE "slattest_lang"
+#define PORTAL_CSRF_COOKIE   "slattest_csrf"
+#define PORTAL_LANG_COOKIE   "slattest_lang"
+#define EXCEL_EPOCH_DAYS     25569 /* the serial of 1970-01-01 (1900 date system) */
+#define ROLES_AUDIT_PAGE     (ROLE_AUDITOR | ROLE_MANAGER | ROLE_ADMIN)
+#define SESSION_COOKIE_ATTRS "Path=/; Secure; HttpOnly; SameSite=Strict"
 
 struct portal {
     tmpl_set_t *pages;
     json_t *cat_en, *cat_zh; /* catalogues: key -> string */
     char *css;
     size_t css_len;
+    unsigned totp_roles; /* [portal] totp_required_roles as role bits */
 };
 
 /* A page being answered. */
@@ -55,6 +59,15 @@ void page_security_headers(buf_t *b);
 bool page_form(const api_ctx_t *ctx, const char *name, char *out, size_t outlen);
 /* A catalogue string (the key itself when missing). */
 const char *page_text(const page_t *pg, const char *key);
+/* True for a local path to go back to after the login: "/..." but not "//" or "/\\". */
+bool page_next_ok(const char *next);
+/*
+ * Runs an API handler for the page and takes its JSON answer (the caller
+ * owns it); NULL when it answered an error, which stays set for the page.
+ */
+json_t *page_api_json(api_ctx_t *ctx, db_t *db, api_handler_fn handler);
+/* Appends s percent-encoded (all but A-Z a-z 0-9 - _ .) to out. */
+void page_pct_encode(const char *s, buf_t *out);
 
 /* --- Locale formatting (l10n.c): patterns come from the catalogue --------- */
 
@@ -105,5 +118,56 @@ void page_reports(api_ctx_t *ctx, db_t *db);
 void page_verify_form(api_ctx_t *ctx, db_t *db);
 void page_verify(api_ctx_t *ctx, db_t *db);
 void page_optout(api_ctx_t *ctx, db_t *db); /* GET and POST /unsubscribe (page_optout.c) */
+
+/* --- Admin, people, account, audit, changes (issue 14 part B) ----------- */
+
+/* Shared by the list pages: the ?page= slice (50 rows) of list as data[key], with data.pager. */
+void adm_page_slice(page_t *pg, json_t *list, const char *key);
+/* Cuts a form's tenant list (slugs separated by spaces or commas) in place; their count. */
+size_t adm_split_slugs(char *text, const char *slugs[], size_t max);
+/* A notice on the page: ok or not, a catalogue key, a detail shown as is ("" for none). */
+void adm_notice(page_t *pg, bool ok, const char *key, const char *detail);
+/* Adds role_key ("role.<role>") to each object of rows. */
+void adm_role_keys(json_t *rows);
+/*
+ * Renders a people list (people_list() rows) as template `name`: role keys,
+ * the ?page= slice, the roles of the invite form, a notice, a one-time link.
+ * Ends the page.
+ */
+void adm_people_render(page_t *pg, json_t *rows, unsigned roles, int status, const char *key,
+                       const char *detail, const char *link, const char *name);
+/* The roles of the set as data.roles [{name, key}], for a form's choice. */
+void adm_roles(page_t *pg, unsigned roles);
+/*
+ * Adds the person of the form's "email" with role and tenant slugs through
+ * people_add() (as `slattest user add` does), the one-time link's URL into
+ * link_url.  people_add()'s status, reason in err.
+ */
+int adm_invite(api_ctx_t *ctx, db_t *db, role_t role, const char *const *slugs, size_t n,
+               char *link_url, size_t urllen, char *err, size_t errlen);
+
+void page_admin_tenants(api_ctx_t *ctx, db_t *db);
+void page_admin_tenant_add(api_ctx_t *ctx, db_t *db);
+void page_admin_people(api_ctx_t *ctx, db_t *db);
+void page_admin_person_add(api_ctx_t *ctx, db_t *db);
+void page_admin_person_disable(api_ctx_t *ctx, db_t *db);
+void page_admin_person_totp_reset(api_ctx_t *ctx, db_t *db);
+void page_admin_tokens(api_ctx_t *ctx, db_t *db);
+void page_admin_token_issue(api_ctx_t *ctx, db_t *db);
+void page_admin_token_revoke(api_ctx_t *ctx, db_t *db);
+void page_admin_certs(api_ctx_t *ctx, db_t *db);
+void page_tenant_people(api_ctx_t *ctx, db_t *db);
+void page_tenant_invite(api_ctx_t *ctx, db_t *db);
+void page_tenant_person_disable(api_ctx_t *ctx, db_t *db);
+void page_account(api_ctx_t *ctx, db_t *db);
+void page_account_password(api_ctx_t *ctx, db_t *db);
+void page_account_totp_start(api_ctx_t *ctx, db_t *db);
+void page_account_totp_confirm(api_ctx_t *ctx, db_t *db);
+void page_account_totp_disable(api_ctx_t *ctx, db_t *db);
+void page_login_totp_form(api_ctx_t *ctx, db_t *db);
+void page_login_totp(api_ctx_t *ctx, db_t *db);
+void page_audit(api_ctx_t *ctx, db_t *db);
+void page_audit_csv(api_ctx_t *ctx, db_t *db);
+void page_report_changes(api_ctx_t *ctx, db_t *db);
 
 #endif

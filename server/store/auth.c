@@ -275,3 +275,46 @@ int auth_token_revoke(db_t *db, const char *actor, uint64_t id)
         db_rollback(db);
     return rc;
 }
+
+json_t *auth_slugs_json(const char *spaced)
+{
+    json_t *tenants = json_array();
+    for (const char *s = spaced; s && *s;) {
+        const char *sp = strchr(s, ' ');
+        size_t len = sp ? (size_t)(sp - s) : strlen(s);
+        json_array_append_new(tenants, json_stringn(s, len));
+        s = sp ? sp + 1 : s + len;
+    }
+    return tenants;
+}
+
+int auth_token_list(db_t *db, role_t role, uint64_t tenant_id, json_t **out)
+{
+    *out = NULL;
+    db_res_t *res = NULL;
+    const char *rn = role ? auth_role_name(role) : "";
+    db_val_t v[] = {db_str(rn), db_str(rn), db_u64(tenant_id), db_u64(tenant_id)};
+    int rc = db_exec(db,
+                     "SELECT k.id, k.role, k.label, DATE_FORMAT(k.created_at, "
+                     "'%Y-%m-%dT%H:%i:%sZ'), k.revoked_at IS NOT NULL, (SELECT "
+                     "GROUP_CONCAT(t.slug ORDER BY t.slug SEPARATOR ' ') FROM token_grants g "
+                     "JOIN tenants t ON t.id = g.tenant_id WHERE g.token_id = k.id) FROM tokens k "
+                     "WHERE (? = '' OR k.role = ?) AND (? = 0 OR EXISTS (SELECT 1 FROM "
+                     "token_grants g WHERE g.token_id = k.id AND g.tenant_id = ?)) ORDER BY k.id "
+                     "DESC",
+                     v, 4, &res);
+    if (rc != ST_OK)
+        return rc;
+    json_t *list = json_array();
+    while (db_res_next(res)) {
+        json_t *tenants = auth_slugs_json(db_res_str(res, 5, NULL));
+        json_array_append_new(
+            list, json_pack("{s:I, s:s, s:s, s:s, s:b, s:o}", "id", (json_int_t)db_res_i64(res, 0),
+                            "role", db_res_str(res, 1, NULL), "label", db_res_str(res, 2, NULL),
+                            "created_at", db_res_str(res, 3, NULL), "revoked",
+                            (int)db_res_i64(res, 4), "tenants", tenants));
+    }
+    db_res_free(res);
+    *out = list;
+    return ST_OK;
+}

@@ -43,6 +43,9 @@ typedef struct principal {
     uint64_t person_id;
     char email[255];
     char csrf[44]; /* the session's form token */
+    /* A person whose role must use TOTP ([portal] totp_required_roles) and
+     * who has not enrolled: pages send them to enrol; the API refuses. */
+    bool totp_missing;
 } principal_t;
 
 /*
@@ -103,5 +106,15 @@ int auth_token_issue(db_t *db, const char *actor, role_t role, const char *const
 
 /* Revokes a token by id, with an audit entry.  ST_ERR_NOT_FOUND if unknown. */
 int auth_token_revoke(db_t *db, const char *actor, uint64_t id);
+
+/*
+ * Tokens (never their secrets) as a new JSON array in *out, newest first: {id,
+ * role, label, created_at, revoked, tenants: [slug...]}; only those of role
+ * (0: every role) and granted tenant_id (0: any).
+ */
+int auth_token_list(db_t *db, role_t role, uint64_t tenant_id, json_t **out);
+
+/* Slugs separated by single spaces (a GROUP_CONCAT; NULL: none) as a new JSON array. */
+json_t *auth_slugs_json(const char *spaced);
 
 #endif

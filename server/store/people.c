@@ -11,6 +11,7 @@
 #include "pwpolicy.h"
 #include "jsonutil.h"
 #include "status.h"
+#include "xmem.h"
 
 int people_email_normalise(const char *email, char out[PEOPLE_EMAIL_MAX + 1])
 {
@@ -180,6 +181,7 @@ int people_list(db_t *db, json_t **out)
     int rc = db_exec(db,
                      "SELECT p.id, p.email, p.role, p.password_hash IS NOT NULL, "
                      "p.disabled_at IS NOT NULL, DATE_FORMAT(p.created_at, '%Y-%m-%dT%H:%i:%sZ'), "
+                     "p.totp_enabled_at IS NOT NULL, "
                      "(SELECT GROUP_CONCAT(t.slug ORDER BY t.slug SEPARATOR ' ') FROM "
                      "person_grants g JOIN tenants t ON t.id = g.tenant_id WHERE g.person_id = "
                      "p.id) FROM people p ORDER BY p.email",
@@ -188,20 +190,14 @@ int people_list(db_t *db, json_t **out)
         return rc;
     json_t *list = json_array();
     while (db_res_next(res)) {
-        json_t *tenants = json_array();
-        const char *slugs = db_res_str(res, 6, NULL);
-        for (const char *s = slugs; s && *s;) {
-            const char *sp = strchr(s, ' ');
-            size_t len = sp ? (size_t)(sp - s) : strlen(s);
-            json_array_append_new(tenants, json_stringn(s, len));
-            s = sp ? sp + 1 : s + len;
-        }
-        json_array_append_new(
-            list,
-            json_pack("{s:I, s:s, s:s, s:o, s:b, s:b, s:s}", "id", (json_int_t)db_res_i64(res, 0),
-                      "email", db_res_str(res, 1, NULL), "role", db_res_str(res, 2, NULL),
-                      "tenants", tenants, "password_set", (int)db_res_i64(res, 3), "disabled",
-                      (int)db_res_i64(res, 4), "created_at", db_res_str(res, 5, NULL)));
+        json_t *tenants = auth_slugs_json(db_res_str(res, 7, NULL));
+        json_array_append_new(list,
+                              json_pack("{s:I, s:s, s:s, s:o, s:b, s:b, s:s, s:b}", "id",
+                                        (json_int_t)db_res_i64(res, 0), "email",
+                                        db_res_str(res, 1, NULL), "role", db_res_str(res, 2, NULL),
+                                        "tenants", tenants, "password_set", (int)db_res_i64(res, 3),
+                                        "disabled", (int)db_res_i64(res, 4), "created_at",
+                                        db_res_str(res, 5, NULL), "totp", (int)db_res_i64(res, 6)));
     }
     db_res_free(res);
     *out = list;
@@ -255,6 +251,64 @@ int people_set_password_by_link(db_t *db, const char *token, const char *passwor
         rc = audit_append(db, object, 0, "person.password_set", object, "{\"by\":\"link\"}");
     if (rc == ST_OK)
         rc = db_commit(db);
+    if (rc != ST_OK)
+        db_rollback(db);
+    return rc;
+}
+
+int people_change_password(db_t *db, uint64_t person_id, const char *current, const char *password,
+                           const char *keep_cookie, int *verdict)
+{
+    *verdict = PWPOLICY_OK;
+    db_res_t *res = NULL;
+    int rc = db_exec(db,
+                     "SELECT email, password_hash FROM people WHERE id = ? AND disabled_at IS NULL "
+                     "AND password_hash IS NOT NULL",
+                     (db_val_t[]){db_u64(person_id)}, 1, &res);
+    if (rc != ST_OK)
+        return rc;
+    char email[PEOPLE_EMAIL_MAX + 1] = "", object[40], hashed[PEOPLE_HASH_TEXT_MAX];
+    char *stored = NULL;
+    if (db_res_next(res)) {
+        snprintf(email, sizeof email, "%s", db_res_str(res, 0, NULL));
+        stored = xstrdup(db_res_str(res, 1, NULL));
+    }
+    db_res_free(res);
+    bool ok = stored && people_verify(stored, current, NULL);
+    free(stored);
+    snprintf(object, sizeof object, "person:%" PRIu64, person_id);
+    if ((rc = db_begin(db)) != ST_OK)
+        return rc;
+    if (!ok) {
+        rc = audit_append(db, object, 0, "person.password_change_failed", object, "{}");
+        if (rc == ST_OK && (rc = db_commit(db)) == ST_OK)
+            return ST_ERR_AUTH;
+        goto fail;
+    }
+    if ((*verdict = (int)pwpolicy_check(password, email)) != PWPOLICY_OK) {
+        db_rollback(db);
+        return ST_ERR_INVALID;
+    }
+    if ((rc = people_hash_password(password, hashed)) != ST_OK)
+        goto fail;
+    rc = db_exec(db, "UPDATE people SET password_hash = ? WHERE id = ?",
+                 (db_val_t[]){db_str(hashed), db_u64(person_id)}, 2, NULL);
+    uint8_t h[32] = {0};
+    if (keep_cookie && strlen(keep_cookie) == HASH_TOKEN_LEN)
+        hash_sha256(keep_cookie, HASH_TOKEN_LEN, h);
+    if (rc == ST_OK)
+        rc = db_exec(db, "DELETE FROM sessions WHERE person_id = ? AND id_hash <> ?",
+                     (db_val_t[]){db_u64(person_id), db_blob(h, 32)}, 2, NULL);
+    uint64_t ended = rc == ST_OK ? db_affected(db) : 0;
+    if (rc == ST_OK) {
+        char detail[64];
+        snprintf(detail, sizeof detail, "{\"by\":\"person\",\"sessions_ended\":%" PRIu64 "}",
+                 ended);
+        rc = audit_append(db, object, 0, "person.password_change", object, detail);
+    }
+    if (rc == ST_OK)
+        rc = db_commit(db);
+fail:
     if (rc != ST_OK)
         db_rollback(db);
     return rc;

@@ -67,7 +67,7 @@ int people_disable(db_t *db, const char *actor, const char *email);
 
 /*
  * Every person as a JSON array of {id, email, role, tenants: [slug...],
- * password_set, disabled, created_at}, by email.  The caller owns *out.
+ * password_set, disabled, created_at, totp (two-step sign-in on)}, by email.  The caller owns *out.
  */
 int people_list(db_t *db, json_t **out);
 
@@ -78,5 +78,15 @@ int people_list(db_t *db, json_t **out);
  * usable).  Ends the person's sessions.
  */
 int people_set_password_by_link(db_t *db, const char *token, const char *password, int *verdict);
+
+/*
+ * A signed-in person changes their password: current must match; the new
+ * one passes pwpolicy_check() (else ST_ERR_INVALID with the verdict in
+ * *verdict).  Every session of the person but the one of keep_cookie ends.
+ * ST_ERR_AUTH (audited "person.password_change_failed") for a wrong
+ * current password.  Audited "person.password_change".
+ */
+int people_change_password(db_t *db, uint64_t person_id, const char *current, const char *password,
+                           const char *keep_cookie, int *verdict);
 
 #endif

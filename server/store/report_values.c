@@ -2,6 +2,7 @@
 #include "report_values.h"
 
 #include "status.h"
+#include "xmem.h"
 
 int rvalues_latest(db_t *db, uint64_t tenant_id, const char *template_name, size_t max,
                    json_t **out)
@@ -32,4 +33,25 @@ int rvalues_latest(db_t *db, uint64_t tenant_id, const char *template_name, size
     db_res_free(res);
     *out = list;
     return ST_OK;
+}
+
+int rvalues_canon(db_t *db, uint64_t tenant_id, uint64_t report_id, char **canon, size_t *len)
+{
+    db_res_t *res = NULL;
+    *canon = NULL;
+    *len = 0;
+    int rc = db_exec(db, "SELECT canon FROM report_values WHERE tenant_id = ? AND report_id = ?",
+                     (db_val_t[]){db_u64(tenant_id), db_u64(report_id)}, 2, &res);
+    if (rc != ST_OK)
+        return rc;
+    rc = ST_ERR_NOT_FOUND;
+    if (db_res_next(res)) {
+        size_t n = 0;
+        const char *s = db_res_str(res, 0, &n);
+        *canon = xstrndup(s ? s : "", n);
+        *len = n;
+        rc = ST_OK;
+    }
+    db_res_free(res);
+    return rc;
 }

@@ -23,4 +23,11 @@
 int rvalues_latest(db_t *db, uint64_t tenant_id, const char *template_name, size_t max,
                    json_t **out);
 
+/*
+ * The canonical text one report stored (NUL-terminated copy in *canon, the
+ * caller frees it; its length in *len).  ST_ERR_NOT_FOUND when the report
+ * has no stored values (not done, or made before they were kept).
+ */
+int rvalues_canon(db_t *db, uint64_t tenant_id, uint64_t report_id, char **canon, size_t *len);
+
 #endif
