@@ -173,9 +173,14 @@ int cli_report(config_t *cfg, int argc, char **argv)
         goto done;
     }
     hb = heartbeat_start(cfg, job.tenant_id, job.id, who, (int)(cfg->reports_stale_s * 1000 / 6));
-    if (report_build(db, cfg, signing, &job, show_progress, &tty, &wb, &sig, &vals, &r, err,
-                     sizeof err) != ST_OK ||
-        rstore_finish(db, &job, &r) != ST_OK) {
+    int built = report_build(db, cfg, signing, &job, show_progress, &tty, &wb, &sig, &vals, &r, err,
+                             sizeof err);
+    if (built == ST_OK && (built = rstore_finish(db, &job, &r)) == ST_ERR_CONFLICT)
+        snprintf(err, sizeof err,
+                 "another worker took the job over (its heartbeat was late); see GET "
+                 "/v1/tenants/%s/reports/%" PRIu64,
+                 slug, id);
+    if (built != ST_OK) {
         if (!err[0])
             snprintf(err, sizeof err, "%s", db_error(db));
         rstore_fail(db, &job, err);

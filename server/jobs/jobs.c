@@ -61,6 +61,9 @@ static int run_job(const config_t *cfg, const signing_t *signing, const char *wh
     if (rc == ST_OK) {
         log_info("report done", "report", id, "template", job->template_name, "period", job->period,
                  NULL);
+    } else if (rc == ST_ERR_CONFLICT) {
+        /* Taken for dead (a heartbeat late on a starved machine) and taken over. */
+        log_warn("report not stored: another worker took the job over", "report", id, NULL);
     } else {
         if (!err[0])
             snprintf(err, sizeof err, "%s", db_error(db));

@@ -49,7 +49,7 @@ static int portfolio_model(db_t *db, const rstore_job_t *job, const report_facts
     size_t n = 0;
     int rc = rstore_covers(db, job->tenant_id, job->id, &covers, &n);
     if (rc != ST_OK) {
-        snprintf(err, errlen, "reading the portfolio's tenants failed");
+        snprintf(err, errlen, "reading the portfolio's tenants failed: %s", db_error(db));
         return rc;
     }
     rportfolio_req_t req = {.tenants = n ? covers : &x->tenant,

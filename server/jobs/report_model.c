@@ -130,7 +130,7 @@ static int model_gather(rmodel_ctx_t *x, char *err, size_t errlen)
     }
     int rc = cstore_load(x->db, q->tenant, &x->versions);
     if (rc != ST_OK) {
-        snprintf(err, errlen, "reading the contract failed");
+        snprintf(err, errlen, "reading the contract failed: %s", db_error(x->db));
         return rc;
     }
     x->contract = contract_version_for_month((const contract_t *const *)x->versions.items,

@@ -146,7 +146,7 @@ static int qa_compute(db_t *db, const qa_run_req_t *q, qa_run_t *r, char *err, s
     struct qa_run_store *st = r->store;
     int rc = evals_load(db, q, st, &r->n_evals);
     if (rc != ST_OK) {
-        snprintf(err, errlen, "reading the evaluations failed");
+        snprintf(err, errlen, "reading the evaluations failed: %s", db_error(db));
         return rc;
     }
     const sla_result_t *ag = q->by_agent;
@@ -179,7 +179,7 @@ static int qa_compute(db_t *db, const qa_run_req_t *q, qa_run_t *r, char *err, s
     if (rc == ST_OK)
         rc = reason_compute(&in, r, err, errlen);
     if (rc == ST_OK && (rc = dims_compute(db, q, r)) != ST_OK)
-        snprintf(err, errlen, "reading the evaluations' dimension scores failed");
+        snprintf(err, errlen, "reading the evaluations' dimension scores failed: %s", db_error(db));
     return rc;
 }
 
@@ -367,7 +367,7 @@ static int insp_compute(db_t *db, const qa_run_req_t *q, qa_run_t *r, char *err,
     if (rc == ST_OK)
         rc = insp_list_load(db, q, r);
     if (rc != ST_OK) {
-        snprintf(err, errlen, "reading the calibrations or inspectors failed");
+        snprintf(err, errlen, "reading the calibrations or inspectors failed: %s", db_error(db));
         return rc;
     }
     const contract_t *c = q->contract;

@@ -440,6 +440,8 @@ static int claim_once(db_t *db, const char *who, uint64_t only_id, int stale_s, 
     if (rc != ST_OK)
         goto fail;
     job_from_row(res, job);
+    snprintf(job->worker, sizeof job->worker, "%s", who);
+    job->attempt = (int)db_res_i64(res, 8) + 1;
     bool exhausted = db_res_i64(res, 8) >= RSTORE_MAX_ATTEMPTS;
     db_val_t u[] = {db_str(who), db_u64(job->tenant_id), db_u64(job->id)};
     rc = db_exec(db,
@@ -483,11 +485,13 @@ int rstore_job(db_t *db, uint64_t id, rstore_job_t *job, char *sha256_hex)
 
 int rstore_progress(db_t *db, const rstore_job_t *job, int progress)
 {
-    db_val_t v[] = {db_i64(progress), db_u64(job->tenant_id), db_u64(job->id)};
+    db_val_t v[] = {db_i64(progress), db_u64(job->tenant_id), db_u64(job->id), db_str(job->worker),
+                    db_i64(job->attempt)};
     return db_exec(db,
                    "UPDATE reports SET progress = ?, heartbeat_at = UTC_TIMESTAMP(6) "
-                   "WHERE tenant_id = ? AND id = ? AND status = 'running'",
-                   v, 3, NULL);
+                   "WHERE tenant_id = ? AND id = ? AND status = 'running' AND worker = ? "
+                   "AND attempts = ?",
+                   v, 5, NULL);
 }
 
 /* The finishing transaction (rstore_finish() retries it). */
@@ -510,14 +514,27 @@ static int finish_once(db_t *db, const rstore_job_t *job, const rstore_result_t 
     db_val_t up[] = {db_blob(sha, 32),       db_u64(r->workbook_len),
                      db_str(r->data_digest), db_str(r->signer_fingerprint),
                      db_str(r->signer),      db_u64(job->tenant_id),
-                     db_u64(job->id)};
+                     db_u64(job->id),        db_str(job->worker),
+                     db_i64(job->attempt)};
     char object[48], detail[400];
     snprintf(object, sizeof object, "report:%" PRIu64, job->id);
     snprintf(detail, sizeof detail,
              "{\"period\":\"%s\",\"sha256\":\"%s\",\"signer_fingerprint\":\"%s\","
              "\"template\":\"%s\",\"version\":%d}",
              job->period, sha_hex, r->signer_fingerprint, job->template_name, job->version);
-    if ((rc = db_exec(db,
+    /* Still ours: a builder that was taken for dead (its heartbeat late) and
+     * finishes after another took the job over must not store a second
+     * result, nor fail the other's (ST_ERR_CONFLICT: the job is not ours). */
+    rc = db_exec(db,
+                 "UPDATE reports SET status = 'done', progress = 100, sha256 = ?, bytes = ?, "
+                 "data_digest = ?, signer_fingerprint = ?, signer = ?, error = NULL, "
+                 "finished_at = UTC_TIMESTAMP(6) WHERE tenant_id = ? AND id = ? AND "
+                 "status = 'running' AND worker = ? AND attempts = ?",
+                 up, 9, NULL);
+    if (rc == ST_OK && db_affected(db) != 1)
+        rc = ST_ERR_CONFLICT;
+    if (rc != ST_OK ||
+        (rc = db_exec(db,
                       "INSERT INTO report_artifacts (tenant_id, report_id, kind, content) "
                       "VALUES (?, ?, 'workbook', ?)",
                       wb, 3, NULL)) != ST_OK ||
@@ -529,11 +546,6 @@ static int finish_once(db_t *db, const rstore_job_t *job, const rstore_result_t 
                                     "INSERT INTO report_values (tenant_id, report_id, canon, "
                                     "seen_batch_id, listed_batch_id) VALUES (?, ?, ?, ?, ?)",
                                     vals, 5, NULL)) != ST_OK) ||
-        (rc = db_exec(db,
-                      "UPDATE reports SET status = 'done', progress = 100, sha256 = ?, bytes = ?, "
-                      "data_digest = ?, signer_fingerprint = ?, signer = ?, error = NULL, "
-                      "finished_at = UTC_TIMESTAMP(6) WHERE tenant_id = ? AND id = ?",
-                      up, 7, NULL)) != ST_OK ||
         (rc = audit_append(db, "system:report-worker", job->tenant_id, "report.generate", object,
                            detail)) != ST_OK ||
         (rc = db_commit(db)) != ST_OK)
@@ -583,11 +595,14 @@ int rstore_finish(db_t *db, const rstore_job_t *job, const rstore_result_t *r)
 
 int rstore_fail(db_t *db, const rstore_job_t *job, const char *reason)
 {
-    db_val_t v[] = {db_str(reason), db_u64(job->tenant_id), db_u64(job->id)};
+    /* Only the claim's own: a job another worker took over (or finished) is theirs. */
+    db_val_t v[] = {db_str(reason), db_u64(job->tenant_id), db_u64(job->id), db_str(job->worker),
+                    db_i64(job->attempt)};
     return db_exec(db,
                    "UPDATE reports SET status = 'failed', error = ?, "
-                   "finished_at = UTC_TIMESTAMP(6) WHERE tenant_id = ? AND id = ?",
-                   v, 3, NULL);
+                   "finished_at = UTC_TIMESTAMP(6) WHERE tenant_id = ? AND id = ? AND "
+                   "status = 'running' AND worker = ? AND attempts = ?",
+                   v, 5, NULL);
 }
 
 int rstore_find_by_sha256(db_t *db, const char *sha256_hex, json_t **out)

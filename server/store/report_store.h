@@ -44,6 +44,8 @@ typedef struct rstore_job {
     int version;
     uint64_t supersedes;  /* the report this version supersedes, or 0 */
     int64_t generated_at; /* epoch seconds */
+    char worker[128];     /* a claimed job: who claimed it (rstore_claim's who) */
+    int attempt;          /* a claimed job: which attempt this claim is (1, 2, ...) */
 } rstore_job_t;
 
 /* The audience of a known template name, or NULL for an unknown one. */
@@ -103,7 +105,7 @@ int rstore_artifact(db_t *db, uint64_t tenant_id, uint64_t id, const char *kind,
 int rstore_claim(db_t *db, const char *who, uint64_t only_id, int stale_s, rstore_job_t *job);
 /* Reads a report's job fields by id (any status), to rebuild it. */
 int rstore_job(db_t *db, uint64_t id, rstore_job_t *job, char *sha256_hex);
-/* Records progress (0-100) and refreshes the heartbeat. */
+/* Records progress (0-100) and refreshes the heartbeat, while the claim holds. */
 int rstore_progress(db_t *db, const rstore_job_t *job, int progress);
 
 /* What a finished build hands to rstore_finish(). */
@@ -124,9 +126,12 @@ typedef struct rstore_result {
 } rstore_result_t;
 
 /* Stores the artifacts (and the values, when given) and marks the job done,
- * with an audit entry, in one transaction. */
+ * with an audit entry, in one transaction, if the claim that built it still
+ * holds (running, same worker and attempt); ST_ERR_CONFLICT when another
+ * worker took the job over meanwhile (nothing is stored then). */
 int rstore_finish(db_t *db, const rstore_job_t *job, const rstore_result_t *r);
-/* Marks the job failed with the reason. */
+/* Marks a claimed job failed with the reason, if the claim still holds
+ * (otherwise it changes nothing: the job is another worker's). */
 int rstore_fail(db_t *db, const rstore_job_t *job, const char *reason);
 
 /*
