@@ -65,17 +65,19 @@ client=$("$bin" token issue --role client --tenant demo --label demo 2>/dev/null
 auditor=$("$bin" token issue --role auditor --tenant demo --label demo 2>/dev/null)
 # Demo people for the portal (docs/portal.md), each with a random password.
 newpw() { openssl rand -base64 18 | tr -d '/+=' | cut -c1-20; }
-pw_manager=$(newpw) pw_client=$(newpw) pw_auditor=$(newpw)
+pw_manager=$(newpw) pw_client=$(newpw) pw_auditor=$(newpw) pw_admin=$(newpw)
 for who in manager client auditor; do
   pw_var="pw_$who"
   printf '%s\n' "${!pw_var}" | "$bin" user add "$who@demo.example" --role "$who" --tenant demo \
     --password-stdin >/dev/null
 done
+# An admin sees every tenant (no grant): the admin pages (/admin/...).
+printf '%s\n' "$pw_admin" | "$bin" user add admin@demo.example --role admin --password-stdin >/dev/null
 
 umask 077
 printf 'manager  %s\nclient   %s\nauditor  %s\n' "$manager" "$client" "$auditor" > "$dir/tokens"
-printf 'manager@demo.example  %s\nclient@demo.example   %s\nauditor@demo.example  %s\n' \
-  "$pw_manager" "$pw_client" "$pw_auditor" > "$dir/people"
+printf 'manager@demo.example  %s\nclient@demo.example   %s\nauditor@demo.example  %s\nadmin@demo.example    %s\n' \
+  "$pw_manager" "$pw_client" "$pw_auditor" "$pw_admin" > "$dir/people"
 cat > "$dir/README.txt" <<MSG
 
 == slattest demo (tenant "demo", October 2026) ==
@@ -83,7 +85,8 @@ Tokens: secrets, kept in $dir/tokens (mode 0600), "role token" a line;
 set \$manager, \$client and \$auditor in a shell with
   eval "\$(awk '{print \$1 "=" \$2}' $dir/tokens)"
 Portal (https://localhost:8443/login): the people of tenant "demo",
-manager@, client@ and auditor@demo.example; their passwords are secrets,
+manager@, client@ and auditor@demo.example, and admin@demo.example (every
+tenant, the admin pages); their passwords are secrets,
 kept in $dir/people (mode 0600), "email password" a line.
 Verify a workbook without logging in: https://localhost:8443/verify
 Workbooks and signatures:

@@ -27,7 +27,8 @@ struct jobs {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     bool stop, woken;
-    char who[128]; /* host:pid, recorded as the job's worker */
+    char who[128];   /* host:pid, recorded as the job's worker */
+    heartbeat_t *hb; /* created at normal priority, before the runner lowers its own */
 };
 
 /* Progress callback: records it (and the heartbeat). */
@@ -42,22 +43,24 @@ static void on_progress(void *arg, int pct)
     rstore_progress(p->db, p->job, pct);
 }
 
-/* Builds one claimed job and records the outcome; ST_OK when it is done. */
+/* Builds one claimed job and records the outcome; ST_OK when it is done.
+ * hb: the runner's heartbeat, or NULL for one of the job's own. */
 static int run_job(const config_t *cfg, const signing_t *signing, const char *who, db_t *db,
-                   const rstore_job_t *job)
+                   const rstore_job_t *job, heartbeat_t *hb)
 {
     buf_t wb, sig, vals;
     rstore_result_t r;
     char err[512] = "", id[32];
     snprintf(id, sizeof id, "%llu", (unsigned long long)job->id);
     progress_ctx_t pc = {db, job};
-    heartbeat_t *hb =
-        heartbeat_start(cfg, job->tenant_id, job->id, who, (int)(cfg->reports_stale_s * 1000 / 6));
+    heartbeat_t *own = hb ? NULL : heartbeat_new(cfg, who, (int)(cfg->reports_stale_s * 1000 / 6));
+    heartbeat_watch(hb ? hb : own, job->tenant_id, job->id);
     int rc = report_build(db, cfg, signing, job, on_progress, &pc, &wb, &sig, &vals, &r, err,
                           sizeof err);
     if (rc == ST_OK)
         rc = rstore_finish(db, job, &r);
-    heartbeat_stop(hb);
+    heartbeat_unwatch(hb);
+    heartbeat_free(own);
     if (rc == ST_OK) {
         log_info("report done", "report", id, "template", job->template_name, "period", job->period,
                  NULL);
@@ -82,7 +85,7 @@ int jobs_run_one(db_t *db, const config_t *cfg, const signing_t *signing, const 
 {
     rstore_job_t job;
     int rc = rstore_claim(db, who, id, (int)cfg->reports_stale_s, &job);
-    return rc == ST_OK ? run_job(cfg, signing, who, db, &job) : rc;
+    return rc == ST_OK ? run_job(cfg, signing, who, db, &job, NULL) : rc;
 }
 
 /* Waits for a wake-up or the next poll. */
@@ -103,10 +106,10 @@ static void *jobs_main(void *arg)
     jobs_t *j = arg;
     db_t *db = NULL;
     db_thread_init();
-    /* Builds yield the CPU to the loop.  A job's heartbeat thread, started
-     * from here, inherits the lower priority: it needs a few milliseconds
-     * every stale_s / 6 seconds, which a nice 10 thread still gets (about a
-     * tenth of a core against a busy nice 0 one), far within stale_s. */
+    /* Builds yield the CPU to the loop.  The heartbeat thread was created
+     * before (jobs_start), so it keeps the normal priority: a nice 10 thread
+     * on a machine busy with other nice 0 work can wait for the CPU longer
+     * than stale_s, and its job would be taken over while it lives. */
     threadprio_lower(THREADPRIO_WORKER_NICE);
     for (;;) {
         pthread_mutex_lock(&j->mu);
@@ -126,7 +129,7 @@ static void *jobs_main(void *arg)
         rstore_job_t job;
         int rc = rstore_claim(db, j->who, 0, (int)j->cfg->reports_stale_s, &job);
         if (rc == ST_OK)
-            run_job(j->cfg, j->signing, j->who, db, &job);
+            run_job(j->cfg, j->signing, j->who, db, &job, j->hb);
         else
             wait_for_work(j);
     }
@@ -145,7 +148,9 @@ jobs_t *jobs_start(const config_t *cfg, const signing_t *signing)
     snprintf(j->who, sizeof j->who, "%s:%d", host, (int)getpid());
     pthread_mutex_init(&j->mu, NULL);
     waitclock_cond_init(&j->cv);
+    j->hb = heartbeat_new(cfg, j->who, (int)(cfg->reports_stale_s * 1000 / 6));
     if (pthread_create(&j->thread, NULL, jobs_main, j) != 0) {
+        heartbeat_free(j->hb);
         pthread_cond_destroy(&j->cv);
         pthread_mutex_destroy(&j->mu);
         free(j);
@@ -173,6 +178,7 @@ void jobs_stop(jobs_t *j)
     pthread_cond_signal(&j->cv);
     pthread_mutex_unlock(&j->mu);
     pthread_join(j->thread, NULL);
+    heartbeat_free(j->hb);
     pthread_cond_destroy(&j->cv);
     pthread_mutex_destroy(&j->mu);
     free(j);

@@ -9,9 +9,9 @@ import os
 import openpyxl
 import pytest
 import requests
-from selenium.common.exceptions import NoAlertPresentException
+from selenium.common.exceptions import (NoAlertPresentException, StaleElementReferenceException,
+                                        WebDriverException)
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
 from conftest import PASSWORD, SHOTS, e2e
@@ -21,7 +21,22 @@ def click_and_wait(driver, element):
     """Clicks a link or submit button and waits until the next page has replaced this one."""
     old = driver.find_element(By.TAG_NAME, "html")
     element.click()
-    WebDriverWait(driver, 30).until(EC.staleness_of(old))
+    WebDriverWait(driver, 30).until(lambda d: gone(old))
+
+
+def gone(element):
+    """Whether the page that held element was replaced.  Chromium sometimes
+    says so with "Node with given id does not belong to the document" (an
+    unknown error) instead of a stale-element error while the page swaps."""
+    try:
+        element.is_enabled()
+        return False
+    except StaleElementReferenceException:
+        return True
+    except WebDriverException as e:
+        if "does not belong to the document" in str(e):
+            return True
+        raise
 
 
 def shot(driver, name):

@@ -68,6 +68,8 @@ def test_demo_builds_signed_workbooks_once(server):
         assert check.returncode == 0, check.stderr
     # The portal's demo people, with passwords that log in.
     assert sql("SELECT role FROM people WHERE email = 'client@demo.example'") == [["client"]]
+    assert sql("SELECT role FROM people WHERE email = 'admin@demo.example'") == [["admin"]]
+    assert set(passwords) == {f"{r}@demo.example" for r in ("manager", "client", "auditor", "admin")}
     s = requests.Session()
     page = s.get(server.url + "/login", verify=CA, timeout=30)
     csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)

@@ -129,3 +129,43 @@ def test_a_live_builder_keeps_its_heartbeat_fresh(tenant):
     for progress, beat in samples:
         by_progress.setdefault(progress, set()).add(beat)
     assert any(len(beats) >= 2 for beats in by_progress.values()), samples
+
+
+def test_a_builder_taken_over_stores_nothing(tenant):
+    """A builder whose job was taken over while it worked (its heartbeat late on
+    a starved machine: here the takeover is written by hand while the builder
+    waits on a locked table) must not store its result when it finishes, nor
+    fail the job: the job is the other worker's.  Before the claim was checked
+    at the finish, the late builder marked the job done, and the other's
+    finish, finding the artifacts stored, then marked that done report failed."""
+    slug, manager = tenant
+    env = dict(os.environ, SLATTEST_PATHS_VAR=VAR, **STALE)
+    out = os.path.join(tempfile.mkdtemp(), "late.xlsx")
+    sock = os.path.join(VAR, "mariadb", "mysqld.sock")
+    locker = subprocess.Popen(["mariadb", f"--socket={sock}", "-uroot", "slattest", "-e",
+                               "LOCK TABLES contacts WRITE; DO SLEEP(4); UNLOCK TABLES;"])
+    deadline = time.time() + 30
+    while time.time() < deadline and not sql(
+            "SELECT 1 FROM information_schema.processlist WHERE info LIKE 'DO SLEEP(4)%'"):
+        time.sleep(0.05)
+    cli = subprocess.Popen([BIN, "report", slug, "--period", "2026-10", "--template",
+                            "internal-monthly", "-o", out], cwd=ROOT, env=env,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    rid, deadline = None, time.time() + 30
+    while time.time() < deadline and rid is None:
+        got = sql(f"SELECT r.id FROM reports r JOIN tenants t ON t.id = r.tenant_id WHERE "
+                  f"t.slug = '{slug}' AND r.status = 'running' AND r.worker = 'cli:{cli.pid}'")
+        rid = int(got[0][0]) if got else None
+        time.sleep(0.05)
+    assert rid is not None, "the command line never claimed a job"
+    # Another worker takes the job over, as a claim of a stale job does.
+    sql(f"UPDATE reports SET worker = 'other:1', attempts = attempts + 1 WHERE id = {rid}")
+    assert cli.wait(timeout=120) != 0
+    assert "another worker took the job over" in cli.stderr.read()
+    assert locker.wait(timeout=30) == 0
+    status, worker, attempts, _ = job_row(rid)
+    assert (status, worker, attempts) == ("running", "other:1", "2")
+    assert sql(f"SELECT COUNT(*) FROM report_artifacts WHERE report_id = {rid}") == [["0"]]
+    assert not os.path.exists(out)
+    # Left to the next claim of a stale job (the fixture's other tests use their own jobs).
+    sql(f"UPDATE reports SET status = 'failed', error = 'test: taken over by hand' WHERE id = {rid}")
