@@ -95,14 +95,32 @@ typedef struct chart_point {
     double target; /* NAN: none */
 } chart_point_t;
 
+/* How a chart's values read: a rate (0..1, as percentages), a count, a score. */
+typedef enum chart_unit { CHART_RATE, CHART_COUNT, CHART_SCORE } chart_unit_t;
+
+/* What one chart shows (the strings are borrowed). */
+typedef struct chart_spec {
+    const char *id;    /* the svg's id, unique on the page ("chart-sl") */
+    const char *title; /* shown and the <title> */
+    chart_unit_t unit; /* the value axis: rates from 0 to 100 % (or a closer top), else 0..nice */
+    bool bars;         /* the values as bars, else a line with marks */
+    bool monthly;      /* points are months (labels "Oct 2026"), else days */
+    bool lower_is_better;   /* the target is met at or below it (abandonment) */
+    const char *series_key; /* catalogue key of the values' legend */
+    const double *second;   /* NULL, or a second series of n values drawn as a line */
+    const char *second_key; /* its legend's key */
+    const char *desc_key;   /* the <desc> pattern: {0} points, {1} met, {2} lowest, {3} highest */
+} chart_spec_t;
+
 /*
- * Draws a line chart of a daily rate (0..1) against its target as inline
- * SVG into out: title, date axis, percentage axis, the target as a dashed
- * line, colours safe for colour-blind readers (Okabe-Ito blue and
- * vermilion), a <title>/<desc> text alternative.  Every text is escaped.
+ * Draws one chart as inline SVG into out: title, date (or month) axis, a
+ * value axis by unit, the values as a line or bars with an optional second
+ * series, the points' targets as a dashed line (when any is finite), a
+ * legend, colours safe for colour-blind readers (Okabe-Ito blue, orange and
+ * vermilion) and a <title>/<desc> text alternative.  Every text is escaped.
  */
-void chart_daily_rate(const json_t *cat, const char *title, const chart_point_t *pts, size_t n,
-                      buf_t *out);
+void chart_series(const json_t *cat, const chart_spec_t *spec, const chart_point_t *pts, size_t n,
+                  buf_t *out);
 
 /* --- Handlers (page_*.c) ------------------------------------------------ */
 
