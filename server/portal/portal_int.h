@@ -139,8 +139,6 @@ void page_optout(api_ctx_t *ctx, db_t *db); /* GET and POST /unsubscribe (page_o
 
 /* --- Admin, people, account, audit, changes (issue 14 part B) ----------- */
 
-/* Shared by the list pages: the ?page= slice (50 rows) of list as data[key], with data.pager. */
-void adm_page_slice(page_t *pg, json_t *list, const char *key);
 /* Cuts a form's tenant list (slugs separated by spaces or commas) in place; their count. */
 size_t adm_split_slugs(char *text, const char *slugs[], size_t max);
 /* A notice on the page: ok or not, a catalogue key, a detail shown as is ("" for none). */
@@ -148,12 +146,13 @@ void adm_notice(page_t *pg, bool ok, const char *key, const char *detail);
 /* Adds role_key ("role.<role>") to each object of rows. */
 void adm_role_keys(json_t *rows);
 /*
- * Renders a people list (people_list() rows) as template `name`: role keys,
- * the ?page= slice, the roles of the invite form, a notice, a one-time link.
- * Ends the page.
+ * Renders a people list (people_list() rows, not stolen) as template `name`:
+ * role keys, the list's page or its CSV (page_list(); with each person's
+ * tenant grants when grants, the admin's list), the roles of the invite
+ * form, a notice, a one-time link.  Ends the page.
  */
-void adm_people_render(page_t *pg, json_t *rows, unsigned roles, int status, const char *key,
-                       const char *detail, const char *link, const char *name);
+void adm_people_render(page_t *pg, json_t *rows, unsigned roles, bool grants, int status,
+                       const char *key, const char *detail, const char *link, const char *name);
 /* The roles of the set as data.roles [{name, key}], for a form's choice. */
 void adm_roles(page_t *pg, unsigned roles);
 /*
