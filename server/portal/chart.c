@@ -52,8 +52,7 @@ static double y_of(double v, double top)
     return TOP + (H - TOP - BOTTOM) * (1 - v);
 }
 
-/* A value as the chart shows it: a percentage, a whole count or a number. */
-static void value_text(const json_t *cat, chart_unit_t unit, double v, char *out, size_t len)
+void chart_value_text(const json_t *cat, chart_unit_t unit, double v, char *out, size_t len)
 {
     if (unit == CHART_RATE)
         l10n_percent(cat, v, out, len);
@@ -170,7 +169,7 @@ static void describe(const json_t *cat, const chart_spec_t *spec, const chart_po
     chart_point_t ends[2] = {pts[imin], pts[imax]};
     char *texts[2] = {lo, hi};
     for (int k = 0; k < 2; k++) {
-        value_text(cat, spec->unit, ends[k].value, num, sizeof num);
+        chart_value_text(cat, spec->unit, ends[k].value, num, sizeof num);
         if (spec->monthly) {
             char period[16];
             snprintf(period, sizeof period, "%04d-%02d", ends[k].y, ends[k].m);
@@ -242,7 +241,7 @@ void chart_series(const json_t *cat, const chart_spec_t *spec, const chart_point
                    "<line class=\"grid\" x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" "
                    "stroke=\"#bbbbbb\" stroke-width=\"1\"/>",
                    LEFT, y, W - RIGHT, y);
-        value_text(cat, spec->unit, top * k / 5.0, num, sizeof num);
+        chart_value_text(cat, spec->unit, top * k / 5.0, num, sizeof num);
         char *dot = strstr(num, ".0");
         if (dot && (dot[2] == '\0' || dot[2] < '0' || dot[2] > '9')) /* whole numbers on the axis */
             memmove(dot, dot + 2, strlen(dot + 2) + 1);
@@ -285,7 +284,7 @@ void chart_series(const json_t *cat, const chart_spec_t *spec, const chart_point
                        "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"" COLOUR_VALUE "\"><title>",
                        x, y);
         x_label(cat, spec, &pts[i], a, sizeof a);
-        value_text(cat, spec->unit, pts[i].value, num, sizeof num);
+        chart_value_text(cat, spec->unit, pts[i].value, num, sizeof num);
         put_text(out, a);
         buf_puts(out, ": ");
         put_text(out, num);

@@ -160,15 +160,6 @@ static void values_parse(const char *canon, values_t *out)
     }
 }
 
-/* A value of a chart's table, as the chart shows it ("—" when missing). */
-static void cell_text(const page_t *pg, chart_unit_t unit, double v, char *out, size_t len)
-{
-    if (unit == CHART_RATE)
-        l10n_percent(pg->cat, v, out, len);
-    else
-        l10n_number(pg->cat, v, unit == CHART_COUNT ? 0 : 1, out, len);
-}
-
 /*
  * One chart for the overview's template: {id, svg, title, head [{key}],
  * rows [{cells [text], below}]}, its table being the text alternative (the
@@ -202,14 +193,14 @@ static json_t *chart_json(const page_t *pg, const chart_spec_t *spec, const char
         }
         json_t *cells = json_array();
         json_array_append_new(cells, json_string(when));
-        cell_text(pg, spec->unit, pts[i].value, text, sizeof text);
+        chart_value_text(pg->cat, spec->unit, pts[i].value, text, sizeof text);
         json_array_append_new(cells, json_string(text));
         if (spec->second) {
-            cell_text(pg, spec->unit, spec->second[i], text, sizeof text);
+            chart_value_text(pg->cat, spec->unit, spec->second[i], text, sizeof text);
             json_array_append_new(cells, json_string(text));
         }
         if (has_target) {
-            cell_text(pg, spec->unit, pts[i].target, text, sizeof text);
+            chart_value_text(pg->cat, spec->unit, pts[i].target, text, sizeof text);
             json_array_append_new(cells, json_string(text));
         }
         bool missed =

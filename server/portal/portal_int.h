@@ -112,6 +112,8 @@ typedef struct chart_spec {
     const char *desc_key;   /* the <desc> pattern: {0} points, {1} met, {2} lowest, {3} highest */
 } chart_spec_t;
 
+/* A value as a chart shows it: a percentage (one decimal), a whole count, a score (one decimal). */
+void chart_value_text(const json_t *cat, chart_unit_t unit, double v, char *out, size_t len);
 /*
  * Draws one chart as inline SVG into out: title, date (or month) axis, a
  * value axis by unit, the values as a line or bars with an optional second
