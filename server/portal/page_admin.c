@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "idnum.h"
+#include "page_mgr.h"
 #include "people.h"
 #include "person_totp.h"
 #include "portal_int.h"
@@ -21,28 +22,7 @@
 #include "status.h"
 #include "tenant.h"
 
-#define ADM_PER_PAGE  50 /* rows of a list page */
 #define ADM_SLUGS_MAX 32 /* tenants granted in one form */
-
-void adm_page_slice(page_t *pg, json_t *list, const char *key)
-{
-    char text[16];
-    uint64_t page = 1;
-    if (api_query(pg->ctx, "page", text, sizeof text) && idnum_parse(text, &page) && page == 0)
-        page = 1;
-    size_t n = json_array_size(list), pages = n ? (n + ADM_PER_PAGE - 1) / ADM_PER_PAGE : 1;
-    if (page > pages)
-        page = pages;
-    json_t *slice = json_array();
-    for (size_t i = (size_t)(page - 1) * ADM_PER_PAGE; i < n && i < page * ADM_PER_PAGE; i++)
-        json_array_append(slice, json_array_get(list, i));
-    json_object_set_new(pg->data, key, slice);
-    json_object_set_new(pg->data, "pager",
-                        json_pack("{s:I, s:I, s:I, s:I, s:I}", "page", (json_int_t)page, "pages",
-                                  (json_int_t)pages, "prev", (json_int_t)(page - 1), "next",
-                                  (json_int_t)(page < pages ? page + 1 : 0), "total",
-                                  (json_int_t)n));
-}
 
 size_t adm_split_slugs(char *text, const char *slugs[], size_t max)
 {
@@ -90,8 +70,12 @@ static void tenants_page(api_ctx_t *ctx, db_t *db, int status, const char *key, 
         return;
     page_t pg;
     page_begin(&pg, ctx);
-    adm_page_slice(&pg, json_object_get(doc, "tenants"), "tenants");
+    static const page_col_t cols[] = {
+        {"slug", true}, {"name", true}, {"timezone", true}, {"created_at", true}};
+    json_t *rows = json_incref(json_object_get(doc, "tenants"));
     json_decref(doc);
+    if (page_list(&pg, "tenants", rows, cols, sizeof cols / sizeof cols[0]))
+        return;
     char created[80];
     if (!key && api_query(ctx, "created", created, sizeof created))
         adm_notice(&pg, true, "adm.tenants.created", created);
@@ -137,11 +121,18 @@ void adm_role_keys(json_t *rows)
     }
 }
 
-void adm_people_render(page_t *pg, json_t *rows, unsigned roles, int status, const char *key,
-                       const char *detail, const char *link, const char *name)
+void adm_people_render(page_t *pg, json_t *rows, unsigned roles, bool grants, int status,
+                       const char *key, const char *detail, const char *link, const char *name)
 {
+    static const page_col_t all[] = {
+        {"email", true},         {"role", true},  {"tenants", true},   {"disabled", false},
+        {"password_set", false}, {"totp", false}, {"created_at", true}};
+    static const page_col_t here[] = {
+        {"email", true}, {"role", true}, {"disabled", false}, {"password_set", false}};
     adm_role_keys(rows);
-    adm_page_slice(pg, rows, "people");
+    if (grants ? page_list(pg, "people", json_incref(rows), all, sizeof all / sizeof all[0])
+               : page_list(pg, "people", json_incref(rows), here, sizeof here / sizeof here[0]))
+        return;
     adm_roles(pg, roles);
     if (key)
         adm_notice(pg, status < 300, key, detail);
@@ -169,7 +160,7 @@ static void people_page(api_ctx_t *ctx, db_t *db, int status, const char *key, c
     page_t pg;
     page_begin(&pg, ctx);
     json_object_set_new(pg.data, "q", json_string(q));
-    adm_people_render(&pg, list, ROLES_ANY, status, key, detail, link, "admin_people");
+    adm_people_render(&pg, list, ROLES_ANY, true, status, key, detail, link, "admin_people");
     json_decref(list);
 }
 
@@ -285,9 +276,11 @@ static void tokens_page(api_ctx_t *ctx, db_t *db, int status, const char *key, c
     }
     page_t pg;
     page_begin(&pg, ctx);
+    static const page_col_t cols[] = {{"id", false},   {"role", true},       {"tenants", true},
+                                      {"label", true}, {"created_at", true}, {"revoked", false}};
     adm_role_keys(list);
-    adm_page_slice(&pg, list, "tokens");
-    json_decref(list);
+    if (page_list(&pg, "tokens", list, cols, sizeof cols / sizeof cols[0]))
+        return;
     adm_roles(&pg, ROLES_ANY);
     json_object_set_new(pg.data, "filter",
                         json_pack("{s:s, s:s}", "role", role_name, "tenant", slug));

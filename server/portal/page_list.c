@@ -64,6 +64,20 @@ static void csv_cell(buf_t *out, const json_t *v, bool text)
         buf_puts(out, num);
     } else if (json_is_boolean(v)) {
         buf_puts(out, json_is_true(v) ? "true" : "false");
+    } else if (json_is_array(v)) { /* a list of texts (tenant slugs): one cell, spaced */
+        buf_t joined;
+        buf_init(&joined, CSV_MAX_BYTES);
+        size_t i;
+        const json_t *e;
+        json_array_foreach(v, i, e)
+        {
+            if (i)
+                buf_putc(&joined, ' ');
+            if (json_is_string(e))
+                buf_puts(&joined, json_string_value(e));
+        }
+        csv_write_field(out, buf_cstr(&joined), text);
+        buf_free(&joined);
     }
 }
 

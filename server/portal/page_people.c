@@ -70,7 +70,8 @@ static void people_page(api_ctx_t *ctx, db_t *db, int status, const char *key, c
     json_object_set_new(pg.data, "tenant",
                         json_pack("{s:s, s:s, s:s}", "slug", ctx->tenant.slug, "name",
                                   ctx->tenant.name, "timezone", ctx->tenant.timezone));
-    adm_people_render(&pg, rows, PEOPLE_INVITE_ROLES, status, key, detail, link, "tenant_people");
+    adm_people_render(&pg, rows, PEOPLE_INVITE_ROLES, false, status, key, detail, link,
+                      "tenant_people");
     json_decref(rows);
 }
 

@@ -39,7 +39,9 @@ typedef struct values {
     size_t nsc;
     double credit_total, applied_total;
     chart_point_t days[DAYS_MAX];
+    double offered[DAYS_MAX], answered[DAYS_MAX], abandoned[DAYS_MAX];
     size_t ndays;
+    double qa_total; /* the Quality sheet's total QA score (NAN: none) */
 } values_t;
 
 /* Decodes a canonical value (xl_digest.h): a number, null (NAN), or quoted text into text. */
@@ -75,9 +77,11 @@ static double canon_value(const char *v, size_t n, char *text, size_t textlen)
 static void values_parse(const char *canon, values_t *out)
 {
     memset(out, 0, sizeof *out);
-    out->credit_total = out->applied_total = NAN;
-    for (size_t i = 0; i < DAYS_MAX; i++)
+    out->credit_total = out->applied_total = out->qa_total = NAN;
+    for (size_t i = 0; i < DAYS_MAX; i++) {
         out->days[i].value = out->days[i].target = NAN;
+        out->offered[i] = out->answered[i] = out->abandoned[i] = NAN;
+    }
     for (const char *line = canon; line && *line;) {
         const char *nl = strchr(line, '\n');
         size_t len = nl ? (size_t)(nl - line) : strlen(line);
@@ -98,7 +102,8 @@ static void values_parse(const char *canon, values_t *out)
             continue;
         bool sc = fl[0] == 9 && memcmp(f[0], "scorecard", 9) == 0;
         bool daily = fl[0] == 5 && memcmp(f[0], "daily", 5) == 0;
-        if (!sc && !daily)
+        bool quality = fl[0] == 7 && memcmp(f[0], "quality", 7) == 0;
+        if (!sc && !daily && !quality)
             continue;
         char key[32], text[128];
         snprintf(key, sizeof key, "%.*s", (int)(fl[2] < 31 ? fl[2] : 31), f[2]);
@@ -107,6 +112,8 @@ static void values_parse(const char *canon, values_t *out)
                 out->credit_total = canon_value(f[3], fl[3], NULL, 0);
             if (sc && strcmp(key, "applied") == 0)
                 out->applied_total = canon_value(f[3], fl[3], NULL, 0);
+            if (quality && strcmp(key, "qa_score") == 0)
+                out->qa_total = canon_value(f[3], fl[3], NULL, 0);
             continue;
         }
         char rn[16];
@@ -143,8 +150,143 @@ static void values_parse(const char *canon, values_t *out)
                 d->value = v;
             else if (strcmp(key, "sl_target") == 0)
                 d->target = v;
+            else if (strcmp(key, "offered") == 0)
+                out->offered[r - 1] = v;
+            else if (strcmp(key, "answered") == 0)
+                out->answered[r - 1] = v;
+            else if (strcmp(key, "abandoned") == 0)
+                out->abandoned[r - 1] = v;
         }
     }
+}
+
+/*
+ * One chart for the overview's template: {id, svg, title, head [{key}],
+ * rows [{cells [text], below}]}, its table being the text alternative (the
+ * point's date or month, its value, the second series when there is one,
+ * the target when there is one).
+ */
+static json_t *chart_json(const page_t *pg, const chart_spec_t *spec, const chart_point_t *pts,
+                          size_t n, const char *date_key)
+{
+    buf_t svg;
+    buf_init(&svg, 1 << 20);
+    chart_series(pg->cat, spec, pts, n, &svg);
+    bool has_target = false;
+    for (size_t i = 0; i < n; i++)
+        has_target |= isfinite(pts[i].target);
+    json_t *head = json_pack("[{s:s}, {s:s}]", "key", date_key ? date_key : "chart.month", "key",
+                             spec->series_key);
+    if (spec->second)
+        json_array_append_new(head, json_pack("{s:s}", "key", spec->second_key));
+    if (has_target)
+        json_array_append_new(head, json_pack("{s:s}", "key", "chart.series.target"));
+    json_t *rows = json_array();
+    for (size_t i = 0; i < n; i++) {
+        char when[64], text[64];
+        if (spec->monthly) {
+            char period[16];
+            snprintf(period, sizeof period, "%04d-%02d", pts[i].y, pts[i].m);
+            l10n_month(pg->cat, period, when, sizeof when);
+        } else {
+            l10n_date(pg->cat, pts[i].y, pts[i].m, pts[i].d, when, sizeof when);
+        }
+        json_t *cells = json_array();
+        json_array_append_new(cells, json_string(when));
+        chart_value_text(pg->cat, spec->unit, pts[i].value, text, sizeof text);
+        json_array_append_new(cells, json_string(text));
+        if (spec->second) {
+            chart_value_text(pg->cat, spec->unit, spec->second[i], text, sizeof text);
+            json_array_append_new(cells, json_string(text));
+        }
+        if (has_target) {
+            chart_value_text(pg->cat, spec->unit, pts[i].target, text, sizeof text);
+            json_array_append_new(cells, json_string(text));
+        }
+        bool missed =
+            isfinite(pts[i].value) && isfinite(pts[i].target) &&
+            (spec->lower_is_better ? pts[i].value > pts[i].target : pts[i].value < pts[i].target);
+        json_array_append_new(rows, json_pack("{s:o, s:b}", "cells", cells, "below", missed));
+    }
+    json_t *out = json_pack("{s:s, s:s, s:s, s:o, s:o}", "id", spec->id, "svg", buf_cstr(&svg),
+                            "title", spec->title, "head", head, "rows", rows);
+    buf_free(&svg);
+    return out;
+}
+
+/* The scorecard row of item name, or NULL. */
+static const sc_row_t *sc_item(const values_t *v, const char *name)
+{
+    for (size_t i = 0; i < v->nsc; i++)
+        if (strcmp(v->sc[i].item, name) == 0)
+            return &v->sc[i];
+    return NULL;
+}
+
+/*
+ * The latest month's charts (pushed onto charts): its daily service level,
+ * its daily volume (offered as bars, answered as a line) and its daily
+ * abandonment (abandoned / offered, as the workbook's Abandon rate) against
+ * the contract's abandonment target when the contract has that item.
+ */
+static void latest_charts(const page_t *pg, const char *period, const values_t *v, json_t *charts)
+{
+    if (!v->ndays)
+        return;
+    char label[64], sl_title[160], vol_title[160], ab_title[160];
+    l10n_month(pg->cat, period, label, sizeof label);
+    snprintf(sl_title, sizeof sl_title, "%s \u2014 %s", page_text(pg, "chart.sl.title"), label);
+    snprintf(vol_title, sizeof vol_title, "%s \u2014 %s", page_text(pg, "chart.volume.title"),
+             label);
+    snprintf(ab_title, sizeof ab_title, "%s \u2014 %s", page_text(pg, "chart.abandon.title"),
+             label);
+    chart_spec_t sl = {.id = "chart-sl",
+                       .title = sl_title,
+                       .unit = CHART_RATE,
+                       .series_key = "chart.series.service_level",
+                       .desc_key = "chart.desc"};
+    json_array_append_new(charts, chart_json(pg, &sl, v->days, v->ndays, "chart.day"));
+
+    chart_point_t pts[DAYS_MAX];
+    for (size_t d = 0; d < v->ndays; d++) {
+        pts[d] = v->days[d];
+        pts[d].value = v->offered[d];
+        pts[d].target = NAN;
+    }
+    chart_spec_t vol = {.id = "chart-volume",
+                        .title = vol_title,
+                        .unit = CHART_COUNT,
+                        .bars = true,
+                        .series_key = "chart.series.offered",
+                        .second = v->answered,
+                        .second_key = "chart.series.answered",
+                        .desc_key = "chart.volume.desc"};
+    json_array_append_new(charts, chart_json(pg, &vol, pts, v->ndays, "chart.day"));
+
+    const sc_row_t *item = sc_item(v, "abandon_rate");
+    for (size_t d = 0; d < v->ndays; d++) {
+        pts[d].value = v->offered[d] > 0 ? v->abandoned[d] / v->offered[d] : NAN;
+        pts[d].target = item ? item->target : NAN;
+    }
+    chart_spec_t ab = {.id = "chart-abandon",
+                       .title = ab_title,
+                       .unit = CHART_RATE,
+                       .lower_is_better = !item || strcmp(item->comparator, ">=") != 0,
+                       .series_key = "chart.series.abandon_rate",
+                       .desc_key = item ? "chart.desc" : "chart.abandon.desc"};
+    json_array_append_new(charts, chart_json(pg, &ab, pts, v->ndays, "chart.day"));
+}
+
+/* The month's QA score (the contract item's value, else the Quality sheet's total) and target. */
+static void qa_point(const values_t *v, const char *period, chart_point_t *pt)
+{
+    memset(pt, 0, sizeof *pt);
+    if (!period || sscanf(period, "%4d-%2d", &pt->y, &pt->m) != 2)
+        pt->y = pt->m = 1;
+    pt->d = 1;
+    const sc_row_t *item = sc_item(v, "qa_score");
+    pt->value = item && isfinite(item->value) ? item->value : v->qa_total;
+    pt->target = item ? item->target : NAN;
 }
 
 /* One month of the overview as JSON for the template. */
@@ -231,7 +373,8 @@ void page_overview(api_ctx_t *ctx, db_t *db)
     }
     page_t pg;
     page_begin(&pg, ctx);
-    json_t *months = json_array();
+    json_t *months = json_array(), *charts = json_array();
+    chart_point_t qa[OVERVIEW_MONTHS];
     values_t *v = malloc(sizeof *v);
     size_t i;
     json_t *rep;
@@ -244,35 +387,33 @@ void page_overview(api_ctx_t *ctx, db_t *db)
             cstore_version_for_month(&versions, y, m, &c);
         const char *currency = c ? contract_currency(c) : "";
         json_array_append_new(months, month_json(&pg, rep, v, currency, ctx->tenant.slug));
-        if (i == 0 && v->ndays) {
-            /* The latest month's days: the chart and its table (the text alternative). */
-            char title[160], label[64];
-            l10n_month(pg.cat, json_string_value(json_object_get(rep, "period")), label,
-                       sizeof label);
-            snprintf(title, sizeof title, "%s \u2014 %s", page_text(&pg, "chart.sl.title"), label);
-            buf_t svg;
-            buf_init(&svg, 1 << 20);
-            chart_daily_rate(pg.cat, title, v->days, v->ndays, &svg);
-            json_object_set_new(pg.data, "chart", json_string(buf_cstr(&svg)));
-            json_object_set_new(pg.data, "chart_title", json_string(title));
-            buf_free(&svg);
-            json_t *rows = json_array();
-            for (size_t d = 0; d < v->ndays; d++) {
-                char date[64], val[64], tgt[64];
-                l10n_date(pg.cat, v->days[d].y, v->days[d].m, v->days[d].d, date, sizeof date);
-                l10n_percent(pg.cat, v->days[d].value, val, sizeof val);
-                l10n_percent(pg.cat, v->days[d].target, tgt, sizeof tgt);
-                json_array_append_new(rows, json_pack("{s:s, s:s, s:s, s:b}", "date", date, "value",
-                                                      val, "target", tgt, "below",
-                                                      v->days[d].value < v->days[d].target));
-            }
-            json_object_set_new(pg.data, "chart_rows", rows);
-        }
+        if (i == 0)
+            latest_charts(&pg, json_string_value(json_object_get(rep, "period")), v, charts);
+        if (i < OVERVIEW_MONTHS)
+            qa_point(v, json_string_value(json_object_get(rep, "period")), &qa[i]);
+    }
+    /* The QA score by month, oldest first: only when some month has one. */
+    size_t nqa = json_array_size(reps) < OVERVIEW_MONTHS ? json_array_size(reps) : OVERVIEW_MONTHS;
+    bool any_qa = false;
+    for (size_t k = 0; k < nqa; k++)
+        any_qa |= isfinite(qa[k].value);
+    if (any_qa) {
+        chart_point_t old_first[OVERVIEW_MONTHS];
+        for (size_t k = 0; k < nqa; k++)
+            old_first[k] = qa[nqa - 1 - k];
+        chart_spec_t spec = {.id = "chart-qa",
+                             .title = page_text(&pg, "chart.qa.title"),
+                             .unit = CHART_SCORE,
+                             .monthly = true,
+                             .series_key = "chart.series.qa_score",
+                             .desc_key = "chart.qa.desc"};
+        json_array_append_new(charts, chart_json(&pg, &spec, old_first, nqa, NULL));
     }
     free(v);
     json_decref(reps);
     cstore_versions_free(&versions);
     json_object_set_new(pg.data, "months", months);
+    json_object_set_new(pg.data, "charts", charts);
     json_object_set_new(pg.data, "tenant",
                         json_pack("{s:s, s:s, s:s}", "slug", ctx->tenant.slug, "name",
                                   ctx->tenant.name, "timezone", ctx->tenant.timezone));

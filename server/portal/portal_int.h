@@ -95,14 +95,34 @@ typedef struct chart_point {
     double target; /* NAN: none */
 } chart_point_t;
 
+/* How a chart's values read: a rate (0..1, as percentages), a count, a score. */
+typedef enum chart_unit { CHART_RATE, CHART_COUNT, CHART_SCORE } chart_unit_t;
+
+/* What one chart shows (the strings are borrowed). */
+typedef struct chart_spec {
+    const char *id;    /* the svg's id, unique on the page ("chart-sl") */
+    const char *title; /* shown and the <title> */
+    chart_unit_t unit; /* the value axis: rates from 0 to 100 % (or a closer top), else 0..nice */
+    bool bars;         /* the values as bars, else a line with marks */
+    bool monthly;      /* points are months (labels "Oct 2026"), else days */
+    bool lower_is_better;   /* the target is met at or below it (abandonment) */
+    const char *series_key; /* catalogue key of the values' legend */
+    const double *second;   /* NULL, or a second series of n values drawn as a line */
+    const char *second_key; /* its legend's key */
+    const char *desc_key;   /* the <desc> pattern: {0} points, {1} met, {2} lowest, {3} highest */
+} chart_spec_t;
+
+/* A value as a chart shows it: a percentage (one decimal), a whole count, a score (one decimal). */
+void chart_value_text(const json_t *cat, chart_unit_t unit, double v, char *out, size_t len);
 /*
- * Draws a line chart of a daily rate (0..1) against its target as inline
- * SVG into out: title, date axis, percentage axis, the target as a dashed
- * line, colours safe for colour-blind readers (Okabe-Ito blue and
- * vermilion), a <title>/<desc> text alternative.  Every text is escaped.
+ * Draws one chart as inline SVG into out: title, date (or month) axis, a
+ * value axis by unit, the values as a line or bars with an optional second
+ * series, the points' targets as a dashed line (when any is finite), a
+ * legend, colours safe for colour-blind readers (Okabe-Ito blue, orange and
+ * vermilion) and a <title>/<desc> text alternative.  Every text is escaped.
  */
-void chart_daily_rate(const json_t *cat, const char *title, const chart_point_t *pts, size_t n,
-                      buf_t *out);
+void chart_series(const json_t *cat, const chart_spec_t *spec, const chart_point_t *pts, size_t n,
+                  buf_t *out);
 
 /* --- Handlers (page_*.c) ------------------------------------------------ */
 
@@ -121,8 +141,6 @@ void page_optout(api_ctx_t *ctx, db_t *db); /* GET and POST /unsubscribe (page_o
 
 /* --- Admin, people, account, audit, changes (issue 14 part B) ----------- */
 
-/* Shared by the list pages: the ?page= slice (50 rows) of list as data[key], with data.pager. */
-void adm_page_slice(page_t *pg, json_t *list, const char *key);
 /* Cuts a form's tenant list (slugs separated by spaces or commas) in place; their count. */
 size_t adm_split_slugs(char *text, const char *slugs[], size_t max);
 /* A notice on the page: ok or not, a catalogue key, a detail shown as is ("" for none). */
@@ -130,12 +148,13 @@ void adm_notice(page_t *pg, bool ok, const char *key, const char *detail);
 /* Adds role_key ("role.<role>") to each object of rows. */
 void adm_role_keys(json_t *rows);
 /*
- * Renders a people list (people_list() rows) as template `name`: role keys,
- * the ?page= slice, the roles of the invite form, a notice, a one-time link.
- * Ends the page.
+ * Renders a people list (people_list() rows, not stolen) as template `name`:
+ * role keys, the list's page or its CSV (page_list(); with each person's
+ * tenant grants when grants, the admin's list), the roles of the invite
+ * form, a notice, a one-time link.  Ends the page.
  */
-void adm_people_render(page_t *pg, json_t *rows, unsigned roles, int status, const char *key,
-                       const char *detail, const char *link, const char *name);
+void adm_people_render(page_t *pg, json_t *rows, unsigned roles, bool grants, int status,
+                       const char *key, const char *detail, const char *link, const char *name);
 /* The roles of the set as data.roles [{name, key}], for a form's choice. */
 void adm_roles(page_t *pg, unsigned roles);
 /*

@@ -78,6 +78,12 @@ def test_client_walks_overview_and_reports_in_both_languages(server, world, brow
     month = d.find_element(By.ID, "month-2026-10")
     assert "October 2026" in month.text and "Service level" in month.text
     shot(d, "client-overview-en")
+    # The trend charts, each drawn whole (an element's own screenshot).
+    for cid in ("chart-sl", "chart-volume", "chart-abandon"):
+        chart = d.find_element(By.ID, cid)
+        assert chart.size["width"] > 500 and chart.size["height"] > 200, cid
+        d.execute_script("arguments[0].scrollIntoView()", chart)
+        chart.screenshot(os.path.join(SHOTS, f"client-{cid}-en.png"))
     switch(d, "zh")
     month = d.find_element(By.ID, "month-2026-10")
     assert "2026年10月" in month.text and "服务水平" in month.text

@@ -488,3 +488,58 @@ def test_unknown_required_role_stops_the_server():
                        timeout=60)
     assert p.returncode != 0
     assert "totp_required_roles" in p.stdout + p.stderr and "wizard" in p.stdout + p.stderr
+
+
+def parsed_csv(b, path, filename):
+    """A list page's CSV download, parsed by the csv module, with its file name checked."""
+    import csv
+    import io
+    r = b.get(path)
+    assert r.status_code == 200, (path, r.status_code, r.text[:300])
+    assert r.headers["Content-Type"].startswith("text/csv")
+    assert r.headers["Content-Disposition"] == f'attachment; filename="{filename}"'
+    return list(csv.reader(io.StringIO(r.text)))
+
+
+def test_admin_lists_page_and_download_as_csv(srv):
+    """Every admin list (and a manager's people list) takes ?page=N and ?format=csv like the
+    manager's lists (page_list: 25 rows a page); a formula-like cell is written as text."""
+    admin = logged_in(srv, new_person("admin"))
+    hostile = "=HYPERLINK(\"http://x\")"
+    slug = new_tenant(hostile)
+    client_email = new_person("client", slug)
+    manager_email = new_person("manager", slug)
+    # Tenants: every tenant, the hostile name guarded.
+    rows = parsed_csv(admin, "/admin/tenants?format=csv", "slattest-tenants.csv")
+    assert rows[0] == ["slug", "name", "timezone", "created_at"]
+    mine = [r for r in rows[1:] if r[0] == slug]
+    assert len(mine) == 1 and mine[0][1:3] == ["'" + hostile, "Asia/Shanghai"]
+    total = int(sql("SELECT COUNT(*) FROM tenants")[0][0])
+    assert len(rows) - 1 == total
+    # Paging: 25 a page; a page's CSV is that page's rows; the page links to its CSV.
+    page = admin.get("/admin/tenants").text
+    assert 'class="paging"' in page and "format=csv&amp;list=tenants" in page
+    assert page.count('class="tenant-name"') == min(total, 25)
+    if total > 25:
+        assert len(parsed_csv(admin, "/admin/tenants?format=csv&page=2", "slattest-tenants.csv")) - 1 \
+            == min(total - 25, 25)
+    # People: email, role, the grants as one cell, states.
+    rows = parsed_csv(admin, f"/admin/people?format=csv&q={client_email}", "slattest-people.csv")
+    assert rows == [["email", "role", "tenants", "disabled", "password_set", "totp", "created_at"],
+                    rows[1]]
+    assert rows[1][:6] == [client_email, "client", slug, "false", "true", "false"]
+    # Tokens: filtered by tenant as the page is.
+    tok = issue_token("auditor", slug)
+    assert tok
+    rows = parsed_csv(admin, f"/admin/tokens?tenant={slug}&format=csv", "slattest-tokens.csv")
+    assert rows[0] == ["id", "role", "tenants", "label", "created_at", "revoked"]
+    assert [r[1:3] + [r[5]] for r in rows[1:]] == [["auditor", slug, "false"]]
+    # A manager's people of their tenant: no grants column (other tenants stay unseen).
+    manager = logged_in(srv, manager_email)
+    rows = parsed_csv(manager, f"/tenants/{slug}/people?format=csv", f"{slug}-people.csv")
+    assert rows[0] == ["email", "role", "disabled", "password_set"]
+    assert sorted(r[:2] for r in rows[1:]) == sorted([[client_email, "client"], [manager_email, "manager"]])
+    # Not for a client.
+    client = logged_in(srv, client_email)
+    assert client.get(f"/tenants/{slug}/people?format=csv").status_code in (403, 404)
+    assert client.get("/admin/tenants?format=csv").status_code == 403

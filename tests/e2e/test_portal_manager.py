@@ -292,3 +292,69 @@ def test_clients_see_live_setting(server):
                                                            "clients_see_live": "1"}).status_code in (403, 404)
     assert sql("SELECT COUNT(*) FROM audit_log l JOIN tenants t ON t.id = l.tenant_id "
                f"WHERE t.slug = '{slug}' AND l.action = 'tenant.settings'") == [["2"]]
+
+
+def chart_table(html, chart_id):
+    """A chart's text alternative: its table's header and body rows."""
+    m = re.search(rf'<table[^>]*id="{chart_id}-table".*?<thead>(.*?)</thead>', html, re.S)
+    assert m, f"no table for {chart_id}"
+    head = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<th[^>]*>(.*?)</th>", m.group(1), re.S)]
+    return head, cells(html, f"{chart_id}-table")
+
+
+def test_overview_trend_charts(server):
+    """The overview's charts (docs/portal.md "Trend charts") read the issued report's stored
+    numbers.  October 2026 in Shanghai (test_metrics.ROWS): on the 5th m1, m2, m3 answered
+    (waits 10, 20, 21 s), m4 a short abandon (3 s: not offered), m5 and m6 abandoned, m7
+    overflowed: offered 3 + 2 + 1 = 6, answered 3, abandoned 2 -> abandonment 2 / 6 = 33.3%
+    against the contract's 5.0%; service level 2 / 6 = 33.3%.  On the 6th m8 answered in 5 s:
+    offered 1, answered 1, abandonment 0.0%.  m9 is September and m10 November.  Every other
+    day has nothing offered: no rate (a dash).  QA: one evaluation, E1, scored 83.3 (2.5 / 3 x
+    100) against the contract's 90."""
+    slug = new_tenant("Trend Care")
+    api = Api(server, issue_token("manager", slug))
+    assert api.put(f"/v1/tenants/{slug}/contract", json=CONTRACT).status_code == 201
+    assert api.post(f"/v1/tenants/{slug}/cdrs", data=(H + "\n" + "\n".join(ROWS) + "\n").encode(),
+                    headers={"Content-Type": "text/csv"}).status_code == 200
+    assert api.put(f"/v1/tenants/{slug}/qa/forms/std", json=FORM).status_code == 201
+    r = Api(server, issue_token("ingest", slug)).post(
+        f"/v1/tenants/{slug}/qa/evaluations", data=(EV_HEADER + "\n" + "\n".join(E1) + "\n").encode(),
+        headers={"Content-Type": "text/csv"})
+    assert r.status_code == 200, r.text
+    r = api.post(f"/v1/tenants/{slug}/reports", json={"period": "2026-10", "template": "client-monthly"})
+    assert r.status_code == 202, r.text
+    rid, deadline = r.json()["id"], time.time() + 90
+    while api.get(f"/v1/tenants/{slug}/reports/{rid}").json()["status"] not in ("done", "failed"):
+        assert time.time() < deadline
+        time.sleep(0.2)
+    assert api.get(f"/v1/tenants/{slug}/reports/{rid}").json()["status"] == "done"
+    client = logged_in(server, new_person("client", slug))
+    html = client.get(f"/tenants/{slug}").text
+    # Four SVGs, each with its title, a text alternative and (but volume) a dashed target line.
+    for cid, title in (("chart-sl", "Daily service level — October 2026"),
+                       ("chart-volume", "Daily volume — October 2026"),
+                       ("chart-abandon", "Daily abandonment — October 2026"),
+                       ("chart-qa", "QA score by issued month")):
+        m = re.search(rf'<svg class="chart" id="{cid}".*?</svg>', html, re.S)
+        assert m, cid
+        svg = m.group(0)
+        assert f'<title id="{cid}-title">{title}</title>' in svg, cid
+        assert f'<desc id="{cid}-desc">' in svg
+        assert ('class="target"' in svg) == (cid != "chart-volume"), cid
+    head, rows = chart_table(html, "chart-volume")
+    assert head == ["Day", "Offered", "Answered"]
+    assert len(rows) == 31
+    assert rows[4] == ["5 Oct 2026", "6", "3"] and rows[5] == ["6 Oct 2026", "1", "1"]
+    assert rows[0] == ["1 Oct 2026", "0", "0"]
+    head, rows = chart_table(html, "chart-abandon")
+    assert head == ["Day", "Abandonment", "Target"]
+    assert rows[4] == ["5 Oct 2026", "33.3%", "5.0%"] and rows[5] == ["6 Oct 2026", "0.0%", "5.0%"]
+    assert rows[0][1] == "\u2013"  # no contact offered: no rate (l10n_number's dash)
+    head, rows = chart_table(html, "chart-sl")
+    assert rows[4][:2] == ["5 Oct 2026", "33.3%"] and rows[5][:2] == ["6 Oct 2026", "100.0%"]
+    head, rows = chart_table(html, "chart-qa")
+    assert head == ["Month", "QA score", "Target"]
+    assert rows == [["October 2026", "83.3", "90.0"]]
+    # In Chinese: the same numbers, the catalogue's titles.
+    zh = client.get(f"/tenants/{slug}?lang=zh").text
+    assert "每日话务量" in zh and "各已发布月份的质检得分" in zh
