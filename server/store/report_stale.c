@@ -92,7 +92,8 @@ int rstale_report(db_t *db, const tenant_t *t, uint64_t report_id, rstale_batch_
     if (rc == ST_OK && db_res_i64(res, 1) && !db_res_is_null(res, 2)) {
         char period[8];
         snprintf(period, sizeof period, "%s", db_res_str(res, 0, NULL));
-        rc = rstale_batches(db, t->id, t->timezone, period, (uint64_t)db_res_i64(res, 2), 0, out, n);
+        rc =
+            rstale_batches(db, t->id, t->timezone, period, (uint64_t)db_res_i64(res, 2), 0, out, n);
     }
     db_res_free(res);
     return rc;
