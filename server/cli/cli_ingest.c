@@ -275,7 +275,7 @@ int cli_check(config_t *cfg, int argc, char **argv)
     if (!db)
         return 1;
     tenant_t t;
-    uint64_t diffs = 0, keys = 0, d[3] = {0, 0, 0}, k[3] = {0, 0, 0};
+    uint64_t diffs = 0, keys = 0, d[ROLLUP_KINDS] = {0}, k[ROLLUP_KINDS] = {0};
     char err[256] = "";
     int code = 1;
     if (tenant_by_slug(db, argv[2], &t) != ST_OK) {
@@ -285,9 +285,7 @@ int cli_check(config_t *cfg, int argc, char **argv)
     uint64_t bd = 0, bk = 0;
     if (rollup_check(db, t.id, &diffs, &keys) != ST_OK ||
         rollup_batch_slots_check(db, t.id, &bd, &bk) != ST_OK ||
-        rollup_detail_check(db, &t, ROLLUP_SLOTS, &d[0], &k[0], err, sizeof err) != ST_OK ||
-        rollup_detail_check(db, &t, ROLLUP_AGENTS, &d[1], &k[1], err, sizeof err) != ST_OK ||
-        rollup_detail_check(db, &t, ROLLUP_REASONS, &d[2], &k[2], err, sizeof err) != ST_OK) {
+        rollup_detail_check(db, &t, d, k, err, sizeof err) != ST_OK) {
         fprintf(stderr, "slattest: %s\n", err[0] ? err : db_error(db));
         goto done;
     }
@@ -299,8 +297,8 @@ int cli_check(config_t *cfg, int argc, char **argv)
                 diffs, keys);
     else
         printf("rollups: %" PRIu64 " keys agree with the contacts\n", keys);
-    const char *what[3] = {"rollup rows with detail", "agent rollups", "reason rollups"};
-    for (int i = 0; i < 3; i++) {
+    const char *what[ROLLUP_KINDS] = {"rollup rows with detail", "agent rollups", "reason rollups"};
+    for (int i = 0; i < ROLLUP_KINDS; i++) {
         if (pending)
             fprintf(stderr, "%s: awaiting a rebuild (run slattest migrate)\n", what[i]);
         else if (d[i])

@@ -813,25 +813,28 @@ static int check_row(void *ctx, const sla_rollup_t *stored)
     return ST_OK;
 }
 
-int rollup_detail_check(db_t *db, const tenant_t *t, rollup_kind_t kind, uint64_t *differences,
-                        uint64_t *keys, char *err, size_t errlen)
+int rollup_detail_check(db_t *db, const tenant_t *t, uint64_t differences[ROLLUP_KINDS],
+                        uint64_t keys[ROLLUP_KINDS], char *err, size_t errlen)
 {
     rollup_batch_t *b = NULL;
     int64_t *bounds = NULL, lo, hi;
     size_t nb = 0;
-    *differences = *keys = 0;
+    for (int k = 0; k < ROLLUP_KINDS; k++)
+        differences[k] = keys[k] = 0;
     int rc = batch_new(db, t->id, &b, err, errlen);
     rc = rc ? rc : tenant_range(db, t->id, &lo, &hi);
     if (rc == ST_OK && hi > lo)
         pieces(b, lo - DAY_US, hi + DAY_US, &bounds, &nb);
     for (size_t i = 0; rc == ST_OK && i + 1 < nb; i++) {
-        checker_t ck = {b, (sla_acc_kind_t)kind, 0, 0, 0};
         rc = stream_piece(b, bounds[i], bounds[i + 1]);
-        rc = rc ? rc : rollup_read(db, t->id, kind, bounds[i], bounds[i + 1], check_row, &ck);
-        /* Recomputed rows that nothing stored matched are missing. */
-        uint64_t recomputed = sla_acc_count(b->acc, (sla_acc_kind_t)kind);
-        *keys += ck.keys + (recomputed - ck.matched);
-        *differences += ck.differences + (recomputed - ck.matched);
+        for (int k = 0; rc == ST_OK && k < ROLLUP_KINDS; k++) {
+            checker_t ck = {b, (sla_acc_kind_t)k, 0, 0, 0};
+            rc = rollup_read(db, t->id, (rollup_kind_t)k, bounds[i], bounds[i + 1], check_row, &ck);
+            /* Recomputed rows that nothing stored matched are missing. */
+            uint64_t recomputed = sla_acc_count(b->acc, (sla_acc_kind_t)k);
+            keys[k] += ck.keys + (recomputed - ck.matched);
+            differences[k] += ck.differences + (recomputed - ck.matched);
+        }
         sla_acc_reset(b->acc);
     }
     free(bounds);

@@ -98,7 +98,12 @@ int rollup_rebuild_pending(db_t *db, size_t *done, char *err, size_t errlen);
 int rollup_pending(db_t *db, uint64_t tenant_id, bool *pending);
 
 /* Which rows rollup_read() returns. */
-typedef enum rollup_kind { ROLLUP_SLOTS = 0, ROLLUP_AGENTS = 1, ROLLUP_REASONS = 2 } rollup_kind_t;
+typedef enum rollup_kind {
+    ROLLUP_SLOTS = 0,
+    ROLLUP_AGENTS = 1,
+    ROLLUP_REASONS = 2,
+    ROLLUP_KINDS = 3
+} rollup_kind_t;
 
 /*
  * Calls on_row for every stored row of the kind whose slot (or day) starts
@@ -110,13 +115,14 @@ int rollup_read(db_t *db, uint64_t tenant_id, rollup_kind_t kind, int64_t from_u
                 int (*on_row)(void *ctx, const sla_rollup_t *row), void *ctx);
 
 /*
- * Recomputes the tenant's rows with their detail from the contacts, a
- * month at a time, and compares them with the stored ones: *keys rows
- * compared, *differences of them unequal (a stored row the recomputation
- * lacks must count nothing).
+ * Recomputes the tenant's rows of every kind with their detail from the
+ * contacts (one read of them, a month at a time) and compares them with
+ * the stored ones: per kind, keys[kind] rows compared, differences[kind]
+ * of them unequal (a stored row the recomputation lacks must count
+ * nothing).
  */
-int rollup_detail_check(db_t *db, const tenant_t *t, rollup_kind_t kind, uint64_t *differences,
-                        uint64_t *keys, char *err, size_t errlen);
+int rollup_detail_check(db_t *db, const tenant_t *t, uint64_t differences[ROLLUP_KINDS],
+                        uint64_t keys[ROLLUP_KINDS], char *err, size_t errlen);
 
 /* *differences gets the number of (slot, batch) rows of batch_slots that
  * disagree with an SQL count over the contacts, of *keys. */
