@@ -49,7 +49,8 @@ typedef struct sla_run {
     /* Rollups with detail (sla_compute_rollups_many): */
     bool want_detail;       /* the caller reads the detail of rows that have it */
     bool detail;            /* every placed row has its detail */
-    bool agent_rows;        /* ru are agent rows (one per agent and local day) */
+    sla_by_t day_rows;      /* ru are SLA_BY_AGENT or SLA_BY_REASON rows (one per key and
+                               local day), else SLA_BY_MONTH: slot rows */
     const sla_rollup_t *ag; /* agent rows for the interval's distinct agents, or NULL */
     size_t nag;
     int64_t *iv_agents;  /* per interval: distinct agents (from ag) */
@@ -194,7 +195,7 @@ static int rollup_check_row(const sla_rollup_t *r, const sla_params_t *p, size_t
                             size_t errlen)
 {
     const char *why = NULL;
-    if (!r->queue && !r->agent)
+    if (!r->queue && !r->agent && !r->reason)
         why = "NULL queue";
     else if (r->sl_threshold_s != p->sl_threshold_s || r->short_abandon_s != p->short_abandon_s)
         why = "built with other thresholds (rebuild the month's rollups)";
@@ -215,10 +216,12 @@ static const char *row_queue(const sla_run_t *r, size_t k)
     return r->c ? r->c[k].queue : r->ru[k].queue;
 }
 
-/* The group-by string of input row k (queue or agent). */
+/* The group-by string of input row k (queue, agent or reason). */
 static const char *row_name(const sla_run_t *r, size_t k)
 {
-    if (r->by == SLA_BY_REASON) /* contacts only (run() refuses rollups) */
+    if (r->by == SLA_BY_REASON && r->ru) /* reason rows (run() refuses others) */
+        return r->ru[k].reason;
+    if (r->by == SLA_BY_REASON)
         return r->c[k].reason ? r->c[k].reason : "";
     if (r->by != SLA_BY_AGENT)
         return row_queue(r, k);
@@ -294,6 +297,14 @@ static int rollup_check_detail(const sla_rollup_t *r, bool agent, size_t i, char
     return ST_ERR_INVALID;
 }
 
+/* The key of a rollup row of the run's kind (NULL: missing). */
+static const char *rollup_key(const sla_run_t *r, size_t k)
+{
+    return r->day_rows == SLA_BY_AGENT    ? r->ru[k].agent
+           : r->day_rows == SLA_BY_REASON ? r->ru[k].reason
+                                          : r->ru[k].queue;
+}
+
 /* Places every input row in its interval (-1: left out) and checks it. */
 static int run_place(sla_run_t *r, char *err, size_t errlen)
 {
@@ -303,8 +314,9 @@ static int run_place(sla_run_t *r, char *err, size_t errlen)
         if (rc != ST_OK)
             return rc;
         r->iv[k] = -1;
-        if (r->ru && (r->agent_rows ? !r->ru[k].agent : !r->ru[k].queue)) {
-            st_errf(err, errlen, "rollup %zu: NULL %s", k, r->agent_rows ? "agent" : "queue");
+        if (r->ru && !rollup_key(r, k)) {
+            st_errf(err, errlen, "rollup %zu: NULL %s", k,
+                    r->day_rows == SLA_BY_MONTH ? "queue" : sla_by_name(r->day_rows));
             return ST_ERR_INVALID;
         }
         if (r->p->queue && strcmp(row_queue(r, k), r->p->queue) != 0)
@@ -314,7 +326,8 @@ static int run_place(sla_run_t *r, char *err, size_t errlen)
         if (i >= 0 && r->ru && (rc = rollup_check_row(&r->ru[k], r->p, k, err, errlen)) != ST_OK)
             return rc;
         if (i >= 0 && r->ru && r->want_detail && r->ru[k].has_detail && !r->checked &&
-            (rc = rollup_check_detail(&r->ru[k], r->agent_rows, k, err, errlen)) != ST_OK)
+            (rc = rollup_check_detail(&r->ru[k], r->day_rows == SLA_BY_AGENT, k, err, errlen)) !=
+                ST_OK)
             return rc;
         if (i >= 0 && r->ru && r->want_detail && r->ru[k].has_detail &&
             r->p->fcr_method == SLA_FCR_REPEAT && r->ru[k].fcr_window_h != r->p->fcr_window_h) {
@@ -324,6 +337,11 @@ static int run_place(sla_run_t *r, char *err, size_t errlen)
         }
         if (i >= 0 && r->ru && !r->ru[k].has_detail)
             r->detail = false;
+        /* A row that counts nothing (emptied by corrections: its queue,
+         * agent or reason moved) makes no group, as with contacts. */
+        if (i >= 0 && r->ru && r->day_rows != SLA_BY_MONTH &&
+            r->ru[k].answered_n + r->ru[k].abandoned_n + r->ru[k].overflow_n == 0)
+            i = -1;
         r->iv[k] = (int32_t)i;
     }
     return ST_OK;
@@ -770,12 +788,13 @@ static int run(sla_run_t *r, const sla_period_t *period, sla_result_t **out, cha
     int rc = params_check(r->p, err, errlen);
     if (rc != ST_OK)
         goto fail;
-    if ((unsigned)r->by > SLA_BY_REASON || (r->ru && (r->by == SLA_BY_AGENT) != r->agent_rows) ||
-        (r->ru && r->by == SLA_BY_REASON)) {
+    bool by_day_rows = r->by == SLA_BY_AGENT || r->by == SLA_BY_REASON;
+    if ((unsigned)r->by > SLA_BY_REASON ||
+        (r->ru && r->day_rows != (by_day_rows ? r->by : SLA_BY_MONTH))) {
         st_errf(err, errlen, "grouping: %s",
                 (unsigned)r->by > SLA_BY_REASON ? "unknown"
-                : r->by == SLA_BY_REASON        ? "reasons need contacts"
-                : r->agent_rows                 ? "agent rows group by agent only"
+                : r->day_rows != SLA_BY_MONTH   ? "agent or reason rows group by their key only"
+                : r->by == SLA_BY_REASON        ? "reasons need contacts or reason rollups"
                                                 : "agents need contacts or agent rollups");
         rc = ST_ERR_INVALID;
         goto fail;
@@ -924,31 +943,32 @@ static int rollups_prepare(const sla_params_t *p, const sla_rollup_t *rows, size
     return ST_OK;
 }
 
-/* The agent grouping from agent rows, checked against the period's total
- * from the slot rows (which it takes). */
-static int rollups_by_agent(const sla_params_t *p, const sla_period_t *period,
-                            const sla_rollups_t *in, const int64_t *wmax, const sla_row_t *whole,
-                            sla_result_t **out, char *err, size_t errlen)
+/* The agent (or reason) grouping from the day rows of that key, checked
+ * against the period's total from the slot rows (which it takes). */
+static int rollups_by_day_rows(const sla_params_t *p, const sla_period_t *period, sla_by_t by,
+                               const sla_rollup_t *rows, size_t n, const int64_t *wmax,
+                               const sla_row_t *whole, sla_result_t **out, char *err, size_t errlen)
 {
-    if (!in->agents || p->queue) {
-        st_errf(err, errlen, "grouping: agents need agent rollups%s",
+    const char *name = sla_by_name(by);
+    if (!rows || p->queue) {
+        st_errf(err, errlen, "grouping: %ss need %s rollups%s", name, name,
                 p->queue ? " without a queue filter" : "");
         return ST_ERR_INVALID;
     }
     sla_run_t a = {.p = p,
-                   .by = SLA_BY_AGENT,
-                   .ru = in->agents,
-                   .n = in->n_agents,
+                   .by = by,
+                   .ru = rows,
+                   .n = n,
                    .want_detail = true,
-                   .agent_rows = true,
+                   .day_rows = by,
                    .checked = true,
                    .wmax = wmax};
     int rc = run(&a, period, out, err, errlen);
     if (rc != ST_OK)
         return rc;
     if (!same_counts(&(*out)->total, whole)) {
-        st_errf(err, errlen,
-                "agent rollups and slot rollups disagree (run slattest check rollups)");
+        st_errf(err, errlen, "%s rollups and slot rollups disagree (run slattest check rollups)",
+                name);
         sla_result_free(*out);
         *out = NULL;
         return ST_ERR_INVALID;
@@ -961,7 +981,7 @@ int sla_compute_rollups_many(const sla_params_t *p, const sla_period_t *period, 
                              size_t n_by, const sla_rollups_t *in, sla_result_t **outs, char *err,
                              size_t errlen)
 {
-    int64_t *wslot = NULL, *wagent = NULL;
+    int64_t *wslot = NULL, *wagent = NULL, *wreason = NULL;
     sla_result_t *whole = NULL;
     for (size_t i = 0; i < n_by; i++)
         outs[i] = NULL;
@@ -970,6 +990,8 @@ int sla_compute_rollups_many(const sla_params_t *p, const sla_period_t *period, 
     int rc = rollups_prepare(p, in->slots, in->n_slots, false, &wslot, err, errlen);
     if (rc == ST_OK && in->agents)
         rc = rollups_prepare(p, in->agents, in->n_agents, true, &wagent, err, errlen);
+    if (rc == ST_OK && in->reasons)
+        rc = rollups_prepare(p, in->reasons, in->n_reasons, false, &wreason, err, errlen);
     sla_run_t t = {.p = p,
                    .by = SLA_BY_MONTH,
                    .ru = in->slots,
@@ -980,8 +1002,11 @@ int sla_compute_rollups_many(const sla_params_t *p, const sla_period_t *period, 
     if (rc == ST_OK)
         rc = run(&t, period, &whole, err, errlen);
     for (size_t i = 0; rc == ST_OK && i < n_by; i++) {
-        if (by[i] == SLA_BY_AGENT) {
-            rc = rollups_by_agent(p, period, in, wagent, &whole->total, &outs[i], err, errlen);
+        if (by[i] == SLA_BY_AGENT || by[i] == SLA_BY_REASON) {
+            bool ag = by[i] == SLA_BY_AGENT;
+            rc = rollups_by_day_rows(p, period, by[i], ag ? in->agents : in->reasons,
+                                     ag ? in->n_agents : in->n_reasons, ag ? wagent : wreason,
+                                     &whole->total, &outs[i], err, errlen);
             continue;
         }
         sla_run_t r = {.p = p,
@@ -1006,6 +1031,7 @@ int sla_compute_rollups_many(const sla_params_t *p, const sla_period_t *period, 
     sla_result_free(whole);
     free(wslot);
     free(wagent);
+    free(wreason);
     return rc;
 }
 

@@ -82,7 +82,7 @@ typedef enum sla_by {
     SLA_BY_INTERVAL,  /* every local interval of the period, empty ones included */
     SLA_BY_QUEUE,     /* queues with a contact in the period, by name */
     SLA_BY_AGENT,     /* agent ids with a contact in the period ("" = none) */
-    SLA_BY_REASON,    /* contact reasons (case types) in the period ("" = none); contacts only */
+    SLA_BY_REASON,    /* contact reasons (case types) in the period ("" = none) */
 } sla_by_t;
 
 /* Business hours of one weekday, in local wall-clock minutes after
@@ -165,15 +165,21 @@ typedef struct sla_rollup {
      * the day's contacts by 15-minute slot (value k: slot_us + k x 15 min). */
     const char *agent;
     ihist_view_t slots;
+    /* Reason rows (sla_rollups_t.reasons) only: the case type ("" = none),
+     * whose row is one local day starting at slot_us (queue, agent and
+     * slots unused). */
+    const char *reason;
 } sla_rollup_t;
 
 /* The rollups of a period: per UTC slot and queue, and (optional) per agent
- * and local day of the contract's zone, with detail. */
+ * and per reason and local day of the contract's zone, with detail. */
 typedef struct sla_rollups {
     const sla_rollup_t *slots;
     size_t n_slots;
     const sla_rollup_t *agents; /* NULL: none given (agent grouping refused) */
     size_t n_agents;
+    const sla_rollup_t *reasons; /* NULL: none given (reason grouping refused) */
+    size_t n_reasons;
 } sla_rollups_t;
 
 /* One result row.  Counts are exact; every double may be NAN (undefined). */
@@ -303,9 +309,11 @@ int sla_compute_rollups(const sla_params_t *p, const sla_period_t *period, sla_b
  * those are NAN as for sla_compute_rollups().  With agent rows: the agent
  * grouping (its rows from the agent rows, its total from the slot rows,
  * which must count the same contacts) and each interval's distinct agents
- * (sla_row_t.agents).  The agent rows must be local days of params.tz.
+ * (sla_row_t.agents).  With reason rows: the reason grouping, like the
+ * agent one (its total from the slot rows, which must count the same).
+ * The agent and reason rows must be local days of params.tz.
  * ST_ERR_INVALID with the reason for a refused or inconsistent row, or an
- * agent grouping without agent rows (or with params.queue).  On failure
+ * agent (reason) grouping without agent (reason) rows or with params.queue.  On failure
  * every outs[i] is NULL.  Ownership and threads as for the others.
  */
 int sla_compute_rollups_many(const sla_params_t *p, const sla_period_t *period, const sla_by_t *by,

@@ -31,7 +31,7 @@ struct sla_acc {
     sla_seg_t *seg;
     size_t nseg;
     strpool_t *pool;
-    acc_set_t set[2];
+    acc_set_t set[SLA_ACC_KINDS];
     size_t hist_bytes; /* histogram storage, for sla_acc_bytes() */
     /* The last local day looked up (contacts come grouped by customer, so
      * only a small share hit it; it is cheap to keep). */
@@ -65,8 +65,8 @@ void sla_acc_free(sla_acc_t *a)
 {
     if (!a)
         return;
-    set_free(&a->set[0]);
-    set_free(&a->set[1]);
+    for (int k = 0; k < SLA_ACC_KINDS; k++)
+        set_free(&a->set[k]);
     strpool_free(a->pool);
     free(a->seg);
     free(a);
@@ -74,8 +74,8 @@ void sla_acc_free(sla_acc_t *a)
 
 void sla_acc_reset(sla_acc_t *a)
 {
-    set_free(&a->set[0]);
-    set_free(&a->set[1]);
+    for (int k = 0; k < SLA_ACC_KINDS; k++)
+        set_free(&a->set[k]);
     a->hist_bytes = 0;
 }
 
@@ -149,7 +149,7 @@ static sla_acc_row_t *set_row(acc_set_t *s, int64_t slot_us, const char *key, bo
     sla_acc_row_t *r = &s->rows[s->n];
     memset(r, 0, sizeof *r);
     r->r.slot_us = slot_us;
-    r->r.queue = key; /* both kinds keep the key here for the table */
+    r->r.queue = key; /* every kind keeps the key here for the table */
     r->r.has_detail = true;
     s->table[h] = (uint32_t)++s->n;
     *created = true;
@@ -168,6 +168,7 @@ static sla_acc_row_t *acc_row(sla_acc_t *a, sla_acc_kind_t k, int64_t slot_us, c
         r->r.short_abandon_s = sg->short_abandon_s;
         r->r.fcr_window_h = sg->fcr_window_h;
         r->r.agent = k == SLA_ACC_AGENTS ? ikey : NULL;
+        r->r.reason = k == SLA_ACC_REASONS ? ikey : NULL;
     }
     return r;
 }
@@ -236,6 +237,12 @@ static void row_contact(sla_acc_t *a, sla_acc_row_t *row, const sla_contact_t *c
         r->csat_n[c->csat - 1] += sign;
 }
 
+/* The reason row's key of a contact ("" for none). */
+static const char *contact_reason(const sla_contact_t *c)
+{
+    return c->reason ? c->reason : "";
+}
+
 void sla_acc_contact(sla_acc_t *a, const sla_contact_t *c, bool repeat, int sign)
 {
     const sla_seg_t *sg = sla_acc_segment(a, c->offered_us);
@@ -245,6 +252,7 @@ void sla_acc_contact(sla_acc_t *a, const sla_contact_t *c, bool repeat, int sign
     sla_acc_row_t *ag = acc_row(a, SLA_ACC_AGENTS, day, c->agent, sg);
     row_contact(a, ag, c, repeat, sign);
     hist_add(a, &ag->slots, (slot - day) / SLOT_US, sign);
+    row_contact(a, acc_row(a, SLA_ACC_REASONS, day, contact_reason(c), sg), c, repeat, sign);
 }
 
 /* Moves a contact's repeat flag by delta (+1: became a repeat). */
@@ -257,6 +265,7 @@ static void acc_repeat(sla_acc_t *a, const sla_contact_t *c, int delta)
     acc_row(a, SLA_ACC_SLOTS, slot, c->queue, sg)->r.fcr_repeat_n += delta;
     int64_t day = day_start_us(a, sg->tz, c->offered_us);
     acc_row(a, SLA_ACC_AGENTS, day, c->agent, sg)->r.fcr_repeat_n += delta;
+    acc_row(a, SLA_ACC_REASONS, day, contact_reason(c), sg)->r.fcr_repeat_n += delta;
 }
 
 /* Whether contact i repeats: the timeline's first instant after it (next,
@@ -327,9 +336,10 @@ sla_acc_row_t *sla_acc_find(sla_acc_t *a, sla_acc_kind_t k, int64_t slot_us, con
 
 size_t sla_acc_bytes(const sla_acc_t *a)
 {
-    return (a->set[0].cap + a->set[1].cap) * sizeof(sla_acc_row_t) +
-           (a->set[0].tcap + a->set[1].tcap) * sizeof(uint32_t) + a->hist_bytes +
-           strpool_bytes(a->pool);
+    size_t n = a->hist_bytes + strpool_bytes(a->pool);
+    for (int k = 0; k < SLA_ACC_KINDS; k++)
+        n += a->set[k].cap * sizeof(sla_acc_row_t) + a->set[k].tcap * sizeof(uint32_t);
+    return n;
 }
 
 /* Applies f to each additive count of a row: the one list of them. */
@@ -425,7 +435,7 @@ bool sla_acc_row_empty(const sla_acc_row_t *row)
 
 void sla_acc_merge(sla_acc_t *dst, const sla_acc_t *src)
 {
-    for (int k = 0; k < 2; k++)
+    for (int k = 0; k < SLA_ACC_KINDS; k++)
         for (size_t i = 0; i < src->set[k].n; i++) {
             const sla_acc_row_t *f = &src->set[k].rows[i];
             const sla_seg_t *sg = sla_acc_segment(dst, f->r.slot_us);
@@ -446,7 +456,7 @@ void sla_acc_merge(sla_acc_t *dst, const sla_acc_t *src)
  * its repeat count (queue and agent interned by the accumulator). */
 typedef struct order_wait {
     int64_t offered_us;
-    const char *queue, *agent;
+    const char *queue, *agent, *reason;
 } order_wait_t;
 
 /* A customer of sla_acc_order: its latest instant and the answered
@@ -536,6 +546,7 @@ static void order_decide(sla_acc_order_t *o, order_cust_t *k, int64_t t)
                            .resolved = -1,
                            .queue = w->queue,
                            .agent = w->agent,
+                           .reason = w->reason,
                            .customer_id = k->id};
         if (repeats(o->a, &c, t))
             acc_repeat(o->a, &c, 1);
@@ -579,7 +590,8 @@ bool sla_acc_order_add(sla_acc_order_t *o, const sla_contact_t *c)
     }
     if (c->outcome == SLA_ANSWERED) {
         order_wait_t w = {c->offered_us, strpool_intern(o->a->pool, c->queue),
-                          strpool_intern(o->a->pool, c->agent)};
+                          strpool_intern(o->a->pool, c->agent),
+                          strpool_intern(o->a->pool, contact_reason(c))};
         if (k->nwait == 0) {
             k->first = w;
         } else {

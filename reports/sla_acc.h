@@ -1,7 +1,8 @@
 /*
  * sla_acc.h - the rollups of contacts, with their detail, as
  * sla_compute_rollups_many() reads them back: one row per UTC 15-minute
- * slot and queue, and one per agent and local day.  Pure computation: the
+ * slot and queue, one per agent and local day, and one per reason (the
+ * contact's case type, "" = none) and local day.  Pure computation: the
  * database side (server/store/rollup.c) streams contacts in and writes the
  * rows out.
  *
@@ -9,7 +10,7 @@
  * row_contact_metrics() (sla.c) count of its contacts, with the thresholds
  * and FCR window of the segment the slot starts in (sla_seg_t: METRICS.md's
  * parameters of the month, as server/store/rollup.c derives them) and, for
- * agent rows, the local day of the segment's zone.  Contacts are added with
+ * agent and reason rows, the local day of the segment's zone.  Contacts are added with
  * a sign, so a batch's rows are deltas: a corrected contact leaves (-1, its
  * old version) and comes back (+1).
  *
@@ -44,7 +45,12 @@ typedef struct sla_seg {
     const tz_t *tz; /* local days of the agent rows (borrowed) */
 } sla_seg_t;
 
-typedef enum sla_acc_kind { SLA_ACC_SLOTS = 0, SLA_ACC_AGENTS = 1 } sla_acc_kind_t;
+typedef enum sla_acc_kind {
+    SLA_ACC_SLOTS = 0,
+    SLA_ACC_AGENTS = 1,
+    SLA_ACC_REASONS = 2,
+    SLA_ACC_KINDS = 3
+} sla_acc_kind_t;
 
 /* What a contact is to the batch (see the top of this file). */
 typedef enum sla_acc_src {
@@ -55,8 +61,8 @@ typedef enum sla_acc_src {
 } sla_acc_src_t;
 
 /* One accumulated row: r holds the key (slot_us and queue, or the day's
- * start and agent), the thresholds and the counts (its views are unset);
- * the histograms are the detail. */
+ * start and agent or reason), the thresholds and the counts (its views are
+ * unset); the histograms are the detail. */
 typedef struct sla_acc_row {
     sla_rollup_t r;
     ihist_t waits[SLA_WAITS];
@@ -75,8 +81,8 @@ const sla_seg_t *sla_acc_segment(const sla_acc_t *a, int64_t offered_us);
  * two contacts can be and still change each other's flags. */
 int64_t sla_acc_horizon_us(const sla_acc_t *a);
 
-/* Adds sign (+1 or -1) x the contact to its slot and agent rows, with its
- * FCR repeat flag. */
+/* Adds sign (+1 or -1) x the contact to its slot, agent and reason rows,
+ * with its FCR repeat flag. */
 void sla_acc_contact(sla_acc_t *a, const sla_contact_t *c, bool repeat, int sign);
 
 /*
@@ -112,7 +118,7 @@ void sla_acc_order_free(sla_acc_order_t *o);
  * add or sla_acc_reset(). */
 size_t sla_acc_count(const sla_acc_t *a, sla_acc_kind_t k);
 sla_acc_row_t *sla_acc_row(sla_acc_t *a, sla_acc_kind_t k, size_t i);
-/* The row of a key, or NULL (key: the queue or agent id). */
+/* The row of a key, or NULL (key: the queue, agent id or reason). */
 sla_acc_row_t *sla_acc_find(sla_acc_t *a, sla_acc_kind_t k, int64_t slot_us, const char *key);
 /* About how many bytes the rows take (to flush before memory grows). */
 size_t sla_acc_bytes(const sla_acc_t *a);

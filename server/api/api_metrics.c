@@ -348,7 +348,9 @@ void api_metrics_error(api_ctx_t *ctx, db_t *db, int rc, const char *err)
  * not rollups.  by=inspector answers the inspector metrics as rows, with
  * the same "qa".  by=reason rows are case types ("" = none) with the
  * queue metrics of their contacts and the QA of the evaluations whose
- * contact has that reason.
+ * contact has that reason; they come from the reason and agent rollups
+ * alone (as the Cases sheet: docs/rollups.md), the contacts only when the
+ * rollups cannot serve the period.
  */
 void api_metrics_get(api_ctx_t *ctx, db_t *db)
 {
@@ -365,8 +367,10 @@ void api_metrics_get(api_ctx_t *ctx, db_t *db)
     qa_run_t *qa = NULL;
     json_t *compliance = NULL;
     metrics_info_t info;
-    int rc = metrics_compute_many(db, &ctx->tenant, &period, bys, n_by,
-                                  (int64_t)time(NULL) * 1000000, res, &info, err, sizeof err);
+    metrics_source_t source = by == SLA_BY_REASON ? METRICS_FROM_ROLLUPS : METRICS_CHECKED;
+    int rc =
+        metrics_compute_from(db, &ctx->tenant, &period, bys, n_by, (int64_t)time(NULL) * 1000000,
+                             source, res, &info, err, sizeof err);
     const sla_result_t *by_agent = by == SLA_BY_AGENT ? res[0] : res[1];
     if (rc == ST_OK && with_qa)
         rc = qa_for_period(db, &ctx->tenant, &period, by_agent, by == BY_INSPECTOR, &qa,

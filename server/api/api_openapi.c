@@ -681,7 +681,7 @@ static const char schemas_json[] =
     "'Metrics': {'type': 'object', 'properties': {"
     "  'tenant': " STR ", 'from': " STR ", 'to': " STR ", 'by': " STR ", "
     "  'contract_version': " INT ", 'timezone': " STR ", "
-    "  'source': {'enum': ['rollups+contacts', 'contacts']}, "
+    "  'source': {'enum': ['rollups', 'rollups+contacts', 'contacts']}, "
     "  'rows': {'type': 'array', 'items': {'anyOf': [" REF("MetricsRow") ", "
                                                      REF("InspectorRow") "]}}, "
     "  'total': " REF("MetricsRow") ", 'qa': " REF("QaRow") ", "

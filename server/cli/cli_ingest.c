@@ -267,15 +267,15 @@ int cli_check(config_t *cfg, int argc, char **argv)
     if (argc != 3 || strcmp(argv[1], "rollups") != 0) {
         puts("usage: slattest check rollups SLUG\n"
              "Recomputes the tenant's rollups from its contacts (counts by SQL; counts,\n"
-             "wait histograms, surveys, FCR and agent rows by the rollup code, a month at a\n"
-             "time); exit 0 when every row agrees.");
+             "wait histograms, surveys, FCR, agent and reason rows by the rollup code, a\n"
+             "month at a time); exit 0 when every row agrees.");
         return cli_wants_help(argc, argv) ? 0 : 2;
     }
     db_t *db = cli_open_db(cfg);
     if (!db)
         return 1;
     tenant_t t;
-    uint64_t diffs = 0, keys = 0, d[2] = {0, 0}, k[2] = {0, 0};
+    uint64_t diffs = 0, keys = 0, d[ROLLUP_KINDS] = {0}, k[ROLLUP_KINDS] = {0};
     char err[256] = "";
     int code = 1;
     if (tenant_by_slug(db, argv[2], &t) != ST_OK) {
@@ -285,8 +285,7 @@ int cli_check(config_t *cfg, int argc, char **argv)
     uint64_t bd = 0, bk = 0;
     if (rollup_check(db, t.id, &diffs, &keys) != ST_OK ||
         rollup_batch_slots_check(db, t.id, &bd, &bk) != ST_OK ||
-        rollup_detail_check(db, &t, ROLLUP_SLOTS, &d[0], &k[0], err, sizeof err) != ST_OK ||
-        rollup_detail_check(db, &t, ROLLUP_AGENTS, &d[1], &k[1], err, sizeof err) != ST_OK) {
+        rollup_detail_check(db, &t, d, k, err, sizeof err) != ST_OK) {
         fprintf(stderr, "slattest: %s\n", err[0] ? err : db_error(db));
         goto done;
     }
@@ -298,8 +297,8 @@ int cli_check(config_t *cfg, int argc, char **argv)
                 diffs, keys);
     else
         printf("rollups: %" PRIu64 " keys agree with the contacts\n", keys);
-    const char *what[2] = {"rollup rows with detail", "agent rollups"};
-    for (int i = 0; i < 2; i++) {
+    const char *what[ROLLUP_KINDS] = {"rollup rows with detail", "agent rollups", "reason rollups"};
+    for (int i = 0; i < ROLLUP_KINDS; i++) {
         if (pending)
             fprintf(stderr, "%s: awaiting a rebuild (run slattest migrate)\n", what[i]);
         else if (d[i])
@@ -313,7 +312,7 @@ int cli_check(config_t *cfg, int argc, char **argv)
                 bd, bk);
     else if (!pending)
         printf("batch slots: %" PRIu64 " rows agree with the contacts\n", bk);
-    code = diffs || d[0] || d[1] || bd || pending ? 1 : 0;
+    code = diffs || d[0] || d[1] || d[2] || bd || pending ? 1 : 0;
 done:
     db_close(db);
     return code;

@@ -36,7 +36,7 @@
 #include "tz.h"
 
 #define REPEAT_MAX 1000
-#define BY_MAX     5 /* groupings in one --by */
+#define BY_MAX     (SLA_BY_REASON + 1) /* groupings in one --by: each of them once */
 
 /* Seconds on the monotonic clock. */
 static double now_s(void)

@@ -114,8 +114,7 @@ static int internal_tables(rmodel_ctx_t *x, char *err, size_t errlen)
         return rc;
     if ((rc = rmodel_table_agents(x)) == ST_OK && (rc = rmodel_table_inspectors(x)) == ST_OK &&
         (rc = rmodel_table_calibration(x)) == ST_OK && (rc = rmodel_table_appeals(x)) == ST_OK &&
-        (rc = rmodel_table_staffing(x)) == ST_OK &&
-        (rc = rmodel_table_cases(x, err, errlen)) == ST_OK)
+        (rc = rmodel_table_staffing(x)) == ST_OK && (rc = rmodel_table_cases(x)) == ST_OK)
         rc = rmodel_table_evidence(x, err, errlen);
     return rc;
 }
@@ -137,7 +136,8 @@ static int model_gather(rmodel_ctx_t *x, char *err, size_t errlen)
                                              x->versions.n, q->year, q->month);
     sla_period_t period;
     sla_period_month(&period, q->year, q->month);
-    static const sla_by_t bys[G_COUNT] = {SLA_BY_DAY, SLA_BY_INTERVAL, SLA_BY_QUEUE, SLA_BY_AGENT};
+    static const sla_by_t bys[G_COUNT] = {SLA_BY_DAY, SLA_BY_INTERVAL, SLA_BY_QUEUE, SLA_BY_AGENT,
+                                          SLA_BY_REASON};
     /* Rollups alone: a month's rollup rows, not its contacts (metrics_run.c). */
     rc = metrics_compute_from(x->db, q->tenant, &period, bys, G_COUNT, q->generated_at * 1000000,
                               METRICS_FROM_ROLLUPS, x->res, &x->info, err, errlen);

@@ -113,26 +113,18 @@ static int case_row(rmodel_ctx_t *x, xl_table_t *t, const case_ref_t *c)
 }
 
 /*
- * Cases: the month's metrics by contact reason, from the contacts (rollups
- * carry no reason: docs/rollups.md "Case types"), joined with the QA of the
- * evaluations whose contact has that reason; case types with evaluations
- * but no contact this month follow with zero counts.
+ * Cases: the month's metrics by contact reason (the G_REASON grouping
+ * report_model.c computed with the others, from the reason rollups:
+ * docs/rollups.md "Case types"), joined with the QA of the evaluations
+ * whose contact has that reason; case types with evaluations but no
+ * contact this month follow with zero counts.
  */
-int rmodel_table_cases(rmodel_ctx_t *x, char *err, size_t errlen)
+int rmodel_table_cases(rmodel_ctx_t *x)
 {
     xl_table_t *t = xl_model_table(x->m, "cases");
     if (!t)
         return ST_ERR_INTERNAL;
-    sla_period_t period;
-    sla_period_month(&period, x->req->year, x->req->month);
-    const sla_by_t by = SLA_BY_REASON;
-    sla_result_t *res = NULL;
-    metrics_info_t info;
-    int rc =
-        metrics_compute_from(x->db, x->req->tenant, &period, &by, 1, x->req->generated_at * 1000000,
-                             METRICS_FROM_CONTACTS, &res, &info, err, errlen);
-    if (rc != ST_OK)
-        return rc;
+    const sla_result_t *res = x->res[G_REASON];
     const qa_metrics_result_t *q = &x->qa->by_reason;
     size_t n = sla_result_count(res), m = 0;
     case_ref_t *refs = xcalloc(n + q->n_agents + 1, sizeof *refs);
@@ -148,10 +140,9 @@ int rmodel_table_cases(rmodel_ctx_t *x, char *err, size_t errlen)
             refs[m++] = (case_ref_t){q->agents[i].agent_id, NULL, &q->agents[i]};
     }
     qsort(refs, m, sizeof *refs, case_cmp);
-    rc = rmodel_dims_columns(x, t);
+    int rc = rmodel_dims_columns(x, t);
     for (size_t i = 0; rc == ST_OK && i < m; i++)
         rc = case_row(x, t, &refs[i]);
     free(refs);
-    sla_result_free(res);
     return rc;
 }

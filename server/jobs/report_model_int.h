@@ -34,8 +34,9 @@
 #include "tz.h"
 #include "xl_model.h"
 
-/* The groupings computed from one read of the contacts. */
-enum { G_DAY, G_INTERVAL, G_QUEUE, G_AGENT, G_COUNT };
+/* The groupings computed in one pass (from the month's rollup rows: slot,
+ * agent and reason rows; G_REASON is the Cases sheet's). */
+enum { G_DAY, G_INTERVAL, G_QUEUE, G_AGENT, G_REASON, G_COUNT };
 
 /* Everything the tables are filled from, gathered once by report_model.c. */
 typedef struct rmodel_ctx {
@@ -135,6 +136,6 @@ int rmodel_table_inspectors(rmodel_ctx_t *x);
 int rmodel_table_calibration(rmodel_ctx_t *x);
 int rmodel_table_appeals(rmodel_ctx_t *x);
 int rmodel_table_evidence(rmodel_ctx_t *x, char *err, size_t errlen);
-int rmodel_table_cases(rmodel_ctx_t *x, char *err, size_t errlen);
+int rmodel_table_cases(rmodel_ctx_t *x);
 
 #endif

@@ -18,18 +18,11 @@
 
 #define METRICS_MAX_CONTACTS 20000000 /* a guard, far above a month of any tenant */
 
-/* A contact row as fetched (typed binding, see db_query_rows): the columns
- * of the rollup stream, then the contact's reason. */
-typedef struct fetched {
-    rollup_contact_row_t c;
-    char reason[65];
-    unsigned long reason_len;
-} fetched_t;
-
-/* Where fetched rows go: contacts with their strings interned (most rows
- * name the same few queues and agents; the pool keeps one copy of each). */
+/* Where fetched rows (typed binding, see db_query_rows: the columns of the
+ * rollup stream) go: contacts with their strings interned (most rows name
+ * the same few queues and agents; the pool keeps one copy of each). */
 typedef struct loader {
-    fetched_t row;
+    rollup_contact_row_t row;
     sla_contact_t *rows;
     size_t n, cap;
     strpool_t *pool;
@@ -45,7 +38,7 @@ static int take_row(void *ctx)
         l->cap = l->cap ? l->cap * 2 : 4096;
         l->rows = xrealloc(l->rows, l->cap * sizeof *l->rows);
     }
-    const rollup_contact_row_t *f = &l->row.c;
+    const rollup_contact_row_t *f = &l->row;
     sla_contact_t *c = &l->rows[l->n];
     memset(c, 0, sizeof *c);
     c->offered_us = f->offered_us;
@@ -62,7 +55,7 @@ static int take_row(void *ctx)
     c->agent = strpool_intern(l->pool, f->agent);
     /* Customers are mostly distinct: copied, not looked up. */
     c->customer_id = f->customer[0] ? strpool_copy(l->pool, f->customer) : "";
-    c->reason = strpool_intern(l->pool, l->row.reason);
+    c->reason = strpool_intern(l->pool, f->reason);
     l->n++;
     return ST_OK;
 }
@@ -79,10 +72,8 @@ static int take_row(void *ctx)
 static int load_contacts(db_t *db, uint64_t tenant_id, int64_t from_us, int64_t to_us, bool narrow,
                          strpool_t **pool, sla_contact_t **rows, size_t *n)
 {
-    db_out_col_t cols[ROLLUP_CONTACT_COLS + 1];
-    rollup_contact_cols(cols, offsetof(fetched_t, c));
-    cols[ROLLUP_CONTACT_COLS] = (db_out_col_t){DBO_STR, offsetof(fetched_t, reason), 65, -1,
-                                               (long)offsetof(fetched_t, reason_len)};
+    db_out_col_t cols[ROLLUP_CONTACT_COLS];
+    rollup_contact_cols(cols, 0);
     loader_t l;
     memset(&l, 0, sizeof l);
     l.pool = strpool_new();
@@ -248,6 +239,7 @@ static int keep_detail_row(void *ctx, const sla_rollup_t *row)
     *r = *row;
     r->queue = row->queue ? strpool_intern(l->pool, row->queue) : NULL;
     r->agent = row->agent ? strpool_intern(l->pool, row->agent) : NULL;
+    r->reason = row->reason ? strpool_intern(l->pool, row->reason) : NULL;
     for (int k = 0; k < SLA_WAITS; k++)
         r->waits[k].p = strpool_mem(l->pool, row->waits[k].p, row->waits[k].len);
     r->slots.p = row->agent ? strpool_mem(l->pool, row->slots.p, row->slots.len) : NULL;
@@ -268,7 +260,7 @@ static bool rows_match(const detail_loader_t *l, const sla_params_t *p)
     return true;
 }
 
-/* Whether the agent rows around [start, end) are local days of `zone`: every
+/* Whether the agent and reason rows around [start, end) are local days of `zone`: every
  * segment within a day of the period has that zone. */
 static int agents_in_zone(db_t *db, const tenant_t *t, const char *zone, int64_t start_us,
                           int64_t end_us, bool *same)
@@ -303,32 +295,33 @@ static int snapshot_begin(db_t *db, bool *began)
 }
 
 /*
- * Every grouping from rollups alone (slot rows with their detail, and agent
- * rows for an agent grouping and the intervals' agents).  *served false
- * (rc ST_OK) when the rollups cannot serve the period: the tenant awaits a
- * rebuild, a row lacks its detail or was built with other terms, the agent
- * rows are days of another zone, or a queue filter; the caller then reads
- * contacts.  A row inconsistent in itself is ST_ERR_INTERNAL with the
- * reason in err.
+ * Every grouping from rollups alone (slot rows with their detail, agent
+ * rows for an agent grouping and the intervals' agents, reason rows for a
+ * reason grouping).  *served false (rc ST_OK) when the rollups cannot serve
+ * the period: the tenant awaits a rebuild, a row lacks its detail or was
+ * built with other terms, the agent or reason rows are days of another
+ * zone, or a queue filter; the caller then reads contacts.  A row inconsistent in itself is
+ * ST_ERR_INTERNAL with the reason in err.
  */
 static int from_rollups(db_t *db, const tenant_t *t, const sla_period_t *period,
                         const sla_params_t *p, const sla_by_t *by, size_t n_by, int64_t start_us,
                         int64_t end_us, sla_result_t **outs, metrics_info_t *info, bool *served,
                         char *err, size_t errlen)
 {
-    detail_loader_t slots = {.pool = strpool_new()}, agents = {.pool = slots.pool};
-    bool pending = false, want_agents = false, zone_ok = true, began = false, reason = false;
+    detail_loader_t slots = {.pool = strpool_new()}, agents = {.pool = slots.pool},
+                    reasons = {.pool = slots.pool};
+    bool pending = false, want_agents = false, want_reasons = false, zone_ok = true, began = false;
     *served = false;
     for (size_t i = 0; i < n_by; i++) {
         want_agents = want_agents || by[i] == SLA_BY_AGENT || by[i] == SLA_BY_INTERVAL;
-        reason = reason || by[i] == SLA_BY_REASON; /* rollups carry no reason */
+        want_reasons = want_reasons || by[i] == SLA_BY_REASON;
     }
     int rc = snapshot_begin(db, &began);
     if (rc == ST_OK)
         rc = rollup_pending(db, t->id, &pending);
-    if (rc != ST_OK || pending || p->queue || reason)
+    if (rc != ST_OK || pending || p->queue)
         goto done;
-    if (want_agents &&
+    if ((want_agents || want_reasons) &&
         (rc = agents_in_zone(db, t, info->timezone, start_us, end_us, &zone_ok)) != ST_OK)
         goto done;
     if (!zone_ok)
@@ -336,24 +329,31 @@ static int from_rollups(db_t *db, const tenant_t *t, const sla_period_t *period,
     rc = rollup_read(db, t->id, ROLLUP_SLOTS, start_us, end_us, keep_detail_row, &slots);
     if (rc == ST_OK && want_agents)
         rc = rollup_read(db, t->id, ROLLUP_AGENTS, start_us, end_us, keep_detail_row, &agents);
-    if (rc != ST_OK || slots.missing || agents.missing || !rows_match(&slots, p) ||
-        !rows_match(&agents, p))
+    if (rc == ST_OK && want_reasons)
+        rc = rollup_read(db, t->id, ROLLUP_REASONS, start_us, end_us, keep_detail_row, &reasons);
+    if (rc != ST_OK || slots.missing || agents.missing || reasons.missing ||
+        !rows_match(&slots, p) || !rows_match(&agents, p) || !rows_match(&reasons, p))
         goto done;
-    static const sla_rollup_t no_rows; /* agent rows asked for, none stored */
-    sla_rollups_t in = {slots.rows, slots.n,
-                        want_agents ? (agents.rows ? agents.rows : &no_rows) : NULL, agents.n};
+    static const sla_rollup_t no_rows; /* agent or reason rows asked for, none stored */
+    sla_rollups_t in = {slots.rows,
+                        slots.n,
+                        want_agents ? (agents.rows ? agents.rows : &no_rows) : NULL,
+                        agents.n,
+                        want_reasons ? (reasons.rows ? reasons.rows : &no_rows) : NULL,
+                        reasons.n};
     if (sla_compute_rollups_many(p, period, by, n_by, &in, outs, err, errlen) != ST_OK) {
         rc = ST_ERR_INTERNAL; /* inconsistent rows: the reason is in err */
         goto done;
     }
     *served = true;
     info->source = "rollups";
-    info->rollup_rows = slots.n + agents.n;
+    info->rollup_rows = slots.n + agents.n + reasons.n;
 done:
     if (began)
         db_commit(db);
     free(slots.rows);
     free(agents.rows);
+    free(reasons.rows);
     strpool_free(slots.pool);
     return rc;
 }
@@ -395,8 +395,9 @@ static int one_version(const cstore_versions_t *v, const sla_period_t *period, i
  *    interval compliance and Erlang C;
  *  - contacts (a narrow read): max_wait_s and wait_p90_s (each wait), fcr
  *    (each customer's later contacts, or the dispositions), csat;
- *  - contacts only (the full read) for an agent grouping (rollups carry no
- *    agent) and when rollups cannot serve the period.
+ *  - contacts only (the full read) for an agent or reason grouping (the
+ *    slot rollups carry neither; METRICS_FROM_ROLLUPS reads the agent and
+ *    reason rows instead) and when rollups cannot serve the period.
  * The contacts read also checks the rollups: both must count the same.
  */
 int metrics_compute_from(db_t *db, const tenant_t *t, const sla_period_t *period,

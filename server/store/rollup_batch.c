@@ -66,7 +66,9 @@ static const struct {
 } kinds[] = {
     {"contact_rollups", "slot_us", "queue", 3},
     {"agent_rollups", "day_us", "agent_id", 4},
+    {"reason_rollups", "day_us", "reason", 3},
 };
+#define NKINDS (sizeof kinds / sizeof kinds[0])
 
 /* ------------------------------------------------------------- batches */
 
@@ -90,13 +92,14 @@ void rollup_contact_cols(db_out_col_t *cols, size_t at)
     cols[9] = (db_out_col_t){DBO_STR, F(queue), 65, -1, (long)F(queue_len)};
     cols[10] = (db_out_col_t){DBO_STR, F(agent), 65, -1, (long)F(agent_len)};
     cols[11] = (db_out_col_t){DBO_STR, F(customer), 65, -1, (long)F(customer_len)};
+    cols[12] = (db_out_col_t){DBO_STR, F(reason), 65, -1, (long)F(reason_len)};
 #undef F
 }
 
 /* A contact of the customer being read, with its strings. */
 typedef struct group_row {
     sla_contact_t c;
-    char queue[65], agent[65];
+    char queue[65], agent[65], reason[65];
 } group_row_t;
 
 /* Contacts of one slot and batch (a delta of batch_slots). */
@@ -221,7 +224,8 @@ static sla_contact_t row_contact(const rollup_contact_row_t *r)
                        .csat = (int8_t)r->csat,
                        .queue = r->queue,
                        .agent = r->agent,
-                       .customer_id = r->customer};
+                       .customer_id = r->customer,
+                       .reason = r->reason};
     return c;
 }
 
@@ -234,6 +238,7 @@ static void group_done(rollup_batch_t *b)
         b->gc[i] = b->group[i].c;
         b->gc[i].queue = b->group[i].queue;
         b->gc[i].agent = b->group[i].agent;
+        b->gc[i].reason = b->group[i].reason;
         b->gc[i].customer_id = b->customer;
     }
     sla_acc_customer(b->acc, b->gc, b->gsrc, b->ng);
@@ -306,6 +311,7 @@ static int stream_row(void *ctx)
     g->c = row_contact(r);
     memcpy(g->queue, r->queue, sizeof g->queue);
     memcpy(g->agent, r->agent, sizeof g->agent);
+    memcpy(g->reason, r->reason, sizeof g->reason);
     b->gsrc[b->ng++] = (uint8_t)s->src;
     return ST_OK;
 }
@@ -439,6 +445,7 @@ static int read_row(void *ctx)
     sla_rollup_t r = f->r;
     r.queue = rd->kind == ROLLUP_SLOTS ? f->key : NULL;
     r.agent = rd->kind == ROLLUP_AGENTS ? f->key : NULL;
+    r.reason = rd->kind == ROLLUP_REASONS ? f->key : NULL;
     r.has_detail = !f->hist_null[0];
     for (int k = 0; k < SLA_WAITS; k++)
         r.waits[k] = (ihist_view_t){(const uint8_t *)f->hist[k], f->hist_len[k]};
@@ -529,7 +536,7 @@ static int write_rows(rollup_batch_t *b, rollup_kind_t kind, size_t from, size_t
         db_val_t *x = &v[r * ncol];
         x[0] = db_u64(b->tenant_id);
         x[1] = db_i64(row->r.slot_us);
-        x[2] = db_str(row->r.queue); /* the key: queue or agent */
+        x[2] = db_str(row->r.queue); /* the key: queue, agent or reason */
         x[3] = db_i64(row->r.sl_threshold_s);
         x[4] = db_i64(row->r.short_abandon_s);
         x[5] = db_i64(row->r.fcr_window_h);
@@ -556,13 +563,20 @@ static int write_rows(rollup_batch_t *b, rollup_kind_t kind, size_t from, size_t
     return rc;
 }
 
+/* The kind and key of a stored row (rollup_read() sets one key). */
+static sla_acc_kind_t stored_kind(const sla_rollup_t *r, const char **key)
+{
+    *key = r->agent ? r->agent : r->reason ? r->reason : r->queue;
+    return r->agent ? SLA_ACC_AGENTS : r->reason ? SLA_ACC_REASONS : SLA_ACC_SLOTS;
+}
+
 /* on_row of the merge: a stored row joins its accumulated delta. */
 static int merge_row(void *ctx, const sla_rollup_t *stored)
 {
     rollup_batch_t *b = ctx;
-    bool agent = stored->agent != NULL;
-    sla_acc_row_t *row = sla_acc_find(b->acc, agent ? SLA_ACC_AGENTS : SLA_ACC_SLOTS,
-                                      stored->slot_us, agent ? stored->agent : stored->queue);
+    const char *key;
+    sla_acc_kind_t k = stored_kind(stored, &key);
+    sla_acc_row_t *row = sla_acc_find(b->acc, k, stored->slot_us, key);
     if (!row)
         return ST_OK;
     if (!stored->has_detail)
@@ -612,7 +626,7 @@ static int write_batch_slots(rollup_batch_t *b)
 int rollup_batch_flush(rollup_batch_t *b, char *err, size_t errlen)
 {
     int rc = b->sbcap ? write_batch_slots(b) : ST_OK;
-    for (int k = 0; rc == ST_OK && k < 2; k++) {
+    for (int k = 0; rc == ST_OK && k < (int)NKINDS; k++) {
         size_t n = sla_acc_count(b->acc, (sla_acc_kind_t)k);
         if (n == 0)
             continue;
@@ -646,7 +660,7 @@ static int i64_cmp(const void *a, const void *b)
 /*
  * Month-sized pieces [bounds[i], bounds[i + 1]) covering [lo, hi): cut at
  * segment starts and at each month's first instant in the zone of the
- * segment it falls in, so no agent row's local day spans two pieces.
+ * segment it falls in, so no agent or reason row's local day spans two pieces.
  */
 static void pieces(const rollup_batch_t *b, int64_t lo, int64_t hi, int64_t **bounds, size_t *n)
 {
@@ -726,6 +740,7 @@ int rollup_rebuild(db_t *db, const tenant_t *t, char *err, size_t errlen)
     db_val_t id[] = {db_u64(t->id)};
     int rc = db_exec(db, "DELETE FROM contact_rollups WHERE tenant_id = ?", id, 1, NULL);
     rc = rc ? rc : db_exec(db, "DELETE FROM agent_rollups WHERE tenant_id = ?", id, 1, NULL);
+    rc = rc ? rc : db_exec(db, "DELETE FROM reason_rollups WHERE tenant_id = ?", id, 1, NULL);
     rc = rc ? rc : db_exec(db, "DELETE FROM batch_slots WHERE tenant_id = ?", id, 1, NULL);
     rc = rc ? rc : batch_new(db, t->id, &b, err, errlen);
     rc = rc ? rc : tenant_range(db, t->id, &lo, &hi);
@@ -781,7 +796,8 @@ typedef struct checker {
 static int check_row(void *ctx, const sla_rollup_t *stored)
 {
     checker_t *ck = ctx;
-    const char *key = ck->kind == SLA_ACC_AGENTS ? stored->agent : stored->queue;
+    const char *key;
+    stored_kind(stored, &key);
     sla_acc_row_t *row = sla_acc_find(ck->b->acc, ck->kind, stored->slot_us, key);
     sla_acc_row_t none;
     memset(&none, 0, sizeof none);
@@ -789,6 +805,7 @@ static int check_row(void *ctx, const sla_rollup_t *stored)
     for (size_t i = 0; i < NCOUNTS; i++)
         *(int64_t *)(void *)((char *)&none.r + counts[i].offset) = 0;
     none.r.agent = stored->agent;
+    none.r.reason = stored->reason;
     ck->keys++;
     ck->matched += row != NULL;
     if (!stored->has_detail || !sla_acc_row_equal(row ? row : &none, stored))
@@ -796,25 +813,28 @@ static int check_row(void *ctx, const sla_rollup_t *stored)
     return ST_OK;
 }
 
-int rollup_detail_check(db_t *db, const tenant_t *t, rollup_kind_t kind, uint64_t *differences,
-                        uint64_t *keys, char *err, size_t errlen)
+int rollup_detail_check(db_t *db, const tenant_t *t, uint64_t differences[ROLLUP_KINDS],
+                        uint64_t keys[ROLLUP_KINDS], char *err, size_t errlen)
 {
     rollup_batch_t *b = NULL;
     int64_t *bounds = NULL, lo, hi;
     size_t nb = 0;
-    *differences = *keys = 0;
+    for (int k = 0; k < ROLLUP_KINDS; k++)
+        differences[k] = keys[k] = 0;
     int rc = batch_new(db, t->id, &b, err, errlen);
     rc = rc ? rc : tenant_range(db, t->id, &lo, &hi);
     if (rc == ST_OK && hi > lo)
         pieces(b, lo - DAY_US, hi + DAY_US, &bounds, &nb);
     for (size_t i = 0; rc == ST_OK && i + 1 < nb; i++) {
-        checker_t ck = {b, (sla_acc_kind_t)kind, 0, 0, 0};
         rc = stream_piece(b, bounds[i], bounds[i + 1]);
-        rc = rc ? rc : rollup_read(db, t->id, kind, bounds[i], bounds[i + 1], check_row, &ck);
-        /* Recomputed rows that nothing stored matched are missing. */
-        uint64_t recomputed = sla_acc_count(b->acc, (sla_acc_kind_t)kind);
-        *keys += ck.keys + (recomputed - ck.matched);
-        *differences += ck.differences + (recomputed - ck.matched);
+        for (int k = 0; rc == ST_OK && k < ROLLUP_KINDS; k++) {
+            checker_t ck = {b, (sla_acc_kind_t)k, 0, 0, 0};
+            rc = rollup_read(db, t->id, (rollup_kind_t)k, bounds[i], bounds[i + 1], check_row, &ck);
+            /* Recomputed rows that nothing stored matched are missing. */
+            uint64_t recomputed = sla_acc_count(b->acc, (sla_acc_kind_t)k);
+            keys[k] += ck.keys + (recomputed - ck.matched);
+            differences[k] += ck.differences + (recomputed - ck.matched);
+        }
         sla_acc_reset(b->acc);
     }
     free(bounds);

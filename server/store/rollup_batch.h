@@ -1,6 +1,7 @@
 /*
  * rollup_batch.h - the rollup rows with their detail (contact_rollups per
- * UTC slot and queue, agent_rollups per agent and local day, and
+ * UTC slot and queue, agent_rollups per agent and local day,
+ * reason_rollups per reason (case type) and local day, and
  * batch_slots: contacts per slot by the batch that last wrote them): kept up to
  * date batch by batch, rebuilt from the contacts, checked against them,
  * and read back for the metrics.
@@ -37,7 +38,7 @@
 #define ROLLUP_STREAM_COLUMNS(src, batch, c)                                                       \
     src ", " batch ", " c ".offered_us, " c ".wait_s, " c ".talk_s, " c ".hold_s, " c ".acw_s, " c \
         ".outcome, " c ".transferred, " c ".resolved, " c ".csat, " c ".queue, " c ".agent_id, " c \
-        ".customer_id"
+        ".customer_id, " c ".reason"
 
 /* A contact as fetched (db_query_rows' typed binding): the columns of
  * ROLLUP_STREAM_COLUMNS after src and batch, also what the metrics' contact
@@ -45,10 +46,10 @@
 typedef struct rollup_contact_row {
     int64_t offered_us;
     int32_t wait_s, talk_s, hold_s, acw_s, outcome, transferred, resolved, csat;
-    char queue[65], agent[65], customer[65];
-    unsigned long queue_len, agent_len, customer_len;
+    char queue[65], agent[65], customer[65], reason[65];
+    unsigned long queue_len, agent_len, customer_len, reason_len;
 } rollup_contact_row_t;
-#define ROLLUP_CONTACT_COLS 12
+#define ROLLUP_CONTACT_COLS 13
 /* Fills cols[0 .. ROLLUP_CONTACT_COLS) for a rollup_contact_row_t found `at`
  * bytes into the struct db_query_rows fetches into. */
 void rollup_contact_cols(db_out_col_t *cols, size_t at);
@@ -97,7 +98,12 @@ int rollup_rebuild_pending(db_t *db, size_t *done, char *err, size_t errlen);
 int rollup_pending(db_t *db, uint64_t tenant_id, bool *pending);
 
 /* Which rows rollup_read() returns. */
-typedef enum rollup_kind { ROLLUP_SLOTS = 0, ROLLUP_AGENTS = 1 } rollup_kind_t;
+typedef enum rollup_kind {
+    ROLLUP_SLOTS = 0,
+    ROLLUP_AGENTS = 1,
+    ROLLUP_REASONS = 2,
+    ROLLUP_KINDS = 3
+} rollup_kind_t;
 
 /*
  * Calls on_row for every stored row of the kind whose slot (or day) starts
@@ -109,13 +115,14 @@ int rollup_read(db_t *db, uint64_t tenant_id, rollup_kind_t kind, int64_t from_u
                 int (*on_row)(void *ctx, const sla_rollup_t *row), void *ctx);
 
 /*
- * Recomputes the tenant's rows with their detail from the contacts, a
- * month at a time, and compares them with the stored ones: *keys rows
- * compared, *differences of them unequal (a stored row the recomputation
- * lacks must count nothing).
+ * Recomputes the tenant's rows of every kind with their detail from the
+ * contacts (one read of them, a month at a time) and compares them with
+ * the stored ones: per kind, keys[kind] rows compared, differences[kind]
+ * of them unequal (a stored row the recomputation lacks must count
+ * nothing).
  */
-int rollup_detail_check(db_t *db, const tenant_t *t, rollup_kind_t kind, uint64_t *differences,
-                        uint64_t *keys, char *err, size_t errlen);
+int rollup_detail_check(db_t *db, const tenant_t *t, uint64_t differences[ROLLUP_KINDS],
+                        uint64_t keys[ROLLUP_KINDS], char *err, size_t errlen);
 
 /* *differences gets the number of (slot, batch) rows of batch_slots that
  * disagree with an SQL count over the contacts, of *keys. */

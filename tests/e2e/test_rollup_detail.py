@@ -1,9 +1,10 @@
-"""Rollups with their detail (migration 0013) give every metric exactly as the
+"""Rollups with their detail (migrations 0013 and 0016) give every metric exactly as the
 contacts do, at database level: random contacts of a New York tenant around the
 November 2026 DST change, uploaded in shuffled batches (late arrivals), then
 corrected (instants moved across month ends, customers, outcomes and surveys
-changed) and re-sent.  After every batch `slattest check rollups` must agree
-(counts by SQL, detailed and agent rows by a recomputation), and at the end
+changed, case types moved) and re-sent.  After every batch `slattest check rollups`
+must agree (counts by SQL, detailed, agent and reason rows by a recomputation), and at
+the end
 `slattest metrics --source rollups` (no contact read) must equal `--source
 contacts` (the engine over every contact) for every grouping of October,
 November and December, row by row and number by number; again after a
@@ -19,9 +20,10 @@ import pytest
 from conftest import Api, cli, issue_token, sql, unique_slug
 
 H = ("call_id,queue,offered_at,answered_at,ended_at,outcome,agent_id,talk_s,hold_s,acw_s,"
-     "channel,customer_id,transferred,resolved,csat")
+     "channel,customer_id,transferred,resolved,csat,reason")
 NOV = datetime.datetime(2026, 11, 1, 4, 0, tzinfo=datetime.timezone.utc)  # New York midnight
-GROUPINGS = ("month", "day", "interval", "queue", "agent")
+GROUPINGS = ("month", "day", "interval", "queue", "agent", "reason")
+REASONS = ("", "", "billing", "outage", "move house", "rare")
 
 
 def contract(window_h, sl, short):
@@ -52,7 +54,8 @@ def contact(rng, cid):
             "talk": rng.randrange(600), "hold": rng.randrange(30), "acw": rng.randrange(60),
             "customer": customer, "transferred": rng.randrange(2),
             "resolved": rng.choice(("", "0", "1")),
-            "csat": str(rng.randrange(1, 6)) if rng.random() < 0.35 else ""}
+            "csat": str(rng.randrange(1, 6)) if rng.random() < 0.35 else "",
+            "reason": rng.choice(REASONS)}
 
 
 def line(c):
@@ -65,7 +68,7 @@ def line(c):
     else:
         ans, end, talk, tr = "", stamp(t + w), "0,0,0", 0
     return ",".join([c["call_id"], c["queue"], stamp(t), ans, end, c["outcome"], c["agent"], talk,
-                     "voice", c["customer"], str(tr), c["resolved"], c["csat"]])
+                     "voice", c["customer"], str(tr), c["resolved"], c["csat"], c["reason"]])
 
 
 def upload(manager, slug, rows):
@@ -80,6 +83,7 @@ def check(slug):
     p = cli("check", "rollups", slug, check=False)
     assert p.returncode == 0, p.stdout + p.stderr
     assert "agent rollups:" in p.stdout and "rows agree" in p.stdout, p.stdout
+    assert "reason rollups:" in p.stdout, p.stdout
     return p.stdout
 
 
@@ -125,7 +129,7 @@ def test_batches_late_corrected_and_resent(tenant):
         batch = []
         for cid in ids:
             c = dict(current[cid])
-            k = rng.randrange(5)
+            k = rng.randrange(6)
             if k == 0:  # moved, also across a month end
                 c["t"] += datetime.timedelta(hours=rng.randrange(-100, 100))
             elif k == 1:
@@ -134,16 +138,71 @@ def test_batches_late_corrected_and_resent(tenant):
                 c = contact(rng, cid)
             elif k == 3:
                 c["csat"], c["wait"] = str(rng.randrange(1, 6)), c["wait"] + 7
+            elif k == 4:  # the case type changes
+                c["reason"] = rng.choice(REASONS[:-1])
             batch.append(c)
         receipt = upload(manager, slug, batch)
         assert receipt["updated"] > 0 and receipt["unchanged"] > 0, receipt
         current.update({c["call_id"]: c for c in batch})
         check(slug)
+    # A correction that empties a case type: every "rare" contact becomes "billing".
+    rare = [dict(c, reason="billing") for c in current.values() if c["reason"] == "rare"]
+    assert rare
+    receipt = upload(manager, slug, rare)
+    assert receipt["updated"] == len(rare), receipt
+    current.update({c["call_id"]: c for c in rare})
+    check(slug)
     a, b = assert_paths_agree(slug)
     # Not a trivial month: repeats, surveys, long waits, several agents.
     total = a["total"]
     assert 0 < total["fcr_resolved"] < total["fcr_base"]
     assert total["csat_n"] > 20 and total["max_wait_s"] > 1000
+    by_reason = metrics(slug, "2026-11", "reason", "rollups")
+    assert [r["key"] for r in by_reason["rows"]] == ["", "billing", "move house", "outage"]
+
+
+def test_by_reason_counts_by_hand(server, admin):
+    """Four contacts worked out on paper (UTC tenant, defaults: T = 20 s,
+    short abandons under 5 s, FCR by repeat within 72 h, CSAT good >= 4):
+      b1 billing answered after 10 s, customer x, csat 5
+      b2 billing answered after 30 s, customer x again 1 h later (b1 repeats), csat 2
+      b3 billing abandoned after 40 s
+      n1 no reason, answered after 5 s
+    billing: offered 3, answered 2, within 1, SL 1/3, p90 30, max 40,
+    FCR 1/2 (b1 repeats, b2 does not), CSAT 1/2; "": offered 1, SL 1.
+    GET /metrics?by=reason serves it from the reason rollups alone; then n1
+    is corrected to billing and the "" case type is gone."""
+    slug = unique_slug("rsn")
+    admin.post("/v1/tenants", json={"slug": slug, "name": "Reasons", "timezone": "UTC"})
+    manager = Api(server, issue_token("manager", slug))
+    t0 = datetime.datetime(2026, 3, 5, 10, 0, tzinfo=datetime.timezone.utc)
+
+    def c(cid, minutes, wait, outcome, customer, csat, reason):
+        return {"call_id": cid, "queue": "q", "t": t0 + datetime.timedelta(minutes=minutes),
+                "wait": wait, "outcome": outcome, "agent": "a1" if outcome == "answered" else "",
+                "talk": 100, "hold": 0, "acw": 0, "customer": customer, "transferred": 0,
+                "resolved": "", "csat": csat, "reason": reason}
+
+    rows = [c("b1", 0, 10, "answered", "x", "5", "billing"),
+            c("b2", 60, 30, "answered", "x", "2", "billing"),
+            c("b3", 90, 40, "abandoned", "", "", "billing"),
+            c("n1", 120, 5, "answered", "", "", "")]
+    upload(manager, slug, rows)
+    j = manager.get(f"/v1/tenants/{slug}/metrics?from=2026-03&by=reason").json()
+    assert j["source"] == "rollups", j
+    got = {r["key"]: r for r in j["rows"]}
+    assert sorted(got) == ["", "billing"]
+    b = got["billing"]
+    assert (b["offered"], b["answered"], b["abandoned"], b["answered_within"]) == (3, 2, 1, 1)
+    assert b["service_level"] == pytest.approx(1 / 3)
+    assert (b["wait_p90_s"], b["max_wait_s"]) == (30, 40)
+    assert (b["fcr"], b["csat"]) == (0.5, 0.5)
+    assert (got[""]["offered"], got[""]["service_level"]) == (1, 1.0)
+    check(slug)
+    upload(manager, slug, [dict(rows[3], reason="billing")])
+    j = manager.get(f"/v1/tenants/{slug}/metrics?from=2026-03&by=reason").json()
+    assert [r["key"] for r in j["rows"]] == ["billing"] and j["rows"][0]["offered"] == 4, j
+    check(slug)
 
 
 def test_a_contract_change_rebuilds_the_detail(tenant):
@@ -166,6 +225,8 @@ def test_an_upgraded_database_is_rebuilt_by_migrate(tenant):
     sql(f"UPDATE contact_rollups r JOIN tenants t ON t.id = r.tenant_id SET r.waits_answered = "
         f"NULL, r.waits_abandoned = NULL, r.waits_overflow = NULL WHERE t.slug = '{slug}'")
     sql(f"DELETE r FROM agent_rollups r JOIN tenants t ON t.id = r.tenant_id WHERE t.slug = '{slug}'")
+    sql(f"DELETE r FROM reason_rollups r JOIN tenants t ON t.id = r.tenant_id "
+        f"WHERE t.slug = '{slug}'")
     sql(f"INSERT INTO rollup_rebuilds (tenant_id) SELECT id FROM tenants WHERE slug = '{slug}'")
     p = cli("check", "rollups", slug, check=False)
     assert p.returncode != 0 and "awaiting a rebuild" in p.stderr, p.stdout + p.stderr

@@ -30,6 +30,9 @@
 
 static const char *const queues[] = {"q1", "q2", "q3"};
 static const char *const agents[] = {"", "a1", "a2", "a3", "a4", "a5"};
+/* Case types: "" (none) and NULL (none, as the contact path allows) too,
+ * and a rare one that corrections can empty. */
+static const char *const reasons[] = {"", NULL, "billing", "billing", "outage", "move", "rare"};
 static char customers[30][8];
 
 static uint64_t rnd(uint64_t *s)
@@ -70,6 +73,9 @@ static sla_contact_t gen(uint64_t *s)
     c.queue = queues[rnd(s) % 3];
     c.agent = agents[rnd(s) % 6];
     c.customer_id = rnd(s) % 5 == 0 ? "" : customers[rnd(s) % 30];
+    c.reason = reasons[rnd(s) % 6];
+    if (rnd(s) % 200 == 0)
+        c.reason = reasons[6];
     return c;
 }
 
@@ -155,12 +161,18 @@ static sla_rollup_t *encode_rows(sla_acc_t *acc, sla_acc_kind_t k, buf_t **bufs,
             else
                 u[i].slots = view;
         }
-        if (k == SLA_ACC_AGENTS)
+        if (k != SLA_ACC_SLOTS)
             u[i].queue = NULL;
-        else
+        if (k != SLA_ACC_AGENTS)
             u[i].agent = NULL;
     }
     return u;
+}
+
+/* The key of an encoded row of kind k. */
+static const char *row_key(const sla_rollup_t *u, int k)
+{
+    return k == SLA_ACC_AGENTS ? u->agent : k == SLA_ACC_REASONS ? u->reason : u->queue;
 }
 
 static void free_rows(sla_rollup_t *u, buf_t *bufs, size_t n)
@@ -272,16 +284,17 @@ static void same_row(const sla_row_t *a, const sla_row_t *b)
 static void both_paths_agree(const sla_params_t *p, const sla_period_t *pd, sla_acc_t *acc,
                              const sla_contact_t *c, size_t n)
 {
-    static const sla_by_t bys[] = {SLA_BY_MONTH, SLA_BY_DAY, SLA_BY_INTERVAL, SLA_BY_QUEUE,
-                                   SLA_BY_AGENT};
+    static const sla_by_t bys[] = {SLA_BY_MONTH, SLA_BY_DAY,   SLA_BY_INTERVAL,
+                                   SLA_BY_QUEUE, SLA_BY_AGENT, SLA_BY_REASON};
     enum { NB = sizeof bys / sizeof bys[0] };
     sla_result_t *rc[NB], *rr[NB];
     char err[256] = "";
-    buf_t *b1, *b2;
-    size_t n1, n2;
+    buf_t *b1, *b2, *b3;
+    size_t n1, n2, n3;
     sla_rollup_t *slots = encode_rows(acc, SLA_ACC_SLOTS, &b1, &n1);
     sla_rollup_t *ags = encode_rows(acc, SLA_ACC_AGENTS, &b2, &n2);
-    sla_rollups_t in = {slots, n1, ags, n2};
+    sla_rollup_t *rsn = encode_rows(acc, SLA_ACC_REASONS, &b3, &n3);
+    sla_rollups_t in = {slots, n1, ags, n2, rsn, n3};
     if (sla_compute_contacts_many(p, pd, bys, NB, c, n, rc, err, sizeof err) != ST_OK)
         fail_msg("contacts: %s", err);
     if (sla_compute_rollups_many(p, pd, bys, NB, &in, rr, err, sizeof err) != ST_OK)
@@ -297,6 +310,7 @@ static void both_paths_agree(const sla_params_t *p, const sla_period_t *pd, sla_
     /* The data is not trivial: repeats, surveys, percentiles, agents. */
     free_rows(slots, b1, n1);
     free_rows(ags, b2, n2);
+    free_rows(rsn, b3, n3);
 }
 
 /* Rows built at once give every metric as the contacts do. */
@@ -359,7 +373,8 @@ static bool same_contact(const sla_contact_t *a, const sla_contact_t *b)
            a->hold_s == b->hold_s && a->acw_s == b->acw_s && a->outcome == b->outcome &&
            a->transferred == b->transferred && a->resolved == b->resolved && a->csat == b->csat &&
            strcmp(a->queue, b->queue) == 0 && strcmp(a->agent, b->agent) == 0 &&
-           strcmp(a->customer_id, b->customer_id) == 0;
+           strcmp(a->customer_id, b->customer_id) == 0 &&
+           strcmp(a->reason ? a->reason : "", b->reason ? b->reason : "") == 0;
 }
 
 /*
@@ -465,7 +480,7 @@ static void test_batches_equal_a_rebuild(void **state)
                 break;
             }
             v[i] = db.c[ids[i]];
-            switch (rnd(&s) % 5) {
+            switch (rnd(&s) % 6) {
             case 0:
                 v[i].offered_us += ((int64_t)(rnd(&s) % 200) - 100) * 3600 * 1000000;
                 break;
@@ -479,23 +494,46 @@ static void test_batches_equal_a_rebuild(void **state)
                 v[i].csat = (int8_t)(rnd(&s) % 6);
                 v[i].wait_s += 7;
                 break;
+            case 4: /* the case type changes (the rare one moves away) */
+                v[i].reason = v[i].reason && strcmp(v[i].reason, "rare") == 0
+                                  ? "outage"
+                                  : reasons[rnd(&s) % 7];
+                break;
             default:
                 break; /* sent again as it was */
             }
         }
         apply_batch(&db, stored, seg, ids, v, m);
     }
+    /* A correction that changes a reason: every "rare" case becomes an
+     * "outage", leaving the rare rows counting nothing (no group then). */
+    size_t m = 0, moved = 0;
+    for (int id = 0; id < N; id++)
+        if (db.c[id].reason && strcmp(db.c[id].reason, "rare") == 0) {
+            ids[m] = id;
+            v[m] = db.c[id];
+            v[m++].reason = "outage";
+        }
+    apply_batch(&db, stored, seg, ids, v, m);
+    for (size_t i = 0; i < sla_acc_count(stored, SLA_ACC_REASONS); i++) {
+        sla_acc_row_t *r = sla_acc_row(stored, SLA_ACC_REASONS, i);
+        if (strcmp(r->r.reason, "rare") == 0) {
+            assert_true(sla_acc_row_empty(r));
+            moved++;
+        }
+    }
+    assert_true(m > 0 && moved > 0);
     /* A rebuild from the final contacts. */
     sla_acc_t *once = sla_acc_new(seg, 2);
     uint8_t *src = calloc(N, 1);
     memset(src, SLA_ACC_NEW, N);
     feed(once, db.c, src, N);
-    for (int k = 0; k < 2; k++) {
+    for (int k = 0; k < SLA_ACC_KINDS; k++) {
         buf_t *bufs;
         size_t n;
         sla_rollup_t *u = encode_rows(once, (sla_acc_kind_t)k, &bufs, &n);
         for (size_t i = 0; i < n; i++) {
-            const char *key = k ? u[i].agent : u[i].queue;
+            const char *key = row_key(&u[i], k);
             sla_acc_row_t *r = sla_acc_find(stored, (sla_acc_kind_t)k, u[i].slot_us, key);
             assert_non_null(r);
             if (!sla_acc_row_equal(r, &u[i]))
@@ -581,13 +619,13 @@ static void test_in_order_equals_by_customer(void **state)
     assert_true(sla_acc_order_held(o) <= 8);
     sla_acc_order_free(o);
     sla_acc_free(days);
-    for (int k = 0; k < 2; k++) {
+    for (int k = 0; k < SLA_ACC_KINDS; k++) {
         buf_t *bufs;
         size_t n;
         sla_rollup_t *u = encode_rows(grouped, (sla_acc_kind_t)k, &bufs, &n);
         assert_int_equal(n, sla_acc_count(ordered, (sla_acc_kind_t)k));
         for (size_t i = 0; i < n; i++) {
-            const char *key = k ? u[i].agent : u[i].queue;
+            const char *key = row_key(&u[i], k);
             sla_acc_row_t *r = sla_acc_find(ordered, (sla_acc_kind_t)k, u[i].slot_us, key);
             assert_non_null(r);
             assert_true(sla_acc_row_equal(r, &u[i]));
