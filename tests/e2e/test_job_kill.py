@@ -93,26 +93,34 @@ def test_killed_builder_job_is_taken_over(tenant):
     assert v.returncode == 0, v.stderr
 
 
+def locked_build(slug, name, seconds):
+    """Starts `slattest report` (internal-monthly, 2026-10) while another session
+    holds the contacts table locked for `seconds`: the build claims its job and
+    then waits on the Evidence sheet's read, as on a slow database step.
+    Returns (the locking session, the command line, the output path)."""
+    env = dict(os.environ, SLATTEST_PATHS_VAR=VAR, **STALE)
+    out = os.path.join(tempfile.mkdtemp(), name)
+    sock = os.path.join(VAR, "mariadb", "mysqld.sock")
+    locker = subprocess.Popen(["mariadb", f"--socket={sock}", "-uroot", "slattest", "-e",
+                               f"LOCK TABLES contacts WRITE; DO SLEEP({seconds}); UNLOCK TABLES;"])
+    deadline = time.time() + 30
+    while time.time() < deadline and not sql(
+            f"SELECT 1 FROM information_schema.processlist WHERE info LIKE 'DO SLEEP({seconds})%'"):
+        time.sleep(0.05)
+    cli = subprocess.Popen([BIN, "report", slug, "--period", "2026-10", "--template",
+                            "internal-monthly", "-o", out], cwd=ROOT, env=env,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return locker, cli, out
+
+
 def test_a_live_builder_keeps_its_heartbeat_fresh(tenant):
     """The heartbeat, not the progress updates, keeps a long build its own: while the
     builder waits between two progress updates (here on a table another session holds
     locked, as a slow database step would), heartbeat_at still moves (every
     stale_s / 6 = 0.5 s here), so no instance mistakes a slow build for a dead one."""
     slug, manager = tenant
-    env = dict(os.environ, SLATTEST_PATHS_VAR=VAR, **STALE)
-    out = os.path.join(tempfile.mkdtemp(), "live.xlsx")
-    # The Evidence sheet reads the month's contacts; a session holding them locked
-    # for 3 s keeps the build at one progress value that long.
-    sock = os.path.join(VAR, "mariadb", "mysqld.sock")
-    locker = subprocess.Popen(["mariadb", f"--socket={sock}", "-uroot", "slattest", "-e",
-                               "LOCK TABLES contacts WRITE; DO SLEEP(3); UNLOCK TABLES;"])
-    deadline = time.time() + 30
-    while time.time() < deadline and not sql(
-            "SELECT 1 FROM information_schema.processlist WHERE info LIKE 'DO SLEEP(3)%'"):
-        time.sleep(0.05)
-    cli = subprocess.Popen([BIN, "report", slug, "--period", "2026-10", "--template",
-                            "internal-monthly", "-o", out], cwd=ROOT, env=env,
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # Contacts locked for 3 s keep the build at one progress value that long.
+    locker, cli, _ = locked_build(slug, "live.xlsx", 3)
     samples = []
     while cli.poll() is None:
         got = sql(f"SELECT r.progress, r.heartbeat_at FROM reports r JOIN tenants t ON "
@@ -139,18 +147,7 @@ def test_a_builder_taken_over_stores_nothing(tenant):
     at the finish, the late builder marked the job done, and the other's
     finish, finding the artifacts stored, then marked that done report failed."""
     slug, manager = tenant
-    env = dict(os.environ, SLATTEST_PATHS_VAR=VAR, **STALE)
-    out = os.path.join(tempfile.mkdtemp(), "late.xlsx")
-    sock = os.path.join(VAR, "mariadb", "mysqld.sock")
-    locker = subprocess.Popen(["mariadb", f"--socket={sock}", "-uroot", "slattest", "-e",
-                               "LOCK TABLES contacts WRITE; DO SLEEP(4); UNLOCK TABLES;"])
-    deadline = time.time() + 30
-    while time.time() < deadline and not sql(
-            "SELECT 1 FROM information_schema.processlist WHERE info LIKE 'DO SLEEP(4)%'"):
-        time.sleep(0.05)
-    cli = subprocess.Popen([BIN, "report", slug, "--period", "2026-10", "--template",
-                            "internal-monthly", "-o", out], cwd=ROOT, env=env,
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    locker, cli, out = locked_build(slug, "late.xlsx", 4)
     rid, deadline = None, time.time() + 30
     while time.time() < deadline and rid is None:
         got = sql(f"SELECT r.id FROM reports r JOIN tenants t ON t.id = r.tenant_id WHERE "
