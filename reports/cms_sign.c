@@ -15,6 +15,8 @@
 
 /* Content goes through the digest BIO in pieces OpenSSL's int lengths take. */
 #define CMS_SIGN_CHUNK (1 << 20)
+/* The buffer cms_sign_stream() hands its reader. */
+#define CMS_SIGN_READ (64 << 10)
 /* Latest signing time accepted: 9999-12-31T23:59:59Z, GeneralizedTime's end. */
 #define CMS_SIGN_TIME_MAX INT64_C(253402300799)
 #define CMS_RSA_MIN_BITS  2048
@@ -165,11 +167,75 @@ static int cms_write_content(BIO *bio, const unsigned char *p, size_t len)
         p += w;
         len -= (size_t)w;
     }
-    return BIO_flush(bio) == 1;
+    return 1;
 }
 
-int cms_sign(const cms_signer *s, const void *content, size_t len, int64_t signing_time,
-             unsigned char **der, size_t *der_len, char *err, size_t errlen)
+/* Where cms_sign_with() takes the content from: the caller's bytes, or its reader. */
+typedef struct cms_source {
+    const unsigned char *bytes; /* cms_sign(): len bytes */
+    size_t len;
+    cms_read_fn read; /* cms_sign_stream(): pieces until it gives none */
+    void *arg;
+} cms_source_t;
+
+/*
+ * Streams the source through the digest BIO: the caller's bytes in one go,
+ * or the reader's pieces through a CMS_SIGN_READ buffer, so that the
+ * content is never whole in memory.  A reader's failure status comes back
+ * in *rc, OpenSSL's as 0.
+ */
+static int cms_feed(BIO *bio, const cms_source_t *src, int *rc, char *err, size_t errlen)
+{
+    if (src->read == NULL)
+        return cms_write_content(bio, src->bytes, src->len);
+    unsigned char *chunk = xmalloc(CMS_SIGN_READ);
+    int ok = 1;
+    for (;;) {
+        size_t got = 0;
+        int st = src->read(src->arg, chunk, CMS_SIGN_READ, &got);
+        if (st != ST_OK) {
+            *rc = st;
+            snprintf(err, errlen, "sign: reading the content failed: %s", st_strerror(st));
+            ok = 0;
+            break;
+        }
+        if (got == 0)
+            break;
+        if (got > CMS_SIGN_READ || !cms_write_content(bio, chunk, got)) {
+            ok = 0;
+            break;
+        }
+    }
+    free(chunk);
+    return ok;
+}
+
+/*
+ * The messageDigest signed attribute: the SHA-256 of the content the
+ * digest BIO saw (RFC 5652 section 11.2), into out[32].
+ */
+static int cms_content_digest(CMS_ContentInfo *cms, uint8_t out[32])
+{
+    STACK_OF(CMS_SignerInfo) *sis = CMS_get0_SignerInfos(cms);
+    if (sis == NULL || sk_CMS_SignerInfo_num(sis) != 1)
+        return 0;
+    const ASN1_OCTET_STRING *md =
+        CMS_signed_get0_data_by_OBJ(sk_CMS_SignerInfo_value(sis, 0),
+                                    OBJ_nid2obj(NID_pkcs9_messageDigest), -3, V_ASN1_OCTET_STRING);
+    if (md == NULL || ASN1_STRING_length(md) != 32)
+        return 0;
+    memcpy(out, ASN1_STRING_get0_data(md), 32);
+    return 1;
+}
+
+/*
+ * What cms_sign() and cms_sign_stream() share: one SignedData made the
+ * same way whatever the content's source, so that the two give the same
+ * bytes.  sha256, when not NULL, receives the content's digest.
+ */
+static int cms_sign_with(const cms_signer *s, const cms_source_t *src, int64_t signing_time,
+                         uint8_t *sha256, unsigned char **der, size_t *der_len, char *err,
+                         size_t errlen)
 {
     int rc = ST_ERR_CRYPTO;
     CMS_ContentInfo *cms = NULL;
@@ -180,11 +246,6 @@ int cms_sign(const cms_signer *s, const void *content, size_t len, int64_t signi
     *der = NULL;
     *der_len = 0;
     ERR_clear_error();
-    if (content == NULL && len > 0) {
-        rc = ST_ERR_INVALID;
-        snprintf(err, errlen, "sign: no content");
-        goto fail;
-    }
     if (signing_time < 0 || signing_time > CMS_SIGN_TIME_MAX ||
         (int64_t)(time_t)signing_time != signing_time) {
         rc = ST_ERR_INVALID;
@@ -203,7 +264,8 @@ int cms_sign(const cms_signer *s, const void *content, size_t len, int64_t signi
     /*
      * CMS_PARTIAL leaves the structure open: the signer and our signing
      * time go in first, and the digest and signature are computed when the
-     * content has streamed through CMS_dataInit()/CMS_dataFinal().
+     * content has streamed through CMS_dataInit()/CMS_dataFinal().  The
+     * detached content's BIO is a null sink: only the digest keeps state.
      */
     cms = CMS_sign(NULL, NULL, NULL, NULL, flags);
     if (cms == NULL) {
@@ -230,12 +292,17 @@ int cms_sign(const cms_signer *s, const void *content, size_t len, int64_t signi
         pki_ssl_err(err, errlen, "sign: cannot start the digest");
         goto fail;
     }
-    if (!cms_write_content(bio, content, len)) {
-        pki_ssl_err(err, errlen, "sign: cannot digest the content");
+    if (!cms_feed(bio, src, &rc, err, errlen) || BIO_flush(bio) != 1) {
+        if (rc == ST_ERR_CRYPTO)
+            pki_ssl_err(err, errlen, "sign: cannot digest the content");
         goto fail;
     }
     if (CMS_dataFinal(cms, bio) != 1) {
         pki_ssl_err(err, errlen, "sign: signing failed");
+        goto fail;
+    }
+    if (sha256 != NULL && !cms_content_digest(cms, sha256)) {
+        pki_ssl_err(err, errlen, "sign: no message digest in the signature");
         goto fail;
     }
     int n = i2d_CMS_ContentInfo(cms, NULL);
@@ -259,4 +326,25 @@ fail:
     BIO_free_all(bio);
     CMS_ContentInfo_free(cms);
     return rc;
+}
+
+int cms_sign(const cms_signer *s, const void *content, size_t len, int64_t signing_time,
+             unsigned char **der, size_t *der_len, char *err, size_t errlen)
+{
+    if (content == NULL && len > 0) {
+        *der = NULL;
+        *der_len = 0;
+        snprintf(err, errlen, "sign: no content");
+        return ST_ERR_INVALID;
+    }
+    cms_source_t src = {.bytes = content, .len = len};
+    return cms_sign_with(s, &src, signing_time, NULL, der, der_len, err, errlen);
+}
+
+int cms_sign_stream(const cms_signer *s, cms_read_fn read, void *arg, int64_t signing_time,
+                    uint8_t sha256[32], unsigned char **der, size_t *der_len, char *err,
+                    size_t errlen)
+{
+    cms_source_t src = {.read = read, .arg = arg};
+    return cms_sign_with(s, &src, signing_time, sha256, der, der_len, err, errlen);
 }

@@ -45,8 +45,8 @@
  * A certificate with extendedKeyUsage serverAuth only (a TLS certificate) is
  * refused: the command line above would reject its signatures.
  *
- * Threads: a cms_signer is immutable after cms_signer_new(); cms_sign() may
- * run on any thread, concurrently with the same signer.
+ * Threads: a cms_signer is immutable after cms_signer_new(); cms_sign() and
+ * cms_sign_stream() may run on any thread, concurrently with the same signer.
  */
 #ifndef SLT_CMS_SIGN_H
 #define SLT_CMS_SIGN_H
@@ -101,5 +101,26 @@ const X509 *cms_signer_cert(const cms_signer *s);
  */
 int cms_sign(const cms_signer *s, const void *content, size_t len, int64_t signing_time,
              unsigned char **der, size_t *der_len, char *err, size_t errlen);
+
+/*
+ * Where cms_sign_stream() reads the content from: fills buf with up to cap
+ * bytes and sets *got (0 at the end of the content); returns ST_OK, or a
+ * failure status that cms_sign_stream() returns as it is.  arg is the
+ * caller's.  A reader over a file keeps reports/ free of I/O: the file is
+ * the caller's.
+ */
+typedef int (*cms_read_fn)(void *arg, void *buf, size_t cap, size_t *got);
+
+/*
+ * cms_sign() over content read piece by piece from read(arg, ...), never
+ * whole in memory (a 64 KiB buffer): the same bytes, signer and signing
+ * time give the same DER as cms_sign() (byte-identical with an RSA key).
+ * sha256, when not NULL, receives the SHA-256 of the content read (the
+ * signature's messageDigest), so the caller need not read it again to
+ * name it.  *der is the caller's (free()), as for cms_sign().
+ */
+int cms_sign_stream(const cms_signer *s, cms_read_fn read, void *arg, int64_t signing_time,
+                    uint8_t sha256[32], unsigned char **der, size_t *der_len, char *err,
+                    size_t errlen);
 
 #endif

@@ -8,6 +8,9 @@
  * certificate's validity, with a TLS certificate, with embedded content)
  * are made by raw_sign() below with OpenSSL directly.
  *
+ * test_stream_* check cms_sign_stream() against cms_sign() and OpenSSL's
+ * one-shot signing of the same bytes.
+ *
  * test_openssl_cli is the independent check: it writes signature, content
  * and CA to a mkdtemp directory and runs the real `openssl cms -verify`
  * command line an auditor would use.
@@ -714,6 +717,156 @@ static void test_rsa_is_deterministic(void **state)
     free(b);
 }
 
+/*
+ * The reader test_stream_* hand cms_sign_stream(): the content in pieces
+ * of at most `step` bytes (and never more than asked for), or a failure
+ * after `fail_after` bytes.
+ */
+typedef struct piece_reader {
+    const unsigned char *data;
+    size_t len, off, step, fail_after;
+    int calls;
+} piece_reader;
+
+static int piece_read(void *arg, void *buf, size_t cap, size_t *got)
+{
+    piece_reader *r = arg;
+    r->calls++;
+    if (r->off >= r->fail_after)
+        return ST_ERR_IO;
+    size_t n = r->len - r->off;
+    if (n > cap)
+        n = cap;
+    if (n > r->step)
+        n = r->step;
+    memcpy(buf, r->data + r->off, n);
+    r->off += n;
+    *got = n;
+    return ST_OK;
+}
+
+/* Signs with cms_sign_stream() over data in pieces of step; the call must succeed. */
+static unsigned char *stream_ok(const cms_signer *s, const void *data, size_t len, size_t step,
+                                int64_t t, uint8_t sha[32], size_t *siglen)
+{
+    piece_reader r = {data, len, 0, step, SIZE_MAX, 0};
+    unsigned char *sig = NULL;
+    char err[256] = "";
+    int rc = cms_sign_stream(s, piece_read, &r, t, sha, &sig, siglen, err, sizeof(err));
+    if (rc != ST_OK)
+        fail_msg("cms_sign_stream: %s", err);
+    assert_int_equal(r.off, len);
+    assert_non_null(sig);
+    return sig;
+}
+
+/* len bytes that repeat no short pattern (xorshift32), so a dropped or doubled piece shows. */
+static unsigned char *noise(size_t len)
+{
+    unsigned char *p = malloc(len ? len : 1);
+    assert_non_null(p);
+    uint32_t x = 2463534242u;
+    for (size_t i = 0; i < len; i++) {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        p[i] = (unsigned char)x;
+    }
+    return p;
+}
+
+/*
+ * The streamed signature is the in-memory one, byte for byte (RSA is
+ * deterministic), for sizes around the reader's 64 KiB buffer and the
+ * digest's 1 MiB pieces, in pieces of every shape; and both equal what
+ * OpenSSL's own one-shot CMS_final() makes of the whole content (raw_sign,
+ * no code of the module).  The returned SHA-256 is EVP_Digest's.
+ */
+static void test_stream_equals_memory(void **state)
+{
+    (void)state;
+    static const size_t sizes[] = {0,     1,          65535,          65536,
+                                   65537, (1u << 20), (1u << 20) + 1, (3u << 20) + 12345};
+    static const size_t steps[] = {1, 4093, 65536, SIZE_MAX};
+    for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+        size_t len = sizes[i];
+        unsigned char *data = noise(len);
+        size_t mlen = 0, rlen = 0;
+        unsigned char *mem = sign_ok(F.rsa, data, len, T_GEN, &mlen);
+        unsigned char *raw = raw_sign(F.rsa_cert, F.rsa_key, data, len, T_GEN, 1, &rlen);
+        assert_int_equal(rlen, mlen);
+        assert_memory_equal(raw, mem, mlen);
+        uint8_t want[32];
+        unsigned int dlen = 0;
+        assert_int_equal(EVP_Digest(data, len, want, &dlen, EVP_sha256(), NULL), 1);
+        for (size_t j = 0; j < sizeof(steps) / sizeof(steps[0]); j++) {
+            /* One byte at a time over megabytes is slow and proves nothing more. */
+            if (steps[j] == 1 && len > 65537)
+                continue;
+            uint8_t sha[32];
+            memset(sha, 0, sizeof(sha));
+            size_t slen = 0;
+            unsigned char *st = stream_ok(F.rsa, data, len, steps[j], T_GEN, sha, &slen);
+            assert_int_equal(slen, mlen);
+            assert_memory_equal(st, mem, mlen);
+            assert_memory_equal(sha, want, 32);
+            free(st);
+        }
+        cms_verify_result r;
+        assert_int_equal(cms_verify(F.trust, data, len, mem, mlen, &r), ST_OK);
+        assert_int_equal(r.valid, 1);
+        free(mem);
+        OPENSSL_free(raw);
+        free(data);
+    }
+}
+
+/* The SHA-256 cms_sign_stream() hands back, against FIPS 180-2's "abc". */
+static void test_stream_sha256(void **state)
+{
+    (void)state;
+    uint8_t sha[32];
+    char hex[65];
+    size_t len = 0;
+    unsigned char *sig = stream_ok(F.ec, "abc", 3, 2, T_GEN, sha, &len);
+    for (int i = 0; i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02x", sha[i]);
+    assert_string_equal(hex, ABC_SHA256);
+    cms_verify_result r;
+    assert_int_equal(cms_verify(F.trust, "abc", 3, sig, len, &r), ST_OK);
+    assert_int_equal(r.valid, 1);
+    assert_int_equal(r.signed_at, T_GEN);
+    free(sig);
+    /* NULL: no digest wanted. */
+    sig = stream_ok(F.ec, "abc", 3, 3, T_GEN, NULL, &len);
+    free(sig);
+}
+
+/* A reader's failure is the call's, with no signature; the signer's checks still apply. */
+static void test_stream_refusals(void **state)
+{
+    (void)state;
+    unsigned char *data = noise(200000);
+    piece_reader r = {data, 200000, 0, SIZE_MAX, 131072, 0};
+    unsigned char *sig = (unsigned char *)1;
+    size_t len = 99;
+    char err[256] = "";
+    assert_int_equal(
+        cms_sign_stream(F.rsa, piece_read, &r, T_GEN, NULL, &sig, &len, err, sizeof(err)),
+        ST_ERR_IO);
+    assert_null(sig);
+    assert_int_equal(len, 0);
+    assert_non_null(strstr(err, "reading the content"));
+    /* Outside the certificate's validity: refused before reading anything. */
+    piece_reader r2 = {data, 200000, 0, SIZE_MAX, SIZE_MAX, 0};
+    assert_int_equal(
+        cms_sign_stream(F.old, piece_read, &r2, T2022, NULL, &sig, &len, err, sizeof(err)),
+        ST_ERR_INVALID);
+    assert_int_equal(r2.calls, 0);
+    assert_null(sig);
+    free(data);
+}
+
 /* One thread's share of test_threads: sign and verify with shared objects. */
 static void *thread_main(void *arg)
 {
@@ -838,6 +991,19 @@ static void test_openssl_cli(void **state)
     assert_int_equal(run_in(dir, OPENSSL_VERIFY " -attime 1590969600"), 0);
     free(sig);
 
+    /* A streamed signature of a few megabytes, as a built workbook gets. */
+    size_t big_len = (5u << 20) + 321;
+    unsigned char *big = noise(big_len);
+    put_file(dir, "R.xlsx", big, big_len);
+    sig = stream_ok(F.rsa, big, big_len, 65536, T_GEN, NULL, &siglen);
+    put_file(dir, "R.p7s", sig, siglen);
+    assert_int_equal(run_in(dir, OPENSSL_VERIFY), 0);
+    free(sig);
+    big[big_len - 1] ^= 0x80;
+    put_file(dir, "R.xlsx", big, big_len);
+    assert_true(run_in(dir, OPENSSL_VERIFY) != 0);
+    free(big);
+
     char rm[256];
     snprintf(rm, sizeof(rm), "rm -rf -- '%s'", dir);
     assert_int_equal(system(rm), 0);
@@ -859,6 +1025,9 @@ int main(void)
         cmocka_unit_test(test_malformed_signatures),
         cmocka_unit_test(test_pem_signature),
         cmocka_unit_test(test_rsa_is_deterministic),
+        cmocka_unit_test(test_stream_equals_memory),
+        cmocka_unit_test(test_stream_sha256),
+        cmocka_unit_test(test_stream_refusals),
         cmocka_unit_test(test_threads),
         cmocka_unit_test(test_openssl_cli),
     };
