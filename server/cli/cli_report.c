@@ -62,10 +62,7 @@ static int rebuild(config_t *cfg, const char *id_text, const char *path)
         return 2;
     }
     int code = 2;
-    buf_t wb, sig, vals;
-    buf_init(&wb, 0);
-    buf_init(&sig, 0);
-    buf_init(&vals, 0);
+    report_out_t out = {.fd = -1};
     rstore_job_t job;
     rstore_result_t r;
     db_t *db = cli_open_db(cfg);
@@ -75,22 +72,19 @@ static int rebuild(config_t *cfg, const char *id_text, const char *path)
         fprintf(stderr, "slattest: no report %" PRIu64 "\n", id);
         goto done;
     }
-    if (report_build(db, cfg, signing, &job, NULL, NULL, &wb, &sig, &vals, &r, err, sizeof err) !=
-            ST_OK ||
-        !write_file(path, wb.data, wb.len)) {
+    if (report_build(db, cfg, signing, &job, NULL, NULL, &out, &r, err, sizeof err) != ST_OK ||
+        report_out_keep(&out, path, err, sizeof err) != ST_OK) {
         fprintf(stderr, "slattest: rebuilding report %" PRIu64 ": %s\n", id, err[0] ? err : path);
         goto done;
     }
-    hash_sha256_hex(wb.data, wb.len, sha);
+    hash_hex_of(r.workbook_sha256, sha);
     bool same = strcmp(sha, stored) == 0;
     printf("report %" PRIu64 " rebuilt into %s\nsha256 %s\n%s\n", id, path, sha,
            same ? "byte-identical to the stored workbook"
                 : "DIFFERENT from the stored workbook (the data changed since, or it is not done)");
     code = same ? 0 : 1;
 done:
-    buf_free(&wb);
-    buf_free(&sig);
-    buf_free(&vals);
+    report_out_free(&out);
     db_close(db);
     signing_free(signing);
     return code;
@@ -211,10 +205,7 @@ int cli_report(config_t *cfg, int argc, char **argv)
         return 1;
     }
     int code = 1;
-    buf_t wb, sig, vals;
-    buf_init(&wb, 0);
-    buf_init(&sig, 0);
-    buf_init(&vals, 0);
+    report_out_t built_out = {.fd = -1};
     db_t *db = cli_open_db(cfg);
     tenant_t t;
     uint64_t id = 0;
@@ -242,8 +233,8 @@ int cli_report(config_t *cfg, int argc, char **argv)
         goto done;
     }
     hb = heartbeat_start(cfg, job.tenant_id, job.id, who, (int)(cfg->reports_stale_s * 1000 / 6));
-    int built = report_build(db, cfg, signing, &job, show_progress, &tty, &wb, &sig, &vals, &r, err,
-                             sizeof err);
+    int built =
+        report_build(db, cfg, signing, &job, show_progress, &tty, &built_out, &r, err, sizeof err);
     if (built == ST_OK && (built = rstore_finish(db, &job, &r)) == ST_ERR_CONFLICT)
         snprintf(err, sizeof err,
                  "another worker took the job over (its heartbeat was late); see GET "
@@ -257,8 +248,11 @@ int cli_report(config_t *cfg, int argc, char **argv)
         goto done;
     }
     report_paths(out, slug, period, tpl, job.version, path, sizeof path, sigpath, sizeof sigpath);
-    if (!write_file(path, wb.data, wb.len) || !write_file(sigpath, sig.data, sig.len)) {
-        fprintf(stderr, "slattest: cannot write %s\n", path);
+    /* The built file itself goes to FILE (renamed, or copied across file systems). */
+    if (report_out_keep(&built_out, path, err, sizeof err) != ST_OK ||
+        !write_file(sigpath, built_out.signature.data, built_out.signature.len)) {
+        fprintf(stderr, "slattest: cannot write %s: %s\n", err[0] ? path : sigpath,
+                err[0] ? err : "write failed");
         goto done;
     }
     printf("%sreport %" PRIu64 " (version %d): %s and %s\ndata digest: %s\nsigned by: %s\n",
@@ -266,9 +260,7 @@ int cli_report(config_t *cfg, int argc, char **argv)
     code = 0;
 done:
     heartbeat_stop(hb);
-    buf_free(&wb);
-    buf_free(&sig);
-    buf_free(&vals);
+    report_out_free(&built_out);
     db_close(db);
     signing_free(signing);
     return code;

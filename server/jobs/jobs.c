@@ -48,15 +48,14 @@ static void on_progress(void *arg, int pct)
 static int run_job(const config_t *cfg, const signing_t *signing, const char *who, db_t *db,
                    const rstore_job_t *job, heartbeat_t *hb)
 {
-    buf_t wb, sig, vals;
+    report_out_t out;
     rstore_result_t r;
     char err[512] = "", id[32];
     snprintf(id, sizeof id, "%llu", (unsigned long long)job->id);
     progress_ctx_t pc = {db, job};
     heartbeat_t *own = hb ? NULL : heartbeat_new(cfg, who, (int)(cfg->reports_stale_s * 1000 / 6));
     heartbeat_watch(hb ? hb : own, job->tenant_id, job->id);
-    int rc = report_build(db, cfg, signing, job, on_progress, &pc, &wb, &sig, &vals, &r, err,
-                          sizeof err);
+    int rc = report_build(db, cfg, signing, job, on_progress, &pc, &out, &r, err, sizeof err);
     if (rc == ST_OK)
         rc = rstore_finish(db, job, &r);
     heartbeat_unwatch(hb);
@@ -74,9 +73,7 @@ static int run_job(const config_t *cfg, const signing_t *signing, const char *wh
         if (!db_broken(db))
             rstore_fail(db, job, err);
     }
-    buf_free(&wb);
-    buf_free(&sig);
-    buf_free(&vals);
+    report_out_free(&out);
     return rc;
 }
 

@@ -11,6 +11,8 @@
  */
 #include "report_build.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,8 +28,10 @@
 #include "tenant.h"
 #include "xl_template.h"
 #include "xl_writer.h"
+#include "xmem.h"
 
-#define WORKBOOK_MAX_BYTES ((size_t)512 << 20)
+/* report_out_keep() copies a workbook across file systems in pieces of this size. */
+#define WORKBOOK_PIECE ((size_t)1 << 20)
 
 /* What the workbook states besides the data. */
 typedef struct report_facts {
@@ -124,33 +128,42 @@ fail:
     return rc;
 }
 
-/* Reads a file into a buffer (capped). */
-static int read_file(const char *path, buf_t *out)
+/* cms_sign_stream()'s reader over the workbook file: counts what it reads. */
+typedef struct wb_reader {
+    int fd;
+    uint64_t len;
+    int error; /* errno of a failed read */
+} wb_reader_t;
+
+static int wb_read(void *arg, void *buf, size_t cap, size_t *got)
 {
-    FILE *fp = fopen(path, "rb");
-    if (!fp)
+    wb_reader_t *w = arg;
+    ssize_t n;
+    while ((n = read(w->fd, buf, cap)) < 0 && errno == EINTR)
+        ;
+    if (n < 0) {
+        w->error = errno;
         return ST_ERR_IO;
-    char chunk[65536];
-    size_t n;
-    int rc = ST_OK;
-    while (rc == ST_OK && (n = fread(chunk, 1, sizeof chunk, fp)) > 0)
-        rc = buf_append(out, chunk, n);
-    fclose(fp);
-    return rc;
+    }
+    w->len += (uint64_t)n;
+    *got = (size_t)n;
+    return ST_OK;
 }
 
 int report_build(db_t *db, const config_t *cfg, const signing_t *signing, const rstore_job_t *job,
-                 report_progress_fn progress, void *arg, buf_t *workbook, buf_t *signature,
-                 buf_t *values_out, rstore_result_t *r, char *err, size_t errlen)
+                 report_progress_fn progress, void *arg, report_out_t *out, rstore_result_t *r,
+                 char *err, size_t errlen)
 {
     report_facts_t x;
     memset(&x, 0, sizeof x);
-    char path[4096] = "";
+    memset(out, 0, sizeof *out);
+    out->fd = -1;
     unsigned char *der = NULL;
     size_t der_len = 0;
-    buf_init(workbook, WORKBOOK_MAX_BYTES);
-    buf_init(signature, 1u << 20);
-    buf_init(values_out, SIZE_MAX / 2);
+    buf_init(&out->signature, 1u << 20);
+    buf_init(&out->values, SIZE_MAX / 2);
+    memset(r, 0, sizeof *r);
+    r->workbook_fd = -1;
     int rc = tenant_by_id(db, job->tenant_id, &x.tenant);
     if (rc != ST_OK) {
         snprintf(err, errlen, "tenant %" PRIu64 " not found", job->tenant_id);
@@ -162,47 +175,121 @@ int report_build(db_t *db, const config_t *cfg, const signing_t *signing, const 
              cms_signer_fingerprint(signing_signer(signing)));
     snprintf(x.ca_fingerprint, sizeof x.ca_fingerprint, "%s",
              signing_ca_fingerprint(signing) ? signing_ca_fingerprint(signing) : "");
-    snprintf(path, sizeof path, "%s/tmp", cfg->var);
-    mkdir(path, 0700);
-    snprintf(path, sizeof path, "%s/tmp/report-%" PRIu64 "-%d.xlsx", cfg->var, job->id,
+    snprintf(out->path, sizeof out->path, "%s/tmp", cfg->var);
+    mkdir(out->path, 0700);
+    snprintf(out->path, sizeof out->path, "%s/tmp/report-%" PRIu64 "-%d.xlsx", cfg->var, job->id,
              (int)getpid());
     if (progress)
         progress(arg, 10);
     rchanges_mark_t mark = {0, 0, false};
     /* A portfolio has no Changes sheets, so keeps no values for them. */
     bool values = strcmp(job->audience, "portfolio") != 0;
-    if ((rc = write_templated(db, cfg, job, &x, y, m, path, x.digest, values_out, &mark, err,
+    if ((rc = write_templated(db, cfg, job, &x, y, m, out->path, x.digest, &out->values, &mark, err,
                               errlen)) != ST_OK)
         goto fail;
     if (progress)
         progress(arg, 80);
-    if ((rc = read_file(path, workbook)) != ST_OK) {
-        snprintf(err, errlen, "reading the workbook back failed");
+    /* Signed as it is read back, a piece at a time: the workbook (a hundred
+     * megabytes at 10M contacts) is never whole in memory, and its SHA-256
+     * comes with the signature (the messageDigest). */
+    out->fd = open(out->path, O_RDONLY | O_CLOEXEC);
+    wb_reader_t rd = {out->fd, 0, 0};
+    if (out->fd < 0) {
+        rc = ST_ERR_IO;
+        snprintf(err, errlen, "reading the workbook back failed: %s", strerror(errno));
         goto fail;
     }
-    if ((rc = cms_sign(signing_signer(signing), workbook->data, workbook->len, job->generated_at,
-                       &der, &der_len, err, errlen)) != ST_OK)
+    if ((rc = cms_sign_stream(signing_signer(signing), wb_read, &rd, job->generated_at,
+                              r->workbook_sha256, &der, &der_len, err, errlen)) != ST_OK) {
+        if (rd.error)
+            snprintf(err, errlen, "reading the workbook back failed: %s", strerror(rd.error));
         goto fail;
-    if ((rc = buf_append(signature, der, der_len)) != ST_OK)
+    }
+    if ((rc = buf_append(&out->signature, der, der_len)) != ST_OK)
         goto fail;
-    memset(r, 0, sizeof *r);
-    r->workbook = workbook->data;
-    r->workbook_len = workbook->len;
-    r->signature = signature->data;
-    r->signature_len = signature->len;
+    r->workbook_fd = out->fd;
+    r->workbook_len = rd.len;
+    r->signature = out->signature.data;
+    r->signature_len = out->signature.len;
     snprintf(r->data_digest, sizeof r->data_digest, "%s", x.digest);
     snprintf(r->signer_fingerprint, sizeof r->signer_fingerprint, "%s", x.fingerprint);
     pki_cert_subject(cms_signer_cert(signing_signer(signing)), r->signer, sizeof r->signer);
     if (values) {
         /* Kept for the next version's Changes sheet (report_changes.h). */
-        r->values = values_out->data ? values_out->data : "";
-        r->values_len = values_out->len;
+        r->values = out->values.data ? out->values.data : "";
+        r->values_len = out->values.len;
         r->seen_batch_id = mark.seen_batch_id;
         r->listed_batch_id = mark.listed_batch_id;
     }
 fail:
-    if (path[0])
-        unlink(path);
     free(der);
     return rc;
+}
+
+/* Copies the workbook to dest (a rename that crossed file systems). */
+static int copy_workbook(const report_out_t *out, const char *dest, char *err, size_t errlen)
+{
+    int rc = ST_ERR_IO;
+    char *piece = xmalloc(WORKBOOK_PIECE);
+    FILE *f = fopen(dest, "wb");
+    if (!f) {
+        snprintf(err, errlen, "%s: %s", dest, strerror(errno));
+        goto fail;
+    }
+    off_t off = 0;
+    for (;;) {
+        ssize_t n = pread(out->fd, piece, WORKBOOK_PIECE, off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            snprintf(err, errlen, "%s: %s", out->path, strerror(errno));
+            goto fail;
+        }
+        if (n == 0)
+            break;
+        if (fwrite(piece, 1, (size_t)n, f) != (size_t)n) {
+            snprintf(err, errlen, "%s: %s", dest, strerror(errno));
+            goto fail;
+        }
+        off += n;
+    }
+    rc = ST_OK;
+fail:
+    if (f && fclose(f) != 0 && rc == ST_OK) {
+        snprintf(err, errlen, "%s: %s", dest, strerror(errno));
+        rc = ST_ERR_IO;
+    }
+    if (rc != ST_OK && f)
+        unlink(dest);
+    free(piece);
+    return rc;
+}
+
+int report_out_keep(report_out_t *out, const char *dest, char *err, size_t errlen)
+{
+    if (!out->path[0] || out->fd < 0) {
+        snprintf(err, errlen, "no workbook to keep");
+        return ST_ERR_INVALID;
+    }
+    if (rename(out->path, dest) == 0) {
+        out->path[0] = '\0';
+        return ST_OK;
+    }
+    if (errno != EXDEV) {
+        snprintf(err, errlen, "%s: %s", dest, strerror(errno));
+        return ST_ERR_IO;
+    }
+    return copy_workbook(out, dest, err, errlen);
+}
+
+void report_out_free(report_out_t *out)
+{
+    if (out->fd >= 0)
+        close(out->fd);
+    out->fd = -1;
+    if (out->path[0])
+        unlink(out->path);
+    out->path[0] = '\0';
+    buf_free(&out->signature);
+    buf_free(&out->values);
 }

@@ -11,10 +11,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "dbsrv.h"
 #include "status.h"
 #include "xmem.h"
+
+/* A db_file() parameter goes to the server in pieces of this size. */
+#define DB_FILE_PIECE ((size_t)1 << 20)
 
 struct db {
     MYSQL *my;
@@ -323,7 +327,56 @@ static void db_bind_param(MYSQL_BIND *b, const db_val_t *v, unsigned long *len)
         b->buffer_type = MYSQL_TYPE_DOUBLE;
         b->buffer = (void *)(uintptr_t)&v->d;
         break;
+    case DBT_FILE:
+        /* No buffer: db_send_files() sends the value before the execute. */
+        b->buffer_type = MYSQL_TYPE_LONG_BLOB;
+        *len = 0;
+        b->length = len;
+        break;
     }
+}
+
+/*
+ * Sends every db_file() parameter of a bound statement in DB_FILE_PIECE
+ * pieces (mysql_stmt_send_long_data: the server appends them to the
+ * parameter's value; the execute then ignores its bind buffer).  The file
+ * is read from offset 0 with pread(), whatever the descriptor's position,
+ * so each execution sends the whole value.  The server answers nothing to
+ * a piece: an error (the value over its max_allowed_packet) comes with the
+ * execute.  An empty file sends one empty piece, which makes the value ''.
+ */
+static int db_send_files(db_t *db, MYSQL_STMT *st, const db_val_t *params, size_t n)
+{
+    char *piece = NULL;
+    int rc = ST_OK;
+    for (size_t i = 0; i < n && rc == ST_OK; i++) {
+        if (params[i].type != DBT_FILE)
+            continue;
+        if (!piece)
+            piece = xmalloc(DB_FILE_PIECE);
+        uint64_t len = params[i].len, off = 0;
+        do {
+            size_t want = len - off < DB_FILE_PIECE ? (size_t)(len - off) : DB_FILE_PIECE;
+            ssize_t got = want ? pread((int)params[i].i, piece, want, (off_t)off) : 0;
+            if (got < 0 && errno == EINTR)
+                continue;
+            if (got < 0 || (want > 0 && got == 0)) {
+                snprintf(db->error, sizeof db->error,
+                         "parameter %zu: reading its file at byte %llu of %llu: %s", i + 1,
+                         (unsigned long long)off, (unsigned long long)len,
+                         got < 0 ? strerror(errno) : "the file is shorter");
+                rc = ST_ERR_IO;
+                break;
+            }
+            if (mysql_stmt_send_long_data(st, (unsigned)i, piece, (unsigned long)got) != 0) {
+                rc = db_stmt_fail(db, st);
+                break;
+            }
+            off += (uint64_t)got;
+        } while (off < len);
+    }
+    free(piece);
+    return rc;
 }
 
 /* Reads every row of an executed statement into a new db_res_t. */
@@ -428,6 +481,8 @@ int db_exec(db_t *db, const char *sql, const db_val_t *params, size_t n, db_res_
         rc = db_stmt_fail(db, st);
         goto fail;
     }
+    if ((rc = db_send_files(db, st, params, n)) != ST_OK)
+        goto fail;
     if (mysql_stmt_execute(st) != 0) {
         rc = db_stmt_fail(db, st);
         goto fail;
@@ -762,8 +817,13 @@ int db_query_rows(db_t *db, const char *sql, const db_val_t *params, size_t n,
             break;
         }
     }
-    if ((n && mysql_stmt_bind_param(st, in)) || mysql_stmt_execute(st) ||
-        mysql_stmt_bind_result(st, out)) {
+    if (n && mysql_stmt_bind_param(st, in)) {
+        rc = db_stmt_fail(db, st);
+        goto fail;
+    }
+    if ((rc = db_send_files(db, st, params, n)) != ST_OK)
+        goto fail;
+    if (mysql_stmt_execute(st) || mysql_stmt_bind_result(st, out)) {
         rc = db_stmt_fail(db, st);
         goto fail;
     }

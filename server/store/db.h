@@ -23,7 +23,15 @@
 typedef struct db db_t;
 typedef struct db_res db_res_t;
 
-typedef enum db_type { DBT_NULL, DBT_STR, DBT_BLOB, DBT_I64, DBT_U64, DBT_DOUBLE } db_type;
+typedef enum db_type {
+    DBT_NULL,
+    DBT_STR,
+    DBT_BLOB,
+    DBT_I64,
+    DBT_U64,
+    DBT_DOUBLE,
+    DBT_FILE /* a BLOB read from a file descriptor: db_file() */
+} db_type;
 
 /* One parameter value; it points at caller memory, which db_exec() does not keep. */
 typedef struct db_val {
@@ -62,6 +70,19 @@ static inline db_val_t db_double(double v)
 {
     return (db_val_t){.type = DBT_DOUBLE, .d = v};
 }
+/*
+ * A BLOB parameter of the first len bytes of the file open on fd (db_exec(),
+ * db_query_rows(); not the bulk calls): sent in pieces with mysql_stmt_send_long_data(), so a value
+ * of hundreds of megabytes is never whole in this process.  Each db_exec() reads it from offset 0
+ * with pread() (the descriptor's position is left alone), so a transaction that runs again sends it
+ * again whole.  A file shorter than len fails the statement (ST_ERR_IO) before it executes. The
+ * server still assembles the whole value: it may not exceed its max_allowed_packet
+ * (docs/DEPLOY.md).
+ */
+static inline db_val_t db_file(int fd, uint64_t len)
+{
+    return (db_val_t){.type = DBT_FILE, .i = fd, .len = (unsigned long)len};
+}
 
 /* Calls mysql_library_init; once per process, before any thread starts. */
 int db_library_init(void);
@@ -94,7 +115,8 @@ int db_ping(db_t *db);
  * Prepares and executes `sql` with n parameters.  When res is non-NULL and
  * the statement returns rows, they are all read into *res (caller frees).
  * Returns ST_OK, ST_ERR_CONFLICT (duplicate key), ST_ERR_UNAVAILABLE
- * (connection lost) or ST_ERR_DB.
+ * (connection lost), ST_ERR_IO (a db_file() parameter's file could not be
+ * read whole) or ST_ERR_DB.
  */
 int db_exec(db_t *db, const char *sql, const db_val_t *params, size_t n, db_res_t **res);
 /* Rows changed by, and AUTO_INCREMENT id made by, the last db_exec(). */

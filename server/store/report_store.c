@@ -497,24 +497,26 @@ int rstore_progress(db_t *db, const rstore_job_t *job, int progress)
 /* The finishing transaction (rstore_finish() retries it). */
 static int finish_once(db_t *db, const rstore_job_t *job, const rstore_result_t *r)
 {
-    uint8_t sha[32];
     char sha_hex[65];
-    hash_sha256(r->workbook, r->workbook_len, sha);
-    hash_hex(sha, 32, sha_hex);
+    hash_hex_of(r->workbook_sha256, sha_hex);
     int rc = db_begin(db);
     if (rc != ST_OK)
         return rc;
     db_val_t wb[] = {db_u64(job->tenant_id), db_u64(job->id),
-                     db_blob(r->workbook, r->workbook_len)};
+                     db_file(r->workbook_fd, r->workbook_len)};
     db_val_t sg[] = {db_u64(job->tenant_id), db_u64(job->id),
                      db_blob(r->signature, r->signature_len)};
     db_val_t vals[] = {db_u64(job->tenant_id), db_u64(job->id),
                        db_blob(r->values ? r->values : "", r->values_len), db_u64(r->seen_batch_id),
                        db_u64(r->listed_batch_id)};
-    db_val_t up[] = {db_blob(sha, 32),       db_u64(r->workbook_len),
-                     db_str(r->data_digest), db_str(r->signer_fingerprint),
-                     db_str(r->signer),      db_u64(job->tenant_id),
-                     db_u64(job->id),        db_str(job->worker),
+    db_val_t up[] = {db_blob(r->workbook_sha256, 32),
+                     db_u64(r->workbook_len),
+                     db_str(r->data_digest),
+                     db_str(r->signer_fingerprint),
+                     db_str(r->signer),
+                     db_u64(job->tenant_id),
+                     db_u64(job->id),
+                     db_str(job->worker),
                      db_i64(job->attempt)};
     char object[48], detail[400];
     snprintf(object, sizeof object, "report:%" PRIu64, job->id);

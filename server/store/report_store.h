@@ -110,8 +110,12 @@ int rstore_progress(db_t *db, const rstore_job_t *job, int progress);
 
 /* What a finished build hands to rstore_finish(). */
 typedef struct rstore_result {
-    const void *workbook;
-    size_t workbook_len;
+    /* The workbook: a file open for reading, sent from offset 0 in pieces
+     * (db_file()), so it is never whole in memory and a retried transaction
+     * sends it again; its length and SHA-256 (known from signing it). */
+    int workbook_fd;
+    uint64_t workbook_len;
+    uint8_t workbook_sha256[32];
     const void *signature;
     size_t signature_len;
     char data_digest[65];
