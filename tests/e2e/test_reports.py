@@ -14,7 +14,8 @@ import time
 import openpyxl
 import pytest
 
-from conftest import CA, FAST_LIMITS, Api, Server, assert_json_error, cli, issue_token, sql, unique_slug
+from conftest import (CA, FAST_LIMITS, VAR, Api, Server, assert_json_error, cli, issue_token, sql,
+                      unique_slug)
 from test_metrics import CONTRACT, H, ROWS
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -622,6 +623,38 @@ def test_client_workbook_rebuilds_byte_identical(setup):
     assert "byte-identical" in out.stdout
     with open(os.path.join(tmp, "again.xlsx"), "rb") as f:
         assert hashlib.sha256(f.read()).hexdigest() == first["sha256"]
+
+
+@pytest.mark.parametrize("where", ["same file system", "other file system"])
+def test_command_line_moves_the_built_workbook(setup, where):
+    """`slattest report -o FILE` puts the workbook it built, signed and stored at FILE (a
+    rename; a copy when FILE is on another file system, /dev/shm): FILE holds the stored
+    bytes, its .p7s verifies with openssl, and no temporary workbook is left in var/tmp."""
+    slug, manager = setup
+    if where == "same file system":
+        folder = tempfile.mkdtemp(dir=VAR)
+    else:
+        if not os.path.isdir("/dev/shm") or os.stat("/dev/shm").st_dev == os.stat(VAR).st_dev:
+            pytest.skip("no /dev/shm on another file system than var")
+        folder = tempfile.mkdtemp(dir="/dev/shm")
+    try:
+        path = os.path.join(folder, "C.xlsx")
+        out = cli("report", slug, "--period", "2026-10", "--template", "client-monthly", "-o", path)
+        rid = re.search(r"report (\d+) \(version", out.stdout).group(1)
+        meta = manager.get(f"/v1/tenants/{slug}/reports/{rid}").json()
+        with open(path, "rb") as f:
+            data = f.read()
+        assert hashlib.sha256(data).hexdigest() == meta["sha256"] and len(data) == meta["bytes"]
+        # What the database holds, hashed by the database: the same bytes.
+        stored = sql(f"SELECT SHA2(content, 256), LENGTH(content) FROM report_artifacts "
+                     f"WHERE report_id = {rid} AND kind = 'workbook'")
+        assert stored == [[meta["sha256"], str(len(data))]]
+        cmd = ["openssl", "cms", "-verify", "-binary", "-inform", "DER", "-in",
+               os.path.join(folder, "C.p7s"), "-content", path, "-CAfile", CA, "-out", "/dev/null"]
+        assert subprocess.run(cmd, capture_output=True).returncode == 0
+        assert not [n for n in os.listdir(os.path.join(VAR, "tmp")) if n.startswith(f"report-{rid}-")]
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def test_audiences(server, setup):
