@@ -249,10 +249,12 @@ int cli_report(config_t *cfg, int argc, char **argv)
     }
     report_paths(out, slug, period, tpl, job.version, path, sizeof path, sigpath, sizeof sigpath);
     /* The built file itself goes to FILE (renamed, or copied across file systems). */
-    if (report_out_keep(&built_out, path, err, sizeof err) != ST_OK ||
-        !write_file(sigpath, built_out.signature.data, built_out.signature.len)) {
-        fprintf(stderr, "slattest: cannot write %s: %s\n", err[0] ? path : sigpath,
-                err[0] ? err : "write failed");
+    if (report_out_keep(&built_out, path, err, sizeof err) != ST_OK) {
+        fprintf(stderr, "slattest: cannot write %s: %s\n", path, err);
+        goto done;
+    }
+    if (!write_file(sigpath, built_out.signature.data, built_out.signature.len)) {
+        fprintf(stderr, "slattest: cannot write %s\n", sigpath);
         goto done;
     }
     printf("%sreport %" PRIu64 " (version %d): %s and %s\ndata digest: %s\nsigned by: %s\n",
