@@ -11,6 +11,7 @@
 #include <zlib.h>
 
 #include "buf.h"
+#include "relay.h"
 #include "status.h"
 #include "xmem.h"
 
@@ -34,29 +35,28 @@ struct xl_splice_rows {
     FILE *fp;
     z_stream z;
     bool z_ready;
-    /* Filled by the caller, compressed by the thread: two chunks swapped. */
-    unsigned char *fill, *work;
-    size_t fill_len, work_len;
-    bool work_final; /* the last chunk: flush to the byte boundary */
-    bool busy, stop, failed, thread_up;
-    char why[160];
+    relay_t *relay;      /* row XML from the caller to the compressing thread */
+    unsigned char *fill; /* the caller's buffer (relay_fill()), fill_len bytes used */
+    size_t fill_len;
+    bool thread_up, ended;
     pthread_t thread;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    /* What the stream holds: raw bytes, their CRC-32, compressed bytes. */
+    /* The thread's: what went wrong, and what the stream holds (raw bytes,
+     * their CRC-32, compressed bytes); read by the caller once it joined. */
+    bool failed;
+    char why[160];
     uint64_t raw_len, comp_len;
     uint32_t crc;
 };
 
-/* Compresses the work chunk into the file (the thread's side). */
-static void compress_work(xl_splice_rows_t *r)
+/* Deflates n bytes into the file (the thread's side); flush as deflate(). */
+static void compress_bytes(xl_splice_rows_t *r, const unsigned char *p, size_t n, int flush)
 {
     unsigned char out[CHUNK];
-    r->crc = (uint32_t)crc32(r->crc, r->work, (uInt)r->work_len);
-    r->raw_len += r->work_len;
-    r->z.next_in = r->work;
-    r->z.avail_in = (uInt)r->work_len;
-    int flush = r->work_final ? Z_SYNC_FLUSH : Z_NO_FLUSH;
+    if (n) /* crc32() of NULL is the initial value, not "nothing added" */
+        r->crc = (uint32_t)crc32(r->crc, p, (uInt)n);
+    r->raw_len += n;
+    r->z.next_in = (unsigned char *)(uintptr_t)p;
+    r->z.avail_in = (uInt)n;
     do {
         r->z.next_out = out;
         r->z.avail_out = sizeof out;
@@ -75,53 +75,27 @@ static void compress_work(xl_splice_rows_t *r)
     } while (r->z.avail_out == 0);
 }
 
-/* The compressing thread: takes each chunk handed over until told to stop. */
+/* The compressing thread: every buffer handed over, then the flush to the
+ * byte boundary; on a failure it abandons the relay, so the caller stops. */
 static void *compress_loop(void *arg)
 {
     xl_splice_rows_t *r = arg;
-    pthread_mutex_lock(&r->mu);
-    for (;;) {
-        while (!r->busy && !r->stop)
-            pthread_cond_wait(&r->cv, &r->mu);
-        if (!r->busy)
-            break;
-        pthread_mutex_unlock(&r->mu);
-        if (!r->failed)
-            compress_work(r);
-        pthread_mutex_lock(&r->mu);
-        r->busy = false;
-        pthread_cond_broadcast(&r->cv);
-    }
-    pthread_mutex_unlock(&r->mu);
+    const void *data;
+    size_t n;
+    int got;
+    while ((got = relay_take(r->relay, &data, &n)) == 1 && !r->failed)
+        compress_bytes(r, data, n, Z_NO_FLUSH);
+    if (got == 0 && !r->failed)
+        compress_bytes(r, NULL, 0, Z_SYNC_FLUSH);
+    if (r->failed)
+        relay_abandon(r->relay);
     return NULL;
-}
-
-/* Hands the filled chunk to the thread once it has finished the last one. */
-static int hand_over(xl_splice_rows_t *r, bool final)
-{
-    pthread_mutex_lock(&r->mu);
-    while (r->busy)
-        pthread_cond_wait(&r->cv, &r->mu);
-    unsigned char *t = r->work;
-    r->work = r->fill;
-    r->work_len = r->fill_len;
-    r->work_final = final;
-    r->fill = t;
-    r->fill_len = 0;
-    r->busy = true;
-    bool failed = r->failed;
-    pthread_cond_broadcast(&r->cv);
-    pthread_mutex_unlock(&r->mu);
-    return failed ? ST_ERR_IO : ST_OK;
 }
 
 int xl_splice_rows_new(const char *tmpdir, xl_splice_rows_t **out, char *err, size_t errlen)
 {
     xl_splice_rows_t *r = xcalloc(1, sizeof *r);
-    pthread_mutex_init(&r->mu, NULL);
-    pthread_cond_init(&r->cv, NULL);
-    r->fill = xmalloc(CHUNK);
-    r->work = xmalloc(CHUNK);
+    r->relay = relay_new(CHUNK);
     snprintf(r->path, sizeof r->path, "%s/slattest-rows-XXXXXX", tmpdir ? tmpdir : "/tmp");
     int fd = mkstemp(r->path);
     if (fd < 0 || !(r->fp = fdopen(fd, "w+b"))) {
@@ -138,6 +112,7 @@ int xl_splice_rows_new(const char *tmpdir, xl_splice_rows_t **out, char *err, si
     }
     r->z_ready = true;
     r->crc = (uint32_t)crc32(0, NULL, 0);
+    r->fill = relay_fill(r->relay);
     if (pthread_create(&r->thread, NULL, compress_loop, r) != 0) {
         st_errf(err, errlen, "cannot start the compressing thread");
         goto fail;
@@ -154,35 +129,40 @@ int xl_splice_rows_append(xl_splice_rows_t *r, const void *p, size_t n)
 {
     const unsigned char *s = p;
     while (n > 0) {
+        if (!r->fill)
+            return ST_ERR_IO; /* the thread gave up: xl_splice_rows_end() says why */
         size_t take = CHUNK - r->fill_len < n ? CHUNK - r->fill_len : n;
         memcpy(r->fill + r->fill_len, s, take);
         r->fill_len += take;
         s += take;
         n -= take;
-        if (r->fill_len == CHUNK && hand_over(r, false) != ST_OK)
-            return ST_ERR_IO;
+        if (r->fill_len == CHUNK) {
+            relay_put(r->relay, r->fill_len, false);
+            r->fill_len = 0;
+            r->fill = relay_fill(r->relay);
+        }
     }
     return ST_OK;
 }
 
-/* Stops the thread after the chunk it has, and joins it. */
+/* Ends the relay (what is buffered goes last) and joins the thread. */
 static void thread_stop(xl_splice_rows_t *r)
 {
-    if (!r->thread_up)
-        return;
-    pthread_mutex_lock(&r->mu);
-    while (r->busy)
-        pthread_cond_wait(&r->cv, &r->mu);
-    r->stop = true;
-    pthread_cond_broadcast(&r->cv);
-    pthread_mutex_unlock(&r->mu);
-    pthread_join(r->thread, NULL);
-    r->thread_up = false;
+    if (!r->ended) {
+        if (r->fill)
+            relay_put(r->relay, r->fill_len, true);
+        else
+            relay_fail(r->relay);
+        r->ended = true;
+    }
+    if (r->thread_up) {
+        pthread_join(r->thread, NULL);
+        r->thread_up = false;
+    }
 }
 
 int xl_splice_rows_end(xl_splice_rows_t *r, char *err, size_t errlen)
 {
-    hand_over(r, true);
     thread_stop(r);
     if (!r->failed && fflush(r->fp) != 0) {
         snprintf(r->why, sizeof r->why, "writing %s: %s", r->path, strerror(errno));
@@ -206,10 +186,7 @@ void xl_splice_rows_free(xl_splice_rows_t *r)
         fclose(r->fp);
     if (r->path[0])
         unlink(r->path);
-    pthread_mutex_destroy(&r->mu);
-    pthread_cond_destroy(&r->cv);
-    free(r->fill);
-    free(r->work);
+    relay_free(r->relay);
     free(r);
 }
 

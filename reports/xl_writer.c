@@ -46,6 +46,7 @@
 #define FORMULA_MAX         512
 #define FORMULA_TOTAL_MAX   8192               /* Excel's longest formula, in characters */
 #define XL_SHEET_NAME_BYTES 128                /* 31 characters of UTF-8, and the NUL */
+#define XF_CACHE            32                 /* cell formats whose index style_of() remembers */
 #define ROW_XML_MAX         ((size_t)16 << 20) /* one streamed row's XML */
 
 /* libxlsxwriter calls the non-reentrant gmtime: one workbook at a time (xl_writer.h). */
@@ -81,6 +82,11 @@ typedef struct wctx {
     xl_splice_rows_t **streams; /* the same, ours to end and free */
     size_t n_spliced;
     buf_t rowxml; /* one row's XML */
+    struct {
+        lxw_format *f;
+        uint32_t index;
+    } xf[XF_CACHE]; /* style_of()'s */
+    size_t n_xf;
     char *err;
     size_t errlen;
 } wctx_t;
@@ -712,10 +718,26 @@ static int splice_end(wctx_t *w)
     return xl_splice_rows_end(w->streams[w->n_spliced - 1], w->err, w->errlen);
 }
 
-/* The cell format index of f in styles.xml (0, the default, for none). */
-static uint32_t style_of(lxw_format *f)
+/*
+ * The cell format index of f in styles.xml (0, the default, for none).
+ * libxlsxwriter 1.1.4 keeps the index on a format only when the format was
+ * the first of its properties; a format equal to an earlier one is hashed
+ * again on every call (a fifth of a streamed sheet's time), so the
+ * writer remembers the indexes it was given.
+ */
+static uint32_t style_of(wctx_t *w, lxw_format *f)
 {
-    return f ? (uint32_t)lxw_format_get_xf_index(f) : 0;
+    if (!f)
+        return 0;
+    for (size_t i = 0; i < w->n_xf; i++)
+        if (w->xf[i].f == f)
+            return w->xf[i].index;
+    uint32_t index = (uint32_t)lxw_format_get_xf_index(f);
+    if (w->n_xf < XF_CACHE) {
+        w->xf[w->n_xf].f = f;
+        w->xf[w->n_xf++].index = index;
+    }
+    return index;
 }
 
 /*
@@ -735,13 +757,13 @@ static int row_splice(wctx_t *w, const tsheet_t *ts, const xl_cursor_t *cur, lxw
         owned[c] = NULL;
         if (col->type == XL_TPL_TEXT)
             cells[c] = (xl_rowxml_cell_t){
-                XL_ROWXML_TEXT, style_of(col->wrap ? w->f_wrap : w->f_text), 0,
+                XL_ROWXML_TEXT, style_of(w, col->wrap ? w->f_wrap : w->f_text), 0,
                 text_guarded(xl_tpl_column_label(col, w->lang, v.text), &owned[c])};
         else if (isnan(v.num))
             cells[c] = (xl_rowxml_cell_t){XL_ROWXML_EMPTY, 0, 0, NULL};
         else
-            cells[c] =
-                (xl_rowxml_cell_t){XL_ROWXML_NUMBER, style_of(row_format(ts, c, cur)), v.num, NULL};
+            cells[c] = (xl_rowxml_cell_t){XL_ROWXML_NUMBER, style_of(w, row_format(ts, c, cur)),
+                                          v.num, NULL};
     }
     buf_reset(&w->rowxml);
     int rc = xl_rowxml_row(&w->rowxml, (uint32_t)row + 1, lines > 1 ? ROW_HEIGHT * lines : 0, cells,
