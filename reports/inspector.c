@@ -364,7 +364,8 @@ int inspector_stream_finish(inspector_stream_t *s, const inspector_session_t *se
     }
     if (rc != ST_OK)
         return rc;
-    qsort(s->accs, s->n, sizeof *s->accs, cmp_stream_acc);
+    if (s->n > 1) /* qsort wants an array, even of none */
+        qsort(s->accs, s->n, sizeof *s->accs, cmp_stream_acc);
     out->n = s->n;
     out->rows = xcalloc(s->n + 1, sizeof *out->rows);
     acc = xcalloc(s->n + 1, sizeof *acc);

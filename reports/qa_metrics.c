@@ -302,7 +302,8 @@ int qa_metrics_stream_finish(qa_metrics_stream_t *s, qa_metrics_result_t *out)
 {
     memset(out, 0, sizeof *out);
     contact_end(s);
-    qsort(s->agents, s->n_agents, sizeof *s->agents, cmp_agent_acc);
+    if (s->n_agents > 1) /* qsort wants an array, even of none */
+        qsort(s->agents, s->n_agents, sizeof *s->agents, cmp_agent_acc);
     out->n_agents = s->n_agents;
     out->agents = xcalloc(s->n_agents + 1, sizeof *out->agents);
     for (size_t i = 0; i < s->n_agents; i++) {
