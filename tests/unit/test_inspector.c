@@ -399,6 +399,53 @@ static void test_invalid(void **state)
     inspector_result_clear(NULL);
 }
 
+/*
+ * The stream's lag pass: i1 has four evaluations with lags 5, 1, 9, 3 h.
+ * Nearest rank: the median is rank ceil(0.5 x 4) = 2 of 1 3 5 9 = 3 h,
+ * the 90th percentile rank ceil(0.9 x 4) = 4 = 9 h.  Lags out of order,
+ * or more lags than evaluations with a contact, are refused; fewer are
+ * refused at finish.
+ */
+static void test_stream_lags(void **state)
+{
+    (void)state;
+    inspector_params_t p = {72, 5, {1, 1, 1, 1}, 0, END};
+    inspector_stream_t *s = NULL;
+    char err[200];
+    assert_int_equal(inspector_stream_new(&p, NULL, 0, &s, err, sizeof err), ST_OK);
+    const int lags[] = {5, 1, 9, 3};
+    for (size_t i = 0; i < 4; i++) {
+        qa_metrics_eval_t e = ev("e", "i1", 90, lags[i]);
+        assert_int_equal(inspector_stream_eval(s, &e, err, sizeof err), ST_OK);
+    }
+    assert_int_equal(inspector_stream_lag(s, "i1", 1 * H, err, sizeof err), ST_OK);
+    assert_int_equal(inspector_stream_lag(s, "i1", 3 * H, err, sizeof err), ST_OK);
+    assert_int_equal(inspector_stream_lag(s, "i1", 2 * H, err, sizeof err), ST_ERR_INVALID);
+    assert_int_equal(inspector_stream_lag(s, "i2", 2 * H, err, sizeof err), ST_ERR_INVALID);
+    inspector_result_t r;
+    /* two lags of four: refused */
+    assert_int_equal(inspector_stream_finish(s, NULL, 0, &r, err, sizeof err), ST_ERR_INVALID);
+    inspector_stream_free(s);
+
+    assert_int_equal(inspector_stream_new(&p, NULL, 0, &s, err, sizeof err), ST_OK);
+    for (size_t i = 0; i < 4; i++) {
+        qa_metrics_eval_t e = ev("e", "i1", 90, lags[i]);
+        assert_int_equal(inspector_stream_eval(s, &e, err, sizeof err), ST_OK);
+    }
+    const int sorted[] = {1, 3, 5, 9};
+    for (size_t i = 0; i < 4; i++)
+        assert_int_equal(inspector_stream_lag(s, "i1", sorted[i] * H, err, sizeof err), ST_OK);
+    assert_int_equal(inspector_stream_lag(s, "i1", 10 * H, err, sizeof err), ST_ERR_INVALID);
+    assert_int_equal(inspector_stream_finish(s, NULL, 0, &r, err, sizeof err), ST_OK);
+    inspector_stream_free(s);
+    assert_int_equal(r.n, 1);
+    assert_int_equal(r.rows[0].lag_n, 4);
+    assert_near(r.rows[0].lag_median_h, 3);
+    assert_near(r.rows[0].lag_p90_h, 9);
+    assert_near(r.rows[0].on_time_rate, 1);
+    inspector_result_clear(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -408,6 +455,7 @@ int main(void)
         cmocka_unit_test(test_item_agreement),
         cmocka_unit_test(test_weights),
         cmocka_unit_test(test_invalid),
+        cmocka_unit_test(test_stream_lags),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
