@@ -9,6 +9,9 @@
 #include "gfmt.h"
 #include "status.h"
 
+/* Appends a string literal without measuring it: a row is a dozen of them. */
+#define PUT_LIT(b, lit) buf_append((b), (lit), sizeof(lit) - 1)
+
 #define ROWS_MAX 1048576u /* Excel's rows and columns */
 #define COLS_MAX 16384u
 
@@ -51,11 +54,11 @@ static bool looks_escaped(const char *p)
 }
 
 /* Appends text escaped for element content (see xl_rowxml.h): plain runs in one piece. */
-static int put_text(buf_t *b, const char *s)
+static int put_text(buf_t *b, const char *s, size_t n)
 {
     int rc = ST_OK;
-    const char *run = s;
-    for (const char *p = s; *p && rc == ST_OK; p++) {
+    const char *run = s, *end = s + n;
+    for (const char *p = s; p < end && rc == ST_OK; p++) {
         unsigned char c = (unsigned char)*p;
         const char *esc = NULL;
         char hex[8];
@@ -77,13 +80,12 @@ static int put_text(buf_t *b, const char *s)
             rc = buf_puts(b, esc);
         run = p + 1;
     }
-    return rc == ST_OK ? buf_puts(b, run) : rc;
+    return rc == ST_OK ? buf_append(b, run, (size_t)(end - run)) : rc;
 }
 
 /* Whether a reader would drop white space at either end of s without xml:space. */
-static bool needs_preserve(const char *s)
+static bool needs_preserve(const char *s, size_t n)
 {
-    size_t n = strlen(s);
     return n > 0 && (isspace((unsigned char)s[0]) || isspace((unsigned char)s[n - 1]));
 }
 
@@ -94,11 +96,11 @@ static int put_cell(buf_t *b, uint32_t row1, size_t col, bool ref, const xl_rowx
     if (rc == ST_OK && ref) {
         char name[XL_ROWXML_COL_MAX];
         xl_rowxml_col_name(name, col);
-        if ((rc = buf_puts(b, " r=\"")) == ST_OK && (rc = buf_puts(b, name)) == ST_OK &&
+        if ((rc = PUT_LIT(b, " r=\"")) == ST_OK && (rc = buf_puts(b, name)) == ST_OK &&
             (rc = put_uint(b, row1)) == ST_OK)
             rc = buf_putc(b, '"');
     }
-    if (rc == ST_OK && c->style && (rc = buf_puts(b, " s=\"")) == ST_OK &&
+    if (rc == ST_OK && c->style && (rc = PUT_LIT(b, " s=\"")) == ST_OK &&
         (rc = put_uint(b, c->style)) == ST_OK)
         rc = buf_putc(b, '"');
     if (rc != ST_OK)
@@ -106,33 +108,34 @@ static int put_cell(buf_t *b, uint32_t row1, size_t col, bool ref, const xl_rowx
     if (c->kind == XL_ROWXML_NUMBER) {
         char num[GFMT_MAX];
         size_t n = gfmt17(c->num, num);
-        if ((rc = buf_puts(b, "><v>")) == ST_OK && (rc = buf_append(b, num, n)) == ST_OK)
-            rc = buf_puts(b, "</v></c>");
+        if ((rc = PUT_LIT(b, "><v>")) == ST_OK && (rc = buf_append(b, num, n)) == ST_OK)
+            rc = PUT_LIT(b, "</v></c>");
         return rc;
     }
     const char *text = c->text ? c->text : "";
-    rc = buf_puts(b, needs_preserve(text) ? " t=\"inlineStr\"><is><t xml:space=\"preserve\">"
-                                          : " t=\"inlineStr\"><is><t>");
+    size_t len = strlen(text);
+    rc = needs_preserve(text, len) ? PUT_LIT(b, " t=\"inlineStr\"><is><t xml:space=\"preserve\">")
+                                   : PUT_LIT(b, " t=\"inlineStr\"><is><t>");
     if (rc == ST_OK)
-        rc = put_text(b, text);
-    return rc == ST_OK ? buf_puts(b, "</t></is></c>") : rc;
+        rc = put_text(b, text, len);
+    return rc == ST_OK ? PUT_LIT(b, "</t></is></c>") : rc;
 }
 
 int xl_rowxml_row(buf_t *out, uint32_t row1, double height, const xl_rowxml_cell_t *cells, size_t n)
 {
     if (row1 == 0 || row1 > ROWS_MAX || n > COLS_MAX)
         return ST_ERR_INVALID;
-    int rc = buf_puts(out, "<row r=\"");
+    int rc = PUT_LIT(out, "<row r=\"");
     if (rc == ST_OK)
         rc = put_uint(out, row1);
     if (rc == ST_OK && height > 0) {
         char num[GFMT_MAX];
         gfmt17(height, num);
-        if ((rc = buf_puts(out, "\" ht=\"")) == ST_OK && (rc = buf_puts(out, num)) == ST_OK)
-            rc = buf_puts(out, "\" customHeight=\"1");
+        if ((rc = PUT_LIT(out, "\" ht=\"")) == ST_OK && (rc = buf_puts(out, num)) == ST_OK)
+            rc = PUT_LIT(out, "\" customHeight=\"1");
     }
     if (rc == ST_OK)
-        rc = buf_puts(out, "\">");
+        rc = PUT_LIT(out, "\">");
     bool gap = false; /* an empty cell before: the next one names its column */
     for (size_t c = 0; c < n && rc == ST_OK; c++) {
         if (cells[c].kind == XL_ROWXML_EMPTY) {
@@ -142,5 +145,5 @@ int xl_rowxml_row(buf_t *out, uint32_t row1, double height, const xl_rowxml_cell
         rc = put_cell(out, row1, c, gap, &cells[c]);
         gap = false;
     }
-    return rc == ST_OK ? buf_puts(out, "</row>") : rc;
+    return rc == ST_OK ? PUT_LIT(out, "</row>") : rc;
 }
