@@ -275,14 +275,25 @@ int inspector_stream_new(const inspector_params_t *params, const inspector_entry
     return ST_OK;
 }
 
+/* The accumulator an evaluation goes to: NULL when it is outside the
+ * period (*rc ST_OK) or bad (*rc says why, err filled). */
+static insp_stream_acc_t *acc_of_eval(inspector_stream_t *s, const qa_metrics_eval_t *e, int *rc,
+                                      char *err, size_t errlen)
+{
+    *rc = qa_metrics_eval_check(e, err, errlen);
+    if (*rc != ST_OK || !qa_metrics_in_period(e, s->params.start_us, s->params.end_us))
+        return NULL;
+    bool added = false;
+    return acc_of(s, e->inspector_id, &added);
+}
+
 int inspector_stream_count(inspector_stream_t *s, const qa_metrics_eval_t *e, char *err,
                            size_t errlen)
 {
-    int rc = qa_metrics_eval_check(e, err, errlen);
-    if (rc != ST_OK || !qa_metrics_in_period(e, s->params.start_us, s->params.end_us))
+    int rc;
+    insp_stream_acc_t *a = acc_of_eval(s, e, &rc, err, errlen);
+    if (!a)
         return rc;
-    bool added = false;
-    insp_stream_acc_t *a = acc_of(s, e->inspector_id, &added);
     s->n_evals++;
     a->evaluations++;
     a->defects += e->defect;
@@ -299,11 +310,10 @@ int inspector_stream_count(inspector_stream_t *s, const qa_metrics_eval_t *e, ch
 int inspector_stream_score(inspector_stream_t *s, const qa_metrics_eval_t *e, char *err,
                            size_t errlen)
 {
-    int rc = qa_metrics_eval_check(e, err, errlen);
-    if (rc != ST_OK || !qa_metrics_in_period(e, s->params.start_us, s->params.end_us))
+    int rc;
+    insp_stream_acc_t *a = acc_of_eval(s, e, &rc, err, errlen);
+    if (!a)
         return rc;
-    bool added = false;
-    insp_stream_acc_t *a = acc_of(s, e->inspector_id, &added);
     a->scored++;
     a->score_sum += qa_metrics_final_score(e);
     return ST_OK;
