@@ -194,6 +194,7 @@ typedef struct insp_stream_acc {
     bool listed, has_quota;
     double monthly_quota;
     size_t evaluations, appealed, overturned;
+    size_t scored; /* evaluations given to inspector_stream_score() */
     double score_sum;
     size_t defects;
     size_t lag_n, on_time; /* evaluations with a lag, those within the target */
@@ -274,17 +275,27 @@ int inspector_stream_new(const inspector_params_t *params, const inspector_entry
     return ST_OK;
 }
 
-int inspector_stream_eval(inspector_stream_t *s, const qa_metrics_eval_t *e, char *err,
-                          size_t errlen)
+/* The accumulator an evaluation goes to: NULL when it is outside the
+ * period (*rc ST_OK) or bad (*rc says why, err filled). */
+static insp_stream_acc_t *acc_of_eval(inspector_stream_t *s, const qa_metrics_eval_t *e, int *rc,
+                                      char *err, size_t errlen)
 {
-    int rc = qa_metrics_eval_check(e, err, errlen);
-    if (rc != ST_OK || !qa_metrics_in_period(e, s->params.start_us, s->params.end_us))
-        return rc;
+    *rc = qa_metrics_eval_check(e, err, errlen);
+    if (*rc != ST_OK || !qa_metrics_in_period(e, s->params.start_us, s->params.end_us))
+        return NULL;
     bool added = false;
-    insp_stream_acc_t *a = acc_of(s, e->inspector_id, &added);
+    return acc_of(s, e->inspector_id, &added);
+}
+
+int inspector_stream_count(inspector_stream_t *s, const qa_metrics_eval_t *e, char *err,
+                           size_t errlen)
+{
+    int rc;
+    insp_stream_acc_t *a = acc_of_eval(s, e, &rc, err, errlen);
+    if (!a)
+        return rc;
     s->n_evals++;
     a->evaluations++;
-    a->score_sum += qa_metrics_final_score(e);
     a->defects += e->defect;
     a->appealed += e->appeal != QA_METRICS_APPEAL_NONE;
     a->overturned += e->appeal == QA_METRICS_APPEAL_OVERTURNED;
@@ -294,6 +305,25 @@ int inspector_stream_eval(inspector_stream_t *s, const qa_metrics_eval_t *e, cha
         a->on_time += lag_h <= s->params.lag_target_h;
     }
     return ST_OK;
+}
+
+int inspector_stream_score(inspector_stream_t *s, const qa_metrics_eval_t *e, char *err,
+                           size_t errlen)
+{
+    int rc;
+    insp_stream_acc_t *a = acc_of_eval(s, e, &rc, err, errlen);
+    if (!a)
+        return rc;
+    a->scored++;
+    a->score_sum += qa_metrics_final_score(e);
+    return ST_OK;
+}
+
+int inspector_stream_eval(inspector_stream_t *s, const qa_metrics_eval_t *e, char *err,
+                          size_t errlen)
+{
+    int rc = inspector_stream_count(s, e, err, errlen);
+    return rc == ST_OK ? inspector_stream_score(s, e, err, errlen) : rc;
 }
 
 int inspector_stream_lag(inspector_stream_t *s, const char *inspector_id, int64_t lag_us, char *err,
@@ -327,6 +357,11 @@ static int cmp_stream_acc(const void *a, const void *b)
 static int row_from_acc(inspector_row_t *r, insp_acc_t *sums, const insp_stream_acc_t *a, char *err,
                         size_t errlen)
 {
+    if (a->scored != a->evaluations) {
+        st_errf(err, errlen, "inspector \"%s\": %zu scores for %zu evaluations", a->inspector_id,
+                a->scored, a->evaluations);
+        return ST_ERR_INVALID;
+    }
     if (a->lag_seen != a->lag_n) {
         st_errf(err, errlen, "inspector \"%s\": %zu lags for %zu evaluations with a contact",
                 a->inspector_id, a->lag_seen, a->lag_n);

@@ -12,8 +12,9 @@
  *
  * Two ways in, one computation: inspector_compute() over an array of
  * evaluations, or an inspector_stream_t fed the evaluations one at a time
- * (in evaluation order: the order their scores are summed in) and then
- * each inspector's lags in ascending order (a second, sorted read), which
+ * (in evaluation order: the order their scores are summed in; or twice,
+ * counts in any order and scores in evaluation order) and then each
+ * inspector's lags in ascending order (a second, sorted read), which
  * holds one accumulator per inspector and never the month's evaluations.
  * inspector_compute() runs the stream over the array.
  *
@@ -180,10 +181,25 @@ typedef struct inspector_stream inspector_stream_t;
 int inspector_stream_new(const inspector_params_t *params, const inspector_entry_t *list,
                          size_t n_list, inspector_stream_t **out, char *err, size_t errlen);
 
-/* Adds one evaluation (checked; ignored outside the period).  Scores are
+/* Adds one evaluation (checked; ignored outside the period):
+ * inspector_stream_count() then inspector_stream_score().  Scores are
  * summed in the order given: inspector_compute() gives its input order. */
 int inspector_stream_eval(inspector_stream_t *s, const qa_metrics_eval_t *e, char *err,
                           size_t errlen);
+
+/*
+ * The two halves of inspector_stream_eval(), for a caller that reads the
+ * evaluations twice: every figure but the scores (counts, defects,
+ * appeals, lag counts and on-time; any order), and the final score into
+ * the inspector's sum (order matters: a double sum).  Each evaluation of
+ * the period must be given once to each, before the lags;
+ * inspector_stream_finish() checks that the counts agree.  Both check e
+ * (qa_metrics_eval_check()) and ignore it outside the period.
+ */
+int inspector_stream_count(inspector_stream_t *s, const qa_metrics_eval_t *e, char *err,
+                           size_t errlen);
+int inspector_stream_score(inspector_stream_t *s, const qa_metrics_eval_t *e, char *err,
+                           size_t errlen);
 
 /*
  * After every evaluation: the lag (evaluated_us - ended_us, microseconds)

@@ -41,17 +41,36 @@ typedef struct eval_row {
     char null_appeal, null_ended, null_csat, null_reason;
 } eval_row_t;
 
-/* The month's evaluations with their final scores (the qa_evaluations_final
- * view) and the contact's survey and reason; ORDER BY is appended. */
-#define EVALS_SELECT                                                                               \
-    "SELECT f.evaluation_id, f.call_id, f.agent_id, f.inspector_id, "                              \
-    "f.evaluated_us, f.original_score, f.final_score, f.fatal, f.defect, "                         \
-    "f.appeal_outcome, f.contact_known, f.contact_ended_us, c.csat, c.reason "                     \
-    "FROM qa_evaluations_final f LEFT JOIN contacts c "                                            \
-    "ON c.tenant_id = f.tenant_id AND c.call_id = f.call_id "                                      \
-    "WHERE f.tenant_id = ? AND f.evaluated_us >= ? AND f.evaluated_us < ? "
+/*
+ * The month's evaluations with their appeals: the FROM of both passes
+ * over them.  The final score is the qa_evaluations_final view's (an
+ * overturned appeal's new_score, else the score), inlined so that one
+ * contacts join gives both the view's contact columns and the survey and
+ * reason (through the view the contact was joined twice).
+ */
+#define EVALS_FROM                                                                                 \
+    "FROM evaluations e LEFT JOIN appeals a "                                                      \
+    "ON a.tenant_id = e.tenant_id AND a.evaluation_id = e.evaluation_id "
+#define EVALS_WHERE "WHERE e.tenant_id = ? AND e.evaluated_us >= ? AND e.evaluated_us < ? "
+#define EVALS_COLS                                                                                 \
+    "SELECT e.evaluation_id, e.call_id, e.agent_id, e.inspector_id, e.evaluated_us, e.score, "     \
+    "CASE WHEN a.outcome = 'overturned' THEN a.new_score ELSE e.score END, e.fatal, e.defect, "    \
+    "a.outcome, "
 
-/* The bindings of EVALS_SELECT's columns into an eval_row_t. */
+/* Pass 1: each evaluation with its contact (known, ended, survey, reason);
+ * ORDER BY is appended. */
+#define EVALS_SELECT                                                                               \
+    EVALS_COLS                                                                                     \
+    "c.call_id IS NOT NULL, c.ended_us, c.csat, c.reason " EVALS_FROM                              \
+    "LEFT JOIN contacts c ON c.tenant_id = e.tenant_id AND c.call_id = e.call_id " EVALS_WHERE
+
+/* Pass 2: the same columns without the contact (read as unknown), in
+ * evaluation_id order, for the inspectors' score sums only. */
+#define EVALS_SCORES_SELECT                                                                        \
+    EVALS_COLS "0, NULL, NULL, NULL " EVALS_FROM EVALS_WHERE "ORDER BY e.evaluation_id"
+
+/* The bindings of both passes' columns (EVALS_COLS and four of the
+ * contact) into an eval_row_t. */
 static void eval_cols(db_out_col_t cols[14])
 {
 #define F(field) offsetof(eval_row_t, field)
@@ -105,12 +124,13 @@ static void eval_of_row(const eval_row_t *r, qa_metrics_eval_t *e, const char **
     *reason = e->contact_known && !r->null_reason ? r->reason : NULL;
 }
 
-/* What a pass over the evaluations feeds; fail says whether rc came from a
- * computation (err filled) rather than the database. */
+/* What a pass over the evaluations feeds (insp: inspector_stream_count(),
+ * insp_scores: inspector_stream_score()); fail says whether rc came from
+ * a computation (err filled) rather than the database. */
 typedef struct eval_pass {
     eval_row_t row;
     qa_metrics_stream_t *qa, *by_reason;
-    inspector_stream_t *insp;
+    inspector_stream_t *insp, *insp_scores;
     size_t n;
     bool fail;
     char *err;
@@ -133,7 +153,9 @@ static int eval_take(void *ctx)
         rc = qa_metrics_stream_add(p->by_reason, &e, p->err, p->errlen);
     }
     if (rc == ST_OK && p->insp)
-        rc = inspector_stream_eval(p->insp, &e, p->err, p->errlen);
+        rc = inspector_stream_count(p->insp, &e, p->err, p->errlen);
+    if (rc == ST_OK && p->insp_scores)
+        rc = inspector_stream_score(p->insp_scores, &e, p->err, p->errlen);
     p->fail = rc != ST_OK;
     return rc;
 }
@@ -229,10 +251,13 @@ static int dims_compute(db_t *db, const qa_run_req_t *q, qa_run_t *r)
  * order (byte order, strcmp's: qa_metrics_stream_add() checks it), the
  * evaluations of a contact by evaluation_id (the order qa_metrics_compute()
  * kept them in), into the month's stream and the case types' (the
- * evaluations of a known contact, grouped by its reason); each agent's
- * answered contacts and surveys come from the queue metrics by agent.
+ * evaluations of a known contact, grouped by its reason), and into insp
+ * (when not NULL) for every inspector figure that does not depend on the
+ * order; each agent's answered contacts and surveys come from the queue
+ * metrics by agent.
  */
-static int qa_compute(db_t *db, const qa_run_req_t *q, qa_run_t *r, char *err, size_t errlen)
+static int qa_compute(db_t *db, const qa_run_req_t *q, qa_run_t *r, inspector_stream_t *insp,
+                      char *err, size_t errlen)
 {
     struct qa_run_store *st = r->store;
     const sla_result_t *ag = q->by_agent;
@@ -256,13 +281,14 @@ static int qa_compute(db_t *db, const qa_run_req_t *q, qa_run_t *r, char *err, s
     eval_pass_t *p = xcalloc(1, sizeof *p);
     p->err = err;
     p->errlen = errlen;
+    p->insp = insp;
     int rc = qa_metrics_stream_new(agents, n_agents, (size_t)q->tenant_answered, &params, &p->qa,
                                    err, errlen);
     if (rc == ST_OK)
         rc = qa_metrics_stream_new(NULL, 0, (size_t)q->tenant_answered, &params, &p->by_reason, err,
                                    errlen);
     if (rc == ST_OK)
-        rc = eval_pass(db, q, EVALS_SELECT "ORDER BY CAST(f.call_id AS BINARY), f.evaluation_id", p,
+        rc = eval_pass(db, q, EVALS_SELECT "ORDER BY CAST(e.call_id AS BINARY), e.evaluation_id", p,
                        "by contact");
     r->n_evals = p->n;
     if (rc == ST_OK) {
@@ -506,12 +532,12 @@ static int lag_pass(db_t *db, const qa_run_req_t *q, inspector_stream_t *insp, c
 }
 
 /*
- * The inspector metrics over the month's sessions and list and two passes
- * over its evaluations: in evaluation_id order (the order each inspector's
- * scores are summed in, as inspector_compute() over the array read in
- * that order sums them), then the lags in ascending order.
+ * What the inspector metrics read before the evaluations: the month's
+ * sessions, their item results and the inspector list; *out is a new
+ * stream over the list (the caller frees it), for qa_compute()'s pass.
  */
-static int insp_compute(db_t *db, const qa_run_req_t *q, qa_run_t *r, char *err, size_t errlen)
+static int insp_begin(db_t *db, const qa_run_req_t *q, qa_run_t *r, inspector_stream_t **out,
+                      char *err, size_t errlen)
 {
     int rc = cal_load(db, q, r);
     if (rc == ST_OK)
@@ -532,29 +558,45 @@ static int insp_compute(db_t *db, const qa_run_req_t *q, qa_run_t *r, char *err,
                     c ? contract_inspector_weight(c, CONTRACT_W_ACCURACY) : 1.0},
         .start_us = q->start_us,
         .end_us = q->end_us};
+    return inspector_stream_new(&params, r->entries, r->n_entries, out, err, errlen);
+}
+
+/*
+ * The inspector metrics, after qa_compute() has given the stream every
+ * evaluation's counts: the scores in evaluation_id order (the order each
+ * inspector's scores are summed in, as inspector_compute() over the array
+ * read in that order sums them; a slim pass without the contacts), then
+ * the lags in ascending order.
+ */
+static int insp_finish(db_t *db, const qa_run_req_t *q, qa_run_t *r, inspector_stream_t *insp,
+                       char *err, size_t errlen)
+{
     eval_pass_t *p = xcalloc(1, sizeof *p);
     p->err = err;
     p->errlen = errlen;
-    rc = inspector_stream_new(&params, r->entries, r->n_entries, &p->insp, err, errlen);
+    p->insp_scores = insp;
+    int rc = eval_pass(db, q, EVALS_SCORES_SELECT, p, "by evaluation");
     if (rc == ST_OK)
-        rc = eval_pass(db, q, EVALS_SELECT "ORDER BY f.evaluation_id", p, "by evaluation");
-    if (rc == ST_OK)
-        rc = lag_pass(db, q, p->insp, err, errlen);
+        rc = lag_pass(db, q, insp, err, errlen);
     if (rc == ST_OK) {
-        rc = inspector_stream_finish(p->insp, r->sessions, r->n_sessions, &r->insp, err, errlen);
+        rc = inspector_stream_finish(insp, r->sessions, r->n_sessions, &r->insp, err, errlen);
         r->store->insp_done = rc == ST_OK;
     }
-    inspector_stream_free(p->insp);
     free(p);
     return rc;
 }
 
-/* Both computations, on the caller's connection. */
+/* Both computations, on the caller's connection: the inspectors' counts
+ * ride on the QA pass, their scores and lags come after it. */
 static int run_compute(db_t *db, const qa_run_req_t *req, qa_run_t *r, char *err, size_t errlen)
 {
-    int rc = qa_compute(db, req, r, err, errlen);
-    if (rc == ST_OK && req->inspectors)
-        rc = insp_compute(db, req, r, err, errlen);
+    inspector_stream_t *insp = NULL;
+    int rc = req->inspectors ? insp_begin(db, req, r, &insp, err, errlen) : ST_OK;
+    if (rc == ST_OK)
+        rc = qa_compute(db, req, r, insp, err, errlen);
+    if (rc == ST_OK && insp)
+        rc = insp_finish(db, req, r, insp, err, errlen);
+    inspector_stream_free(insp);
     return rc;
 }
 
