@@ -11,6 +11,7 @@ MODE ?= release
 B    := build/$(MODE)
 
 PKGS := libevent_core libevent_openssl libevent_pthreads openssl libmariadb jansson inih xlsxwriter libzip libcurl
+PKGS += zlib # the streamed rows of big sheets (reports/xl_splice.c)
 PKGS += libargon2
 PKGS += libqrencode # portal TOTP enrolment QR code (lib/qrsvg.c)
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)

@@ -7,6 +7,8 @@
 
 #include "stats.h"
 #include "status.h"
+#include "strmap.h"
+#include "strpool.h"
 #include "xmem.h"
 
 #define US_PER_HOUR 3600000000.0
@@ -71,110 +73,13 @@ static int params_check(const inspector_params_t *p, char *err, size_t errlen)
     return ST_OK;
 }
 
-/* Checks parameters, evaluations, sessions and list entries. */
-static int input_check(const inspector_input_t *in, char *err, size_t errlen)
-{
-    int rc = params_check(&in->params, err, errlen);
-    for (size_t i = 0; rc == ST_OK && i < in->n_evals; i++)
-        rc = qa_metrics_eval_check(&in->evals[i], err, errlen);
-    for (size_t i = 0; rc == ST_OK && i < in->n_sessions; i++)
-        rc = qa_rec_calibration_check(in->sessions[i].participants, in->sessions[i].n, err, errlen);
-    for (size_t i = 0; rc == ST_OK && i < in->n_inspectors; i++) {
-        const inspector_entry_t *e = &in->inspectors[i];
-        if (!e->inspector_id ||
-            (e->has_quota && (!isfinite(e->monthly_quota) || e->monthly_quota < 0))) {
-            st_errf(err, errlen, "inspectors: row %zu has no id or a bad monthly_quota", i);
-            rc = ST_ERR_INVALID;
-        }
-    }
-    return rc;
-}
-
-/* qsort order of borrowed strings. */
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* qsort order of evaluation pointers by inspector_id. */
-static int cmp_eval_inspector(const void *a, const void *b)
-{
-    const qa_metrics_eval_t *x = *(const qa_metrics_eval_t *const *)a;
-    const qa_metrics_eval_t *y = *(const qa_metrics_eval_t *const *)b;
-    return strcmp(x->inspector_id, y->inspector_id);
-}
-
 /* Whether a session belongs to the period. */
 static bool session_in_period(const inspector_session_t *s, const inspector_params_t *p)
 {
     return s->evaluated_us >= p->start_us && s->evaluated_us < p->end_us;
 }
 
-/* Pointers to the period's evaluations, sorted by inspector; *n their count. */
-static const qa_metrics_eval_t **period_evals(const inspector_input_t *in, size_t *n)
-{
-    const qa_metrics_eval_t **v = xcalloc(in->n_evals + 1, sizeof *v);
-    size_t k = 0;
-    for (size_t i = 0; i < in->n_evals; i++) {
-        if (qa_metrics_in_period(&in->evals[i], in->params.start_us, in->params.end_us))
-            v[k++] = &in->evals[i];
-    }
-    qsort(v, k, sizeof *v, cmp_eval_inspector);
-    *n = k;
-    return v;
-}
-
-/* Number of participants of the period's sessions. */
-static size_t period_participants(const inspector_input_t *in)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < in->n_sessions; i++) {
-        if (session_in_period(&in->sessions[i], &in->params))
-            n += in->sessions[i].n;
-    }
-    return n;
-}
-
-/*
- * The sorted distinct inspector ids of the list, the period's evaluations
- * and the period's calibration participants.  ST_ERR_INVALID when the list
- * repeats an id.
- */
-static int inspector_keys(const inspector_input_t *in, const qa_metrics_eval_t **ev, size_t n_ev,
-                          const char ***keys, size_t *n_keys, char *err, size_t errlen)
-{
-    size_t cap = in->n_inspectors + n_ev + period_participants(in);
-    const char **k = xcalloc(cap + 1, sizeof *k);
-    size_t m = 0;
-    for (size_t i = 0; i < in->n_inspectors; i++)
-        k[m++] = in->inspectors[i].inspector_id;
-    qsort(k, m, sizeof *k, cmp_str);
-    for (size_t i = 1; i < m; i++) {
-        if (strcmp(k[i - 1], k[i]) == 0) {
-            st_errf(err, errlen, "inspectors: \"%s\" is listed twice", k[i]);
-            free(k);
-            return ST_ERR_INVALID;
-        }
-    }
-    for (size_t i = 0; i < n_ev; i++)
-        k[m++] = ev[i]->inspector_id;
-    for (size_t i = 0; i < in->n_sessions; i++) {
-        const inspector_session_t *s = &in->sessions[i];
-        for (size_t j = 0; session_in_period(s, &in->params) && j < s->n; j++)
-            k[m++] = s->participants[j].inspector_id;
-    }
-    qsort(k, m, sizeof *k, cmp_str);
-    size_t u = 0;
-    for (size_t i = 0; i < m; i++) {
-        if (u == 0 || strcmp(k[u - 1], k[i]) != 0)
-            k[u++] = k[i];
-    }
-    *keys = k;
-    *n_keys = u;
-    return ST_OK;
-}
-
-/* The row of an inspector id (always present among the keys). */
+/* The row of an inspector id (always present among the rows). */
 static inspector_row_t *row_of(inspector_result_t *out, const char *id)
 {
     size_t lo = 0, hi = out->n;
@@ -189,73 +94,6 @@ static inspector_row_t *row_of(inspector_result_t *out, const char *id)
             hi = mid;
     }
     return NULL;
-}
-
-/* Empty rows for the keys, with the list's quotas. */
-static void rows_init(const inspector_input_t *in, inspector_result_t *out, const char **keys)
-{
-    for (size_t i = 0; i < out->n; i++) {
-        inspector_row_t *r = &out->rows[i];
-        r->inspector_id = keys[i];
-        r->monthly_quota = NAN;
-    }
-    for (size_t i = 0; i < in->n_inspectors; i++) {
-        inspector_row_t *r = row_of(out, in->inspectors[i].inspector_id);
-        r->listed = true;
-        if (in->inspectors[i].has_quota)
-            r->monthly_quota = in->inspectors[i].monthly_quota;
-    }
-}
-
-/*
- * Lag figures of one inspector's evaluations ev[0..n): `lags` is scratch
- * of at least n doubles.
- */
-static void lag_metrics(inspector_row_t *r, const qa_metrics_eval_t **ev, size_t n, double *lags,
-                        double target_h)
-{
-    size_t k = 0, on_time = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (!ev[i]->contact_known)
-            continue;
-        lags[k] = (double)(ev[i]->evaluated_us - ev[i]->ended_us) / US_PER_HOUR;
-        on_time += lags[k] <= target_h;
-        k++;
-    }
-    stats_sort(lags, k);
-    r->lag_n = k;
-    r->lag_median_h = stats_percentile_sorted(lags, k, 50);
-    r->lag_p90_h = stats_percentile_sorted(lags, k, 90);
-    r->on_time_rate = share(on_time, k);
-}
-
-/* Counts of one inspector's evaluations ev[0..n) into the row and sums. */
-static void eval_counts(inspector_row_t *r, insp_acc_t *a, const qa_metrics_eval_t **ev, size_t n)
-{
-    r->evaluations = n;
-    for (size_t i = 0; i < n; i++) {
-        a->score_sum += qa_metrics_final_score(ev[i]);
-        a->defects += ev[i]->defect;
-        r->appealed += ev[i]->appeal != QA_METRICS_APPEAL_NONE;
-        r->overturned += ev[i]->appeal == QA_METRICS_APPEAL_OVERTURNED;
-    }
-}
-
-/* Walks the period's evaluations (sorted by inspector) run by run. */
-static void eval_metrics(const inspector_input_t *in, const qa_metrics_eval_t **ev, size_t n_ev,
-                         inspector_result_t *out, insp_acc_t *acc)
-{
-    double *lags = xcalloc(n_ev + 1, sizeof *lags);
-    for (size_t i = 0; i < n_ev;) {
-        size_t j = i;
-        while (j < n_ev && strcmp(ev[j]->inspector_id, ev[i]->inspector_id) == 0)
-            j++;
-        inspector_row_t *r = row_of(out, ev[i]->inspector_id);
-        eval_counts(r, &acc[r - out->rows], ev + i, j - i);
-        lag_metrics(r, ev + i, j - i, lags, in->params.lag_target_h);
-        i = j;
-    }
-    free(lags);
 }
 
 /* Index of the session's reference inspector, or s->n when none. */
@@ -350,50 +188,271 @@ static void rows_finish(const inspector_params_t *p, inspector_result_t *out, co
     }
 }
 
-/* Every row's figures that have no data start undefined. */
-static void rows_undefined(inspector_result_t *out)
+/* One inspector while the stream runs. */
+typedef struct insp_stream_acc {
+    const char *inspector_id; /* interned in the stream's pool */
+    bool listed, has_quota;
+    double monthly_quota;
+    size_t evaluations, appealed, overturned;
+    size_t scored; /* evaluations given to inspector_stream_score() */
+    double score_sum;
+    size_t defects;
+    size_t lag_n, on_time; /* evaluations with a lag, those within the target */
+    size_t lag_seen;       /* lags given to inspector_stream_lag() */
+    int64_t last_lag_us, median_us, p90_us;
+} insp_stream_acc_t;
+
+struct inspector_stream {
+    inspector_params_t params;
+    strpool_t *ids;
+    strmap_t *by_id; /* interned id -> index in accs */
+    insp_stream_acc_t *accs;
+    size_t n, cap;
+    size_t n_evals; /* the period's */
+};
+
+/* The accumulator of an inspector id, made on first sight. */
+static insp_stream_acc_t *acc_of(inspector_stream_t *s, const char *inspector_id, bool *added)
 {
-    for (size_t i = 0; i < out->n; i++) {
-        out->rows[i].lag_median_h = NAN;
-        out->rows[i].lag_p90_h = NAN;
-        out->rows[i].on_time_rate = NAN;
+    const char *id = strpool_intern(s->ids, inspector_id);
+    int64_t *slot = strmap_put(s->by_id, id, added);
+    if (*added) {
+        if (s->n == s->cap) {
+            s->cap = s->cap ? 2 * s->cap : 32;
+            s->accs = xrealloc(s->accs, s->cap * sizeof *s->accs);
+        }
+        insp_stream_acc_t *a = &s->accs[s->n];
+        memset(a, 0, sizeof *a);
+        a->inspector_id = id;
+        a->monthly_quota = NAN;
+        *slot = (int64_t)s->n++;
     }
+    return &s->accs[*slot];
+}
+
+void inspector_stream_free(inspector_stream_t *s)
+{
+    if (!s)
+        return;
+    strpool_free(s->ids);
+    strmap_free(s->by_id);
+    free(s->accs);
+    free(s);
+}
+
+int inspector_stream_new(const inspector_params_t *params, const inspector_entry_t *list,
+                         size_t n_list, inspector_stream_t **out, char *err, size_t errlen)
+{
+    *out = NULL;
+    int rc = params_check(params, err, errlen);
+    if (rc != ST_OK)
+        return rc;
+    inspector_stream_t *s = xcalloc(1, sizeof *s);
+    s->params = *params;
+    s->ids = strpool_new();
+    s->by_id = strmap_new(n_list + 32);
+    for (size_t i = 0; i < n_list; i++) {
+        const inspector_entry_t *e = &list[i];
+        bool added = false;
+        if (!e->inspector_id ||
+            (e->has_quota && (!isfinite(e->monthly_quota) || e->monthly_quota < 0))) {
+            st_errf(err, errlen, "inspectors: row %zu has no id or a bad monthly_quota", i);
+            inspector_stream_free(s);
+            return ST_ERR_INVALID;
+        }
+        insp_stream_acc_t *a = acc_of(s, e->inspector_id, &added);
+        if (!added) {
+            st_errf(err, errlen, "inspectors: \"%s\" is listed twice", e->inspector_id);
+            inspector_stream_free(s);
+            return ST_ERR_INVALID;
+        }
+        a->listed = true;
+        a->has_quota = e->has_quota;
+        if (e->has_quota)
+            a->monthly_quota = e->monthly_quota;
+    }
+    *out = s;
+    return ST_OK;
+}
+
+/* The accumulator an evaluation goes to: NULL when it is outside the
+ * period (*rc ST_OK) or bad (*rc says why, err filled). */
+static insp_stream_acc_t *acc_of_eval(inspector_stream_t *s, const qa_metrics_eval_t *e, int *rc,
+                                      char *err, size_t errlen)
+{
+    *rc = qa_metrics_eval_check(e, err, errlen);
+    if (*rc != ST_OK || !qa_metrics_in_period(e, s->params.start_us, s->params.end_us))
+        return NULL;
+    bool added = false;
+    return acc_of(s, e->inspector_id, &added);
+}
+
+int inspector_stream_count(inspector_stream_t *s, const qa_metrics_eval_t *e, char *err,
+                           size_t errlen)
+{
+    int rc;
+    insp_stream_acc_t *a = acc_of_eval(s, e, &rc, err, errlen);
+    if (!a)
+        return rc;
+    s->n_evals++;
+    a->evaluations++;
+    a->defects += e->defect;
+    a->appealed += e->appeal != QA_METRICS_APPEAL_NONE;
+    a->overturned += e->appeal == QA_METRICS_APPEAL_OVERTURNED;
+    if (e->contact_known) {
+        double lag_h = (double)(e->evaluated_us - e->ended_us) / US_PER_HOUR;
+        a->lag_n++;
+        a->on_time += lag_h <= s->params.lag_target_h;
+    }
+    return ST_OK;
+}
+
+int inspector_stream_score(inspector_stream_t *s, const qa_metrics_eval_t *e, char *err,
+                           size_t errlen)
+{
+    int rc;
+    insp_stream_acc_t *a = acc_of_eval(s, e, &rc, err, errlen);
+    if (!a)
+        return rc;
+    a->scored++;
+    a->score_sum += qa_metrics_final_score(e);
+    return ST_OK;
+}
+
+int inspector_stream_eval(inspector_stream_t *s, const qa_metrics_eval_t *e, char *err,
+                          size_t errlen)
+{
+    int rc = inspector_stream_count(s, e, err, errlen);
+    return rc == ST_OK ? inspector_stream_score(s, e, err, errlen) : rc;
+}
+
+int inspector_stream_lag(inspector_stream_t *s, const char *inspector_id, int64_t lag_us, char *err,
+                         size_t errlen)
+{
+    const char *id = strpool_intern(s->ids, inspector_id);
+    int64_t *slot = strmap_get(s->by_id, id);
+    insp_stream_acc_t *a = slot ? &s->accs[*slot] : NULL;
+    if (!a || a->lag_seen == a->lag_n || (a->lag_seen && lag_us < a->last_lag_us)) {
+        st_errf(err, errlen, "inspector \"%s\": lags not in order or not those of its evaluations",
+                inspector_id);
+        return ST_ERR_INVALID;
+    }
+    size_t k = ++a->lag_seen;
+    a->last_lag_us = lag_us;
+    if (k == stats_percentile_rank(a->lag_n, 50))
+        a->median_us = lag_us;
+    if (k == stats_percentile_rank(a->lag_n, 90))
+        a->p90_us = lag_us;
+    return ST_OK;
+}
+
+/* qsort order of stream accumulators by id. */
+static int cmp_stream_acc(const void *a, const void *b)
+{
+    return strcmp(((const insp_stream_acc_t *)a)->inspector_id,
+                  ((const insp_stream_acc_t *)b)->inspector_id);
+}
+
+/* A row's counts and lag figures from its accumulator. */
+static int row_from_acc(inspector_row_t *r, insp_acc_t *sums, const insp_stream_acc_t *a, char *err,
+                        size_t errlen)
+{
+    if (a->scored != a->evaluations) {
+        st_errf(err, errlen, "inspector \"%s\": %zu scores for %zu evaluations", a->inspector_id,
+                a->scored, a->evaluations);
+        return ST_ERR_INVALID;
+    }
+    if (a->lag_seen != a->lag_n) {
+        st_errf(err, errlen, "inspector \"%s\": %zu lags for %zu evaluations with a contact",
+                a->inspector_id, a->lag_seen, a->lag_n);
+        return ST_ERR_INVALID;
+    }
+    r->inspector_id = a->inspector_id;
+    r->listed = a->listed;
+    r->monthly_quota = a->monthly_quota;
+    r->evaluations = a->evaluations;
+    r->appealed = a->appealed;
+    r->overturned = a->overturned;
+    r->lag_n = a->lag_n;
+    r->lag_median_h = a->lag_n ? (double)a->median_us / US_PER_HOUR : NAN;
+    r->lag_p90_h = a->lag_n ? (double)a->p90_us / US_PER_HOUR : NAN;
+    r->on_time_rate = share(a->on_time, a->lag_n);
+    sums->score_sum = a->score_sum;
+    sums->defects = a->defects;
+    return ST_OK;
+}
+
+int inspector_stream_finish(inspector_stream_t *s, const inspector_session_t *sessions,
+                            size_t n_sessions, inspector_result_t *out, char *err, size_t errlen)
+{
+    insp_acc_t *acc = NULL;
+    memset(out, 0, sizeof *out);
+    int rc = ST_OK;
+    for (size_t i = 0; rc == ST_OK && i < n_sessions; i++)
+        rc = qa_rec_calibration_check(sessions[i].participants, sessions[i].n, err, errlen);
+    for (size_t i = 0; rc == ST_OK && i < n_sessions; i++) {
+        const inspector_session_t *se = &sessions[i];
+        for (size_t j = 0; session_in_period(se, &s->params) && j < se->n; j++) {
+            bool added = false;
+            (void)acc_of(s, se->participants[j].inspector_id, &added);
+        }
+    }
+    if (rc != ST_OK)
+        return rc;
+    if (s->n > 1) /* qsort wants an array, even of none */
+        qsort(s->accs, s->n, sizeof *s->accs, cmp_stream_acc);
+    out->n = s->n;
+    out->rows = xcalloc(s->n + 1, sizeof *out->rows);
+    acc = xcalloc(s->n + 1, sizeof *acc);
+    for (size_t i = 0; rc == ST_OK && i < s->n; i++)
+        rc = row_from_acc(&out->rows[i], &acc[i], &s->accs[i], err, errlen);
+    for (size_t i = 0; rc == ST_OK && i < n_sessions; i++)
+        if (session_in_period(&sessions[i], &s->params))
+            session_metrics(&sessions[i], out, acc, s->params.tolerance_pts);
+    if (rc == ST_OK)
+        rows_finish(&s->params, out, acc, s->n_evals);
+    free(acc);
+    out->ids = s->ids; /* the rows point into it */
+    s->ids = NULL;
+    if (rc != ST_OK)
+        inspector_result_clear(out);
+    return rc;
+}
+
+/* An evaluation's lag, for inspector_compute()'s sorted second pass. */
+typedef struct insp_lag {
+    const char *inspector_id;
+    int64_t lag_us;
+} insp_lag_t;
+
+/* qsort order of lags. */
+static int cmp_lag(const void *a, const void *b)
+{
+    int64_t x = ((const insp_lag_t *)a)->lag_us, y = ((const insp_lag_t *)b)->lag_us;
+    return (x > y) - (x < y);
 }
 
 int inspector_compute(const inspector_input_t *in, inspector_result_t *out, char *err,
                       size_t errlen)
 {
-    const qa_metrics_eval_t **ev = NULL;
-    const char **keys = NULL;
-    insp_acc_t *acc = NULL;
-    size_t n_ev = 0;
+    inspector_stream_t *s = NULL;
+    insp_lag_t *lags = xcalloc(in->n_evals + 1, sizeof *lags);
+    size_t n_lags = 0;
     memset(out, 0, sizeof *out);
-    int rc = input_check(in, err, errlen);
-    if (rc != ST_OK)
-        goto fail;
-    ev = period_evals(in, &n_ev);
-    rc = inspector_keys(in, ev, n_ev, &keys, &out->n, err, errlen);
-    if (rc != ST_OK)
-        goto fail;
-    out->rows = xcalloc(out->n + 1, sizeof *out->rows);
-    acc = xcalloc(out->n + 1, sizeof *acc);
-    rows_init(in, out, keys);
-    rows_undefined(out);
-    eval_metrics(in, ev, n_ev, out, acc);
-    for (size_t i = 0; i < in->n_sessions; i++) {
-        if (session_in_period(&in->sessions[i], &in->params))
-            session_metrics(&in->sessions[i], out, acc, in->params.tolerance_pts);
+    int rc = inspector_stream_new(&in->params, in->inspectors, in->n_inspectors, &s, err, errlen);
+    for (size_t i = 0; rc == ST_OK && i < in->n_evals; i++) {
+        const qa_metrics_eval_t *e = &in->evals[i];
+        rc = inspector_stream_eval(s, e, err, errlen);
+        if (e->contact_known && qa_metrics_in_period(e, in->params.start_us, in->params.end_us))
+            lags[n_lags++] = (insp_lag_t){e->inspector_id, e->evaluated_us - e->ended_us};
     }
-    rows_finish(&in->params, out, acc, n_ev);
-    free(acc);
-    free(keys);
-    free(ev);
-    return ST_OK;
-fail:
-    free(acc);
-    free(keys);
-    free(ev);
-    inspector_result_clear(out);
+    qsort(lags, n_lags, sizeof *lags, cmp_lag);
+    for (size_t i = 0; rc == ST_OK && i < n_lags; i++)
+        rc = inspector_stream_lag(s, lags[i].inspector_id, lags[i].lag_us, err, errlen);
+    if (rc == ST_OK)
+        rc = inspector_stream_finish(s, in->sessions, in->n_sessions, out, err, errlen);
+    inspector_stream_free(s);
+    free(lags);
     return rc;
 }
 
@@ -402,6 +461,7 @@ void inspector_result_clear(inspector_result_t *r)
     if (!r)
         return;
     free(r->rows);
+    strpool_free(r->ids);
     memset(r, 0, sizeof *r);
 }
 

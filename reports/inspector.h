@@ -5,11 +5,18 @@
  * defects and the composite.
  *
  * Pure computation over rows the caller gives: no I/O, no database, no
- * global state.  The caller owns every input (strings, forms and result
- * arrays are borrowed, never copied; the result's inspector_id pointers
- * point into the input, which must outlive the result).  The result's
- * array is allocated here and released with inspector_result_clear().  Any
- * thread may call any function.
+ * global state.  The caller owns every input (forms and result arrays are
+ * borrowed during the call); the result keeps its own copy of the
+ * inspector ids.  The result's array is allocated here and released with
+ * inspector_result_clear().  Any thread may call any function.
+ *
+ * Two ways in, one computation: inspector_compute() over an array of
+ * evaluations, or an inspector_stream_t fed the evaluations one at a time
+ * (in evaluation order: the order their scores are summed in; or twice,
+ * counts in any order and scores in evaluation order) and then each
+ * inspector's lags in ascending order (a second, sorted read), which
+ * holds one accumulator per inspector and never the month's evaluations.
+ * inspector_compute() runs the stream over the array.
  *
  * Undefined is NAN, never 0.  Choices where the spec leaves room:
  *   - Evaluations count in the period when start_us <= evaluated_us <
@@ -109,7 +116,7 @@ typedef struct inspector_input {
 
 /* One inspector's metrics.  NAN = undefined. */
 typedef struct inspector_row {
-    const char *inspector_id; /* borrowed from the input */
+    const char *inspector_id; /* the result's copy */
     bool listed;              /* in the inspector list */
     size_t evaluations;
     double monthly_quota; /* NAN without one */
@@ -138,6 +145,7 @@ typedef struct inspector_row {
 typedef struct inspector_result {
     inspector_row_t *rows; /* sorted by inspector_id (strcmp) */
     size_t n;
+    struct strpool *ids; /* private: the ids the rows point into */
 } inspector_result_t;
 
 /*
@@ -160,6 +168,57 @@ int inspector_compute(const inspector_input_t *in, inspector_result_t *out, char
 
 /* Frees what inspector_compute() allocated and empties *r.  NULL is fine. */
 void inspector_result_clear(inspector_result_t *r);
+
+/*
+ * The same computation fed row by row.  Memory: one accumulator per
+ * inspector.  One thread at a time per stream.  Every call returns ST_OK
+ * or ST_ERR_INVALID with err saying why.
+ */
+typedef struct inspector_stream inspector_stream_t;
+
+/* A stream over params and the inspector list (copied; each id once, a
+ * quota >= 0); *out is the caller's (inspector_stream_free()). */
+int inspector_stream_new(const inspector_params_t *params, const inspector_entry_t *list,
+                         size_t n_list, inspector_stream_t **out, char *err, size_t errlen);
+
+/* Adds one evaluation (checked; ignored outside the period):
+ * inspector_stream_count() then inspector_stream_score().  Scores are
+ * summed in the order given: inspector_compute() gives its input order. */
+int inspector_stream_eval(inspector_stream_t *s, const qa_metrics_eval_t *e, char *err,
+                          size_t errlen);
+
+/*
+ * The two halves of inspector_stream_eval(), for a caller that reads the
+ * evaluations twice: every figure but the scores (counts, defects,
+ * appeals, lag counts and on-time; any order), and the final score into
+ * the inspector's sum (order matters: a double sum).  Each evaluation of
+ * the period must be given once to each, before the lags;
+ * inspector_stream_finish() checks that the counts agree.  Both check e
+ * (qa_metrics_eval_check()) and ignore it outside the period.
+ */
+int inspector_stream_count(inspector_stream_t *s, const qa_metrics_eval_t *e, char *err,
+                           size_t errlen);
+int inspector_stream_score(inspector_stream_t *s, const qa_metrics_eval_t *e, char *err,
+                           size_t errlen);
+
+/*
+ * After every evaluation: the lag (evaluated_us - ended_us, microseconds)
+ * of each of the period's evaluations with a known contact, each
+ * inspector's in ascending order (inspectors may interleave).  It picks
+ * the nearest-rank median and 90th percentile without keeping the lags;
+ * the counts must match the evaluations given.
+ */
+int inspector_stream_lag(inspector_stream_t *s, const char *inspector_id, int64_t lag_us, char *err,
+                         size_t errlen);
+
+/* Every metric, with the calibration sessions (checked; those of the
+ * period count), into *out (release with inspector_result_clear()).  The
+ * stream is spent: free it next. */
+int inspector_stream_finish(inspector_stream_t *s, const inspector_session_t *sessions,
+                            size_t n_sessions, inspector_result_t *out, char *err, size_t errlen);
+
+/* Releases a stream; NULL does nothing. */
+void inspector_stream_free(inspector_stream_t *s);
 
 /* One metric of an inspector row by its METRICS.md name (the template
  * keys and the JSON names): a count (evaluations ...) or a value that may

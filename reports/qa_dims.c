@@ -5,7 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "status.h"
+#include "strmap.h"
+#include "strpool.h"
 #include "xmem.h"
 
 size_t qa_dims_eval(const qa_form_t *form, const qa_result_t *results, size_t n,
@@ -30,47 +33,103 @@ size_t qa_dims_eval(const qa_form_t *form, const qa_result_t *results, size_t n,
     return k;
 }
 
-/* qsort order of observations: group, then dimension. */
-static int obs_cmp(const void *a, const void *b)
+/* One (group, dimension) sum. */
+typedef struct dims_sum {
+    const char *group, *dimension;
+    double sum;
+    size_t n;
+} dims_sum_t;
+
+struct qa_dims_acc {
+    bool copy;
+    strpool_t *pool; /* the copies, and the (group, dimension) keys */
+    strmap_t *by_key;
+    dims_sum_t *sums;
+    size_t n, cap;
+    buf_t key;
+};
+
+qa_dims_acc_t *qa_dims_acc_new(bool copy)
 {
-    const qa_dims_obs_t *x = a, *y = b;
+    qa_dims_acc_t *a = xcalloc(1, sizeof *a);
+    a->copy = copy;
+    a->pool = strpool_new();
+    a->by_key = strmap_new(64);
+    buf_init(&a->key, 4096); /* ids are <= 64 characters */
+    return a;
+}
+
+void qa_dims_acc_free(qa_dims_acc_t *a)
+{
+    if (!a)
+        return;
+    strpool_free(a->pool);
+    strmap_free(a->by_key);
+    free(a->sums);
+    buf_free(&a->key);
+    free(a);
+}
+
+int qa_dims_acc_add(qa_dims_acc_t *a, const qa_dims_obs_t *o)
+{
+    if (!o->dimension || !o->dimension[0] || !(o->score >= 0) || o->score > 100)
+        return ST_ERR_INVALID;
+    const char *group = o->group ? o->group : "";
+    /* The key: the group's length, then both texts (no separator can be
+     * confused with a byte of an id). */
+    buf_reset(&a->key);
+    if (buf_printf(&a->key, "%zu:%s%s", strlen(group), group, o->dimension) != ST_OK)
+        return ST_ERR_TOO_LARGE;
+    bool added = false;
+    int64_t *slot = strmap_put(a->by_key, strpool_intern(a->pool, buf_cstr(&a->key)), &added);
+    if (added) {
+        if (a->n == a->cap) {
+            a->cap = a->cap ? 2 * a->cap : 64;
+            a->sums = xrealloc(a->sums, a->cap * sizeof *a->sums);
+        }
+        a->sums[a->n] = (dims_sum_t){.group = a->copy ? strpool_intern(a->pool, group) : group,
+                                     .dimension = a->copy ? strpool_intern(a->pool, o->dimension)
+                                                          : o->dimension};
+        *slot = (int64_t)a->n++;
+    }
+    a->sums[*slot].sum += o->score;
+    a->sums[*slot].n++;
+    return ST_OK;
+}
+
+/* qsort order of cells: group, then dimension. */
+static int cell_cmp(const void *a, const void *b)
+{
+    const qa_dims_cell_t *x = a, *y = b;
     int c = strcmp(x->group, y->group);
     return c ? c : strcmp(x->dimension, y->dimension);
+}
+
+void qa_dims_acc_cells(const qa_dims_acc_t *a, qa_dims_cell_t **out, size_t *n_out)
+{
+    qa_dims_cell_t *cells = xcalloc(a->n + 1, sizeof *cells);
+    for (size_t i = 0; i < a->n; i++)
+        cells[i] = (qa_dims_cell_t){.group = a->sums[i].group,
+                                    .dimension = a->sums[i].dimension,
+                                    .score = a->sums[i].sum / (double)a->sums[i].n,
+                                    .n = a->sums[i].n};
+    qsort(cells, a->n, sizeof *cells, cell_cmp);
+    *out = cells;
+    *n_out = a->n;
 }
 
 int qa_dims_aggregate(const qa_dims_obs_t *obs, size_t n, qa_dims_cell_t **out, size_t *n_out)
 {
     *out = NULL;
     *n_out = 0;
-    for (size_t i = 0; i < n; i++)
-        if (!obs[i].dimension || !obs[i].dimension[0] || !(obs[i].score >= 0) || obs[i].score > 100)
-            return ST_ERR_INVALID;
-    qa_dims_obs_t *s = xcalloc(n + 1, sizeof *s);
-    for (size_t i = 0; i < n; i++) {
-        s[i] = obs[i];
-        if (!s[i].group)
-            s[i].group = "";
-    }
-    qsort(s, n, sizeof *s, obs_cmp);
-    qa_dims_cell_t *cells = xcalloc(n + 1, sizeof *cells);
-    size_t m = 0;
-    double sum = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (m == 0 || obs_cmp(&s[i], &s[i - 1]) != 0) {
-            if (m > 0)
-                cells[m - 1].score = sum / (double)cells[m - 1].n;
-            cells[m++] = (qa_dims_cell_t){.group = s[i].group, .dimension = s[i].dimension};
-            sum = 0;
-        }
-        sum += s[i].score;
-        cells[m - 1].n++;
-    }
-    if (m > 0)
-        cells[m - 1].score = sum / (double)cells[m - 1].n;
-    free(s);
-    *out = cells;
-    *n_out = m;
-    return ST_OK;
+    qa_dims_acc_t *a = qa_dims_acc_new(false);
+    int rc = ST_OK;
+    for (size_t i = 0; rc == ST_OK && i < n; i++)
+        rc = qa_dims_acc_add(a, &obs[i]);
+    if (rc == ST_OK)
+        qa_dims_acc_cells(a, out, n_out);
+    qa_dims_acc_free(a);
+    return rc;
 }
 
 /* qsort order of names. */

@@ -23,6 +23,7 @@
 #ifndef SLT_QA_DIMS_H
 #define SLT_QA_DIMS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -69,6 +70,24 @@ typedef struct qa_dims_cell {
  * ST_ERR_INVALID for a NULL/empty dimension or a score outside 0..100.
  */
 int qa_dims_aggregate(const qa_dims_obs_t *obs, size_t n, qa_dims_cell_t **out, size_t *n_out);
+
+/*
+ * The same means fed one observation at a time (a database cursor): one
+ * sum per (group, dimension), each summed in the order given, which is
+ * the order qa_dims_aggregate() sums its array in.  With copy, the acc
+ * keeps its own copies of the strings (the cells then point into the acc,
+ * which must outlive them); without, the cells borrow the observations'.
+ * One thread at a time per acc.
+ */
+typedef struct qa_dims_acc qa_dims_acc_t;
+
+qa_dims_acc_t *qa_dims_acc_new(bool copy);
+/* Adds one observation; ST_ERR_INVALID as qa_dims_aggregate(). */
+int qa_dims_acc_add(qa_dims_acc_t *a, const qa_dims_obs_t *o);
+/* The cells so far, as qa_dims_aggregate() gives them (*out: free()). */
+void qa_dims_acc_cells(const qa_dims_acc_t *a, qa_dims_cell_t **out, size_t *n_out);
+/* Releases an acc (and its copies); NULL does nothing. */
+void qa_dims_acc_free(qa_dims_acc_t *a);
 
 /*
  * The dimensions named by cells, each once, sorted (strcmp): *out (free())

@@ -7,6 +7,8 @@
 
 #include "stats.h"
 #include "status.h"
+#include "strmap.h"
+#include "strpool.h"
 #include "xmem.h"
 
 /* Running sums for one row before it is turned into rates. */
@@ -55,10 +57,9 @@ int qa_metrics_eval_check(const qa_metrics_eval_t *e, char *err, size_t errlen)
     return ST_OK;
 }
 
-/* Checks parameters and every evaluation and agent row. */
-static int input_check(const qa_metrics_input_t *in, char *err, size_t errlen)
+/* Checks the parameters. */
+static int params_check(const qa_metrics_params_t *p, char *err, size_t errlen)
 {
-    const qa_metrics_params_t *p = &in->params;
     if (!isfinite(p->pass_mark) || !isfinite(p->precision_pts) || p->precision_pts <= 0) {
         st_errf(err, errlen, "params: pass_mark must be finite and precision_pts > 0");
         return ST_ERR_INVALID;
@@ -67,93 +68,7 @@ static int input_check(const qa_metrics_input_t *in, char *err, size_t errlen)
         st_errf(err, errlen, "params: the period is empty");
         return ST_ERR_INVALID;
     }
-    for (size_t i = 0; i < in->n_evals; i++) {
-        int rc = qa_metrics_eval_check(&in->evals[i], err, errlen);
-        if (rc != ST_OK)
-            return rc;
-    }
-    for (size_t i = 0; i < in->n_agents; i++) {
-        if (!in->agents[i].agent_id) {
-            st_errf(err, errlen, "agents: row %zu has no agent_id", i);
-            return ST_ERR_INVALID;
-        }
-    }
     return ST_OK;
-}
-
-/* qsort order of borrowed strings. */
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* qsort order of evaluation pointers by (agent_id, call_id). */
-static int cmp_eval_agent_call(const void *a, const void *b)
-{
-    const qa_metrics_eval_t *x = *(const qa_metrics_eval_t *const *)a;
-    const qa_metrics_eval_t *y = *(const qa_metrics_eval_t *const *)b;
-    int c = strcmp(x->agent_id, y->agent_id);
-    return c ? c : strcmp(x->call_id, y->call_id);
-}
-
-/* qsort order of evaluation pointers by call_id. */
-static int cmp_eval_call(const void *a, const void *b)
-{
-    const qa_metrics_eval_t *x = *(const qa_metrics_eval_t *const *)a;
-    const qa_metrics_eval_t *y = *(const qa_metrics_eval_t *const *)b;
-    return strcmp(x->call_id, y->call_id);
-}
-
-/* Pointers to the evaluations of the period; *n gets their count. */
-static const qa_metrics_eval_t **period_evals(const qa_metrics_input_t *in, size_t *n)
-{
-    const qa_metrics_eval_t **v = xcalloc(in->n_evals + 1, sizeof *v);
-    size_t k = 0;
-    for (size_t i = 0; i < in->n_evals; i++) {
-        if (qa_metrics_in_period(&in->evals[i], in->params.start_us, in->params.end_us))
-            v[k++] = &in->evals[i];
-    }
-    *n = k;
-    return v;
-}
-
-/*
- * The sorted distinct agent ids of the period's evaluations and of the
- * agent rows.  ST_ERR_INVALID when an agent row repeats an id.
- */
-static int agent_keys(const qa_metrics_input_t *in, const qa_metrics_eval_t **ev, size_t n_ev,
-                      const char ***keys, size_t *n_keys, char *err, size_t errlen)
-{
-    const char **k = xcalloc(n_ev + in->n_agents + 1, sizeof *k);
-    for (size_t i = 0; i < in->n_agents; i++)
-        k[i] = in->agents[i].agent_id;
-    qsort(k, in->n_agents, sizeof *k, cmp_str);
-    for (size_t i = 1; i < in->n_agents; i++) {
-        if (strcmp(k[i - 1], k[i]) == 0) {
-            st_errf(err, errlen, "agents: \"%s\" is listed twice", k[i]);
-            free(k);
-            return ST_ERR_INVALID;
-        }
-    }
-    size_t m = in->n_agents;
-    for (size_t i = 0; i < n_ev; i++)
-        k[m++] = ev[i]->agent_id;
-    qsort(k, m, sizeof *k, cmp_str);
-    size_t u = 0;
-    for (size_t i = 0; i < m; i++) {
-        if (u == 0 || strcmp(k[u - 1], k[i]) != 0)
-            k[u++] = k[i];
-    }
-    *keys = k;
-    *n_keys = u;
-    return ST_OK;
-}
-
-/* Index of id in the sorted keys (it is always there). */
-static size_t key_index(const char **keys, size_t n, const char *id)
-{
-    const char **hit = bsearch(&id, keys, n, sizeof *keys, cmp_str);
-    return (size_t)(hit - keys);
 }
 
 /* Adds one evaluation to a row's sums; new_contact counts a new call_id. */
@@ -190,82 +105,11 @@ static void row_finish(qa_metrics_row_t *r, const row_acc_t *a, double precision
     r->ci_high = r->qa_score + r->precision.half_width;
 }
 
-/* Fills the agent rows from the period's evaluations sorted by agent, call. */
-static void agent_rows(const qa_metrics_input_t *in, const qa_metrics_eval_t **ev, size_t n_ev,
-                       qa_metrics_result_t *out, const char **keys)
-{
-    row_acc_t *acc = xcalloc(out->n_agents + 1, sizeof *acc);
-    for (size_t i = 0; i < out->n_agents; i++) {
-        out->agents[i].agent_id = keys[i];
-        out->agents[i].csat = NAN;
-        stats_acc_init(&acc[i].acc);
-    }
-    for (size_t i = 0; i < in->n_agents; i++) {
-        qa_metrics_row_t *r = &out->agents[key_index(keys, out->n_agents, in->agents[i].agent_id)];
-        r->answered = in->agents[i].answered;
-        r->surveys = in->agents[i].surveys;
-        r->csat = in->agents[i].csat;
-    }
-    qsort(ev, n_ev, sizeof *ev, cmp_eval_agent_call);
-    for (size_t i = 0; i < n_ev; i++) {
-        bool new_contact = i == 0 || cmp_eval_agent_call(&ev[i - 1], &ev[i]) != 0;
-        acc_add(&acc[key_index(keys, out->n_agents, ev[i]->agent_id)], ev[i], in->params.pass_mark,
-                new_contact);
-    }
-    for (size_t i = 0; i < out->n_agents; i++)
-        row_finish(&out->agents[i], &acc[i], in->params.precision_pts);
-    free(acc);
-}
-
 /* Marks a correlation "too few pairs". */
 static qa_metrics_corr_t corr_report(stats_corr_t c)
 {
     qa_metrics_corr_t r = {c.r, c.n, c.n < QA_METRICS_PAIRS_MIN};
     return r;
-}
-
-/*
- * The tenant row and Pearson's r over contacts, from the period's
- * evaluations sorted by call_id: one pair per contact with a survey, the
- * contact's QA score being the mean of its final scores.
- */
-static void tenant_and_pearson(const qa_metrics_input_t *in, const qa_metrics_eval_t **ev,
-                               size_t n_ev, qa_metrics_result_t *out)
-{
-    double *qa = xcalloc(n_ev + 1, sizeof *qa);
-    double *cs = xcalloc(n_ev + 1, sizeof *cs);
-    size_t pairs = 0;
-    row_acc_t t;
-    memset(&t, 0, sizeof t);
-    stats_acc_init(&t.acc);
-    qsort(ev, n_ev, sizeof *ev, cmp_eval_call);
-    for (size_t i = 0; i < n_ev;) {
-        size_t j = i;
-        stats_acc_t contact;
-        stats_acc_init(&contact);
-        bool has_csat = false;
-        double csat = NAN;
-        for (; j < n_ev && strcmp(ev[j]->call_id, ev[i]->call_id) == 0; j++) {
-            acc_add(&t, ev[j], in->params.pass_mark, j == i);
-            stats_acc_add(&contact, qa_metrics_final_score(ev[j]));
-            if (ev[j]->has_csat && !has_csat) {
-                has_csat = true;
-                csat = ev[j]->csat;
-            }
-        }
-        if (has_csat) {
-            qa[pairs] = stats_acc_mean(&contact);
-            cs[pairs++] = csat;
-        }
-        i = j;
-    }
-    out->tenant.agent_id = NULL;
-    out->tenant.answered = in->tenant_answered;
-    out->tenant.csat = NAN;
-    row_finish(&out->tenant, &t, in->params.precision_pts);
-    out->pearson = corr_report(stats_pearson(qa, cs, pairs));
-    free(qa);
-    free(cs);
 }
 
 /* Spearman's rho of agent qa_score vs agent csat over qualifying agents. */
@@ -294,31 +138,231 @@ static void spearman_agents(qa_metrics_result_t *out)
     free(x);
 }
 
+/* One agent's sums while the stream runs. */
+typedef struct agent_acc {
+    const char *agent_id; /* interned in the stream's pool */
+    row_acc_t acc;
+    size_t answered, surveys;
+    double csat;
+    size_t last_call; /* 1-based number of the last contact counted, 0: none */
+} agent_acc_t;
+
+struct qa_metrics_stream {
+    qa_metrics_params_t params;
+    size_t tenant_answered;
+    strpool_t *ids;  /* agent ids (handed to the result) */
+    strmap_t *by_id; /* interned agent id -> index in agents */
+    agent_acc_t *agents;
+    size_t n_agents, cap_agents;
+    row_acc_t tenant;
+    /* The contact being read: its call_id, number, scores and survey. */
+    char *call;
+    size_t call_cap, n_calls;
+    stats_acc_t contact;
+    bool has_csat;
+    double csat;
+    /* Pearson's pairs, one per contact with a survey, in call_id order. */
+    double *px, *py;
+    size_t n_pairs, cap_pairs;
+};
+
+/* The accumulator of agent_id, made on first sight. */
+static agent_acc_t *agent_of(qa_metrics_stream_t *s, const char *agent_id, bool *added)
+{
+    const char *id = strpool_intern(s->ids, agent_id);
+    int64_t *slot = strmap_put(s->by_id, id, added);
+    if (*added) {
+        if (s->n_agents == s->cap_agents) {
+            s->cap_agents = s->cap_agents ? 2 * s->cap_agents : 64;
+            s->agents = xrealloc(s->agents, s->cap_agents * sizeof *s->agents);
+        }
+        agent_acc_t *a = &s->agents[s->n_agents];
+        memset(a, 0, sizeof *a);
+        a->agent_id = id;
+        a->csat = NAN;
+        stats_acc_init(&a->acc.acc);
+        *slot = (int64_t)s->n_agents++;
+    }
+    return &s->agents[*slot];
+}
+
+void qa_metrics_stream_free(qa_metrics_stream_t *s)
+{
+    if (!s)
+        return;
+    strpool_free(s->ids);
+    strmap_free(s->by_id);
+    free(s->agents);
+    free(s->call);
+    free(s->px);
+    free(s->py);
+    free(s);
+}
+
+int qa_metrics_stream_new(const qa_metrics_agent_t *agents, size_t n_agents, size_t tenant_answered,
+                          const qa_metrics_params_t *params, qa_metrics_stream_t **out, char *err,
+                          size_t errlen)
+{
+    *out = NULL;
+    int rc = params_check(params, err, errlen);
+    if (rc != ST_OK)
+        return rc;
+    qa_metrics_stream_t *s = xcalloc(1, sizeof *s);
+    s->params = *params;
+    s->tenant_answered = tenant_answered;
+    s->ids = strpool_new();
+    s->by_id = strmap_new(n_agents + 64);
+    stats_acc_init(&s->tenant.acc);
+    for (size_t i = 0; i < n_agents; i++) {
+        bool added = false;
+        if (!agents[i].agent_id) {
+            st_errf(err, errlen, "agents: row %zu has no agent_id", i);
+            qa_metrics_stream_free(s);
+            return ST_ERR_INVALID;
+        }
+        agent_acc_t *a = agent_of(s, agents[i].agent_id, &added);
+        if (!added) {
+            st_errf(err, errlen, "agents: \"%s\" is listed twice", agents[i].agent_id);
+            qa_metrics_stream_free(s);
+            return ST_ERR_INVALID;
+        }
+        a->answered = agents[i].answered;
+        a->surveys = agents[i].surveys;
+        a->csat = agents[i].csat;
+    }
+    *out = s;
+    return ST_OK;
+}
+
+/* Ends the contact being read: its pair for Pearson when it has a survey. */
+static void contact_end(qa_metrics_stream_t *s)
+{
+    if (!s->n_calls || !s->has_csat)
+        return;
+    if (s->n_pairs == s->cap_pairs) {
+        s->cap_pairs = s->cap_pairs ? 2 * s->cap_pairs : 256;
+        s->px = xrealloc(s->px, s->cap_pairs * sizeof *s->px);
+        s->py = xrealloc(s->py, s->cap_pairs * sizeof *s->py);
+    }
+    s->px[s->n_pairs] = stats_acc_mean(&s->contact);
+    s->py[s->n_pairs++] = s->csat;
+}
+
+/* Starts a contact (call_id). */
+static void contact_start(qa_metrics_stream_t *s, const char *call_id)
+{
+    size_t len = strlen(call_id);
+    if (len + 1 > s->call_cap) {
+        s->call_cap = 2 * (len + 1);
+        s->call = xrealloc(s->call, s->call_cap);
+    }
+    memcpy(s->call, call_id, len + 1);
+    s->n_calls++;
+    stats_acc_init(&s->contact);
+    s->has_csat = false;
+    s->csat = NAN;
+}
+
+int qa_metrics_stream_add(qa_metrics_stream_t *s, const qa_metrics_eval_t *e, char *err,
+                          size_t errlen)
+{
+    int rc = qa_metrics_eval_check(e, err, errlen);
+    if (rc != ST_OK || !qa_metrics_in_period(e, s->params.start_us, s->params.end_us))
+        return rc;
+    int order = s->n_calls ? strcmp(e->call_id, s->call) : 1;
+    if (order < 0) {
+        st_errf(err, errlen, "evaluation \"%s\": call_id \"%s\" comes after \"%s\" (not in order)",
+                e->evaluation_id, e->call_id, s->call);
+        return ST_ERR_INVALID;
+    }
+    if (order > 0) {
+        contact_end(s);
+        contact_start(s, e->call_id);
+    }
+    bool added = false;
+    agent_acc_t *a = agent_of(s, e->agent_id, &added);
+    acc_add(&s->tenant, e, s->params.pass_mark, order > 0);
+    acc_add(&a->acc, e, s->params.pass_mark, a->last_call != s->n_calls);
+    a->last_call = s->n_calls;
+    stats_acc_add(&s->contact, qa_metrics_final_score(e));
+    if (e->has_csat && !s->has_csat) {
+        s->has_csat = true;
+        s->csat = e->csat;
+    }
+    return ST_OK;
+}
+
+/* qsort order of agent accumulators by id. */
+static int cmp_agent_acc(const void *a, const void *b)
+{
+    return strcmp(((const agent_acc_t *)a)->agent_id, ((const agent_acc_t *)b)->agent_id);
+}
+
+int qa_metrics_stream_finish(qa_metrics_stream_t *s, qa_metrics_result_t *out)
+{
+    memset(out, 0, sizeof *out);
+    contact_end(s);
+    if (s->n_agents > 1) /* qsort wants an array, even of none */
+        qsort(s->agents, s->n_agents, sizeof *s->agents, cmp_agent_acc);
+    out->n_agents = s->n_agents;
+    out->agents = xcalloc(s->n_agents + 1, sizeof *out->agents);
+    for (size_t i = 0; i < s->n_agents; i++) {
+        qa_metrics_row_t *r = &out->agents[i];
+        const agent_acc_t *a = &s->agents[i];
+        r->agent_id = a->agent_id;
+        r->answered = a->answered;
+        r->surveys = a->surveys;
+        r->csat = a->csat;
+        row_finish(r, &a->acc, s->params.precision_pts);
+    }
+    out->tenant.agent_id = NULL;
+    out->tenant.answered = s->tenant_answered;
+    out->tenant.csat = NAN;
+    row_finish(&out->tenant, &s->tenant, s->params.precision_pts);
+    out->pearson = corr_report(stats_pearson(s->px, s->py, s->n_pairs));
+    spearman_agents(out);
+    out->ids = s->ids; /* the rows point into it */
+    s->ids = NULL;
+    return ST_OK;
+}
+
+/* qsort order of evaluation pointers by call_id. */
+static int cmp_eval_call(const void *a, const void *b)
+{
+    const qa_metrics_eval_t *x = *(const qa_metrics_eval_t *const *)a;
+    const qa_metrics_eval_t *y = *(const qa_metrics_eval_t *const *)b;
+    return strcmp(x->call_id, y->call_id);
+}
+
 int qa_metrics_compute(const qa_metrics_input_t *in, qa_metrics_result_t *out, char *err,
                        size_t errlen)
 {
+    qa_metrics_stream_t *s = NULL;
     const qa_metrics_eval_t **ev = NULL;
-    const char **keys = NULL;
-    size_t n_ev = 0;
     memset(out, 0, sizeof *out);
-    int rc = input_check(in, err, errlen);
+    int rc = qa_metrics_stream_new(in->agents, in->n_agents, in->tenant_answered, &in->params, &s,
+                                   err, errlen);
     if (rc != ST_OK)
         goto fail;
-    ev = period_evals(in, &n_ev);
-    rc = agent_keys(in, ev, n_ev, &keys, &out->n_agents, err, errlen);
-    if (rc != ST_OK)
-        goto fail;
-    out->agents = xcalloc(out->n_agents + 1, sizeof *out->agents);
-    agent_rows(in, ev, n_ev, out, keys);
-    tenant_and_pearson(in, ev, n_ev, out);
-    spearman_agents(out);
-    free(keys);
-    free(ev);
-    return ST_OK;
+    /* Every evaluation is checked, the period's are added in call_id order
+     * (qsort keeps the input order of one contact's: it is glibc's merge
+     * sort, which the numbers of a contact evaluated twice depend on). */
+    ev = xcalloc(in->n_evals + 1, sizeof *ev);
+    for (size_t i = 0; i < in->n_evals; i++) {
+        if ((rc = qa_metrics_eval_check(&in->evals[i], err, errlen)) != ST_OK)
+            goto fail;
+        ev[i] = &in->evals[i];
+    }
+    qsort(ev, in->n_evals, sizeof *ev, cmp_eval_call);
+    for (size_t i = 0; i < in->n_evals; i++)
+        if ((rc = qa_metrics_stream_add(s, ev[i], err, errlen)) != ST_OK)
+            goto fail;
+    rc = qa_metrics_stream_finish(s, out);
 fail:
-    free(keys);
     free(ev);
-    qa_metrics_result_clear(out);
+    qa_metrics_stream_free(s);
+    if (rc != ST_OK)
+        qa_metrics_result_clear(out);
     return rc;
 }
 
@@ -327,5 +371,6 @@ void qa_metrics_result_clear(qa_metrics_result_t *r)
     if (!r)
         return;
     free(r->agents);
+    strpool_free(r->ids);
     memset(r, 0, sizeof *r);
 }

@@ -5,11 +5,19 @@
  * flag and the n needed, and the QA-CSAT agreement (Pearson, Spearman).
  *
  * Pure computation over rows the caller gives: no I/O, no database, no
- * global state.  The caller owns every input (strings are borrowed, never
- * copied, and must outlive the result, whose agent_id pointers point into
- * the input).  The result's arrays are allocated here and released with
- * qa_metrics_result_clear().  Any thread may call any function; two calls
- * share nothing.
+ * global state.  The caller owns every input; the result keeps its own
+ * copy of the agent ids (its agent_id pointers point into it), so an input
+ * may go as soon as the call returns.  The result's arrays are allocated
+ * here and released with qa_metrics_result_clear().  Any thread may call
+ * any function; two calls share nothing.
+ *
+ * Two ways in, one computation: qa_metrics_compute() over an array of
+ * evaluations, or a qa_metrics_stream_t fed one evaluation at a time in
+ * call_id order (a database cursor), which holds only one accumulator per
+ * agent and the (contact score, survey) pairs of Pearson's r: the month's
+ * evaluations are never held.  qa_metrics_compute() runs the stream over
+ * the array sorted by call_id, so both give the same numbers to the last
+ * bit (each agent's evaluations are summed in the same order).
  *
  * Undefined is NAN, never 0 (stats.h convention): a rate with no
  * evaluations, a coverage with no answered contacts, an interval from
@@ -102,7 +110,7 @@ typedef struct qa_metrics_input {
 
 /* The QA row of one agent, or of the tenant (agent_id NULL). */
 typedef struct qa_metrics_row {
-    const char *agent_id;        /* borrowed from the input; NULL for the tenant */
+    const char *agent_id;        /* the result's copy; NULL for the tenant */
     size_t evaluations;          /* in the period */
     size_t evaluated_contacts;   /* distinct call_ids among them */
     size_t answered;             /* from the input */
@@ -130,6 +138,7 @@ typedef struct qa_metrics_result {
     size_t n_agents;            /* agents with an evaluation or an input row */
     qa_metrics_corr_t pearson;  /* contact csat vs contact final QA score */
     qa_metrics_corr_t spearman; /* agent csat vs agent qa_score */
+    struct strpool *ids;        /* private: the agent ids the rows point into */
 } qa_metrics_result_t;
 
 /*
@@ -161,5 +170,44 @@ int qa_metrics_compute(const qa_metrics_input_t *in, qa_metrics_result_t *out, c
 
 /* Frees what qa_metrics_compute() allocated and empties *r.  NULL is fine. */
 void qa_metrics_result_clear(qa_metrics_result_t *r);
+
+/*
+ * The same computation fed one evaluation at a time.  Memory: one
+ * accumulator per agent (the agent rows given and the agents met) and two
+ * doubles per evaluated contact with a survey (Pearson's r takes two
+ * passes over its pairs: deviations from the means, stats_pearson()).
+ * One thread at a time per stream.
+ */
+typedef struct qa_metrics_stream qa_metrics_stream_t;
+
+/*
+ * A stream over the agents' contact counts (copied; each agent at most
+ * once), tenant_answered and params.  ST_OK with *out the caller's
+ * (qa_metrics_stream_free()), or ST_ERR_INVALID with err saying why (bad
+ * parameters, an agent row without an id or listed twice).
+ */
+int qa_metrics_stream_new(const qa_metrics_agent_t *agents, size_t n_agents, size_t tenant_answered,
+                          const qa_metrics_params_t *params, qa_metrics_stream_t **out, char *err,
+                          size_t errlen);
+
+/*
+ * Adds one evaluation (copied as needed; e may go after the call).
+ * Evaluations must come in call_id order (strcmp, not decreasing); those
+ * of one contact in the order qa_metrics_compute() would see them.  An
+ * evaluation outside the period is checked and ignored.  ST_OK, or
+ * ST_ERR_INVALID with err naming the evaluation (a bad row, or a call_id
+ * out of order: the numbers would not be the defined ones).
+ */
+int qa_metrics_stream_add(qa_metrics_stream_t *s, const qa_metrics_eval_t *e, char *err,
+                          size_t errlen);
+
+/*
+ * Every metric of what was added, into *out (overwritten; release with
+ * qa_metrics_result_clear()).  The stream is spent: free it next.  ST_OK.
+ */
+int qa_metrics_stream_finish(qa_metrics_stream_t *s, qa_metrics_result_t *out);
+
+/* Releases a stream; NULL does nothing. */
+void qa_metrics_stream_free(qa_metrics_stream_t *s);
 
 #endif

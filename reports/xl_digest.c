@@ -7,12 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gfmt.h"
 #include "hash.h"
 #include "status.h"
 #include "xmem.h"
 
 #define DIGEST_HEADER "slattest-data-digest 1\n"
-#define LINE_MAX_HEAD 256   /* a number as text */
 #define STAGE_BYTES   32768 /* text handed to SHA-256 at once */
 #define INT_EXACT     1e15  /* integers below this print the same as "%.17g" */
 
@@ -116,9 +116,8 @@ static void sink_line(sink_t *k, const char *id, size_t row, const char *key, xl
             sink_put(k, "-", 1);
         sink_uint(k, (unsigned long long)fabs(c.num));
     } else {
-        char num[LINE_MAX_HEAD];
-        int n = snprintf(num, sizeof num, "%.17g", c.num);
-        sink_put(k, num, (size_t)n);
+        char num[GFMT_MAX];
+        sink_put(k, num, gfmt17(c.num, num));
     }
     sink_put(k, "\n", 1);
 }

@@ -11,6 +11,8 @@
 #include "buf.h"
 #include "csv.h"
 #include "status.h"
+#include "xl_rowxml.h"
+#include "xl_splice.h"
 #include "xmem.h"
 
 #define COLOR_HEADER_BG 0xD9E1F2
@@ -42,9 +44,10 @@
 #define MAX_BREAKS          16  /* page breaks of a sheet (one before each chart) */
 #define HEADER_MAX          255 /* Excel's page header limit */
 #define FORMULA_MAX         512
-#define COL_NAME_MAX        8
-#define FORMULA_TOTAL_MAX   8192 /* Excel's longest formula, in characters */
-#define XL_SHEET_NAME_BYTES 128  /* 31 characters of UTF-8, and the NUL */
+#define FORMULA_TOTAL_MAX   8192               /* Excel's longest formula, in characters */
+#define XL_SHEET_NAME_BYTES 128                /* 31 characters of UTF-8, and the NUL */
+#define XF_CACHE            32                 /* cell formats whose index style_of() remembers */
+#define ROW_XML_MAX         ((size_t)16 << 20) /* one streamed row's XML */
 
 /* libxlsxwriter calls the non-reentrant gmtime: one workbook at a time (xl_writer.h). */
 static pthread_mutex_t xl_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -71,6 +74,19 @@ typedef struct wctx {
      * workbook is closed: kept until then. */
     lxw_row_t *breaks[XL_TPL_MAX_SHEETS];
     size_t n_breaks;
+    /* Streamed rows (xl_writer.h): written by xl_rowxml into a row stream
+     * per sheet, spliced into the file once libxlsxwriter has closed it. */
+    bool splice_rows;
+    const char *tmpdir;
+    xl_splice_sheet_t *spliced;
+    xl_splice_rows_t **streams; /* the same, ours to end and free */
+    size_t n_spliced;
+    buf_t rowxml; /* one row's XML */
+    struct {
+        lxw_format *f;
+        uint32_t index;
+    } xf[XF_CACHE]; /* style_of()'s */
+    size_t n_xf;
     char *err;
     size_t errlen;
 } wctx_t;
@@ -79,6 +95,7 @@ void xl_write_opts_default(xl_write_opts_t *o)
 {
     o->constant_memory = -1;
     o->tmpdir = NULL;
+    o->splice_rows = 1;
     o->max_rows_per_sheet = XL_SHEET_MAX_ROWS;
 }
 
@@ -89,22 +106,6 @@ static int lxw_check(wctx_t *w, lxw_error e, const char *what)
         return ST_OK;
     st_errf(w->err, w->errlen, "%s: %s", what, lxw_strerror(e));
     return ST_ERR_IO;
-}
-
-/* Excel column letters of a 0-based column ("A", "Z", "AA"). */
-static void col_name(char out[COL_NAME_MAX], size_t col)
-{
-    char tmp[COL_NAME_MAX];
-    size_t n = 0;
-    col++;
-    while (col && n < COL_NAME_MAX - 1) {
-        col--;
-        tmp[n++] = (char)('A' + col % 26);
-        col /= 26;
-    }
-    for (size_t i = 0; i < n; i++)
-        out[i] = tmp[n - 1 - i];
-    out[n] = '\0';
 }
 
 /* Display width of UTF-8 text in character cells: CJK (3- and 4-byte
@@ -282,25 +283,34 @@ static int print_setup(wctx_t *w, lxw_worksheet *ws, bool repeat_header, int pag
 }
 
 /*
- * Writes text that comes from data (ids, names) as a string cell.  Text
+ * Text that comes from data (ids, names) as a string cell shows it.  Text
  * that a spreadsheet would take for a formula once the cell is copied out
  * as CSV (it starts with = + - @, a tab or a carriage return) gets a
  * leading apostrophe: in the workbook it is a string either way, but a CSV
  * export writes the text verbatim and the program that opens the CSV would
  * evaluate "=HYPERLINK(...)" ("CSV injection", OWASP).  Only the written
- * cell changes; the data digest is of the model's text.
+ * cell changes; the data digest is of the model's text.  *owned is set
+ * (for the caller to free) when the text had to be copied.
  */
+static const char *text_guarded(const char *text, char **owned)
+{
+    *owned = NULL;
+    if (!csv_formula_like(text))
+        return text;
+    size_t n = strlen(text);
+    *owned = xmalloc(n + 2);
+    (*owned)[0] = '\'';
+    memcpy(*owned + 1, text, n + 1);
+    return *owned;
+}
+
+/* Writes text from data as a string cell, guarded (text_guarded()). */
 static lxw_error text_write(lxw_worksheet *ws, lxw_row_t row, lxw_col_t col, const char *text,
                             lxw_format *f)
 {
-    if (!csv_formula_like(text))
-        return worksheet_write_string(ws, row, col, text, f);
-    size_t n = strlen(text);
-    char *guarded = xmalloc(n + 2);
-    guarded[0] = '\'';
-    memcpy(guarded + 1, text, n + 1);
-    lxw_error e = worksheet_write_string(ws, row, col, guarded, f);
-    free(guarded);
+    char *owned;
+    lxw_error e = worksheet_write_string(ws, row, col, text_guarded(text, &owned), f);
+    free(owned);
     return e;
 }
 
@@ -334,6 +344,7 @@ typedef struct tsheet {
     double header_lines;
     lxw_format *numf[XL_TPL_MAX_COLUMNS], *totf[XL_TPL_MAX_COLUMNS];
     lxw_format **rowf[XL_TPL_MAX_COLUMNS]; /* "formats": one per map entry, or NULL */
+    bool splice; /* the rows go to the last part's row stream (wctx_t.spliced) */
 } tsheet_t;
 
 /* The format of column c in the cursor's row: by "formats" when the row's
@@ -354,9 +365,9 @@ static lxw_format *row_format(const tsheet_t *ts, size_t c, const xl_cursor_t *c
  * unless p is the part the formula is on. */
 static int range_put(buf_t *f, const tsheet_t *ts, size_t p, size_t col)
 {
-    char x[COL_NAME_MAX];
+    char x[XL_ROWXML_COL_MAX];
     int rc = ST_OK;
-    col_name(x, col);
+    xl_rowxml_col_name(x, col);
     if (p + 1 != ts->n_parts) {
         rc = buf_putc(f, '\'');
         for (const char *c = ts->parts[p].name; rc == ST_OK && *c; c++)
@@ -454,7 +465,7 @@ static int conds_write(wctx_t *w, lxw_worksheet *ws, const xl_tpl_sheet_t *sh, l
 {
     lxw_row_t last = first + (lxw_row_t)n - 1;
     static const char *const ops[] = {">=", "<=", ">", "<", "=", "<>"};
-    char f[FORMULA_MAX], a[COL_NAME_MAX], b[COL_NAME_MAX], num[40];
+    char f[FORMULA_MAX], a[XL_ROWXML_COL_MAX], b[XL_ROWXML_COL_MAX], num[40];
     int rc;
     for (size_t c = 0; c < sh->n_columns; c++) {
         const xl_tpl_column_t *col = &sh->columns[c];
@@ -486,9 +497,9 @@ static int conds_write(wctx_t *w, lxw_worksheet *ws, const xl_tpl_sheet_t *sh, l
             }
             /* A formula rule: an empty cell never matches (a cell rule would
              * read it as 0).  Relative row, absolute column. */
-            col_name(a, cd->of >= 0 ? (size_t)cd->of : c);
+            xl_rowxml_col_name(a, cd->of >= 0 ? (size_t)cd->of : c);
             if (cd->column >= 0) {
-                col_name(b, (size_t)cd->column);
+                xl_rowxml_col_name(b, (size_t)cd->column);
                 snprintf(f, sizeof f, "=AND(ISNUMBER($%s%u),ISNUMBER($%s%u),$%s%u%s$%s%u)", a,
                          first + 1, b, first + 1, a, first + 1, ops[cd->op], b, first + 1);
             } else {
@@ -679,6 +690,96 @@ static int header_write(wctx_t *w, const tsheet_t *ts, lxw_row_t row)
     return rc;
 }
 
+/*
+ * A row stream for worksheet ws (xl_splice.h), the last of w->spliced.
+ * libxlsxwriter names the n-th worksheet's part xl/worksheets/sheet<n>.xml
+ * (its packager counts worksheets from 1 in the order they were added;
+ * our workbooks have no chartsheets, so that is the sheet's index + 1).
+ */
+static int splice_start(wctx_t *w, lxw_worksheet *ws)
+{
+    xl_splice_rows_t *r = NULL;
+    int rc = xl_splice_rows_new(w->tmpdir, &r, w->err, w->errlen);
+    if (rc != ST_OK)
+        return rc;
+    w->spliced = xrealloc(w->spliced, (w->n_spliced + 1) * sizeof *w->spliced);
+    w->streams = xrealloc(w->streams, (w->n_spliced + 1) * sizeof *w->streams);
+    xl_splice_sheet_t *sp = &w->spliced[w->n_spliced];
+    memset(sp, 0, sizeof *sp);
+    snprintf(sp->entry, sizeof sp->entry, "xl/worksheets/sheet%u.xml", (unsigned)ws->index + 1);
+    sp->rows = r;
+    w->streams[w->n_spliced++] = r;
+    return ST_OK;
+}
+
+/* Ends the last row stream (its rows are all written). */
+static int splice_end(wctx_t *w)
+{
+    return xl_splice_rows_end(w->streams[w->n_spliced - 1], w->err, w->errlen);
+}
+
+/*
+ * The cell format index of f in styles.xml (0, the default, for none).
+ * libxlsxwriter 1.1.4 keeps the index on a format only when the format was
+ * the first of its properties; a format equal to an earlier one is hashed
+ * again on every call (a fifth of a streamed sheet's time), so the
+ * writer remembers the indexes it was given.
+ */
+static uint32_t style_of(wctx_t *w, lxw_format *f)
+{
+    if (!f)
+        return 0;
+    for (size_t i = 0; i < w->n_xf; i++)
+        if (w->xf[i].f == f)
+            return w->xf[i].index;
+    uint32_t index = (uint32_t)lxw_format_get_xf_index(f);
+    if (w->n_xf < XF_CACHE) {
+        w->xf[w->n_xf].f = f;
+        w->xf[w->n_xf++].index = index;
+    }
+    return index;
+}
+
+/*
+ * The cursor's row as XML into the last row stream, at 0-based row `row`
+ * and with `lines` of height: the cells cell_write() would write, with the
+ * same formats, text labels and guards.
+ */
+static int row_splice(wctx_t *w, const tsheet_t *ts, const xl_cursor_t *cur, lxw_row_t row,
+                      double lines)
+{
+    const xl_tpl_sheet_t *sh = ts->sh;
+    xl_rowxml_cell_t cells[XL_TPL_MAX_COLUMNS];
+    char *owned[XL_TPL_MAX_COLUMNS];
+    for (size_t c = 0; c < sh->n_columns; c++) {
+        const xl_tpl_column_t *col = &sh->columns[c];
+        xl_cell_t v = xl_cursor_cell(cur, c);
+        owned[c] = NULL;
+        if (col->type == XL_TPL_TEXT)
+            cells[c] = (xl_rowxml_cell_t){
+                XL_ROWXML_TEXT, style_of(w, col->wrap ? w->f_wrap : w->f_text), 0,
+                text_guarded(xl_tpl_column_label(col, w->lang, v.text), &owned[c])};
+        else if (isnan(v.num))
+            cells[c] = (xl_rowxml_cell_t){XL_ROWXML_EMPTY, 0, 0, NULL};
+        else
+            cells[c] = (xl_rowxml_cell_t){XL_ROWXML_NUMBER, style_of(w, row_format(ts, c, cur)),
+                                          v.num, NULL};
+    }
+    buf_reset(&w->rowxml);
+    int rc = xl_rowxml_row(&w->rowxml, (uint32_t)row + 1, lines > 1 ? ROW_HEIGHT * lines : 0, cells,
+                           sh->n_columns);
+    if (rc == ST_OK)
+        rc = xl_splice_rows_append(w->streams[w->n_spliced - 1], w->rowxml.data, w->rowxml.len);
+    else
+        st_errf(w->err, w->errlen, "sheet '%s': row %u does not fit a sheet's XML", sh->id,
+                (unsigned)row + 1);
+    for (size_t c = 0; c < sh->n_columns; c++)
+        free(owned[c]);
+    if (rc == ST_OK)
+        w->spliced[w->n_spliced - 1].n_rows++;
+    return rc;
+}
+
 /* Starts the next part of a table sheet: a new worksheet with the print
  * setup, column widths, the header row and the frozen panes. */
 static int part_start(wctx_t *w, tsheet_t *ts)
@@ -711,6 +812,8 @@ static int part_start(wctx_t *w, tsheet_t *ts)
     rc = header_write(w, ts, 0);
     if (rc == ST_OK && (sh->freeze_rows || sh->freeze_cols))
         worksheet_freeze_panes(ts->ws, (lxw_row_t)sh->freeze_rows, (lxw_col_t)sh->freeze_cols);
+    if (rc == ST_OK && ts->splice)
+        rc = splice_start(w, ts->ws);
     return rc;
 }
 
@@ -718,7 +821,8 @@ static int part_start(wctx_t *w, tsheet_t *ts)
 static int part_end(wctx_t *w, tsheet_t *ts)
 {
     size_t n = ts->parts[ts->n_parts - 1].rows;
-    return n == 0 ? ST_OK : conds_write(w, ts->ws, ts->sh, 1, n);
+    int rc = ts->splice ? splice_end(w) : ST_OK;
+    return n == 0 || rc != ST_OK ? rc : conds_write(w, ts->ws, ts->sh, 1, n);
 }
 
 /* The totals row after the last part's rows, each formula with its value. */
@@ -828,6 +932,14 @@ static int rows_write(wctx_t *w, tsheet_t *ts, xl_cursor_t *cur, size_t *n)
         }
         lxw_row_t row = (lxw_row_t)(p->rows + 1);
         double lines = wrapped_lines(w, ts, cur);
+        if (ts->splice) {
+            if ((rc = row_splice(w, ts, cur, row, lines)) != ST_OK)
+                return rc;
+            xl_digest_row(w->dg, sh, cur);
+            p->rows++;
+            (*n)++;
+            continue;
+        }
         if (lines > 1 &&
             (rc = lxw_check(w, worksheet_set_row(ts->ws, row, ROW_HEIGHT * lines, NULL),
                             "row height")) != ST_OK)
@@ -880,6 +992,8 @@ static int table_write(wctx_t *w, const xl_tpl_sheet_t *sh)
     size_t n = 0;
     memset(&ts, 0, sizeof ts);
     ts.sh = sh;
+    const xl_table_t *tb = xl_model_find(w->m, sh->table);
+    ts.splice = w->splice_rows && tb && xl_table_streamed(tb);
     widths_compute(w, &ts);
     tsheet_formats(w, &ts);
     int rc = part_start(w, &ts);
@@ -1244,6 +1358,8 @@ static int write_locked(const char *path, const xl_tpl_t *t, const xl_model_t *m
                 .m = m,
                 .lang = xl_model_lang(m),
                 .max_rows = opts->max_rows_per_sheet,
+                .splice_rows = opts->splice_rows != 0,
+                .tmpdir = opts->tmpdir,
                 .err = err,
                 .errlen = errlen};
     lxw_workbook_options o = {.constant_memory = 0, .tmpdir = (char *)(uintptr_t)opts->tmpdir};
@@ -1262,6 +1378,7 @@ static int write_locked(const char *path, const xl_tpl_t *t, const xl_model_t *m
     };
     if ((rc = lxw_check(&w, workbook_set_properties(w.wb, &props), "properties")) != ST_OK)
         goto fail;
+    buf_init(&w.rowxml, ROW_XML_MAX);
     formats_make(&w);
     currency_set(&w);
     w.dg = xl_digest_new(NULL);
@@ -1270,6 +1387,8 @@ static int write_locked(const char *path, const xl_tpl_t *t, const xl_model_t *m
     lxw_error e = workbook_close(w.wb);
     w.wb = NULL;
     rc = lxw_check(&w, e, path);
+    if (rc == ST_OK && w.n_spliced > 0)
+        rc = xl_splice(path, w.spliced, w.n_spliced, err, errlen);
 fail:
     /* workbook_close() also frees; the half-written file is the caller's to remove. */
     xl_digest_free(w.dg);
@@ -1277,6 +1396,11 @@ fail:
         workbook_close(w.wb);
     for (size_t i = 0; i < w.n_breaks; i++)
         free(w.breaks[i]);
+    for (size_t i = 0; i < w.n_spliced; i++)
+        xl_splice_rows_free(w.streams[i]);
+    free(w.spliced);
+    free(w.streams);
+    buf_free(&w.rowxml);
     return rc;
 }
 

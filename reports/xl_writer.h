@@ -56,6 +56,19 @@
  * XL_CONST_MEM_ROWS rows.  With a streamed table, memory is then bounded
  * by the stored tables and one row of the stream.
  *
+ * Streamed rows: a streamed table's data rows (Evidence: a row per
+ * contact, hundreds of thousands) skip libxlsxwriter, whose cell objects,
+ * format lookups and fprintf cost about 10 us a row, plus its deflate at
+ * zlib's default level.  libxlsxwriter writes each sheet of such a table
+ * with its header row, columns, panes, print set-up, conditional formats
+ * and totals row; the writer turns each data row into XML itself
+ * (xl_rowxml.h: the same cell formats, text labels and formula guards as
+ * a cell written through libxlsxwriter, numbers as "%.17g") and deflates
+ * it on a second thread while the stream is read; once libxlsxwriter has
+ * closed the file, xl_splice.h puts the rows into each sheet's part.  The
+ * cells read back the same either way (tests/xl compares the two with
+ * openpyxl); the bytes differ.
+ *
  * Threads: libxlsxwriter's core.c calls the C library's gmtime, which is not
  * thread-safe, when it writes the creation date.  xl_write() therefore
  * holds one process-wide mutex for the whole of writing a workbook: call it
@@ -80,10 +93,14 @@ typedef struct xl_write_opts {
     /* Rows of a table sheet before it continues on a next sheet, its header
      * and totals row included: 2..XL_SHEET_MAX_ROWS (tests set a few). */
     size_t max_rows_per_sheet;
+    /* A streamed table's rows: 1 written by this writer into the sheet
+     * (see "Streamed rows" above), 0 through libxlsxwriter cell by cell
+     * (the tests compare the two). */
+    int splice_rows;
 } xl_write_opts_t;
 
 /* Fills *o with the defaults (auto constant memory, system tmpdir,
- * XL_SHEET_MAX_ROWS rows a sheet). */
+ * XL_SHEET_MAX_ROWS rows a sheet, streamed rows spliced). */
 void xl_write_opts_default(xl_write_opts_t *o);
 
 /*

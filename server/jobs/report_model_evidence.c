@@ -4,27 +4,33 @@
  * reason, streamed from the database while the sheet is written.
  */
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "relay.h"
 #include "report_model_int.h"
 #include "status.h"
 #include "xmem.h"
 
 /*
  * Evidence is a streamed table (xl_model.h): the writer pulls its rows while
- * it writes the sheet, so a month of a million contacts is never held.  The
- * rows come from the database in keyset pages of EVIDENCE_PAGE rows ordered
- * by (offered_us, call_id), each page starting after the last row of the
- * one before (the index on (tenant_id, offered_us), which InnoDB extends
- * with the primary key's call_id, serves the order and the start).  Pages
- * rather than one streaming query (db_query_rows pushes rows into a
- * callback; the writer pulls): no thread, the connection is free between
- * pages, and memory is one page whatever the month holds.
+ * it writes the sheet, so a month of a million contacts is never held.  A
+ * pass reads them with one query, in the order of the index on (tenant_id,
+ * offered_us), which InnoDB extends with the primary key's call_id, on a
+ * thread of its own (db_query_rows() pushes rows, the writer pulls): the
+ * thread fills a batch of EVIDENCE_BATCH rows while the writer turns the
+ * batch before into cells (relay.h), so the database's time overlaps the
+ * sheet's.  Memory is two batches whatever the month holds.  The
+ * connection is the thread's for the whole pass: nothing else may use it
+ * until the pass is closed (xl_write() reads nothing else meanwhile), and
+ * one pass is open at a time.
  */
-#define EVIDENCE_PAGE 10000
+#define EVIDENCE_BATCH 2048
+#define EVIDENCE_TEXT  257 /* VARCHAR(64) of utf8mb4, and the NUL */
 
 /* The evidence contacts; parameters: tenant, first offered_us, end of the month (UTC us),
  * threshold T, lowest wait of a counted abandon, whether overflows count. */
@@ -32,8 +38,7 @@
     "SELECT call_id, queue, offered_us, wait_s, outcome FROM contacts "                            \
     "WHERE tenant_id = ? AND offered_us >= ? AND offered_us < ? "                                  \
     "AND ((outcome = 1 AND wait_s > ?) OR (outcome = 2 AND wait_s >= ?) OR "                       \
-    "(outcome = 3 AND ? = 1)) "
-#define EVIDENCE_ORDER " ORDER BY offered_us, call_id LIMIT ?"
+    "(outcome = 3 AND ? = 1)) ORDER BY offered_us, call_id"
 
 /* What selects the evidence and how a row reads: the stream's state, owned
  * by the model.  db is borrowed (report_model.h). */
@@ -46,21 +51,35 @@ typedef struct ev_src {
     int64_t ab_min, overflow;
 } ev_src_t;
 
-/* One pass over the evidence: the current page and the key after which the next starts. */
+/* One contact as the query gives it. */
+typedef struct ev_rec {
+    char call_id[EVIDENCE_TEXT], queue[EVIDENCE_TEXT];
+    unsigned long call_id_len, queue_len;
+    int64_t offered_us, wait_s;
+    int32_t outcome;
+} ev_rec_t;
+
+/* One pass: the reading thread's side (row, batch) and the writer's (recs). */
 typedef struct ev_pass {
     const ev_src_t *src;
-    db_res_t *page;
-    bool started, last; /* a page was read; the last one was short (no more) */
-    int64_t key_us;
-    char key_id[128];
+    relay_t *relay;
+    pthread_t thread;
+    bool thread_up;
+    /* the thread's */
+    ev_rec_t row, *batch;
+    size_t n_batch;
+    char why[256];
+    /* the writer's: the batch taken, and the next row of it */
+    const ev_rec_t *recs;
+    size_t n_recs, next;
 } ev_pass_t;
 
 /* One evidence row into row 0 of t. */
-static int evidence_row(const ev_src_t *s, xl_table_t *t, const db_res_t *res)
+static int evidence_row(const ev_src_t *s, xl_table_t *t, const ev_rec_t *r)
 {
     int T = s->threshold_s;
-    int64_t wait = db_res_i64(res, 3);
-    int outcome = (int)db_res_i64(res, 4);
+    int64_t wait = r->wait_s;
+    int outcome = r->outcome;
     char reason[96];
     const char *cls = outcome == SLA_ANSWERED    ? "answered"
                       : outcome == SLA_ABANDONED ? "abandoned"
@@ -76,9 +95,9 @@ static int evidence_row(const ev_src_t *s, xl_table_t *t, const db_res_t *res)
     else
         snprintf(reason, sizeof reason, "overflow (offered, not answered): %" PRId64 " s", wait);
     const rmodel_cell_t cells[] = {
-        RM_TEXT("call_id", db_res_str(res, 0, NULL)),
-        RM_TEXT("queue", db_res_str(res, 1, NULL)),
-        RM_NUM("offered_at", rmodel_serial_in(s->tz, db_res_i64(res, 2))),
+        RM_TEXT("call_id", r->call_id),
+        RM_TEXT("queue", r->queue),
+        RM_NUM("offered_at", rmodel_serial_in(s->tz, r->offered_us)),
         RM_NUM("wait_s", wait),
         RM_TEXT("class", cls),
         RM_TEXT("reason", reason),
@@ -86,73 +105,97 @@ static int evidence_row(const ev_src_t *s, xl_table_t *t, const db_res_t *res)
     return rmodel_cells(t, 0, RM_CELLS(cells));
 }
 
-/* xl_source_t open: a pass from the month's first contact. */
+/* db_query_rows' on_row: the row into the batch; a full batch to the writer. */
+static int evidence_fetched(void *ctx)
+{
+    ev_pass_t *p = ctx;
+    p->batch[p->n_batch++] = p->row;
+    if (p->n_batch < EVIDENCE_BATCH)
+        return ST_OK;
+    relay_put(p->relay, p->n_batch * sizeof *p->batch, false);
+    p->n_batch = 0;
+    p->batch = relay_fill(p->relay);
+    return p->batch ? ST_OK : ST_ERR_TIMEOUT; /* the writer stopped reading: stop the query */
+}
+
+/* The reading thread: the whole query into batches, then the end (or the failure). */
+static void *evidence_reader(void *arg)
+{
+    ev_pass_t *p = arg;
+    const ev_src_t *s = p->src;
+    static const db_out_col_t cols[] = {
+        {DBO_STR, offsetof(ev_rec_t, call_id), EVIDENCE_TEXT, -1, offsetof(ev_rec_t, call_id_len)},
+        {DBO_STR, offsetof(ev_rec_t, queue), EVIDENCE_TEXT, -1, offsetof(ev_rec_t, queue_len)},
+        {DBO_I64, offsetof(ev_rec_t, offered_us), 0, -1, -1},
+        {DBO_I64, offsetof(ev_rec_t, wait_s), 0, -1, -1},
+        {DBO_I32, offsetof(ev_rec_t, outcome), 0, -1, -1},
+    };
+    db_val_t v[] = {db_u64(s->tenant_id),   db_i64(s->start_us), db_i64(s->end_us),
+                    db_i64(s->threshold_s), db_i64(s->ab_min),   db_i64(s->overflow)};
+    if (!(p->batch = relay_fill(p->relay)))
+        return NULL;
+    int rc = db_query_rows(s->db, EVIDENCE_SELECT, v, 6, cols, 5, &p->row, evidence_fetched, p);
+    if (rc == ST_OK) {
+        relay_put(p->relay, p->n_batch * sizeof *p->batch, true);
+    } else if (p->batch) {
+        snprintf(p->why, sizeof p->why, "%s", db_error(s->db));
+        relay_fail(p->relay);
+    }
+    return NULL;
+}
+
+/* xl_source_t open: a pass from the month's first contact, its reading thread started. */
 static int evidence_open(void *arg, void **cur, char *err, size_t errlen)
 {
-    (void)err;
-    (void)errlen;
     ev_pass_t *p = xcalloc(1, sizeof *p);
     p->src = arg;
+    p->relay = relay_new(EVIDENCE_BATCH * sizeof(ev_rec_t));
+    if (pthread_create(&p->thread, NULL, evidence_reader, p) != 0) {
+        st_errf(err, errlen, "cannot start the thread that reads the evidence contacts");
+        relay_free(p->relay);
+        free(p);
+        return ST_ERR_INTERNAL;
+    }
+    p->thread_up = true;
     *cur = p;
     return ST_OK;
 }
 
-/* Reads the page after the current key. */
-static int evidence_page(ev_pass_t *p, char *err, size_t errlen)
-{
-    const ev_src_t *s = p->src;
-    db_val_t v[] = {db_u64(s->tenant_id), db_i64(p->started ? p->key_us : s->start_us),
-                    db_i64(s->end_us),    db_i64(s->threshold_s),
-                    db_i64(s->ab_min),    db_i64(s->overflow),
-                    db_i64(p->key_us),    db_i64(p->key_us),
-                    db_str(p->key_id),    db_i64(EVIDENCE_PAGE)};
-    db_val_t first[] = {v[0], v[1], v[2], v[3], v[4], v[5], v[9]};
-    db_res_free(p->page);
-    p->page = NULL;
-    int rc =
-        p->started
-            ? db_exec(s->db,
-                      EVIDENCE_SELECT
-                      "AND (offered_us > ? OR (offered_us = ? AND call_id > ?))" EVIDENCE_ORDER,
-                      v, 10, &p->page)
-            : db_exec(s->db, EVIDENCE_SELECT EVIDENCE_ORDER, first, 7, &p->page);
-    if (rc != ST_OK) {
-        st_errf(err, errlen, "reading the evidence contacts: %s", db_error(s->db));
-        return rc;
-    }
-    p->started = true;
-    p->last = db_res_count(p->page) < EVIDENCE_PAGE;
-    return ST_OK;
-}
-
-/* xl_source_t next: the next evidence row, reading a page when one runs out. */
+/* xl_source_t next: the next evidence row, taking a batch when one runs out. */
 static int evidence_next(void *cur, xl_table_t *row, char *err, size_t errlen)
 {
     ev_pass_t *p = cur;
-    while (!p->page || !db_res_next(p->page)) {
-        if (p->started && p->last)
+    while (p->next == p->n_recs) {
+        const void *data;
+        size_t len;
+        int got = relay_take(p->relay, &data, &len);
+        if (got < 0) {
+            st_errf(err, errlen, "reading the evidence contacts: %s", p->why);
+            return ST_ERR_DB;
+        }
+        if (got == 0)
             return 0;
-        int rc = evidence_page(p, err, errlen);
-        if (rc != ST_OK)
-            return rc;
+        p->recs = data;
+        p->n_recs = len / sizeof *p->recs;
+        p->next = 0;
     }
-    size_t n = 0;
-    const char *id = db_res_str(p->page, 0, &n);
-    p->key_us = db_res_i64(p->page, 2);
-    snprintf(p->key_id, sizeof p->key_id, "%.*s", (int)n, id);
-    int rc = evidence_row(p->src, row, p->page);
+    const ev_rec_t *r = &p->recs[p->next++];
+    int rc = evidence_row(p->src, row, r);
     if (rc != ST_OK) {
-        st_errf(err, errlen, "evidence contact '%s' cannot be shown", p->key_id);
+        st_errf(err, errlen, "evidence contact '%s' cannot be shown", r->call_id);
         return rc;
     }
     return 1;
 }
 
-/* xl_source_t close. */
+/* xl_source_t close: stops the reading thread (wherever it is) and frees the pass. */
 static void evidence_close(void *cur)
 {
     ev_pass_t *p = cur;
-    db_res_free(p->page);
+    relay_abandon(p->relay);
+    if (p->thread_up)
+        pthread_join(p->thread, NULL);
+    relay_free(p->relay);
     free(p);
 }
 
@@ -172,7 +215,7 @@ static void evidence_release(void *arg)
  * of them; abandon_neutral and abandon_positive: abandons after the
  * threshold only, and overflows; answered: neither).  A short abandon is
  * not offered, so never evidence.  The table is a stream read when the
- * workbook is written (see EVIDENCE_PAGE); the writer continues it on a
+ * workbook is written (see EVIDENCE_BATCH); the writer continues it on a
  * next sheet past Excel's rows.
  */
 int rmodel_table_evidence(rmodel_ctx_t *x, char *err, size_t errlen)

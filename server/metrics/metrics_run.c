@@ -278,22 +278,6 @@ static int agents_in_zone(db_t *db, const tenant_t *t, const char *zone, int64_t
     return rc;
 }
 
-/* Runs `START TRANSACTION WITH CONSISTENT SNAPSHOT` unless the connection
- * is in a transaction already (*began says which): the reads of one
- * computation then see one state of the rollups. */
-static int snapshot_begin(db_t *db, bool *began)
-{
-    db_res_t *res = NULL;
-    *began = false;
-    int rc = db_exec(db, "SELECT @@in_transaction", NULL, 0, &res);
-    if (rc == ST_OK && db_res_next(res) && db_res_i64(res, 0) == 0) {
-        rc = db_run_static(db, "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY");
-        *began = rc == ST_OK;
-    }
-    db_res_free(res);
-    return rc;
-}
-
 /*
  * Every grouping from rollups alone (slot rows with their detail, agent
  * rows for an agent grouping and the intervals' agents, reason rows for a
@@ -316,7 +300,7 @@ static int from_rollups(db_t *db, const tenant_t *t, const sla_period_t *period,
         want_agents = want_agents || by[i] == SLA_BY_AGENT || by[i] == SLA_BY_INTERVAL;
         want_reasons = want_reasons || by[i] == SLA_BY_REASON;
     }
-    int rc = snapshot_begin(db, &began);
+    int rc = db_snapshot_begin(db, &began);
     if (rc == ST_OK)
         rc = rollup_pending(db, t->id, &pending);
     if (rc != ST_OK || pending || p->queue)

@@ -668,12 +668,29 @@ int64_t db_res_i64(const db_res_t *res, unsigned col)
 
 double db_res_double(const db_res_t *res, unsigned col)
 {
-    const char *s = db_res_str(res, col, NULL);
+    return db_text_double(db_res_str(res, col, NULL));
+}
+
+double db_text_double(const char *s)
+{
     if (!s)
         return NAN;
     char *end = NULL;
     double v = strtod(s, &end);
     return end != s && *end == '\0' ? v : NAN;
+}
+
+int db_snapshot_begin(db_t *db, bool *began)
+{
+    db_res_t *res = NULL;
+    *began = false;
+    int rc = db_exec(db, "SELECT @@in_transaction", NULL, 0, &res);
+    if (rc == ST_OK && db_res_next(res) && db_res_i64(res, 0) == 0) {
+        rc = db_run_static(db, "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY");
+        *began = rc == ST_OK;
+    }
+    db_res_free(res);
+    return rc;
 }
 
 void db_res_free(db_res_t *res)

@@ -225,6 +225,17 @@ int64_t db_res_i64(const db_res_t *res, unsigned col);
 bool db_res_is_null(const db_res_t *res, unsigned col);
 /* A DOUBLE or DECIMAL column: NAN for SQL NULL or text that is not a number. */
 double db_res_double(const db_res_t *res, unsigned col);
+/* The number a DOUBLE or DECIMAL fetched as text reads as (db_res_double's
+ * reading, for db_query_rows' DBO_STR columns): NAN for NULL or not a number. */
+double db_text_double(const char *s);
+
+/*
+ * Runs `START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY` unless the
+ * connection is in a transaction already (*began says which), so that the
+ * several reads of one computation see one state; the caller ends it
+ * (db_rollback) when *began.
+ */
+int db_snapshot_begin(db_t *db, bool *began);
 void db_res_free(db_res_t *res);
 
 /* Database errors since start, for /metrics (thread-safe). */

@@ -399,6 +399,132 @@ static void test_invalid(void **state)
     inspector_result_clear(NULL);
 }
 
+/*
+ * The stream's lag pass: i1 has four evaluations with lags 5, 1, 9, 3 h.
+ * Nearest rank: the median is rank ceil(0.5 x 4) = 2 of 1 3 5 9 = 3 h,
+ * the 90th percentile rank ceil(0.9 x 4) = 4 = 9 h.  Lags out of order,
+ * or more lags than evaluations with a contact, are refused; fewer are
+ * refused at finish.
+ */
+static void test_stream_lags(void **state)
+{
+    (void)state;
+    inspector_params_t p = {72, 5, {1, 1, 1, 1}, 0, END};
+    inspector_stream_t *s = NULL;
+    char err[200];
+    assert_int_equal(inspector_stream_new(&p, NULL, 0, &s, err, sizeof err), ST_OK);
+    const int lags[] = {5, 1, 9, 3};
+    for (size_t i = 0; i < 4; i++) {
+        qa_metrics_eval_t e = ev("e", "i1", 90, lags[i]);
+        assert_int_equal(inspector_stream_eval(s, &e, err, sizeof err), ST_OK);
+    }
+    assert_int_equal(inspector_stream_lag(s, "i1", 1 * H, err, sizeof err), ST_OK);
+    assert_int_equal(inspector_stream_lag(s, "i1", 3 * H, err, sizeof err), ST_OK);
+    assert_int_equal(inspector_stream_lag(s, "i1", 2 * H, err, sizeof err), ST_ERR_INVALID);
+    assert_int_equal(inspector_stream_lag(s, "i2", 2 * H, err, sizeof err), ST_ERR_INVALID);
+    inspector_result_t r;
+    /* two lags of four: refused */
+    assert_int_equal(inspector_stream_finish(s, NULL, 0, &r, err, sizeof err), ST_ERR_INVALID);
+    inspector_stream_free(s);
+
+    assert_int_equal(inspector_stream_new(&p, NULL, 0, &s, err, sizeof err), ST_OK);
+    for (size_t i = 0; i < 4; i++) {
+        qa_metrics_eval_t e = ev("e", "i1", 90, lags[i]);
+        assert_int_equal(inspector_stream_eval(s, &e, err, sizeof err), ST_OK);
+    }
+    const int sorted[] = {1, 3, 5, 9};
+    for (size_t i = 0; i < 4; i++)
+        assert_int_equal(inspector_stream_lag(s, "i1", sorted[i] * H, err, sizeof err), ST_OK);
+    assert_int_equal(inspector_stream_lag(s, "i1", 10 * H, err, sizeof err), ST_ERR_INVALID);
+    assert_int_equal(inspector_stream_finish(s, NULL, 0, &r, err, sizeof err), ST_OK);
+    inspector_stream_free(s);
+    assert_int_equal(r.n, 1);
+    assert_int_equal(r.rows[0].lag_n, 4);
+    assert_near(r.rows[0].lag_median_h, 3);
+    assert_near(r.rows[0].lag_p90_h, 9);
+    assert_near(r.rows[0].on_time_rate, 1);
+    inspector_result_clear(&r);
+}
+
+/* The split stream's data set: i1 has e1 (80, defect, lag 2 h) and e2 (60,
+ * overturned to 90, lag 100 h); e3 (i1, 70) is evaluated at 730 h, after
+ * the period; i2 has e4 (50, appeal upheld, contact unknown). */
+static void split_set(qa_metrics_eval_t e[4])
+{
+    e[0] = ev("e1", "i1", 80, 2);
+    e[0].defect = true;
+    e[1] = ev("e2", "i1", 60, 100);
+    e[1].appeal = QA_METRICS_APPEAL_OVERTURNED;
+    e[1].new_score = 90;
+    e[2] = ev("e3", "i1", 70, 720);
+    e[3] = ev("e4", "i2", 50, 0);
+    e[3].appeal = QA_METRICS_APPEAL_UPHELD;
+    e[3].contact_known = false;
+}
+
+/*
+ * inspector_stream_count() and inspector_stream_score() in two passes of
+ * different orders (counts e2 e1 e4 e3, scores e1 e2 e3 e4) give, by hand:
+ * i1: 2 evaluations (e3 is outside the period in both passes), defect rate
+ * 1/2, 1 appealed and 1 overturned, lag_n 2, on time 1/2 (100 h > 72 h), median rank ceil(0.5 x 2)
+ * = 1 = 2 h, p90 rank ceil(0.9 x 2) = 2 = 100 h, mean final score (80 + 90) / 2 = 85, severity bias
+ * 85 - 50 = 35; i2: 1 evaluation, appealed 1, overturned 0, no lag, mean 50, bias 50 - 85 = -35.  A
+ * score missing, or one too many, is refused at finish.
+ */
+static void test_stream_split(void **state)
+{
+    (void)state;
+    inspector_params_t p = {72, 5, {1, 1, 1, 1}, 0, END};
+    qa_metrics_eval_t e[4];
+    split_set(e);
+    inspector_stream_t *s = NULL;
+    char err[200];
+    inspector_result_t r;
+    for (int missing = -1; missing < 5; missing++) {
+        assert_int_equal(inspector_stream_new(&p, NULL, 0, &s, err, sizeof err), ST_OK);
+        for (int i = 3; i >= 0; i--)
+            assert_int_equal(inspector_stream_count(s, &e[(i + 2) % 4], err, sizeof err), ST_OK);
+        for (int i = 0; i < 4; i++)
+            if (i != missing)
+                assert_int_equal(inspector_stream_score(s, &e[i], err, sizeof err), ST_OK);
+        if (missing == 4) /* one score twice */
+            assert_int_equal(inspector_stream_score(s, &e[0], err, sizeof err), ST_OK);
+        assert_int_equal(inspector_stream_lag(s, "i1", 2 * H, err, sizeof err), ST_OK);
+        assert_int_equal(inspector_stream_lag(s, "i1", 100 * H, err, sizeof err), ST_OK);
+        int rc = inspector_stream_finish(s, NULL, 0, &r, err, sizeof err);
+        inspector_stream_free(s);
+        if (missing == 2 || missing == -1) /* e3 is outside the period: not missed */
+            assert_int_equal(rc, ST_OK);
+        else {
+            assert_int_equal(rc, ST_ERR_INVALID);
+            assert_non_null(strstr(err, "scores for"));
+            continue;
+        }
+        assert_int_equal(r.n, 2);
+        const inspector_row_t *a = &r.rows[0], *b = &r.rows[1];
+        assert_string_equal(a->inspector_id, "i1");
+        assert_int_equal(a->evaluations, 2);
+        assert_near(a->defect_rate, 0.5);
+        assert_int_equal(a->appealed, 1);
+        assert_int_equal(a->overturned, 1);
+        assert_int_equal(a->lag_n, 2);
+        assert_near(a->on_time_rate, 0.5);
+        assert_near(a->lag_median_h, 2);
+        assert_near(a->lag_p90_h, 100);
+        assert_near(a->mean_score, 85);
+        assert_near(a->severity_bias, 35);
+        assert_string_equal(b->inspector_id, "i2");
+        assert_int_equal(b->evaluations, 1);
+        assert_int_equal(b->appealed, 1);
+        assert_int_equal(b->overturned, 0);
+        assert_int_equal(b->lag_n, 0);
+        assert_nan(b->lag_median_h);
+        assert_near(b->mean_score, 50);
+        assert_near(b->severity_bias, -35);
+        inspector_result_clear(&r);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -408,6 +534,8 @@ int main(void)
         cmocka_unit_test(test_item_agreement),
         cmocka_unit_test(test_weights),
         cmocka_unit_test(test_invalid),
+        cmocka_unit_test(test_stream_lags),
+        cmocka_unit_test(test_stream_split),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -366,6 +366,53 @@ static void test_invalid(void **state)
     qa_metrics_result_clear(NULL);
 }
 
+/*
+ * The stream, fed in call_id order by hand: c1 (a1 80, a2 90), c2 (a1 70,
+ * a1 100), c3 (a2 60).  a1: 3 evaluations of 2 contacts (c1, c2), mean
+ * 250 / 3 = 83.333333; a2: 2 of 2, mean 75; tenant: 5 evaluations of 3
+ * contacts, mean 400 / 5 = 80.  An id given by the caller is copied: the
+ * row keeps "a1" after the caller's buffer changes.  A call_id going back
+ * ("c2" after "c3") is refused: the contact counts would be wrong.
+ */
+static void test_stream_order(void **state)
+{
+    (void)state;
+    qa_metrics_params_t p = params();
+    qa_metrics_stream_t *s = NULL;
+    char err[200];
+    assert_int_equal(qa_metrics_stream_new(NULL, 0, 0, &p, &s, err, sizeof err), ST_OK);
+    char agent[8];
+    const struct {
+        const char *call, *agent;
+        double score;
+    } rows[] = {
+        {"c1", "a1", 80}, {"c1", "a2", 90}, {"c2", "a1", 70}, {"c2", "a1", 100}, {"c3", "a2", 60}};
+    for (size_t i = 0; i < 5; i++) {
+        strcpy(agent, rows[i].agent);
+        qa_metrics_eval_t e = ev(rows[i].call, agent, rows[i].score);
+        assert_int_equal(qa_metrics_stream_add(s, &e, err, sizeof err), ST_OK);
+    }
+    strcpy(agent, "zz");
+    qa_metrics_eval_t back = ev("c2", "a1", 50);
+    assert_int_equal(qa_metrics_stream_add(s, &back, err, sizeof err), ST_ERR_INVALID);
+    assert_non_null(strstr(err, "not in order"));
+    qa_metrics_result_t r;
+    assert_int_equal(qa_metrics_stream_finish(s, &r), ST_OK);
+    qa_metrics_stream_free(s);
+    assert_int_equal(r.n_agents, 2);
+    assert_string_equal(r.agents[0].agent_id, "a1");
+    assert_int_equal(r.agents[0].evaluations, 3);
+    assert_int_equal(r.agents[0].evaluated_contacts, 2);
+    assert_near(r.agents[0].qa_score, 250.0 / 3);
+    assert_string_equal(r.agents[1].agent_id, "a2");
+    assert_int_equal(r.agents[1].evaluated_contacts, 2);
+    assert_near(r.agents[1].qa_score, 75);
+    assert_int_equal(r.tenant.evaluations, 5);
+    assert_int_equal(r.tenant.evaluated_contacts, 3);
+    assert_near(r.tenant.qa_score, 80);
+    qa_metrics_result_clear(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -378,6 +425,7 @@ int main(void)
         cmocka_unit_test(test_pearson_ten_pairs),
         cmocka_unit_test(test_spearman_threshold),
         cmocka_unit_test(test_invalid),
+        cmocka_unit_test(test_stream_order),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

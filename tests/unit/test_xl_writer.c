@@ -8,7 +8,9 @@
  * and the Python test reads it back with openpyxl.  With XL_SPLIT set it
  * writes the split model instead (split_tpl, XL_ROWS streamed rows,
  * max_rows_per_sheet XL_SPLIT, 0 for the default; XL_SPLIT_NAME the
- * table's tab).  XL_FORMULA_TEXT adds data that looks like formulas (a
+ * table's tab; XL_SPLICE=0 writes its rows through libxlsxwriter instead
+ * of splicing them; XL_TRICKY gives its contacts text that needs escaping).
+ * XL_FORMULA_TEXT adds data that looks like formulas (a
  * tenant name, queue names).  Run from the repository root (make unit does).
  */
 #include <setjmp.h>
@@ -317,11 +319,30 @@ static xl_tpl_t *split_tpl(const char *name, const char *after)
  * with wait i s, within 1 for i <= 6, n 1, sl = within, asa = i.  For 12
  * rows by hand: wait total 1 + .. + 12 = 78, within 6, sl 6 / 12 = 0.5,
  * asa weighted by within (1 + .. + 6) / 6 = 3.5. */
+/* Contacts whose text a sheet's XML must escape or keep (XL_TRICKY): entities,
+ * what reads as Excel's _xHHHH_ escape, a control byte, white space at the
+ * ends, a formula's start, CJK, a line break; row 3's wait is undefined (an
+ * empty cell, so the next cell names its column). */
+static const char *const tricky_ids[] = {
+    "a&b<c>d\"e'f", "_x0041_ and _x00", "ctl\x01\x1f", " lead", "trail ",
+    "=1+2",         "通话-甲",          "two\nlines",  "\tTab", "\rCR",
+};
+#define N_TRICKY (sizeof tricky_ids / sizeof tricky_ids[0])
+
+static bool tricky; /* the driver's XL_TRICKY */
+
 static void split_row(xl_table_t *t, size_t r, size_t i, bool skip_wait)
 {
     char id[16];
     snprintf(id, sizeof id, "c%03zu", i);
-    assert_int_equal(xl_table_set_text(t, r, "call_id", id), ST_OK);
+    if (tricky)
+        assert_int_equal(xl_table_set_text(t, r, "call_id", tricky_ids[(i - 1) % N_TRICKY]), ST_OK);
+    if (tricky && i == 3) {
+        assert_int_equal(xl_table_set_number(t, r, "wait_s", NAN), ST_OK);
+        skip_wait = true;
+    }
+    if (!tricky)
+        assert_int_equal(xl_table_set_text(t, r, "call_id", id), ST_OK);
     if (!skip_wait)
         assert_int_equal(xl_table_set_number(t, r, "wait_s", (double)i), ST_OK);
     assert_int_equal(xl_table_set_number(t, r, "within", i <= 6 ? 1 : 0), ST_OK);
@@ -656,6 +677,9 @@ static void test_driver(void **state)
         xl_write_opts_default(&o);
         if (strtoul(split, NULL, 10) > 0)
             o.max_rows_per_sheet = strtoul(split, NULL, 10);
+        if (getenv("XL_SPLICE"))
+            o.splice_rows = atoi(getenv("XL_SPLICE"));
+        tricky = getenv("XL_TRICKY") != NULL;
         if (lang)
             assert_int_equal(xl_lang_parse(lang, &l), ST_OK);
         xl_model_set_lang(m, l);
