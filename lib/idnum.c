@@ -17,3 +17,17 @@ bool idnum_parse(const char *s, uint64_t *out)
     *out = v;
     return true;
 }
+
+size_t idnum_format(uint64_t v, char out[IDNUM_MAX])
+{
+    char tmp[IDNUM_MAX];
+    size_t n = 0;
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    for (size_t i = 0; i < n; i++)
+        out[i] = tmp[n - 1 - i];
+    out[n] = '\0';
+    return n;
+}

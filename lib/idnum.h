@@ -14,7 +14,15 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <stddef.h>
+
+#define IDNUM_MAX 21 /* UINT64_MAX's 20 digits and the NUL */
+
 /* Parses the NUL-terminated s into *out; false (and *out untouched) unless canonical. */
 bool idnum_parse(const char *s, uint64_t *out);
+
+/* Writes the canonical decimal of v into out (NUL-terminated); returns its
+ * length.  No printf: row numbers and counts of big sheets and digests. */
+size_t idnum_format(uint64_t v, char out[IDNUM_MAX]);
 
 #endif

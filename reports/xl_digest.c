@@ -9,6 +9,7 @@
 
 #include "gfmt.h"
 #include "hash.h"
+#include "idnum.h"
 #include "status.h"
 #include "xmem.h"
 
@@ -62,13 +63,8 @@ static void sink_str(sink_t *k, const char *s)
 /* Feeds an unsigned integer in decimal. */
 static void sink_uint(sink_t *k, unsigned long long v)
 {
-    char d[24];
-    size_t i = sizeof d;
-    do {
-        d[--i] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    sink_put(k, d + i, sizeof d - i);
+    char d[IDNUM_MAX];
+    sink_put(k, d, idnum_format(v, d));
 }
 
 /* A text value: quoted, with backslash, quote and control bytes escaped. */

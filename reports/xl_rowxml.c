@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "gfmt.h"
+#include "idnum.h"
 #include "status.h"
 
 /* Appends a string literal without measuring it: a row is a dozen of them. */
@@ -33,13 +34,8 @@ void xl_rowxml_col_name(char out[XL_ROWXML_COL_MAX], size_t col)
 /* Appends the decimal digits of v. */
 static int put_uint(buf_t *b, uint64_t v)
 {
-    char tmp[24];
-    size_t n = sizeof tmp;
-    do {
-        tmp[--n] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    return buf_append(b, tmp + n, sizeof tmp - n);
+    char d[IDNUM_MAX];
+    return buf_append(b, d, idnum_format(v, d));
 }
 
 /* Whether p starts Excel's escape _xHHHH_ (so a literal one must be escaped). */

@@ -5,6 +5,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <string.h>
+
 #include "idnum.h"
 
 static void test_canonical_numbers_parse(void **state)
@@ -50,10 +52,30 @@ static void test_other_spellings_are_refused(void **state)
     assert_false(idnum_parse(NULL, &v));
 }
 
+/* The written spelling: by hand, and read back by idnum_parse. */
+static void test_format(void **state)
+{
+    (void)state;
+    char d[IDNUM_MAX];
+    assert_int_equal(idnum_format(0, d), 1);
+    assert_string_equal(d, "0");
+    assert_int_equal(idnum_format(1048576, d), 7);
+    assert_string_equal(d, "1048576");
+    assert_int_equal(idnum_format(UINT64_MAX, d), 20);
+    assert_string_equal(d, "18446744073709551615");
+    for (uint64_t v = 1; v < UINT64_MAX / 7; v = v * 7 + 3) {
+        uint64_t back = 0;
+        idnum_format(v, d);
+        assert_true(idnum_parse(d, &back));
+        assert_true(back == v);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_canonical_numbers_parse),
+        cmocka_unit_test(test_format),
         cmocka_unit_test(test_other_spellings_are_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
