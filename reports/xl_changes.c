@@ -132,9 +132,19 @@ static int add_row(version_t *v, const char *field)
     return ST_OK;
 }
 
-/* Parses a copy of a canonical text into v; err names the version. */
-static int parse(version_t *v, const char *which, const char *text, size_t len, char *err,
-                 size_t errlen)
+/* Whether sheet id is one opts says to leave out. */
+static bool ignored(const xl_changes_opts_t *opts, const char *id)
+{
+    for (size_t i = 0; opts && i < opts->n_ignore; i++)
+        if (strcmp(opts->ignore[i], id) == 0)
+            return true;
+    return false;
+}
+
+/* Parses a copy of a canonical text into v, without the sheets opts
+ * ignores; err names the version. */
+static int parse(version_t *v, const char *which, const char *text, size_t len,
+                 const xl_changes_opts_t *opts, char *err, size_t errlen)
 {
     if (memchr(text, '\0', len)) {
         st_errf(err, errlen, "%s text: a NUL byte", which);
@@ -159,7 +169,11 @@ static int parse(version_t *v, const char *which, const char *text, size_t len, 
             v->header = p;
             if (strncmp(p, HEADER_PREFIX, strlen(HEADER_PREFIX)) != 0)
                 rc = ST_ERR_INVALID;
-        } else if (!split_line(p, f) || add_sheet(v, f[0]) != ST_OK || add_row(v, f[1]) != ST_OK) {
+        } else if (!split_line(p, f)) {
+            rc = ST_ERR_INVALID;
+        } else if (ignored(opts, f[0])) {
+            /* a listing left out */
+        } else if (add_sheet(v, f[0]) != ST_OK || add_row(v, f[1]) != ST_OK) {
             rc = ST_ERR_INVALID;
         } else {
             v->cells = grow(v->cells, &v->cap_cells, v->n_cells, sizeof *v->cells);
@@ -445,9 +459,9 @@ int xl_changes_diff(const char *old_text, size_t old_len, const char *new_text, 
 {
     xl_changes_t *c = xcalloc(1, sizeof *c);
     *out = NULL;
-    int rc = parse(&c->old, "old", old_text, old_len, err, errlen);
+    int rc = parse(&c->old, "old", old_text, old_len, opts, err, errlen);
     if (rc == ST_OK)
-        rc = parse(&c->neu, "new", new_text, new_len, err, errlen);
+        rc = parse(&c->neu, "new", new_text, new_len, opts, err, errlen);
     if (rc != ST_OK)
         goto fail;
     if (strcmp(c->old.header, c->neu.header) != 0) {

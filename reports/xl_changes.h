@@ -67,6 +67,11 @@ typedef struct xl_changes_opts {
     const char *const *by_row; /* sheet ids whose rows are matched by number */
     size_t n_by_row;
     size_t max_key_columns; /* 0: XL_CHANGES_KEY_MAX */
+    /* Sheet ids whose lines are left out of both texts: listings a newer
+     * version no longer keeps among its values (they are streamed), so an
+     * older version's are neither compared nor listed as gone. */
+    const char *const *ignore;
+    size_t n_ignore;
 } xl_changes_opts_t;
 
 typedef struct xl_changes xl_changes_t;

@@ -362,7 +362,8 @@ static int prev_load(db_t *db, const rchanges_req_t *req, prev_t *p, char *err, 
 
 /* The changes table: what is compared, then every value that moved. */
 static int list_changes(const prev_t *p, const rchanges_req_t *req, const xl_tpl_t *tpl,
-                        const buf_t *canon, xl_table_t *t, xl_lang_t lang, char *err, size_t errlen)
+                        const xl_model_t *m, const buf_t *canon, xl_table_t *t, xl_lang_t lang,
+                        char *err, size_t errlen)
 {
     char first[768], generated[40];
     if (!p->has_values) {
@@ -370,12 +371,18 @@ static int list_changes(const prev_t *p, const rchanges_req_t *req, const xl_tpl
         return note_row(t, first);
     }
     /* Facts sheets have one row: matched by number, not by their first value. */
-    const char *facts[XL_TPL_MAX_SHEETS];
-    size_t n_facts = 0;
-    for (size_t i = 0; i < xl_tpl_sheet_count(tpl) && n_facts < XL_TPL_MAX_SHEETS; i++)
-        if (xl_tpl_sheet(tpl, i)->kind == XL_TPL_FACTS)
-            facts[n_facts++] = xl_tpl_sheet(tpl, i)->id;
-    xl_changes_opts_t opts = {.by_row = facts, .n_by_row = n_facts};
+    const char *facts[XL_TPL_MAX_SHEETS], *streamed[XL_TPL_MAX_SHEETS];
+    size_t n_facts = 0, n_streamed = 0;
+    for (size_t i = 0; i < xl_tpl_sheet_count(tpl) && i < XL_TPL_MAX_SHEETS; i++) {
+        const xl_tpl_sheet_t *sh = xl_tpl_sheet(tpl, i);
+        const xl_table_t *tb = sh->table ? xl_model_find(m, sh->table) : NULL;
+        if (sh->kind == XL_TPL_FACTS)
+            facts[n_facts++] = sh->id;
+        else if (tb && xl_table_streamed(tb))
+            streamed[n_streamed++] = sh->id; /* an older version may still hold its values */
+    }
+    xl_changes_opts_t opts = {
+        .by_row = facts, .n_by_row = n_facts, .ignore = streamed, .n_ignore = n_streamed};
     xl_changes_t *c = NULL;
     char why[256] = "";
     int rc = xl_changes_diff(p->canon, p->canon_len, canon->data ? canon->data : "", canon->len,
@@ -526,8 +533,9 @@ int rchanges_fill(db_t *db, const rchanges_req_t *req, rchanges_mark_t *mark, co
     memset(&p, 0, sizeof p);
     if (!changes || !batches)
         return ST_ERR_INTERNAL;
-    /* The values the next version compares: not the streamed per-contact
-     * Evidence (REPORTS.md: the Changes sheet lists metric values). */
+    /* The values the next version compares: not the streamed listings
+     * (Evidence's contacts, Appeals; REPORTS.md: the Changes sheet lists
+     * metric values). */
     int rc = xl_digest_text_held(t, m, canon, err, errlen);
     if (rc != ST_OK)
         return rc;
@@ -540,7 +548,7 @@ int rchanges_fill(db_t *db, const rchanges_req_t *req, rchanges_mark_t *mark, co
         goto fail;
     }
     if ((rc = prev_load(db, req, &p, err, errlen)) != ST_OK ||
-        (rc = list_changes(&p, req, t, canon, changes, lang, err, errlen)) != ST_OK)
+        (rc = list_changes(&p, req, t, m, canon, changes, lang, err, errlen)) != ST_OK)
         goto fail;
     rc = list_batches(db, req, m, batches, p.has_values ? p.seen_batch_id : 0,
                       mark->listed_batch_id, p.has_values ? 0 : p.created_at);

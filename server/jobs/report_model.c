@@ -113,7 +113,8 @@ static int internal_tables(rmodel_ctx_t *x, char *err, size_t errlen)
     if (rc != ST_OK)
         return rc;
     if ((rc = rmodel_table_agents(x)) == ST_OK && (rc = rmodel_table_inspectors(x)) == ST_OK &&
-        (rc = rmodel_table_calibration(x)) == ST_OK && (rc = rmodel_table_appeals(x)) == ST_OK &&
+        (rc = rmodel_table_calibration(x)) == ST_OK &&
+        (rc = rmodel_table_appeals(x, err, errlen)) == ST_OK &&
         (rc = rmodel_table_staffing(x)) == ST_OK && (rc = rmodel_table_cases(x)) == ST_OK)
         rc = rmodel_table_evidence(x, err, errlen);
     return rc;

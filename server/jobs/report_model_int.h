@@ -134,8 +134,35 @@ int rmodel_table_qa_csat(rmodel_ctx_t *x);
 int rmodel_table_agents(rmodel_ctx_t *x);
 int rmodel_table_inspectors(rmodel_ctx_t *x);
 int rmodel_table_calibration(rmodel_ctx_t *x);
-int rmodel_table_appeals(rmodel_ctx_t *x);
+int rmodel_table_appeals(rmodel_ctx_t *x, char *err, size_t errlen);
 int rmodel_table_evidence(rmodel_ctx_t *x, char *err, size_t errlen);
+
+/*
+ * A listing read from the database while the writer writes it
+ * (report_model_stream.c): one query, its result columns bound into a
+ * record of rec_size bytes (db_query_rows()), each record turned into row
+ * 0 of the table by row(arg, ...) (err names the record when it cannot
+ * be shown).  sql and cols are static; params are copied (integers only:
+ * a text parameter would have to outlive the model).  release(arg), when
+ * not NULL, frees arg with the model.
+ */
+#define RMODEL_STREAM_PARAMS 8
+typedef struct rmodel_stream_def {
+    const char *what; /* "the evidence contacts": for messages */
+    const char *sql;
+    db_val_t params[RMODEL_STREAM_PARAMS];
+    size_t n_params;
+    const db_out_col_t *cols;
+    size_t n_cols;
+    size_t rec_size;
+    int (*row)(void *arg, xl_table_t *t, const void *rec, char *err, size_t errlen);
+    void (*release)(void *arg);
+    void *arg;
+} rmodel_stream_def_t;
+
+/* Makes `table` a stream of def; the model owns def->arg from here, in
+ * every case (ST_ERR_INTERNAL for a definition out of bounds). */
+int rmodel_stream(rmodel_ctx_t *x, const char *table, const rmodel_stream_def_t *def);
 int rmodel_table_cases(rmodel_ctx_t *x);
 
 #endif

@@ -6,6 +6,7 @@
  */
 #include <math.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -320,42 +321,95 @@ int rmodel_table_calibration(rmodel_ctx_t *x)
     return rc;
 }
 
-/* Appeals: the appeals of the month's evaluations (by evaluated_at, as every
- * QA metric of the month), in evaluation order. */
-int rmodel_table_appeals(rmodel_ctx_t *x)
+#define APPEAL_TEXT 257 /* VARCHAR(64) of utf8mb4, and the NUL */
+
+/* One appeal as the query gives it (scores as the server's text of a DOUBLE). */
+typedef struct appeal_rec {
+    char evaluation_id[APPEAL_TEXT], agent_id[APPEAL_TEXT], inspector_id[APPEAL_TEXT];
+    char outcome[16], score[64], new_score[64];
+    unsigned long len[6];
+    char null_new_score;
+    int64_t evaluated_us, appealed_us, decided_us;
+} appeal_rec_t;
+
+/* rmodel_stream_def_t row: one appeal into row 0 of t, times in the zone arg. */
+static int appeal_row(void *arg, xl_table_t *t, const void *rec, char *err, size_t errlen)
 {
-    xl_table_t *t = xl_model_table(x->m, "appeals");
-    if (!t)
-        return ST_ERR_INTERNAL;
-    int64_t start_us = x->month->start_utc * 1000000, end_us = x->month->end_utc * 1000000;
-    db_val_t v[] = {db_u64(x->req->tenant->id), db_i64(start_us), db_i64(end_us)};
-    db_res_t *res = NULL;
-    int rc = db_exec(x->db,
-                     "SELECT e.evaluation_id, e.agent_id, e.inspector_id, e.evaluated_us, "
-                     "a.appealed_us, a.decided_us, a.outcome, e.score, a.new_score "
-                     "FROM appeals a JOIN evaluations e ON e.tenant_id = a.tenant_id "
-                     "AND e.evaluation_id = a.evaluation_id WHERE a.tenant_id = ? "
-                     "AND e.evaluated_us >= ? AND e.evaluated_us < ? ORDER BY e.evaluation_id",
-                     v, 3, &res);
-    while (rc == ST_OK && db_res_next(res)) {
-        const char *outcome = db_res_str(res, 6, NULL);
-        bool overturned = outcome && strcmp(outcome, "overturned") == 0;
-        double original = db_res_double(res, 7), fresh = overturned ? db_res_double(res, 8) : NAN;
-        const rmodel_cell_t cells[] = {
-            RM_TEXT("evaluation", db_res_str(res, 0, NULL)),
-            RM_TEXT("agent", db_res_str(res, 1, NULL)),
-            RM_TEXT("inspector", db_res_str(res, 2, NULL)),
-            RM_NUM("evaluated_at", rmodel_serial_in(x->tz, db_res_i64(res, 3))),
-            RM_NUM("appealed_at", rmodel_serial_in(x->tz, db_res_i64(res, 4))),
-            RM_NUM("decided_at", rmodel_serial_in(x->tz, db_res_i64(res, 5))),
-            RM_TEXT("outcome", outcome ? outcome : ""),
-            RM_NUM("original_score", original),
-            RM_NUM("new_score", fresh),
-            RM_NUM("final_score", overturned ? fresh : original),
-            RM_NUM("change", overturned ? fresh - original : 0),
-        };
-        rc = rmodel_row(t, RM_CELLS(cells));
-    }
-    db_res_free(res);
+    const tz_t *tz = arg;
+    const appeal_rec_t *r = rec;
+    bool overturned = strcmp(r->outcome, "overturned") == 0;
+    double original = db_text_double(r->score);
+    double fresh = overturned && !r->null_new_score ? db_text_double(r->new_score) : NAN;
+    const rmodel_cell_t cells[] = {
+        RM_TEXT("evaluation", r->evaluation_id),
+        RM_TEXT("agent", r->agent_id),
+        RM_TEXT("inspector", r->inspector_id),
+        RM_NUM("evaluated_at", rmodel_serial_in(tz, r->evaluated_us)),
+        RM_NUM("appealed_at", rmodel_serial_in(tz, r->appealed_us)),
+        RM_NUM("decided_at", rmodel_serial_in(tz, r->decided_us)),
+        RM_TEXT("outcome", r->outcome),
+        RM_NUM("original_score", original),
+        RM_NUM("new_score", fresh),
+        RM_NUM("final_score", overturned ? fresh : original),
+        RM_NUM("change", overturned ? fresh - original : 0),
+    };
+    int rc = rmodel_cells(t, 0, RM_CELLS(cells));
+    if (rc != ST_OK)
+        st_errf(err, errlen, "the appeal of evaluation '%s' cannot be shown", r->evaluation_id);
     return rc;
+}
+
+/* rmodel_stream_def_t release: the zone. */
+static void appeal_release(void *arg)
+{
+    tz_free(arg);
+}
+
+/*
+ * Appeals: the appeals of the month's evaluations (by evaluated_at, as
+ * every QA metric of the month), in evaluation order, read as a stream while the sheet is written
+ * (a listing that grows with the month, like Evidence; so it is not among the values kept for the
+ * next version's Changes sheet either).
+ */
+int rmodel_table_appeals(rmodel_ctx_t *x, char *err, size_t errlen)
+{
+#define AF(f) offsetof(appeal_rec_t, f)
+#define AS(f, size, i, null)                                                                       \
+    {                                                                                              \
+        DBO_STR, AF(f), size, null, (long)(AF(len) + (i) * sizeof(unsigned long))                  \
+    }
+    static const db_out_col_t cols[] = {
+        AS(evaluation_id, APPEAL_TEXT, 0, -1),
+        AS(agent_id, APPEAL_TEXT, 1, -1),
+        AS(inspector_id, APPEAL_TEXT, 2, -1),
+        {DBO_I64, AF(evaluated_us), 0, -1, -1},
+        {DBO_I64, AF(appealed_us), 0, -1, -1},
+        {DBO_I64, AF(decided_us), 0, -1, -1},
+        AS(outcome, sizeof((appeal_rec_t *)0)->outcome, 3, -1),
+        AS(score, sizeof((appeal_rec_t *)0)->score, 4, -1),
+        AS(new_score, sizeof((appeal_rec_t *)0)->new_score, 5, (long)AF(null_new_score)),
+    };
+#undef AS
+#undef AF
+    tz_t *tz = NULL;
+    int rc = tz_load(x->info.timezone, &tz, err, errlen);
+    if (rc != ST_OK)
+        return rc;
+    rmodel_stream_def_t def = {
+        .what = "the month's appeals",
+        .sql = "SELECT e.evaluation_id, e.agent_id, e.inspector_id, e.evaluated_us, "
+               "a.appealed_us, a.decided_us, a.outcome, e.score, a.new_score "
+               "FROM appeals a JOIN evaluations e ON e.tenant_id = a.tenant_id "
+               "AND e.evaluation_id = a.evaluation_id WHERE a.tenant_id = ? "
+               "AND e.evaluated_us >= ? AND e.evaluated_us < ? ORDER BY e.evaluation_id",
+        .params = {db_u64(x->req->tenant->id), db_i64(x->month->start_utc * 1000000),
+                   db_i64(x->month->end_utc * 1000000)},
+        .n_params = 3,
+        .cols = cols,
+        .n_cols = sizeof cols / sizeof cols[0],
+        .rec_size = sizeof(appeal_rec_t),
+        .row = appeal_row,
+        .release = appeal_release,
+        .arg = tz};
+    return rmodel_stream(x, "appeals", &def);
 }

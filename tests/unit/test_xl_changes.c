@@ -183,6 +183,38 @@ static void test_gone_rows_columns_and_sheets(void **state)
     xl_changes_free(c);
 }
 
+/* A listing an older version kept among its values and a newer one streams
+ * (Appeals): left out of both texts, neither compared nor listed as gone;
+ * the same texts without the option list it. */
+static void test_ignored_listing(void **state)
+{
+    (void)state;
+    static const char old_text[] = HEAD "queues\t1\tqueue\t\"sales\"\n"
+                                        "queues\t1\toffered\t5\n"
+                                        "appeals\t1\tevaluation\t\"E1\"\n"
+                                        "appeals\t1\tchange\t2.5\n"
+                                        "appeals\t2\tevaluation\t\"E2\"\n"
+                                        "appeals\t2\tchange\t0\n";
+    static const char new_text[] = HEAD "queues\t1\tqueue\t\"sales\"\n"
+                                        "queues\t1\toffered\t6\n";
+    static const char *const listings[] = {"appeals"};
+    xl_changes_opts_t o = {.ignore = listings, .n_ignore = 1};
+    xl_changes_t *c = diff(old_text, new_text, &o);
+    assert_int_equal(xl_changes_count(c), 1);
+    expect(c, 0, XL_CHANGE_MOVED, "queues", "\"sales\"", "offered", "5", "6");
+    xl_changes_free(c);
+    c = diff(old_text, new_text, NULL);
+    assert_int_equal(xl_changes_count(c), 3); /* offered, and each gone appeal's change */
+    expect(c, 1, XL_CHANGE_REMOVED, "appeals", "\"E1\"", "change", "2.5", NULL);
+    xl_changes_free(c);
+    /* Lines of an ignored sheet are still lines: a malformed one is refused. */
+    static const char bad[] = HEAD "appeals\t1\tevaluation\n";
+    char err[256] = "";
+    assert_int_equal(
+        xl_changes_diff(bad, strlen(bad), new_text, strlen(new_text), &o, &c, err, sizeof err),
+        ST_ERR_INVALID);
+}
+
 static void test_two_key_columns(void **state)
 {
     (void)state;
@@ -305,6 +337,7 @@ int main(void)
         cmocka_unit_test(test_facts_sheet_keyed_by_value_without_the_option),
         cmocka_unit_test(test_identical_texts_list_nothing),
         cmocka_unit_test(test_gone_rows_columns_and_sheets),
+        cmocka_unit_test(test_ignored_listing),
         cmocka_unit_test(test_two_key_columns),
         cmocka_unit_test(test_no_unique_prefix_falls_back_to_row_numbers),
         cmocka_unit_test(test_refusals),
