@@ -509,6 +509,11 @@ static int put_central(splice_t *s, const zentry_t *e, uint32_t off, uint32_t cr
     return rc == ST_OK ? put(s, e->name + e->name_len + rd16(e->cd + 30), cl) : rc;
 }
 
+/* Where an entry went in the output: offset, CRC, compressed and raw size. */
+typedef struct placed {
+    uint32_t off, crc, csize, usize;
+} placed_t;
+
 /* The rewrite itself, into s->out. */
 static int rewrite(splice_t *s, const xl_splice_sheet_t *sheets, size_t n)
 {
@@ -517,25 +522,27 @@ static int rewrite(splice_t *s, const xl_splice_sheet_t *sheets, size_t n)
     if (rc != ST_OK)
         return rc;
     zentry_t *e = xcalloc(count ? count : 1, sizeof *e);
-    uint32_t *off = xcalloc(count ? count : 1, sizeof *off * 4);
+    placed_t *out = xcalloc(count ? count : 1, sizeof *out);
     size_t pos = cd_off;
     for (size_t i = 0; i < count && rc == ST_OK; i++)
         rc = read_entry(s, &pos, cd_off + cd_size, &e[i]);
     for (size_t i = 0; i < count && rc == ST_OK; i++) {
-        uint32_t *o = &off[i * 4]; /* offset, CRC, compressed and raw size */
+        placed_t *o = &out[i];
         const xl_splice_sheet_t *sh = sheet_for(&e[i], sheets, n);
-        o[0] = (uint32_t)s->off;
+        o->off = (uint32_t)s->off;
         if (sh) {
-            rc = put_spliced(s, &e[i], sh, &o[1], &o[2], &o[3]);
+            rc = put_spliced(s, &e[i], sh, &o->crc, &o->csize, &o->usize);
             continue;
         }
-        o[1] = e[i].crc, o[2] = e[i].csize, o[3] = e[i].usize;
-        if ((rc = put_local(s, &e[i], o[1], o[2], o[3])) == ST_OK)
+        o->crc = e[i].crc;
+        o->csize = e[i].csize;
+        o->usize = e[i].usize;
+        if ((rc = put_local(s, &e[i], o->crc, o->csize, o->usize)) == ST_OK)
             rc = put(s, e[i].data, e[i].csize);
     }
     uint64_t cd_start = s->off;
     for (size_t i = 0; i < count && rc == ST_OK; i++)
-        rc = put_central(s, &e[i], off[i * 4], off[i * 4 + 1], off[i * 4 + 2], off[i * 4 + 3]);
+        rc = put_central(s, &e[i], out[i].off, out[i].crc, out[i].csize, out[i].usize);
     if (rc == ST_OK && s->off > ZIP_U32_MAX) {
         st_errf(s->err, s->errlen, "the workbook is over 4 GiB, more than a zip without ZIP64");
         rc = ST_ERR_TOO_LARGE;
@@ -551,7 +558,7 @@ static int rewrite(splice_t *s, const xl_splice_sheet_t *sheets, size_t n)
         rc = put(s, end, sizeof end);
     }
     free(e);
-    free(off);
+    free(out);
     return rc;
 }
 

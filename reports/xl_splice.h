@@ -59,10 +59,11 @@ int xl_splice_rows_end(xl_splice_rows_t *r, char *err, size_t errlen);
 void xl_splice_rows_free(xl_splice_rows_t *r);
 
 /* A sheet whose data rows go into the package: its zip entry
- * ("xl/worksheets/sheet12.xml"), its ended rows, and how many. */
+ * ("xl/worksheets/sheet12.xml"), its ended rows (the caller's, who frees
+ * them), and how many. */
 typedef struct xl_splice_sheet {
     char entry[64];
-    const xl_splice_rows_t *rows;
+    xl_splice_rows_t *rows;
     uint32_t n_rows;
 } xl_splice_sheet_t;
 

@@ -78,8 +78,7 @@ typedef struct wctx {
      * per sheet, spliced into the file once libxlsxwriter has closed it. */
     bool splice_rows;
     const char *tmpdir;
-    xl_splice_sheet_t *spliced;
-    xl_splice_rows_t **streams; /* the same, ours to end and free */
+    xl_splice_sheet_t *spliced; /* their rows ours to end and free */
     size_t n_spliced;
     buf_t rowxml; /* one row's XML */
     struct {
@@ -703,19 +702,18 @@ static int splice_start(wctx_t *w, lxw_worksheet *ws)
     if (rc != ST_OK)
         return rc;
     w->spliced = xrealloc(w->spliced, (w->n_spliced + 1) * sizeof *w->spliced);
-    w->streams = xrealloc(w->streams, (w->n_spliced + 1) * sizeof *w->streams);
     xl_splice_sheet_t *sp = &w->spliced[w->n_spliced];
     memset(sp, 0, sizeof *sp);
     snprintf(sp->entry, sizeof sp->entry, "xl/worksheets/sheet%u.xml", (unsigned)ws->index + 1);
     sp->rows = r;
-    w->streams[w->n_spliced++] = r;
+    w->n_spliced++;
     return ST_OK;
 }
 
 /* Ends the last row stream (its rows are all written). */
 static int splice_end(wctx_t *w)
 {
-    return xl_splice_rows_end(w->streams[w->n_spliced - 1], w->err, w->errlen);
+    return xl_splice_rows_end(w->spliced[w->n_spliced - 1].rows, w->err, w->errlen);
 }
 
 /*
@@ -769,7 +767,8 @@ static int row_splice(wctx_t *w, const tsheet_t *ts, const xl_cursor_t *cur, lxw
     int rc = xl_rowxml_row(&w->rowxml, (uint32_t)row + 1, lines > 1 ? ROW_HEIGHT * lines : 0, cells,
                            sh->n_columns);
     if (rc == ST_OK)
-        rc = xl_splice_rows_append(w->streams[w->n_spliced - 1], w->rowxml.data, w->rowxml.len);
+        rc =
+            xl_splice_rows_append(w->spliced[w->n_spliced - 1].rows, w->rowxml.data, w->rowxml.len);
     else
         st_errf(w->err, w->errlen, "sheet '%s': row %u does not fit a sheet's XML", sh->id,
                 (unsigned)row + 1);
@@ -1397,9 +1396,8 @@ fail:
     for (size_t i = 0; i < w.n_breaks; i++)
         free(w.breaks[i]);
     for (size_t i = 0; i < w.n_spliced; i++)
-        xl_splice_rows_free(w.streams[i]);
+        xl_splice_rows_free(w.spliced[i].rows);
     free(w.spliced);
-    free(w.streams);
     buf_free(&w.rowxml);
     return rc;
 }

@@ -58,13 +58,7 @@ def test_killed_builder_job_is_taken_over(tenant):
                             "internal-monthly", "-o", out], cwd=ROOT, env=env,
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     # Wait until the command line has claimed its job and is building it, then kill it.
-    rid, deadline = None, time.time() + 60
-    while time.time() < deadline and rid is None:
-        got = sql(f"SELECT r.id FROM reports r JOIN tenants t ON t.id = r.tenant_id WHERE "
-                  f"t.slug = '{slug}' AND r.status = 'running' AND r.worker = 'cli:{cli.pid}'")
-        rid = int(got[0][0]) if got else None
-        time.sleep(0.02)
-    assert rid is not None, "the command line never claimed a job"
+    rid = claimed_job(slug, cli, 60)
     cli.send_signal(signal.SIGKILL)
     cli.wait(timeout=30)
     status, worker, attempts, _ = job_row(rid)
@@ -92,6 +86,18 @@ def test_killed_builder_job_is_taken_over(tenant):
                        capture_output=True, text=True)
     assert v.returncode == 0, v.stderr
 
+
+
+def claimed_job(slug, cli, timeout_s):
+    """The id of the job the command line process cli has claimed and is building."""
+    deadline = time.time() + timeout_s
+    while time.time() < deadline:
+        got = sql(f"SELECT r.id FROM reports r JOIN tenants t ON t.id = r.tenant_id WHERE "
+                  f"t.slug = '{slug}' AND r.status = 'running' AND r.worker = 'cli:{cli.pid}'")
+        if got:
+            return int(got[0][0])
+        time.sleep(0.02)
+    raise AssertionError("the command line never claimed a job")
 
 def locked_build(slug, name, seconds):
     """Starts `slattest report` (internal-monthly, 2026-10) while another session
@@ -148,13 +154,7 @@ def test_a_builder_taken_over_stores_nothing(tenant):
     finish, finding the artifacts stored, then marked that done report failed."""
     slug, manager = tenant
     locker, cli, out = locked_build(slug, "late.xlsx", 4)
-    rid, deadline = None, time.time() + 30
-    while time.time() < deadline and rid is None:
-        got = sql(f"SELECT r.id FROM reports r JOIN tenants t ON t.id = r.tenant_id WHERE "
-                  f"t.slug = '{slug}' AND r.status = 'running' AND r.worker = 'cli:{cli.pid}'")
-        rid = int(got[0][0]) if got else None
-        time.sleep(0.05)
-    assert rid is not None, "the command line never claimed a job"
+    rid = claimed_job(slug, cli, 30)
     # Another worker takes the job over, as a claim of a stale job does.
     sql(f"UPDATE reports SET worker = 'other:1', attempts = attempts + 1 WHERE id = {rid}")
     assert cli.wait(timeout=120) != 0
